@@ -1,0 +1,27 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The project's root folder (the one holding package.json, templates/ and data/), found by walking up from
+ * this module, so it is the same whether the code runs compiled from dist/ or as TypeScript under vitest.
+ */
+function findProjectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'ssb-briefing') return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('ssb-briefing: cannot find the project root (package.json) above ' + import.meta.url);
+    dir = parent;
+  }
+}
+
+export const projectRoot = findProjectRoot();
+export const templatesDir = join(projectRoot, 'templates');
+export const defaultDataDir = join(projectRoot, 'data');
+export const defaultOutDir = join(projectRoot, 'output');
+
+export function packageVersion(): string {
+  return JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version as string;
+}
