@@ -1,0 +1,146 @@
+import type { Lang } from './lang.js';
+
+/**
+ * Names of the briefing's measures, size classes and industries in each language. Pure data.
+ * `name` is a label for charts and tables; `object` is the noun phrase after "bruker"/"use" in running text.
+ */
+
+export const typeMeasures = ['social_networks', 'multimedia_sharing', 'blogs_microblogs', 'wikis'] as const;
+export const purposeMeasures = [
+  'purpose_marketing_image', 'purpose_recruitment', 'purpose_customer_views',
+  'purpose_internal_knowledge', 'purpose_collab_customers', 'purpose_collab_partners',
+] as const;
+export const headlineMeasures = ['any_social_media', 'social_networks'] as const;
+export const policyMeasure = 'formal_policy';
+export const knownMeasures = ['any_social_media', ...typeMeasures, ...purposeMeasures, policyMeasure] as const;
+
+interface MeasureText {
+  /** Chart and table label. */
+  name: string;
+  /** After "bruker ..." / "use ...": what the enterprises use (types) or what for (purposes). */
+  object: string;
+  /** Well-known examples, said after the object on its first mention ("som YouTube"). */
+  examples?: string;
+}
+
+type Texts = Record<Lang, MeasureText>;
+
+export const measureTexts: Record<string, Texts> = {
+  any_social_media: {
+    nn: { name: 'Sosiale medium i alt', object: 'sosiale medium' },
+    nb: { name: 'Sosiale medier i alt', object: 'sosiale medier' },
+    en: { name: 'Any social media', object: 'social media' },
+  },
+  social_networks: {
+    nn: { name: 'Sosiale nettverk', object: 'sosiale nettverk', examples: 'Facebook og LinkedIn' },
+    nb: { name: 'Sosiale nettverk', object: 'sosiale nettverk', examples: 'Facebook og LinkedIn' },
+    en: { name: 'Social networks', object: 'social networks', examples: 'Facebook and LinkedIn' },
+  },
+  multimedia_sharing: {
+    nn: { name: 'Deling av multimedieinnhald', object: 'nettsider for deling av multimedieinnhald', examples: 'YouTube' },
+    nb: { name: 'Deling av multimedieinnhold', object: 'nettsider for deling av multimedieinnhold', examples: 'YouTube' },
+    en: { name: 'Multimedia sharing', object: 'multimedia content sharing websites', examples: 'YouTube' },
+  },
+  blogs_microblogs: {
+    nn: { name: 'Bloggar og mikrobloggar', object: 'bloggar eller mikrobloggar', examples: 'Twitter' },
+    nb: { name: 'Blogger og mikroblogger', object: 'blogger eller mikroblogger', examples: 'Twitter' },
+    en: { name: 'Blogs and microblogs', object: 'blogs or microblogs', examples: 'Twitter' },
+  },
+  wikis: {
+    nn: { name: 'Wikiar', object: 'wikiar for å dele kunnskap' },
+    nb: { name: 'Wikier', object: 'wikier for å dele kunnskap' },
+    en: { name: 'Wikis', object: 'wikis to share knowledge' },
+  },
+  purpose_marketing_image: {
+    nn: { name: 'Marknadsføring og omdømme', object: 'marknadsføring av produkt eller til å byggje biletet av føretaket' },
+    nb: { name: 'Markedsføring og omdømme', object: 'markedsføring av produkter eller til å bygge bedriftens omdømme' },
+    en: { name: 'Marketing and image', object: "marketing products or building the enterprise's image" },
+  },
+  purpose_recruitment: {
+    nn: { name: 'Rekruttering', object: 'rekruttering av tilsette' },
+    nb: { name: 'Rekruttering', object: 'rekruttering av ansatte' },
+    en: { name: 'Recruitment', object: 'recruiting employees' },
+  },
+  purpose_customer_views: {
+    nn: { name: 'Kontakt med kundar', object: 'å innhente eller svare på synspunkt og spørsmål frå kundar' },
+    nb: { name: 'Kontakt med kunder', object: 'å innhente eller svare på synspunkter og spørsmål fra kunder' },
+    en: { name: 'Customer opinions', object: "obtaining or responding to customers' opinions and questions" },
+  },
+  purpose_internal_knowledge: {
+    nn: { name: 'Kunnskapsdeling internt', object: 'utveksling av synspunkt eller kunnskap internt i føretaket' },
+    nb: { name: 'Kunnskapsdeling internt', object: 'utveksling av synspunkter eller kunnskap internt i foretaket' },
+    en: { name: 'Internal knowledge sharing', object: 'exchanging views or knowledge within the enterprise' },
+  },
+  purpose_collab_customers: {
+    nn: { name: 'Samarbeid med kundar', object: 'samarbeid med kundar om utvikling av varer og tenester' },
+    nb: { name: 'Samarbeid med kunder', object: 'samarbeid med kunder om utvikling av varer og tjenester' },
+    en: { name: 'Collaboration with customers', object: 'collaborating with customers on goods and services' },
+  },
+  purpose_collab_partners: {
+    nn: { name: 'Samarbeid med partnarar', object: 'samarbeid med leverandørar eller andre partnarar' },
+    nb: { name: 'Samarbeid med partnere', object: 'samarbeid med leverandører eller andre partnere' },
+    en: { name: 'Collaboration with partners', object: 'collaborating with suppliers or other partners' },
+  },
+  formal_policy: {
+    nn: { name: 'Formell politikk for sosiale medium', object: 'ein formell politikk for bruken av sosiale medium' },
+    nb: { name: 'Formell policy for sosiale medier', object: 'en formell policy for bruken av sosiale medier' },
+    en: { name: 'Formal social media policy', object: 'a formal policy for their use of social media' },
+  },
+};
+
+export function measureText(measure: string, lang: Lang): MeasureText {
+  return measureTexts[measure]?.[lang] ?? { name: measure, object: measure };
+}
+
+/** SyssGrpIKT: `name` for charts, `phrase` after "føretaka med ..." / "enterprises with ...". */
+export const sizeClassTexts: Record<string, Record<Lang, { name: string; phrase: string }>> = {
+  '00': {
+    nn: { name: 'Alle føretak', phrase: 'minst 10 sysselsette' },
+    nb: { name: 'Alle foretak', phrase: 'minst 10 sysselsatte' },
+    en: { name: 'All enterprises', phrase: 'at least 10 persons employed' },
+  },
+  '02': {
+    nn: { name: '10–19 sysselsette', phrase: '10–19 sysselsette' },
+    nb: { name: '10–19 sysselsatte', phrase: '10–19 sysselsatte' },
+    en: { name: '10–19 employed', phrase: '10–19 persons employed' },
+  },
+  '03': {
+    nn: { name: '20–49 sysselsette', phrase: '20–49 sysselsette' },
+    nb: { name: '20–49 sysselsatte', phrase: '20–49 sysselsatte' },
+    en: { name: '20–49 employed', phrase: '20–49 persons employed' },
+  },
+  '04': {
+    nn: { name: '50–99 sysselsette', phrase: '50–99 sysselsette' },
+    nb: { name: '50–99 sysselsatte', phrase: '50–99 sysselsatte' },
+    en: { name: '50–99 employed', phrase: '50–99 persons employed' },
+  },
+  '05': {
+    nn: { name: '100 sysselsette eller fleire', phrase: 'minst 100 sysselsette' },
+    nb: { name: '100 sysselsatte eller flere', phrase: 'minst 100 sysselsatte' },
+    en: { name: '100 or more employed', phrase: 'at least 100 persons employed' },
+  },
+};
+
+export function sizeClassText(code: string, lang: Lang): { name: string; phrase: string } {
+  return sizeClassTexts[code]?.[lang] ?? { name: code, phrase: code };
+}
+
+/** NACE2007 (SN2007) groups used by the survey. `phrase` reads after "i"/"in". */
+export const industryTexts: Record<string, Record<Lang, string>> = {
+  'Total+K': { nn: 'Alle næringar', nb: 'Alle næringer', en: 'All industries' },
+  'Total-K': { nn: 'Alle næringar utanom finans', nb: 'Alle næringer utenom finans', en: 'All industries excl. finance' },
+  '10-39': { nn: 'Industri, energi og vatn', nb: 'Industri, energi og vann', en: 'Manufacturing, energy and water' },
+  '41-43': { nn: 'Bygg og anlegg', nb: 'Bygg og anlegg', en: 'Construction' },
+  '45': { nn: 'Handel med og reparasjon av motorvogner', nb: 'Handel med og reparasjon av motorvogner', en: 'Trade and repair of motor vehicles' },
+  '46': { nn: 'Agentur- og engroshandel', nb: 'Agentur- og engroshandel', en: 'Wholesale trade' },
+  '47': { nn: 'Detaljhandel', nb: 'Detaljhandel', en: 'Retail trade' },
+  '49-53': { nn: 'Transport og lagring', nb: 'Transport og lagring', en: 'Transport and storage' },
+  '55-56': { nn: 'Overnatting og servering', nb: 'Overnatting og servering', en: 'Accommodation and food services' },
+  '58-63': { nn: 'Informasjon og kommunikasjon', nb: 'Informasjon og kommunikasjon', en: 'Information and communication' },
+  '64-66': { nn: 'Finansiering og forsikring', nb: 'Finansiering og forsikring', en: 'Financial and insurance activities' },
+  '68-82': { nn: 'Forretningsmessig tenesteyting', nb: 'Forretningsmessig tjenesteyting', en: 'Business services' },
+};
+
+export function industryText(code: string, lang: Lang): string {
+  return industryTexts[code]?.[lang] ?? code;
+}
