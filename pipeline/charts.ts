@@ -150,7 +150,7 @@ export async function renderCharts(specs: ChartSpec[]): Promise<RenderedChart[]>
         const svg = await view.toSVG();
         view.finalize();
         if (warnings.length) throw new Error(warnings.join('; '));
-        return { ...spec, svg };
+        return { ...spec, svg: withAccessibleName(svg, spec.title, spec.alt) };
       } catch (error) {
         throw new ChartError(
           `Chart "${spec.id}" failed to render: ${(error as Error).message}. Check templates/charts/ against the Vega-Lite schema.`,
@@ -159,6 +159,16 @@ export async function renderCharts(specs: ChartSpec[]): Promise<RenderedChart[]>
       }
     }),
   );
+}
+
+/** The SVG as one image for assistive technology: role="img", its text alternative as its name, a <title>. */
+function withAccessibleName(svg: string, title: string, alt: string): string {
+  return svg.replace(/^<svg\b([^>]*)>/, (_, attributes: string) =>
+    `<svg role="img" aria-label="${escapeXml(alt)}"${attributes}><title>${escapeXml(title)}</title>`);
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** A vega/vega-lite logger that records warnings and errors instead of printing them. */

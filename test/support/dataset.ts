@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { validateDataset, type Dataset, type Observation } from '../../pipeline/dataset.js';
+import { projectRoot } from '../../pipeline/paths.js';
+
+/** The dataset committed in data/, as the pipeline reads it. */
+export function committedDataset(): Dataset {
+  const file = join(projectRoot, 'data', 'dataset.json');
+  return validateDataset(JSON.parse(readFileSync(file, 'utf8')), file);
+}
+
+/** A copy of the committed dataset with some observations changed or removed. */
+export function datasetWith(change: (observations: Observation[]) => Observation[]): Dataset {
+  const dataset = committedDataset();
+  return { ...dataset, observations: change(structuredClone(dataset.observations)) };
+}
