@@ -26,7 +26,7 @@ export async function readPdf(path: string): Promise<PdfSummary> {
       const content = await page.getTextContent();
       pages.push(content.items.map((item) => ('str' in item ? item.str + (item.hasEOL ? '\n' : '') : '')).join(''));
     }
-    const { info } = (await doc.getMetadata()) as { info: Record<string, unknown> };
+    const info = (await doc.getMetadata()).info as unknown as Record<string, unknown>;
     const outline = ((await doc.getOutline()) ?? []).flatMap(function walk(item): string[] {
       return [item.title, ...(item.items ?? []).flatMap(walk)];
     });
