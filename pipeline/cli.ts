@@ -61,7 +61,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       const started = performance.now();
       const result = await runBriefing(config, progress);
       const pages = Object.entries(result.pages).map(([lang, n]) => `${lang} ${n} pages`).join(', ');
-      write(`Briefing for ${result.year} (${pages}) in ${Math.round(performance.now() - started)} ms:`);
+      const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
+      write(`Briefing for ${result.year} (${pages}) in ${Math.round(performance.now() - started)} ms, peak memory ${peakMb} MB:`);
       for (const file of result.files) write(`  ${file}`);
       return 0;
     }
