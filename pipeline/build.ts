@@ -1,46 +1,46 @@
-import { join } from 'node:path';
-import { buildChartSpecs, loadChartTemplates, renderCharts, type RenderedChart } from './charts.js';
+import { buildChartSpecs, loadChartTemplates, renderCharts } from './charts.js';
 import { buildBriefing, type Briefing } from './content.js';
-import type { RunConfig } from './config.js';
-import { loadDataset, type Dataset } from './dataset.js';
-import { latestYear } from './facts.js';
-import { formatDate, type Lang } from './lang.js';
-import { ensureWritableDir, writeOutputs } from './outputs.js';
+import type { Dataset } from './dataset.js';
+import { formatDate, formatDateTime, type Lang } from './lang.js';
 import { closeBrowser, launchBrowser, printPdf } from './print.js';
 import type { Progress } from './progress.js';
 import { loadTemplateAssets, renderBriefing } from './render.js';
 import { packageVersion } from './paths.js';
 
 /**
- * The briefing run, from the dataset in data/ to the files in output/:
+ * Build the briefing for one year in each language, in memory:
  *
- *   1 dataset (load + validate) ─► 2 content (per language, pure)
- *        ├─► 3 browser launch (in parallel with 4 and 5)
- *        ├─► 4 charts (Vega-Lite ─► Vega ─► SVG)
- *        └─► 5 html (Handlebars) ─► 6 pdf (Puppeteer, one browser for all languages)
- *   ─► 7 write briefing-<lang>.html / .pdf, each file replaced whole, only when every language succeeded
+ *   content (per language, pure) ─┬─► browser launch (in parallel with the next two)
+ *                                  ├─► charts (Vega-Lite ─► Vega ─► SVG)
+ *                                  └─► html (Handlebars) ─► pdf (Puppeteer, one browser for all languages)
  *
- * A failure at any step leaves the previous briefing files as they were.
+ * Nothing is written here; the caller stores the documents only when every language succeeded. The browser is
+ * closed on every path.
  */
 
-export interface RenderResult {
-  year: number;
-  briefings: Briefing[];
-  files: string[];
-  pages: Record<Lang, number>;
+export interface BuiltBriefing {
+  briefing: Briefing;
+  html: string;
+  pdf: Uint8Array;
+  pageCount: number;
+  editionDate: string | null;
 }
 
-export async function runBriefing(config: RunConfig, progress: Progress): Promise<RenderResult> {
-  await ensureWritableDir(config.outDir, 'The output folder');
-  const datasetPath = join(config.dataDir, 'dataset.json');
-  const dataset = await progress.stage('dataset', () => loadDataset(datasetPath), (d) => `${d.observations.length} observations`);
-  const year = config.year ?? latestYear(dataset);
-  const briefings = await progress.stage('content', async () => config.langs.map((lang) => buildBriefing(dataset, year, lang)), (b) => `${year} ${b.map((x) => x.lang).join(',')}`);
+export interface BuildOptions {
+  year: number;
+  langs: Lang[];
+  templatesDir: string;
+  chromiumPath?: string;
+  printTimeoutMs: number;
+}
 
-  const browser = launchBrowser({ executablePath: config.chromiumPath, timeoutMs: config.printTimeoutMs });
+export async function buildBriefings(dataset: Dataset, options: BuildOptions, progress: Progress): Promise<BuiltBriefing[]> {
+  const { year } = options;
+  const briefings = await progress.stage('content', async () => options.langs.map((lang) => buildBriefing(dataset, year, lang)), (b) => `${year} ${b.map((x) => x.lang).join(',')}`);
+  const browser = launchBrowser({ executablePath: options.chromiumPath, timeoutMs: options.printTimeoutMs });
   browser.catch(() => undefined); // awaited below; this only stops an unhandled rejection while charts render
   try {
-    const [templates, assets] = await Promise.all([loadChartTemplates(config.templatesDir), loadTemplateAssets(config.templatesDir)]);
+    const [templates, assets] = await Promise.all([loadChartTemplates(options.templatesDir), loadTemplateAssets(options.templatesDir)]);
     const charts = await progress.stage(
       'charts',
       () => Promise.all(briefings.map((b) => renderCharts(buildChartSpecs(b, templates)))),
@@ -52,21 +52,18 @@ export async function runBriefing(config: RunConfig, progress: Progress): Promis
       async () => {
         const open = await browser;
         const out: Uint8Array[] = [];
-        for (const [i, b] of briefings.entries()) out.push(await printPdf(open, htmls[i]!, printOptionsFor(b, config.printTimeoutMs, dataset)));
+        for (const [i, b] of briefings.entries()) out.push(await printPdf(open, htmls[i]!, printOptionsFor(b, options.printTimeoutMs, dataset)));
         return out;
       },
       (p) => `${p.length} printed`,
     );
-    const files = await progress.stage(
-      'write',
-      () => writeOutputs(config.outDir, briefings.flatMap((b, i) => [
-        { name: `briefing-${b.lang}.html`, data: htmls[i]! },
-        { name: `briefing-${b.lang}.pdf`, data: pdfs[i]! },
-      ])),
-      (f) => `${f.length} files to ${config.outDir}`,
-    );
-    const pages = Object.fromEntries(briefings.map((b, i) => [b.lang, countPdfPages(pdfs[i]!)])) as Record<Lang, number>;
-    return { year, briefings, files, pages };
+    return briefings.map((briefing, i) => ({
+      briefing,
+      html: htmls[i]!,
+      pdf: pdfs[i]!,
+      pageCount: countPdfPages(pdfs[i]!),
+      editionDate: editionDate(briefing, dataset),
+    }));
   } finally {
     await browser.then(closeBrowser, () => undefined);
   }
@@ -84,7 +81,8 @@ export function editionDate(b: Briefing, dataset: Dataset): string | null {
 function metaFor(b: Briefing, dataset: Dataset) {
   const date = editionDate(b, dataset);
   const words = { nn: ['Tal for', 'sist oppdatert'], nb: ['Tall for', 'sist oppdatert'], en: ['Figures for', 'last updated'] }[b.lang];
-  const editionLine = `${words[0]} ${b.year}${date ? ` · ${words[1]} ${formatDate(date, b.lang)}` : ''}`;
+  const when = date ? (date.length > 10 ? formatDateTime(date, b.lang) : formatDate(date, b.lang)) : null;
+  const editionLine = `${words[0]} ${b.year}${when ? ` · ${words[1]} ${when}` : ''}`;
   return { editionLine, generator: `ssb-briefing ${packageVersion()}` };
 }
 
@@ -99,10 +97,8 @@ function printOptionsFor(b: Briefing, timeoutMs: number, dataset: Dataset) {
 }
 
 /** Pages in a PDF Chromium wrote: its page tree's /Count. */
-function countPdfPages(pdf: Uint8Array): number {
+export function countPdfPages(pdf: Uint8Array): number {
   const text = Buffer.from(pdf).toString('latin1');
   const counts = [...text.matchAll(/\/Type\s*\/Pages\b[^>]*?\/Count\s+(\d+)/g)].map((m) => Number(m[1]));
   return counts.length ? Math.max(...counts) : 0;
 }
-
-export type { RenderedChart };

@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { isLang, languages, type Lang } from './lang.js';
+import { resolveMailConfig, type MailConfig } from './mail-config.js';
 import { defaultDataDir, defaultOutDir, templatesDir } from './paths.js';
 
 /**
@@ -25,6 +26,27 @@ export interface RunConfig {
   printTimeoutMs: number;
   /** Print stacks with errors. */
   debug: boolean;
+  /** Fetch and build a new edition even when SSB's figures and the archive are unchanged. */
+  force: boolean;
+  /** Never touch the network: build from the dataset in data/. */
+  offline: boolean;
+  /** Mail each new (or not yet fully sent) edition; `mail` holds the validated SMTP settings. */
+  email: boolean;
+  /** With email: write the .eml files instead of sending. */
+  dryRun: boolean;
+  mail?: MailConfig;
+  statbank: StatbankSettings;
+}
+
+export interface StatbankSettings {
+  /** PxWebApi v2 base URL. @default https://data.ssb.no/api/pxwebapi/v2 (env SSB_API_URL) */
+  baseUrl: string;
+  /** Per request. @default 20000 (ms) (env SSB_TIMEOUT_MS) */
+  requestTimeoutMs: number;
+  /** Total time retries may wait. @default 30000 (ms) (env SSB_RETRY_BUDGET_MS) */
+  maxTotalWaitMs: number;
+  /** The tables and their measure mapping. @default data/tables.json */
+  tablesPath: string;
 }
 
 export interface RawRunOptions {
@@ -33,6 +55,10 @@ export interface RawRunOptions {
   out?: string;
   data?: string;
   debug?: boolean;
+  force?: boolean;
+  offline?: boolean;
+  email?: boolean;
+  'dry-run'?: boolean;
 }
 
 const timeoutSchema = z.coerce.number().int().min(1000).max(600_000);
@@ -55,14 +81,47 @@ export function resolveRunConfig(flags: RawRunOptions, env: NodeJS.ProcessEnv, c
     throw new ConfigError(`BRIEFING_PRINT_TIMEOUT_MS: "${env.BRIEFING_PRINT_TIMEOUT_MS}" must be a whole number of milliseconds between 1000 and 600000.`, { setting: 'BRIEFING_PRINT_TIMEOUT_MS' });
   }
   const path = (value: string | undefined, fallback: string) => (value ? (isAbsolute(value) ? value : resolve(cwd, value)) : fallback);
+  const email = flags.email ?? false;
+  const dataDir = path(flags.data ?? env.BRIEFING_DATA, defaultDataDir);
   return {
     langs: [...new Set(langs)] as Lang[],
     year,
     outDir: path(flags.out ?? env.BRIEFING_OUT, defaultOutDir),
-    dataDir: path(flags.data ?? env.BRIEFING_DATA, defaultDataDir),
+    dataDir,
     templatesDir,
     chromiumPath: env.PUPPETEER_EXECUTABLE_PATH || undefined,
     printTimeoutMs: timeout.data,
     debug: flags.debug ?? false,
+    force: flags.force ?? false,
+    offline: flags.offline ?? isTrue(env.BRIEFING_OFFLINE),
+    email,
+    dryRun: flags['dry-run'] ?? false,
+    // Mail settings are checked before any work, so a missing one can't fail a run after the PDF is printed.
+    mail: email ? resolveMailConfig(env) : undefined,
+    statbank: resolveStatbankSettings(env, dataDir),
   };
+}
+
+export function resolveStatbankSettings(env: NodeJS.ProcessEnv, dataDir: string): StatbankSettings {
+  const baseUrl = env.SSB_API_URL || 'https://data.ssb.no/api/pxwebapi/v2';
+  if (!/^https?:\/\/[^/]+/.test(baseUrl)) {
+    throw new ConfigError(`SSB_API_URL: "${baseUrl}" is not an http(s) URL. Unset it to use https://data.ssb.no/api/pxwebapi/v2.`, { setting: 'SSB_API_URL' });
+  }
+  const ms = (name: string, fallback: number, min: number, max: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const parsed = z.coerce.number().int().min(min).max(max).safeParse(raw);
+    if (!parsed.success) throw new ConfigError(`${name}: "${raw}" must be a whole number of milliseconds between ${min} and ${max}.`, { setting: name });
+    return parsed.data;
+  };
+  return {
+    baseUrl: baseUrl.replace(/\/+$/, ''),
+    requestTimeoutMs: ms('SSB_TIMEOUT_MS', 20_000, 100, 300_000),
+    maxTotalWaitMs: ms('SSB_RETRY_BUDGET_MS', 30_000, 0, 600_000),
+    tablesPath: env.BRIEFING_TABLES ? resolve(env.BRIEFING_TABLES) : resolve(dataDir, 'tables.json'),
+  };
+}
+
+function isTrue(value: string | undefined): boolean {
+  return value === '1' || value === 'true' || value === 'yes';
 }

@@ -110,9 +110,13 @@ export function validateDataset(document: unknown, file: string): Dataset {
 }
 
 export async function loadDataset(file: string): Promise<Dataset> {
-  let text: string;
+  return parseDatasetText(await readDatasetText(file), file);
+}
+
+/** The dataset file's text; a missing or unreadable file is a DatasetError saying what to do. */
+export async function readDatasetText(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (error) {
     throw new DatasetError(
       `${file}: cannot read the dataset (${(error as NodeJS.ErrnoException).code ?? error}). ` +
@@ -120,6 +124,9 @@ export async function loadDataset(file: string): Promise<Dataset> {
       { path: file, cause: error },
     );
   }
+}
+
+export function parseDatasetText(text: string, file: string): Dataset {
   let document: unknown;
   try {
     document = JSON.parse(text.replace(/^\uFEFF/, ''));

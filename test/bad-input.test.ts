@@ -1,8 +1,8 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { projectRoot } from '../pipeline/paths.js';
+import { copyCommittedData } from './support/dataset.js';
 import { runCli } from './support/cli.js';
 
 /**
@@ -17,7 +17,7 @@ describe('bad input', () => {
   beforeEach(async () => {
     work = await mkdtemp(join(tmpdir(), 'briefing-bad-'));
     out = join(work, 'out');
-    await cp(join(projectRoot, 'data'), join(work, 'data'), { recursive: true });
+    await copyCommittedData(join(work, 'data'));
     await mkdir(out, { recursive: true });
     await writeFile(join(out, 'briefing-nn.html'), previous.html);
     await writeFile(join(out, 'briefing-nn.pdf'), previous.pdf);
@@ -33,7 +33,7 @@ describe('bad input', () => {
     const file = join(work, 'data', 'dataset.json');
     const text = await readFile(file, 'utf8');
     await writeFile(file, text.replace('"value":60,', '"value":"sixty",'));
-    const result = await runCli(['run', '--year', '2013', '--data', join(work, 'data'), '--out', out]);
+    const result = await runCli(['run', '--offline', '--year', '2013', '--data', join(work, 'data'), '--out', out]);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/^✗ .*dataset\.json: row 2, field "value": .*nothing was rendered\./m);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -43,7 +43,7 @@ describe('bad input', () => {
 
   test('a dataset that is not JSON says so and how to restore it', async () => {
     await writeFile(join(work, 'data', 'dataset.json'), '{"format": "ssb-briefing/dataset@1", ');
-    const result = await runCli(['run', '--data', join(work, 'data'), '--out', out]);
+    const result = await runCli(['run', '--offline', '--data', join(work, 'data'), '--out', out]);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/dataset\.json: not valid JSON .*git checkout --/);
     await expectPreviousIntact();
@@ -53,21 +53,21 @@ describe('bad input', () => {
     const file = join(work, 'data', 'dataset.json');
     const text = await readFile(file, 'utf8');
     await writeFile(file, text.replace('"value":60,"status":null', '"value":null,"status":null'));
-    const result = await runCli(['run', '--data', join(work, 'data'), '--out', out]);
+    const result = await runCli(['run', '--offline', '--data', join(work, 'data'), '--out', out]);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/row 2, field "status": a missing value \(null\) needs its SSB status symbol/);
     await expectPreviousIntact();
   });
 
   test('an unknown --lang lists the languages', async () => {
-    const result = await runCli(['run', '--lang', 'se', '--out', out]);
+    const result = await runCli(['run', '--offline', '--lang', 'se', '--data', join(work, 'data'), '--out', out]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('✗ --lang: "se" is not a language of the briefing. Use one of nn, nb, en (or several, comma-separated).\n');
     await expectPreviousIntact();
   });
 
   test('a --year with no data lists the years there are', async () => {
-    const result = await runCli(['run', '--year', '2011', '--out', out]);
+    const result = await runCli(['run', '--offline', '--year', '2011', '--data', join(work, 'data'), '--out', out]);
     expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/^✗ The dataset has no figures for 2011\. Years with figures: 2013, .*2019\. Choose one of them with --year\.$/m);
     await expectPreviousIntact();
@@ -76,14 +76,14 @@ describe('bad input', () => {
   test('an unwritable --out fails before any work', async () => {
     const blocker = join(work, 'not-a-folder');
     await writeFile(blocker, 'a file where the output folder should be');
-    const result = await runCli(['run', '--year', '2013', '--out', join(blocker, 'out')]);
+    const result = await runCli(['run', '--offline', '--year', '2013', '--data', join(work, 'data'), '--out', join(blocker, 'out')]);
     expect(result.code).toBe(7);
     expect(result.stderr).toMatch(/^✗ The output folder .*not-a-folder\/out is not writable \((ENOTDIR|EEXIST|EACCES)\)\. Choose another folder with --out/m);
     expect(result.stdout).toBe('');
   });
 
   test('an unknown option or command points to --help', async () => {
-    const option = await runCli(['run', '--yaer', '2013']);
+    const option = await runCli(['run', '--offline', '--yaer', '2013']);
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/Unknown option '--yaer'.*briefing --help/);
     const command = await runCli(['publish']);
@@ -92,7 +92,7 @@ describe('bad input', () => {
   });
 
   test('a Chromium that cannot start leaves the previous briefing in place', async () => {
-    const result = await runCli(['run', '--year', '2013', '--out', out], { env: { PUPPETEER_EXECUTABLE_PATH: join(work, 'no-such-chromium') } });
+    const result = await runCli(['run', '--offline', '--year', '2013', '--data', join(work, 'data'), '--out', out], { env: { PUPPETEER_EXECUTABLE_PATH: join(work, 'no-such-chromium') } });
     expect(result.code).toBe(6);
     expect(result.stderr).toMatch(/^✗ Chromium could not start .*PUPPETEER_EXECUTABLE_PATH.*previous briefing is left in place\.$/m);
     await expectPreviousIntact();

@@ -55,12 +55,12 @@ async function main(): Promise<void> {
   try {
     const report = { totals: [] as number[], floor: [] as number[], stages: {} as Record<string, number[]>, peakMb: [] as number[] };
     // Warm-up: one run of each, not counted (disk cache, font cache).
-    await timed(process.execPath, [cli, 'run', '--out', work]);
+    await timed(process.execPath, [cli, 'run', '--offline', '--force', '--out', work]);
     const html = join(work, 'briefing-nn.html');
     const floorArgs = [...chromiumArgs.filter((a) => a !== '--disable-dev-shm-usage'), '--headless', '--no-pdf-header-footer', `--user-data-dir=${join(work, 'profile')}`, `--print-to-pdf=${join(work, 'floor.pdf')}`, `file://${html}`];
     await timed(chromium, floorArgs);
     for (let i = 0; i < runs; i++) {
-      const run = await timed(process.execPath, [cli, 'run', '--out', work]);
+      const run = await timed(process.execPath, [cli, 'run', '--offline', '--force', '--out', work]);
       report.totals.push(run.ms);
       for (const m of run.stdout.matchAll(/^✓ (\w+).* (\d+) ms$/gm)) (report.stages[m[1]!] ??= []).push(Number(m[2]));
       const peak = /peak memory (\d+) MB/.exec(run.stdout);

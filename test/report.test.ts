@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { copyCommittedData } from './support/dataset.js';
 import { runCli, type CliResult } from './support/cli.js';
 import { readPdf, squash, type PdfSummary } from './support/pdf.js';
 
@@ -15,7 +16,8 @@ describe('briefing run --year 2013 (real Chromium)', () => {
 
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'briefing-e2e-'));
-    result = await runCli(['run', '--year', '2013', '--out', out]);
+    await copyCommittedData(join(out, 'data'));
+    result = await runCli(['run', '--offline', '--year', '2013', '--data', join(out, 'data'), '--out', out]);
     if (result.code === 0) {
       pdf = await readPdf(join(out, 'briefing-nn.pdf'));
       html = await readFile(join(out, 'briefing-nn.html'), 'utf8');
@@ -26,7 +28,7 @@ describe('briefing run --year 2013 (real Chromium)', () => {
   test('exits 0 and reports one line per stage', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    for (const stage of ['dataset', 'content', 'charts', 'html', 'pdf', 'write']) {
+    for (const stage of ['dataset', 'content', 'charts', 'html', 'pdf', 'archive']) {
       expect(result.stdout).toMatch(new RegExp(`^✓ ${stage}\\b.* \\d+ ms$`, 'm'));
     }
     expect(result.stdout).toMatch(/^✓ charts 3 rendered \d+ ms$/m);
@@ -60,6 +62,24 @@ describe('briefing run --year 2013 (real Chromium)', () => {
     expect(pdf.outline).toContain('Få har ein klar strategi');
   });
 
+  test('the run is archived as an edition, listed in index.html', async () => {
+    const id = /editions\/(2013-nn-[0-9a-f]{12})/.exec(result.stdout)?.[1];
+    expect(id).toBeDefined();
+    const manifest = JSON.parse(await readFile(join(out, 'editions', id!, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ id, lang: 'nn', year: 2013, headline: 'Eitt av to norske føretak bruker sosiale medium', pageCount: pdf.pageCount, sent: [] });
+    expect(await readFile(join(out, 'editions', id!, 'briefing.pdf'))).toEqual(await readFile(join(out, 'briefing-nn.pdf')));
+    expect(await readFile(join(out, 'index.html'), 'utf8')).toContain(`editions/${id}/briefing.pdf`);
+  });
+
+  test('a second run on the same data makes no new edition and starts no browser', async () => {
+    const before = await readFile(join(out, 'briefing-nn.pdf'));
+    const again = await runCli(['run', '--offline', '--year', '2013', '--data', join(out, 'data'), '--out', out]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^✓ archive unchanged: 2013-nn-[0-9a-f]{12} already archived/m);
+    expect(again.stdout).not.toMatch(/^✓ (charts|pdf)/m);
+    expect(await readFile(join(out, 'briefing-nn.pdf'))).toEqual(before);
+  });
+
   test('the HTML is self-contained: styles, fonts and charts inline, nothing fetched', () => {
     expect(html).toMatch(/^<!DOCTYPE html>\n<html lang="nn">/);
     expect(html).toContain('@font-face');
@@ -74,7 +94,8 @@ describe('three languages in one run', () => {
   test('nn, nb and en each get an HTML and a PDF in their language', async () => {
     const out = await mkdtemp(join(tmpdir(), 'briefing-langs-'));
     try {
-      const result = await runCli(['run', '--year', '2013', '--lang', 'nn,nb,en', '--out', out]);
+      await copyCommittedData(join(out, 'data'));
+      const result = await runCli(['run', '--offline', '--year', '2013', '--lang', 'nn,nb,en', '--data', join(out, 'data'), '--out', out]);
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
       const headlines = { nn: 'Eitt av to norske føretak', nb: 'Ett av to norske foretak', en: 'One in two Norwegian enterprises' };

@@ -14,3 +14,13 @@ export function datasetWith(change: (observations: Observation[]) => Observation
   const dataset = committedDataset();
   return { ...dataset, observations: change(structuredClone(dataset.observations)) };
 }
+
+/** Copy the committed data/ files (not a lock or anything a running process left there) into `dir`. */
+export async function copyCommittedData(dir: string): Promise<string> {
+  const { mkdir, copyFile } = await import('node:fs/promises');
+  await mkdir(dir, { recursive: true });
+  for (const name of ['dataset.json', 'tables.json', 'published-figures.csv']) {
+    await copyFile(join(projectRoot, 'data', name), join(dir, name));
+  }
+  return dir;
+}
