@@ -10,6 +10,7 @@ import { buildObservations, fetchTables, TableChangedError, type FetchOptions } 
 import { parseJsonStatText } from '../pipeline/jsonstat.js';
 import { withLock } from '../pipeline/lock.js';
 import { runCli } from './support/cli.js';
+import { snapshot } from './support/snapshot.js';
 import { defaultDataDir } from '../pipeline/paths.js';
 import { createStatbankClient, type StatbankClientOptions } from '../pipeline/statbank.js';
 import { defaultTablesPath, loadTablesConfig, type TablesConfig } from '../pipeline/tables.js';
@@ -58,16 +59,6 @@ const requests = () => server.requests.map((r) => `${r.method} ${r.path.replace(
 const count = (what: string) => requests().filter((r) => r === what).length;
 
 /** sha256 and mtime of every file under `dir`. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    const hash = createHash('sha256').update(await readFile(path)).digest('hex');
-    out[relative(dir, path)] = `${hash} ${(await stat(path)).mtimeMs}`;
-  }
-  return out;
-}
 
 async function failure(promise: Promise<unknown>): Promise<FetchError> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
