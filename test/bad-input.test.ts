@@ -32,7 +32,7 @@ describe('bad input', () => {
   test('a dataset with a broken row names the file, the row and the field', async () => {
     const file = join(work, 'data', 'dataset.json');
     const text = await readFile(file, 'utf8');
-    await writeFile(file, text.replace('"value":60,', '"value":"sixty",'));
+    await writeFile(file, text.replace('"05","Total+K",60,null', '"05","Total+K","sixty",null'));
     const result = await runCli(['run', '--offline', '--year', '2013', '--data', join(work, 'data'), '--out', out]);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/^✗ .*dataset\.json: row 2, field "value": .*nothing was rendered\./m);
@@ -42,7 +42,7 @@ describe('bad input', () => {
   });
 
   test('a dataset that is not JSON says so and how to restore it', async () => {
-    await writeFile(join(work, 'data', 'dataset.json'), '{"format": "ssb-briefing/dataset@1", ');
+    await writeFile(join(work, 'data', 'dataset.json'), '{"format": "ssb-briefing/dataset@2", ');
     const result = await runCli(['run', '--offline', '--data', join(work, 'data'), '--out', out]);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/dataset\.json: not valid JSON .*git checkout --/);
@@ -52,7 +52,7 @@ describe('bad input', () => {
   test('a missing value without its SSB symbol is refused', async () => {
     const file = join(work, 'data', 'dataset.json');
     const text = await readFile(file, 'utf8');
-    await writeFile(file, text.replace('"value":60,"status":null', '"value":null,"status":null'));
+    await writeFile(file, text.replace('"05","Total+K",60,null', '"05","Total+K",null,null'));
     const result = await runCli(['run', '--offline', '--data', join(work, 'data'), '--out', out]);
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/row 2, field "status": a missing value \(null\) needs its SSB status symbol/);

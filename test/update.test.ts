@@ -139,7 +139,8 @@ describe('updateDataset', () => {
   });
 
   it('lets an invalid dataset on disk fail with its DatasetError and writes nothing', async () => {
-    const broken = (await readFile(datasetPath(), 'utf8')).replace('"value":50', '"value":-50');
+    const broken = (await readFile(datasetPath(), 'utf8')).replace('"Total+K",50,null', '"Total+K",-50,null');
+    expect(broken).not.toBe(await readFile(datasetPath(), 'utf8'));
     await writeFile(datasetPath(), broken);
     await expect(update(first)).rejects.toThrow(DatasetError);
     expect(await readdir(dataDir)).toEqual(['dataset.json']);
@@ -170,7 +171,9 @@ describe('updateDataset', () => {
 
   it('leaves history alone and reports it when dataset.json was changed by hand', async () => {
     await update(first);
-    await writeFile(datasetPath(), (await readFile(datasetPath(), 'utf8')).replace('"value":50', '"value":51'));
+    const edited = (await readFile(datasetPath(), 'utf8')).replace('"Total+K",50,null', '"Total+K",51,null');
+    expect(edited).not.toBe(await readFile(datasetPath(), 'utf8'));
+    await writeFile(datasetPath(), edited);
     expect(await reconcileHistory(dataDir)).toBe(0);
     expect(await checkHistoryConsistency(dataDir)).toEqual([expect.stringMatching(/changed outside updateDataset/)]);
     await update([fig('wikis', 2025, 9), ...first]);
