@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { editionDir, editionFiles, editionId, hashDataset, loadEdition, saveEdition, type EditionManifest } from './archive.js';
-import { buildBriefings } from './build.js';
 import type { RunConfig } from './config.js';
 import { parseDatasetText, readDatasetText, type Dataset } from './dataset.js';
 import { OutputError } from './errors.js';
@@ -11,7 +10,6 @@ import type { Lang } from './lang.js';
 import { ensureWritableDir, writeOutputs } from './outputs.js';
 import { packageVersion } from './paths.js';
 import type { Progress } from './progress.js';
-import { sendBriefing } from './send.js';
 import { createStatbankClient } from './statbank.js';
 import { loadTablesConfig } from './tables.js';
 
@@ -84,6 +82,8 @@ export async function runPipeline(config: RunConfig, effects: RunEffects): Promi
     files = await progress.stage('archive', () => restoreLatest(config.outDir, existing), () => `unchanged: ${ids.map((i) => i.id).join(', ')} already archived (--force rebuilds)`);
   } else {
     status = 'new-edition';
+    // Loaded only when an edition is built: a run with nothing new never pays for vega, Handlebars or Puppeteer.
+    const { buildBriefings } = await import('./build.js');
     const built = await buildBriefings(dataset, { year, langs: config.langs, templatesDir: config.templatesDir, chromiumPath: config.chromiumPath, printTimeoutMs: config.printTimeoutMs }, progress);
     const generatedAt = effects.now().toISOString();
     editions = [];
@@ -116,6 +116,7 @@ export async function runPipeline(config: RunConfig, effects: RunEffects): Promi
   // 5 email
   const sent: RunOutcome['sent'] = [];
   if (config.email && config.mail) {
+    const { sendBriefing } = await import('./send.js');
     for (const edition of editions) {
       const result = await progress.stage(
         'email',

@@ -1,15 +1,26 @@
 /**
- * `npm run bench`: how fast `npm run report`'s work is, measured side by side with its floor, Chromium alone
- * printing the finished HTML (`chromium --headless --print-to-pdf`). Runs are interleaved so both meet the same
- * machine noise; the figure that matters is the ratio of medians. Results are printed and written to
- * output/bench.json.
+ * `npm run bench`: the pipeline's speed against the targets of issue 6, measured side by side on this machine.
+ *
+ *   report   `briefing run --offline` (one language, whole process) vs `chromium --headless --print-to-pdf` of the
+ *            HTML it produced (the floor: Chrome alone printing the finished page)              target ≤ 1.3 ×
+ *   languages `--lang nn,nb,en` vs one language                                                 target ≤ 1.5 ×
+ *   unchanged a run whose table `updated` hasn't changed (replay server on 127.0.0.1) vs `node -e ""`,
+ *            and no browser started                                                             target ≤ 4 ×
+ *   parse    800,000 JSON-stat cells to observations                                  target < 1.5 s, < 500 MB
+ *   merge    a 10 % revision batch into 1,000,000 observations                                   target < 3 s
+ *
+ * Paired commands run interleaved, so both meet the same machine noise; ratios are of medians. Results are printed
+ * and written to output/bench.json. BENCH_RUNS sets the runs per command (default 5).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { defaultOutDir, projectRoot } from '../pipeline/paths.js';
 import { chromiumArgs } from '../pipeline/print.js';
+import { copyCommittedData } from './support/dataset.js';
+import { startReplayServer } from './support/replay-server.js';
+import { serveTable, tableTexts } from './support/statbank-fixtures.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const cli = join(projectRoot, 'dist/pipeline/cli.js');
@@ -19,10 +30,10 @@ interface Timed {
   stdout: string;
 }
 
-function timed(command: string, args: string[]): Promise<Timed> {
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -49,51 +60,103 @@ function chromiumBinary(): string {
   throw new Error('bench: no chromium on PATH; set PUPPETEER_EXECUTABLE_PATH');
 }
 
+/** Run `a` and `b` alternately `runs` times after one warm-up each; medians in ms. */
+async function pair(a: () => Promise<Timed>, b: () => Promise<Timed>): Promise<{ a: number[]; b: number[]; aOut: string[] }> {
+  await a();
+  await b();
+  const result = { a: [] as number[], b: [] as number[], aOut: [] as string[] };
+  for (let i = 0; i < runs; i++) {
+    const x = await a();
+    result.a.push(x.ms);
+    result.aOut.push(x.stdout);
+    result.b.push((await b()).ms);
+  }
+  return result;
+}
+
+interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  target: string;
+  pass: boolean;
+  detail: string;
+}
+
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'briefing-bench-'));
   const chromium = chromiumBinary();
+  const figures: Figure[] = [];
+  const stages: Record<string, number[]> = {};
+  let peakMb = 0;
   try {
-    const report = { totals: [] as number[], floor: [] as number[], stages: {} as Record<string, number[]>, peakMb: [] as number[] };
-    // Warm-up: one run of each, not counted (disk cache, font cache).
-    await timed(process.execPath, [cli, 'run', '--offline', '--force', '--out', work]);
-    const html = join(work, 'briefing-nn.html');
-    const floorArgs = [...chromiumArgs.filter((a) => a !== '--disable-dev-shm-usage'), '--headless', '--no-pdf-header-footer', `--user-data-dir=${join(work, 'profile')}`, `--print-to-pdf=${join(work, 'floor.pdf')}`, `file://${html}`];
-    await timed(chromium, floorArgs);
-    for (let i = 0; i < runs; i++) {
-      const run = await timed(process.execPath, [cli, 'run', '--offline', '--force', '--out', work]);
-      report.totals.push(run.ms);
-      for (const m of run.stdout.matchAll(/^✓ (\w+).* (\d+) ms$/gm)) (report.stages[m[1]!] ??= []).push(Number(m[2]));
-      const peak = /peak memory (\d+) MB/.exec(run.stdout);
-      if (peak) report.peakMb.push(Number(peak[1]));
-      report.floor.push((await timed(chromium, floorArgs)).ms);
+    const data = await copyCommittedData(join(work, 'data'));
+    const out = join(work, 'out');
+    const report = (langs: string) => () => timed(process.execPath, [cli, 'run', '--offline', '--force', '--lang', langs, '--data', data, '--out', out]);
+
+    // report vs the floor
+    await report('nn')();
+    const html = join(out, 'briefing-nn.html');
+    const floorArgs = [...chromiumArgs.filter((a) => a !== '--disable-dev-shm-usage'), '--headless', '--no-pdf-header-footer',
+      `--user-data-dir=${join(work, 'profile')}`, `--print-to-pdf=${join(work, 'floor.pdf')}`, `file://${html}`];
+    const one = await pair(report('nn'), () => timed(chromium, floorArgs));
+    for (const stdout of one.aOut) {
+      for (const m of stdout.matchAll(/^✓ (\w+).* (\d+) ms$/gm)) (stages[m[1]!] ??= []).push(Number(m[2]));
+      peakMb = Math.max(peakMb, Number(/peak memory (\d+) MB/.exec(stdout)?.[1] ?? 0));
     }
-    const total = median(report.totals);
-    const floor = median(report.floor);
-    const ratio = total / floor;
-    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-    const lines = [
-      `machine: ${machine}`,
-      `runs: ${runs} each, interleaved, after one warm-up`,
-      `npm run report (one language, offline, whole process): median ${Math.round(total)} ms`,
-      `chromium --headless --print-to-pdf of the same HTML (floor): median ${Math.round(floor)} ms`,
-      `ratio report / floor: ${ratio.toFixed(2)} (target ≤ 1.30)`,
-      `stages (median ms): ${Object.entries(report.stages).map(([k, v]) => `${k} ${median(v)}`).join(', ')}`,
-      `peak memory of the node process: ${Math.max(...report.peakMb)} MB`,
-    ];
-    console.log(lines.join('\n'));
-    const result = {
-      machine, runs, date: new Date().toISOString(),
-      report: { medianMs: Math.round(total), samplesMs: report.totals.map(Math.round) },
-      floor: { medianMs: Math.round(floor), samplesMs: report.floor.map(Math.round) },
-      ratio: { value: Number(ratio.toFixed(3)), target: 1.3 },
-      stagesMedianMs: Object.fromEntries(Object.entries(report.stages).map(([k, v]) => [k, median(v)])),
-      peakMemoryMb: Math.max(...report.peakMb),
-    };
-    await writeFile(join(defaultOutDir, 'bench.json'), JSON.stringify(result, null, 2) + '\n');
-    console.log(`written: ${join(defaultOutDir, 'bench.json')}`);
+    const ratio = median(one.a) / median(one.b);
+    figures.push({ name: 'report / chromium --print-to-pdf', value: ratio, unit: '×', target: '≤ 1.30', pass: ratio <= 1.3,
+      detail: `report ${Math.round(median(one.a))} ms, floor ${Math.round(median(one.b))} ms` });
+
+    // three languages vs one
+    const three = await pair(report('nn,nb,en'), report('nn'));
+    const langRatio = median(three.a) / median(three.b);
+    figures.push({ name: 'three languages / one', value: langRatio, unit: '×', target: '≤ 1.50', pass: langRatio <= 1.5,
+      detail: `nn,nb,en ${Math.round(median(three.a))} ms, nn ${Math.round(median(three.b))} ms` });
+
+    // unchanged run against the replay server vs node -e ""
+    const server = await startReplayServer({ rateLimit: 10_000 });
+    try {
+      serveTable(server, '10977', tableTexts('10977'));
+      const fetchedData = await copyCommittedData(join(work, 'fetched-data'));
+      const env = { SSB_API_URL: server.v2Url };
+      const unchangedRun = () => timed(process.execPath, [cli, 'run', '--data', fetchedData, '--out', join(work, 'fetched-out')], env);
+      await unchangedRun(); // fetches and builds the edition once
+      const unchanged = await pair(unchangedRun, () => timed(process.execPath, ['-e', '']));
+      const browserStarted = unchanged.aOut.some((s) => /^✓ pdf/m.test(s) || !/^✓ fetch unchanged/m.test(s));
+      const r = median(unchanged.a) / median(unchanged.b);
+      figures.push({ name: 'unchanged run / node -e ""', value: r, unit: '×', target: '≤ 4.00, no browser', pass: r <= 4 && !browserStarted,
+        detail: `run ${Math.round(median(unchanged.a))} ms, node ${Math.round(median(unchanged.b))} ms${browserStarted ? ', BROWSER STARTED' : ', no browser'}` });
+    } finally {
+      await server.close();
+    }
+
+    // scale: each in its own process
+    for (const [mode, limitMs, limitMb] of [['parse', 1500, 500], ['merge', 3000, Infinity]] as const) {
+      const result = JSON.parse((await timed(process.execPath, ['--max-old-space-size=4096', join(projectRoot, 'dist/test/bench-scale.js'), mode])).stdout.trim());
+      const pass = result.ms < limitMs && result.peakMb < limitMb;
+      figures.push({ name: mode === 'parse' ? 'parse 800,000 JSON-stat cells' : 'merge 10 % revisions into 1,000,000 observations',
+        value: result.ms / 1000, unit: 's', target: `< ${limitMs / 1000} s${Number.isFinite(limitMb) ? `, < ${limitMb} MB` : ''}`, pass,
+        detail: `${Math.round(result.ms)} ms, peak ${result.peakMb} MB` });
+    }
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+
+  const machine = `${cpus().length} × ${cpus()[0]?.model?.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const lines = [`machine: ${machine}`, `runs: ${runs} per command, interleaved in pairs, after one warm-up each`, ''];
+  for (const f of figures) {
+    lines.push(`${f.pass ? 'PASS' : 'MISS'}  ${f.name}: ${f.value.toFixed(2)} ${f.unit} (target ${f.target}) — ${f.detail}`);
+  }
+  lines.push('', `report stages (median ms): ${Object.entries(stages).map(([k, v]) => `${k} ${median(v)}`).join(', ')}`);
+  lines.push(`peak memory of the report process: ${peakMb} MB`);
+  console.log(lines.join('\n'));
+  await mkdir(defaultOutDir, { recursive: true });
+  await writeFile(join(defaultOutDir, 'bench.json'), JSON.stringify({
+    machine, runs, date: new Date().toISOString(), figures,
+    stagesMedianMs: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, median(v)])), peakMemoryMb: peakMb,
+  }, null, 2) + '\n');
+  console.log(`written: ${join(defaultOutDir, 'bench.json')}`);
 }
 
 main().catch((error) => {
