@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Briefing } from './content.js';
-import { barsAlt, chartSubtitle, chartTitle, trendAlt, type ChartRow } from './chart-text.js';
+import { barsAlt, chartNotes, chartSubtitle, chartTitle, tableHead, trendAlt, type ChartRow } from './chart-text.js';
 import { ChartError } from './errors.js';
 import type { Figure } from './facts.js';
 import { TOTAL_INDUSTRY, TOTAL_SIZE } from './facts.js';
@@ -9,31 +9,50 @@ import { formatNumber, type Lang } from './lang.js';
 import { industryText, measureText, sizeClassText } from './labels.js';
 
 /**
- * Charts: Vega-Lite spec templates (templates/charts/*.vl.json) filled with the briefing's rows (pure), then
- * compiled to Vega and rendered to SVG in Node, without a browser. Any Vega-Lite or Vega warning is an error:
- * a chart that renders with warnings is a chart nobody checked.
+ * Charts: Vega-Lite spec templates (templates/charts/*.vl.json: a wide layout for print and desktop, a compact
+ * one for phones) filled with the briefing's rows (pure), then compiled to Vega and rendered to SVG in Node,
+ * without a browser. Any Vega-Lite or Vega warning is an error: a chart that renders with warnings is a chart
+ * nobody checked. Titles are not drawn in the SVG: the HTML figure carries them as text.
  */
 
 export type ChartId = 'trend' | 'types' | 'purposes' | 'groups';
+type Spec = Record<string, unknown>;
 
 export interface ChartTemplates {
   trend: object;
+  trendCompact: object;
   bars: object;
+  barsCompact: object;
   config: object;
 }
 
 export interface ChartSpec {
   id: ChartId;
   title: string;
+  subtitle: string;
   alt: string;
-  vegaLite: Record<string, unknown>;
+  /** Print and wide screens. */
+  vegaLite: Spec;
+  /** Phones (up to 599 px). */
+  compact: Spec;
+  /** The figures drawn, as numbers. */
+  rows: ChartRow[];
   /** The numbers behind the chart, as text cells (first row is the header). */
   table: string[][];
+  /** Explanations printed under the chart (dashed lines); empty when none apply. */
+  notes: string[];
+  /** Explanations printed under its data table (symbols in empty cells). */
+  tableNotes: string[];
 }
 
 export interface RenderedChart extends ChartSpec {
   svg: string;
+  svgCompact: string;
 }
+
+const templateFiles = {
+  trend: 'trend.vl.json', trendCompact: 'trend-compact.vl.json', bars: 'bars.vl.json', barsCompact: 'bars-compact.vl.json', config: 'config.json',
+} as const;
 
 export async function loadChartTemplates(dir: string): Promise<ChartTemplates> {
   const read = async (name: string) => {
@@ -44,8 +63,8 @@ export async function loadChartTemplates(dir: string): Promise<ChartTemplates> {
       throw new ChartError(`${path}: cannot read the chart template (${(error as Error).message}). Restore it from git.`, { path, cause: error });
     }
   };
-  const [trend, bars, config] = await Promise.all([read('trend.vl.json'), read('bars.vl.json'), read('config.json')]);
-  return { trend, bars, config };
+  const entries = await Promise.all(Object.entries(templateFiles).map(async ([key, file]) => [key, await read(file)] as const));
+  return Object.fromEntries(entries) as unknown as ChartTemplates;
 }
 
 const norwegianNumbers = { decimal: ',', thousands: '\u00a0', grouping: [3], currency: ['', '\u00a0kr'] };
@@ -60,28 +79,55 @@ export function buildChartSpecs(briefing: Briefing, templates: ChartTemplates): 
   });
 }
 
+const number = (value: number, lang: Lang) => formatNumber(value, lang, Number.isInteger(value) ? 0 : 1);
+
 function trendSpec(briefing: Briefing, templates: ChartTemplates): ChartSpec | null {
   const { lang, facts } = briefing;
-  const rows = facts.trend.map((f) => ({ name: measureText(f.measure, lang).name, value: f.value!, year: f.year, measure: f.measure }));
-  const names = [...new Set(rows.map((r) => r.name))];
+  const rows = facts.trend.map((f) => ({ name: measureText(f.measure, lang).name, value: f.value!, year: f.year }));
   if (rows.length < 2) return null;
-  const lastYear = new Map<string, number>();
-  for (const r of rows) lastYear.set(r.name, Math.max(lastYear.get(r.name) ?? 0, r.year));
-  const values = rows.map((r) => ({
-    date: `${r.year}-01-01`, name: r.name, value: r.value, order: names.indexOf(r.name), last: r.year === lastYear.get(r.name),
-  }));
+  const names = [...new Set(rows.map((r) => r.name))];
   const years = [...new Set(rows.map((r) => r.year))].sort((a, b) => a - b);
+  const date = (year: number) => `${year}-01-01`;
+  // Lines are drawn segment by segment, so a segment that bridges years without figures can be dashed.
+  const segments = names.flatMap((name) => {
+    const series = rows.filter((r) => r.name === name).sort((a, b) => a.year - b.year);
+    return series.slice(1).flatMap((b, i) => {
+      const a = series[i]!;
+      const segment = `${name}|${a.year}`;
+      const gap = b.year - a.year > 1;
+      return [a, b].map((r) => ({ segment, gap, name, date: date(r.year), value: r.value }));
+    });
+  });
+  const hasGaps = segments.some((s) => s.gap);
+  const points = rows.map((r) => ({ name: r.name, date: date(r.year), value: r.value }));
+  const ends = names.map((name) => {
+    const last = rows.filter((r) => r.name === name).sort((a, b) => b.year - a.year)[0]!;
+    return { name, date: date(last.year), value: last.value };
+  });
+  const placed = placeLabels(ends.map((e) => e.value), { min: 0, max: 100, gap: 5.5 });
+  const labels = ends.map((e, i) => ({ ...e, labelY: placed[i]!, label: `${e.name} ${number(e.value, lang)}`, short: number(e.value, lang) }));
+
+  const period = `${years[0]}–${years[years.length - 1]}`;
   const title = chartTitle('trend', lang);
-  const alt = trendAlt(title, rows, lang);
-  const table = [[briefing.ui.year, ...names], ...years.map((year) => [
+  const alt = trendAlt(`${title}, ${period}`, rows, lang);
+  const table = [[tableHead('trend', lang), ...names], ...years.map((year) => [
     String(year),
     ...names.map((name) => {
       const row = rows.find((r) => r.year === year && r.name === name);
-      return row ? formatNumber(row.value, lang, Number.isInteger(row.value) ? 0 : 1) : '';
+      return row ? number(row.value, lang) : '..';
     }),
   ])];
-  const period = `${years[0]}–${years[years.length - 1]}`;
-  return fill('trend', templates.trend, templates.config, lang, { title, subtitle: chartSubtitle(period, lang), alt, percent: briefing.ui.percent }, values, table);
+  const emptyCells = table.slice(1).some((r) => r.includes('..'));
+  const notes = hasGaps ? [chartNotes(lang).gaps] : [];
+  const tableNotes = emptyCells ? [chartNotes(lang).noFigure] : [];
+  const texts = { alt, percent: briefing.ui.percent };
+  const datasets = { segments, points, labels };
+  const colour = { domain: names };
+  return {
+    id: 'trend', title, subtitle: chartSubtitle(period, lang), alt, rows, table, notes, tableNotes,
+    vegaLite: fill(templates.trend, templates.config, lang, texts, { datasets, scales: { colour } }),
+    compact: fill(templates.trendCompact, templates.config, lang, texts, { datasets, scales: { colour } }),
+  };
 }
 
 function barSpec(id: Exclude<ChartId, 'trend'>, briefing: Briefing, templates: ChartTemplates): ChartSpec | null {
@@ -108,22 +154,62 @@ function barSpec(id: Exclude<ChartId, 'trend'>, briefing: Briefing, templates: C
   const rows: ChartRow[] = figures.map((f) => ({ name: f.name, value: f.figure.value! }));
   const sorted = [...figures].sort((a, b) => Number(b.highlight) - Number(a.highlight) || b.figure.value! - a.figure.value!);
   const values = sorted.map((f, order) => ({ name: f.name, value: f.figure.value!, order, highlight: f.highlight }));
-  const title = chartTitle(id, lang);
-  const alt = barsAlt(title, rows, lang);
-  const table = [['', briefing.ui.percent], ...sorted.map((f) => [f.name, formatNumber(f.figure.value!, lang, Number.isInteger(f.figure.value!) ? 0 : 1)])];
-  return fill(id, templates.bars, templates.config, lang, { title, subtitle: chartSubtitle(String(briefing.year), lang), alt, percent: briefing.ui.percent }, values, table);
+  const groups = { size: figures.some((f) => f.figure.sizeClass !== TOTAL_SIZE), industry: figures.some((f) => f.figure.industry !== TOTAL_INDUSTRY) };
+  const title = chartTitle(id, lang, groups);
+  const alt = barsAlt(`${title}, ${briefing.year}`, rows, lang);
+  const table = [[tableHead(id, lang), briefing.ui.percent], ...sorted.map((f) => [f.name, number(f.figure.value!, lang)])];
+  const texts = { alt, percent: briefing.ui.percent };
+  const datasets = { bars: values };
+  return {
+    id, title, subtitle: chartSubtitle(String(briefing.year), lang), alt, rows, table, notes: [], tableNotes: [],
+    vegaLite: fill(templates.bars, templates.config, lang, texts, { datasets }),
+    compact: fill(templates.barsCompact, templates.config, lang, texts, { datasets }),
+  };
 }
 
+/**
+ * Vertical positions (in data units) for labels at the line ends: as close to each value as possible, at least
+ * `gap` apart, inside [min, max]. Labels keep the order of their values, so none crosses another.
+ */
+export function placeLabels(values: number[], { min, max, gap }: { min: number; max: number; gap: number }): number[] {
+  const order = values.map((v, i) => ({ v, i })).sort((a, b) => b.v - a.v || a.i - b.i);
+  const y = order.map((o) => Math.min(Math.max(o.v, min), max));
+  for (let k = 1; k < y.length; k++) y[k] = Math.min(y[k]!, y[k - 1]! - gap);
+  if (y.length && y[y.length - 1]! < min) {
+    y[y.length - 1] = min;
+    for (let k = y.length - 2; k >= 0; k--) y[k] = Math.max(y[k]!, y[k + 1]! + gap);
+  }
+  const out = new Array<number>(values.length);
+  order.forEach((o, k) => (out[o.i] = Math.round(y[k]! * 100) / 100));
+  return out;
+}
+
+/**
+ * A template with its texts substituted, its named datasets attached and colour domains set. Data goes in
+ * `datasets` only; it never passes through the text substitution.
+ */
 function fill(
-  id: ChartId, template: object, config: object, lang: Lang, texts: Record<string, string>, values: object[], table: string[][],
-): ChartSpec {
-  const filled = substitute(structuredClone(template), texts) as Record<string, unknown>;
-  filled.data = { values };
+  template: object, config: object, lang: Lang, texts: Record<string, string>,
+  parts: { datasets: Record<string, object[]>; scales?: { colour?: { domain: string[] } } },
+): Spec {
+  const filled = substitute(structuredClone(template), texts) as Spec;
+  filled.datasets = parts.datasets;
   filled.config = { ...config, locale: { number: lang === 'en' ? englishNumbers : norwegianNumbers } };
-  return { id, title: texts.title!, alt: texts.alt!, vegaLite: filled, table };
+  if (parts.scales?.colour) setColourDomain(filled, parts.scales.colour.domain);
+  return filled;
 }
 
-/** Replace every string that is exactly "{{key}}" with texts[key]. Data never passes through here. */
+/** Every colour scale in the layers gets the series names as its domain, in the trend's order: stable colours. */
+function setColourDomain(node: unknown, domain: string[]): void {
+  if (Array.isArray(node)) return node.forEach((n) => setColourDomain(n, domain));
+  if (!node || typeof node !== 'object') return;
+  const record = node as Record<string, unknown>;
+  const colour = (record.encoding as Record<string, unknown> | undefined)?.color as Record<string, unknown> | undefined;
+  if (colour && colour.field === 'name') colour.scale = { ...(colour.scale as object), domain };
+  for (const value of Object.values(record)) if (value && typeof value === 'object') setColourDomain(value, domain);
+}
+
+/** Replace every string that is exactly "{{key}}" with texts[key]. */
 function substitute(node: unknown, texts: Record<string, string>): unknown {
   if (typeof node === 'string') {
     const match = /^\{\{(\w+)\}\}$/.exec(node);
@@ -136,34 +222,39 @@ function substitute(node: unknown, texts: Record<string, string>): unknown {
   return node;
 }
 
-/** Compile each spec with vega-lite and render it to SVG with vega, in Node. Warnings fail the chart. */
+/** Compile each spec (both layouts) with vega-lite and render it to SVG with vega, in Node. Warnings fail the chart. */
 export async function renderCharts(specs: ChartSpec[]): Promise<RenderedChart[]> {
   if (specs.length === 0) return [];
   const [vl, vega] = await Promise.all([import('vega-lite'), import('vega')]);
+  const toSvg = async (spec: ChartSpec, vegaLite: Spec, layout: string) => {
+    const warnings: string[] = [];
+    const logger = collectingLogger(warnings);
+    try {
+      const { spec: vegaSpec } = vl.compile(vegaLite as never, { logger: logger as never });
+      const view = new vega.View(vega.parse(vegaSpec), { renderer: 'none', logger: logger as never });
+      const svg = await view.toSVG();
+      view.finalize();
+      if (warnings.length) throw new Error(warnings.join('; '));
+      return withAccessibleName(svg, spec.title, spec.alt);
+    } catch (error) {
+      throw new ChartError(
+        `Chart "${spec.id}" (${layout} layout) failed to render: ${(error as Error).message}. Check templates/charts/ against the Vega-Lite schema.`,
+        { chart: spec.id, cause: error },
+      );
+    }
+  };
   return Promise.all(
-    specs.map(async (spec) => {
-      const warnings: string[] = [];
-      const logger = collectingLogger(warnings);
-      try {
-        const { spec: vegaSpec } = vl.compile(spec.vegaLite as never, { logger: logger as never });
-        const view = new vega.View(vega.parse(vegaSpec), { renderer: 'none', logger: logger as never });
-        const svg = await view.toSVG();
-        view.finalize();
-        if (warnings.length) throw new Error(warnings.join('; '));
-        return { ...spec, svg: withAccessibleName(svg, spec.title, spec.alt) };
-      } catch (error) {
-        throw new ChartError(
-          `Chart "${spec.id}" failed to render: ${(error as Error).message}. Check templates/charts/ against the Vega-Lite schema.`,
-          { chart: spec.id, cause: error },
-        );
-      }
-    }),
+    specs.map(async (spec) => ({ ...spec, svg: await toSvg(spec, spec.vegaLite, 'wide'), svgCompact: await toSvg(spec, spec.compact, 'compact') })),
   );
 }
 
-/** The SVG as one image for assistive technology: role="img", its text alternative as its name, a <title>. */
+/**
+ * The SVG as one image for assistive technology: role="img", its text alternative as its name, a <title>. Vega's
+ * own roles and ARIA attributes on the marks inside are removed: inside an image they would only be noise (and
+ * unnamed "graphics-symbol" roles are an accessibility error).
+ */
 function withAccessibleName(svg: string, title: string, alt: string): string {
-  return svg.replace(/^<svg\b([^>]*)>/, (_, attributes: string) =>
+  return svg.replace(/\s(?:role|aria-[a-z]+)="[^"]*"/g, '').replace(/^<svg\b([^>]*)>/, (_, attributes: string) =>
     `<svg role="img" aria-label="${escapeXml(alt)}"${attributes}><title>${escapeXml(title)}</title>`);
 }
 

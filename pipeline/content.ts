@@ -1,16 +1,18 @@
 import type { Dataset } from './dataset.js';
 import { deriveFacts, TOTAL_INDUSTRY, TOTAL_SIZE, type Figure, type YearFacts } from './facts.js';
-import { formatDate, formatPercent, formatPercentShort, type Lang } from './lang.js';
+import { formatDate, formatDateTime, formatPercent, formatPercentShort, type Lang } from './lang.js';
 import { industryText, measureText, sizeClassText } from './labels.js';
 import { phrasebooks, type UiText } from './wording.js';
+import { shortChange } from './wording-common.js';
 
 /**
  * The briefing's content for one year and language: headline, lede, key figures, sections, notes and the
- * "about" box, all derived from the dataset. Pure: values in, values out. A section whose figures the year
- * lacks is left out; no figure is ever filled in.
+ * "Om statistikken" box, all derived from the dataset (and the optional edition context). Pure: values in,
+ * values out. A section whose figures the year lacks is left out; no figure is ever filled in. Every string is
+ * plain text: the templates escape it, so data can never become markup.
  */
 
-/** Running text with footnote references; strings are plain text (the template escapes them). */
+/** Running text with footnote references. */
 export type Paragraph = (string | { note: number })[];
 
 export interface Section {
@@ -21,6 +23,27 @@ export interface Section {
   charts: string[];
 }
 
+/** What the caller knows besides the dataset: the next release (pipeline/release.ts) and the dataset's history. */
+export interface BriefingContext {
+  nextRelease?: { date: string; link: string } | null;
+  changes?: {
+    added: number;
+    revised: { measure: string; year: number; sizeClass: string; industry: string; before: number | null; after: number | null }[];
+    withdrawn: number;
+  };
+}
+
+export interface AboutBox {
+  paragraphs: string[];
+  /** Source tables (with their update time in Oslo) or, without tables, the articles the figures come from. */
+  sources: { label: string; detail: string | null; url: string | null; notes: string[] }[];
+  nextRelease: { text: string; url: string | null } | null;
+  changes: { heading: string; summary: string; items: string[] } | null;
+  statisticUrl: string;
+  /** Says whose the notes to a source table are: "Merknad frå SSB". */
+  tableNotesLabel: string;
+}
+
 export interface Briefing {
   lang: Lang;
   year: number;
@@ -29,17 +52,18 @@ export interface Briefing {
   title: string;
   headline: string;
   lede: string;
-  keyFigures: { value: string; label: string }[];
+  /** `change`: "Opp 4 prosentpoeng frå 2017", null with no earlier year to compare with. */
+  keyFigures: { value: string; label: string; change: string | null }[];
   sections: Section[];
   notes: { number: number; text: string }[];
-  sources: { label: string; url: string }[];
+  about: AboutBox;
   ui: UiText;
   facts: YearFacts;
 }
 
 export const statisticUrl = 'https://www.ssb.no/teknologi-og-innovasjon/statistikker/iktbrukn';
 
-export function buildBriefing(dataset: Dataset, year: number, lang: Lang): Briefing {
+export function buildBriefing(dataset: Dataset, year: number, lang: Lang, context: BriefingContext = {}): Briefing {
   const facts = deriveFacts(dataset, year);
   const say = phrasebooks[lang];
   const notes: { number: number; text: string }[] = [];
@@ -49,13 +73,12 @@ export function buildBriefing(dataset: Dataset, year: number, lang: Lang): Brief
     notes.push({ number: notes.length + 1, text });
     return { note: notes.length };
   };
+  const shareOrMissing = (v: number | null) => (v === null ? say.about.missing : formatPercent(v, lang));
+  const revisionText = (r: YearFacts['revisions'][number]) =>
+    say.revisionNote(measureText(r.measure, lang).name, r.year, shareOrMissing(r.from), shareOrMissing(r.to));
   const revisionNote = (f: Figure): { note: number }[] => {
-    const revision = facts.revisions.find(
-      (r) => r.measure === f.measure && r.sizeClass === f.sizeClass && r.industry === f.industry,
-    );
-    if (!revision || revision.from === null || revision.to === null) return [];
-    const name = measureText(f.measure, lang).name;
-    return [noteFor(say.revisionNote(name, f.year, formatPercent(revision.from, lang), formatPercent(revision.to, lang)))];
+    const revision = facts.revisions.find((r) => r.measure === f.measure && r.sizeClass === f.sizeClass && r.industry === f.industry);
+    return revision ? [noteFor(revisionText(revision))] : [];
   };
 
   const sections: Section[] = [];
@@ -84,7 +107,7 @@ export function buildBriefing(dataset: Dataset, year: number, lang: Lang): Brief
   if (facts.purposes.length) {
     const [top, ...rest] = facts.purposes as [Figure, ...Figure[]];
     const paragraph: Paragraph = [say.purposesFirst(top), ...revisionNote(top)];
-    if (rest.length) paragraph.push(' ' + say.purposesRest(rest));
+    if (rest.length) paragraph.push(' ' + say.purposesRest(rest), ...rest.flatMap(revisionNote));
     sections.push({ id: 'purposes', heading: say.purposesHeading(top), paragraphs: [paragraph], charts: rest.length ? ['purposes'] : [] });
   }
   if (facts.policy) {
@@ -94,6 +117,8 @@ export function buildBriefing(dataset: Dataset, year: number, lang: Lang): Brief
     sections.push({ id: 'policy', heading: say.policyHeading(low), paragraphs, charts: [] });
   }
 
+  // Revisions of figures the text does not mention (the headline share, a size class) are still footnoted.
+  for (const r of facts.revisions) noteFor(revisionText(r));
   for (const f of facts.missing) {
     const symbol = f.status ?? '..';
     noteFor(say.missingNote(figureName(f, lang), symbol, say.statusMeanings[symbol] ?? symbol));
@@ -106,23 +131,25 @@ export function buildBriefing(dataset: Dataset, year: number, lang: Lang): Brief
     series: facts.series,
     kicker: say.kicker(year),
     title: say.title(year),
-    headline: say.headline(facts.headline),
-    lede: say.lede(facts.headline, facts.purposes[0]),
+    headline: say.headline(facts.news),
+    lede: say.lede({ headline: facts.headline, news: facts.news, topPurpose: facts.purposes[0] }),
     keyFigures: keyFigures(facts, lang),
     sections,
     notes,
-    sources: sourcesOf(facts, lang),
+    about: aboutBox(dataset, facts, lang, context),
     ui: say.ui,
     facts,
   };
 }
 
 /** Up to three: the headline share, then the largest enterprises or the top purpose, then the policy or an industry. */
-function keyFigures(facts: YearFacts, lang: Lang): { value: string; label: string }[] {
+function keyFigures(facts: YearFacts, lang: Lang): Briefing['keyFigures'] {
   const say = phrasebooks[lang];
-  const chosen: { value: string; label: string }[] = [];
+  const chosen: Briefing['keyFigures'] = [];
   const add = (f: Figure | undefined | null, label: (f: Figure) => string) => {
-    if (f && f.value !== null && chosen.length < 3) chosen.push({ value: formatPercentShort(f.value, lang), label: label(f) });
+    if (!f || f.value === null || chosen.length >= 3) return;
+    const change = shortChange(f, lang);
+    chosen.push({ value: formatPercentShort(f.value, lang), label: label(f), change });
   };
   add(facts.headline, say.keyHeadline);
   const largest =
@@ -136,27 +163,64 @@ function keyFigures(facts: YearFacts, lang: Lang): { value: string; label: strin
   return chosen;
 }
 
-function figureName(f: Figure, lang: Lang): string {
+function figureName(f: Pick<Figure, 'measure' | 'sizeClass' | 'industry' | 'year'>, lang: Lang): string {
   const parts = [measureText(f.measure, lang).name];
   if (f.sizeClass !== TOTAL_SIZE) parts.push(sizeClassText(f.sizeClass, lang).name.toLowerCase());
   if (f.industry !== TOTAL_INDUSTRY) parts.push(industryText(f.industry, lang).toLowerCase());
   return `${parts.join(', ')} ${f.year}`;
 }
 
-/** The articles and tables the year's figures come from, each once. */
-function sourcesOf(facts: YearFacts, lang: Lang): { label: string; url: string }[] {
-  const ui = phrasebooks[lang].ui;
-  const seen = new Map<string, string>();
-  for (const o of facts.used) {
-    if (seen.has(o.source)) continue;
-    const label = o.table
-      ? ui.sourceTable(o.table)
-      : o.published
-        ? `${ui.source}, ${ui.published} ${formatDate(o.published, lang)}`
-        : ui.source;
-    seen.set(o.source, label);
+/** Only http(s) addresses become links; anything else (javascript:, data:) is never put in an href. */
+export function safeUrl(url: string | null | undefined): string | null {
+  return typeof url === 'string' && /^https?:\/\/[^\s"'<>]+$/i.test(url) ? url : null;
+}
+
+function aboutBox(dataset: Dataset, facts: YearFacts, lang: Lang, context: BriefingContext): AboutBox {
+  const { about } = phrasebooks[lang];
+  const sources: AboutBox['sources'] = [];
+  // The year's figures first, then the earlier years the trend chart draws: every figure shown has its source.
+  const shown = [...facts.used, ...facts.trend.map((f) => f.observation)];
+  const tableIds = [...new Set(shown.map((o) => o.table).filter((t): t is string => t !== null))].sort();
+  for (const id of tableIds) {
+    const table = dataset.tables[id];
+    sources.push({
+      label: about.table(id, table?.label ?? null),
+      detail: table?.updated ? about.updated(formatDateTime(table.updated, lang)) : null,
+      url: `https://www.ssb.no/${lang === 'en' ? 'en/' : ''}statbank/table/${id}`,
+      notes: table?.notes ?? [],
+    });
   }
-  return [...seen].map(([url, label]) => ({ url, label }));
+  const articles = new Map<string, string | null>();
+  for (const o of shown) {
+    if (o.table !== null) continue;
+    const seen = articles.get(o.source);
+    if (!articles.has(o.source) || (o.published && (!seen || o.published > seen))) articles.set(o.source, o.published);
+  }
+  for (const [url, published] of articles) {
+    sources.push({ label: about.article(published ? formatDate(published, lang) : null), detail: null, url: safeUrl(url), notes: [] });
+  }
+  const next = context.nextRelease;
+  const changes = context.changes;
+  return {
+    paragraphs: [about.coverage(facts.year), about.definition],
+    sources,
+    nextRelease: next ? { text: about.nextRelease(formatDate(next.date, lang)), url: safeUrl(next.link) } : null,
+    changes: changes
+      ? {
+          heading: about.changesHeading,
+          summary: about.changesSummary({ added: changes.added, revised: changes.revised.length, withdrawn: changes.withdrawn }),
+          items: changes.revised.slice(0, 12).map((r) =>
+            about.changeItem(
+              figureName(r, lang),
+              r.before === null ? about.missing : formatPercent(r.before, lang),
+              r.after === null ? about.missing : formatPercent(r.after, lang),
+            ),
+          ),
+        }
+      : null,
+    statisticUrl,
+    tableNotesLabel: about.tableNotes,
+  };
 }
 
 /** Sentences of a paragraph joined with single spaces. */

@@ -1,6 +1,7 @@
 import { currentObservations, revisionsOf, type Dataset, type Observation } from './dataset.js';
 import { NoDataError } from './errors.js';
 import { headlineMeasures, policyMeasure, purposeMeasures, typeMeasures } from './labels.js';
+import { findNews, type News } from './news.js';
 
 /**
  * What the data says for one year, before any wording: the figures each section of the briefing rests on.
@@ -50,12 +51,19 @@ export interface YearFacts {
   missing: Figure[];
   /** All years with a figure for the headline measure (all enterprises), for the trend. */
   years: number[];
-  /** Headline measure and types for all enterprises, every year up to this one, in this series: the trend chart. */
+  /**
+   * Headline measure and types for all enterprises, every year up to this one, in this series: the trend chart.
+   * Only measures with a figure this year: a line that stopped years ago would end in the middle of the chart.
+   */
   trend: Figure[];
   /** True when the dataset also has figures in the other classification series. */
   seriesBreak: boolean;
   /** The observations the year's briefing rests on (for sources and provenance). */
   used: Observation[];
+  /** The edition's most newsworthy fact (pipeline/news.ts): what the headline and lede lead with. */
+  news: News;
+  /** The year's figures for all enterprises and industries, value present, each with its previous year if any. */
+  totals: Figure[];
 }
 
 export function availableYears(dataset: Dataset): number[] {
@@ -115,6 +123,13 @@ export function deriveFacts(dataset: Dataset, year: number): YearFacts {
     if (!first || first.value === o.value) return [];
     return [{ measure: o.measure, year: o.year, sizeClass: o.sizeClass, industry: o.industry, from: first.value, to: o.value }];
   });
+  const totals = yearRows
+    .filter((o) => o.sizeClass === TOTAL_SIZE && o.industry === TOTAL_INDUSTRY && o.value !== null)
+    .map(figure)
+    .sort((a, b) => measureRank(a.measure) - measureRank(b.measure));
+  const headlineHistory = inSeries
+    .filter((o) => o.measure === headline.measure && o.sizeClass === TOTAL_SIZE && o.industry === TOTAL_INDUSTRY && o.value !== null && o.year < year)
+    .map((o) => ({ year: o.year, value: o.value! }));
   const headlineYears = inSeries
     .filter((o) => o.measure === headline.measure && o.sizeClass === TOTAL_SIZE && o.industry === TOTAL_INDUSTRY && o.value !== null && o.year <= year)
     .map((o) => o.year);
@@ -133,11 +148,14 @@ export function deriveFacts(dataset: Dataset, year: number): YearFacts {
     years: [...new Set(headlineYears)].sort((a, b) => a - b),
     trend: inSeries
       .filter((o) => (o.measure === 'any_social_media' || (typeMeasures as readonly string[]).includes(o.measure)) &&
-        o.sizeClass === TOTAL_SIZE && o.industry === TOTAL_INDUSTRY && o.year <= year && o.value !== null)
+        o.sizeClass === TOTAL_SIZE && o.industry === TOTAL_INDUSTRY && o.year <= year && o.value !== null &&
+        totals.some((t) => t.measure === o.measure))
       .sort((a, b) => measureRank(a.measure) - measureRank(b.measure) || a.year - b.year)
       .map(figure),
     seriesBreak: current.some((o) => o.series !== series),
     used: yearRows,
+    news: findNews({ headline, headlineHistory, totals, rank: measureRank }),
+    totals,
   };
 }
 
@@ -157,7 +175,7 @@ function previousOf(rows: Observation[], o: Observation): { year: number; value:
 }
 
 const rankOrder = ['any_social_media', ...typeMeasures, ...purposeMeasures, policyMeasure];
-function measureRank(measure: string): number {
+export function measureRank(measure: string): number {
   const rank = rankOrder.indexOf(measure);
   return rank === -1 ? rankOrder.length : rank;
 }

@@ -24,6 +24,20 @@ export function formatPercent(value: number, lang: Lang): string {
   return `${formatNumber(value, lang, decimals)} ${lang === 'en' ? 'per cent' : 'prosent'}`;
 }
 
+/**
+ * Running text gives shares in whole per cent, whatever precision SSB publishes (tables and charts keep it).
+ * Differences in text are taken between these rounded shares, so "opp 4 prosentpoeng frå 72 prosent" always adds
+ * up with the shares printed beside it.
+ */
+export function roundShare(value: number): number {
+  return Math.round(value);
+}
+
+/** A share in running text: rounded to whole per cent ("76 prosent" for 76.3). */
+export function formatShare(value: number, lang: Lang): string {
+  return formatPercent(roundShare(value), lang);
+}
+
 /** A key figure: "50 %" with a no-break space, as SSB prints it. */
 export function formatPercentShort(value: number, lang: Lang): string {
   const decimals = Number.isInteger(value) ? 0 : 1;

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import Handlebars from 'handlebars';
 import { registerHelpers } from '../templates/helpers.js';
 import type { RenderedChart } from './charts.js';
-import { statisticUrl, type Briefing } from './content.js';
+import type { Briefing } from './content.js';
 import { TemplateError } from './errors.js';
 import type { Lang } from './lang.js';
 
@@ -68,6 +68,12 @@ async function loadFontFaces(): Promise<string> {
 
 const htmlLang: Record<Lang, string> = { nn: 'nn', nb: 'nb', en: 'en' };
 const brand: Record<Lang, string> = { nn: 'Statistikkbrief', nb: 'Statistikkbrief', en: 'Statistics brief' };
+/** Who made the document: the tool, from SSB's figures (it is not an SSB publication). Also the PDF's Author. */
+export const author: Record<Lang, string> = {
+  nn: 'ssb-briefing, med tal frå Statistisk sentralbyrå',
+  nb: 'ssb-briefing, med tall fra Statistisk sentralbyrå',
+  en: 'ssb-briefing, with figures from Statistics Norway',
+};
 const licence: Record<Lang, string> = {
   nn: 'Tala er frå Statistisk sentralbyrå og kan brukast fritt under CC BY 4.0.',
   nb: 'Tallene er fra Statistisk sentralbyrå og kan brukes fritt under CC BY 4.0.',
@@ -86,9 +92,9 @@ export function renderBriefing(briefing: Briefing, charts: RenderedChart[], asse
     throw new TemplateError(`templates/briefing.hbs does not compile: ${(error as Error).message}`, { cause: error });
   }
   const byId = new Map(charts.map((c) => [c.id, c]));
-  const sourceLine = (table: string | null) => (table ? briefing.ui.sourceTable(table) : briefing.ui.source);
-  const tables = [...new Set(briefing.facts.used.map((o) => o.table).filter((t): t is string => t !== null))];
-  const withSource = (c: RenderedChart) => ({ ...c, source: sourceLine(tables[0] ?? null) });
+  const tables = [...new Set(briefing.facts.used.map((o) => o.table).filter((t): t is string => t !== null))].sort();
+  const source = tables.length ? tables.map((t) => briefing.ui.sourceTable(t)).join('; ') : briefing.ui.source;
+  const withSource = (c: RenderedChart) => ({ ...c, source });
   const sections = briefing.sections.map((s) => ({
     ...s,
     charts: s.charts.flatMap((id) => (byId.has(id as RenderedChart['id']) ? [withSource(byId.get(id as RenderedChart['id'])!)] : [])),
@@ -100,8 +106,9 @@ export function renderBriefing(briefing: Briefing, charts: RenderedChart[], asse
       sections,
       charts: charts.map(withSource),
       styles: `${assets.fonts}\n${assets.styles}`,
-      about: { paragraphs: briefing.ui.aboutText(briefing.year), statisticUrl },
-      meta: { ...meta, brand: brand[briefing.lang], licence: licence[briefing.lang], author: 'ssb-briefing' },
+      about: briefing.about,
+      noteLabel: briefing.ui.noteLabel,
+      meta: { ...meta, brand: brand[briefing.lang], licence: licence[briefing.lang], author: author[briefing.lang] },
     });
   } catch (error) {
     throw new TemplateError(`Filling the templates failed: ${(error as Error).message}. Check templates/ and its partials.`, { cause: error });

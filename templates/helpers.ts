@@ -8,14 +8,18 @@ type Segment = string | { note: number };
  * helper adds is the footnote link, built from a number.
  */
 export function registerHelpers(hb: Handlebars): void {
-  /** A paragraph of text segments and footnote references: escaped text, `<sup>` links for notes. */
-  hb.registerHelper('paragraph', (segments: Segment[]) => {
+  /**
+   * A paragraph of text segments and footnote references: escaped text, `<sup>` links for notes. The link's
+   * accessible name is "Merknad 1" (the root context's `noteLabel` and the number), not a bare "1".
+   */
+  hb.registerHelper('paragraph', (segments: Segment[], options: HandlebarsNamespace.HelperOptions) => {
+    const label = String((options.data?.root as { noteLabel?: unknown } | undefined)?.noteLabel ?? '');
     const html = segments
-      .map((segment) =>
-        typeof segment === 'string'
-          ? hb.escapeExpression(segment)
-          : `<sup><a href="#note-${Number(segment.note)}">${Number(segment.note)}</a></sup>`,
-      )
+      .map((segment) => {
+        if (typeof segment === 'string') return hb.escapeExpression(segment);
+        const n = Number(segment.note);
+        return `<sup class="note-ref"><a href="#note-${n}" aria-label="${hb.escapeExpression(`${label} ${n}`.trim())}">${n}</a></sup>`;
+      })
       .join('');
     return new hb.SafeString(html);
   });

@@ -2,30 +2,54 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, test } from 'vitest';
-import { buildChartSpecs, loadChartTemplates, renderCharts, type ChartSpec } from '../pipeline/charts.js';
+import { buildChartSpecs, collectingLogger, loadChartTemplates, placeLabels, renderCharts, type ChartSpec } from '../pipeline/charts.js';
 import { buildBriefing } from '../pipeline/content.js';
 import { ChartError } from '../pipeline/errors.js';
+import { formatPercent } from '../pipeline/lang.js';
 import { projectRoot, templatesDir } from '../pipeline/paths.js';
 import { committedDataset } from './support/dataset.js';
 
 // vega-lite's package exports don't list its schema file, so read it from the installed package.
 const schema = JSON.parse(readFileSync(join(projectRoot, 'node_modules/vega-lite/build/vega-lite-schema.json'), 'utf8'));
-const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+const ajv = new Ajv({ strict: false, allErrors: true });
+// The formats the schema uses: colours are checked; URIs (only $schema and URLs, which the specs don't use) pass.
+ajv.addFormat('color-hex', /^#(?:[0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/i);
+ajv.addFormat('uri', true);
+ajv.addFormat('uri-reference', true);
+const validate = ajv.compile(schema);
 
 const templates = await loadChartTemplates(templatesDir);
 const dataset = committedDataset();
 const cases = [
-  [2013, 'nn'], [2013, 'en'], [2019, 'nb'], [2019, 'en'], [2015, 'nn'], [2017, 'nn'],
+  [2013, 'nn'], [2013, 'en'], [2019, 'nb'], [2019, 'en'], [2015, 'nn'], [2017, 'nn'], [2014, 'nb'], [2016, 'en'],
 ] as const;
 const specsFor = (year: number, lang: 'nn' | 'nb' | 'en') => buildChartSpecs(buildBriefing(dataset, year, lang), templates);
+const layouts = (spec: ChartSpec) => [['wide', spec.vegaLite], ['compact', spec.compact]] as const;
+/** The text drawn in an SVG, one string per <text> element. */
+const svgTexts = (svg: string) => [...svg.matchAll(/<text\b[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
 
 describe('chart specs', () => {
-  test.each(cases)('%d %s: every spec validates against the Vega-Lite schema', (year, lang) => {
+  test.each(cases)('%d %s: every spec, wide and compact, validates against the Vega-Lite schema', (year, lang) => {
     const specs = specsFor(year, lang);
     expect(specs.length).toBeGreaterThan(0);
     for (const spec of specs) {
-      const ok = validate(spec.vegaLite);
-      expect(ok, `${spec.id}: ${JSON.stringify(validate.errors?.slice(0, 3))}`).toBe(true);
+      for (const [layout, vegaLite] of layouts(spec)) {
+        const ok = validate(vegaLite);
+        expect(ok, `${spec.id} ${layout}: ${JSON.stringify(validate.errors?.slice(0, 3))}`).toBe(true);
+      }
+    }
+  });
+
+  test.each(cases)('%d %s: every spec compiles with vega-lite and parses with vega without a warning', async (year, lang) => {
+    const [vl, vega] = await Promise.all([import('vega-lite'), import('vega')]);
+    for (const spec of specsFor(year, lang)) {
+      for (const [layout, vegaLite] of layouts(spec)) {
+        const warnings: string[] = [];
+        const logger = collectingLogger(warnings);
+        const compiled = vl.compile(vegaLite as never, { logger: logger as never });
+        new vega.View(vega.parse(compiled.spec), { renderer: 'none', logger: logger as never }).finalize();
+        expect(warnings, `${year} ${lang} ${spec.id} ${layout}`).toEqual([]);
+      }
     }
   });
 
@@ -34,56 +58,107 @@ describe('chart specs', () => {
     expect(specsFor(2019, 'nn').map((s) => s.id)).toEqual(['groups', 'trend']);
   });
 
-  test('each text alternative names the largest value', () => {
+  test('each text alternative states a finding and names the largest value, as the text writes it', () => {
     for (const [year, lang] of cases) {
       for (const spec of specsFor(year, lang)) {
-        const values = (spec.vegaLite.data as { values: { value: number }[] }).values.map((v) => v.value);
-        const max = Math.max(...values);
-        expect(spec.alt, `${year} ${lang} ${spec.id}`).toMatch(new RegExp(`\\b${max} (prosent|per cent)`));
+        const max = Math.max(...spec.rows.map((r) => r.value));
+        expect(spec.alt, `${year} ${lang} ${spec.id}`).toContain(formatPercent(max, lang));
+        expect(spec.alt, `${year} ${lang} ${spec.id}`).toMatch(/(Høgast|Høyest|Highest|auka|økte|rose|gjekk ned|gikk ned|fell)/);
       }
     }
+  });
+
+  test('the alternative follows the data: a larger value elsewhere becomes the one named', () => {
+    const spec = specsFor(2013, 'nn').find((s) => s.id === 'purposes')!;
+    expect(spec.alt).toContain('Høgast er Marknadsføring og omdømme med 31 prosent, lågast Samarbeid med partnarar med 12 prosent.');
+    const changed = buildChartSpecs(
+      buildBriefing({ ...dataset, observations: dataset.observations.map((o) => (o.measure === 'purpose_recruitment' && o.year === 2013 ? { ...o, value: 41.5 } : o)) }, 2013, 'nn'),
+      templates,
+    ).find((s) => s.id === 'purposes')!;
+    expect(changed.alt).toContain('Høgast er Rekruttering med 41,5 prosent');
+  });
+
+  test('each data table has a heading row and one row per bar or year, with SSB\'s symbol for a year without a figure', () => {
+    const [groups, trend] = specsFor(2019, 'nn');
+    expect(groups!.table).toEqual([['Gruppe', 'Prosent'], ['Alle føretak', '76'], ['Handel med og reparasjon av motorvogner', '92'], ['Informasjon og kommunikasjon', '92']]);
+    expect(trend!.table[0]).toEqual(['År', 'Sosiale medium i alt', 'Sosiale nettverk', 'Deling av multimedieinnhald', 'Bloggar og mikrobloggar', 'Wikiar']);
+    expect(trend!.table.find((r) => r[0] === '2014')).toEqual(['2014', '..', '51', '..', '..', '..']);
+    expect(trend!.tableNotes).toEqual(['Symbol: .. = talgrunnlag manglar.']);
+    expect(trend!.notes).toEqual(['Stipla linje: år utan tal.']);
+  });
+
+  test('the groups chart is titled by what it groups by', () => {
+    expect(specsFor(2013, 'nn')[0]!.title).toBe('Bruk av sosiale medium etter storleik');
+    expect(specsFor(2019, 'en')[0]!.title).toBe('Use of social media by industry');
+  });
+});
+
+describe('labels at the line ends', () => {
+  test('stay at their values when they are far enough apart', () => {
+    expect(placeLabels([76, 15, 5], { min: 0, max: 100, gap: 5.5 })).toEqual([76, 15, 5]);
+  });
+  test('are pushed apart, keeping their order, when values are close', () => {
+    const y = placeLabels([76, 76, 15, 10, 5], { min: 0, max: 100, gap: 5.5 });
+    expect(y).toEqual([76, 70.5, 15, 9.5, 4]);
+  });
+  test('never leave the scale: a crowd at the bottom is stacked upwards from it', () => {
+    const y = placeLabels([1, 0, 2], { min: 0, max: 100, gap: 5 });
+    expect(y).toEqual([5, 0, 10]);
   });
 });
 
 describe('rendered SVG', () => {
-  test.each(cases)('%d %s: compiles and renders with no warnings', async (year, lang) => {
+  test.each(cases)('%d %s: renders both layouts; no label is cut short', async (year, lang) => {
     const charts = await renderCharts(specsFor(year, lang));
     for (const chart of charts) {
-      expect(chart.svg.startsWith('<svg')).toBe(true);
-      expect(chart.svg).toContain(chart.title);
+      for (const svg of [chart.svg, chart.svgCompact]) {
+        expect(svg.startsWith('<svg role="img" aria-label="')).toBe(true);
+        expect(svg).toContain(`<title>${chart.title}</title>`);
+        expect(svgTexts(svg).some((t) => t.includes('…'))).toBe(false);
+      }
     }
   });
 
-  test('the 2013 purposes chart has one bar and one value label per purpose, in Nynorsk', async () => {
+  test('the 2013 purposes chart has one bar and one value per purpose, in Nynorsk, with every name whole', async () => {
     const [purposes] = await renderCharts(specsFor(2013, 'nn').filter((s) => s.id === 'purposes'));
-    const svg = purposes!.svg;
-    expect(svg.match(/role="graphics-symbol"[^>]*aria-roledescription="bar"/g)?.length).toBe(6);
-    for (const label of ['Marknadsføring og omdømme', 'Rekruttering', 'Kontakt med kundar', '>31<', '>24<', '>12<', 'Prosent']) {
-      expect(svg).toContain(label);
+    for (const svg of [purposes!.svg, purposes!.svgCompact]) {
+      expect(svg.match(/<path[^>]*class="[^"]*"[^>]*>|<path /g)?.length ?? 0).toBeGreaterThan(0);
+      const texts = svgTexts(svg);
+      for (const label of ['Marknadsføring og omdømme', 'Rekruttering', 'Kontakt med kundar', 'Samarbeid med partnarar', '31', '24', '12', 'Prosent']) {
+        expect(texts).toContain(label);
+      }
     }
-    expect(svg).toContain('aria-label="Stolpediagram: Kva føretaka bruker sosiale medium til. Høgast er Marknadsføring og omdømme med 31 prosent');
+    expect(purposes!.svg).toContain('aria-label="Stolpediagram: Kva føretaka bruker sosiale medium til, 2013. Høgast er Marknadsføring og omdømme med 31 prosent');
   });
 
-  test('the trend chart draws one line per type, with years on the axis', async () => {
+  test('the trend chart has years on its axis and each line labelled at its end instead of a legend', async () => {
     const [trend] = await renderCharts(specsFor(2019, 'en').filter((s) => s.id === 'trend'));
-    const svg = trend!.svg;
-    expect(svg.match(/aria-roledescription="line mark"/g)?.length ?? svg.match(/class="mark-line/g)?.length).toBeGreaterThanOrEqual(1);
-    for (const label of ['>2013<', '>2019<', 'Social networks', 'Any social media', 'Wikis']) expect(svg).toContain(label);
-    expect(svg).not.toContain('2,013');
+    const wide = svgTexts(trend!.svg);
+    for (const label of ['2013', '2016', '2019', 'Any social media 76', 'Social networks 76', 'Wikis 5']) expect(wide).toContain(label);
+    expect(wide.join(' ')).not.toMatch(/2,013|2\.013/);
+    expect(trend!.svg).not.toContain('role-legend');
+    // On a phone the names go in a legend under the chart; the line ends carry the values.
+    const compact = svgTexts(trend!.svgCompact);
+    for (const label of ['Any social media', 'Multimedia sharing', '76', '15']) expect(compact).toContain(label);
+  });
+
+  test('segments bridging years without figures are dashed', async () => {
+    const [trend] = await renderCharts(specsFor(2019, 'nn').filter((s) => s.id === 'trend'));
+    expect(trend!.svg).toMatch(/stroke-dasharray="5,4"/);
   });
 
   test('Norwegian charts use a decimal comma', async () => {
     const spec = specsFor(2013, 'nn').find((s) => s.id === 'types')!;
-    const values = (spec.vegaLite.data as { values: { value: number }[] }).values;
-    values[0]!.value = 44.5;
+    const bars = (spec.vegaLite.datasets as { bars: { value: number }[] }).bars;
+    bars[0]!.value = 44.5;
     const [chart] = await renderCharts([spec]);
-    expect(chart!.svg).toContain('>44,5<');
+    expect(svgTexts(chart!.svg)).toContain('44,5');
   });
 
   test('a spec with a warning fails as a ChartError naming the chart', async () => {
     const spec: ChartSpec = structuredClone(specsFor(2013, 'nn')[0]!);
     (spec.vegaLite.encoding as Record<string, unknown>).y = { field: 'name', type: 'nominal', sort: { field: 'order', op: 'sum' } };
     await expect(renderCharts([spec])).rejects.toThrow(ChartError);
-    await expect(renderCharts([spec])).rejects.toThrow(/Chart "groups" failed to render/);
+    await expect(renderCharts([spec])).rejects.toThrow(/Chart "groups" \(wide layout\) failed to render/);
   });
 });

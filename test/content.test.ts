@@ -50,8 +50,11 @@ describe('the latest year', () => {
   test('is the default year and compares with the previous year that has the measure', () => {
     expect(latestYear(dataset)).toBe(2019);
     const b = buildBriefing(dataset, 2019, 'nn');
-    expect(b.headline).toBe('Om lag tre av fire norske føretak bruker sosiale medium');
-    expect(b.lede).toBe('I 2019 brukte 76 prosent av føretaka med minst ti sysselsette sosiale medium, opp frå 72 prosent i 2017.');
+    expect(b.headline).toBe('Over tre av fire norske føretak bruker no sosiale medium');
+    expect(b.lede).toBe(
+      'I 2019 brukte 76 prosent av føretaka med minst ti sysselsette sosiale medium, opp 4 prosentpoeng frå 72 prosent i 2017. ' +
+        'Det er første gong sidan 2013 at delen er over tre av fire.',
+    );
     expect(text(b)).toContain('høgast i handel med og reparasjon av motorvogner og i informasjon og kommunikasjon, begge med 92 prosent');
   });
 
@@ -108,7 +111,10 @@ describe('wording in each language', () => {
 
   test('English lede and comparison', () => {
     const b = buildBriefing(dataset, 2019, 'en');
-    expect(b.lede).toBe('In 2019, 76 per cent of enterprises with at least ten persons employed used social media, up from 72 per cent in 2017.');
+    expect(b.lede).toBe(
+      'In 2019, 76 per cent of enterprises with at least ten persons employed used social media, up 4 percentage points from 72 per cent in 2017. ' +
+        'It is the first time since 2013 that the share is more than three in four.',
+    );
   });
 
   test('Bokmål comparison and size wording', () => {

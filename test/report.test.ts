@@ -84,7 +84,7 @@ describe('briefing run --year 2013 (real Chromium)', () => {
     expect(html).toMatch(/^<!DOCTYPE html>\n<html lang="nn">/);
     expect(html).toContain('@font-face');
     expect(html).toContain('data:font/woff2;base64,');
-    expect(html.match(/<svg role="img"/g)?.length).toBe(3);
+    expect(html.match(/<figure class="chart"/g)?.length).toBe(3);
     expect(html).not.toMatch(/<(link|script|img)\b/);
     expect(html).not.toMatch(/\bsrc="http/);
   });
