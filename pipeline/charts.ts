@@ -145,7 +145,7 @@ function barSpec(id: Exclude<ChartId, 'trend'>, briefing: Briefing, templates: C
       { figure: facts.headline, name: sizeClassText(TOTAL_SIZE, lang).name, highlight: true },
       ...groupRows.map((f) => ({
         figure: f,
-        name: f.industry !== TOTAL_INDUSTRY ? industryText(f.industry, lang) : sizeClassText(f.sizeClass, lang).name,
+        name: f.industry !== facts.totalIndustry ? industryText(f.industry, lang) : sizeClassText(f.sizeClass, lang).name,
         highlight: false,
       })),
     ];
@@ -154,7 +154,7 @@ function barSpec(id: Exclude<ChartId, 'trend'>, briefing: Briefing, templates: C
   const rows: ChartRow[] = figures.map((f) => ({ name: f.name, value: f.figure.value! }));
   const sorted = [...figures].sort((a, b) => Number(b.highlight) - Number(a.highlight) || b.figure.value! - a.figure.value!);
   const values = sorted.map((f, order) => ({ name: f.name, value: f.figure.value!, order, highlight: f.highlight }));
-  const groups = { size: figures.some((f) => f.figure.sizeClass !== TOTAL_SIZE), industry: figures.some((f) => f.figure.industry !== TOTAL_INDUSTRY) };
+  const groups = { size: figures.some((f) => f.figure.sizeClass !== TOTAL_SIZE), industry: figures.some((f) => f.figure.industry !== facts.totalIndustry) };
   const title = chartTitle(id, lang, groups);
   const alt = barsAlt(`${title}, ${briefing.year}`, rows, lang);
   const table = [[tableHead(id, lang), briefing.ui.percent], ...sorted.map((f) => [f.name, number(f.figure.value!, lang)])];

@@ -1,7 +1,7 @@
 import type { Dataset } from './dataset.js';
 import { deriveFacts, TOTAL_INDUSTRY, TOTAL_SIZE, type Figure, type YearFacts } from './facts.js';
 import { formatDate, formatDateTime, formatPercent, formatPercentShort, type Lang } from './lang.js';
-import { industryText, measureText, sizeClassText } from './labels.js';
+import { industryText, measureText, sizeClassText, typeMeasures } from './labels.js';
 import { phrasebooks, type UiText } from './wording.js';
 import { shortChange } from './wording-common.js';
 
@@ -82,7 +82,7 @@ export function buildBriefing(dataset: Dataset, year: number, lang: Lang, contex
   };
 
   const sections: Section[] = [];
-  const headlineSize = facts.bySize.filter((s) => s.figure.sizeClass !== TOTAL_SIZE);
+  const headlineSize = sizeStory(facts);
   const industries = facts.byIndustry;
   if (headlineSize.length || industries.length) {
     const paragraphs: Paragraph[] = [];
@@ -121,7 +121,7 @@ export function buildBriefing(dataset: Dataset, year: number, lang: Lang, contex
   for (const r of facts.revisions) noteFor(revisionText(r));
   for (const f of facts.missing) {
     const symbol = f.status ?? '..';
-    noteFor(say.missingNote(figureName(f, lang), symbol, say.statusMeanings[symbol] ?? symbol));
+    noteFor(say.missingNote(figureName(f, lang, facts.totalIndustry), symbol, say.statusMeanings[symbol] ?? symbol));
   }
   if (facts.seriesBreak) noteFor(say.seriesBreakNote());
 
@@ -163,11 +163,41 @@ function keyFigures(facts: YearFacts, lang: Lang): Briefing['keyFigures'] {
   return chosen;
 }
 
-function figureName(f: Pick<Figure, 'measure' | 'sizeClass' | 'industry' | 'year'>, lang: Lang): string {
+/**
+ * What the size paragraph tells, so it stays a few readable sentences however many figures the table has: the
+ * headline's measure (or social networks), plus the type of social media whose use differs most between the
+ * largest enterprises and all (at least 5 points), for the largest and the smallest size class in the data.
+ */
+function sizeStory(facts: YearFacts): YearFacts['bySize'] {
+  const bySize = facts.bySize.filter((s) => s.figure.sizeClass !== TOTAL_SIZE);
+  const lead = [facts.headline.measure, 'any_social_media', 'social_networks'].find((m) => bySize.some((s) => s.figure.measure === m));
+  if (!lead) return [];
+  const gapAtLargest = (measure: string): number => {
+    const largest = bySize.find((s) => s.figure.measure === measure && s.figure.sizeClass === '05');
+    return largest?.total?.value != null && largest.figure.value !== null ? largest.figure.value - largest.total.value : -Infinity;
+  };
+  const extra = (typeMeasures as readonly string[])
+    .filter((m) => m !== lead && gapAtLargest(m) >= 5)
+    .sort((a, b) => gapAtLargest(b) - gapAtLargest(a))[0];
+  const measures = extra ? [lead, extra] : [lead];
+  const classes = [...new Set(bySize.filter((s) => measures.includes(s.figure.measure)).map((s) => s.figure.sizeClass))].sort();
+  const told = new Set([classes.at(-1), classes.length > 1 ? classes[0] : undefined]);
+  return bySize.filter((s) => measures.includes(s.figure.measure) && told.has(s.figure.sizeClass));
+}
+
+function figureName(f: Pick<Figure, 'measure' | 'sizeClass' | 'industry' | 'year'>, lang: Lang, totalIndustry: string): string {
   const parts = [measureText(f.measure, lang).name];
   if (f.sizeClass !== TOTAL_SIZE) parts.push(sizeClassText(f.sizeClass, lang).name.toLowerCase());
-  if (f.industry !== TOTAL_INDUSTRY) parts.push(industryText(f.industry, lang).toLowerCase());
+  if (f.industry !== totalIndustry) parts.push(industryText(f.industry, lang).toLowerCase());
   return `${parts.join(', ')} ${f.year}`;
+}
+
+/**
+ * SSB's notes are Markdown-flavoured text: a link `[tabell 14933](https://…)` reads as "tabell 14933 (https://…)".
+ * The result is still plain text, escaped by the template like everything else.
+ */
+export function plainNote(note: string): string {
+  return note.replace(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g, '$1 ($2)').replace(/\r\n?/g, '\n');
 }
 
 /** Only http(s) addresses become links; anything else (javascript:, data:) is never put in an href. */
@@ -184,10 +214,10 @@ function aboutBox(dataset: Dataset, facts: YearFacts, lang: Lang, context: Brief
   for (const id of tableIds) {
     const table = dataset.tables[id];
     sources.push({
-      label: about.table(id, table?.label ?? null),
+      label: about.table(id, table?.label ? table.label.replace(new RegExp(`^${id}:\\s*`), '') : null),
       detail: table?.updated ? about.updated(formatDateTime(table.updated, lang)) : null,
       url: `https://www.ssb.no/${lang === 'en' ? 'en/' : ''}statbank/table/${id}`,
-      notes: table?.notes ?? [],
+      notes: (table?.notes ?? []).map(plainNote),
     });
   }
   const articles = new Map<string, string | null>();
@@ -211,7 +241,7 @@ function aboutBox(dataset: Dataset, facts: YearFacts, lang: Lang, context: Brief
           summary: about.changesSummary({ added: changes.added, revised: changes.revised.length, withdrawn: changes.withdrawn }),
           items: changes.revised.slice(0, 12).map((r) =>
             about.changeItem(
-              figureName(r, lang),
+              figureName(r, lang, facts.totalIndustry),
               r.before === null ? about.missing : formatPercent(r.before, lang),
               r.after === null ? about.missing : formatPercent(r.after, lang),
             ),

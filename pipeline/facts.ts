@@ -9,7 +9,21 @@ import { findNews, type News } from './news.js';
  */
 
 export const TOTAL_SIZE = '00';
+/** All industries in SN2007 (incl. finance). SN2025 tables may name it otherwise: see `totalIndustryOf`. */
 export const TOTAL_INDUSTRY = 'Total+K';
+
+/**
+ * The code for "all industries" in a series' rows: `Total+K` where the rows have it (SN2007), else the first code
+ * starting with "Total" (SN2025 tables are new, and their code isn't known in advance), else `Total+K`.
+ */
+export function totalIndustryOf(rows: readonly Pick<Observation, 'industry'>[]): string {
+  let other: string | undefined;
+  for (const o of rows) {
+    if (o.industry === TOTAL_INDUSTRY) return TOTAL_INDUSTRY;
+    if (other === undefined && o.industry.startsWith('Total')) other = o.industry;
+  }
+  return other ?? TOTAL_INDUSTRY;
+}
 
 export interface Figure {
   measure: string;
@@ -36,6 +50,8 @@ export interface Revision {
 export interface YearFacts {
   year: number;
   series: 'SN2007' | 'SN2025';
+  /** The series' code for all industries (`Total+K` in SN2007). */
+  totalIndustry: string;
   /** The measure the headline is about: any social media where the data has it, else social networks. */
   headline: Figure;
   types: Figure[];
@@ -70,10 +86,19 @@ export function availableYears(dataset: Dataset): number[] {
   return [...new Set(currentObservations(dataset).map((o) => o.year))].sort((a, b) => a - b);
 }
 
+/**
+ * The latest year the briefing can lead with: one with the share of all enterprises using social media (or social
+ * networks). A newer year with only other figures is not chosen by default; --year still reaches it.
+ */
 export function latestYear(dataset: Dataset): number {
-  const years = availableYears(dataset);
-  if (years.length === 0) throw new NoDataError('The dataset has no observations. Run `briefing fetch` or restore data/ from git.');
-  return years[years.length - 1]!;
+  const current = currentObservations(dataset);
+  if (current.length === 0) throw new NoDataError('The dataset has no observations. Run `briefing fetch` or restore data/ from git.');
+  let latest = -Infinity;
+  for (const o of current) {
+    if (o.value === null || o.sizeClass !== TOTAL_SIZE || !(headlineMeasures as readonly string[]).includes(o.measure)) continue;
+    if (o.industry === TOTAL_INDUSTRY || o.industry.startsWith('Total')) latest = Math.max(latest, o.year);
+  }
+  return Number.isFinite(latest) ? latest : Math.max(...current.map((o) => o.year));
 }
 
 export function deriveFacts(dataset: Dataset, year: number): YearFacts {
@@ -88,12 +113,13 @@ export function deriveFacts(dataset: Dataset, year: number): YearFacts {
   }
   const series = dominantSeries(ofYear);
   const inSeries = current.filter((o) => o.series === series);
+  const totalIndustry = totalIndustryOf(inSeries);
   const figure = (o: Observation): Figure => ({
     measure: o.measure, year: o.year, sizeClass: o.sizeClass, industry: o.industry,
     value: o.value, status: o.status, observation: o,
     previous: previousOf(inSeries, o),
   });
-  const find = (measure: string, sizeClass = TOTAL_SIZE, industry = TOTAL_INDUSTRY): Figure | null => {
+  const find = (measure: string, sizeClass = TOTAL_SIZE, industry = totalIndustry): Figure | null => {
     const o = inSeries.find((x) => x.year === year && x.measure === measure && x.sizeClass === sizeClass && x.industry === industry);
     return o ? figure(o) : null;
   };
@@ -110,11 +136,11 @@ export function deriveFacts(dataset: Dataset, year: number): YearFacts {
   }
   const yearRows = inSeries.filter((o) => o.year === year);
   const bySize = yearRows
-    .filter((o) => o.sizeClass !== TOTAL_SIZE && o.industry === TOTAL_INDUSTRY && o.value !== null)
+    .filter((o) => o.sizeClass !== TOTAL_SIZE && o.industry === totalIndustry && o.value !== null)
     .map((o) => ({ figure: figure(o), total: find(o.measure) }))
     .sort((a, b) => measureRank(a.figure.measure) - measureRank(b.figure.measure) || a.figure.sizeClass.localeCompare(b.figure.sizeClass));
   const byIndustry = yearRows
-    .filter((o) => o.sizeClass === TOTAL_SIZE && o.industry !== TOTAL_INDUSTRY && o.value !== null)
+    .filter((o) => o.sizeClass === TOTAL_SIZE && o.industry !== totalIndustry && o.value !== null)
     .map(figure)
     .sort((a, b) => measureRank(a.measure) - measureRank(b.measure) || byValue(a, b));
   const revisions = yearRows.flatMap((o) => {
@@ -124,19 +150,20 @@ export function deriveFacts(dataset: Dataset, year: number): YearFacts {
     return [{ measure: o.measure, year: o.year, sizeClass: o.sizeClass, industry: o.industry, from: first.value, to: o.value }];
   });
   const totals = yearRows
-    .filter((o) => o.sizeClass === TOTAL_SIZE && o.industry === TOTAL_INDUSTRY && o.value !== null)
+    .filter((o) => o.sizeClass === TOTAL_SIZE && o.industry === totalIndustry && o.value !== null)
     .map(figure)
     .sort((a, b) => measureRank(a.measure) - measureRank(b.measure));
   const headlineHistory = inSeries
-    .filter((o) => o.measure === headline.measure && o.sizeClass === TOTAL_SIZE && o.industry === TOTAL_INDUSTRY && o.value !== null && o.year < year)
+    .filter((o) => o.measure === headline.measure && o.sizeClass === TOTAL_SIZE && o.industry === totalIndustry && o.value !== null && o.year < year)
     .map((o) => ({ year: o.year, value: o.value! }));
   const headlineYears = inSeries
-    .filter((o) => o.measure === headline.measure && o.sizeClass === TOTAL_SIZE && o.industry === TOTAL_INDUSTRY && o.value !== null && o.year <= year)
+    .filter((o) => o.measure === headline.measure && o.sizeClass === TOTAL_SIZE && o.industry === totalIndustry && o.value !== null && o.year <= year)
     .map((o) => o.year);
 
   return {
     year,
     series,
+    totalIndustry,
     headline,
     types: typeMeasures.map((m) => find(m)).filter(present).sort(byValue),
     purposes: purposeMeasures.map((m) => find(m)).filter(present).sort(byValue),
@@ -148,7 +175,7 @@ export function deriveFacts(dataset: Dataset, year: number): YearFacts {
     years: [...new Set(headlineYears)].sort((a, b) => a - b),
     trend: inSeries
       .filter((o) => (o.measure === 'any_social_media' || (typeMeasures as readonly string[]).includes(o.measure)) &&
-        o.sizeClass === TOTAL_SIZE && o.industry === TOTAL_INDUSTRY && o.year <= year && o.value !== null &&
+        o.sizeClass === TOTAL_SIZE && o.industry === totalIndustry && o.year <= year && o.value !== null &&
         totals.some((t) => t.measure === o.measure))
       .sort((a, b) => measureRank(a.measure) - measureRank(b.measure) || a.year - b.year)
       .map(figure),

@@ -133,6 +133,7 @@ export function sizeClassText(code: string, lang: Lang): { name: string; phrase:
 /** NACE2007 (SN2007) groups used by the survey. `phrase` reads after "i"/"in". */
 export const industryTexts: Record<string, Record<Lang, string>> = {
   'Total+K': { nn: 'Alle næringar', nb: 'Alle næringer', en: 'All industries' },
+  Total: { nn: 'Alle næringar', nb: 'Alle næringer', en: 'All industries' },
   'Total-K': { nn: 'Alle næringar utanom finans', nb: 'Alle næringer utenom finans', en: 'All industries excl. finance' },
   '10-39': { nn: 'Industri, energi og vatn', nb: 'Industri, energi og vann', en: 'Manufacturing, energy and water' },
   '41-43': { nn: 'Bygg og anlegg', nb: 'Bygg og anlegg', en: 'Construction' },
