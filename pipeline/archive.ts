@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from './atomic.js';
+import { removeOrphanTemps, writeFileAtomic } from './atomic.js';
 import { OutputError } from './errors.js';
 import { formatDate, languages } from './lang.js';
 
@@ -105,6 +105,7 @@ export async function saveEdition(input: {
     await write(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
     created = true;
   }
+  await removeOrphanTemps(dir); // what a run killed while saving this edition left
   await writeIndex(input.outDir);
   return { dir, created };
 }
@@ -160,6 +161,7 @@ export async function recordSent(outDir: string, id: string, entries: SentEntry[
 export async function writeIndex(outDir: string): Promise<string> {
   const path = join(outDir, 'index.html');
   await write(path, renderIndex(await listEditions(outDir)));
+  await removeOrphanTemps(outDir);
   return path;
 }
 

@@ -1,9 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadDataset, statusSymbols, type Dataset, type Observation, type StatusSymbol } from './dataset.js';
 import { BriefingError, FetchError } from './errors.js';
 import { observations as cells, parseJsonStat, type JsonStatDataset } from './jsonstat.js';
 import { OfflineError, type Selection, type StatbankClient, type TableInfo } from './statbank.js';
-import { tableChangedError, tableMismatches, type TableConfig, type TablesConfig } from './tables.js';
+import { TableChangedError, tableChangedError, tableMismatches, type TableConfig, type TablesConfig } from './tables.js';
 import { updateDataset } from './update.js';
 
 export { TableChangedError } from './tables.js';
@@ -15,6 +16,7 @@ export { TableChangedError } from './tables.js';
  *   1. per table, network only:  tableInfo ─ 404 Non-existent table? skip
  *                                           ─ `updated` as stored (or discontinued and stored)? unchanged: stop here
  *                                metadata ─> parse ─> every configured variable and code there? else TableChangedError
+ *                                         ─> every code of a `*` selection the last fetch had still there? else TableChangedError
  *                                data (POST, split by the client) ─> parse ─> tidy observations
  *   2. per fetched table:        updateDataset (merge + history + raw/<id>/; writes only what changed)
  *
@@ -127,6 +129,7 @@ async function fetchOne(table: TableConfig, dataset: Dataset, options: FetchOpti
   const meta = parseJsonStat(metaRes.body, { table: table.id, origin: metaRes.url });
   const problems = tableMismatches(meta, table);
   if (problems.length > 0) throw tableChangedError(meta, table, problems, { file: options.tables.file, dataDir: options.dataDir });
+  await checkSinceLastFetch(meta, table, options);
 
   const dimensionSizes = Object.fromEntries(meta.dimensions.map((d) => [d.id, d.categories.length]));
   const responses = await client.data(table.id, selectionOf(table), { dimensionSizes });
@@ -145,6 +148,47 @@ async function fetchOne(table: TableConfig, dataset: Dataset, options: FetchOpti
   ];
   const notes = meta.notes.filter((n) => n.mandatory).map((n) => n.text);
   return { kind: 'fetched', fetched: { table, info, updated, notes, observations, raw } };
+}
+
+/**
+ * A `*` selection takes whatever codes the table has, so tableMismatches can't see a code SSB renamed or dropped
+ * (NACE2007 "58-63" becoming "58-63X"): the figures under the old code would silently turn into withdrawals. So the
+ * metadata is compared with the one stored by the last fetch that wrote (data/raw/<id>/metadata.json): a code of
+ * size, industry or time it had that is gone now stops the fetch (TableChangedError) before anything is written.
+ * New codes alone (a new year) are fine. No stored metadata (first fetch), or one that doesn't parse (a v1 answer),
+ * means nothing to compare.
+ */
+async function checkSinceLastFetch(meta: JsonStatDataset, table: TableConfig, options: FetchOptions): Promise<void> {
+  const path = join(options.dataDir, 'raw', table.id, 'metadata.json');
+  let previous: JsonStatDataset;
+  try {
+    previous = parseJsonStat(JSON.parse(await readFile(path, 'utf8')), { table: table.id, origin: path });
+  } catch {
+    return;
+  }
+  const problems: string[] = [];
+  for (const role of ['size', 'industry', 'time'] as const) {
+    const id = table.dimensions[role];
+    if (!table.selection[role].some((code) => /[*?()[\]]/.test(code))) continue; // explicit codes: tableMismatches checks them
+    const now = meta.dimensions.find((d) => d.id === id);
+    const before = previous.dimensions.find((d) => d.id === id);
+    if (!now || !before) continue;
+    const codes = new Set(now.categories.map((c) => c.code));
+    const gone = before.categories.filter((c) => !codes.has(c.code));
+    if (gone.length === 0) continue;
+    const known = new Set(before.categories.map((c) => c.code));
+    const added = now.categories.filter((c) => !known.has(c.code));
+    const list = (cs: typeof gone) => cs.map((c) => `"${c.code}" (${c.label})`).join(', ');
+    problems.push(`${id} ${list(gone)} ${gone.length === 1 ? 'is' : 'are'} gone${added.length ? `; new: ${list(added)}` : ''}`);
+  }
+  if (problems.length === 0) return;
+  throw new TableChangedError(
+    `Table ${table.id} at StatBank changed since the last fetch (${path}): ${problems.join('; ')}. ` +
+      `Its figures under a gone code would be recorded as withdrawn, so the fetch stopped. Nothing was written: ${options.dataDir} ` +
+      `was left unchanged. If SSB really changed the table, check ${options.tables.file ?? 'data/tables.json'} against \`briefing inspect ` +
+      `${table.id}\`, then delete ${path} and fetch again to accept the change.`,
+    { table: table.id, problems, path },
+  );
 }
 
 /** All of size, industry and time as configured; ContentsCode exactly the mapped codes. */

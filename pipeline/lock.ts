@@ -79,32 +79,74 @@ async function acquire(dir: string, owner: string, staleAfterMs: number): Promis
   throw new LockError(`${path}: another process took the lock while a stale one was being cleared. Try again later.`, { path });
 }
 
-/** Create the lock file exclusively; false if it exists. Other failures (no folder, read-only) are OutputErrors. */
+/**
+ * Create the lock file exclusively, whole: the content goes to a temp file beside it (`.lock.<pid>.<8 hex>.tmp`,
+ * synced), which is then hard-linked to `.lock`. link() never overwrites, so it is as exclusive as 'wx', and the
+ * lock appears with its content or not at all: a holder killed at any moment (SIGKILL) never leaves an empty lock
+ * that would block the next run until it is stale. A killed creator's temp file is removed by the next update
+ * (update.ts removes temp files of dead processes). Where hard links are not supported, falls back to 'wx'.
+ * Returns false if the lock exists. Other failures (no folder, read-only, disk full) are OutputErrors.
+ */
 async function create(path: string, content: LockContent): Promise<boolean> {
+  const text = JSON.stringify(content) + '\n';
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeSynced(temp, text);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw createError(path, error);
+  }
+  try {
+    await link(temp, path);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return createExclusive(path, text);
+    throw createError(path, error);
+  } finally {
+    await rm(temp, { force: true }).catch(() => undefined);
+  }
+}
+
+/** The fallback without hard links: 'wx', then write; a kill in between leaves an empty lock (stale after staleAfterMs). */
+async function createExclusive(path: string, text: string): Promise<boolean> {
   let handle;
   try {
     handle = await open(path, 'wx');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw new OutputError(
-      `${path}: cannot create the lock file (${(error as NodeJS.ErrnoException).code ?? error}). Check that the ` +
-        'folder exists and is writable; nothing was changed.',
-      { path, cause: error },
-    );
+    throw createError(path, error);
   }
   try {
-    await handle.writeFile(JSON.stringify(content) + '\n');
+    await handle.writeFile(text);
     await handle.sync();
   } catch (error) {
     await handle.close().catch(() => undefined);
     await rm(path, { force: true });
-    throw new OutputError(`${path}: cannot write the lock file (${(error as NodeJS.ErrnoException).code ?? error}); nothing was changed.`, {
-      path,
-      cause: error,
-    });
+    throw createError(path, error);
   }
   await handle.close();
   return true;
+}
+
+/** Create `path` (never an existing file), write `text`, fsync, close. */
+async function writeSynced(path: string, text: string): Promise<void> {
+  const handle = await open(path, 'wx');
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function createError(path: string, error: unknown): OutputError {
+  return new OutputError(
+    `${path}: cannot create the lock file (${(error as NodeJS.ErrnoException).code ?? error}). Check that the ` +
+      'folder exists, is writable and has free space; nothing was changed.',
+    { path, cause: error },
+  );
 }
 
 type Inspection =

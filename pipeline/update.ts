@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from './atomic.js';
+import { removeOrphanTemps, writeFileAtomic } from './atomic.js';
 import {
   currentObservations,
   loadDataset,
@@ -16,7 +16,6 @@ import {
   type TableState,
 } from './dataset.js';
 import { BriefingError, DatasetError, OutputError } from './errors.js';
-import { isProcessAlive } from './lock.js';
 
 /**
  * Merge one freshly fetched StatBank table into data/dataset.json, append-only:
@@ -218,14 +217,6 @@ async function guardWrite<T>(path: string, write: () => Promise<T>): Promise<T> 
         'free space, then run the update again.',
       { path, cause: error },
     );
-  }
-}
-
-/** Temp files of writeFileAtomic (`.<name>.<pid>.<8 hex>.tmp`) and lock.ts (`.lock.<pid>.<8 hex>.stale`) whose process is gone. */
-async function removeOrphanTemps(dir: string): Promise<void> {
-  for (const entry of await readdir(dir)) {
-    const pid = /^\..+\.(\d+)\.[0-9a-f]{8}\.(tmp|stale)$/.exec(entry)?.[1];
-    if (pid && !isProcessAlive(Number(pid))) await rm(join(dir, entry), { force: true });
   }
 }
 
