@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadDataset, observationKey, serializeDataset, type Observation } from '../pipeline/dataset.js';
+import { currentObservations, loadDataset, observationKey, serializeDataset, type Observation } from '../pipeline/dataset.js';
 import { DatasetError, OutputError } from '../pipeline/errors.js';
 import { withLock } from '../pipeline/lock.js';
 import { defaultDataDir, projectRoot } from '../pipeline/paths.js';
@@ -279,7 +279,8 @@ describe('updateDataset killed with SIGKILL', () => {
 
     // The next run takes over the dead writer's lock and clears its temp files.
     const dataset = await loadDataset(datasetPath());
-    const fresh = dataset.observations.filter((o) => o.table === '10977' && o.year === 2013 && o.measure === 'm0').map((o) => ({ ...o, value: 99 }));
+    // Only the current figure of each key: after revisions, `observations` holds several rows per key.
+    const fresh = currentObservations(dataset).filter((o) => o.table === '10977' && o.year === 2013 && o.measure === 'm0').map((o) => ({ ...o, value: 99 }));
     await withLock(dataDir, 'test', () => update(fresh, { complete: false }));
     expect((await readdir(dataDir)).filter((name) => tempFile.test(name))).toEqual([]);
     expect((await readdir(join(dataDir, 'raw', '10977')))).toEqual(['data.json']);
