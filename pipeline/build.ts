@@ -2,7 +2,7 @@ import { buildChartSpecs, loadChartTemplates, renderCharts } from './charts.js';
 import { buildBriefing, type Briefing } from './content.js';
 import type { Dataset } from './dataset.js';
 import { formatDate, formatDateTime, type Lang } from './lang.js';
-import { closeBrowser, launchBrowser, printPdf } from './print.js';
+import { openPrinter, type PrintHooks } from './print.js';
 import type { Progress } from './progress.js';
 import { loadTemplateAssets, renderBriefing } from './render.js';
 import { packageVersion } from './paths.js';
@@ -10,12 +10,11 @@ import { packageVersion } from './paths.js';
 /**
  * Build the briefing for one year in each language, in memory:
  *
- *   content (per language, pure) ─┬─► browser launch (in parallel with the next two)
- *                                  ├─► charts (Vega-Lite ─► Vega ─► SVG)
- *                                  └─► html (Handlebars) ─► pdf (Puppeteer, one browser for all languages)
+ *   content (pure, per language) ─┬─► browser launch ─────────────────────────────────┐
+ *                                 └─► charts (Vega-Lite ─► SVG) ─► html (Handlebars) ─┴─► pdf (one browser, one page)
  *
- * Nothing is written here; the caller stores the documents only when every language succeeded. The browser is
- * closed on every path.
+ * Nothing is written here; the caller stores the documents only when every language succeeded. A browser that
+ * crashes is replaced once (pipeline/print.ts); it is closed on every path, and no Chromium process outlives the call.
  */
 
 export interface BuiltBriefing {
@@ -34,11 +33,21 @@ export interface BuildOptions {
   printTimeoutMs: number;
 }
 
-export async function buildBriefings(dataset: Dataset, options: BuildOptions, progress: Progress): Promise<BuiltBriefing[]> {
+/** Effects for tests; production passes none. */
+export interface BuildEffects {
+  /** Fault injection into the printer (kill or freeze Chromium mid-print). */
+  print?: PrintHooks;
+}
+
+export async function buildBriefings(dataset: Dataset, options: BuildOptions, progress: Progress, effects: BuildEffects = {}): Promise<BuiltBriefing[]> {
   const { year } = options;
+  // Content first (pure, a few ms): a year without figures fails here without starting a browser.
   const briefings = await progress.stage('content', async () => options.langs.map((lang) => buildBriefing(dataset, year, lang)), (b) => `${year} ${b.map((x) => x.lang).join(',')}`);
-  const browser = launchBrowser({ executablePath: options.chromiumPath, timeoutMs: options.printTimeoutMs });
-  browser.catch(() => undefined); // awaited below; this only stops an unhandled rejection while charts render
+  // Then the browser: its launch is the longest step, and overlaps the chart and template work.
+  const printer = openPrinter(
+    { executablePath: options.chromiumPath, timeoutMs: options.printTimeoutMs },
+    { hooks: effects.print, log: (line) => progress.info(`  ${line}`) },
+  );
   try {
     const [templates, assets] = await Promise.all([loadChartTemplates(options.templatesDir), loadTemplateAssets(options.templatesDir)]);
     const charts = await progress.stage(
@@ -50,9 +59,8 @@ export async function buildBriefings(dataset: Dataset, options: BuildOptions, pr
     const pdfs = await progress.stage(
       'pdf',
       async () => {
-        const open = await browser;
         const out: Uint8Array[] = [];
-        for (const [i, b] of briefings.entries()) out.push(await printPdf(open, htmls[i]!, printOptionsFor(b, options.printTimeoutMs, dataset)));
+        for (const [i, b] of briefings.entries()) out.push(await printer.print(htmls[i]!, printOptionsFor(b, options.printTimeoutMs, dataset)));
         return out;
       },
       (p) => `${p.length} printed`,
@@ -65,7 +73,7 @@ export async function buildBriefings(dataset: Dataset, options: BuildOptions, pr
       editionDate: editionDate(briefing, dataset),
     }));
   } finally {
-    await browser.then(closeBrowser, () => undefined);
+    await printer.close();
   }
 }
 
