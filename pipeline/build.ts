@@ -1,7 +1,8 @@
 import { buildChartSpecs, loadChartTemplates, renderCharts } from './charts.js';
-import { buildBriefing, type Briefing } from './content.js';
+import { buildBriefing, type Briefing, type BriefingContext } from './content.js';
 import type { Dataset } from './dataset.js';
 import { formatDate, formatDateTime, type Lang } from './lang.js';
+import { pdfMetadataFor, setPdfMetadata } from './pdf-meta.js';
 import { openPrinter, type PrintHooks } from './print.js';
 import type { Progress } from './progress.js';
 import { loadTemplateAssets, renderBriefing } from './render.js';
@@ -31,6 +32,8 @@ export interface BuildOptions {
   templatesDir: string;
   chromiumPath?: string;
   printTimeoutMs: number;
+  /** What the briefing can tell beyond the dataset: SSB's next release, what the last update changed. */
+  context?: BriefingContext;
 }
 
 /** Effects for tests; production passes none. */
@@ -42,7 +45,7 @@ export interface BuildEffects {
 export async function buildBriefings(dataset: Dataset, options: BuildOptions, progress: Progress, effects: BuildEffects = {}): Promise<BuiltBriefing[]> {
   const { year } = options;
   // Content first (pure, a few ms): a year without figures fails here without starting a browser.
-  const briefings = await progress.stage('content', async () => options.langs.map((lang) => buildBriefing(dataset, year, lang)), (b) => `${year} ${b.map((x) => x.lang).join(',')}`);
+  const briefings = await progress.stage('content', async () => options.langs.map((lang) => buildBriefing(dataset, year, lang, options.context)), (b) => `${year} ${b.map((x) => x.lang).join(',')}`);
   // Then the browser: its launch is the longest step, and overlaps the chart and template work.
   const printer = openPrinter(
     { executablePath: options.chromiumPath, timeoutMs: options.printTimeoutMs },
@@ -60,7 +63,11 @@ export async function buildBriefings(dataset: Dataset, options: BuildOptions, pr
       'pdf',
       async () => {
         const out: Uint8Array[] = [];
-        for (const [i, b] of briefings.entries()) out.push(await printer.print(htmls[i]!, printOptionsFor(b, options.printTimeoutMs, dataset)));
+        for (const [i, b] of briefings.entries()) {
+          const printed = await printer.print(htmls[i]!, printOptionsFor(b, options.printTimeoutMs, dataset));
+          // Title, author, subject, language, and dates pinned to the edition's: the same data gives the same PDF.
+          out.push(await setPdfMetadata(printed, pdfMetadataFor(b, editionDate(b, dataset), packageVersion())));
+        }
         return out;
       },
       (p) => `${p.length} printed`,

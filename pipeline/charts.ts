@@ -4,7 +4,7 @@ import type { Briefing } from './content.js';
 import { barsAlt, chartNotes, chartSubtitle, chartTitle, tableHead, trendAlt, type ChartRow } from './chart-text.js';
 import { ChartError } from './errors.js';
 import type { Figure } from './facts.js';
-import { TOTAL_INDUSTRY, TOTAL_SIZE } from './facts.js';
+import { TOTAL_SIZE } from './facts.js';
 import { formatNumber, type Lang } from './lang.js';
 import { industryText, measureText, sizeClassText } from './labels.js';
 

@@ -47,6 +47,11 @@ export interface StatbankSettings {
   maxTotalWaitMs: number;
   /** The tables and their measure mapping. @default data/tables.json */
   tablesPath: string;
+  /**
+   * SSB's release calendar (RSS), for the next release date. @default https://www.ssb.no/rss/statkal (env
+   * SSB_RSS_URL); with SSB_API_URL pointing elsewhere (a local server), `<its origin>/rss/statkal`.
+   */
+  rssUrl: string;
 }
 
 export interface RawRunOptions {
@@ -119,6 +124,7 @@ export function resolveStatbankSettings(env: NodeJS.ProcessEnv, dataDir: string)
     requestTimeoutMs: ms('SSB_TIMEOUT_MS', 20_000, 100, 300_000),
     maxTotalWaitMs: ms('SSB_RETRY_BUDGET_MS', 30_000, 0, 600_000),
     tablesPath: env.BRIEFING_TABLES ? resolve(env.BRIEFING_TABLES) : resolve(dataDir, 'tables.json'),
+    rssUrl: env.SSB_RSS_URL || (env.SSB_API_URL ? `${new URL(baseUrl).origin}/rss/statkal` : 'https://www.ssb.no/rss/statkal'),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Dataset } from './dataset.js';
-import { deriveFacts, TOTAL_INDUSTRY, TOTAL_SIZE, type Figure, type YearFacts } from './facts.js';
+import { deriveFacts, TOTAL_SIZE, type Figure, type YearFacts } from './facts.js';
 import { formatDate, formatDateTime, formatPercent, formatPercentShort, type Lang } from './lang.js';
 import { industryText, measureText, sizeClassText, typeMeasures } from './labels.js';
 import { phrasebooks, type UiText } from './wording.js';

@@ -4,6 +4,7 @@ import { editionDir, editionFiles, editionId, hashDataset, loadEdition, saveEdit
 import type { RunConfig } from './config.js';
 import { parseDatasetText, readDatasetText, type Dataset } from './dataset.js';
 import { OutputError } from './errors.js';
+import type { BriefingContext } from './content.js';
 import { latestYear } from './facts.js';
 import { fetchTables, type FetchOutcome } from './fetch.js';
 import type { Lang } from './lang.js';
@@ -11,7 +12,9 @@ import { ensureWritableDir, writeOutputs } from './outputs.js';
 import { packageVersion } from './paths.js';
 import type { Progress } from './progress.js';
 import { createStatbankClient } from './statbank.js';
+import { nextRelease } from './release.js';
 import { loadTablesConfig } from './tables.js';
+import { readHistory, type HistoryEntry } from './update.js';
 
 /**
  * One run of the pipeline, as `npm run report`, the scheduler and CI start it. The caller holds the lock on
@@ -84,7 +87,8 @@ export async function runPipeline(config: RunConfig, effects: RunEffects): Promi
     status = 'new-edition';
     // Loaded only when an edition is built: a run with nothing new never pays for vega, Handlebars or Puppeteer.
     const { buildBriefings } = await import('./build.js');
-    const built = await buildBriefings(dataset, { year, langs: config.langs, templatesDir: config.templatesDir, chromiumPath: config.chromiumPath, printTimeoutMs: config.printTimeoutMs }, progress);
+    const context = await briefingContext(config, effects.now());
+    const built = await buildBriefings(dataset, { year, langs: config.langs, templatesDir: config.templatesDir, chromiumPath: config.chromiumPath, printTimeoutMs: config.printTimeoutMs, context }, progress);
     const generatedAt = effects.now().toISOString();
     editions = [];
     files = await progress.stage(
@@ -127,6 +131,33 @@ export async function runPipeline(config: RunConfig, effects: RunEffects): Promi
     }
   }
   return { fetch: fetched, year, status, editions, files, sent };
+}
+
+/**
+ * What the briefing tells beyond the figures: what the last update of each table changed (from the history), and,
+ * unless offline, SSB's next release of the statistic. Neither can fail a run.
+ */
+async function briefingContext(config: RunConfig, now: Date): Promise<BriefingContext> {
+  const [history, release] = await Promise.all([
+    readHistory(config.dataDir).catch(() => []),
+    config.offline ? null : nextRelease({ url: config.statbank.rssUrl, now, statistic: 'iktbrukn' }),
+  ]);
+  return { nextRelease: release ? { date: release.date, link: release.link } : null, changes: lastChanges(history) };
+}
+
+/** The changes of each table's latest update; a figure re-sourced with the same value is not a change to tell. */
+export function lastChanges(history: HistoryEntry[]): BriefingContext['changes'] {
+  const lastBatch = new Map<string, string>();
+  for (const entry of history) lastBatch.set(entry.table, entry.batch);
+  const latest = history.filter((e) => lastBatch.get(e.table) === e.batch);
+  if (latest.length === 0) return undefined;
+  const count = (kind: string) => latest.filter((e) => e.kind === kind).length;
+  const revised = latest.flatMap((e) => {
+    if (e.kind !== 'revised' || e.before?.value === e.after?.value) return [];
+    const [, measure, year, sizeClass, industry] = e.key.split('|');
+    return [{ measure: measure!, year: Number(year), sizeClass: sizeClass!, industry: industry!, before: e.before?.value ?? null, after: e.after?.value ?? null }];
+  });
+  return { added: count('added'), revised, withdrawn: count('withdrawn') };
 }
 
 async function readDataset(path: string): Promise<{ dataset: Dataset; dataHash: string }> {

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import { copyFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { currentObservations, loadDataset, observationKey } from '../pipeline/dataset.js';
 import { ConfigError, FetchError } from '../pipeline/errors.js';
@@ -17,7 +16,7 @@ import { defaultTablesPath, loadTablesConfig, type TablesConfig } from '../pipel
 import { checkHistoryConsistency, readHistory } from '../pipeline/update.js';
 import { startReplayServer, v2Prefix, type ReplayServer } from './support/replay-server.js';
 import {
-  serveTable, statbankText, tableTexts, withCell, withCodeRenamed, withDimensionRenamed, withUpdated,
+  serveTable, tableTexts, withCell, withCodeRenamed, withDimensionRenamed, withUpdated,
 } from './support/statbank-fixtures.js';
 
 /**

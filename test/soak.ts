@@ -13,8 +13,8 @@
  * exactly once; no Chromium process, file handle or heap growth left behind.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, symlinkSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,7 +22,6 @@ import { simpleParser } from 'mailparser';
 import { listEditions } from '../pipeline/archive.js';
 import { resolveRunConfig } from '../pipeline/config.js';
 import { loadDataset, observationKey } from '../pipeline/dataset.js';
-import { projectRoot } from '../pipeline/paths.js';
 import { createProgress } from '../pipeline/progress.js';
 import { runPipeline, type RunOutcome } from '../pipeline/run.js';
 import { startScheduler, type TickOutcome } from '../pipeline/schedule.js';
@@ -243,11 +242,8 @@ function diff(after: string[], before: string[]): string[] {
   });
 }
 
-// `npm run soak`: node --expose-gc dist/test/soak.js [ticks]. The compiled helpers look for their fixtures beside
-// them (dist/test/fixtures), so link the source fixtures in there first.
+// `npm run soak`: node --expose-gc dist/test/soak.js [ticks].
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const fixtures = join(projectRoot, 'dist', 'test', 'fixtures');
-  if (!existsSync(fixtures)) symlinkSync(join(projectRoot, 'test', 'fixtures'), fixtures, 'dir');
   const ticks = Number(process.argv[2] ?? 200);
   const started = Date.now();
   const report = await runSoak({ ticks, changeEvery: 10, log: (line) => console.log(line) });

@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { projectRoot } from '../../pipeline/paths.js';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -73,7 +76,8 @@ export interface ReplayServer {
   close(): Promise<void>;
 }
 
-const fixtures = new URL('../fixtures/ssb/', import.meta.url);
+// From the project root, so the compiled copy under dist/ (the bench, the soak) finds them too.
+const fixtures = pathToFileURL(join(projectRoot, 'test/fixtures/ssb/'));
 const fixture = (name: string) => readFileSync(new URL(name, fixtures), 'utf8');
 
 function recordedRoutes(): Map<string, RouteHandler> {

@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { projectRoot } from '../../pipeline/paths.js';
 import { readFileSync } from 'node:fs';
 import { v2Prefix, type ReplayServer } from './replay-server.js';
 
@@ -6,7 +9,8 @@ import { v2Prefix, type ReplayServer } from './replay-server.js';
  * the replay server, and small edits of them for tests: another `updated`, a changed cell, a renamed code.
  */
 
-export const fixturesDir = new URL('../fixtures/statbank/', import.meta.url);
+// From the project root, so the compiled copy under dist/ (the bench, the soak) finds them too.
+export const fixturesDir = pathToFileURL(join(projectRoot, 'test/fixtures/statbank/'));
 
 /** The text of `test/fixtures/statbank/<name>`. */
 export function statbankText(name: string): string {
