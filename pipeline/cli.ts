@@ -139,6 +139,8 @@ function defaultIo(): CliIo {
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
 if (invokedDirectly) {
   main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
+    // Every file is written and the browser closed by now: exit at once rather than wait for idle keep-alive
+    // sockets (stdout and stderr are synchronous for files and pipes on Linux, so nothing is cut off).
+    process.exit(code);
   });
 }

@@ -12,7 +12,6 @@ import { ensureWritableDir, writeOutputs } from './outputs.js';
 import { packageVersion } from './paths.js';
 import type { Progress } from './progress.js';
 import { createStatbankClient } from './statbank.js';
-import { nextRelease } from './release.js';
 import { loadTablesConfig } from './tables.js';
 import { readHistory, type HistoryEntry } from './update.js';
 
@@ -140,7 +139,7 @@ export async function runPipeline(config: RunConfig, effects: RunEffects): Promi
 async function briefingContext(config: RunConfig, now: Date): Promise<BriefingContext> {
   const [history, release] = await Promise.all([
     readHistory(config.dataDir).catch(() => []),
-    config.offline ? null : nextRelease({ url: config.statbank.rssUrl, now, statistic: 'iktbrukn' }),
+    config.offline ? null : import('./release.js').then(({ nextRelease }) => nextRelease({ url: config.statbank.rssUrl, now, statistic: 'iktbrukn' })),
   ]);
   return { nextRelease: release ? { date: release.date, link: release.link } : null, changes: lastChanges(history) };
 }
