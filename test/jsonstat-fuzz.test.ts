@@ -4,6 +4,7 @@ import { expect, it } from 'vitest';
 import { JsonStatError } from '../pipeline/errors.js';
 import { MAX_CELLS, observations, parseJsonStatText } from '../pipeline/jsonstat.js';
 import { describeDataset, formatObservations } from '../pipeline/jsonstat-format.js';
+import { mulberry32 } from './support/json-mutations.js';
 
 /**
  * Seeded mutations of the real recorded responses fed to parseJsonStatText. Contract under test: every outcome
@@ -14,17 +15,6 @@ import { describeDataset, formatObservations } from '../pipeline/jsonstat-format
 const SEED = 0x5eed_2026;
 const ROUNDS = 3000;
 
-/** mulberry32: a tiny deterministic PRNG returning floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Node = Record<string, unknown> | unknown[];
 interface Slot {
