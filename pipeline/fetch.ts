@@ -71,8 +71,10 @@ export async function fetchTables(options: FetchOptions): Promise<FetchOutcome> 
     } catch (error) {
       if (error instanceof OfflineError) {
         const { code, url } = error.context as { code?: string; url?: string };
-        const message = `SSB's StatBank can't be reached (${code ?? 'offline'} ${url ?? ''}): using the committed dataset from ` +
-          `${datasetDate(dataset)}. Nothing was written.`;
+        const years = dataset.observations.map((o) => o.year);
+        const upTo = years.length ? ` (figures up to ${Math.max(...years)}, newest source dated ${datasetDate(dataset)})` : '';
+        const message = `SSB's StatBank can't be reached (${code ?? 'offline'} ${url ?? ''}): using the dataset in ${dataDir} as it is${upTo}. ` +
+          'Nothing was written.';
         log?.(message);
         const skipped = tables.tables.map((t) => ({
           id: t.id, updated: dataset.tables[t.id]?.updated ?? null, changed: false, added: 0, revised: 0, withdrawn: 0, skipped: 'StatBank offline',

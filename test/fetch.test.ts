@@ -202,7 +202,7 @@ describe('offline and faults', () => {
     const outcome = await fetchNow({ client: closed });
     expect(outcome.status).toBe('offline');
     expect(outcome.message).toBe(`SSB's StatBank can't be reached (ECONNREFUSED http://127.0.0.1:${port}/api/pxwebapi/v2/tables/10977?lang=no): ` +
-      'using the committed dataset from 2015-09-11. Nothing was written.');
+      `using the dataset in ${dataDir} as it is (figures up to 2019, newest source dated 2015-09-11). Nothing was written.`);
     expect(outcome.tables.map((t) => t.skipped)).toEqual(['StatBank offline', 'StatBank offline']);
     expect(calls).toHaveLength(1);
     expect(await snapshot(dataDir)).toEqual(before);
