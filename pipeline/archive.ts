@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { removeOrphanTemps, writeFileAtomic } from './atomic.js';
 import { OutputError } from './errors.js';
 import { formatDate, languages } from './lang.js';
+import { escapeHtml as esc } from './escape.js';
 
 /**
  * The archive of editions. Every run that produces a briefing is an edition, kept under
@@ -222,9 +223,6 @@ ${rows.join('\n')}
 `;
 }
 
-function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 /** The parsed manifest, null when the file is missing, 'invalid' when it is there but not a valid manifest. */
 async function readManifest(path: string): Promise<EditionManifest | null | 'invalid'> {

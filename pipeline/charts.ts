@@ -7,6 +7,7 @@ import type { Figure } from './facts.js';
 import { TOTAL_SIZE } from './facts.js';
 import { formatNumber, type Lang } from './lang.js';
 import { industryText, measureText, sizeClassText } from './labels.js';
+import { escapeHtml } from './escape.js';
 
 /**
  * Charts: Vega-Lite spec templates (templates/charts/*.vl.json: a wide layout for print and desktop, a compact
@@ -255,12 +256,9 @@ export async function renderCharts(specs: ChartSpec[]): Promise<RenderedChart[]>
  */
 function withAccessibleName(svg: string, title: string, alt: string): string {
   return svg.replace(/\s(?:role|aria-[a-z]+)="[^"]*"/g, '').replace(/^<svg\b([^>]*)>/, (_, attributes: string) =>
-    `<svg role="img" aria-label="${escapeXml(alt)}"${attributes}><title>${escapeXml(title)}</title>`);
+    `<svg role="img" aria-label="${escapeHtml(alt)}"${attributes}><title>${escapeHtml(title)}</title>`);
 }
 
-function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 /** A vega/vega-lite logger that records warnings and errors instead of printing them. */
 export function collectingLogger(into: string[]) {

@@ -2,6 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, LaunchOptions, Page } from 'puppeteer';
 import { PrintError } from './errors.js';
+import { escapeHtml } from './escape.js';
 
 /**
  * Print the briefing's HTML to an A4 PDF with Chromium through Puppeteer.
@@ -335,9 +336,6 @@ function asPrintError(error: unknown, timeoutMs: number): PrintError {
   return new PrintError(`Printing the PDF failed: ${firstLine(error)}. ${leftInPlace}`, { cause: error });
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 const marginText = 'font-family: Roboto, "Liberation Sans", Arial, sans-serif; font-size: 7.5pt; color: #2d6975; width: 100%; padding: 0 17mm; display: flex; justify-content: space-between;';
 

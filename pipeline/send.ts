@@ -8,6 +8,7 @@ import { DeliveryError, OutputError } from './errors.js';
 import { formatDate, type Lang } from './lang.js';
 import { redact, type MailConfig } from './mail-config.js';
 import { phrasebooks } from './wording.js';
+import { escapeHtml as esc } from './escape.js';
 
 export { loadDotEnv, redact, resolveMailConfig, type MailConfig } from './mail-config.js';
 
@@ -165,9 +166,6 @@ const mailWords: Record<Lang, { attached: string; licence: string }> = {
   en: { attached: 'The full briefing is attached as a PDF', licence: 'Licence:' },
 };
 
-function esc(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}
 
 async function readPdf(path: string): Promise<Uint8Array> {
   try {
