@@ -22,6 +22,17 @@ export interface StagedFile {
   discard(): Promise<void>;
 }
 
+/** Create `path` (never an existing file: 'wx'), write `data`, fsync, close. */
+export async function writeNewFileSynced(path: string, data: string | Uint8Array): Promise<void> {
+  const handle = await open(path, 'wx');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * The first half of writeFileAtomic: `data` in a synced temp file beside `path` (`.<name>.<pid>.<8 hex>.tmp`).
  * Staging every file of a set before committing any (outputs.ts) means a full disk or a permission
@@ -31,13 +42,7 @@ export async function stageFile(path: string, data: string | Uint8Array): Promis
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const discard = () => rm(temp, { force: true }).catch(() => undefined);
   try {
-    const handle = await open(temp, 'wx');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeNewFileSynced(temp, data);
   } catch (error) {
     await discard();
     throw error;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LockError, OutputError } from './errors.js';
+import { writeNewFileSynced } from './atomic.js';
 
 /**
  * One run at a time: every entry point (the CLI, the scheduler) takes `<dir>/.lock` before touching data/ or
@@ -91,7 +92,7 @@ async function create(path: string, content: LockContent): Promise<boolean> {
   const text = JSON.stringify(content) + '\n';
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeSynced(temp, text);
+    await writeNewFileSynced(temp, text);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
     throw createError(path, error);
@@ -130,16 +131,6 @@ async function createExclusive(path: string, text: string): Promise<boolean> {
   return true;
 }
 
-/** Create `path` (never an existing file), write `text`, fsync, close. */
-async function writeSynced(path: string, text: string): Promise<void> {
-  const handle = await open(path, 'wx');
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 function createError(path: string, error: unknown): OutputError {
   return new OutputError(
