@@ -8,7 +8,10 @@ import { isProcessAlive } from './lock.js';
  * folder. A reader (or a crash at any moment) sees the old file or the new one, never a mix. On failure the
  * temp file is removed and the target is left as it was.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+/** What the writers here take: text, bytes, or bytes in pieces (written in order, never joined in memory). */
+export type FileData = string | Uint8Array | readonly Uint8Array[];
+
+export async function writeFileAtomic(path: string, data: FileData): Promise<void> {
   const staged = await stageFile(path, data);
   await staged.commit();
 }
@@ -23,10 +26,11 @@ export interface StagedFile {
 }
 
 /** Create `path` (never an existing file: 'wx'), write `data`, fsync, close. */
-export async function writeNewFileSynced(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeNewFileSynced(path: string, data: FileData): Promise<void> {
   const handle = await open(path, 'wx');
   try {
-    await handle.writeFile(data);
+    if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+    else for (const piece of data) await handle.writeFile(piece);
     await handle.sync();
   } finally {
     await handle.close();
@@ -38,7 +42,7 @@ export async function writeNewFileSynced(path: string, data: string | Uint8Array
  * Staging every file of a set before committing any (outputs.ts) means a full disk or a permission
  * problem replaces none of them. On failure nothing is left behind.
  */
-export async function stageFile(path: string, data: string | Uint8Array): Promise<StagedFile> {
+export async function stageFile(path: string, data: FileData): Promise<StagedFile> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const discard = () => rm(temp, { force: true }).catch(() => undefined);
   try {

@@ -86,8 +86,11 @@ export function observationKey(o: Pick<Observation, 'measure' | 'year' | 'sizeCl
   return `${o.series}|${o.measure}|${o.year}|${o.sizeClass}|${o.industry}`;
 }
 
-/** Check a parsed document; errors name the file, the row (1-based observation number) and the field. */
-export function validateDataset(document: unknown, file: string): Dataset {
+/** Everything in the file but its rows. */
+export type DatasetHeader = Omit<Dataset, 'observations'> & { sources: string[] };
+
+/** Check a parsed document's header (its `observations` must be an array; its rows are not looked at). */
+export function validateHeader(document: unknown, file: string): DatasetHeader & { observations: unknown[] } {
   const header = headerSchema.safeParse(document);
   if (!header.success) {
     const issue = header.error.issues[0]!;
@@ -97,11 +100,18 @@ export function validateDataset(document: unknown, file: string): Dataset {
       { path: file },
     );
   }
-  const { sources } = header.data;
-  const rows = header.data.observations;
+  const { format, title, provenance, tables, sources, observations } = header.data;
+  return { format, title, provenance, tables, sources, observations };
+}
+
+/** Check a parsed document; errors name the file, the row (1-based observation number) and the field. */
+export function validateDataset(document: unknown, file: string): Dataset {
+  const header = validateHeader(document, file);
+  const { sources } = header;
+  const rows = header.observations;
   const observations: Observation[] = new Array(rows.length);
   const seen = new Set<string>();
-  const isUrl = urlCheck();
+  const isUrl = sourceChecker();
   for (let index = 0; index < rows.length; index++) {
     const line = rows[index];
     if (!Array.isArray(line) || line.length < 12 || line.length > 13) {
@@ -138,12 +148,12 @@ export function validateDataset(document: unknown, file: string): Dataset {
     seen.add(id);
     observations[index] = o;
   }
-  const { format, title, provenance, tables } = header.data;
+  const { format, title, provenance, tables } = header;
   return { format, title, provenance, tables, observations };
 }
 
 /** An observation from its line; `source` is resolved from the file's list (undefined when the index is bad). */
-function rowObject(line: unknown[], source: string | undefined): Record<string, unknown> {
+export function rowObject(line: unknown[], source: string | undefined): Record<string, unknown> {
   const row: Record<string, unknown> = {
     measure: line[0], year: line[1], sizeClass: line[2], industry: line[3], value: line[4], status: line[5], unit: line[6],
     series: line[7], table: line[8], source, published: line[10], revision: line[11],
@@ -162,7 +172,7 @@ const observationFields = new Set(['measure', 'year', 'sizeClass', 'industry', '
  * Whether a source is a URL, by the schema's own rule (zod's url check), each distinct text asked once: a file
  * has a handful of sources behind all its rows.
  */
-function urlCheck(): (text: string) => boolean {
+export function sourceChecker(): (text: string) => boolean {
   const verdicts = new Map<string, boolean>();
   return (text) => {
     let ok = verdicts.get(text);
@@ -177,7 +187,7 @@ function urlCheck(): (text: string) => boolean {
  * tests check the two agree (test/dataset-fuzz.test.ts on seeded mutations too). `isUrl` may memoise the source
  * check for a whole file.
  */
-export function checkObservation(row: unknown, isUrl: (text: string) => boolean = urlCheck()): { field: string; message: string } | null {
+export function checkObservation(row: unknown, isUrl: (text: string) => boolean = sourceChecker()): { field: string; message: string } | null {
   if (typeof row !== 'object' || row === null || Array.isArray(row)) return { field: '(row)', message: 'expected an object' };
   const o = row as Record<string, unknown>;
   for (const key in o) if (!observationFields.has(key)) return { field: key, message: `unknown field "${key}"` };
@@ -206,8 +216,13 @@ export async function loadDataset(file: string): Promise<Dataset> {
 
 /** The dataset file's text; a missing or unreadable file is a DatasetError saying what to do. */
 export async function readDatasetText(file: string): Promise<string> {
+  return (await readDatasetBytes(file)).toString('utf8');
+}
+
+/** The dataset file's bytes (for a merge, pipeline/dataset-index.ts); the same errors as readDatasetText. */
+export async function readDatasetBytes(file: string): Promise<Buffer> {
   try {
-    return await readFile(file, 'utf8');
+    return await readFile(file);
   } catch (error) {
     throw new DatasetError(
       `${file}: cannot read the dataset (${(error as NodeJS.ErrnoException).code ?? error}). ` +
@@ -230,30 +245,46 @@ export function parseDatasetText(text: string, file: string): Dataset {
   return validateDataset(document, file);
 }
 
-/** Stable text form: the header pretty-printed, then one observation per line (readable diffs in git). */
+/** Stable text form: the header pretty-printed, then one observation per line (readable diffs in git), sorted. */
 export function serializeDataset(dataset: Dataset): string {
   const sorted = [...dataset.observations].sort(compareObservations);
   const sources: string[] = [];
-  const sourceIndex = new Map<string, number>();
   const lines = new Array<string>(sorted.length);
-  for (let i = 0; i < sorted.length; i++) {
-    const o = sorted[i]!;
+  const row = rowWriter(sources);
+  for (let i = 0; i < sorted.length; i++) lines[i] = row(sorted[i]!);
+  return datasetHead(dataset, sources) + lines.join(',\n') + datasetTail;
+}
+
+/** The file up to its first row: the header and `"observations": [` with its newline. */
+export function datasetHead(header: Pick<Dataset, 'title' | 'provenance' | 'tables'>, sources: readonly string[]): string {
+  const head = JSON.stringify(
+    { format: datasetFormat, title: header.title, provenance: header.provenance, tables: header.tables },
+    null,
+    2,
+  ).replace(/\n}$/, '');
+  const sourceLines = sources.map((url) => '    ' + JSON.stringify(url)).join(',\n');
+  return `${head},\n  "columns": ${JSON.stringify(datasetColumns)},\n  "sources": [\n${sourceLines}\n  ],\n  "observations": [\n`;
+}
+
+/** The file after its last row. Rows are joined by ",\n". */
+export const datasetTail = '\n  ]\n}\n';
+
+/**
+ * A function writing an observation's line (indented JSON array), with `revision` in place of its own if given;
+ * a source not in `sources` is appended to it.
+ */
+export function rowWriter(sources: string[]): (o: Observation, revision?: number) => string {
+  const sourceIndex = new Map(sources.map((url, i) => [url, i]));
+  return (o, revision = o.revision) => {
     let index = sourceIndex.get(o.source);
     if (index === undefined) {
       index = sources.push(o.source) - 1;
       sourceIndex.set(o.source, index);
     }
-    const values: unknown[] = [o.measure, o.year, o.sizeClass, o.industry, o.value, o.status, o.unit, o.series, o.table, index, o.published, o.revision];
+    const values: unknown[] = [o.measure, o.year, o.sizeClass, o.industry, o.value, o.status, o.unit, o.series, o.table, index, o.published, revision];
     if (o.note !== undefined) values.push(o.note);
-    lines[i] = '    ' + JSON.stringify(values);
-  }
-  const head = JSON.stringify(
-    { format: datasetFormat, title: dataset.title, provenance: dataset.provenance, tables: dataset.tables },
-    null,
-    2,
-  ).replace(/\n}$/, '');
-  const sourceLines = sources.map((url) => '    ' + JSON.stringify(url)).join(',\n');
-  return `${head},\n  "columns": ${JSON.stringify(datasetColumns)},\n  "sources": [\n${sourceLines}\n  ],\n  "observations": [\n${lines.join(',\n')}\n  ]\n}\n`;
+    return '    ' + JSON.stringify(values);
+  };
 }
 
 /** Sort order of the file: by series, measure, year, size class, industry, revision (code-point order, not locale). */

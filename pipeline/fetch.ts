@@ -97,7 +97,7 @@ export async function fetchTables(options: FetchOptions): Promise<FetchOutcome> 
       const result = await updateDataset({
         dataDir, table: { id: table.id, series: table.series, label: info.label, updated, notes }, observations, raw, now: options.now, complete: true,
       });
-      const outcome = { id: table.id, updated, changed: result.changed, added: result.added.length, revised: result.revised.length, withdrawn: result.withdrawn.length };
+      const outcome = { id: table.id, updated, changed: result.changed, ...result.counts };
       log?.(`StatBank ${table.id}: ${result.changed ? `${outcome.added} added, ${outcome.revised} revised, ${outcome.withdrawn} withdrawn` : 'no figure changed'}`);
       outcomes.push(outcome);
     }

@@ -1,20 +1,23 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { removeOrphanTemps, writeFileAtomic } from './atomic.js';
+import { removeOrphanTemps, writeFileAtomic, type FileData } from './atomic.js';
 import {
   checkObservation,
+  compareObservations,
+  datasetHead,
+  datasetTail,
   observationKey,
   observationSchema,
-  parseDatasetText,
-  readDatasetText,
-  serializeDataset,
+  readDatasetBytes,
+  rowWriter,
+  sourceChecker,
   statusSymbols,
-  type Dataset,
   type Observation,
   type TableState,
 } from './dataset.js';
+import { indexDataset, type DatasetIndex } from './dataset-index.js';
 import { BriefingError, DatasetError, OutputError } from './errors.js';
 
 /**
@@ -47,7 +50,7 @@ export interface UpdateOptions {
    */
   complete?: boolean;
   /** For tests that inject faults or crashes between writes. @default { writeFile: writeFileAtomic } */
-  effects?: { writeFile?: (path: string, data: string) => Promise<void> };
+  effects?: { writeFile?: (path: string, data: FileData) => Promise<void> };
 }
 
 export interface UpdateResult {
@@ -56,6 +59,8 @@ export interface UpdateResult {
   added: Observation[];
   revised: { before: Observation; after: Observation }[];
   withdrawn: Observation[];
+  /** The lengths of the three lists (which are built when first read: a merge of a million rows needs only these). */
+  counts: { added: number; revised: number; withdrawn: number };
   datasetPath: string;
   historyPath: string;
 }
@@ -75,47 +80,67 @@ export async function updateDataset(options: UpdateOptions): Promise<UpdateResul
   const writeFile = options.effects?.writeFile ?? writeFileAtomic;
   const datasetPath = join(dataDir, 'dataset.json');
   const historyPath = join(dataDir, 'history.jsonl');
-  const oldText = await readDatasetText(datasetPath);
-  const dataset = parseDatasetText(oldText, datasetPath);
-  const fresh = checkFetched(options);
+  const bytes = await readDatasetBytes(datasetPath);
+  const previous = sha16([bytes]);
+  const index = indexDataset(bytes, datasetPath);
+  checkFetched(options);
   checkRawNames(options.raw, join(dataDir, 'raw', table.id));
 
-  await guardWrite(historyPath, () => reconcileHistory(dataDir));
   await removeOrphanTemps(dataDir);
-  const history = await readHistory(dataDir);
-  const diff = diffTable(dataset, table.id, fresh, withdrawnKeys(history, table.id), options.complete ?? true);
-  const before = dataset.tables[table.id];
+  const { kept, dropped } = reconcile(await readHistory(dataDir), previous);
+  const oldHistory = kept.map((entry) => JSON.stringify(entry) + '\n').join('');
+  if (dropped > 0) await guardWrite(historyPath, () => writeFile(historyPath, oldHistory));
+  const fresh = options.observations;
+  const diff = diffTable(index, table, fresh, withdrawnKeys(kept, table.id), options.complete ?? true);
+  const before = index.header.tables[table.id];
   const state: TableState = { id: table.id, series: table.series, label: table.label, updated: table.updated, fetchedAt: now.toISOString(), notes: table.notes ?? [] };
   const tableChanged = !before || before.updated !== state.updated || before.label !== state.label || before.series !== state.series ||
     JSON.stringify(before.notes) !== JSON.stringify(state.notes);
-  const result = { added: diff.added, revised: diff.revised, withdrawn: diff.withdrawn, datasetPath, historyPath };
-  if (!tableChanged && diff.lines.length === 0) return { changed: false, ...result };
+  const changed = tableChanged || diff.lines.length > 0;
+  const result = resultOf(changed, index, fresh, diff, datasetPath, historyPath);
+  if (!changed) return result;
 
-  const next: Dataset = { ...dataset, tables: { ...dataset.tables, [table.id]: state }, observations: [...dataset.observations, ...diff.rows] };
-  // Every row of `next` was checked already (the old ones on load, the fetched ones by checkFetched).
-  const text = serializeDataset(next);
-  const stamp = { at: now.toISOString(), table: table.id, updated: table.updated, batch: sha16(text), previous: sha16(oldText) };
-  const closing: HistoryEntry = { ...stamp, kind: 'table', previousUpdated: before?.updated ?? null,
-    counts: { added: diff.added.length, revised: diff.revised.length, withdrawn: diff.withdrawn.length } };
-  const lines = [...diff.lines.map((line) => ({ ...stamp, ...line })), closing].map((entry) => JSON.stringify(entry) + '\n');
-  const oldHistory = await readFile(historyPath, 'utf8').catch(() => null);
+  // The old rows go back as the bytes they were; this update's rows follow them. Every row was checked
+  // already (the old ones by indexDataset, the fetched ones by checkFetched).
+  const pieces = appendRows(index, { ...index.header.tables, [table.id]: state }, fresh, diff.newRows, diff.newRevisions);
+  const stamp = { at: now.toISOString(), table: table.id, updated: table.updated, batch: sha16(pieces), previous };
+  const closing: HistoryEntry = { ...stamp, kind: 'table', previousUpdated: before?.updated ?? null, counts: result.counts };
+  // Each line is {...stamp, ...change} as JSON; diffTable wrote the change part.
+  const stampText = JSON.stringify(stamp).slice(0, -1) + ',';
+  const lines = diff.lines.map((line) => stampText + line + '\n');
+  lines.push(JSON.stringify(closing) + '\n');
+  const hadHistory = kept.length > 0 || (await stat(historyPath).then(() => true, () => false));
 
   await guardWrite(join(dataDir, 'raw', table.id), () => replaceRaw(join(dataDir, 'raw', table.id), options.raw, writeFile));
-  await guardWrite(historyPath, () => writeFile(historyPath, (oldHistory ?? '') + lines.join('')));
+  await guardWrite(historyPath, () => writeFile(historyPath, [Buffer.from(oldHistory), Buffer.from(lines.join(''))]));
   try {
-    await guardWrite(datasetPath, () => writeFile(datasetPath, text));
+    await guardWrite(datasetPath, () => writeFile(datasetPath, pieces));
   } catch (error) {
-    // Best effort: take the batch back out now rather than leave it to the next reconcileHistory.
-    await (oldHistory === null ? rm(historyPath, { force: true }) : writeFile(historyPath, oldHistory)).catch(() => undefined);
+    // Best effort: take the batch back out now rather than leave it to the next reconcile.
+    await (hadHistory ? writeFile(historyPath, oldHistory) : rm(historyPath, { force: true })).catch(() => undefined);
     throw error;
   }
-  return { changed: true, ...result };
+  return result;
 }
 
-type ChangeLine = Omit<Extract<HistoryEntry, { key: string }>, keyof typeof lineBase>;
+/**
+ * The new file as pieces: the header with `tables` and any new source, the old rows' bytes as they were, then
+ * `rows` sorted. (serializeDataset sorts all rows; an update appends, so it rewrites no row and git shows
+ * only what it added.)
+ */
+function appendRows(index: DatasetIndex, tables: Record<string, TableState>, fresh: Observation[], rows: number[], revisions: number[]): Uint8Array[] {
+  const sources = [...index.header.sources];
+  const write = rowWriter(sources);
+  const order = rows.map((_, k) => k).sort((a, b) => compareObservations(fresh[rows[a]!]!, fresh[rows[b]!]!));
+  const lines = order.map((k) => write(fresh[rows[k]!]!, revisions[k]));
+  const head = datasetHead({ ...index.header, tables }, sources);
+  const old = index.bytes.subarray(index.rowsStart, index.rowsEnd);
+  const added = (index.rows > 0 && lines.length > 0 ? ',\n' : '') + lines.join(',\n') + datasetTail;
+  return [Buffer.from(head), old, Buffer.from(added)];
+}
 
 /**
- * The pure core: what changed between the dataset's current figures and a fetch of table `id`.
+ * The core: what changed between the dataset's current figures and a fetch of table `table.id`.
  * - a key with no row yet: added, revision 0;
  * - a key whose current row came from elsewhere (an article figure, table null): superseded by the fetched
  *   figure as revision max+1, recorded as revised even when the value is the same (the table is now the source);
@@ -123,49 +148,96 @@ type ChangeLine = Omit<Extract<HistoryEntry, { key: string }>, keyof typeof line
  * - a key of this table missing from a complete fetch: withdrawn. The row is kept (the dataset schema has no
  *   field to mark it, and the last published figure is still the best we have); history records the withdrawal,
  *   so it is reported once. If SSB publishes the figure again, history records it as added again.
+ * A second fetched figure for a key is a DatasetError (the fetched table is malformed).
+ * Figures are referred to by position (in `fresh`, or a row of the index), and each change is written as the
+ * text of its history line at once: a merge of a million figures allocates little beyond its output.
  */
-function diffTable(dataset: Dataset, id: string, fresh: Observation[], withdrawnBefore: Set<string>, complete: boolean) {
-  // The current (highest-revision) row of each key, keyed once.
-  const current = new Map<string, Observation>();
-  for (const o of dataset.observations) {
-    const key = observationKey(o);
-    const seen = current.get(key);
-    if (!seen || o.revision > seen.revision) current.set(key, o);
-  }
-  const added: Observation[] = [];
-  const revised: { before: Observation; after: Observation }[] = [];
-  const withdrawn: Observation[] = [];
-  const rows: Observation[] = [];
-  const lines: ChangeLine[] = [];
-  const fetched = complete ? new Set<string>() : null;
-  for (const o of fresh) {
-    const key = observationKey(o);
-    fetched?.add(key);
-    const cur = current.get(key);
-    const after = { value: o.value, status: o.status };
-    if (!cur) {
-      const row = { ...o, revision: 0 };
-      rows.push(row);
-      added.push(row);
-      lines.push({ kind: 'added', key, after });
-    } else if (cur.table !== id || cur.value !== o.value || cur.status !== o.status) {
-      const row = { ...o, revision: cur.revision + 1 }; // the current row has the highest revision of its key
-      rows.push(row);
-      revised.push({ before: cur, after: row });
-      lines.push({ kind: 'revised', key, before: { value: cur.value, status: cur.status }, after });
-    } else if (withdrawnBefore.has(key)) {
-      added.push(cur);
-      lines.push({ kind: 'added', key, after });
+function diffTable(index: DatasetIndex, table: UpdateOptions['table'], fresh: Observation[], withdrawnBefore: Set<string>, complete: boolean) {
+  const id = table.id;
+  const diff = {
+    /** Positions in `fresh` that get a new row, and that row's revision. */
+    newRows: [] as number[],
+    newRevisions: [] as number[],
+    /** Positions in `fresh` of new keys; rows of the index whose figure SSB publishes again. */
+    added: [] as number[],
+    addedAgain: [] as number[],
+    /** Positions in `fresh` of revised figures, and the rows they revise. */
+    revised: [] as number[],
+    revisedRows: [] as number[],
+    withdrawn: [] as number[],
+    /** History lines without their stamp: `"kind":…}`. */
+    lines: [] as string[],
+  };
+  const fetched = new Uint8Array(index.rows);
+  const newKeys = new Set<string>();
+  for (let i = 0; i < fresh.length; i++) {
+    const o = fresh[i]!;
+    const cur = index.lookup(o);
+    if (cur < 0 || fetched[cur] === 1) {
+      const key = observationKey(o);
+      if (cur >= 0 || newKeys.has(key)) {
+        throw new DatasetError(`fetched table ${id}, observation ${i + 1}: a second figure for ${key}. The fetched table is malformed; dataset left unchanged.`,
+          { table: id, row: i + 1 });
+      }
+      newKeys.add(key);
+      diff.newRows.push(i);
+      diff.newRevisions.push(0);
+      diff.added.push(i);
+      diff.lines.push(`"kind":"added","key":${JSON.stringify(key)},"after":${valueStatusText(o.value, o.status)}}`);
+      continue;
+    }
+    fetched[cur] = 1;
+    if (!index.same(cur, o)) {
+      diff.newRows.push(i);
+      diff.newRevisions.push(index.revision(cur) + 1); // the current row has the highest revision of its key
+      diff.revised.push(i);
+      diff.revisedRows.push(cur);
+      diff.lines.push(`"kind":"revised","key":${JSON.stringify(observationKey(o))},"before":${valueStatusText(index.value(cur), index.status(cur))},` +
+        `"after":${valueStatusText(o.value, o.status)}}`);
+    } else if (withdrawnBefore.size > 0 && withdrawnBefore.has(observationKey(o))) {
+      diff.addedAgain.push(cur);
+      diff.lines.push(`"kind":"added","key":${JSON.stringify(observationKey(o))},"after":${valueStatusText(o.value, o.status)}}`);
     }
   }
-  if (fetched) {
-    for (const [key, cur] of current) {
-      if (cur.table !== id || fetched.has(key) || withdrawnBefore.has(key)) continue;
-      withdrawn.push(cur);
-      lines.push({ kind: 'withdrawn', key, before: { value: cur.value, status: cur.status } });
+  if (complete) {
+    for (const cur of index.currentRows()) {
+      if (fetched[cur] === 1 || index.table(cur) !== id) continue;
+      const o = index.observation(cur);
+      const key = observationKey(o);
+      if (withdrawnBefore.has(key)) continue;
+      diff.withdrawn.push(cur);
+      diff.lines.push(`"kind":"withdrawn","key":${JSON.stringify(key)},"before":${valueStatusText(o.value, o.status)}}`);
     }
   }
-  return { added, revised, withdrawn, rows, lines };
+  return diff;
+}
+
+/** `{"value":…,"status":…}` as JSON.stringify writes it. */
+function valueStatusText(value: number | null, status: string | null): string {
+  return `{"value":${JSON.stringify(value)},"status":${JSON.stringify(status)}}`;
+}
+
+/** The result, its lists built from positions when first read. */
+function resultOf(changed: boolean, index: DatasetIndex, fresh: Observation[], diff: ReturnType<typeof diffTable>, datasetPath: string, historyPath: string): UpdateResult {
+  const once = <T>(build: () => T) => {
+    let value: T | undefined;
+    return () => (value ??= build());
+  };
+  const revisionOf = new Map<number, number>();
+  const revisionAt = (i: number) => {
+    if (revisionOf.size === 0) diff.newRows.forEach((at, k) => revisionOf.set(at, diff.newRevisions[k]!));
+    return revisionOf.get(i)!;
+  };
+  const added = once(() => [...diff.added.map((i) => ({ ...fresh[i]!, revision: revisionAt(i) })), ...diff.addedAgain.map((row) => index.observation(row))]);
+  const revised = once(() => diff.revised.map((i, k) => ({ before: index.observation(diff.revisedRows[k]!), after: { ...fresh[i]!, revision: revisionAt(i) } })));
+  const withdrawn = once(() => diff.withdrawn.map((row) => index.observation(row)));
+  return {
+    changed, datasetPath, historyPath,
+    counts: { added: diff.added.length + diff.addedAgain.length, revised: diff.revised.length, withdrawn: diff.withdrawn.length },
+    get added() { return added(); },
+    get revised() { return revised(); },
+    get withdrawn() { return withdrawn(); },
+  };
 }
 
 /** Keys of table `id` whose last history line says withdrawn. */
@@ -175,27 +247,26 @@ function withdrawnKeys(history: HistoryEntry[], id: string): Set<string> {
   return new Set([...last].filter(([, kind]) => kind === 'withdrawn').map(([key]) => key));
 }
 
-/** The fetch stage's output must be valid rows of this table and series, one per key. */
-function checkFetched({ table, observations }: UpdateOptions): Observation[] {
-  const seen = new Set<string>();
-  return observations.map((o, index) => {
-    const where = `fetched table ${table.id}, observation ${index + 1}`;
-    const row = { ...o, revision: 0 };
+/** The fetch stage's output must be valid rows of this table and series (one per key: diffTable checks that). */
+function checkFetched({ table, observations }: UpdateOptions): void {
+  const isUrl = sourceChecker();
+  for (let index = 0; index < observations.length; index++) {
+    const o = observations[index]!;
+    const row = o.revision === 0 ? o : { ...o, revision: 0 };
     // The fast check decides; zod, which agrees with it (test/dataset.test.ts), words the problem.
-    const invalid = checkObservation(row) !== null ? observationSchema.safeParse(row) : null;
-    const key = observationKey(o);
+    const fast = checkObservation(row, isUrl);
+    const invalid = fast !== null ? observationSchema.safeParse(row) : null;
     const problem = invalid && !invalid.success
       ? `${invalid.error.issues[0]!.path.join('.')}: ${invalid.error.issues[0]!.message}`
-      : invalid ? `${checkObservation(row)!.field}: ${checkObservation(row)!.message}`
+      : fast ? `${fast.field}: ${fast.message}`
       : o.table !== table.id ? `table is ${o.table}, expected ${table.id}`
       : o.series !== table.series ? `series is ${o.series}, but table ${table.id} is ${table.series}`
-      : seen.has(key) ? `a second figure for ${key}` : null;
+      : null;
     if (problem) {
-      throw new DatasetError(`${where}: ${problem}. The fetched table is malformed; dataset left unchanged.`, { table: table.id, row: index + 1 });
+      throw new DatasetError(`fetched table ${table.id}, observation ${index + 1}: ${problem}. The fetched table is malformed; dataset left unchanged.`,
+        { table: table.id, row: index + 1 });
     }
-    seen.add(key);
-    return row;
-  });
+  }
 }
 
 function checkRawNames(raw: UpdateOptions['raw'], dir: string): void {
@@ -231,8 +302,11 @@ async function guardWrite<T>(path: string, write: () => Promise<T>): Promise<T> 
   }
 }
 
-function sha16(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+/** First 16 hex digits of the sha256 of the bytes (pieces in order). */
+function sha16(pieces: readonly Uint8Array[]): string {
+  const hash = createHash('sha256');
+  for (const piece of pieces) hash.update(piece);
+  return hash.digest('hex').slice(0, 16);
 }
 
 /** All history lines, oldest first; [] when there is no history yet. Malformed lines are a DatasetError. */
@@ -272,19 +346,23 @@ function batchesOf(history: HistoryEntry[]): HistoryEntry[][] {
  * Drop trailing batches that were written but whose dataset never was (a crash between the two renames):
  * the batch's `batch` differs from dataset.json's hash while its `previous` equals it. Any other mismatch
  * (dataset.json edited by hand, restored from git) is left alone and reported by checkHistoryConsistency.
- * @returns the number of batches dropped
  */
-export async function reconcileHistory(dataDir: string): Promise<number> {
-  const datasetText = await readFile(join(dataDir, 'dataset.json'), 'utf8').catch(() => null);
-  if (datasetText === null) return 0;
-  const current = sha16(datasetText);
-  const batches = batchesOf(await readHistory(dataDir));
+function reconcile(history: HistoryEntry[], current: string): { kept: HistoryEntry[]; dropped: number } {
+  const batches = batchesOf(history);
   let dropped = 0;
   for (let last = batches.at(-1); last && last[0]!.batch !== current && last[0]!.previous === current; last = batches.at(-1)) {
     batches.pop();
     dropped++;
   }
-  if (dropped > 0) await writeFileAtomic(join(dataDir, 'history.jsonl'), batches.flat().map((e) => JSON.stringify(e) + '\n').join(''));
+  return { kept: dropped > 0 ? batches.flat() : history, dropped };
+}
+
+/** reconcile() on the files in `dataDir`, rewriting history.jsonl if a batch is dropped. @returns the number dropped */
+export async function reconcileHistory(dataDir: string): Promise<number> {
+  const datasetBytes = await readFile(join(dataDir, 'dataset.json')).catch(() => null);
+  if (datasetBytes === null) return 0;
+  const { kept, dropped } = reconcile(await readHistory(dataDir), sha16([datasetBytes]));
+  if (dropped > 0) await writeFileAtomic(join(dataDir, 'history.jsonl'), kept.map((e) => JSON.stringify(e) + '\n').join(''));
   return dropped;
 }
 
@@ -308,8 +386,8 @@ export async function checkHistoryConsistency(dataDir: string): Promise<string[]
   });
   const last = batches.at(-1);
   if (!last) return problems;
-  const datasetText = await readFile(join(dataDir, 'dataset.json'), 'utf8').catch(() => null);
-  const current = datasetText === null ? null : sha16(datasetText);
+  const datasetBytes = await readFile(join(dataDir, 'dataset.json')).catch(() => null);
+  const current = datasetBytes === null ? null : sha16([datasetBytes]);
   if (current !== last[0]!.batch) {
     problems.push(
       last[0]!.previous === current

@@ -34,8 +34,14 @@ function jsonStatText(cells: number): string {
   });
 }
 
+/** Start the clock on a clean heap (bench.ts runs this with --expose-gc): the setup's garbage is not the figure's. */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 async function parse(): Promise<Record<string, number>> {
   const text = jsonStatText(800_000);
+  collectGarbage();
   const started = performance.now();
   const ds = parseJsonStatText(text, { table: 'bench', origin: 'bench' });
   let count = 0;
@@ -45,10 +51,18 @@ async function parse(): Promise<Record<string, number>> {
   return { ms, cells: count };
 }
 
+// One string per code, as the JSON-stat parser hands them out (its categories' codes), not one per cell.
+const measures = Array.from({ length: 100 }, (_, i) => `m${i}`);
+const sizeClasses = Array.from({ length: 5 }, (_, i) => `0${i}`);
+const industries = Array.from({ length: 1000 }, (_, i) => `I${i}`);
+const sources = new Map<string, string>();
+
 function observation(i: number, table: string, value: number): Observation {
+  let source = sources.get(table);
+  if (source === undefined) sources.set(table, (source = `https://www.ssb.no/statbank/table/${table}`));
   return {
-    measure: `m${i % 100}`, year: 1990 + Math.floor(i / 100_000), sizeClass: `0${i % 5}`, industry: `I${Math.floor(i / 100) % 1000}`,
-    value, status: null, unit: 'percent', series: 'SN2007', table, source: `https://www.ssb.no/statbank/table/${table}`, published: '2025-09-10', revision: 0,
+    measure: measures[i % 100]!, year: 1990 + Math.floor(i / 100_000), sizeClass: sizeClasses[i % 5]!, industry: industries[Math.floor(i / 100) % 1000]!,
+    value, status: null, unit: 'percent', series: 'SN2007', table, source, published: '2025-09-10', revision: 0,
   };
 }
 
@@ -56,15 +70,19 @@ async function merge(): Promise<Record<string, number>> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-merge-'));
   try {
     const n = 1_000_000;
-    const rows = Array.from({ length: n }, (_, i) => observation(i, '10977', (i % 1000) / 10));
-    const dataset: Dataset = {
-      format: 'ssb-briefing/dataset@2', title: 'bench', provenance: { builtFrom: 'bench', description: 'bench', licence: 'CC BY 4.0' },
-      tables: { '10977': { id: '10977', series: 'SN2007', label: 'bench', updated: '2025-01-01T06:00:00Z', fetchedAt: '2025-01-01T07:00:00Z', notes: [] } },
-      observations: rows,
-    };
-    await writeFile(join(dir, 'dataset.json'), serializeDataset(dataset));
-    // The fetch answers with every figure of the table; one in ten is revised.
-    const fresh = rows.map((o, i) => (i % 10 === 0 ? { ...o, value: (o.value ?? 0) + 0.5 } : o));
+    const value = (i: number) => (i % 1000) / 10;
+    {
+      const dataset: Dataset = {
+        format: 'ssb-briefing/dataset@2', title: 'bench', provenance: { builtFrom: 'bench', description: 'bench', licence: 'CC BY 4.0' },
+        tables: { '10977': { id: '10977', series: 'SN2007', label: 'bench', updated: '2025-01-01T06:00:00Z', fetchedAt: '2025-01-01T07:00:00Z', notes: [] } },
+        observations: Array.from({ length: n }, (_, i) => observation(i, '10977', value(i))),
+      };
+      await writeFile(join(dir, 'dataset.json'), serializeDataset(dataset));
+    }
+    // The fetch answers with every figure of the table; one in ten is revised. (The rows written above are
+    // garbage by now, as they would be in a run: the dataset is on disk, the fetch is in memory.)
+    const fresh = Array.from({ length: n }, (_, i) => observation(i, '10977', value(i) + (i % 10 === 0 ? 0.5 : 0)));
+    collectGarbage();
     const started = performance.now();
     const result = await updateDataset({
       dataDir: dir, table: { id: '10977', series: 'SN2007', label: 'bench', updated: '2025-09-10T06:00:00Z' },

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { currentObservations, loadDataset, observationKey, serializeDataset, type Observation } from '../pipeline/dataset.js';
+import { writeFileAtomic, type FileData } from '../pipeline/atomic.js';
 import { DatasetError, OutputError } from '../pipeline/errors.js';
 import { withLock } from '../pipeline/lock.js';
 import { defaultDataDir, projectRoot } from '../pipeline/paths.js';
@@ -160,9 +161,9 @@ describe('updateDataset', () => {
   it('takes its history batch back when writing the dataset fails', async () => {
     await update(first);
     const history = await readFile(historyPath(), 'utf8');
-    const failing = async (path: string, data: string) => {
+    const failing = async (path: string, data: FileData) => {
       if (path.endsWith('dataset.json')) throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
-      await writeFile(path, data);
+      await writeFileAtomic(path, data);
     };
     await expect(update([fig('wikis', 2025, 9), ...first], { effects: { writeFile: failing } })).rejects.toThrow(/ENOSPC.*dataset left unchanged/);
     expect(await readFile(historyPath(), 'utf8')).toBe(history);
