@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { s, type Infer } from './schema.js';
 import { removeOrphanTemps, writeFileAtomic } from './atomic.js';
 import { OutputError } from './errors.js';
 import { formatDate, languages } from './lang.js';
@@ -17,33 +17,33 @@ import { escapeHtml as esc } from './escape.js';
 
 export const editionFiles = { html: 'briefing.html', pdf: 'briefing.pdf' } as const;
 
-const sentEntrySchema = z.object({
-  recipient: z.string().min(1),
+const sentEntrySchema = s.object({
+  recipient: s.string().min(1),
   /** When the server accepted the message (ISO 8601). */
-  at: z.iso.datetime({ offset: true }),
-  messageId: z.string(),
+  at: s.string().datetime(),
+  messageId: s.string(),
 });
-export type SentEntry = z.infer<typeof sentEntrySchema>;
+export type SentEntry = Infer<typeof sentEntrySchema>;
 
-export const editionManifestSchema = z.object({
-  id: z.string().regex(/^\d{4}-[a-z]{2}-[0-9a-f]{12}$/),
-  lang: z.enum(languages),
-  year: z.number().int(),
-  headline: z.string(),
-  keyFigures: z.array(z.object({ value: z.string(), label: z.string() })),
+export const editionManifestSchema = s.object({
+  id: s.string().regex(/^\d{4}-[a-z]{2}-[0-9a-f]{12}$/),
+  lang: s.oneOf(languages),
+  year: s.number().int(),
+  headline: s.string(),
+  keyFigures: s.array(s.object({ value: s.string(), label: s.string() })),
   /** The date the figures were published or last updated (YYYY-MM-DD or ISO), null when unknown. */
-  editionDate: z.string().nullable(),
+  editionDate: s.string().nullable(),
   /** sha256 hex of the dataset file the edition was made from. */
-  dataHash: z.string().regex(/^[0-9a-f]{64}$/),
-  tables: z.array(z.object({ id: z.string(), updated: z.string().nullable() })),
-  generatedAt: z.iso.datetime({ offset: true }),
-  toolVersion: z.string(),
-  pageCount: z.number().int().min(0),
-  files: z.object({ html: z.literal(editionFiles.html), pdf: z.literal(editionFiles.pdf) }),
+  dataHash: s.string().regex(/^[0-9a-f]{64}$/),
+  tables: s.array(s.object({ id: s.string(), updated: s.string().nullable() })),
+  generatedAt: s.string().datetime(),
+  toolVersion: s.string(),
+  pageCount: s.number().int().min(0),
+  files: s.object({ html: s.literal(editionFiles.html), pdf: s.literal(editionFiles.pdf) }),
   /** Recipients the edition reached, each once, in the order they were sent to. */
-  sent: z.array(sentEntrySchema),
+  sent: s.array(sentEntrySchema),
 });
-export type EditionManifest = z.infer<typeof editionManifestSchema>;
+export type EditionManifest = Infer<typeof editionManifestSchema>;
 
 export interface EditionIdInput {
   year: number;

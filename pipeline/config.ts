@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { z } from 'zod';
+import { s } from './schema.js';
 import { ConfigError } from './errors.js';
 import { isLang, languages, type Lang } from './lang.js';
 import { resolveMailConfig, type MailConfig } from './mail-config.js';
@@ -66,7 +66,7 @@ export interface RawRunOptions {
   'dry-run'?: boolean;
 }
 
-const timeoutSchema = z.coerce.number().int().min(1000).max(600_000);
+const timeoutSchema = s.coerceNumber().int().min(1000).max(600_000);
 
 export function resolveRunConfig(flags: RawRunOptions, env: NodeJS.ProcessEnv, cwd: string): RunConfig {
   const langs = (flags.lang ?? env.BRIEFING_LANG ?? 'nn').split(',').map((l) => l.trim().toLowerCase()).filter(Boolean);
@@ -115,7 +115,7 @@ export function resolveStatbankSettings(env: NodeJS.ProcessEnv, dataDir: string)
   const ms = (name: string, fallback: number, min: number, max: number) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
-    const parsed = z.coerce.number().int().min(min).max(max).safeParse(raw);
+    const parsed = s.coerceNumber().int().min(min).max(max).safeParse(raw);
     if (!parsed.success) throw new ConfigError(`${name}: "${raw}" must be a whole number of milliseconds between ${min} and ${max}.`, { setting: name });
     return parsed.data;
   };

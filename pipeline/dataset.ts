@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import { s, type Infer } from './schema.js';
 import { writeFileAtomic } from './atomic.js';
 import { DatasetError } from './errors.js';
 
@@ -13,42 +13,44 @@ import { DatasetError } from './errors.js';
 export const statusSymbols = ['.', '..', ':', '-', '*'] as const;
 export type StatusSymbol = (typeof statusSymbols)[number];
 
-const yearString = z.string().regex(/^\d{4}-\d{2}-\d{2}/, 'a date as YYYY-MM-DD');
+const yearString = s.string().regex(/^\d{4}-\d{2}-\d{2}/, 'a date as YYYY-MM-DD');
 /** A source URL as the schema (and so the row check) understands it. */
-const sourceUrl = z.string().url();
+const sourceUrl = s.string().url('a URL (in the file: the index of one of `sources`)');
 
-export const observationSchema = z
+const yearRange = 'a year between 1990 and 2100';
+
+export const observationSchema = s
   .object({
-    measure: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a measure id such as social_networks'),
-    year: z.number().int().min(1990).max(2100),
-    sizeClass: z.string().regex(/^\d{2}$/, 'a SyssGrpIKT code such as 00 or 05'),
-    industry: z.string().min(1, 'a NACE2007/SN2025 code such as Total+K'),
-    value: z.number().finite().min(0).nullable(),
-    status: z.enum(statusSymbols).nullable(),
-    unit: z.enum(['percent']),
-    series: z.enum(['SN2007', 'SN2025']),
-    table: z.string().regex(/^\d{5}$/).nullable(),
+    measure: s.string().regex(/^[a-z][a-z0-9_]*$/, 'a measure id such as social_networks'),
+    year: s.number().int(yearRange).min(1990, yearRange).max(2100, yearRange),
+    sizeClass: s.string().regex(/^\d{2}$/, 'a SyssGrpIKT code such as 00 or 05'),
+    industry: s.string().min(1, 'a NACE2007/SN2025 code such as Total+K'),
+    value: s.number().min(0, 'a number ≥ 0, or null').nullable(),
+    status: s.oneOf(statusSymbols).nullable(),
+    unit: s.oneOf(['percent']),
+    series: s.oneOf(['SN2007', 'SN2025']),
+    table: s.string().regex(/^\d{5}$/, 'a five-digit table id, or null').nullable(),
     source: sourceUrl,
     published: yearString.nullable(),
-    revision: z.number().int().min(0),
-    note: z.string().optional(),
+    revision: s.number().int('a whole number ≥ 0').min(0, 'a whole number ≥ 0'),
+    note: s.string().optional(),
   })
   .strict()
   .refine((o) => o.value !== null || (o.status !== null && o.status !== '*'), {
     message: 'a missing value (null) needs its SSB status symbol (".", "..", ":" or "-")',
     path: ['status'],
   });
-export type Observation = z.infer<typeof observationSchema>;
+export type Observation = Infer<typeof observationSchema>;
 
-export const tableStateSchema = z.object({
-  id: z.string(),
-  series: z.enum(['SN2007', 'SN2025']),
-  label: z.string(),
-  updated: z.string().nullable(),
-  fetchedAt: z.string(),
-  notes: z.array(z.string()).default([]),
+export const tableStateSchema = s.object({
+  id: s.string(),
+  series: s.oneOf(['SN2007', 'SN2025']),
+  label: s.string(),
+  updated: s.string().nullable(),
+  fetchedAt: s.string(),
+  notes: s.array(s.string()).default([]),
 });
-export type TableState = z.infer<typeof tableStateSchema>;
+export type TableState = Infer<typeof tableStateSchema>;
 
 /**
  * The file's columns, in order. Each observation is one line: a JSON array of these values, with `source` as an
@@ -61,15 +63,15 @@ export const datasetColumns = [
 
 const datasetFormat = 'ssb-briefing/dataset@2';
 
-const headerSchema = z
+const headerSchema = s
   .object({
-    format: z.literal(datasetFormat),
-    title: z.string(),
-    provenance: z.object({ builtFrom: z.string(), description: z.string(), licence: z.string() }),
-    tables: z.record(z.string(), tableStateSchema),
-    columns: z.tuple(datasetColumns.map((c) => z.literal(c)) as unknown as [z.ZodLiteral<string>]),
-    sources: z.array(z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/i, 'a URL')),
-    observations: z.array(z.unknown()),
+    format: s.literal(datasetFormat),
+    title: s.string(),
+    provenance: s.object({ builtFrom: s.string(), description: s.string(), licence: s.string() }),
+    tables: s.record(s.string(), tableStateSchema),
+    columns: s.tuple(datasetColumns.map((c) => s.literal(c))),
+    sources: s.array(s.string().regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/i, 'a URL')),
+    observations: s.array(s.unknown()),
   })
   .strict();
 
@@ -125,7 +127,7 @@ export function validateDataset(document: unknown, file: string): Dataset {
     const row = rowObject(line, typeof sourceIndex === 'number' && Number.isInteger(sourceIndex) ? sources[sourceIndex] : undefined);
     const problem = checkObservation(row, isUrl);
     if (problem) {
-      // The fast check found something: let zod say it in its words when it agrees, else use the fast check's.
+      // The fast check found something: let the schema say it in its words when it agrees, else use the fast check's.
       const parsed = observationSchema.safeParse(row);
       const issue = parsed.success ? null : parsed.error.issues[0]!;
       const field = issue ? issue.path.join('.') || '(row)' : problem.field;
@@ -169,7 +171,7 @@ const datePattern = /^\d{4}-\d{2}-\d{2}/;
 const observationFields = new Set(['measure', 'year', 'sizeClass', 'industry', 'value', 'status', 'unit', 'series', 'table', 'source', 'published', 'revision', 'note']);
 
 /**
- * Whether a source is a URL, by the schema's own rule (zod's url check), each distinct text asked once: a file
+ * Whether a source is a URL, by the schema's own rule (its url check), each distinct text asked once: a file
  * has a handful of sources behind all its rows.
  */
 export function sourceChecker(): (text: string) => boolean {
@@ -182,7 +184,7 @@ export function sourceChecker(): (text: string) => boolean {
 }
 
 /**
- * The same rules as `observationSchema`, written out so a million rows check in well under a second (zod takes
+ * The same rules as `observationSchema`, written out so a million rows check in well under a second (the schema takes
  * about ten times as long). Returns the first problem, or null. `observationSchema` stays the contract, and the
  * tests check the two agree (test/dataset-fuzz.test.ts on seeded mutations too). `isUrl` may memoise the source
  * check for a whole file.

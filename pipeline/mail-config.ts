@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import { s } from './schema.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -24,8 +24,8 @@ export interface MailConfig {
   subjectPrefix: string;
 }
 
-const address = z.email();
-const port = z.coerce.number().int().min(1).max(65_535);
+const address = s.string().email();
+const port = s.coerceNumber().int().min(1).max(65_535);
 
 /**
  * `env` plus the KEY=VALUE lines of the file at `path` (when it exists), real environment variables winning.
@@ -95,8 +95,7 @@ export function resolveMailConfig(env: NodeJS.ProcessEnv): MailConfig {
   } else {
     host = get('SMTP_HOST') ?? fail('SMTP_HOST', 'is not set: give the mail server, e.g. SMTP_HOST=smtp.example.no (or the whole SMTP_URL=smtp://user:password@smtp.example.no:587).');
     const p = port.safeParse(get('SMTP_PORT') ?? 587);
-    if (!p.success) fail('SMTP_PORT', `"${env.SMTP_PORT}" is not a port: give a whole number from 1 to 65535, e.g. SMTP_PORT=587.`);
-    portNumber = p.data!;
+    portNumber = p.success ? p.data : fail('SMTP_PORT', `"${env.SMTP_PORT}" is not a port: give a whole number from 1 to 65535, e.g. SMTP_PORT=587.`);
     secureDefault = portNumber === 465;
     const user = get('SMTP_USER');
     const pass = env.SMTP_PASS; // a password may begin or end with a space: taken as is

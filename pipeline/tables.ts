@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { s, type Infer } from './schema.js';
 import { ConfigError, FetchError } from './errors.js';
 import type { JsonStatDataset } from './jsonstat.js';
 import { knownMeasures } from './labels.js';
@@ -9,7 +9,7 @@ import { defaultDataDir } from './paths.js';
 /**
  * data/tables.json: which StatBank tables the fetch stage reads, which of their variables hold size class,
  * industry, year and measure, what to request, and which ContentsCode is which of the briefing's measures.
- * Validated once (zod) before anything is fetched; errors name the file and the field.
+ * Validated once (pipeline/schema.ts) before anything is fetched; errors name the file and the field.
  *
  * Also the check that a table, as its metadata describes it now, still has everything the file names
  * (`tableMismatches`, `TableChangedError`): SSB renames variables and codes between releases.
@@ -17,50 +17,50 @@ import { defaultDataDir } from './paths.js';
 
 export const defaultTablesPath = join(defaultDataDir, 'tables.json');
 
-const comment = z.union([z.string(), z.array(z.string())]).optional();
-const variableCode = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a StatBank variable code such as SyssGrpIKT');
+const comment = s.union([s.string(), s.array(s.string())]).optional();
+const variableCode = s.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a StatBank variable code such as SyssGrpIKT');
 /** Value codes or PxWebApi expressions (`*`, `top(3)`, `from(2020)`); at least one. */
-const valueCodes = z.array(z.string().min(1)).min(1, 'at least one value code or expression such as "*"');
+const valueCodes = s.array(s.string().min(1)).min(1, 'at least one value code or expression such as "*"');
 
-const tableSchema = z
+const tableSchema = s
   .object({
-    id: z.string().regex(/^\d{5}$/, 'a five-digit StatBank table id such as 10977'),
+    id: s.string().regex(/^\d{5}$/, 'a five-digit StatBank table id such as 10977'),
     _comment: comment,
-    series: z.enum(['SN2007', 'SN2025']),
-    label: z.string().min(1),
+    series: s.oneOf(['SN2007', 'SN2025']),
+    label: s.string().min(1),
     /** The years the table covers; last null while it is still published. Informational. */
-    years: z.object({ first: z.number().int(), last: z.number().int().nullable() }).strict(),
-    dimensions: z.object({ size: variableCode, industry: variableCode, time: variableCode, contents: variableCode }).strict(),
+    years: s.object({ first: s.number().int(), last: s.number().int().nullable() }).strict(),
+    dimensions: s.object({ size: variableCode, industry: variableCode, time: variableCode, contents: variableCode }).strict(),
     /** Per role; the ContentsCode values requested are always the keys of `measures`. */
-    selection: z.object({ size: valueCodes, industry: valueCodes, time: valueCodes }).strict(),
+    selection: s.object({ size: valueCodes, industry: valueCodes, time: valueCodes }).strict(),
     /** ContentsCode -> measure id of the briefing (pipeline/labels.ts). */
-    measures: z.record(z.string().min(1), z.enum(knownMeasures)),
+    measures: s.record(s.string().min(1), s.oneOf(knownMeasures)),
   })
   .strict()
   .superRefine((t, ctx) => {
     const dims = Object.values(t.dimensions);
-    if (new Set(dims).size !== dims.length) ctx.addIssue({ code: 'custom', path: ['dimensions'], message: 'each role needs its own variable' });
-    if (Object.keys(t.measures).length === 0) ctx.addIssue({ code: 'custom', path: ['measures'], message: 'map at least one ContentsCode' });
+    if (new Set(dims).size !== dims.length) ctx.addIssue({ path: ['dimensions'], message: 'each role needs its own variable' });
+    if (Object.keys(t.measures).length === 0) ctx.addIssue({ path: ['measures'], message: 'map at least one ContentsCode' });
     const seen = new Map<string, string>();
     for (const [code, measure] of Object.entries(t.measures)) {
       const other = seen.get(measure);
-      if (other) ctx.addIssue({ code: 'custom', path: ['measures', code], message: `"${measure}" is already the measure of ${other}` });
+      if (other) ctx.addIssue({ path: ['measures', code], message: `"${measure}" is already the measure of ${other}` });
       seen.set(measure, code);
     }
   });
 
-const configSchema = z
-  .object({ _comment: comment, statistic: z.literal('iktbrukn'), tables: z.array(tableSchema).min(1) })
+const configSchema = s
+  .object({ _comment: comment, statistic: s.literal('iktbrukn'), tables: s.array(tableSchema).min(1) })
   .strict()
   .superRefine((c, ctx) => {
     c.tables.forEach((t, i) => {
-      if (c.tables.findIndex((u) => u.id === t.id) !== i) ctx.addIssue({ code: 'custom', path: ['tables', i, 'id'], message: `table ${t.id} is listed twice` });
+      if (c.tables.findIndex((u) => u.id === t.id) !== i) ctx.addIssue({ path: ['tables', i, 'id'], message: `table ${t.id} is listed twice` });
     });
   });
 
-export type TableConfig = z.infer<typeof tableSchema>;
+export type TableConfig = Infer<typeof tableSchema>;
 /** `file` is where it was read from, for messages (absent when built in code). */
-export type TablesConfig = z.infer<typeof configSchema> & { file?: string };
+export type TablesConfig = Infer<typeof configSchema> & { file?: string };
 
 /** `tables[0].measures.Wikiar` */
 function fieldName(path: PropertyKey[]): string {

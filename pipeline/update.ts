@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { s, type Infer } from './schema.js';
 import { removeOrphanTemps, writeFileAtomic, type FileData } from './atomic.js';
 import {
   checkObservation,
@@ -65,15 +65,15 @@ export interface UpdateResult {
   historyPath: string;
 }
 
-const hex16 = z.string().regex(/^[0-9a-f]{16}$/);
-const valueStatus = z.object({ value: z.number().nullable(), status: z.enum(statusSymbols).nullable() }).strict();
-const lineBase = { at: z.string(), table: z.string(), updated: z.string().nullable(), batch: hex16, previous: hex16 };
+const hex16 = s.string().regex(/^[0-9a-f]{16}$/);
+const valueStatus = s.object({ value: s.number().nullable(), status: s.oneOf(statusSymbols).nullable() }).strict();
+const lineBase = { at: s.string(), table: s.string(), updated: s.string().nullable(), batch: hex16, previous: hex16 };
 /** One line of history.jsonl. Each batch is its change lines followed by one `table` line that closes it. */
-export const historyEntrySchema = z.union([
-  z.object({ ...lineBase, kind: z.enum(['added', 'revised', 'withdrawn']), key: z.string(), before: valueStatus.optional(), after: valueStatus.optional() }).strict(),
-  z.object({ ...lineBase, kind: z.literal('table'), previousUpdated: z.string().nullable(), counts: z.object({ added: z.number(), revised: z.number(), withdrawn: z.number() }).strict() }).strict(),
+export const historyEntrySchema = s.union([
+  s.object({ ...lineBase, kind: s.oneOf(['added', 'revised', 'withdrawn']), key: s.string(), before: valueStatus.optional(), after: valueStatus.optional() }).strict(),
+  s.object({ ...lineBase, kind: s.literal('table'), previousUpdated: s.string().nullable(), counts: s.object({ added: s.number(), revised: s.number(), withdrawn: s.number() }).strict() }).strict(),
 ]);
-export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+export type HistoryEntry = Infer<typeof historyEntrySchema>;
 
 export async function updateDataset(options: UpdateOptions): Promise<UpdateResult> {
   const { dataDir, table, now } = options;
@@ -253,7 +253,7 @@ function checkFetched({ table, observations }: UpdateOptions): void {
   for (let index = 0; index < observations.length; index++) {
     const o = observations[index]!;
     const row = o.revision === 0 ? o : { ...o, revision: 0 };
-    // The fast check decides; zod, which agrees with it (test/dataset.test.ts), words the problem.
+    // The fast check decides; the schema, which agrees with it (test/dataset.test.ts), words the problem.
     const fast = checkObservation(row, isUrl);
     const invalid = fast !== null ? observationSchema.safeParse(row) : null;
     const problem = invalid && !invalid.success
