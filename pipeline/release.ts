@@ -8,6 +8,8 @@
  * "DD.MM.YYYY:" prefix of the title. CDATA sections and the five XML entities (plus numeric references) are decoded.
  */
 
+import { httpFetch, type FetchLike } from './http-fetch.js';
+
 export const defaultRssUrl = 'https://www.ssb.no/rss/statkal';
 
 /** Words in a title that mean the statistic, besides its short name. */
@@ -18,8 +20,8 @@ const statisticNames: Record<string, string[]> = {
 export interface ReleaseOptions {
   /** @default env SSB_RSS_URL, else https://www.ssb.no/rss/statkal */
   url?: string;
-  /** @default globalThis.fetch */
-  fetch?: typeof globalThis.fetch;
+  /** @default httpFetch (node:http/https, cheaper to load than the global fetch) */
+  fetch?: FetchLike;
   /** Whole request, body included, in milliseconds. @default 5000 */
   timeoutMs?: number;
   now: Date;
@@ -50,7 +52,7 @@ export async function nextRelease(options: ReleaseOptions): Promise<Release | nu
   const timeoutMs = options.timeoutMs ?? 5000;
   try {
     if (!/^https?:\/\//i.test(url)) throw new Error('not an http(s) URL (check SSB_RSS_URL)');
-    const res = await (options.fetch ?? globalThis.fetch)(url, {
+    const res = await (options.fetch ?? httpFetch)(url, {
       headers: { accept: 'application/rss+xml, application/xml;q=0.9, */*;q=0.5' },
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -62,8 +64,10 @@ export async function nextRelease(options: ReleaseOptions): Promise<Release | nu
     if (!next) options.log?.(`Release calendar ${url}: no upcoming release of ${options.statistic} among ${items.length} items`);
     return next;
   } catch (error) {
-    const e = error as Error & { cause?: { code?: string } };
-    const reason = e?.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : `${e?.message ?? e}${e?.cause?.code ? ` (${e.cause.code})` : ''}`;
+    // httpFetch's network errors carry `code`; the global fetch's carry it in `cause`.
+    const e = error as Error & { code?: string; cause?: { code?: string } };
+    const code = e?.code ?? e?.cause?.code;
+    const reason = e?.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : `${e?.message ?? e}${code ? ` (${code})` : ''}`;
     options.log?.(`Release calendar ${url}: ${reason}; next release unknown`);
     return null;
   }

@@ -1,4 +1,5 @@
 import { FetchError } from './errors.js';
+import { httpFetch, type FetchLike, type HttpFetchResponse } from './http-fetch.js';
 
 /**
  * The transport under the StatBank client: one request at a time, a timeout on each, SSB's rate-limit headers
@@ -15,8 +16,8 @@ export class OfflineError extends FetchError {}
 
 /** Effects the transport needs; production defaults in `defaultEffects`. */
 export interface StatbankEffects {
-  /** @default globalThis.fetch */
-  fetch?: typeof globalThis.fetch;
+  /** @default httpFetch (node:http; the global fetch works too but loading undici costs ~50 ms of startup) */
+  fetch?: FetchLike;
   /** Wait this many milliseconds. @default setTimeout-based */
   sleep?: (ms: number) => Promise<void>;
   /** The current time in epoch milliseconds. @default Date.now */
@@ -30,7 +31,7 @@ export type ResolvedEffects = Required<Omit<StatbankEffects, 'log'>> & Pick<Stat
 
 export function defaultEffects(effects: StatbankEffects = {}): ResolvedEffects {
   return {
-    fetch: effects.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    fetch: effects.fetch ?? httpFetch,
     sleep: effects.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     now: effects.now ?? Date.now,
     random: effects.random ?? Math.random,
@@ -93,7 +94,10 @@ export function parseRetryAfterMs(value: string | null | undefined, now: number)
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** The errno of a failed fetch: undici puts it in `error.cause.code` (or in an AggregateError's `errors`). */
+/**
+ * The errno of a failed fetch: httpFetch rejects with Node's error, which has `error.code`; the global fetch (undici)
+ * puts it in `error.cause.code` (or in an AggregateError's `errors`).
+ */
 export function networkErrorCode(error: unknown): string | undefined {
   for (let e: any = error, depth = 0; e && depth < 4; e = e.cause, depth++) {
     if (typeof e.code === 'string' && !e.code.startsWith('ABORT')) return e.code;
@@ -112,7 +116,7 @@ export function createTransport(options: TransportOptions): { send(request: Http
   let queue: Promise<unknown> = Promise.resolve();
 
   async function attemptOnce(request: HttpRequest, attempts: number, jsonRetried: boolean): Promise<Attempt> {
-    let res: Response;
+    let res: HttpFetchResponse;
     let text: string;
     try {
       res = await effects.fetch(request.url, {
