@@ -96,7 +96,7 @@ export async function updateDataset(options: UpdateOptions): Promise<UpdateResul
   const state: TableState = { id: table.id, series: table.series, label: table.label, updated: table.updated, fetchedAt: now.toISOString(), notes: table.notes ?? [] };
   const tableChanged = !before || before.updated !== state.updated || before.label !== state.label || before.series !== state.series ||
     JSON.stringify(before.notes) !== JSON.stringify(state.notes);
-  const changed = tableChanged || diff.lines.length > 0;
+  const changed = tableChanged || diff.changes.length > 0;
   const result = resultOf(changed, index, fresh, diff, datasetPath, historyPath);
   if (!changed) return result;
 
@@ -105,14 +105,11 @@ export async function updateDataset(options: UpdateOptions): Promise<UpdateResul
   const pieces = appendRows(index, { ...index.header.tables, [table.id]: state }, fresh, diff.newRows, diff.newRevisions);
   const stamp = { at: now.toISOString(), table: table.id, updated: table.updated, batch: sha16(pieces), previous };
   const closing: HistoryEntry = { ...stamp, kind: 'table', previousUpdated: before?.updated ?? null, counts: result.counts };
-  // Each line is {...stamp, ...change} as JSON; diffTable wrote the change part.
-  const stampText = JSON.stringify(stamp).slice(0, -1) + ',';
-  const lines = diff.lines.map((line) => stampText + line + '\n');
-  lines.push(JSON.stringify(closing) + '\n');
+  const lines = historyLines(stamp, closing, diff, fresh, index);
   const hadHistory = kept.length > 0 || (await stat(historyPath).then(() => true, () => false));
 
   await guardWrite(join(dataDir, 'raw', table.id), () => replaceRaw(join(dataDir, 'raw', table.id), options.raw, writeFile));
-  await guardWrite(historyPath, () => writeFile(historyPath, [Buffer.from(oldHistory), Buffer.from(lines.join(''))]));
+  await guardWrite(historyPath, () => writeFile(historyPath, [Buffer.from(oldHistory), lines]));
   try {
     await guardWrite(datasetPath, () => writeFile(datasetPath, pieces));
   } catch (error) {
@@ -132,11 +129,11 @@ function appendRows(index: DatasetIndex, tables: Record<string, TableState>, fre
   const sources = [...index.header.sources];
   const write = rowWriter(sources);
   const order = rows.map((_, k) => k).sort((a, b) => compareObservations(fresh[rows[a]!]!, fresh[rows[b]!]!));
-  const lines = order.map((k) => write(fresh[rows[k]!]!, revisions[k]));
-  const head = datasetHead({ ...index.header, tables }, sources);
-  const old = index.bytes.subarray(index.rowsStart, index.rowsEnd);
-  const added = (index.rows > 0 && lines.length > 0 ? ',\n' : '') + lines.join(',\n') + datasetTail;
-  return [Buffer.from(head), old, Buffer.from(added)];
+  const added = new ByteWriter();
+  order.forEach((k, n) => added.write((n > 0 || index.rows > 0 ? ',\n' : '') + write(fresh[rows[k]!]!, revisions[k])));
+  added.write(datasetTail);
+  // The head last: writing the rows may have added sources.
+  return [Buffer.from(datasetHead({ ...index.header, tables }, sources)), index.bytes.subarray(index.rowsStart, index.rowsEnd), added.bytes()];
 }
 
 /**
@@ -165,8 +162,8 @@ function diffTable(index: DatasetIndex, table: UpdateOptions['table'], fresh: Ob
     revised: [] as number[],
     revisedRows: [] as number[],
     withdrawn: [] as number[],
-    /** History lines without their stamp: `"kind":…}`. */
-    lines: [] as string[],
+    /** What history records, in order: [kind, position in `fresh`, row] per change (-1 where none). */
+    changes: [] as number[],
   };
   const fetched = new Uint8Array(index.rows);
   const newKeys = new Set<string>();
@@ -183,7 +180,7 @@ function diffTable(index: DatasetIndex, table: UpdateOptions['table'], fresh: Ob
       diff.newRows.push(i);
       diff.newRevisions.push(0);
       diff.added.push(i);
-      diff.lines.push(`"kind":"added","key":${JSON.stringify(key)},"after":${valueStatusText(o.value, o.status)}}`);
+      diff.changes.push(Change.added, i, -1);
       continue;
     }
     fetched[cur] = 1;
@@ -192,11 +189,10 @@ function diffTable(index: DatasetIndex, table: UpdateOptions['table'], fresh: Ob
       diff.newRevisions.push(index.revision(cur) + 1); // the current row has the highest revision of its key
       diff.revised.push(i);
       diff.revisedRows.push(cur);
-      diff.lines.push(`"kind":"revised","key":${JSON.stringify(observationKey(o))},"before":${valueStatusText(index.value(cur), index.status(cur))},` +
-        `"after":${valueStatusText(o.value, o.status)}}`);
+      diff.changes.push(Change.revised, i, cur);
     } else if (withdrawnBefore.size > 0 && withdrawnBefore.has(observationKey(o))) {
       diff.addedAgain.push(cur);
-      diff.lines.push(`"kind":"added","key":${JSON.stringify(observationKey(o))},"after":${valueStatusText(o.value, o.status)}}`);
+      diff.changes.push(Change.added, i, cur);
     }
   }
   if (complete) {
@@ -206,10 +202,54 @@ function diffTable(index: DatasetIndex, table: UpdateOptions['table'], fresh: Ob
       const key = observationKey(o);
       if (withdrawnBefore.has(key)) continue;
       diff.withdrawn.push(cur);
-      diff.lines.push(`"kind":"withdrawn","key":${JSON.stringify(key)},"before":${valueStatusText(o.value, o.status)}}`);
+      diff.changes.push(Change.withdrawn, -1, cur);
     }
   }
   return diff;
+}
+
+/**
+ * history.jsonl's lines for this batch: each change as {...stamp, kind, key, before?, after?} in JSON, then the
+ * closing `table` line. Written straight into bytes: 100,000s of lines kept as strings cost more in garbage
+ * collection than in writing.
+ */
+function historyLines(stamp: object, closing: HistoryEntry, diff: ReturnType<typeof diffTable>, fresh: Observation[], index: DatasetIndex): Buffer {
+  const out = new ByteWriter();
+  const head = JSON.stringify(stamp).slice(0, -1) + ',"kind":';
+  const { changes } = diff;
+  for (let c = 0; c < changes.length; c += 3) {
+    const kind = changes[c]!, i = changes[c + 1]!, row = changes[c + 2]!;
+    const o = i >= 0 ? fresh[i]! : index.observation(row);
+    const key = JSON.stringify(observationKey(o));
+    const after = `"after":${valueStatusText(o.value, o.status)}}\n`;
+    out.write(
+      kind === Change.added ? `${head}"added","key":${key},${after}`
+      : kind === Change.revised ? `${head}"revised","key":${key},"before":${valueStatusText(index.value(row), index.status(row))},${after}`
+      : `${head}"withdrawn","key":${key},"before":${valueStatusText(o.value, o.status)}}\n`,
+    );
+  }
+  out.write(JSON.stringify(closing) + '\n');
+  return out.bytes();
+}
+
+const Change = { added: 0, revised: 1, withdrawn: 2 } as const;
+
+/** Text appended to a growing buffer, UTF-8. */
+class ByteWriter {
+  private buffer = Buffer.allocUnsafe(1 << 16);
+  private length = 0;
+  write(text: string): void {
+    const room = this.length + text.length * 3;
+    if (room > this.buffer.length) {
+      const next = Buffer.allocUnsafe(Math.max(room, this.buffer.length * 2));
+      this.buffer.copy(next, 0, 0, this.length);
+      this.buffer = next;
+    }
+    this.length += this.buffer.write(text, this.length);
+  }
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
 }
 
 /** `{"value":…,"status":…}` as JSON.stringify writes it. */
