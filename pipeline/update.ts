@@ -252,9 +252,12 @@ class ByteWriter {
   }
 }
 
-/** `{"value":…,"status":…}` as JSON.stringify writes it. */
+/**
+ * `{"value":…,"status":…}` as JSON.stringify writes it: a finite number prints the same by String(), and a
+ * status is one of SSB's symbols, which need no escaping.
+ */
 function valueStatusText(value: number | null, status: string | null): string {
-  return `{"value":${JSON.stringify(value)},"status":${JSON.stringify(status)}}`;
+  return `{"value":${value === null ? 'null' : String(value)},"status":${status === null ? 'null' : `"${status}"`}}`;
 }
 
 /** The result, its lists built from positions when first read. */

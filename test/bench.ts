@@ -132,12 +132,18 @@ async function main(): Promise<void> {
     }
 
     // scale: each in its own process
+    // The median of three processes: one run of a few seconds on a shared machine is too noisy to judge alone.
     for (const [mode, limitMs, limitMb] of [['parse', 1500, 500], ['merge', 3000, Infinity]] as const) {
-      const result = JSON.parse((await timed(process.execPath, ['--max-old-space-size=4096', '--expose-gc', join(projectRoot, 'dist/test/bench-scale.js'), mode])).stdout.trim());
-      const pass = result.ms < limitMs && result.peakMb < limitMb;
+      const results: { ms: number; peakMb: number }[] = [];
+      for (let i = 0; i < 3; i++) {
+        results.push(JSON.parse((await timed(process.execPath, ['--max-old-space-size=4096', '--expose-gc', join(projectRoot, 'dist/test/bench-scale.js'), mode])).stdout.trim()));
+      }
+      const ms = median(results.map((r) => r.ms));
+      const scalePeakMb = Math.max(...results.map((r) => r.peakMb));
+      const pass = ms < limitMs && scalePeakMb < limitMb;
       figures.push({ name: mode === 'parse' ? 'parse 800,000 JSON-stat cells' : 'merge 10 % revisions into 1,000,000 observations',
-        value: result.ms / 1000, unit: 's', target: `< ${limitMs / 1000} s${Number.isFinite(limitMb) ? `, < ${limitMb} MB` : ''}`, pass,
-        detail: `${Math.round(result.ms)} ms, peak ${result.peakMb} MB` });
+        value: ms / 1000, unit: 's', target: `< ${limitMs / 1000} s${Number.isFinite(limitMb) ? `, < ${limitMb} MB` : ''}`, pass,
+        detail: `median of 3: ${Math.round(ms)} ms (${results.map((r) => Math.round(r.ms)).join(", ")}), peak ${scalePeakMb} MB` });
     }
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -160,6 +160,11 @@ describe('updateDataset on the index', () => {
     expect(sorted(merged.observations)).toBe(sorted([...expected.observations, ...result.added, ...result.revised.map((r) => r.after)]));
     expect(merged.tables['10977']!.updated).toBe(table.updated);
     expect(await checkHistoryConsistency(dataDir)).toEqual([]);
+    // History lines are written as text, not by JSON.stringify: they must read as JSON.stringify would write them.
+    const lines = (await readFile(join(dataDir, 'history.jsonl'), 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    for (const line of lines) expect(line).toBe(JSON.stringify(JSON.parse(line)));
+    expect(JSON.parse(lines[2]!)).toMatchObject({ kind: 'revised', key: 'SN2007|social_networks|2019|00|Total+K', before: { value: 76, status: null }, after: { value: 77, status: null } });
   });
 
   it('takes a dataset in another layout (pretty-printed by hand) and writes it back in the row layout', async () => {
