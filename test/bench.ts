@@ -143,7 +143,7 @@ async function main(): Promise<void> {
       const pass = ms < limitMs && scalePeakMb < limitMb;
       figures.push({ name: mode === 'parse' ? 'parse 800,000 JSON-stat cells' : 'merge 10 % revisions into 1,000,000 observations',
         value: ms / 1000, unit: 's', target: `< ${limitMs / 1000} s${Number.isFinite(limitMb) ? `, < ${limitMb} MB` : ''}`, pass,
-        detail: `median of 3: ${Math.round(ms)} ms (${results.map((r) => Math.round(r.ms)).join(", ")}), peak ${scalePeakMb} MB` });
+        detail: `median of 3: ${Math.round(ms)} ms (${results.map((r) => Math.round(r.ms)).join(', ')}), peak ${scalePeakMb} MB` });
     }
   } finally {
     await rm(work, { recursive: true, force: true });
