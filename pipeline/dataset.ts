@@ -114,6 +114,7 @@ export function validateDataset(document: unknown, file: string): Dataset {
   const observations: Observation[] = new Array(rows.length);
   const seen = new Set<string>();
   const isUrl = sourceChecker();
+  const seenTexts: SeenTexts = {};
   for (let index = 0; index < rows.length; index++) {
     const line = rows[index];
     if (!Array.isArray(line) || line.length < 12 || line.length > 13) {
@@ -125,7 +126,7 @@ export function validateDataset(document: unknown, file: string): Dataset {
     }
     const sourceIndex = line[9];
     const row = rowObject(line, typeof sourceIndex === 'number' && Number.isInteger(sourceIndex) ? sources[sourceIndex] : undefined);
-    const problem = checkObservation(row, isUrl);
+    const problem = checkObservation(row, isUrl, seenTexts);
     if (problem) {
       // The fast check found something: let the schema say it in its words when it agrees, else use the fast check's.
       const parsed = observationSchema.safeParse(row);
@@ -189,27 +190,39 @@ export function sourceChecker(): (text: string) => boolean {
  * tests check the two agree (test/dataset-fuzz.test.ts on seeded mutations too). `isUrl` may memoise the source
  * check for a whole file.
  */
-export function checkObservation(row: unknown, isUrl: (text: string) => boolean = sourceChecker()): { field: string; message: string } | null {
+export function checkObservation(row: unknown, isUrl: (text: string) => boolean = sourceChecker(), seen: SeenTexts = {}): { field: string; message: string } | null {
   if (typeof row !== 'object' || row === null || Array.isArray(row)) return { field: '(row)', message: 'expected an object' };
   const o = row as Record<string, unknown>;
   for (const key in o) if (!observationFields.has(key)) return { field: key, message: `unknown field "${key}"` };
-  if (typeof o.measure !== 'string' || !measurePattern.test(o.measure)) return { field: 'measure', message: 'a measure id such as social_networks' };
+  if (typeof o.measure !== 'string' || (o.measure !== seen.measure && !measurePattern.test(o.measure))) return { field: 'measure', message: 'a measure id such as social_networks' };
   if (typeof o.year !== 'number' || !Number.isInteger(o.year) || o.year < 1990 || o.year > 2100) return { field: 'year', message: 'a year between 1990 and 2100' };
-  if (typeof o.sizeClass !== 'string' || !sizePattern.test(o.sizeClass)) return { field: 'sizeClass', message: 'a SyssGrpIKT code such as 00 or 05' };
+  if (typeof o.sizeClass !== 'string' || (o.sizeClass !== seen.sizeClass && !sizePattern.test(o.sizeClass))) return { field: 'sizeClass', message: 'a SyssGrpIKT code such as 00 or 05' };
   if (typeof o.industry !== 'string' || o.industry.length === 0) return { field: 'industry', message: 'a NACE2007/SN2025 code such as Total+K' };
   if (o.value !== null && (typeof o.value !== 'number' || !Number.isFinite(o.value) || o.value < 0)) return { field: 'value', message: 'a number ≥ 0, or null' };
   if (o.status !== null && !(statusSymbols as readonly unknown[]).includes(o.status)) return { field: 'status', message: `one of ${statusSymbols.join(' ')} or null` };
   if (o.unit !== 'percent') return { field: 'unit', message: '"percent"' };
   if (o.series !== 'SN2007' && o.series !== 'SN2025') return { field: 'series', message: '"SN2007" or "SN2025"' };
-  if (o.table !== null && (typeof o.table !== 'string' || !tablePattern.test(o.table))) return { field: 'table', message: 'a five-digit table id, or null' };
+  if (o.table !== null && (typeof o.table !== 'string' || (o.table !== seen.table && !tablePattern.test(o.table)))) return { field: 'table', message: 'a five-digit table id, or null' };
   if (typeof o.source !== 'string' || !isUrl(o.source)) return { field: 'source', message: 'a URL (in the file: the index of one of `sources`)' };
-  if (o.published !== null && (typeof o.published !== 'string' || !datePattern.test(o.published))) return { field: 'published', message: 'a date as YYYY-MM-DD, or null' };
+  if (o.published !== null && (typeof o.published !== 'string' || (o.published !== seen.published && !datePattern.test(o.published)))) return { field: 'published', message: 'a date as YYYY-MM-DD, or null' };
   if (typeof o.revision !== 'number' || !Number.isSafeInteger(o.revision) || o.revision < 0) return { field: 'revision', message: 'a whole number ≥ 0' };
   if (o.note !== undefined && typeof o.note !== 'string') return { field: 'note', message: 'text' };
   if (o.value === null && (o.status === null || o.status === '*')) {
     return { field: 'status', message: 'a missing value (null) needs its SSB status symbol (".", "..", ":" or "-")' };
   }
+  seen.measure = o.measure;
+  seen.sizeClass = o.sizeClass;
+  if (o.table !== null) seen.table = o.table;
+  if (o.published !== null) seen.published = o.published;
   return null;
+}
+
+/** Texts of the last row that passed, whose pattern need not be tested again: rows repeat most of them. */
+export interface SeenTexts {
+  measure?: string;
+  sizeClass?: string;
+  table?: string;
+  published?: string;
 }
 
 export async function loadDataset(file: string): Promise<Dataset> {

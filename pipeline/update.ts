@@ -293,11 +293,12 @@ function withdrawnKeys(history: HistoryEntry[], id: string): Set<string> {
 /** The fetch stage's output must be valid rows of this table and series (one per key: diffTable checks that). */
 function checkFetched({ table, observations }: UpdateOptions): void {
   const isUrl = sourceChecker();
+  const seen = {};
   for (let index = 0; index < observations.length; index++) {
     const o = observations[index]!;
     const row = o.revision === 0 ? o : { ...o, revision: 0 };
     // The fast check decides; the schema, which agrees with it (test/dataset.test.ts), words the problem.
-    const fast = checkObservation(row, isUrl);
+    const fast = checkObservation(row, isUrl, seen);
     const invalid = fast !== null ? observationSchema.safeParse(row) : null;
     const problem = invalid && !invalid.success
       ? `${invalid.error.issues[0]!.path.join('.')}: ${invalid.error.issues[0]!.message}`
