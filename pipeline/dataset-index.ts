@@ -139,16 +139,33 @@ export function indexDataset(bytes: Buffer, file: string): DatasetIndex {
   }
 }
 
-function fastIndex(bytes: Buffer, file: string, canonicalised: boolean): DatasetIndex {
+/**
+ * Only the header of dataset.json (tables, sources, ...), for a step that needs no figure: the rows are not
+ * read unless the file is in another layout. Invalid headers throw the DatasetError parseDatasetText would.
+ */
+export function readDatasetHeader(bytes: Buffer, file: string): DatasetHeader {
+  try {
+    return fastHeader(bytes, file).header;
+  } catch (error) {
+    if (!(error instanceof NotFast)) throw error;
+  }
+  const { observations: _, ...header } = parseDatasetText(bytes.toString('utf8'), file);
+  return { ...header, sources: [] };
+}
+
+function fastHeader(bytes: Buffer, file: string): { header: DatasetHeader; open: number } {
   const open = bytes.indexOf(marker);
   if (open < 0) throw new NotFast('no observations array where serializeDataset puts it');
-  let header: DatasetHeader;
   try {
-    const { observations: _, ...rest } = validateHeader(JSON.parse(bytes.toString('utf8', 0, open) + '\n  "observations": []\n}'), file);
-    header = rest;
+    const { observations: _, ...header } = validateHeader(JSON.parse(bytes.toString('utf8', 0, open) + '\n  "observations": []\n}'), file);
+    return { header, open };
   } catch {
     throw new NotFast('header');
   }
+}
+
+function fastIndex(bytes: Buffer, file: string, canonicalised: boolean): DatasetIndex {
+  const { header, open } = fastHeader(bytes, file);
   const sourceOk = header.sources.map(sourceChecker());
   const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadDataset, statusSymbols, type Dataset, type Observation, type StatusSymbol } from './dataset.js';
+import { loadDataset, readDatasetBytes, statusSymbols, type Dataset, type Observation, type StatusSymbol } from './dataset.js';
+import { readDatasetHeader } from './dataset-index.js';
 import { BriefingError, FetchError } from './errors.js';
 import { observations as cells, parseJsonStat, type JsonStatDataset } from './jsonstat.js';
 import { OfflineError, type Selection, type StatbankClient, type TableInfo } from './statbank.js';
@@ -12,7 +13,7 @@ export { TableChangedError } from './tables.js';
 /**
  * The fetch stage: StatBank tables (data/tables.json) into data/, only when SSB has published something new.
  *
- *   lock data/ ─> load dataset
+ *   lock data/ ─> read the dataset header (tables state)
  *   1. per table, network only:  tableInfo ─ 404 Non-existent table? skip
  *                                           ─ `updated` as stored (or discontinued and stored)? unchanged: stop here
  *                                metadata ─> parse ─> every configured variable and code there? else TableChangedError
@@ -64,15 +65,18 @@ type Step = { kind: 'fetched'; fetched: Fetched } | { kind: 'done'; outcome: Tab
 export async function fetchTables(options: FetchOptions): Promise<FetchOutcome> {
   const { dataDir, tables, log } = options;
   {
-    const dataset = await loadDataset(join(dataDir, 'dataset.json'));
+    // The figures are not needed to ask StatBank what changed: only the tables' state, from the header.
+    const datasetPath = join(dataDir, 'dataset.json');
+    const dataset = readDatasetHeader(await readDatasetBytes(datasetPath), datasetPath);
     const steps: Step[] = [];
     try {
       for (const table of tables.tables) steps.push(await fetchOne(table, dataset, options));
     } catch (error) {
       if (error instanceof OfflineError) {
         const { code, url } = error.context as { code?: string; url?: string };
-        const years = dataset.observations.map((o) => o.year);
-        const upTo = years.length ? ` (figures up to ${Math.max(...years)}, newest source dated ${datasetDate(dataset)})` : '';
+        const figures = await loadDataset(datasetPath);
+        const lastYear = figures.observations.reduce((max, o) => Math.max(max, o.year), -Infinity);
+        const upTo = figures.observations.length ? ` (figures up to ${lastYear}, newest source dated ${datasetDate(figures)})` : '';
         const message = `SSB's StatBank can't be reached (${code ?? 'offline'} ${url ?? ''}): using the dataset in ${dataDir} as it is${upTo}. ` +
           'Nothing was written.';
         log?.(message);
@@ -107,7 +111,7 @@ export async function fetchTables(options: FetchOptions): Promise<FetchOutcome> 
 }
 
 /** Step 1 for one table: requests only, no writes. */
-async function fetchOne(table: TableConfig, dataset: Dataset, options: FetchOptions): Promise<Step> {
+async function fetchOne(table: TableConfig, dataset: Pick<Dataset, 'tables'>, options: FetchOptions): Promise<Step> {
   const { client, log } = options;
   const stored = dataset.tables[table.id];
   const none = { id: table.id, changed: false, added: 0, revised: 0, withdrawn: 0 };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { currentObservations, observationKey, parseDatasetText, serializeDataset, type Observation } from '../pipeline/dataset.js';
-import { currentByIndex, indexDataset } from '../pipeline/dataset-index.js';
+import { currentByIndex, indexDataset, readDatasetHeader } from '../pipeline/dataset-index.js';
 import { DatasetError } from '../pipeline/errors.js';
 import { defaultDataDir } from '../pipeline/paths.js';
 import { checkHistoryConsistency, updateDataset } from '../pipeline/update.js';
@@ -125,6 +125,15 @@ describe('indexDataset', () => {
     expect(compare(cell(4, '12.50')).canonicalised).toBe(false);
     expect(compare(cell(3, '"T\\"otal"')).canonicalised).toBe(false);
     expect(compare(JSON.stringify(JSON.parse(committed), null, 2)).canonicalised).toBe(true);
+  });
+});
+
+describe('readDatasetHeader', () => {
+  it('reads the tables state without the rows, in the row layout or any other', () => {
+    const { observations: _, ...expected } = parseDatasetText(committed, file);
+    expect(readDatasetHeader(Buffer.from(committed), file)).toMatchObject(expected);
+    expect(readDatasetHeader(Buffer.from(JSON.stringify(JSON.parse(committed), null, 2)), file)).toMatchObject(expected);
+    expect(() => readDatasetHeader(Buffer.from(committed.replace('"ssb-briefing/dataset@2"', '"ssb-briefing/dataset@9"')), file)).toThrow(DatasetError);
   });
 });
 
