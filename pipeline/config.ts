@@ -81,7 +81,7 @@ export function resolveRunConfig(flags: RawRunOptions, env: NodeJS.ProcessEnv, c
     if (!/^\d{4}$/.test(flags.year)) throw new ConfigError(`--year: "${flags.year}" is not a year. Give four digits, e.g. --year 2013.`, { setting: 'year', value: flags.year });
     year = Number(flags.year);
   }
-  const timeout = timeoutSchema.safeParse(env.BRIEFING_PRINT_TIMEOUT_MS ?? 30_000);
+  const timeout = timeoutSchema.safeParse(env.BRIEFING_PRINT_TIMEOUT_MS?.trim() || 30_000); // empty: unset, as CI often passes it
   if (!timeout.success) {
     throw new ConfigError(`BRIEFING_PRINT_TIMEOUT_MS: "${env.BRIEFING_PRINT_TIMEOUT_MS}" must be a whole number of milliseconds between 1000 and 600000.`, { setting: 'BRIEFING_PRINT_TIMEOUT_MS' });
   }
@@ -114,7 +114,7 @@ export function resolveStatbankSettings(env: NodeJS.ProcessEnv, dataDir: string)
   }
   const ms = (name: string, fallback: number, min: number, max: number) => {
     const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
+    if (raw === undefined || raw.trim() === '') return fallback;
     const parsed = s.coerceNumber().int().min(min).max(max).safeParse(raw);
     if (!parsed.success) throw new ConfigError(`${name}: "${raw}" must be a whole number of milliseconds between ${min} and ${max}.`, { setting: name });
     return parsed.data;

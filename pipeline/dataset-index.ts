@@ -149,8 +149,11 @@ export function readDatasetHeader(bytes: Buffer, file: string): DatasetHeader {
   } catch (error) {
     if (!(error instanceof NotFast)) throw error;
   }
-  const { observations: _, ...header } = parseDatasetText(bytes.toString('utf8'), file);
-  return { ...header, sources: [] };
+  // Another layout: the whole check (whose errors name the row), then the header as the file has it.
+  const text = bytes.toString('utf8');
+  parseDatasetText(text, file);
+  const { observations: _, ...header } = validateHeader(JSON.parse(text.replace(/^\uFEFF/, '')), file);
+  return header;
 }
 
 function fastHeader(bytes: Buffer, file: string): { header: DatasetHeader; open: number } {

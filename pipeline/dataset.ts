@@ -14,8 +14,10 @@ export const statusSymbols = ['.', '..', ':', '-', '*'] as const;
 export type StatusSymbol = (typeof statusSymbols)[number];
 
 const yearString = s.string().regex(/^\d{4}-\d{2}-\d{2}/, 'a date as YYYY-MM-DD');
-/** A source URL as the schema (and so the row check) understands it. */
-const sourceUrl = s.string().url('a URL (in the file: the index of one of `sources`)');
+/** What the file's `sources` list takes: scheme://something, no spaces. */
+const sourcePattern = /^[a-z][a-z0-9+.-]*:\/\/\S+$/i;
+/** A source URL as the schema (and so the row check) understands it: one the `sources` list can hold. */
+const sourceUrl = s.string().regex(sourcePattern, 'a URL (in the file: the index of one of `sources`)').url('a URL (in the file: the index of one of `sources`)');
 
 const yearRange = 'a year between 1990 and 2100';
 
@@ -70,7 +72,7 @@ const headerSchema = s
     provenance: s.object({ builtFrom: s.string(), description: s.string(), licence: s.string() }),
     tables: s.record(s.string(), tableStateSchema),
     columns: s.tuple(datasetColumns.map((c) => s.literal(c))),
-    sources: s.array(s.string().regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/i, 'a URL')),
+    sources: s.array(s.string().regex(sourcePattern, 'a URL')),
     observations: s.array(s.unknown()),
   })
   .strict();

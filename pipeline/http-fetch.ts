@@ -132,6 +132,12 @@ async function exchange(url: URL, method: string, headers: Record<string, string
     // A failure to resolve, connect or send: Node's error as it is, with its `code`.
     req.on('error', (error) => settle(error));
     req.on('response', (res: IncomingMessage) => {
+      if (redirectStatuses.has(res.statusCode ?? 0) && res.headers.location !== undefined) {
+        // A redirect is followed without waiting for its body, which nobody reads (and which may never end).
+        settle(undefined, { status: res.statusCode!, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.alloc(0) });
+        res.destroy();
+        return;
+      }
       const chunks: Buffer[] = [];
       let received = 0;
       const cutShort = (cause?: Error) => {
@@ -191,7 +197,8 @@ function toResponse(answer: Answer, url: URL, redirected: boolean): HttpFetchRes
   };
   const text = (): string => take().toString('utf8').replace(/^\uFEFF/, '');
   const header = (name: string): string | null => {
-    const value = answer.headers[name.toLowerCase()];
+    const key = name.toLowerCase();
+    const value = Object.hasOwn(answer.headers, key) ? answer.headers[key] : undefined;
     return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
   };
   return {

@@ -54,9 +54,9 @@ export abstract class Schema<T> {
     return wrap<T | undefined>((value, path, issues) => (value === undefined ? undefined : this.check(value, path, issues)));
   }
 
-  /** `fallback` in place of undefined. */
+  /** `fallback` in place of undefined (a fresh copy each time, so no two results share it). */
   default(fallback: T): Schema<T> {
-    return wrap<T>((value, path, issues) => (value === undefined ? fallback : this.check(value, path, issues)));
+    return wrap<T>((value, path, issues) => (value === undefined ? structuredClone(fallback) : this.check(value, path, issues)));
   }
 
   refine(ok: (value: T) => boolean, issue: { message: string; path?: Path }): Schema<T> {
@@ -118,25 +118,40 @@ class StringSchema extends Schema<string> {
   url(message = 'a URL'): StringSchema {
     return this.with((text) => (URL.canParse(text.trim()) ? null : message));
   }
-  /** A plain e-mail address: local part, @, a domain of dotted labels ending in letters. */
+  /**
+   * An e-mail address as people write them in a setting: a local part without spaces, quotes or @, and a domain of
+   * two or more dotted labels (letters of any script, digits, inner hyphens) whose last is letters or punycode.
+   */
   email(message = 'an e-mail address'): StringSchema {
     return this.with((text) => (emailPattern.test(text) ? null : message));
   }
-  /** ISO 8601 date and time with seconds optional, and a Z or ±hh:mm offset. */
+  /** ISO 8601 date and time, seconds optional, with a Z or ±hh:mm offset; a day or hour that does not exist fails. */
   datetime(message = 'a date and time such as 2025-09-10T06:00:00Z'): StringSchema {
-    return this.with((text) => (datetimePattern.test(text) && !Number.isNaN(Date.parse(text)) ? null : message));
+    return this.with((text) => (isDatetime(text) ? null : message));
   }
 }
 
-const emailPattern = /^(?!\.)(?!.*\.\.)[A-Za-z0-9._%+'-]*[A-Za-z0-9_%+'-]@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$/;
-const datetimePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/;
+const emailPattern = /^(?!\.)(?!.*\.\.)[^\s@"(),:;<>[\\\]]*[^\s@"(),:;<>[\\\].]@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+(?:\p{L}{2,}|xn--[a-z0-9-]+)$/iu;
+const datetimePattern = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+function isDatetime(text: string): boolean {
+  const m = datetimePattern.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second = 0, offsetHours = 0, offsetMinutes = 0] = m.slice(1).map((x) => (x === undefined ? undefined : Number(x)));
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  return month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysInMonth && hour! <= 23 && minute! <= 59 && second <= 59 &&
+    offsetHours <= 23 && offsetMinutes <= 59;
+}
+
+/** Plain decimal text (what a person types in a setting): no blanks, hex, exponents or signs other than minus. */
+const decimalPattern = /^-?\d+(?:\.\d+)?$/;
 
 class NumberSchema extends Schema<number> {
   constructor(private readonly coerce: boolean, private readonly rules: readonly ((n: number) => string | null)[] = []) {
     super();
   }
   check(value: unknown, path: Path, issues: Issue[]): Out<number> {
-    const n = this.coerce ? Number(value) : value;
+    const n = this.coerce && typeof value === 'string' && decimalPattern.test(value.trim()) ? Number(value) : value;
     if (typeof n !== 'number' || !Number.isFinite(n)) {
       return fail(issues, path, this.coerce ? `expected a number, got ${JSON.stringify(value) ?? describe(value)}` : `expected a finite number, got ${describe(value)}`);
     }
@@ -255,11 +270,11 @@ function union<const T extends readonly Schema<unknown>[]>(options: T): Schema<I
       if (result !== invalid && own.length === 0) return result as Infer<T[number]>;
       if (best === null || depth(own) > depth(best)) best = own;
     }
-    issues.push(...(best ?? [{ path, message: 'no option matches' }]));
+    for (const issue of best ?? [{ path, message: 'no option matches' }]) issues.push(issue);
     return invalid;
   });
 }
-const depth = (issues: Issue[]) => Math.max(0, ...issues.map((i) => i.path.length));
+const depth = (issues: Issue[]) => issues.reduce((deepest, i) => Math.max(deepest, i.path.length), 0);
 
 function tuple<const T extends readonly Schema<unknown>[]>(items: T): Schema<{ [K in keyof T]: Infer<T[K]> }> {
   return wrap((value, path, issues) => {
@@ -273,7 +288,7 @@ function tuple<const T extends readonly Schema<unknown>[]>(items: T): Schema<{ [
 export const s = {
   string: () => new StringSchema(),
   number: () => new NumberSchema(false),
-  /** `Number(value)` first: for settings given as text. */
+  /** A number, or plain decimal text (settings come as text). */
   coerceNumber: () => new NumberSchema(true),
   unknown: () => wrap<unknown>((value) => value),
   literal,

@@ -107,6 +107,15 @@ export function networkErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Failures that come back the same on every try: a URL or header Node refuses, a protocol error, an answer that
+ * does not decompress, a TLS certificate problem, a redirect loop.
+ */
+function isPermanent(error: unknown, code: string | undefined): boolean {
+  if (code && /^(ERR_INVALID_|ERR_HTTP_|ERR_UNESCAPED_|ERR_TLS_|ERR_SSL_|Z_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_)/.test(code)) return true;
+  return error instanceof TypeError && /more than \d+ redirects|redirect count exceeded/i.test(`${error.message} ${String((error as Error).cause ?? '')}`);
+}
+
 type Attempt = { response: HttpResponse } | { transient: string; retryAfterMs?: number; response?: HttpResponse };
 
 export function createTransport(options: TransportOptions): { send(request: HttpRequest): Promise<HttpResponse> } {
@@ -141,6 +150,13 @@ export function createTransport(options: TransportOptions): { send(request: Http
         );
       }
       if ((error as Error)?.name === 'TimeoutError') return { transient: `timed out after ${options.requestTimeoutMs} ms` };
+      if (isPermanent(error, code)) {
+        throw new FetchError(
+          `StatBank request failed in a way retrying would not mend (${code ?? (error as Error).message}): ${request.method} ` +
+            `${request.url}. Check SSB_API_URL (and SSB_RSS_URL), the network's proxy or TLS setup; not retried.`,
+          { url: request.url, method: request.method, table: request.table, code, cause: error },
+        );
+      }
       if (error instanceof TypeError || code) return { transient: `connection dropped (${code ?? (error as Error).message})` };
       throw new FetchError(`StatBank request could not be sent: ${request.method} ${request.url}: ${String(error)}`, {
         url: request.url, method: request.method, table: request.table, cause: error,

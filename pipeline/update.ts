@@ -185,6 +185,10 @@ function diffTable(index: DatasetIndex, table: UpdateOptions['table'], fresh: Ob
     }
     fetched[cur] = 1;
     if (!index.same(cur, o)) {
+      if (index.revision(cur) >= Number.MAX_SAFE_INTEGER) {
+        throw new DatasetError(`${index.file}: ${observationKey(o)} has revision ${index.revision(cur)}, the highest a revision can be; ` +
+          'dataset left unchanged. Renumber its revisions from 0.', { path: index.file });
+      }
       diff.newRows.push(i);
       diff.newRevisions.push(index.revision(cur) + 1); // the current row has the highest revision of its key
       diff.revised.push(i);
@@ -196,8 +200,9 @@ function diffTable(index: DatasetIndex, table: UpdateOptions['table'], fresh: Ob
     }
   }
   if (complete) {
-    for (const cur of index.currentRows()) {
-      if (fetched[cur] === 1 || index.table(cur) !== id) continue;
+    const unfetched: number[] = [];
+    for (const cur of index.currentRows()) if (fetched[cur] === 0 && index.table(cur) === id) unfetched.push(cur);
+    for (const cur of unfetched.sort((a, b) => a - b)) { // in file order
       const o = index.observation(cur);
       const key = observationKey(o);
       if (withdrawnBefore.has(key)) continue;
@@ -271,7 +276,16 @@ function resultOf(changed: boolean, index: DatasetIndex, fresh: Observation[], d
     if (revisionOf.size === 0) diff.newRows.forEach((at, k) => revisionOf.set(at, diff.newRevisions[k]!));
     return revisionOf.get(i)!;
   };
-  const added = once(() => [...diff.added.map((i) => ({ ...fresh[i]!, revision: revisionAt(i) })), ...diff.addedAgain.map((row) => index.observation(row))]);
+  // In the order history records them: new keys and figures published again, as they came in the fetch.
+  const added = once(() => {
+    const list: Observation[] = [];
+    for (let c = 0; c < diff.changes.length; c += 3) {
+      if (diff.changes[c] !== Change.added) continue;
+      const i = diff.changes[c + 1]!, row = diff.changes[c + 2]!;
+      list.push(row >= 0 ? index.observation(row) : { ...fresh[i]!, revision: revisionAt(i) });
+    }
+    return list;
+  });
   const revised = once(() => diff.revised.map((i, k) => ({ before: index.observation(diff.revisedRows[k]!), after: { ...fresh[i]!, revision: revisionAt(i) } })));
   const withdrawn = once(() => diff.withdrawn.map((row) => index.observation(row)));
   return {

@@ -134,6 +134,8 @@ describe('readDatasetHeader', () => {
     expect(readDatasetHeader(Buffer.from(committed), file)).toMatchObject(expected);
     expect(readDatasetHeader(Buffer.from(JSON.stringify(JSON.parse(committed), null, 2)), file)).toMatchObject(expected);
     expect(() => readDatasetHeader(Buffer.from(committed.replace('"ssb-briefing/dataset@2"', '"ssb-briefing/dataset@9"')), file)).toThrow(DatasetError);
+    const withBom = readDatasetHeader(Buffer.from('\uFEFF' + committed), file); // another layout: read whole
+    expect(withBom.sources).toEqual((JSON.parse(committed) as { sources: string[] }).sources);
   });
 });
 
@@ -174,6 +176,24 @@ describe('updateDataset on the index', () => {
     expect(lines).toHaveLength(4);
     for (const line of lines) expect(line).toBe(JSON.stringify(JSON.parse(line)));
     expect(JSON.parse(lines[2]!)).toMatchObject({ kind: 'revised', key: 'SN2007|social_networks|2019|00|Total+K', before: { value: 76, status: null }, after: { value: 77, status: null } });
+  });
+
+  it('refuses, before writing, a fetched source the file could not list, and a revision past the largest safe one', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'ssb-index-'));
+    temps.push(dataDir);
+    await copyFile(join(defaultDataDir, 'dataset.json'), join(dataDir, 'dataset.json'));
+    const before = await readFile(join(dataDir, 'dataset.json'), 'utf8');
+    const update = (observations: Observation[]) => updateDataset({ dataDir, table, observations, raw: [], now: new Date('2026-01-05T07:00:00Z') });
+    for (const source of ['mailto:stat@ssb.no', ' https://data.ssb.no/x', 'https://data.ssb.no/a b']) {
+      await expect(update([{ ...fig('wikis', 2024, 6), source }])).rejects.toThrow(/observation 1: source: a URL/);
+    }
+    const doc = JSON.parse(before) as { observations: unknown[][] };
+    const wikis2019 = doc.observations.findIndex((row) => row[0] === 'wikis' && row[1] === 2019 && row[2] === '00' && row[3] === 'Total+K');
+    doc.observations[wikis2019]![11] = Number.MAX_SAFE_INTEGER;
+    const huge = serializeDataset(parseDatasetText(JSON.stringify(doc), 'huge'));
+    await writeFile(join(dataDir, 'dataset.json'), huge);
+    await expect(update([fig('wikis', 2019, 99)])).rejects.toThrow(/has revision 9007199254740991, the highest a revision can be; dataset left unchanged/);
+    expect(await readFile(join(dataDir, 'dataset.json'), 'utf8')).toBe(huge);
   });
 
   it('takes a dataset in another layout (pretty-printed by hand) and writes it back in the row layout', async () => {

@@ -123,6 +123,19 @@ describe('httpFetch', () => {
     expect(seen).toHaveLength(21);
   });
 
+  it('follows a redirect at its headers, without waiting for a body that never ends', async () => {
+    handle = (req, res) => {
+      if (req.url === '/slow-redirect') {
+        res.writeHead(302, { location: '/there' });
+        res.write('moved, and this body never ends');
+      } else res.writeHead(200).end('arrived');
+    };
+    const res = await httpFetch(`${base}/slow-redirect`, { signal: AbortSignal.timeout(2000) });
+    expect(await res.text()).toBe('arrived');
+    expect(res.headers.get('constructor')).toBeNull(); // only the answer's own headers
+    expect(res.headers.has('toString')).toBe(false);
+  });
+
   it('AbortSignal.timeout on a server that never answers: rejects with TimeoutError and closes the socket', async () => {
     let socketClosed!: Promise<void>;
     handle = (req) => {

@@ -261,6 +261,27 @@ describe('faults', () => {
     expect(clock.sleeps).toEqual([]);
   });
 
+  it('a redirect loop or a user agent Node refuses fails at once, without retries: retrying would not mend it', async () => {
+    const { createServer } = await import('node:http');
+    let hits = 0;
+    const loop = createServer((_req, res) => (hits++, res.writeHead(302, { location: '/api/pxwebapi/v2/again' }).end()));
+    await new Promise<void>((resolve) => loop.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = loop.address() as import('node:net').AddressInfo;
+      const clock = fakeClock();
+      const looping = await rejection(createStatbankClient({ baseUrl: `http://127.0.0.1:${port}/api/pxwebapi/v2`, effects: clock.effects }).tableInfo('03013'));
+      expect(looping.message).toMatch(/retrying would not mend \(.*more than 20 redirects.*\).*not retried\.$/);
+      expect(hits).toBe(21);
+      expect(clock.sleeps).toEqual([]);
+    } finally {
+      loop.closeAllConnections();
+      await new Promise((resolve) => loop.close(resolve));
+    }
+    const badAgent = await rejection(client({ userAgent: 'briefing €', effects: fakeClock().effects }).tableInfo('03013'));
+    expect(badAgent.message).toMatch(/retrying would not mend \(ERR_INVALID_CHAR\)/);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('a host that cannot be resolved fails at once with an OfflineError (undici error shape, faked)', async () => {
     let calls = 0;
     const fetchFails: typeof fetch = async () => {
