@@ -112,6 +112,21 @@ describe('briefing jsonstat and inspect', () => {
     expect(rows[0]).toHaveProperty('value');
   });
 
+  test('jsonstat <url> reads the document from a server (the replay server\'s metadata of 10977)', async () => {
+    const server = await startReplayServer();
+    try {
+      serveTable(server, '10977', tableTexts('10977'));
+      const result = await runCli(['jsonstat', `${server.v2Url}/tables/10977/metadata`]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(server.requests.map((r) => r.path)).toEqual(['/api/pxwebapi/v2/tables/10977/metadata']);
+      const missing = await runCli(['jsonstat', `${server.v2Url}/tables/99999/metadata`]);
+      expect(missing.code).not.toBe(0);
+      expect(missing.stderr).toMatch(/status 404: GET http:\/\/127\.0\.0\.1/);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('inspect lists dimensions, codes and labels of a table from the replay server', async () => {
     const server = await startReplayServer();
     try {
