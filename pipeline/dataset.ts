@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
+import type { Hash } from 'node:crypto';
 import { s, type Infer } from './schema.js';
 import { writeFileAtomic } from './atomic.js';
 import { DatasetError } from './errors.js';
@@ -238,14 +239,51 @@ export async function readDatasetText(file: string): Promise<string> {
 
 /** The dataset file's bytes (for a merge, pipeline/dataset-index.ts); the same errors as readDatasetText. */
 export async function readDatasetBytes(file: string): Promise<Buffer> {
+  return (await readDatasetHashed(file, null)).bytes;
+}
+
+/**
+ * The dataset file's bytes and, with `hash`, the sha256 of them. The file is read in 8 MiB pieces, each hashed
+ * while the next is read on the thread pool: for a large file that costs little more than the read alone.
+ */
+export async function readDatasetHashed(file: string, hash: Hash | null): Promise<{ bytes: Buffer; sha256: string | null }> {
+  let handle: FileHandle | undefined;
   try {
-    return await readFile(file);
+    handle = await open(file, 'r');
+    const { size } = await handle.stat();
+    const bytes = Buffer.allocUnsafe(size);
+    const piece = 8 << 20;
+    // One piece is read on the thread pool while this thread hashes the one before.
+    let reading = size > 0 ? readFully(handle, bytes, 0, Math.min(piece, size)) : null;
+    for (let at = 0; reading; at += piece) {
+      await reading;
+      const next = at + piece;
+      reading = next < size ? readFully(handle, bytes, next, Math.min(piece, size - next)) : null;
+      try {
+        hash?.update(bytes.subarray(at, Math.min(at + piece, size)));
+      } catch (error) {
+        await reading?.catch(() => undefined);
+        throw error;
+      }
+    }
+    return { bytes, sha256: hash ? hash.digest('hex') : null };
   } catch (error) {
     throw new DatasetError(
       `${file}: cannot read the dataset (${(error as NodeJS.ErrnoException).code ?? error}). ` +
         'Check --data, or restore data/ from git.',
       { path: file, cause: error },
     );
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Read exactly `length` bytes at `position` into `into` at the same offset (a short read is continued; EOF fails). */
+async function readFully(handle: FileHandle, into: Buffer, position: number, length: number): Promise<void> {
+  for (let done = 0; done < length;) {
+    const { bytesRead } = await handle.read(into, position + done, length - done, position + done);
+    if (bytesRead === 0) throw Object.assign(new Error('the file got shorter while it was read'), { code: 'ESHORT' });
+    done += bytesRead;
   }
 }
 

@@ -10,7 +10,7 @@ import {
   datasetTail,
   observationKey,
   observationSchema,
-  readDatasetBytes,
+  readDatasetHashed,
   rowWriter,
   sourceChecker,
   statusSymbols,
@@ -80,8 +80,8 @@ export async function updateDataset(options: UpdateOptions): Promise<UpdateResul
   const writeFile = options.effects?.writeFile ?? writeFileAtomic;
   const datasetPath = join(dataDir, 'dataset.json');
   const historyPath = join(dataDir, 'history.jsonl');
-  const bytes = await readDatasetBytes(datasetPath);
-  const previous = sha16([bytes]);
+  const { bytes, sha256 } = await readDatasetHashed(datasetPath, createHash('sha256'));
+  const previous = sha256!.slice(0, 16);
   const index = indexDataset(bytes, datasetPath);
   checkFetched(options);
   checkRawNames(options.raw, join(dataDir, 'raw', table.id));

@@ -1,5 +1,9 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { checkObservation, observationSchema, parseDatasetText, serializeDataset, type Observation } from '../pipeline/dataset.js';
+import { checkObservation, observationSchema, parseDatasetText, readDatasetHashed, serializeDataset, type Observation } from '../pipeline/dataset.js';
 import { DatasetError } from '../pipeline/errors.js';
 import { committedDataset } from './support/dataset.js';
 
@@ -56,5 +60,25 @@ describe('the fast row check agrees with observationSchema', () => {
   test.each(mutations)('%s', (_, change) => {
     const row = { ...base, ...change };
     expect(checkObservation(row) === null).toBe(observationSchema.safeParse(row).success);
+  });
+});
+
+describe('readDatasetHashed', () => {
+  test('gives the bytes and their sha256, for files of no, one and several 8 MiB pieces; a missing file is a DatasetError', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ssb-hashed-'));
+    try {
+      for (const size of [0, 1000, 8 << 20, (20 << 20) + 3]) {
+        const content = randomBytes(size);
+        const file = join(dir, `d${size}.json`);
+        await writeFile(file, content);
+        const { bytes, sha256 } = await readDatasetHashed(file, createHash('sha256'));
+        expect(bytes.equals(content), `size ${size}`).toBe(true);
+        expect(sha256).toBe(createHash('sha256').update(content).digest('hex'));
+      }
+      await expect(readDatasetHashed(join(dir, 'missing.json'), createHash('sha256'))).rejects.toThrow(/missing\.json: cannot read the dataset \(ENOENT\)/);
+      await expect(readDatasetHashed(join(dir, 'missing.json'), null)).rejects.toBeInstanceOf(DatasetError);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
