@@ -1,10 +1,15 @@
 import {
+  checkObservation,
+  datePattern,
+  measurePattern,
   observationKey,
   parseDatasetText,
   rowObject,
   serializeDataset,
+  sizePattern,
   sourceChecker,
   statusSymbols,
+  tablePattern,
   validateHeader,
   type DatasetHeader,
   type Observation,
@@ -34,9 +39,6 @@ export interface DatasetIndex {
   /** The rows' region in `bytes`: from the first row's line (its indentation) to the last row's `]`. */
   rowsStart: number;
   rowsEnd: number;
-  measure: Dictionary;
-  sizeClass: Dictionary;
-  industry: Dictionary;
   /** A figure's current row (highest revision), -1 if the dataset has none. */
   lookup(o: Pick<Observation, 'series' | 'measure' | 'year' | 'sizeClass' | 'industry'>): number;
   /** Whether row `row` has this table, value and status. */
@@ -55,7 +57,7 @@ export interface DatasetIndex {
 class NotFast extends Error {}
 
 /** Strings of one column with small integer ids, each checked once, when first seen. */
-export class Dictionary {
+class Dictionary {
   readonly strings: string[] = [];
   private readonly ids = new Map<string, number>();
   /** FNV-1a hash of a string's bytes in the file -> id; the bytes at `at`/`length` confirm a hit. Most tokens
@@ -118,10 +120,6 @@ function sameBytes(bytes: Uint8Array, a: number, b: number, length: number): boo
 const marker = Buffer.from('\n  "observations": [\n');
 const tail = Buffer.from('\n  ]\n}\n');
 const pow10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
-const measurePattern = /^[a-z][a-z0-9_]*$/;
-const sizePattern = /^\d{2}$/;
-const tablePattern = /^\d{5}$/;
-const datePattern = /^\d{4}-\d{2}-\d{2}/;
 
 /** Read dataset.json's bytes for a merge. Invalid files throw the DatasetError parseDatasetText would. */
 export function indexDataset(bytes: Buffer, file: string): DatasetIndex {
@@ -169,7 +167,8 @@ function fastHeader(bytes: Buffer, file: string): { header: DatasetHeader; open:
 
 function fastIndex(bytes: Buffer, file: string, canonicalised: boolean): DatasetIndex {
   const { header, open } = fastHeader(bytes, file);
-  const sourceOk = header.sources.map(sourceChecker());
+  const isUrl = sourceChecker();
+  const sourceOk = header.sources.map(isUrl);
   const u8 = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 
   const measure = new Dictionary((s) => measurePattern.test(s));
@@ -267,7 +266,7 @@ function fastIndex(bytes: Buffer, file: string, canonicalised: boolean): Dataset
     return Number.isNaN(cols.value[i]!) && (cols.status[i] === -1 || cols.status[i] === star) ? -1 : p + 1;
   };
 
-  /** Row `i` parsed with JSON.parse and checked by the same rules; false if it breaks one. */
+  /** Row `i` parsed with JSON.parse and checked by checkObservation, the rules themselves; false if it breaks one. */
   const parse = (i: number, start: number, end: number): boolean => {
     let line: unknown;
     try {
@@ -276,24 +275,22 @@ function fastIndex(bytes: Buffer, file: string, canonicalised: boolean): Dataset
       return false;
     }
     if (!Array.isArray(line) || line.length < 12 || line.length > 13) return false;
-    const [m, year, size, ind, value, stat, un, ser, tab, src, pub, revision, note] = line as unknown[];
-    const text = (d: Dictionary, v: unknown) => (typeof v === 'string' ? d.idOf(v) : -1);
-    if ((cols.measure[i] = text(measure, m)) < 0 || (cols.sizeClass[i] = text(sizeClass, size)) < 0) return false;
-    if ((cols.industry[i] = text(industry, ind)) < 0 || (cols.series[i] = text(series, ser)) < 0 || text(unit, un) < 0) return false;
-    if (typeof year !== 'number' || !Number.isInteger(year) || year < 1990 || year > 2100) return false;
-    cols.year[i] = year;
-    if (value !== null && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) return false;
-    cols.value[i] = value === null ? NaN : value;
-    if ((cols.status[i] = stat === null ? -1 : text(status, stat)) < 0 && stat !== null) return false;
-    if ((cols.table[i] = tab === null ? -1 : text(table, tab)) < 0 && tab !== null) return false;
-    if (typeof src !== 'number' || !Number.isInteger(src) || !sourceOk[src]) return false;
-    cols.source[i] = src;
-    if ((cols.published[i] = pub === null ? -1 : text(published, pub)) < 0 && pub !== null) return false;
-    if (typeof revision !== 'number' || !Number.isSafeInteger(revision) || revision < 0) return false;
-    cols.revision[i] = revision;
-    if (line.length === 13 && typeof note !== 'string') return false;
-    cols.note[i] = line.length === 13 ? 1 : 0;
-    return !(value === null && (stat === null || stat === '*'));
+    const row = rowObject(line, header.sources);
+    if (checkObservation(row, isUrl) !== null) return false;
+    const o = row as Observation;
+    cols.measure[i] = measure.idOf(o.measure);
+    cols.year[i] = o.year;
+    cols.sizeClass[i] = sizeClass.idOf(o.sizeClass);
+    cols.industry[i] = industry.idOf(o.industry);
+    cols.value[i] = o.value === null ? NaN : o.value;
+    cols.status[i] = o.status === null ? -1 : status.idOf(o.status);
+    cols.series[i] = series.idOf(o.series);
+    cols.table[i] = o.table === null ? -1 : table.idOf(o.table);
+    cols.source[i] = line[9] as number;
+    cols.published[i] = o.published === null ? -1 : published.idOf(o.published);
+    cols.revision[i] = o.revision;
+    cols.note[i] = o.note === undefined ? 0 : 1;
+    return true;
   };
 
   // Rows: `    [..]` lines joined by ",\n", then the tail. An empty array is one empty line.
@@ -334,7 +331,7 @@ function fastIndex(bytes: Buffer, file: string, canonicalised: boolean): Dataset
     if (cols.note[row] === 1) {
       const [start, end] = noted.get(row)!;
       const line = JSON.parse(bytes.toString('utf8', start, end)) as unknown[];
-      return rowObject(line, header.sources[line[9] as number]) as Observation;
+      return rowObject(line, header.sources) as Observation;
     }
     const v = cols.value[row]!, st = cols.status[row]!, t = cols.table[row]!, pub = cols.published[row]!;
     return {
@@ -345,7 +342,7 @@ function fastIndex(bytes: Buffer, file: string, canonicalised: boolean): Dataset
     };
   };
   return {
-    file, bytes, canonicalised, header, rows, rowsStart: rows > 0 ? firstStart - 4 : rowsStart, rowsEnd, measure, sizeClass, industry,
+    file, bytes, canonicalised, header, rows, rowsStart: rows > 0 ? firstStart - 4 : rowsStart, rowsEnd,
     lookup(o) {
       const s = o.series === 'SN2007' ? 0 : o.series === 'SN2025' ? 1 : -1;
       const m = measure.idOf(o.measure);

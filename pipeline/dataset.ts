@@ -127,8 +127,7 @@ export function validateDataset(document: unknown, file: string): Dataset {
         { path: file, row: index + 1 },
       );
     }
-    const sourceIndex = line[9];
-    const row = rowObject(line, typeof sourceIndex === 'number' && Number.isInteger(sourceIndex) ? sources[sourceIndex] : undefined);
+    const row = rowObject(line, sources);
     const problem = checkObservation(row, isUrl, seenTexts);
     if (problem) {
       // The fast check found something: let the schema say it in its words when it agrees, else use the fast check's.
@@ -158,8 +157,10 @@ export function validateDataset(document: unknown, file: string): Dataset {
   return { format, title, provenance, tables, observations };
 }
 
-/** An observation from its line; `source` is resolved from the file's list (undefined when the index is bad). */
-export function rowObject(line: unknown[], source: string | undefined): Record<string, unknown> {
+/** An observation from its line (not checked); `source` is looked up in the file's list, undefined when the index is bad. */
+export function rowObject(line: unknown[], sources: readonly string[]): Record<string, unknown> {
+  const sourceIndex = line[9];
+  const source = typeof sourceIndex === 'number' && Number.isInteger(sourceIndex) ? sources[sourceIndex] : undefined;
   const row: Record<string, unknown> = {
     measure: line[0], year: line[1], sizeClass: line[2], industry: line[3], value: line[4], status: line[5], unit: line[6],
     series: line[7], table: line[8], source, published: line[10], revision: line[11],
@@ -168,10 +169,11 @@ export function rowObject(line: unknown[], source: string | undefined): Record<s
   return row;
 }
 
-const measurePattern = /^[a-z][a-z0-9_]*$/;
-const sizePattern = /^\d{2}$/;
-const tablePattern = /^\d{5}$/;
-const datePattern = /^\d{4}-\d{2}-\d{2}/;
+/** The row rules' patterns (checkObservation here, the byte-level reader in dataset-index.ts). */
+export const measurePattern = /^[a-z][a-z0-9_]*$/;
+export const sizePattern = /^\d{2}$/;
+export const tablePattern = /^\d{5}$/;
+export const datePattern = /^\d{4}-\d{2}-\d{2}/;
 const observationFields = new Set(['measure', 'year', 'sizeClass', 'industry', 'value', 'status', 'unit', 'series', 'table', 'source', 'published', 'revision', 'note']);
 
 /**
