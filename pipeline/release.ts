@@ -9,6 +9,7 @@
  */
 
 import { httpFetch, type FetchLike } from './http-fetch.js';
+import { networkErrorCode } from './statbank-http.js';
 
 export const defaultRssUrl = 'https://www.ssb.no/rss/statkal';
 
@@ -64,9 +65,8 @@ export async function nextRelease(options: ReleaseOptions): Promise<Release | nu
     if (!next) options.log?.(`Release calendar ${url}: no upcoming release of ${options.statistic} among ${items.length} items`);
     return next;
   } catch (error) {
-    // httpFetch's network errors carry `code`; the global fetch's carry it in `cause`.
-    const e = error as Error & { code?: string; cause?: { code?: string } };
-    const code = e?.code ?? e?.cause?.code;
+    const e = error as Error;
+    const code = networkErrorCode(error);
     const reason = e?.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : `${e?.message ?? e}${code ? ` (${code})` : ''}`;
     options.log?.(`Release calendar ${url}: ${reason}; next release unknown`);
     return null;
