@@ -102,7 +102,7 @@ export async function updateDataset(options: UpdateOptions): Promise<UpdateResul
 
   // The old rows go back as the bytes they were; this update's rows follow them. Every row was checked
   // already (the old ones by indexDataset, the fetched ones by checkFetched).
-  const pieces = appendRows(index, { ...index.header.tables, [table.id]: state }, fresh, diff.newRows, diff.newRevisions);
+  const pieces = appendRows(index, { ...index.header.tables, [table.id]: state }, fresh, diff.changes);
   const stamp = { at: now.toISOString(), table: table.id, updated: table.updated, batch: sha16(pieces), previous };
   const closing: HistoryEntry = { ...stamp, kind: 'table', previousUpdated: before?.updated ?? null, counts: result.counts };
   const lines = historyLines(stamp, closing, diff, fresh, index);
@@ -125,12 +125,14 @@ export async function updateDataset(options: UpdateOptions): Promise<UpdateResul
  * `rows` sorted. (serializeDataset sorts all rows; an update appends, so it rewrites no row and git shows
  * only what it added.)
  */
-function appendRows(index: DatasetIndex, tables: Record<string, TableState>, fresh: Observation[], rows: number[], revisions: number[]): Uint8Array[] {
+function appendRows(index: DatasetIndex, tables: Record<string, TableState>, fresh: Observation[], changes: number[]): Uint8Array[] {
   const sources = [...index.header.sources];
   const write = rowWriter(sources);
-  const order = rows.map((_, k) => k).sort((a, b) => compareObservations(fresh[rows[a]!]!, fresh[rows[b]!]!));
+  const writes: number[] = [];
+  for (let c = 0; c < changes.length; c += 3) if (writesRow(changes, c)) writes.push(c);
+  writes.sort((a, b) => compareObservations(fresh[changes[a + 1]!]!, fresh[changes[b + 1]!]!));
   const added = new ByteWriter();
-  order.forEach((k, n) => added.write((n > 0 || index.rows > 0 ? ',\n' : '') + write(fresh[rows[k]!]!, revisions[k])));
+  writes.forEach((c, n) => added.write((n > 0 || index.rows > 0 ? ',\n' : '') + write(fresh[changes[c + 1]!]!, revisionOfRow(index, changes, c))));
   added.write(datasetTail);
   // The head last: writing the rows may have added sources.
   return [Buffer.from(datasetHead({ ...index.header, tables }, sources)), index.bytes.subarray(index.rowsStart, index.rowsEnd), added.bytes()];
@@ -151,20 +153,9 @@ function appendRows(index: DatasetIndex, tables: Record<string, TableState>, fre
  */
 function diffTable(index: DatasetIndex, table: UpdateOptions['table'], fresh: Observation[], withdrawnBefore: Set<string>, complete: boolean) {
   const id = table.id;
-  const diff = {
-    /** Positions in `fresh` that get a new row, and that row's revision. */
-    newRows: [] as number[],
-    newRevisions: [] as number[],
-    /** Positions in `fresh` of new keys; rows of the index whose figure SSB publishes again. */
-    added: [] as number[],
-    addedAgain: [] as number[],
-    /** Positions in `fresh` of revised figures, and the rows they revise. */
-    revised: [] as number[],
-    revisedRows: [] as number[],
-    withdrawn: [] as number[],
-    /** What history records, in order: [kind, position in `fresh`, row] per change (-1 where none). */
-    changes: [] as number[],
-  };
+  /** What history records, in order: [kind, position in `fresh` (-1: none), row of the index (-1: a new key)] per change. */
+  const changes: number[] = [];
+  const counts = { added: 0, revised: 0, withdrawn: 0 };
   const fetched = new Uint8Array(index.rows);
   const newKeys = new Set<string>();
   for (let i = 0; i < fresh.length; i++) {
@@ -177,10 +168,8 @@ function diffTable(index: DatasetIndex, table: UpdateOptions['table'], fresh: Ob
           { table: id, row: i + 1 });
       }
       newKeys.add(key);
-      diff.newRows.push(i);
-      diff.newRevisions.push(0);
-      diff.added.push(i);
-      diff.changes.push(Change.added, i, -1);
+      changes.push(Change.added, i, -1);
+      counts.added++;
       continue;
     }
     fetched[cur] = 1;
@@ -189,14 +178,11 @@ function diffTable(index: DatasetIndex, table: UpdateOptions['table'], fresh: Ob
         throw new DatasetError(`${index.file}: ${observationKey(o)} has revision ${index.revision(cur)}, the highest a revision can be; ` +
           'dataset left unchanged. Renumber its revisions from 0.', { path: index.file });
       }
-      diff.newRows.push(i);
-      diff.newRevisions.push(index.revision(cur) + 1); // the current row has the highest revision of its key
-      diff.revised.push(i);
-      diff.revisedRows.push(cur);
-      diff.changes.push(Change.revised, i, cur);
+      changes.push(Change.revised, i, cur);
+      counts.revised++;
     } else if (withdrawnBefore.size > 0 && withdrawnBefore.has(observationKey(o))) {
-      diff.addedAgain.push(cur);
-      diff.changes.push(Change.added, i, cur);
+      changes.push(Change.added, i, cur);
+      counts.added++;
     }
   }
   if (complete) {
@@ -206,11 +192,22 @@ function diffTable(index: DatasetIndex, table: UpdateOptions['table'], fresh: Ob
       const o = index.observation(cur);
       const key = observationKey(o);
       if (withdrawnBefore.has(key)) continue;
-      diff.withdrawn.push(cur);
-      diff.changes.push(Change.withdrawn, -1, cur);
+      changes.push(Change.withdrawn, -1, cur);
+      counts.withdrawn++;
     }
   }
-  return diff;
+  return { changes, counts };
+}
+
+/** Whether change `c` writes a row: a new key, or a revision (a figure published again keeps its row). */
+function writesRow(changes: number[], c: number): boolean {
+  return changes[c] === Change.revised || (changes[c] === Change.added && changes[c + 2]! < 0);
+}
+
+/** The revision of the row change `c` writes: 0 for a new key, else one above the current row's (the highest of its key). */
+function revisionOfRow(index: DatasetIndex, changes: number[], c: number): number {
+  const row = changes[c + 2]!;
+  return row < 0 ? 0 : index.revision(row) + 1;
 }
 
 /**
@@ -267,30 +264,22 @@ function valueStatusText(value: number | null, status: string | null): string {
 
 /** The result, its lists built from positions when first read. */
 function resultOf(changed: boolean, index: DatasetIndex, fresh: Observation[], diff: ReturnType<typeof diffTable>, datasetPath: string, historyPath: string): UpdateResult {
-  const once = <T>(build: () => T) => {
-    let value: T | undefined;
-    return () => (value ??= build());
+  /** The changes of one kind as list entries, in the order history records them; built when first asked for. */
+  const list = <T>(kind: number, entry: (i: number, row: number, c: number) => T) => {
+    let built: T[] | undefined;
+    return () => {
+      if (built) return built;
+      built = [];
+      for (let c = 0; c < diff.changes.length; c += 3) if (diff.changes[c] === kind) built.push(entry(diff.changes[c + 1]!, diff.changes[c + 2]!, c));
+      return built;
+    };
   };
-  const revisionOf = new Map<number, number>();
-  const revisionAt = (i: number) => {
-    if (revisionOf.size === 0) diff.newRows.forEach((at, k) => revisionOf.set(at, diff.newRevisions[k]!));
-    return revisionOf.get(i)!;
-  };
-  // In the order history records them: new keys and figures published again, as they came in the fetch.
-  const added = once(() => {
-    const list: Observation[] = [];
-    for (let c = 0; c < diff.changes.length; c += 3) {
-      if (diff.changes[c] !== Change.added) continue;
-      const i = diff.changes[c + 1]!, row = diff.changes[c + 2]!;
-      list.push(row >= 0 ? index.observation(row) : { ...fresh[i]!, revision: revisionAt(i) });
-    }
-    return list;
-  });
-  const revised = once(() => diff.revised.map((i, k) => ({ before: index.observation(diff.revisedRows[k]!), after: { ...fresh[i]!, revision: revisionAt(i) } })));
-  const withdrawn = once(() => diff.withdrawn.map((row) => index.observation(row)));
+  const fetchedRow = (i: number, c: number): Observation => ({ ...fresh[i]!, revision: revisionOfRow(index, diff.changes, c) });
+  const added = list(Change.added, (i, row, c) => (row >= 0 ? index.observation(row) : fetchedRow(i, c)));
+  const revised = list(Change.revised, (i, row, c) => ({ before: index.observation(row), after: fetchedRow(i, c) }));
+  const withdrawn = list(Change.withdrawn, (_, row) => index.observation(row));
   return {
-    changed, datasetPath, historyPath,
-    counts: { added: diff.added.length + diff.addedAgain.length, revised: diff.revised.length, withdrawn: diff.withdrawn.length },
+    changed, datasetPath, historyPath, counts: diff.counts,
     get added() { return added(); },
     get revised() { return revised(); },
     get withdrawn() { return withdrawn(); },
