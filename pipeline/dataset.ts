@@ -1,7 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Hash } from 'node:crypto';
 import { s, type Infer } from './schema.js';
-import { writeFileAtomic } from './atomic.js';
 import { DatasetError } from './errors.js';
 
 /**
@@ -358,13 +357,6 @@ export function compareObservations(a: Observation, b: Observation): number {
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Validate, then replace the file whole (temp + fsync + rename). */
-export async function saveDataset(file: string, dataset: Dataset): Promise<void> {
-  const text = serializeDataset(dataset);
-  validateDataset(JSON.parse(text), file);
-  await writeFileAtomic(file, text);
 }
 
 /** The current figure per key: the highest revision of each. */
