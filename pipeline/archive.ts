@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { s, type Infer } from './schema.js';
-import { removeOrphanTemps, writeFileAtomic } from './atomic.js';
+import { s, type Infer } from './store/schema.js';
+import { removeOrphanTemps, writeFileAtomic } from './io/atomic.js';
 import { OutputError } from './errors.js';
-import { formatDate, languages } from './lang.js';
-import { escapeHtml as esc } from './escape.js';
+import { formatDate, languages } from './text/format.js';
+import { escapeHtml as esc } from './io/escape.js';
 
 /**
  * The archive of editions. Every run that produces a briefing is an edition, kept under

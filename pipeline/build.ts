@@ -1,12 +1,12 @@
-import { buildChartSpecs, loadChartTemplates, renderCharts } from './charts.js';
-import { buildBriefing, type Briefing, type BriefingContext } from './content.js';
-import type { Dataset } from './dataset.js';
-import { formatDate, formatDateTime, type Lang } from './lang.js';
-import { pdfMetadataFor, setPdfMetadata } from './pdf-meta.js';
-import { openPrinter, type PrintHooks } from './print.js';
-import type { Progress } from './progress.js';
-import { loadTemplateAssets, renderBriefing } from './render.js';
-import { packageVersion } from './paths.js';
+import { buildChartSpecs, loadChartTemplates, renderCharts } from './render/svg.js';
+import { buildBriefing, type Briefing, type BriefingContext } from './briefing/content.js';
+import type { Dataset } from './store/dataset.js';
+import { formatDate, formatDateTime, type Lang } from './text/format.js';
+import { pdfMetadataFor, setPdfMetadata } from './render/pdf-meta.js';
+import { openPrinter, type PrintHooks } from './render/pdf.js';
+import type { Progress } from './io/progress.js';
+import { loadTemplateAssets, renderBriefing } from './render/html.js';
+import { packageVersion } from './io/paths.js';
 
 /**
  * Build the briefing for one year in each language, in memory:

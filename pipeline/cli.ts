@@ -5,9 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveRunConfig, type RawRunOptions } from './config.js';
 import { BriefingError, ConfigError } from './errors.js';
-import { withLock } from './lock.js';
+import { withLock } from './io/lock.js';
 import { loadDotEnv } from './mail-config.js';
-import { createProgress } from './progress.js';
+import { createProgress } from './io/progress.js';
 
 /**
  * `briefing <command> [options]`: the command-line entry. Parses flags, runs one command, and maps every failure

@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import type { CliIo } from './cli.js';
 import { resolveRunConfig, resolveStatbankSettings, type RawRunOptions } from './config.js';
 import { ConfigError, FetchError } from './errors.js';
-import { httpFetch } from './http-fetch.js';
-import { describeDataset, formatObservations } from './jsonstat-format.js';
-import { parseJsonStat, parseJsonStatText } from './jsonstat.js';
-import { withLock } from './lock.js';
-import { createProgress } from './progress.js';
-import { createStatbankClient } from './statbank.js';
+import { httpFetch } from './io/http-fetch.js';
+import { describeDataset, formatObservations } from './statbank/jsonstat-format.js';
+import { parseJsonStat, parseJsonStatText } from './statbank/jsonstat.js';
+import { withLock } from './io/lock.js';
+import { createProgress } from './io/progress.js';
+import { createStatbankClient } from './statbank/client.js';
 
 /**
  * The CLI's commands other than `run`: each validates its settings first, then does one thing. Loaded only when
@@ -16,7 +16,7 @@ import { createStatbankClient } from './statbank.js';
 
 export async function fetchCommand(flags: RawRunOptions, env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
   const config = resolveRunConfig({ ...flags, offline: false }, env, io.cwd);
-  const [{ fetchTables }, { loadTablesConfig }] = await Promise.all([import('./fetch.js'), import('./tables.js')]);
+  const [{ fetchTables }, { loadTablesConfig }] = await Promise.all([import('./fetch.js'), import('./store/tables.js')]);
   const tables = await loadTablesConfig(config.statbank.tablesPath);
   const client = createStatbankClient({
     baseUrl: config.statbank.baseUrl,
@@ -61,7 +61,7 @@ export async function scheduleCommand(flags: RawRunOptions & { once?: boolean },
   const config = resolveRunConfig(flags, env, io.cwd);
   const { defaultSchedule, installSignalHandlers, startScheduler, validateSchedule } = await import('./schedule.js');
   const { runPipeline } = await import('./run.js');
-  const { nextRelease } = await import('./release.js');
+  const { nextRelease } = await import('./statbank/release.js');
   const cron = env.BRIEFING_CRON || defaultSchedule.cron;
   const timezone = env.BRIEFING_TIMEZONE || defaultSchedule.timezone;
   validateSchedule(cron, timezone);

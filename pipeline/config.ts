@@ -1,9 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
-import { s } from './schema.js';
+import { s } from './store/schema.js';
 import { ConfigError } from './errors.js';
-import { isLang, languages, type Lang } from './lang.js';
+import { isLang, languages, type Lang } from './text/format.js';
 import { resolveMailConfig, type MailConfig } from './mail-config.js';
-import { defaultDataDir, defaultOutDir, templatesDir } from './paths.js';
+import { defaultDataDir, defaultOutDir, templatesDir } from './io/paths.js';
 
 /**
  * The run's settings, from command-line flags and the environment, validated once before any side effect.

@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadDataset, readDatasetBytes, statusSymbols, type Dataset, type Observation, type StatusSymbol } from './dataset.js';
-import { readDatasetHeader } from './dataset-index.js';
+import { loadDataset, readDatasetBytes, statusSymbols, type Dataset, type Observation, type StatusSymbol } from './store/dataset.js';
+import { readDatasetHeader } from './store/dataset-index.js';
 import { BriefingError, FetchError } from './errors.js';
-import { observations as cells, parseJsonStat, type JsonStatDataset } from './jsonstat.js';
-import { OfflineError, type Selection, type StatbankClient, type TableInfo } from './statbank.js';
-import { TableChangedError, tableChangedError, tableMismatches, type TableConfig, type TablesConfig } from './tables.js';
+import { observations as cells, parseJsonStat, type JsonStatDataset } from './statbank/jsonstat.js';
+import { OfflineError, type Selection, type StatbankClient, type TableInfo } from './statbank/client.js';
+import { TableChangedError, tableChangedError, tableMismatches, type TableConfig, type TablesConfig } from './store/tables.js';
 import { updateDataset } from './update.js';
 
-export { TableChangedError } from './tables.js';
+export { TableChangedError } from './store/tables.js';
 
 /**
  * The fetch stage: StatBank tables (data/tables.json) into data/, only when SSB has published something new.

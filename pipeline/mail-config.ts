@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { s } from './schema.js';
+import { s } from './store/schema.js';
 import { ConfigError } from './errors.js';
 
 /**

@@ -2,17 +2,17 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { editionDir, editionFiles, editionId, hashDataset, loadEdition, saveEdition, type EditionManifest } from './archive.js';
 import type { RunConfig } from './config.js';
-import { parseDatasetText, readDatasetText, type Dataset } from './dataset.js';
+import { parseDatasetText, readDatasetText, type Dataset } from './store/dataset.js';
 import { OutputError } from './errors.js';
-import type { BriefingContext } from './content.js';
-import { latestYear } from './facts.js';
+import type { BriefingContext } from './briefing/content.js';
+import { latestYear } from './briefing/facts.js';
 import { fetchTables, type FetchOutcome } from './fetch.js';
-import type { Lang } from './lang.js';
-import { ensureWritableDir, writeOutputs } from './outputs.js';
-import { packageVersion } from './paths.js';
-import type { Progress } from './progress.js';
-import { createStatbankClient } from './statbank.js';
-import { loadTablesConfig } from './tables.js';
+import type { Lang } from './text/format.js';
+import { ensureWritableDir, writeOutputs } from './io/outputs.js';
+import { packageVersion } from './io/paths.js';
+import type { Progress } from './io/progress.js';
+import { createStatbankClient } from './statbank/client.js';
+import { loadTablesConfig } from './store/tables.js';
 import { readHistory, type HistoryEntry } from './update.js';
 
 /**
@@ -139,7 +139,7 @@ export async function runPipeline(config: RunConfig, effects: RunEffects): Promi
 async function briefingContext(config: RunConfig, now: Date): Promise<BriefingContext> {
   const [history, release] = await Promise.all([
     readHistory(config.dataDir).catch(() => []),
-    config.offline ? null : import('./release.js').then(({ nextRelease }) => nextRelease({ url: config.statbank.rssUrl, now, statistic: 'iktbrukn' })),
+    config.offline ? null : import('./statbank/release.js').then(({ nextRelease }) => nextRelease({ url: config.statbank.rssUrl, now, statistic: 'iktbrukn' })),
   ]);
   return { nextRelease: release ? { date: release.date, link: release.link } : null, changes: lastChanges(history) };
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import cron, { type Logger, type ScheduledTask } from 'node-cron';
 import { ConfigError, errorMessage } from './errors.js';
-import { lockPath, tryLock } from './lock.js';
+import { lockPath, tryLock } from './io/lock.js';
 
 /**
  * The long-running scheduler: fires `tick` on a cron schedule in a given time zone, one job at a time.

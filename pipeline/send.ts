@@ -2,13 +2,13 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { type NodemailerError, type SendMailOptions, type SMTPTransportOptions } from 'nodemailer';
 import { editionDir, editionFiles, loadEdition, recordSent, type EditionManifest } from './archive.js';
-import { writeFileAtomic } from './atomic.js';
-import { statisticUrl } from './content.js';
+import { writeFileAtomic } from './io/atomic.js';
+import { statisticUrl } from './briefing/content.js';
 import { DeliveryError, OutputError } from './errors.js';
-import { formatDate, type Lang } from './lang.js';
+import { formatDate, type Lang } from './text/format.js';
 import { redact, type MailConfig } from './mail-config.js';
-import { phrasebooks } from './wording.js';
-import { escapeHtml as esc } from './escape.js';
+import { phrasebooks } from './text/phrasebook.js';
+import { escapeHtml as esc } from './io/escape.js';
 
 export { loadDotEnv, redact, resolveMailConfig, type MailConfig } from './mail-config.js';
 

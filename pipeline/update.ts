@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { s, type Infer } from './schema.js';
-import { removeOrphanTemps, writeFileAtomic, type FileData } from './atomic.js';
+import { s, type Infer } from './store/schema.js';
+import { removeOrphanTemps, writeFileAtomic, type FileData } from './io/atomic.js';
 import {
   checkObservation,
   compareObservations,
@@ -16,8 +16,8 @@ import {
   statusSymbols,
   type Observation,
   type TableState,
-} from './dataset.js';
-import { indexDataset, type DatasetIndex } from './dataset-index.js';
+} from './store/dataset.js';
+import { indexDataset, type DatasetIndex } from './store/dataset-index.js';
 import { BriefingError, DatasetError, OutputError } from './errors.js';
 
 /**

@@ -6,8 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../pipeline/errors.js';
-import { withLock } from '../pipeline/lock.js';
-import { projectRoot } from '../pipeline/paths.js';
+import { withLock } from '../pipeline/io/lock.js';
+import { projectRoot } from '../pipeline/io/paths.js';
 import { defaultSchedule, localIso, startScheduler, validateSchedule, type Scheduler, type TickOutcome } from '../pipeline/schedule.js';
 
 /**

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { currentObservations, loadDataset, observationKey, serializeDataset, type Observation } from '../pipeline/dataset.js';
-import { writeFileAtomic, type FileData } from '../pipeline/atomic.js';
+import { currentObservations, loadDataset, observationKey, serializeDataset, type Observation } from '../pipeline/store/dataset.js';
+import { writeFileAtomic, type FileData } from '../pipeline/io/atomic.js';
 import { DatasetError, OutputError } from '../pipeline/errors.js';
-import { withLock } from '../pipeline/lock.js';
-import { defaultDataDir, projectRoot } from '../pipeline/paths.js';
+import { withLock } from '../pipeline/io/lock.js';
+import { defaultDataDir, projectRoot } from '../pipeline/io/paths.js';
 import { checkHistoryConsistency, readHistory, reconcileHistory, updateDataset, type UpdateOptions } from '../pipeline/update.js';
 
 const temps: string[] = [];

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../../pipeline/paths.js';
+import { projectRoot } from '../../pipeline/io/paths.js';
 
 /**
  * The compiled `briefing` CLI as a child process a test can watch and kill: started detached, so it leads its

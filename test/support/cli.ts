@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../../pipeline/paths.js';
+import { projectRoot } from '../../pipeline/io/paths.js';
 
 export interface CliResult {
   code: number | null;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateDataset, type Dataset, type Observation } from '../../pipeline/dataset.js';
-import { projectRoot } from '../../pipeline/paths.js';
+import { validateDataset, type Dataset, type Observation } from '../../pipeline/store/dataset.js';
+import { projectRoot } from '../../pipeline/io/paths.js';
 
 /** The dataset committed in data/, as the pipeline reads it. */
 export function committedDataset(): Dataset {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../../pipeline/paths.js';
+import { projectRoot } from '../../pipeline/io/paths.js';
 
 /** Tests that run the CLI as a user would run the compiled `dist/`: build it once, incrementally, before any test. */
 export default function setup(): void {

@@ -15,9 +15,9 @@ import { pathToFileURL } from 'node:url';
 const [build, dataDir, mode] = process.argv.slice(2);
 const load = (module) => import(pathToFileURL(join(build, 'pipeline', module)).href);
 const { updateDataset } = await load('update.js');
-const { withLock } = await load('lock.js');
-const { writeFileAtomic } = await load('atomic.js');
-const { loadDataset, currentObservations } = await load('dataset.js');
+const { withLock } = await load('io/lock.js');
+const { writeFileAtomic } = await load('io/atomic.js');
+const { loadDataset, currentObservations } = await load('store/dataset.js');
 
 const table = { id: '10977', series: 'SN2007', label: 'Bruk av sosiale medium (test)', updated: '2025-08-20T06:00:00Z' };
 

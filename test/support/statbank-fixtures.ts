@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { projectRoot } from '../../pipeline/paths.js';
+import { projectRoot } from '../../pipeline/io/paths.js';
 import { readFileSync } from 'node:fs';
 import { v2Prefix, type ReplayServer } from './replay-server.js';
 

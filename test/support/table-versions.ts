@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { fetchTables } from '../../pipeline/fetch.js';
-import { defaultDataDir } from '../../pipeline/paths.js';
-import { createStatbankClient } from '../../pipeline/statbank.js';
-import { loadTablesConfig, defaultTablesPath } from '../../pipeline/tables.js';
+import { defaultDataDir } from '../../pipeline/io/paths.js';
+import { createStatbankClient } from '../../pipeline/statbank/client.js';
+import { loadTablesConfig, defaultTablesPath } from '../../pipeline/store/tables.js';
 import type { ReplayServer } from './replay-server.js';
 import { serveTable, tableTexts, withCell, withUpdated } from './statbank-fixtures.js';
 

@@ -7,14 +7,14 @@ import { promisify } from 'node:util';
 import pixelmatch from 'pixelmatch';
 import { PNG } from 'pngjs';
 import type { Browser } from 'puppeteer';
-import { buildChartSpecs, loadChartTemplates, renderCharts, type RenderedChart } from '../../pipeline/charts.js';
-import { buildBriefing, type Briefing, type BriefingContext } from '../../pipeline/content.js';
-import type { Dataset } from '../../pipeline/dataset.js';
-import { formatDate, type Lang } from '../../pipeline/lang.js';
-import { projectRoot, templatesDir } from '../../pipeline/paths.js';
-import { pdfMetadataFor, setPdfMetadata } from '../../pipeline/pdf-meta.js';
-import { chromiumArgs, printPdf } from '../../pipeline/print.js';
-import { loadTemplateAssets, renderBriefing } from '../../pipeline/render.js';
+import { buildChartSpecs, loadChartTemplates, renderCharts, type RenderedChart } from '../../pipeline/render/svg.js';
+import { buildBriefing, type Briefing, type BriefingContext } from '../../pipeline/briefing/content.js';
+import type { Dataset } from '../../pipeline/store/dataset.js';
+import { formatDate, type Lang } from '../../pipeline/text/format.js';
+import { projectRoot, templatesDir } from '../../pipeline/io/paths.js';
+import { pdfMetadataFor, setPdfMetadata } from '../../pipeline/render/pdf-meta.js';
+import { chromiumArgs, printPdf } from '../../pipeline/render/pdf.js';
+import { loadTemplateAssets, renderBriefing } from '../../pipeline/render/html.js';
 
 /**
  * Building a briefing in-process for the quality tests, the way pipeline/build.ts composes it (content ─► charts ─►

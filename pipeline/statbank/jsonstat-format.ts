@@ -1,0 +1,80 @@
+import { JsonStatError } from '../errors.js';
+import { observations, type JsonStatDataset, type JsonStatNote } from './jsonstat.js';
+
+/**
+ * Text views of a parsed JSON-stat dataset for the CLI: `briefing jsonstat` prints every cell
+ * (formatObservations), `briefing inspect` describes the table (describeDataset). Pure: values in, string out.
+ */
+
+/**
+ * One row per cell in row-major order: one column per dimension (the category CODE, in `id` order), then
+ * `value` and `status`. CSV follows RFC 4180 (CRLF line ends, header row, fields with a comma, quote or line
+ * break quoted, quotes doubled; null is an empty field). JSON is an array with one object per line, null kept.
+ * A metadata-only dataset gives the header alone / `[]`.
+ */
+export function formatObservations(ds: JsonStatDataset, format: 'json' | 'csv'): string {
+  const ids = ds.dimensions.map((d) => d.id);
+  const clash = ids.find((id) => id === 'value' || id === 'status');
+  if (clash !== undefined) {
+    throw new JsonStatError(
+      `JSON-stat from ${ds.table === null ? 'an unnamed table' : `table ${ds.table}`}: dimension "${clash}" has the ` +
+        `same name as the ${clash} column, so its cells cannot be listed. Rename the dimension in the document.`,
+      { table: ds.table },
+    );
+  }
+  if (format === 'csv') {
+    const lines = [[...ids, 'value', 'status'].map(csvField).join(',')];
+    for (const o of observations(ds)) {
+      const fields = ids.map((id) => csvField(o.codes[id]!));
+      fields.push(o.value === null ? '' : String(o.value), o.status === null ? '' : csvField(o.status));
+      lines.push(fields.join(','));
+    }
+    return lines.join('\r\n') + '\r\n';
+  }
+  const rows: string[] = [];
+  for (const o of observations(ds)) rows.push(JSON.stringify({ ...o.codes, value: o.value, status: o.status }));
+  return rows.length === 0 ? '[]\n' : `[\n${rows.join(',\n')}\n]\n`;
+}
+
+function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * Human description: the table's label, `updated`, source and size, then each dimension (id, label, role,
+ * category count) with its codes and labels indented beneath, then every mandatory note (table and dimension).
+ */
+export function describeDataset(ds: JsonStatDataset): string {
+  const lines: string[] = [];
+  lines.push(`${ds.table === null ? 'Table (no id)' : `Table ${ds.table}`}${ds.label === null ? '' : `: ${ds.label}`}`);
+  lines.push(`Updated: ${ds.updated ?? 'not given'}`);
+  if (ds.source !== null) lines.push(`Source: ${ds.source}`);
+  lines.push(
+    `Cells: ${ds.size.join(' x ')} = ${ds.cellCount}` +
+      (ds.hasValues ? '' : ' (metadata only: no values in this document)'),
+  );
+  for (const dim of ds.dimensions) {
+    const role = dim.role === null ? '' : ` [${dim.role}]`;
+    const count = dim.categories.length;
+    lines.push('', `${dim.id}: ${dim.label}${role} (${count} ${count === 1 ? 'category' : 'categories'})`);
+    const width = dim.categories.reduce((w, c) => Math.max(w, c.code.length), 0);
+    for (const c of dim.categories) {
+      const decimals = c.unit?.decimals;
+      const decimalsText = decimals === undefined ? undefined : `${decimals} decimal${decimals === 1 ? '' : 's'}`;
+      const unitText = [c.unit?.label, decimalsText]
+        .filter((u) => u !== undefined)
+        .join(', ');
+      lines.push(`  ${c.code.padEnd(width)}  ${c.label}${unitText === '' ? '' : ` (${unitText})`}`);
+    }
+  }
+  const mandatory: { where: string; note: JsonStatNote }[] = [
+    ...ds.notes.map((note) => ({ where: 'table', note })),
+    ...ds.dimensions.flatMap((d) => d.notes.map((note) => ({ where: d.id, note }))),
+  ].filter((n) => n.note.mandatory);
+  if (mandatory.length > 0) {
+    lines.push('', 'Notes that must be shown with the figures:');
+    for (const { where, note } of mandatory) lines.push(`  - (${where}) ${note.text.replace(/\n/g, '\n    ')}`);
+  }
+  for (const warning of ds.warnings) lines.push('', `Warning: ${warning}`);
+  return lines.join('\n') + '\n';
+}

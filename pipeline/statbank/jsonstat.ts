@@ -1,0 +1,451 @@
+import { JsonStatError } from '../errors.js';
+
+/**
+ * JSON-stat 2.0 datasets (what both StatBank APIs answer) checked at the boundary and turned into dense arrays.
+ *
+ * Contract:
+ * - Only `class: "dataset"` is read (also inside the v1-era wrapper `{fetched_at, table_id, metadata, dataset}`).
+ * - Positions come from the numbers in `category.index`, never from an object's key order.
+ * - `values`/`statuses` are dense and row-major (the LAST dimension in `id` varies fastest); a missing cell is
+ *   `null` with its SSB status symbol (`.`, `..`, `:`, `-`), never 0. A null without a status is kept and
+ *   reported in `warnings`.
+ * - A metadata document (`value` absent, or exactly `[]` while size says there are cells) has `hasValues: false`
+ *   and empty `values`/`statuses`; `observations()` yields nothing for it.
+ * - Anything else that breaks the format throws JsonStatError naming the table/origin and the field path.
+ *   At most MAX_CELLS cells are accepted, checked before anything is allocated.
+ * Parsing allocates no object per cell (an 800,000-cell response must parse fast); `observations()` builds
+ * each cell's codes lazily.
+ */
+
+/** Upper bound on the product of `size`: StatBank serves at most 800,000 cells a request. */
+export const MAX_CELLS = 10_000_000;
+
+export interface JsonStatSource {
+  /** Table id the caller asked for (used in messages and when the document has no extension.px.tableid). */
+  table?: string;
+  /** Where the document came from (URL or file path), for messages. */
+  origin?: string;
+}
+
+export interface JsonStatNote {
+  text: string;
+  /** `extension.noteMandatory[i]`: SSB requires the note to be shown with the figures. */
+  mandatory: boolean;
+}
+
+/** `decimals` as published; `label` is JSON-stat's `unit.label`, or SSB's `unit.base` (e.g. "prosent"). */
+export interface JsonStatUnit {
+  decimals?: number;
+  label?: string;
+}
+
+export interface JsonStatCategory {
+  code: string;
+  label: string;
+  unit?: JsonStatUnit;
+}
+
+export type JsonStatRole = 'time' | 'metric' | 'geo';
+
+export interface JsonStatDimension {
+  id: string;
+  label: string;
+  role: JsonStatRole | null;
+  /** In position order. */
+  categories: JsonStatCategory[];
+  notes: JsonStatNote[];
+}
+
+export interface JsonStatDataset {
+  /** `extension.px.tableid`, else the wrapper's `table_id`, else `source.table`. */
+  table: string | null;
+  label: string | null;
+  /** As given: ISO 8601 UTC or a bare date. */
+  updated: string | null;
+  source: string | null;
+  notes: JsonStatNote[];
+  dimensions: JsonStatDimension[];
+  size: number[];
+  /** Product of `size`. */
+  cellCount: number;
+  /** False for a metadata-only document; then `values` and `statuses` are empty. */
+  hasValues: boolean;
+  /** Dense, row-major, length `cellCount` (or 0 when `hasValues` is false). */
+  values: (number | null)[];
+  statuses: (string | null)[];
+  /** Tolerated oddities worth logging, such as nulls without a status symbol. */
+  warnings: string[];
+}
+
+export interface JsonStatObservation {
+  /** Dimension id -> category code. */
+  codes: Record<string, string>;
+  value: number | null;
+  status: string | null;
+}
+
+type Json = Record<string, unknown>;
+type Fail = (path: string, problem: string) => never;
+
+const HINT =
+  'The whole document was rejected and nothing was taken from it; check that the request asked for ' +
+  'outputFormat=json-stat2 and fetch it again, and report the table to SSB if it persists.';
+
+const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Own properties only: a key such as "constructor" or "__proto__" must not reach Object.prototype. */
+const own = (o: Json, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
+const show = (v: unknown): string =>
+  v === undefined ? 'nothing'
+    : Array.isArray(v) ? 'an array'
+    : isRecord(v) ? 'an object'
+    : typeof v === 'number' ? String(v) // JSON.stringify(Infinity) would say "null"
+    : JSON.stringify(v).slice(0, 60);
+
+/** `dimension.Tid.category.index`, `value[5]`, `dimension."odd key"`. */
+export function fieldPath(base: string, k: string | number): string {
+  if (typeof k === 'number') return `${base}[${k}]`;
+  const name = /^[\w$+-]+$/.test(k) ? k : JSON.stringify(k);
+  return base ? `${base}.${name}` : name;
+}
+
+function originName(table: string | null | undefined, origin: string | undefined): string {
+  if (table && origin) return `table ${table} (${origin})`;
+  if (table) return `table ${table}`;
+  return origin ?? 'an unnamed source';
+}
+
+/** Decode (BOM tolerated), parse and check a JSON-stat text; invalid or truncated JSON throws JsonStatError. */
+export function parseJsonStatText(text: string | Uint8Array, source: JsonStatSource = {}): JsonStatDataset {
+  const where = originName(source.table, source.origin);
+  let body: string;
+  try {
+    body = typeof text === 'string' ? text : new TextDecoder('utf-8', { fatal: true }).decode(text);
+  } catch (cause) {
+    throw new JsonStatError(`JSON-stat from ${where}: the bytes are not valid UTF-8. ${HINT}`, { ...source, cause });
+  }
+  if (body.charCodeAt(0) === 0xfeff) body = body.slice(1);
+  if (body.trim() === '') throw new JsonStatError(`JSON-stat from ${where}: the text is empty. ${HINT}`, { ...source });
+  let document: unknown;
+  try {
+    document = JSON.parse(body);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new JsonStatError(
+      `JSON-stat from ${where}: the text is not valid JSON (${reason}; ${body.length} characters received, ` +
+        `so the response may be truncated or not JSON at all). ${HINT}`,
+      { ...source, cause },
+    );
+  }
+  return parseJsonStat(document, source);
+}
+
+/** Check a parsed JSON-stat 2.0 dataset and convert it; see the module contract. */
+export function parseJsonStat(document: unknown, source: JsonStatSource = {}): JsonStatDataset {
+  let doc = document;
+  let base = '';
+  let wrapperTable: string | undefined;
+  if (isRecord(doc) && !Object.hasOwn(doc, 'class') && isRecord(own(doc, 'dataset'))) {
+    const tableId = own(doc, 'table_id');
+    if (typeof tableId === 'string' && tableId !== '') wrapperTable = tableId;
+    doc = own(doc, 'dataset');
+    base = 'dataset';
+  }
+  const px = isRecord(doc) && isRecord(own(doc, 'extension')) ? own(own(doc, 'extension') as Json, 'px') : undefined;
+  const pxTable = isRecord(px) && typeof own(px, 'tableid') === 'string' ? (own(px, 'tableid') as string) : undefined;
+  const table = pxTable || wrapperTable || source.table || null;
+  const where = originName(source.table || table, source.origin);
+  const fail: Fail = (path, problem) => {
+    throw new JsonStatError(`JSON-stat from ${where}: ${path || 'document'}: ${problem}. ${HINT}`, {
+      table,
+      origin: source.origin,
+      path: path || 'document',
+    });
+  };
+  const at = (k: string | number) => fieldPath(base, k);
+
+  if (!isRecord(doc)) fail(base, `expected a JSON object, got ${show(doc)}`);
+  const cls = own(doc, 'class');
+  if (cls !== 'dataset') {
+    const apiError = own(doc, 'error') ?? own(doc, 'title');
+    if (cls === undefined && apiError !== undefined)
+      fail(at('class'), `is missing; this is an API error body (${show(apiError)}), not a dataset`);
+    fail(at('class'), `expected "dataset", got ${show(cls)} (only single datasets are read, not collections)`);
+  }
+  const version = own(doc, 'version');
+  if (version !== undefined && version !== '2.0') fail(at('version'), `expected "2.0", got ${show(version)}`);
+
+  const ids = readIds(own(doc, 'id'), at('id'), fail);
+  const { size, cellCount } = readSize(own(doc, 'size'), ids.length, at('size'), fail);
+  const roles = readRoles(own(doc, 'role'), ids, at('role'), fail);
+  const dimensionObject = own(doc, 'dimension');
+  if (!isRecord(dimensionObject))
+    fail(at('dimension'), `expected an object keyed by dimension id, got ${show(dimensionObject)}`);
+  const dimensions = ids.map((id, k) =>
+    readDimension(own(dimensionObject, id), id, k, size[k]!, roles.get(id) ?? null, fieldPath(at('dimension'), id),
+      fail),
+  );
+  const extension = own(doc, 'extension');
+  const cells = readCells(own(doc, 'value'), own(doc, 'status'), cellCount, at('value'), at('status'), fail);
+  return {
+    table,
+    label: readOptionalString(own(doc, 'label'), at('label'), fail),
+    updated: readOptionalString(own(doc, 'updated'), at('updated'), fail),
+    source: readOptionalString(own(doc, 'source'), at('source'), fail),
+    notes: readNotes(own(doc, 'note'), isRecord(extension) ? own(extension, 'noteMandatory') : undefined, at('note'),
+      fieldPath(at('extension'), 'noteMandatory'), fail),
+    dimensions,
+    size,
+    cellCount,
+    ...cells,
+    warnings:
+      source.table && pxTable && source.table !== pxTable
+        ? [`asked for table ${source.table} but the document is table ${pxTable}`, ...cells.warnings]
+        : cells.warnings,
+  };
+}
+
+function readOptionalString(v: unknown, path: string, fail: Fail): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') fail(path, `expected a string, got ${show(v)}`);
+  return v;
+}
+
+function readIds(v: unknown, path: string, fail: Fail): string[] {
+  if (!Array.isArray(v) || v.length === 0) fail(path, `expected a non-empty array of dimension ids, got ${show(v)}`);
+  const seen = new Set<string>();
+  return v.map((id: unknown, i) => {
+    if (typeof id !== 'string' || id === '' || id === '__proto__')
+      fail(fieldPath(path, i), `expected a dimension id, got ${show(id)}`);
+    if (seen.has(id)) fail(fieldPath(path, i), `dimension id "${id}" appears twice`);
+    seen.add(id);
+    return id;
+  });
+}
+
+/** Sizes are checked, and their product bounded by MAX_CELLS, before anything per cell is allocated. */
+function readSize(v: unknown, dimensions: number, path: string, fail: Fail): { size: number[]; cellCount: number } {
+  if (!Array.isArray(v)) fail(path, `expected an array of category counts, got ${show(v)}`);
+  if (v.length !== dimensions) fail(path, `has ${v.length} entries but id lists ${dimensions} dimensions`);
+  let cellCount = 1;
+  const size = v.map((n: unknown, i) => {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
+      fail(fieldPath(path, i), `expected a positive integer, got ${show(n)}`);
+    cellCount *= n;
+    if (cellCount > MAX_CELLS)
+      fail(path, `describes more than ${MAX_CELLS} cells (StatBank serves at most 800,000 a request)`);
+    return n;
+  });
+  return { size, cellCount };
+}
+
+function readRoles(v: unknown, ids: string[], path: string, fail: Fail): Map<string, JsonStatRole> {
+  const roles = new Map<string, JsonStatRole>();
+  if (v === undefined) return roles;
+  if (!isRecord(v)) fail(path, `expected an object {time, geo, metric}, got ${show(v)}`);
+  for (const role of ['time', 'metric', 'geo'] as const) {
+    const list = own(v, role);
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) fail(fieldPath(path, role), `expected an array of dimension ids, got ${show(list)}`);
+    list.forEach((id: unknown, i) => {
+      if (typeof id !== 'string' || !ids.includes(id))
+        fail(fieldPath(fieldPath(path, role), i), `${show(id)} is not a dimension listed in id`);
+      if (!roles.has(id)) roles.set(id, role);
+    });
+  }
+  return roles;
+}
+
+function readDimension(
+  v: unknown, id: string, k: number, size: number, role: JsonStatRole | null, path: string, fail: Fail,
+): JsonStatDimension {
+  if (!isRecord(v))
+    fail(path, `dimension "${id}" is listed in id but ${v === undefined ? 'missing' : `is ${show(v)}`}`);
+  const category = own(v, 'category');
+  const cpath = fieldPath(path, 'category');
+  if (!isRecord(category)) fail(cpath, `expected an object with index and label, got ${show(category)}`);
+  const labels = own(category, 'label');
+  if (labels !== undefined && !isRecord(labels))
+    fail(fieldPath(cpath, 'label'), `expected an object {code: text}, got ${show(labels)}`);
+  const units = own(category, 'unit');
+  if (units !== undefined && !isRecord(units))
+    fail(fieldPath(cpath, 'unit'), `expected an object {code: unit}, got ${show(units)}`);
+  const codes = readCodes(own(category, 'index'), labels, fieldPath(cpath, 'index'), fail);
+  if (codes.length !== size)
+    fail(fieldPath(cpath, 'index'), `has ${codes.length} categories but size[${k}] is ${size}`);
+  const categories = codes.map((code): JsonStatCategory => {
+    const label = labels === undefined ? undefined : own(labels, code);
+    if (label !== undefined && typeof label !== 'string')
+      fail(fieldPath(fieldPath(cpath, 'label'), code), `expected a string, got ${show(label)}`);
+    const unitPath = fieldPath(fieldPath(cpath, 'unit'), code);
+    const unit = units === undefined ? undefined : readUnit(own(units, code), unitPath, fail);
+    return unit === undefined ? { code, label: label ?? code } : { code, label: label ?? code, unit };
+  });
+  const extension = own(v, 'extension');
+  return {
+    id,
+    label: readOptionalString(own(v, 'label'), fieldPath(path, 'label'), fail) ?? id,
+    role,
+    categories,
+    notes: readNotes(own(v, 'note'), isRecord(extension) ? own(extension, 'noteMandatory') : undefined,
+      fieldPath(path, 'note'), fieldPath(fieldPath(path, 'extension'), 'noteMandatory'), fail),
+  };
+}
+
+/** Category codes in position order. An object index's key order means nothing: its numbers are the positions. */
+function readCodes(index: unknown, labels: Json | undefined, path: string, fail: Fail): string[] {
+  if (index === undefined) {
+    const keys = labels === undefined ? [] : Object.keys(labels);
+    if (keys.length !== 1)
+      fail(
+        path,
+        `is missing, which is allowed only for a dimension with one category (category.label has ${keys.length})`,
+      );
+    return keys;
+  }
+  if (Array.isArray(index)) {
+    const seen = new Set<string>();
+    return index.map((code: unknown, i) => {
+      if (typeof code !== 'string') fail(fieldPath(path, i), `expected a category code, got ${show(code)}`);
+      if (seen.has(code)) fail(fieldPath(path, i), `category code "${code}" appears twice`);
+      seen.add(code);
+      return code;
+    });
+  }
+  if (!isRecord(index)) fail(path, `expected an array of codes or an object {code: position}, got ${show(index)}`);
+  const keys = Object.keys(index);
+  const codes = new Array<string | undefined>(keys.length).fill(undefined);
+  for (const code of keys) {
+    const position = index[code];
+    if (typeof position !== 'number' || !Number.isInteger(position))
+      fail(fieldPath(path, code), `expected an integer position, got ${show(position)}`);
+    if (position < 0 || position >= keys.length)
+      fail(path, `position ${position} is out of range for ${keys.length} categories`);
+    const taken = codes[position];
+    if (taken !== undefined) fail(fieldPath(path, code), `position ${position} is also given to "${taken}"`);
+    codes[position] = code;
+  }
+  return codes as string[];
+}
+
+function readUnit(v: unknown, path: string, fail: Fail): JsonStatUnit | undefined {
+  if (v === undefined) return undefined;
+  if (!isRecord(v)) fail(path, `expected an object {decimals, label}, got ${show(v)}`);
+  const unit: JsonStatUnit = {};
+  const decimals = own(v, 'decimals');
+  if (decimals !== undefined) {
+    if (typeof decimals !== 'number' || !Number.isInteger(decimals) || decimals < 0 || decimals > 20)
+      fail(fieldPath(path, 'decimals'), `expected an integer from 0 to 20, got ${show(decimals)}`);
+    unit.decimals = decimals;
+  }
+  const label = own(v, 'label') ?? own(v, 'base');
+  if (label !== undefined) {
+    if (typeof label !== 'string')
+      fail(fieldPath(path, own(v, 'label') === undefined ? 'base' : 'label'), `expected a string, got ${show(label)}`);
+    unit.label = label;
+  }
+  return unit;
+}
+
+function readNotes(v: unknown, mandatory: unknown, path: string, mandatoryPath: string, fail: Fail): JsonStatNote[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) fail(path, `expected an array of strings, got ${show(v)}`);
+  if (mandatory !== undefined && !isRecord(mandatory))
+    fail(mandatoryPath, `expected an object {noteIndex: true}, got ${show(mandatory)}`);
+  return v.map((text: unknown, i) => {
+    if (typeof text !== 'string') fail(fieldPath(path, i), `expected a string, got ${show(text)}`);
+    const flag = mandatory === undefined ? undefined : own(mandatory, String(i));
+    if (flag !== undefined && typeof flag !== 'boolean')
+      fail(fieldPath(mandatoryPath, String(i)), `expected true or false, got ${show(flag)}`);
+    return { text: text.replace(/\r\n?/g, '\n'), mandatory: flag === true };
+  });
+}
+
+type Cells = Pick<JsonStatDataset, 'hasValues' | 'values' | 'statuses' | 'warnings'>;
+
+function readCells(
+  value: unknown, status: unknown, cellCount: number, vpath: string, spath: string, fail: Fail,
+): Cells {
+  // A metadata response: no value key (v2-beta) or exactly `[]` (v2). Its status, if any, has nothing to describe.
+  if (value === undefined || (Array.isArray(value) && value.length === 0))
+    return { hasValues: false, values: [], statuses: [], warnings: [] };
+  let values: (number | null)[];
+  if (Array.isArray(value)) {
+    if (value.length !== cellCount) fail(vpath, `has ${value.length} cells but size makes ${cellCount}`);
+    for (let i = 0; i < value.length; i++) checkValue(value[i], vpath, i, fail);
+    values = value.slice() as (number | null)[];
+  } else if (isRecord(value)) {
+    values = new Array<number | null>(cellCount).fill(null);
+    for (const key of Object.keys(value)) {
+      const i = flatIndex(key, cellCount, vpath, fail);
+      values[i] = checkValue(value[key], vpath, i, fail);
+    }
+  } else {
+    fail(vpath, `expected an array or an object {flatIndex: value}, got ${show(value)}`);
+  }
+
+  const statuses = new Array<string | null>(cellCount).fill(null);
+  const symbol = (s: unknown, path: string): string | null => {
+    if (s !== null && typeof s !== 'string') fail(path, `expected a status symbol or null, got ${show(s)}`);
+    return s === '' ? null : s;
+  };
+  if (typeof status === 'string') {
+    statuses.fill(symbol(status, spath));
+  } else if (Array.isArray(status)) {
+    // One entry applies to every cell, as a single string does.
+    if (status.length === 1) statuses.fill(symbol(status[0], fieldPath(spath, 0)));
+    else if (status.length !== cellCount) fail(spath, `has ${status.length} entries but size makes ${cellCount} cells`);
+    else for (let i = 0; i < cellCount; i++) statuses[i] = symbol(status[i], fieldPath(spath, i));
+  } else if (isRecord(status)) {
+    for (const key of Object.keys(status))
+      statuses[flatIndex(key, cellCount, spath, fail)] = symbol(status[key], fieldPath(spath, key));
+  } else if (status !== undefined && status !== null) {
+    fail(spath, `expected a string, an array or an object {flatIndex: symbol}, got ${show(status)}`);
+  }
+
+  let unmarked = 0;
+  let first = -1;
+  for (let i = 0; i < cellCount; i++) {
+    if (values[i] === null && statuses[i] === null) {
+      unmarked++;
+      if (first < 0) first = i;
+    }
+  }
+  const warnings =
+    unmarked === 0
+      ? []
+      : [
+          `${unmarked} of ${cellCount} cells are null without a status symbol (first at flat index ${first}); ` +
+            'kept as missing, not 0',
+        ];
+  return { hasValues: true, values, statuses, warnings };
+}
+
+function checkValue(v: unknown, path: string, i: number, fail: Fail): number | null {
+  if (v === null || (typeof v === 'number' && Number.isFinite(v))) return v;
+  if (typeof v === 'string') fail(fieldPath(path, i), `is the string ${show(v)}; only numbers or null are read`);
+  return fail(fieldPath(path, i), `expected a finite number or null, got ${show(v)}`);
+}
+
+/** A sparse key: the row-major flat index as a canonical decimal string, below `cellCount`. */
+function flatIndex(key: string, cellCount: number, path: string, fail: Fail): number {
+  const i = /^(0|[1-9]\d{0,8})$/.test(key) ? Number(key) : -1;
+  if (i < 0 || i >= cellCount) fail(fieldPath(path, key), `key must be a flat cell index from 0 to ${cellCount - 1}`);
+  return i;
+}
+
+/** One observation per cell in row-major order (last dimension fastest); nothing for a metadata-only dataset. */
+export function* observations(ds: JsonStatDataset): Generator<JsonStatObservation, void, undefined> {
+  if (!ds.hasValues) return;
+  const dims = ds.dimensions;
+  const position = new Array<number>(dims.length).fill(0);
+  for (let i = 0; i < ds.cellCount; i++) {
+    const codes: Record<string, string> = {};
+    for (let d = 0; d < dims.length; d++) codes[dims[d]!.id] = dims[d]!.categories[position[d]!]!.code;
+    yield { codes, value: ds.values[i] ?? null, status: ds.statuses[i] ?? null };
+    for (let d = dims.length - 1; d >= 0; d--) {
+      position[d]! += 1;
+      if (position[d]! < ds.size[d]!) break;
+      position[d] = 0;
+    }
+  }
+}
