@@ -1,79 +1,119 @@
 /**
- * One error class per stage. Each carries the context a person needs (path, URL, table, status) and the
- * underlying `cause`, and its message says what happened, what state was left and what to do.
- * `cli.ts` maps them to exit codes in one place.
+ * Every error the pipeline raises on purpose: one class per stage, each with its exit code and a typed context
+ * (path, URL, table, status…) and the underlying `cause`. A message says what happened, to what, what state was
+ * left and what to do. `cli.ts` maps them to exit codes in one place; code decides on the class and the context,
+ * never on the message text.
  */
 
 export interface ErrorContext {
   cause?: unknown;
-  [key: string]: unknown;
 }
 
-export class BriefingError extends Error {
+export abstract class BriefingError<C extends ErrorContext = ErrorContext> extends Error {
   /** Process exit code for this kind of failure. */
-  readonly exitCode: number = 1;
-  readonly context: ErrorContext;
+  abstract readonly exitCode: number;
+  readonly context: C;
 
-  constructor(message: string, context: ErrorContext = {}) {
+  constructor(message: string, context: C = {} as C) {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });
     this.name = new.target.name;
     this.context = context;
   }
 }
 
-/** Wrong command-line option or configuration value. */
-export class ConfigError extends BriefingError {
-  override readonly exitCode = 2;
+/** Wrong command-line option, setting or definition value. */
+export class ConfigError extends BriefingError<ErrorContext & { setting?: string; value?: string; path?: string; field?: string; line?: number; url?: string }> {
+  readonly exitCode = 2;
 }
 
-/** The dataset in data/ is missing, malformed or fails validation. */
-export class DatasetError extends BriefingError {
-  override readonly exitCode = 3;
+/** A briefing's folder: its dataset, definition or history is missing, malformed or fails validation. */
+export class DatasetError extends BriefingError<ErrorContext & { path?: string; row?: number; field?: string; table?: string }> {
+  readonly exitCode = 3;
 }
 
-/** The dataset has no figures for what was asked (a year, a measure). */
-export class NoDataError extends BriefingError {
-  override readonly exitCode = 4;
+/** The dataset has no figures for what was asked (a year, the headline measure). */
+export class NoDataError extends BriefingError<ErrorContext & { year?: number; measure?: string; years?: number[] }> {
+  readonly exitCode = 4;
 }
 
 /** Compiling or rendering a chart failed. */
-export class ChartError extends BriefingError {
-  override readonly exitCode = 5;
+export class ChartError extends BriefingError<ErrorContext & { chart?: string; path?: string }> {
+  readonly exitCode = 5;
 }
 
-/** Filling the Handlebars templates failed. */
-export class TemplateError extends BriefingError {
-  override readonly exitCode = 5;
+/** Reading or filling the Handlebars templates failed. */
+export class TemplateError extends BriefingError<ErrorContext & { path?: string; template?: string }> {
+  readonly exitCode = 5;
 }
 
 /** Chromium could not start, crashed or timed out while printing. */
-export class PrintError extends BriefingError {
-  override readonly exitCode = 6;
+export class PrintError extends BriefingError<
+  ErrorContext & { executablePath?: string; step?: string; timeoutMs?: number; attempt?: number; setting?: string }
+> {
+  readonly exitCode = 6;
 }
 
 /** Writing an output or data file failed. */
-export class OutputError extends BriefingError {
-  override readonly exitCode = 7;
+export class OutputError extends BriefingError<ErrorContext & { path?: string; editionId?: string; known?: string[]; recipient?: string }> {
+  readonly exitCode = 7;
+}
+
+export interface FetchContext extends ErrorContext {
+  url?: string;
+  method?: string;
+  status?: number;
+  /** The StatBank table the request was for. */
+  table?: string;
+  /** The short reason from a Problem JSON (v2) or `{error}` (v1) body. */
+  title?: string;
+  attempts?: number;
+  api?: 'v1' | 'v2';
+  /** The network error code (ECONNREFUSED, ENOTFOUND…). */
+  code?: string;
+  /** Why the answer was refused: too large, a redirect on a POST, a malformed field. */
+  reason?: 'too-large' | 'redirect' | 'malformed' | 'status' | 'network' | 'permanent';
 }
 
 /** Talking to SSB's StatBank failed (network, HTTP status, or an answer that breaks the format). */
-export class FetchError extends BriefingError {
-  override readonly exitCode = 8;
+export class FetchError<C extends FetchContext = FetchContext> extends BriefingError<C> {
+  readonly exitCode = 8;
 }
+
+/**
+ * StatBank can't be used now: the host can't be reached (`unreachable`: not resolved, connection refused) or it
+ * kept failing with 5xx or timeouts until the retry budget ran out (`unavailable`). A run treats both as offline:
+ * it builds from the committed data and exits 0.
+ */
+export class OfflineError extends FetchError<FetchContext & { why: 'unreachable' | 'unavailable' }> {}
+
+/** A table at StatBank no longer matches what the last fetch stored or the definition recorded. Nothing is written. */
+export class TableChangedError extends FetchError<FetchContext & { table: string; problems: string[]; path?: string }> {}
 
 /** A JSON-stat document that breaks the format. */
-export class JsonStatError extends BriefingError {
-  override readonly exitCode = 8;
+export class JsonStatError extends BriefingError<ErrorContext & { table?: string | null; origin?: string; path?: string }> {
+  readonly exitCode = 8;
 }
 
-/** Another run holds the lock on data/ and output/. */
-export class LockError extends BriefingError {
-  override readonly exitCode = 9;
+/** Another run holds the lock over the data and output folders. */
+export class LockError extends BriefingError<ErrorContext & { path: string; pid?: number; owner?: string; startedAt?: string }> {
+  readonly exitCode = 9;
 }
 
-/** Sending the briefing by e-mail failed. */
-export class DeliveryError extends BriefingError {
-  override readonly exitCode = 10;
+/** Sending the briefing by e-mail failed for someone, or it is not known whether it reached them. */
+export class DeliveryError extends BriefingError<
+  ErrorContext & {
+    editionId?: string;
+    recipient?: string;
+    code?: string;
+    responseCode?: number;
+    sent?: string[];
+    failed?: string[];
+    uncertain?: string[];
+    unsent?: string[];
+    alreadySent?: string[];
+  }
+> {
+  readonly exitCode = 10;
 }
 
 export function errorMessage(error: unknown): string {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { s, type Infer } from './schema.js';
-import { ConfigError, FetchError } from '../errors.js';
+import { ConfigError, TableChangedError } from '../errors.js';
 import type { JsonStatDataset } from '../statbank/jsonstat.js';
 import { knownMeasures } from '../text/labels.js';
 import { defaultDataDir } from '../io/paths.js';
@@ -119,8 +119,7 @@ export function tableMismatches(meta: JsonStatDataset, table: TableConfig): stri
   return problems;
 }
 
-/** The table no longer has a variable or code tables.json names. Thrown before anything is written. */
-export class TableChangedError extends FetchError {}
+export { TableChangedError };
 
 /** Lists what is missing and everything the table has (per dimension its codes; ContentsCode with labels). */
 export function tableChangedError(meta: JsonStatDataset, table: TableConfig, problems: string[],
@@ -135,6 +134,6 @@ export function tableChangedError(meta: JsonStatDataset, table: TableConfig, pro
       `The table has these dimensions and codes:\n${has.join('\n')}\n` +
       `Nothing was written: ${where.dataDir} was left unchanged. Update ${file} (dimensions, selection and measures of ` +
       `table ${table.id}) to the codes above and fetch again.`,
-    { table: table.id, problems, file },
+    { table: table.id, problems, path: file },
   );
 }
