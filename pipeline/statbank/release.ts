@@ -81,7 +81,7 @@ export function pickNextRelease(items: RssItem[], statistic: string, now: Date):
   const matching = items.filter((item) =>
     item.at !== null && item.at > now.getTime() &&
     (item.shortname === statistic || linkPattern.test(item.link) ||
-      names.some((n) => new RegExp(`(^|[^\\p{L}\\p{N}])${escape(n)}($|[^\\p{L}\\p{N}])`, 'iu').test(item.title))));
+      names.some((n) => new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegExp(n)}($|[^\\p{L}\\p{N}])`, 'iu').test(item.title))));
   const first = matching.sort((a, b) => a.at! - b.at!)[0];
   return first ? { date: osloDate(first.at!), title: first.title, link: first.link } : null;
 }
@@ -158,6 +158,6 @@ function osloDate(at: number): string {
   return `${p.y}-${String(p.m).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`;
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -45,7 +45,11 @@ afterEach(async () => {
 function fakeClock(start = Date.parse('2026-03-02T09:00:00Z'), random = 1) {
   const sleeps: number[] = [];
   let now = start;
-  const effects: StatbankEffects = { now: () => now, sleep: async (ms: number) => void (sleeps.push(ms), (now += ms)), random: () => random };
+  const sleep = async (ms: number) => {
+    sleeps.push(ms);
+    now += ms;
+  };
+  const effects: StatbankEffects = { now: () => now, sleep, random: () => random };
   return { sleeps, effects };
 }
 

@@ -441,7 +441,7 @@ function resolve(t: TableModel, dim: Dim, valueCodes: unknown): Code[] | ReplayR
       const offset = Number(count[3] ?? 0);
       const positions = current.map((_, i) => i);
       const take = count[1]!.toLowerCase() === 'top' ? positions.reverse().slice(offset, offset + n) : positions.slice(offset, offset + n);
-      take.forEach((i) => picked.add(i));
+      for (const i of take) picked.add(i);
     } else if (bounds) {
       const kind = bounds[1]!.toLowerCase();
       const at = (code: string | undefined) => (code === undefined ? -1 : current.indexOf(code));
@@ -451,7 +451,9 @@ function resolve(t: TableModel, dim: Dim, valueCodes: unknown): Code[] | ReplayR
       for (let i = from; i <= to; i++) picked.add(i);
     } else if (/[*?]/.test(expr)) {
       const pattern = new RegExp(`^${expr.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-      current.forEach((c, i) => pattern.test(c) && picked.add(i));
+      current.forEach((c, i) => {
+        if (pattern.test(c)) picked.add(i);
+      });
     } else {
       const i = current.indexOf(expr);
       if (i < 0) return problem(400, 'Non-existent value', 'Parameter error');
@@ -500,7 +502,7 @@ function searchAnswer(tables: TableModel[], r: RecordedRequest, lang: Lang, base
     if (pastDays !== null && Date.parse(t.updated) < now - Number(pastDays) * 86_400_000) return false;
     const text = `${t.id} ${t.title[lang]} ${t.dims.map((d) => d.label[lang]).join(' ')}`.toLowerCase();
     return words.every((w) => text.includes(w));
-  });
+  }).sort((a, b) => a.id.localeCompare(b.id));
   const totalPages = Math.max(1, Math.ceil(found.length / pageSize));
   const link = (rel: string, n: number) => ({ rel, hreflang: lang, href: `${base}/tables/?lang=${lang}&query=${encodeURIComponent(q.get('query') ?? '')}&pagesize=${pageSize}&pageNumber=${n}` });
   return {
