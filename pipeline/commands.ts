@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import type { CliIo } from './cli.js';
 import { resolveRunConfig, resolveStatbankSettings, type RawRunOptions } from './config.js';
 import { ConfigError, FetchError } from './errors.js';
-import { httpFetch } from './io/http-fetch.js';
 import { describeDataset, formatObservations } from './statbank/jsonstat-format.js';
 import { parseJsonStat, parseJsonStatText } from './statbank/jsonstat.js';
 import { withLock } from './io/lock.js';
@@ -107,7 +106,7 @@ export async function jsonstatCommand(source: string | undefined, format: string
   if (chosen !== 'csv' && chosen !== 'json') throw new ConfigError(`--format: "${chosen}" is not a format; use csv or json.`);
   let text: string | Uint8Array;
   if (/^https?:\/\//.test(source)) {
-    const response = await httpFetch(source, { signal: AbortSignal.timeout(30_000), headers: { accept: 'application/json' } }).catch((error: unknown) => {
+    const response = await fetch(source, { signal: AbortSignal.timeout(30_000), headers: { accept: 'application/json' } }).catch((error: unknown) => {
       throw new FetchError(`Cannot fetch ${source}: ${(error as Error).message}.`, { url: source, cause: error });
     });
     if (!response.ok) throw new FetchError(`Request failed with status ${response.status}: GET ${source}.`, { url: source, status: response.status });

@@ -1,37 +1,50 @@
 import { ConfigError, FetchError } from '../errors.js';
 import { packageVersion } from '../io/paths.js';
+import { splitSelection, toV1Query, type Selection } from './selection.js';
 import {
-  createTransport, defaultEffects, httpFailure, problemTitle, type HttpRequest, type HttpResponse, type StatbankEffects,
+  createTransport, defaultEffects, httpFailure, maxBodyBytes, problemTitle, type HttpRequest, type HttpResponse,
+  type StatbankEffects,
 } from './transport.js';
+import { checkUpdated } from './updated.js';
 
-export { OfflineError, type StatbankEffects } from './transport.js';
+export { OfflineError } from '../errors.js';
+export { countSelectionCells, splitSelection, toV1Query, type Selection } from './selection.js';
+export type { StatbankEffects } from './transport.js';
 
 /**
  * Client for SSB's StatBank: PxWebApi v2, falling back to v1 ("v0" in the URL) only when v2 answers as if it
- * were gone. Every request goes through one queue (statbank-http.ts), so calls may be made concurrently but
+ * were gone. Every request goes through one transport queue (transport.ts), so calls may be made concurrently but
  * reach StatBank one at a time.
  *
- *   tableInfo(id) ── GET  /tables/{id}                 (v1: GET  /{lang}/table/{id}, derived)
- *   metadata(id)  ── GET  /tables/{id}/metadata        (v1: GET  /{lang}/table/{id}, converted to JSON-stat)
- *   data(id, sel) ── POST /tables/{id}/data  x chunks   (v1: POST /{lang}/table/{id})
+ *   tableInfo(id)       ── GET  /tables/{id}                 (v1: GET  /{lang}/table/{id}, derived)
+ *   metadata(id, lang)  ── GET  /tables/{id}/metadata        (v1: GET  /{lang}/table/{id}, converted to JSON-stat)
+ *   data(id, sel)       ── POST /tables/{id}/data  x chunks   (v1: POST /{lang}/table/{id})
+ *   listTables(search)  ── GET  /tables?query=… x pages       (v2 only: v1 has no equivalent the client uses)
  *
  * "Gone" means HTTP 410, or a 404 whose body is not Problem JSON (an HTML page, an empty body): the API itself
  * is missing. A Problem JSON 404 ("Non-existent table") is a real answer and fails. Once v2 is gone the client
  * stays on v1 for the rest of its life.
+ *
+ * Every `updated` StatBank sends (table info, table lists, JSON-stat) must be an ISO 8601 date-time or date of the
+ * calendar, else the answer is refused (FetchError reason 'malformed'): whether a table changed is decided by it.
  */
+
+export type StatbankLang = 'no' | 'en';
 
 export interface StatbankClientOptions {
   /** PxWebApi v2 root, no trailing slash. The caller applies env SSB_API_URL. @default 'https://data.ssb.no/api/pxwebapi/v2' */
   baseUrl?: string;
   /** PxWebApi v1 root. @default `${origin of baseUrl}/api/v0` (https://data.ssb.no/api/v0 for the default baseUrl) */
   v1BaseUrl?: string;
-  /** Language of labels. @default 'no' */
-  lang?: 'no' | 'en';
+  /** Language of labels where a call does not choose. @default 'no' */
+  lang?: StatbankLang;
   /** @default `ssb-briefing/<package version> (+https://github.com/ssb-briefing)` */
   userAgent?: string;
   /** Timeout of one attempt, response body included, in milliseconds. @default 20000 */
   requestTimeoutMs?: number;
   /** Total waiting between retries of one request, in milliseconds; a wait that would pass it fails instead. @default 30000 */
+  retryBudgetMs?: number;
+  /** @deprecated The same as retryBudgetMs, for callers not yet renamed; retryBudgetMs wins when both are given. */
   maxTotalWaitMs?: number;
   /** Retries after the first attempt of one request. @default 4 */
   maxRetries?: number;
@@ -39,6 +52,10 @@ export interface StatbankClientOptions {
   backoffBaseMs?: number;
   /** Most cells (empty ones included) one data request may select; larger selections are split. @default 800000 */
   maxCells?: number;
+  /** Largest answer read, in bytes after decompression. @default maxBodyBytes(maxCells) */
+  maxBodyBytes?: number;
+  /** Most pages of 100 tables listTables reads. @default 20 */
+  maxPages?: number;
   effects?: StatbankEffects;
 }
 
@@ -58,15 +75,28 @@ export interface StatbankResponse {
   text: string;
 }
 
-export interface TableInfo {
+/** One step of where StatBank files a table (subject, statistic…). */
+export interface TablePathElement {
   id: string;
   label: string;
-  /** ISO 8601 as SSB sends it; null from v1, which doesn't say. */
+}
+
+/** A table as StatBank's table list (GET /tables) describes it. */
+export interface ListedTable {
+  id: string;
+  /** SSB's label, e.g. "10977: Bruk av sosiale medium (prosent), etter …". */
+  label: string;
+  /** ISO 8601 as SSB sends it (checked); null when SSB doesn't say. */
   updated: string | null;
   firstPeriod: string | null;
   lastPeriod: string | null;
-  /** null when unknown (v1 doesn't say). */
+  /** null when unknown. */
   discontinued: boolean | null;
+  /** Where StatBank files it: one or more paths from a subject down, e.g. [[tk, iktbrukn]]. [] when not given. */
+  paths: TablePathElement[][];
+}
+
+export interface TableInfo extends ListedTable {
   api: StatbankApi;
   /** The parsed answer as received. */
   raw: unknown;
@@ -77,12 +107,25 @@ export interface DataOptions {
   dimensionSizes?: Record<string, number>;
 }
 
+export interface ListTablesOptions {
+  /** Words to search for, as StatBank's search box takes them. */
+  query: string;
+  /** @default the client's lang */
+  lang?: StatbankLang;
+  /** Only tables updated in the last this many days (a positive whole number). */
+  pastDays?: number;
+  /** Include tables SSB no longer updates. @default true (a listing says which are discontinued) */
+  includeDiscontinued?: boolean;
+}
+
 export interface StatbankClient {
   tableInfo(id: string): Promise<TableInfo>;
   /** JSON-stat 2.0 with `value: []`; the caller parses it. */
-  metadata(id: string): Promise<StatbankResponse>;
+  metadata(id: string, lang?: StatbankLang): Promise<StatbankResponse>;
   /** One response per chunk, in order, sent one at a time; a selection within maxCells gives one. */
   data(id: string, selection: Selection, options?: DataOptions): Promise<StatbankResponse[]>;
+  /** Every table StatBank's search finds, all pages (at most maxPages), in StatBank's order. v2 only. */
+  listTables(options: ListTablesOptions): Promise<ListedTable[]>;
   /** 'v2' until v2 answered as if it were gone, then 'v1'. */
   api(): StatbankApi;
 }
@@ -97,22 +140,25 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
       'root, e.g. https://data.ssb.no/api/pxwebapi/v2.', { url: baseUrl });
   }
   const v1BaseUrl = (options.v1BaseUrl ?? `${new URL(baseUrl).origin}/api/v0`).replace(/\/+$/, '');
-  const lang = options.lang ?? 'no';
+  const defaultLang = options.lang ?? 'no';
   const maxCells = options.maxCells ?? 800_000;
+  const maxPages = options.maxPages ?? 20;
   const effects = defaultEffects(options.effects);
   const transport = createTransport({
     userAgent: options.userAgent ?? `ssb-briefing/${packageVersion()} (+https://github.com/ssb-briefing)`,
     requestTimeoutMs: options.requestTimeoutMs ?? 20_000,
-    maxTotalWaitMs: options.maxTotalWaitMs ?? 30_000,
+    retryBudgetMs: options.retryBudgetMs ?? options.maxTotalWaitMs ?? 30_000,
     maxRetries: options.maxRetries ?? 4,
     backoffBaseMs: options.backoffBaseMs ?? 1000,
+    maxBodyBytes: options.maxBodyBytes ?? maxBodyBytes(maxCells),
+    maxCells,
     effects,
   });
   let api: StatbankApi = 'v2';
 
-  const v2Url = (id: string, suffix: string, format: boolean) =>
+  const v2Url = (id: string, suffix: string, format: boolean, lang: StatbankLang = defaultLang) =>
     `${baseUrl}/tables/${encodeURIComponent(id)}${suffix}?lang=${lang}${format ? '&outputFormat=json-stat2' : ''}`;
-  const v1Url = (id: string) => `${v1BaseUrl}/${lang}/table/${encodeURIComponent(id)}`;
+  const v1Url = (id: string, lang: StatbankLang = defaultLang) => `${v1BaseUrl}/${lang}/table/${encodeURIComponent(id)}`;
 
   async function request(which: StatbankApi, req: HttpRequest): Promise<StatbankResponse> {
     const res: HttpResponse = await transport.send(req);
@@ -122,6 +168,13 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
     if (res.status < 200 || res.status >= 300) throw httpFailure(res, req.table, maxCells);
     const { method, url, status, headers, json: body, text } = res;
     return { api: which, method, url, status, headers, body, text };
+  }
+
+  /** A JSON-stat answer with its `updated` checked. */
+  function checkedJsonStat(res: StatbankResponse, id: string): StatbankResponse {
+    const body = res.body as { updated?: unknown } | null;
+    if (body !== null && typeof body === 'object') checkUpdated(body.updated, { table: id, field: 'JSON-stat updated', url: res.url });
+    return res;
   }
 
   /** Run on v2 unless it is known gone; on the first sign it is gone, switch to v1 for good. */
@@ -148,7 +201,31 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
     }
   }
 
-  const v1Metadata = (id: string) => request('v1', { method: 'GET', url: v1Url(id), table: id });
+  const v1Metadata = (id: string, lang?: StatbankLang) => request('v1', { method: 'GET', url: v1Url(id, lang), table: id });
+
+  async function listPage(search: ListTablesOptions, page: number): Promise<{ tables: ListedTable[]; totalPages: number; url: string }> {
+    const params = new URLSearchParams({ lang: search.lang ?? defaultLang, query: search.query });
+    if (search.pastDays !== undefined) params.set('pastDays', String(search.pastDays));
+    if (search.includeDiscontinued ?? true) params.set('includeDiscontinued', 'true');
+    params.set('pageNumber', String(page));
+    params.set('pageSize', '100');
+    const url = `${baseUrl}/tables?${params}`;
+    let res: StatbankResponse;
+    try {
+      res = await request('v2', { method: 'GET', url });
+    } catch (error) {
+      if (!(error instanceof V2Gone)) throw error;
+      throw new FetchError(`StatBank's table search answered as if PxWebApi v2 were gone (${error.message}); v1 has no ` +
+        'search the briefing uses. Check SSB_API_URL; search on https://www.ssb.no/statbank meanwhile.', { url, reason: 'status' });
+    }
+    const b = res.body as { tables?: unknown; page?: { totalPages?: unknown } } | null;
+    if (!Array.isArray(b?.tables)) {
+      throw new FetchError(`StatBank answered GET ${url} without a list of tables; it is not a table search answer. Check ` +
+        'SSB_API_URL points at PxWebApi v2. Nothing was stored.', { url, status: res.status, reason: 'malformed' });
+    }
+    const totalPages = typeof b.page?.totalPages === 'number' && Number.isInteger(b.page.totalPages) ? b.page.totalPages : page;
+    return { tables: b.tables.map((t, i) => readListedTable(t, url, `tables[${i}]`)), totalPages, url };
+  }
 
   return {
     api: () => api,
@@ -157,23 +234,28 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
       v2OrV1<TableInfo>(id,
         async () => {
           const res = await request('v2', { method: 'GET', url: v2Url(id, '', false), table: id });
-          return { ...readTableInfo(res, id), api: 'v2' as const, raw: res.body };
+          const b = res.body as Record<string, unknown> | null;
+          if (typeof b?.id !== 'string' || typeof b.label !== 'string') {
+            throw new FetchError(`StatBank answered ${res.method} ${res.url} without a table id and label; it is not a table ` +
+              'description. Check SSB_API_URL points at PxWebApi v2.', { url: res.url, status: res.status, table: id, reason: 'malformed' });
+          }
+          return { ...readListedTable(b, res.url, "table info's", id), api: 'v2' as const, raw: res.body };
         },
         async () => {
           const res = await v1Metadata(id);
           const meta = readV1Metadata(res, id);
           const time = meta.variables.find((v) => v.time) ?? meta.variables.find((v) => v.code === 'Tid');
           return {
-            id, label: meta.title, updated: null, discontinued: null, api: 'v1' as const, raw: res.body,
+            id, label: meta.title, updated: null, discontinued: null, paths: [], api: 'v1' as const, raw: res.body,
             firstPeriod: time?.values[0] ?? null, lastPeriod: time?.values.at(-1) ?? null,
           };
         }),
 
-    metadata: (id) =>
+    metadata: (id, lang) =>
       v2OrV1(id,
-        () => request('v2', { method: 'GET', url: v2Url(id, '/metadata', true), table: id }),
+        async () => checkedJsonStat(await request('v2', { method: 'GET', url: v2Url(id, '/metadata', true, lang), table: id }), id),
         async () => {
-          const res = await v1Metadata(id);
+          const res = await v1Metadata(id, lang);
           return { ...res, body: v1MetadataToJsonStat(readV1Metadata(res, id)) };
         }),
 
@@ -181,26 +263,56 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
       const chunks = splitSelection(selection, dataOptions.dimensionSizes ?? {}, maxCells, id);
       const sendAll = async (one: (chunk: Selection) => Promise<StatbankResponse>) => {
         const responses: StatbankResponse[] = [];
-        for (const chunk of chunks) responses.push(await one(chunk)); // one at a time, by contract
+        for (const chunk of chunks) responses.push(checkedJsonStat(await one(chunk), id)); // one at a time, by contract
         return responses;
       };
       return v2OrV1(id,
         () => sendAll((chunk) => request('v2', { method: 'POST', url: v2Url(id, '/data', true), table: id, body: { selection: chunk } })),
         () => sendAll((chunk) => request('v1', { method: 'POST', url: v1Url(id), table: id, body: toV1Query(chunk, id) })));
     },
+
+    async listTables(search) {
+      if (search.pastDays !== undefined && !(Number.isInteger(search.pastDays) && search.pastDays > 0)) {
+        throw new ConfigError(`pastDays must be a positive whole number of days, not ${search.pastDays}.`, { setting: 'pastDays', value: String(search.pastDays) });
+      }
+      const tables: ListedTable[] = [];
+      for (let page = 1; ; page++) {
+        const answer = await listPage(search, page);
+        tables.push(...answer.tables);
+        if (page >= answer.totalPages || answer.tables.length === 0) break;
+        if (page >= maxPages) {
+          effects.log?.(`StatBank: the search "${search.query}" has ${answer.totalPages} pages; read the first ${maxPages} ` +
+            `(${tables.length} tables). Narrow the search to see the rest.`);
+          break;
+        }
+      }
+      return tables;
+    },
   };
 }
 
-function readTableInfo(res: StatbankResponse, id: string): Omit<TableInfo, 'api' | 'raw'> {
-  const b = (res.body ?? {}) as Record<string, unknown>;
+/**
+ * A table of a table list or a table info answer: id and label required, `updated` checked, the rest as far as
+ * given. `where` names it in messages ("tables[3]", "table info's").
+ */
+function readListedTable(value: unknown, url: string, where: string, asked?: string): ListedTable {
+  const b = (value ?? {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
-  if (typeof b.id !== 'string' || typeof b.label !== 'string') {
-    throw new FetchError(`StatBank answered ${res.method} ${res.url} without a table id and label; it is not a table ` +
-      'description. Check SSB_API_URL points at PxWebApi v2.', { url: res.url, status: res.status, table: id });
+  if (typeof b.id !== 'string') {
+    throw new FetchError(`StatBank answered GET ${url} with a table without an id (${where}); it is not a table list. ` +
+      'Check SSB_API_URL points at PxWebApi v2. Nothing was stored.', { url, reason: 'malformed' });
   }
+  const table = asked ?? b.id;
+  const field = where.endsWith("'s") ? `${where} updated` : `updated (${where})`;
+  const paths = Array.isArray(b.paths)
+    ? b.paths.filter(Array.isArray).map((path: unknown[]) => path
+      .filter((p): p is { id: string; label?: unknown } => typeof (p as { id?: unknown })?.id === 'string')
+      .map((p) => ({ id: p.id, label: typeof p.label === 'string' ? p.label : p.id })))
+    : [];
   return {
-    id: b.id, label: b.label, updated: str(b.updated), firstPeriod: str(b.firstPeriod), lastPeriod: str(b.lastPeriod),
-    discontinued: typeof b.discontinued === 'boolean' ? b.discontinued : null,
+    id: b.id, label: str(b.label) ?? '', updated: checkUpdated(b.updated, { table, field, url }),
+    firstPeriod: str(b.firstPeriod), lastPeriod: str(b.lastPeriod),
+    discontinued: typeof b.discontinued === 'boolean' ? b.discontinued : null, paths,
   };
 }
 
@@ -213,7 +325,7 @@ function readV1Metadata(res: StatbankResponse, id: string): V1Metadata {
     typeof v?.code === 'string' && Array.isArray(v.values) && Array.isArray(v.valueTexts));
   if (!ok) {
     throw new FetchError(`StatBank v1 answered ${res.method} ${res.url} with something that is not table metadata ` +
-      '({title, variables[{code, values, valueTexts}]}).', { url: res.url, status: res.status, table: id, api: 'v1' });
+      '({title, variables[{code, values, valueTexts}]}).', { url: res.url, status: res.status, table: id, api: 'v1', reason: 'malformed' });
   }
   return b as V1Metadata;
 }
@@ -241,101 +353,3 @@ export function v1MetadataToJsonStat(meta: V1Metadata): Record<string, unknown> 
   };
 }
 
-/** A PxWebApi v2 selection: value codes or expressions (`*`, `top(n)`, `range(a,b)`, ...) per variable. */
-export type Selection = { variableCode: string; valueCodes: string[] }[];
-
-const countedExpression = /^\[?(?:top|bottom)\(\s*(\d+)\s*(?:,\s*\d+\s*)?\)\]?$/i;
-const openExpression = /[*?]|^\[?(?:range|from|to)\(/i;
-const isPlainCode = (code: string) => !countedExpression.test(code) && !openExpression.test(code);
-
-/**
- * How many values one variable selects: a code counts 1, `top(n)`/`bottom(n)` count n, an open expression (`*`,
- * `?`, `range`, `from`, `to`, wildcards) counts the whole dimension; capped at the dimension size when known.
- * undefined when it depends on a size that wasn't given.
- */
-function countValues(codes: string[], size: number | undefined): number | undefined {
-  let count = 0;
-  for (const code of codes) {
-    const counted = countedExpression.exec(code);
-    if (counted) count += Number(counted[1]);
-    else if (isPlainCode(code)) count += 1;
-    else if (size === undefined) return undefined;
-    else count += size;
-  }
-  return size === undefined ? count : Math.min(count, size);
-}
-
-/** Cells a selection covers (variables left out are eliminated: 1 each); undefined when it can't be counted. */
-export function countSelectionCells(selection: Selection, dimensionSizes: Record<string, number> = {}): number | undefined {
-  let cells = 1;
-  for (const v of selection) {
-    const n = countValues(v.valueCodes, dimensionSizes[v.variableCode]);
-    if (n === undefined) return undefined;
-    cells *= n;
-  }
-  return cells;
-}
-
-/**
- * The selection as requests of at most `maxCells` cells each. Repeated codes are dropped first (StatBank answers
- * a repeated code with an empty 500). Over the limit, it is split along the variable with the most explicit codes
- * (all plain codes, no expressions) into consecutive chunks, recursing into the next variable when even one code
- * of it is too many. Throws a FetchError, before anything is sent, when the cells can't be counted or split.
- */
-export function splitSelection(selection: Selection, dimensionSizes: Record<string, number>, maxCells: number,
-  table?: string): Selection[] {
-  const deduped = selection.map((v) => ({ variableCode: v.variableCode, valueCodes: [...new Set(v.valueCodes)] }));
-  const counts = deduped.map((v) => countValues(v.valueCodes, dimensionSizes[v.variableCode]));
-  const unknown = deduped.find((_, i) => counts[i] === undefined);
-  if (unknown) {
-    throw new FetchError(`Cannot count the cells selected from table ${table ?? '?'}: ${unknown.variableCode} uses ` +
-      `${JSON.stringify(unknown.valueCodes)}. Pass dimensionSizes.${unknown.variableCode} (from the table's metadata) ` +
-      `so requests stay within ${maxCells} cells. Nothing was sent.`, { table });
-  }
-  return split(deduped, counts as number[], maxCells, table);
-}
-
-function split(selection: Selection, counts: number[], maxCells: number, table?: string): Selection[] {
-  const cells = counts.reduce((a, b) => a * b, 1);
-  if (cells <= maxCells) return [selection];
-  let best = -1;
-  selection.forEach((v, i) => {
-    const n = counts[i]!;
-    if (n > 1 && v.valueCodes.every(isPlainCode) && (best < 0 || n > counts[best]!)) best = i;
-  });
-  if (best < 0) {
-    throw new FetchError(`The selection from table ${table ?? '?'} covers ${cells} cells, more than ${maxCells} per ` +
-      'request, and cannot be split: no variable lists more than one explicit value code. Replace expressions ' +
-      '(*, top(n), range) with explicit codes. Nothing was sent.', { table });
-  }
-  const per = Math.max(1, Math.floor(maxCells / (cells / counts[best]!)));
-  const codes = selection[best]!.valueCodes;
-  const chunks: Selection[] = [];
-  for (let start = 0; start < codes.length; start += per) {
-    const part = codes.slice(start, start + per);
-    const chunk = selection.map((v, i) => (i === best ? { variableCode: v.variableCode, valueCodes: part } : v));
-    chunks.push(...split(chunk, counts.map((n, i) => (i === best ? part.length : n)), maxCells, table));
-  }
-  return chunks;
-}
-
-/**
- * A v2 selection as a v1 query: codes -> filter `item`, `top(n)` -> `top` ["n"], `*` or a wildcard -> `all`.
- * v1 has no `bottom`, `range`, `from`, `to` or `?`: those throw a FetchError before anything is sent.
- */
-export function toV1Query(selection: Selection, table?: string): {
-  query: { code: string; selection: { filter: 'item' | 'top' | 'all'; values: string[] } }[];
-  response: { format: 'json-stat2' };
-} {
-  const query = selection.map(({ variableCode, valueCodes }) => {
-    if (valueCodes.every(isPlainCode)) return { code: variableCode, selection: { filter: 'item' as const, values: valueCodes } };
-    const only = valueCodes.length === 1 ? valueCodes[0]! : '';
-    const top = /^\[?top\(\s*(\d+)\s*\)\]?$/i.exec(only);
-    if (top) return { code: variableCode, selection: { filter: 'top' as const, values: [top[1]!] } };
-    if (/^[^()?[\]]*\*[^()?[\]]*$/.test(only)) return { code: variableCode, selection: { filter: 'all' as const, values: [only] } };
-    throw new FetchError(`The selection ${JSON.stringify(valueCodes)} for ${variableCode} in table ${table ?? '?'} ` +
-      'cannot be sent to PxWebApi v1 (it knows value codes, top(n) and * only). Use explicit codes. Nothing was sent.',
-    { table, api: 'v1' });
-  });
-  return { query, response: { format: 'json-stat2' } };
-}

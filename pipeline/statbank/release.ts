@@ -3,12 +3,13 @@
  * say "next release: <date>" in logs and the briefing; never essential, so `nextRelease` never throws: any failure
  * (offline, HTTP error, timeout, a body that isn't RSS, no matching item) is logged and gives null.
  *
- * The feed is read with regular expressions (no XML package is installed): `<item>`s with title, link,
- * description and a date from `ssbrss:date` (SSB's namespace, a bare date), `dc:date`, `pubDate` or a
- * "DD.MM.YYYY:" prefix of the title. CDATA sections and the five XML entities (plus numeric references) are decoded.
+ * The feed is read with fast-xml-parser: the `<item>`s of an RSS 2.0 channel (or an RSS 1.0 `rdf:RDF`) with title,
+ * link, description and a date from `ssbrss:date` (SSB's namespace, a bare date), `dc:date`, `pubDate` or a
+ * "DD.MM.YYYY:" prefix of the title. CDATA sections are taken as they are; entities (XML's five, numeric
+ * references, HTML's named ones) are decoded elsewhere.
  */
 
-import { httpFetch, type FetchLike } from '../io/http-fetch.js';
+import { XMLParser } from 'fast-xml-parser';
 import { networkErrorCode } from './transport.js';
 
 export const defaultRssUrl = 'https://www.ssb.no/rss/statkal';
@@ -21,8 +22,8 @@ const statisticNames: Record<string, string[]> = {
 export interface ReleaseOptions {
   /** @default env SSB_RSS_URL, else https://www.ssb.no/rss/statkal */
   url?: string;
-  /** @default httpFetch (node:http/https, cheaper to load than the global fetch) */
-  fetch?: FetchLike;
+  /** @default the global fetch */
+  fetch?: typeof globalThis.fetch;
   /** Whole request, body included, in milliseconds. @default 5000 */
   timeoutMs?: number;
   now: Date;
@@ -53,7 +54,7 @@ export async function nextRelease(options: ReleaseOptions): Promise<Release | nu
   const timeoutMs = options.timeoutMs ?? 5000;
   try {
     if (!/^https?:\/\//i.test(url)) throw new Error('not an http(s) URL (check SSB_RSS_URL)');
-    const res = await (options.fetch ?? httpFetch)(url, {
+    const res = await (options.fetch ?? globalThis.fetch)(url, {
       headers: { accept: 'application/rss+xml, application/xml;q=0.9, */*;q=0.5' },
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -80,39 +81,45 @@ export function pickNextRelease(items: RssItem[], statistic: string, now: Date):
   const matching = items.filter((item) =>
     item.at !== null && item.at > now.getTime() &&
     (item.shortname === statistic || linkPattern.test(item.link) ||
-      names.some((n) => new RegExp(`(^|[^\\p{L}\\p{N}])${escape(n)}($|[^\\p{L}\\p{N}])`, 'iu').test(item.title))));
+      names.some((n) => new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegExp(n)}($|[^\\p{L}\\p{N}])`, 'iu').test(item.title))));
   const first = matching.sort((a, b) => a.at! - b.at!)[0];
   return first ? { date: osloDate(first.at!), title: first.title, link: first.link } : null;
 }
 
-/** Every `<item>` of an RSS 2.0 text; [] when there is none. Tolerant: never throws. */
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  // Every value a string, as written: "2026" stays a string, a date is not turned into a number.
+  parseTagValue: false,
+  // Kept whole: a title of text and CDATA keeps the space between them; each field is trimmed once, at the end.
+  trimValues: false,
+  processEntities: true,
+  htmlEntities: true,
+  isArray: (name) => name === 'item',
+});
+
+/** Every `<item>` of an RSS text; [] when there is none or the text is not XML. Tolerant: never throws. */
 export function parseRssItems(xml: string): RssItem[] {
-  const items: RssItem[] = [];
-  for (const match of xml.matchAll(/<item\b[^>]*>([\s\S]*?)<\/item\s*>/gi)) {
-    const body = match[1]!;
-    const field = (tag: string) => {
-      const m = new RegExp(`<${escape(tag)}\\b[^>]*>([\\s\\S]*?)</${escape(tag)}\\s*>`, 'i').exec(body);
-      return m ? decodeXml(m[1]!).trim() : null;
+  let doc: any;
+  try {
+    doc = parser.parse(xml);
+  } catch {
+    return [];
+  }
+  const items: unknown = doc?.rss?.channel?.item ?? doc?.['rdf:RDF']?.item ?? doc?.channel?.item;
+  if (!Array.isArray(items)) return [];
+  return items.filter((item) => item !== null && typeof item === 'object').map((item: Record<string, unknown>) => {
+    const field = (tag: string): string | null => {
+      const value = Object.hasOwn(item, tag) ? item[tag] : undefined;
+      // An element with child elements comes as an object: its own text, if any, is under "#text".
+      const text = typeof value === 'string' ? value : typeof (value as any)?.['#text'] === 'string' ? (value as any)['#text'] : null;
+      return text === null ? null : text.trim();
     };
     const title = field('title') ?? '';
-    items.push({
+    return {
       title, link: field('link') ?? '', description: field('description') ?? '', shortname: field('ssbrss:shortname'),
       at: releaseMoment(field('ssbrss:date'), field('dc:date'), field('pubDate'), title),
-    });
-  }
-  return items;
-}
-
-/** CDATA sections as they are; elsewhere the five XML entities and numeric references decoded. */
-export function decodeXml(text: string): string {
-  return text.split(/(<!\[CDATA\[[\s\S]*?\]\]>)/).map((part) =>
-    part.startsWith('<![CDATA[') ? part.slice(9, -3)
-      : part.replace(/&(lt|gt|amp|quot|apos|#\d+|#x[0-9a-f]+);/gi, (_, e: string) => {
-        const named: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-        if (e[0] !== '#') return named[e.toLowerCase()]!;
-        const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : Number(e.slice(1));
-        return code <= 0x10ffff ? String.fromCodePoint(code) : '';
-      })).join('');
+    };
+  });
 }
 
 function releaseMoment(ssbDate: string | null, dcDate: string | null, pubDate: string | null, title: string): number | null {
@@ -151,6 +158,6 @@ function osloDate(at: number): string {
   return `${p.y}-${String(p.m).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`;
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,23 +1,29 @@
-import { FetchError } from '../errors.js';
-import { httpFetch, type FetchLike, type HttpFetchResponse } from '../io/http-fetch.js';
+import pRetry, { AbortError } from 'p-retry';
+import { FetchError, OfflineError, type FetchContext } from '../errors.js';
 
 /**
- * The transport under the StatBank client: one request at a time, a timeout on each, SSB's rate-limit headers
- * honoured, and retries with backoff only for transient failures. It knows HTTP, not PxWebApi: it returns any
- * final HTTP answer (the client decides what a 404 means) and throws only when no usable answer came back.
+ * The transport under the StatBank client: Node's `fetch`, one request at a time, a timeout on each, SSB's
+ * rate-limit headers honoured, retries (p-retry) only for transient failures, and a bound on every answer. It
+ * knows HTTP, not PxWebApi: it returns any final HTTP answer the client must judge (a 404 may mean "v2 is gone")
+ * and throws when no usable answer came back.
  *
- * Retried: 429 (after `Retry-After`), 5xx, timeouts, dropped connections (ECONNRESET, "other side closed"), and a
- * 2xx whose body is not valid JSON (once only: a cut body is usually a proxy hiccup, a second one is not).
- * Never retried: other 4xx, and a host that can't be resolved or refuses the connection (OfflineError).
+ * Retried, with exponential backoff and jitter (or the server's `Retry-After`), while the request's waiting budget
+ * (`retryBudgetMs`) and `maxRetries` last: 429, 5xx, timeouts, dropped connections, and a 2xx whose body is not
+ * valid JSON (once only: a cut body is usually a proxy hiccup, a second one is not).
+ * When 5xx, timeouts or dropped connections outlast the budget: OfflineError, why 'unavailable'.
+ * At once, never retried:
+ * - a host that can't be resolved or refuses the connection: OfflineError, why 'unreachable';
+ * - other 4xx: returned to the client, which turns them into a FetchError reason 'status';
+ * - an answer larger than `maxBodyBytes` (FetchError 'too-large'), a redirect on a POST or a redirect a GET could
+ *   not follow (FetchError 'redirect'), and failures retrying can't mend (FetchError 'permanent': an invalid URL or
+ *   header, a TLS problem, an answer that does not decompress, a redirect loop).
+ * Nothing is written anywhere: a refusal leaves every file as it was.
  */
 
-/** StatBank's host could not be resolved (ENOTFOUND, EAI_AGAIN) or refused the connection (ECONNREFUSED). */
-export class OfflineError extends FetchError {}
-
-/** Effects the transport needs; production defaults in `defaultEffects`. */
+/** Effects the transport needs; production defaults in `defaultEffects`. Tests swap them to run without waiting. */
 export interface StatbankEffects {
-  /** @default httpFetch (node:http; the global fetch works too but loading undici costs ~50 ms of startup) */
-  fetch?: FetchLike;
+  /** @default the global fetch */
+  fetch?: typeof globalThis.fetch;
   /** Wait this many milliseconds. @default setTimeout-based */
   sleep?: (ms: number) => Promise<void>;
   /** The current time in epoch milliseconds. @default Date.now */
@@ -31,7 +37,7 @@ export type ResolvedEffects = Required<Omit<StatbankEffects, 'log'>> & Pick<Stat
 
 export function defaultEffects(effects: StatbankEffects = {}): ResolvedEffects {
   return {
-    fetch: effects.fetch ?? httpFetch,
+    fetch: effects.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     sleep: effects.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     now: effects.now ?? Date.now,
     random: effects.random ?? Math.random,
@@ -39,16 +45,38 @@ export function defaultEffects(effects: StatbankEffects = {}): ResolvedEffects {
   };
 }
 
+/** Bytes a JSON-stat value may take at most per cell (see maxBodyBytes). */
+export const bytesPerCell = 64;
+/** Room for everything in an answer that is not per cell: dimensions, labels, notes, links, extensions. */
+export const bytesForLabels = 16 * 1024 * 1024;
+
+/**
+ * The largest answer worth reading for a request of at most `maxCells` cells, in bytes (after decompression):
+ * `maxCells × 64 + 16 MiB`. A cell costs at most about 25 bytes in `value` (`-1.2345678901234567e-300,`) and
+ * about 15 in a sparse `status` (`"799999":"..",`), so 64 is generous; SSB's dimensions, labels and notes take a
+ * few hundred kilobytes even for large tables, so 16 MiB is too. For StatBank's 800,000 cells: 67,977,216 bytes.
+ */
+export function maxBodyBytes(maxCells: number): number {
+  return maxCells * bytesPerCell + bytesForLabels;
+}
+
 export interface TransportOptions {
   userAgent: string;
   /** Per attempt, headers and body included, in ms. */
   requestTimeoutMs: number;
-  /** Total time spent waiting between retries of one request, in ms; a wait that would pass it fails instead. */
-  maxTotalWaitMs: number;
+  /**
+   * Total time one request may spend waiting between its retries, in ms; a wait that would pass it ends the
+   * request instead. Sitting out the rate-limit window is not charged to it (SSB asks for that wait).
+   */
+  retryBudgetMs: number;
   /** Retries after the first attempt. */
   maxRetries: number;
   /** First backoff wait in ms; doubles per retry, jittered to 50-100 %. */
   backoffBaseMs: number;
+  /** The largest answer read, in bytes after decompression; see maxBodyBytes. */
+  maxBodyBytes: number;
+  /** The cell limit per request, for the advice on "Too many cells selected". */
+  maxCells: number;
   effects: ResolvedEffects;
 }
 
@@ -63,6 +91,7 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   method: 'GET' | 'POST';
+  /** The URL asked for (a GET may have been redirected; errors name what the caller asked for). */
   url: string;
   status: number;
   /** Only the headers worth keeping (content type, rate limit, caching, date), lower-case names. */
@@ -72,13 +101,17 @@ export interface HttpResponse {
   /** The parsed body: always set for 2xx; undefined for a non-2xx body that is not JSON. */
   json: unknown;
   attempts: number;
-  /** Set when the status is transient (429, 5xx) but retries or the waiting budget ran out: why we stopped. */
-  gaveUp?: string;
 }
 
 const keptHeaders = ['content-type', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-policy', 'retry-after',
   'last-modified', 'etag', 'date'];
-const offlineCodes = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED']);
+/**
+ * Network error codes meaning the host can't be reached from here at all: not resolved (ENOTFOUND, EAI_AGAIN),
+ * refused (ECONNREFUSED), or no route to it (ENETUNREACH, EHOSTUNREACH). Retrying within seconds does not help.
+ */
+const unreachableCodes = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH']);
+/** Codes of failures that come back the same on every try. */
+const permanentCode = /^(ERR_INVALID_|ERR_HTTP_|ERR_UNESCAPED_|ERR_TLS_|ERR_SSL_|Z_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_|UND_ERR_INVALID_ARG|UND_ERR_NOT_SUPPORTED)/;
 
 /** `40;w=60s` (or `40;w=60`) -> the window in ms; undefined when absent or unreadable. */
 export function parseRateLimitWindowMs(policy: string | null | undefined): number | undefined {
@@ -95,8 +128,9 @@ export function parseRetryAfterMs(value: string | null | undefined, now: number)
 }
 
 /**
- * The errno of a failed fetch: httpFetch rejects with Node's error, which has `error.code`; the global fetch (undici)
- * puts it in `error.cause.code` (or in an AggregateError's `errors`).
+ * The errno of a failed request: Node's fetch (undici) rejects with `TypeError('fetch failed')` holding the
+ * system error in `cause` (or in an AggregateError's `errors`); a body cut short rejects with a cause whose code
+ * is UND_ERR_SOCKET.
  */
 export function networkErrorCode(error: unknown): string | undefined {
   for (let e: any = error, depth = 0; e && depth < 4; e = e.cause, depth++) {
@@ -107,25 +141,95 @@ export function networkErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/**
- * Failures that come back the same on every try: a URL or header Node refuses, a protocol error, an answer that
- * does not decompress, a TLS certificate problem, a redirect loop.
- */
-function isPermanent(error: unknown, code: string | undefined): boolean {
-  if (code && /^(ERR_INVALID_|ERR_HTTP_|ERR_UNESCAPED_|ERR_TLS_|ERR_SSL_|Z_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_)/.test(code)) return true;
-  return error instanceof TypeError && /more than \d+ redirects|redirect count exceeded/i.test(`${error.message} ${String((error as Error).cause ?? '')}`);
+/** A failed attempt worth another try. `kind` decides what the request ends in when no try is left. */
+class Transient extends Error {
+  constructor(
+    readonly reason: string,
+    readonly kind: 'unavailable' | 'rate-limited' | 'malformed',
+    readonly retryAfterMs?: number,
+    readonly response?: HttpResponse,
+  ) {
+    super(reason);
+  }
 }
 
-type Attempt = { response: HttpResponse } | { transient: string; retryAfterMs?: number; response?: HttpResponse };
+/** What `send` returns: any final answer; 429 and 5xx only once retrying is over are thrown instead. */
+export interface Transport {
+  /** Queued behind every earlier request of this transport, so StatBank never sees two at once. */
+  send(request: HttpRequest): Promise<HttpResponse>;
+}
 
-export function createTransport(options: TransportOptions): { send(request: HttpRequest): Promise<HttpResponse> } {
+export function createTransport(options: TransportOptions): Transport {
   const { effects } = options;
   /** Epoch ms before which no request may be sent (the rate-limit window after `remaining: 0`). */
   let blockedUntil = 0;
   let queue: Promise<unknown> = Promise.resolve();
 
-  async function attemptOnce(request: HttpRequest, attempts: number, jsonRetried: boolean): Promise<Attempt> {
-    let res: HttpFetchResponse;
+  const context = (request: HttpRequest, more: Partial<FetchContext> = {}): FetchContext =>
+    ({ url: request.url, method: request.method, ...(request.table === undefined ? {} : { table: request.table }), ...more });
+
+  /** A failure no retry can mend: p-retry stops and the request rejects with `error`. */
+  const final = (error: FetchError) => new AbortError(error);
+
+  function failedToSend(request: HttpRequest, error: unknown): Error {
+    const code = networkErrorCode(error);
+    const what = `${request.method} ${request.url}`;
+    if (code && unreachableCodes.has(code)) {
+      const how = code === 'ECONNREFUSED' ? 'refused the connection' : code.endsWith('UNREACH') ? 'has no route from here' : 'could not be resolved';
+      return final(new OfflineError(
+        `StatBank could not be reached (${code}): ${what}. The host ${how}; check the network connection and ` +
+          'SSB_API_URL. Not retried; nothing was stored.',
+        { ...context(request, { code, reason: 'network', cause: error }), why: 'unreachable' },
+      ));
+    }
+    if ((error as Error)?.name === 'TimeoutError') return new Transient(`timed out after ${options.requestTimeoutMs} ms`, 'unavailable');
+    if (code && !permanentCode.test(code)) return new Transient(`connection dropped (${code})`, 'unavailable');
+    // No system error code (an invalid URL or header, a redirect loop) or one that repeats on every try.
+    const cause = (error as Error)?.cause as Error | undefined;
+    const detail = code ?? ([(error as Error)?.message, cause?.message].filter(Boolean).join(': ') || String(error));
+    return final(new FetchError(
+      `StatBank request failed in a way retrying would not mend (${detail}): ${what}. Check SSB_API_URL (and ` +
+        "SSB_RSS_URL), the network's proxy or TLS setup. Not retried; nothing was stored.",
+      context(request, { ...(code ? { code } : {}), reason: 'permanent', cause: error }),
+    ));
+  }
+
+  function tooLarge(request: HttpRequest, seen: string): FetchError {
+    return new FetchError(
+      `StatBank's answer to ${request.method} ${request.url} is larger than ${options.maxBodyBytes} bytes, the most a ` +
+        `request of at most ${options.maxCells} cells can need (cells × ${bytesPerCell} bytes + ${bytesForLabels} bytes ` +
+        `for labels): ${seen}. It was not read further, not retried, and nothing was stored. Check that SSB_API_URL ` +
+        'points at StatBank.',
+      context(request, { reason: 'too-large' }),
+    );
+  }
+
+  /** The body as text, read as it arrives (decompressed) and abandoned as soon as it passes the bound. */
+  async function readBody(request: HttpRequest, res: Response, abort: AbortController): Promise<string> {
+    if (!res.body) return '';
+    const reader = res.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let bytes = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      if (bytes > options.maxBodyBytes) {
+        abort.abort();
+        await reader.cancel().catch(() => undefined);
+        throw final(tooLarge(request, `more than ${options.maxBodyBytes} bytes arrived` +
+          `${res.headers.get('content-encoding') ? ` after decompressing its ${res.headers.get('content-encoding')} encoding` : ''}`));
+      }
+      chunks.push(value);
+    }
+    // TextDecoder drops a leading byte order mark.
+    return new TextDecoder().decode(Buffer.concat(chunks));
+  }
+
+  async function attemptOnce(request: HttpRequest, attempts: number, jsonRetried: boolean): Promise<HttpResponse> {
+    const abort = new AbortController();
+    const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(options.requestTimeoutMs)]);
+    let res: Response;
     let text: string;
     try {
       res = await effects.fetch(request.url, {
@@ -136,31 +240,34 @@ export function createTransport(options: TransportOptions): { send(request: Http
           ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
-        signal: AbortSignal.timeout(options.requestTimeoutMs),
+        // A redirected POST is re-sent as a body-less GET (301-303) or to a place nobody chose: the selection would
+        // be lost or go astray. GETs follow (at most 20, fetch's own bound).
+        redirect: request.method === 'POST' ? 'manual' : 'follow',
+        signal,
       });
-      text = (await res.text()).replace(/^\uFEFF/, '');
+      if (res.status >= 300 && res.status < 400) {
+        await res.body?.cancel().catch(() => undefined);
+        const location = res.headers.get('location');
+        throw final(new FetchError(
+          request.method === 'POST'
+            ? `StatBank answered ${request.method} ${request.url} with a redirect (status ${res.status}` +
+              `${location ? ` to ${location}` : ''}); a redirected POST would lose the selection, so it was not ` +
+              'followed. Check SSB_API_URL (use the final address, https and all). Not retried; nothing was stored.'
+            : `StatBank answered ${request.method} ${request.url} with status ${res.status}${location ? ` (to ${location})` : ''}, ` +
+              'a redirect that could not be followed. Check SSB_API_URL. Not retried; nothing was stored.',
+          context(request, { status: res.status, reason: 'redirect' }),
+        ));
+      }
+      const declared = res.headers.get('content-length');
+      if (declared !== null && /^\d+$/.test(declared) && Number(declared) > options.maxBodyBytes) {
+        abort.abort();
+        await res.body?.cancel().catch(() => undefined);
+        throw final(tooLarge(request, `its Content-Length says ${declared} bytes`));
+      }
+      text = await readBody(request, res, abort);
     } catch (error) {
-      const code = networkErrorCode(error);
-      if (code && offlineCodes.has(code)) {
-        throw new OfflineError(
-          `StatBank could not be reached (${code}): ${request.method} ${request.url}. The host ` +
-            `${code === 'ECONNREFUSED' ? 'refused the connection' : 'could not be resolved'}; check the network ` +
-            `connection and SSB_API_URL. Not retried.`,
-          { url: request.url, method: request.method, table: request.table, code, cause: error },
-        );
-      }
-      if ((error as Error)?.name === 'TimeoutError') return { transient: `timed out after ${options.requestTimeoutMs} ms` };
-      if (isPermanent(error, code)) {
-        throw new FetchError(
-          `StatBank request failed in a way retrying would not mend (${code ?? (error as Error).message}): ${request.method} ` +
-            `${request.url}. Check SSB_API_URL (and SSB_RSS_URL), the network's proxy or TLS setup; not retried.`,
-          { url: request.url, method: request.method, table: request.table, code, cause: error },
-        );
-      }
-      if (error instanceof TypeError || code) return { transient: `connection dropped (${code ?? (error as Error).message})` };
-      throw new FetchError(`StatBank request could not be sent: ${request.method} ${request.url}: ${String(error)}`, {
-        url: request.url, method: request.method, table: request.table, cause: error,
-      });
+      if (error instanceof AbortError) throw error;
+      throw failedToSend(request, error);
     }
     const headers: Record<string, string> = {};
     for (const name of keptHeaders) {
@@ -179,22 +286,22 @@ export function createTransport(options: TransportOptions): { send(request: Http
     if (res.status === 429) {
       const retryAfterMs = parseRetryAfterMs(headers['retry-after'], effects.now())
         ?? parseRateLimitWindowMs(headers['x-ratelimit-policy']);
-      return { transient: 'status 429 (Too many requests)', retryAfterMs, response };
+      throw new Transient('status 429 (Too many requests)', 'rate-limited', retryAfterMs, response);
     }
     if (res.status >= 500) {
-      return { transient: `status ${res.status}`, retryAfterMs: parseRetryAfterMs(headers['retry-after'], effects.now()), response };
+      throw new Transient(`status ${res.status}`, 'unavailable', parseRetryAfterMs(headers['retry-after'], effects.now()), response);
     }
     if (res.ok && invalidJson) {
-      if (jsonRetried) {
-        throw new FetchError(
-          `StatBank answered ${request.method} ${request.url} with a body that is not valid JSON (${text.length} characters, ` +
-            `a second time). The response was cut short or is not an API answer; try again later.`,
-          { url: request.url, method: request.method, status: res.status, table: request.table },
-        );
-      }
-      return { transient: 'invalid JSON body' };
+      const cut = new FetchError(
+        `StatBank answered ${request.method} ${request.url} with a body that is not valid JSON (${text.length} characters` +
+          `${jsonRetried ? ', a second time' : ''}). The response was cut short or is not an API answer; nothing was ` +
+          'stored. Try again later.',
+        context(request, { status: res.status, attempts, reason: 'malformed' }),
+      );
+      if (jsonRetried) throw final(cut);
+      throw new Transient('invalid JSON body', 'malformed', undefined, response);
     }
-    return { response };
+    return response;
   }
 
   /** Remember the window to sit out when the server says no requests remain in it. */
@@ -204,41 +311,62 @@ export function createTransport(options: TransportOptions): { send(request: Http
     blockedUntil = effects.now() + (parseRateLimitWindowMs(headers['x-ratelimit-policy']) ?? 60_000);
   }
 
+  /** The error a request ends in when its last transient failure gets no further try. */
+  function giveUp(request: HttpRequest, failure: Transient, attempts: number, why: string): FetchError {
+    if (failure.response && failure.kind !== 'malformed') {
+      const error = httpFailure(failure.response, request.table, options.maxCells, why);
+      if (failure.kind === 'rate-limited') return error;
+      return new OfflineError(error.message, { ...error.context, why: 'unavailable' });
+    }
+    if (failure.kind === 'malformed') {
+      return new FetchError(
+        `StatBank answered ${request.method} ${request.url} with a body that is not valid JSON, and gave no valid ` +
+          `answer after it. Gave up: ${why}. Nothing was stored; try again later.`,
+        context(request, { attempts, reason: 'malformed' }),
+      );
+    }
+    return new OfflineError(
+      `StatBank is unavailable: ${failure.reason}: ${request.method} ${request.url}. Gave up: ${why}. StatBank may ` +
+        'be slow or in maintenance (around 05:00 and 11:30 Oslo time); nothing was stored. Try again later.',
+      { ...context(request, { attempts, reason: 'network' }), why: 'unavailable' },
+    );
+  }
+
   async function run(request: HttpRequest): Promise<HttpResponse> {
     let waitedMs = 0;
     let jsonRetried = false;
-    for (let attempts = 1; ; attempts++) {
+    return pRetry(async (attempt) => {
       const pause = blockedUntil - effects.now();
       if (pause > 0) {
         effects.log?.(`StatBank: rate limit reached; waiting ${Math.ceil(pause / 1000)} s for the next window`);
         await effects.sleep(pause);
       }
-      const attempt = await attemptOnce(request, attempts, jsonRetried);
-      if (!('transient' in attempt)) return attempt.response;
-      if (attempt.transient === 'invalid JSON body') jsonRetried = true;
-      const backoff = options.backoffBaseMs * 2 ** (attempts - 1) * (0.5 + 0.5 * effects.random());
-      const wait = Math.round(attempt.retryAfterMs ?? backoff);
-      const stop = attempts > options.maxRetries
-        ? `${attempts} attempts, the most allowed (maxRetries ${options.maxRetries})`
-        : waitedMs + wait > options.maxTotalWaitMs
-          ? `the next wait (${wait} ms) would pass the retry budget of ${options.maxTotalWaitMs} ms (${waitedMs} ms waited, ${attempts} attempt${attempts === 1 ? '' : 's'})`
-          : undefined;
-      if (stop !== undefined) {
-        if (attempt.response) return { ...attempt.response, gaveUp: stop };
-        throw new FetchError(
-          `StatBank request failed: ${attempt.transient}: ${request.method} ${request.url}. Gave up: ${stop}. ` +
-            `StatBank may be slow or in maintenance (around 05:00 and 11:30 Oslo time); try again later.`,
-          { url: request.url, method: request.method, table: request.table, attempts },
-        );
-      }
-      effects.log?.(`StatBank: ${attempt.transient} on ${request.method} ${request.url}; retrying in ${wait} ms`);
-      await effects.sleep(wait);
-      waitedMs += wait;
-    }
+      return attemptOnce(request, attempt, jsonRetried);
+    }, {
+      retries: options.maxRetries,
+      // The waits are taken in onFailedAttempt, through effects.sleep, so tests need no real time.
+      minTimeout: 0,
+      async onFailedAttempt({ error, attemptNumber, retriesLeft }) {
+        if (!(error instanceof Transient)) throw error;
+        if (error.kind === 'malformed') jsonRetried = true;
+        const backoff = options.backoffBaseMs * 2 ** (attemptNumber - 1) * (0.5 + 0.5 * effects.random());
+        const wait = Math.round(error.retryAfterMs ?? backoff);
+        const attempts = `${attemptNumber} attempt${attemptNumber === 1 ? '' : 's'}`;
+        if (retriesLeft <= 0) {
+          throw giveUp(request, error, attemptNumber, `${attempts}, the most allowed (maxRetries ${options.maxRetries})`);
+        }
+        if (waitedMs + wait > options.retryBudgetMs) {
+          throw giveUp(request, error, attemptNumber, `the next wait (${wait} ms) would pass the retry budget of ` +
+            `${options.retryBudgetMs} ms (${waitedMs} ms waited, ${attempts})`);
+        }
+        effects.log?.(`StatBank: ${error.reason} on ${request.method} ${request.url}; retrying in ${wait} ms`);
+        await effects.sleep(wait);
+        waitedMs += wait;
+      },
+    });
   }
 
   return {
-    /** Queued behind every earlier request of this transport, so StatBank never sees two at once. */
     send(request) {
       const result = queue.then(() => run(request));
       queue = result.catch(() => undefined);
@@ -254,15 +382,18 @@ export function problemTitle(json: unknown): string | undefined {
   return typeof title === 'string' ? title : typeof error === 'string' ? error : undefined;
 }
 
-/** A final non-2xx answer as a FetchError whose message says what failed and what to do. */
-export function httpFailure(response: HttpResponse, table: string | undefined, maxCells: number): FetchError {
+/**
+ * A final non-2xx answer as a FetchError (reason 'status') whose message says what failed and what to do;
+ * `gaveUp` says why retrying stopped, for a transient status.
+ */
+export function httpFailure(response: HttpResponse, table: string | undefined, maxCells: number, gaveUp?: string): FetchError {
   const { status, method, url } = response;
   const title = problemTitle(response.json);
   const advice = adviceFor(status, title, response.text, maxCells);
-  const gaveUp = response.gaveUp ? ` Gave up: ${response.gaveUp}.` : status < 500 && status !== 429 ? ' Not retried.' : '';
+  const stopped = gaveUp ? ` Gave up: ${gaveUp}.` : status < 500 && status !== 429 ? ' Not retried.' : '';
   return new FetchError(
-    `StatBank request failed with status ${status}${title ? ` (${title})` : ''}: ${method} ${url}.${gaveUp} ${advice}`,
-    { url, method, status, table, title, attempts: response.attempts },
+    `StatBank request failed with status ${status}${title ? ` (${title})` : ''}: ${method} ${url}.${stopped} ${advice}`,
+    { url, method, status, ...(table === undefined ? {} : { table }), ...(title === undefined ? {} : { title }), attempts: response.attempts, reason: 'status' },
   );
 }
 
@@ -273,15 +404,15 @@ function adviceFor(status: number, title: string | undefined, text: string, maxC
       'split into smaller requests (pass dimensionSizes so the client can count the cells).';
   }
   if (status === 500 && text.trim() === '') {
-    return 'StatBank answers 500 with an empty body when a value code is repeated in the selection; check the ' +
-      'selection for a value code that appears twice.';
+    return 'StatBank answers 500 with an empty body when a value code is repeated in the selection (or when it is ' +
+      'failing); check the selection for a value code that appears twice, else try again later.';
   }
   if (status >= 500) return 'StatBank is failing or in maintenance (around 05:00 and 11:30 Oslo time); try again later.';
   if (status === 429) {
     return "StatBank's rate limit (per IP address) is still exceeded; wait a minute and check that nothing else on " +
       'this machine is calling StatBank.';
   }
-  if (/non-existent table/i.test(t)) return 'Check the table id: the table may have been replaced (search GET /tables?query=...).';
+  if (/non-existent table/i.test(t)) return 'Check the table id: the table may have been replaced (briefing tables <words> searches StatBank).';
   if (/non-existent|missing selection|illegal selection|parameter error|variable/i.test(t) || status === 400) {
     return "The selection does not match the table: compare the variable and value codes with the table's metadata.";
   }

@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 const client = (options: StatbankClientOptions = {}) =>
-  createStatbankClient({ baseUrl: server.v2Url, backoffBaseMs: 20, maxTotalWaitMs: 5000, requestTimeoutMs: 2000, ...options });
+  createStatbankClient({ baseUrl: server.v2Url, backoffBaseMs: 20, retryBudgetMs: 5000, requestTimeoutMs: 2000, ...options });
 
 /** A clock that only moves when slept on, and a record of every sleep. */
 function fakeClock(start = Date.parse('2026-03-02T09:00:00Z')) {
@@ -131,8 +131,8 @@ describe('PxWebApi v1 fallback', () => {
     const c = client();
     const error = await rejection(c.tableInfo('99999'));
     expect(error.message).toBe(`StatBank request failed with status 404 (Non-existent table): GET ${server.v2Url}/tables/99999?lang=no. ` +
-      'Not retried. Check the table id: the table may have been replaced (search GET /tables?query=...).');
-    expect(error.context).toMatchObject({ status: 404, table: '99999' });
+      'Not retried. Check the table id: the table may have been replaced (briefing tables <words> searches StatBank).');
+    expect(error.context).toMatchObject({ status: 404, table: '99999', reason: 'status' });
     expect(server.requests).toHaveLength(1);
     expect(c.api()).toBe('v2');
   });
@@ -150,7 +150,7 @@ describe('faults', () => {
   it('429 with an HTTP-date Retry-After waits until that date', async () => {
     const clock = fakeClock();
     server.setFault('/api/pxwebapi/v2/tables/03013', { kind: 'tooManyRequests', retryAfter: 'Mon, 02 Mar 2026 09:00:07 GMT' });
-    await client({ effects: clock.effects, maxTotalWaitMs: 30_000 }).tableInfo('03013');
+    await client({ effects: clock.effects, retryBudgetMs: 30_000 }).tableInfo('03013');
     expect(clock.sleeps).toEqual([7000]);
     expect(server.requests).toHaveLength(2);
   });
@@ -158,9 +158,11 @@ describe('faults', () => {
   it('429 asking for a wait beyond the budget fails at once', async () => {
     const clock = fakeClock();
     server.setFault('/api/pxwebapi/v2/tables/03013', { kind: 'tooManyRequests', retryAfter: '120' });
-    const error = await rejection(client({ effects: clock.effects, maxTotalWaitMs: 30_000 }).tableInfo('03013'));
+    const error = await rejection(client({ effects: clock.effects, retryBudgetMs: 30_000 }).tableInfo('03013'));
     expect(error.message).toMatch(/^StatBank request failed with status 429 \(Too many requests\): GET .*\/tables\/03013\?lang=no\. Gave up: the next wait \(120000 ms\) would pass the retry budget of 30000 ms/);
     expect(error.message).toMatch(/rate limit/);
+    expect(error).not.toBeInstanceOf(OfflineError);
+    expect(error.context).toMatchObject({ status: 429, reason: 'status' });
     expect(clock.sleeps).toEqual([]);
     expect(server.requests).toHaveLength(1);
   });
@@ -192,7 +194,9 @@ describe('faults', () => {
   it('503 until the waiting budget is spent: stops instead of waiting past it', async () => {
     server.setFault(/^POST /, { kind: 'unavailable' }, Infinity);
     // random 1: waits are exactly 40, 80 ms; 40 fits the 100 ms budget, 40 + 80 does not.
-    const error = await rejection(client({ backoffBaseMs: 40, maxTotalWaitMs: 100, effects: { random: () => 1 } }).data('03024', salmon));
+    const error = await rejection(client({ backoffBaseMs: 40, retryBudgetMs: 100, effects: { random: () => 1 } }).data('03024', salmon));
+    expect(error).toBeInstanceOf(OfflineError);
+    expect(error.context).toMatchObject({ why: 'unavailable', status: 503, reason: 'status', attempts: 2 });
     expect(error.message).toMatch(/status 503 \(Service Unavailable\).*Gave up: the next wait \(80 ms\) would pass the retry budget of 100 ms.*maintenance/);
     expect(server.requests).toHaveLength(2);
   });
@@ -200,6 +204,7 @@ describe('faults', () => {
   it('503 until maxRetries is reached', async () => {
     server.setFault(/^POST /, { kind: 'unavailable' }, Infinity);
     const error = await rejection(client({ maxRetries: 2, backoffBaseMs: 5 }).data('03024', salmon));
+    expect(error).toBeInstanceOf(OfflineError);
     expect(error.message).toMatch(/Gave up: 3 attempts, the most allowed \(maxRetries 2\)/);
     expect(server.requests).toHaveLength(3);
   });
@@ -211,7 +216,9 @@ describe('faults', () => {
 
     server.setFault('/api/pxwebapi/v2/tables/03013', { kind: 'slow', delayMs: 1000 }, Infinity);
     const error = await rejection(client({ requestTimeoutMs: 300, maxRetries: 1 }).tableInfo('03013'));
-    expect(error.message).toMatch(/^StatBank request failed: timed out after 300 ms: GET .*Gave up: 2 attempts/);
+    expect(error).toBeInstanceOf(OfflineError);
+    expect(error.context).toMatchObject({ why: 'unavailable', reason: 'network' });
+    expect(error.message).toMatch(/^StatBank is unavailable: timed out after 300 ms: GET .*Gave up: 2 attempts.*nothing was stored/);
     expect(server.requests).toHaveLength(4);
   });
 
@@ -256,7 +263,8 @@ describe('faults', () => {
     const error = await rejection(c.tableInfo('03013'));
     expect(error).toBeInstanceOf(OfflineError);
     expect(error.message).toBe(`StatBank could not be reached (ECONNREFUSED): GET ${closed.v2Url}/tables/03013?lang=no. ` +
-      'The host refused the connection; check the network connection and SSB_API_URL. Not retried.');
+      'The host refused the connection; check the network connection and SSB_API_URL. Not retried; nothing was stored.');
+    expect(error.context).toMatchObject({ why: 'unreachable', code: 'ECONNREFUSED', reason: 'network' });
     expect(calls).toBe(1);
     expect(clock.sleeps).toEqual([]);
   });
@@ -270,7 +278,8 @@ describe('faults', () => {
       const { port } = loop.address() as import('node:net').AddressInfo;
       const clock = fakeClock();
       const looping = await rejection(createStatbankClient({ baseUrl: `http://127.0.0.1:${port}/api/pxwebapi/v2`, effects: clock.effects }).tableInfo('03013'));
-      expect(looping.message).toMatch(/retrying would not mend \(.*more than 20 redirects.*\).*not retried\.$/);
+      expect(looping.message).toMatch(/retrying would not mend \(fetch failed: redirect count exceeded\).*Not retried; nothing was stored\.$/);
+      expect(looping.context.reason).toBe('permanent');
       expect(hits).toBe(21);
       expect(clock.sleeps).toEqual([]);
     } finally {
@@ -278,7 +287,8 @@ describe('faults', () => {
       await new Promise((resolve) => loop.close(resolve));
     }
     const badAgent = await rejection(client({ userAgent: 'briefing €', effects: fakeClock().effects }).tableInfo('03013'));
-    expect(badAgent.message).toMatch(/retrying would not mend \(ERR_INVALID_CHAR\)/);
+    expect(badAgent.message).toMatch(/retrying would not mend \(Cannot convert argument to a ByteString/);
+    expect(badAgent.context.reason).toBe('permanent');
     expect(server.requests).toHaveLength(0);
   });
 

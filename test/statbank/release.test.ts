@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeXml, nextRelease, parseRssItems, pickNextRelease } from '../../pipeline/statbank/release.js';
+import { nextRelease, parseRssItems, pickNextRelease } from '../../pipeline/statbank/release.js';
 import { statbankText } from '../support/statbank-fixtures.js';
 
 /**
@@ -117,8 +117,21 @@ describe('parsing', () => {
   });
 
   it('a bare date is 08:00 Oslo time in winter too; entities outside CDATA only', () => {
-    const [item] = parseRssItems('<item><title>x</title><ssbrss:date>2026-01-15</ssbrss:date></item>');
+    const rss = (item: string) => `<rss version="2.0"><channel><title>t</title>${item}</channel></rss>`;
+    const [item] = parseRssItems(rss('<item><title>x</title><ssbrss:date>2026-01-15</ssbrss:date></item>'));
     expect(new Date(item!.at!).toISOString()).toBe('2026-01-15T07:00:00.000Z');
-    expect(decodeXml('&lt;a&gt; &amp;amp; &quot;&apos; &#233;&#xE6; <![CDATA[&amp; <b>]]>')).toBe('<a> &amp; "\' éæ &amp; <b>');
+    const [mixed] = parseRssItems(rss('<item><title> &lt;a&gt; &amp;amp; &quot;&apos; &#233;&#xE6; <![CDATA[&amp; <b>]]> </title></item>'));
+    expect(mixed!.title).toBe('<a> &amp; "\' éæ &amp; <b>');
+  });
+
+  it('reads RSS 1.0 items, nested elements and attributes, and gives [] for what is not XML', () => {
+    const rdf = '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><item rdf:about="x"><title lang="nn">Ny</title>' +
+      '<link>https://www.ssb.no/iktbrukn</link><dc:date>2026-10-01</dc:date></item></rdf:RDF>';
+    expect(parseRssItems(rdf)).toEqual([{
+      title: 'Ny', link: 'https://www.ssb.no/iktbrukn', description: '', shortname: null, at: Date.parse('2026-10-01T06:00:00Z'),
+    }]);
+    expect(parseRssItems('<rss><channel><item><title>Solo</title></item></channel></rss>')).toHaveLength(1);
+    expect(parseRssItems('\u0000{"not":"rss"} <item unclosed')).toEqual([]);
+    expect(parseRssItems('')).toEqual([]);
   });
 });

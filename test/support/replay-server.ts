@@ -4,13 +4,15 @@ import { projectRoot } from '../../pipeline/io/paths.js';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 
 /**
  * A real HTTP server on 127.0.0.1 (random port) that replays StatBank responses recorded from SSB
  * (test/fixtures/ssb/) under PxWebApi v2 (/api/pxwebapi/v2/...) and v1 (/api/v0/no/table/{id}) routes, sends
  * `x-ratelimit-*` headers (and answers 429 itself once the window's limit is passed), records every request, and
  * produces faults on demand. Routes ignore the query string; POST data routes answer the recorded data whatever
- * the selection (the selection is in `requests`).
+ * the selection (the selection is in `requests`). A `handler` answers what no route does (the stand-in,
+ * test/support/standin.ts, serves its tables through it).
  */
 
 export const v2Prefix = '/api/pxwebapi/v2';
@@ -49,7 +51,13 @@ export type ReplayFault =
   | { kind: 'emptyServerError' } // 500 with an empty body (a repeated value code)
   | { kind: 'problem'; status: number; title: string; type?: string } // e.g. 400 Non-existent value, 403 Too many cells selected
   | { kind: 'gone' } // 404 HTML, as if the API had been removed
-  | { kind: 'destroy' }; // headers and half the body, then the socket is destroyed
+  | { kind: 'destroy' } // headers and half the body, then the socket is destroyed
+  // 200 JSON of `bytes` bytes, streamed; with `declareLength` false it is chunked (no Content-Length).
+  | { kind: 'oversize'; bytes: number; declareLength?: boolean }
+  // 200 `content-encoding: gzip` whose body inflates to `inflatedBytes` of spaces (1 MiB gzip members, ~1 KiB each).
+  | { kind: 'gzipBomb'; inflatedBytes: number }
+  // A redirect (307 keeps a POST's method and body) to `location` (default: the same path on this server).
+  | { kind: 'redirect'; status?: 301 | 302 | 303 | 307 | 308; location?: string };
 
 /** An exact path (query ignored), a RegExp tested against `METHOD /path`, or a predicate. */
 export type RouteMatcher = string | RegExp | ((request: RecordedRequest) => boolean);
@@ -59,6 +67,12 @@ export interface ReplayServerOptions {
   rateLimit?: number;
   /** Rate-limit window in seconds, sent as `x-ratelimit-policy: <limit>;w=<s>s`. @default 60 */
   windowSeconds?: number;
+  /** Serve the recorded SSB answers of test/fixtures/ssb/. @default true */
+  recorded?: boolean;
+  /** Answers a request no route matches; undefined leaves it to the 404s. */
+  handler?: (request: RecordedRequest) => ReplayResponse | undefined;
+  /** @default 0 (a free port) */
+  port?: number;
 }
 
 export interface ReplayServer {
@@ -111,10 +125,51 @@ const notFoundHtml: ReplayResponse = {
   body: '<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>',
 };
 
+/** `{"pad":"    …"}` of exactly `bytes` bytes (at least 10), in 64 KiB pieces. */
+function* oversizeChunks(bytes: number): Generator<Buffer> {
+  const head = Buffer.from('{"pad":"');
+  const tail = Buffer.from('"}');
+  const piece = Buffer.alloc(64 * 1024, 0x20);
+  yield head;
+  for (let left = Math.max(0, bytes - head.length - tail.length); left > 0; left -= piece.length) {
+    yield left >= piece.length ? piece : piece.subarray(0, left);
+  }
+  yield tail;
+}
+
+/** Concatenated gzip members (a valid gzip stream) that inflate to `inflatedBytes` spaces: ~1 KiB per MiB. */
+function* gzipBombChunks(inflatedBytes: number): Generator<Buffer> {
+  const mib = 1024 * 1024;
+  const member = gzipSync(Buffer.alloc(mib, 0x20), { level: 9 });
+  for (let left = inflatedBytes; left > 0; left -= mib) yield left >= mib ? member : gzipSync(Buffer.alloc(left, 0x20));
+}
+
+/** Streams `chunks` with backpressure, stopping when the client goes away. */
+function stream(res: ServerResponse, r: RecordedRequest, rateHeaders: Record<string, string>, chunks: Iterator<Buffer>,
+  headers: Record<string, string>): void {
+  if (res.destroyed) return;
+  r.status = 200;
+  res.writeHead(200, { ...headers, ...rateHeaders });
+  const pump = (): void => {
+    while (!res.destroyed) {
+      const next = chunks.next();
+      if (next.done) {
+        res.end();
+        return;
+      }
+      if (!res.write(next.value)) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+  };
+  pump();
+}
+
 export async function startReplayServer(options: ReplayServerOptions = {}): Promise<ReplayServer> {
   const limit = options.rateLimit ?? 40;
   const windowMs = (options.windowSeconds ?? 60) * 1000;
-  const routes = recordedRoutes();
+  const routes = options.recorded === false ? new Map<string, RouteHandler>() : recordedRoutes();
   const requests: RecordedRequest[] = [];
   const faults: { matcher: RouteMatcher; fault: ReplayFault; left: number }[] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -127,6 +182,8 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
   function normalAnswer(r: RecordedRequest): ReplayResponse {
     const route = routes.get(`${r.method} ${r.path}`);
     if (route) return typeof route === 'function' ? route(r) : route;
+    const handled = options.handler?.(r);
+    if (handled) return handled;
     if (r.path.startsWith(`${v2Prefix}/tables/`)) return problemJson(404, 'Non-existent table', 'Not Found');
     return notFoundHtml;
   }
@@ -195,6 +252,17 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
         case 'gone': return send(res, r, notFoundHtml, rateHeaders);
         case 'truncated': return send(res, r, normalAnswer(r), rateHeaders, 'truncate');
         case 'destroy': return send(res, r, normalAnswer(r), rateHeaders, 'destroy');
+        case 'oversize': return stream(res, r, rateHeaders, oversizeChunks(fault.bytes), {
+          'content-type': 'application/json; charset=utf-8',
+          ...(fault.declareLength === false ? {} : { 'content-length': String(fault.bytes) }),
+        });
+        case 'gzipBomb': return stream(res, r, rateHeaders, gzipBombChunks(fault.inflatedBytes), {
+          'content-type': 'application/json; charset=utf-8', 'content-encoding': 'gzip',
+        });
+        case 'redirect': {
+          const location = fault.location ?? `${r.path}${r.query ? `?${r.query}` : ''}`;
+          return send(res, r, { status: fault.status ?? 307, headers: { location }, body: '' }, rateHeaders);
+        }
         case 'slow': {
           const timer = setTimeout(() => {
             timers.delete(timer);
@@ -208,7 +276,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

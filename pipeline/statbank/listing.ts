@@ -1,0 +1,61 @@
+import type { ListedTable } from './client.js';
+
+/**
+ * The text of `briefing tables [query]`: StatBank's tables, one line each, pure. A line gives a mark (`*` when a
+ * briefing reads the table), the id, when it was updated (Oslo time), its last period, whether SSB still updates
+ * it (and, for a discontinued table, its successor when known), and its label without SSB's "12345: " prefix:
+ *
+ *   * 10977  updated 2025-09-24 08:00  last 2025  discontinued, successor 14933  Bruk av sosiale medium, etter …
+ *     14933  updated 2026-09-25 08:00  last 2026  current                        Bruk av sosiale medium og …
+ */
+
+export interface TableLine extends ListedTable {
+  /** For a discontinued table: the id of the table that replaces it, when known (findSuccessor). */
+  successor?: string | null;
+}
+
+export interface FormatTablesOptions {
+  /** Ids of the tables a briefing reads: marked with `*`. */
+  reading?: string[];
+}
+
+const oslo = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/Oslo', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+});
+
+/** `2025-09-24T06:00:00Z` -> `2025-09-24 08:00` (Oslo); a bare date stays as it is; null -> "unknown". */
+export function osloTime(updated: string | null): string {
+  if (updated === null) return 'unknown';
+  if (/^\d{4}-\d{2}-\d{2}$/.test(updated)) return updated;
+  const at = Date.parse(updated);
+  if (Number.isNaN(at)) return updated;
+  const p = Object.fromEntries(oslo.formatToParts(at).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
+
+/** One line of plain text: control characters (a terminal's escape sequences among them) dropped, spaces collapsed. */
+const clean = (text: string) => text.replace(/\p{Cc}+/gu, ' ').replace(/\s+/g, ' ').trim();
+
+function status(t: TableLine): string {
+  if (t.discontinued === true) return t.successor ? `discontinued, successor ${clean(t.successor)}` : 'discontinued';
+  return t.discontinued === false ? 'current' : 'status unknown';
+}
+
+export function formatTables(tables: TableLine[], options: FormatTablesOptions = {}): string {
+  if (tables.length === 0) return 'No StatBank tables found.\n';
+  const reading = new Set(options.reading ?? []);
+  const rows = tables.map((t) => ({
+    mark: reading.has(t.id) ? '*' : ' ',
+    id: clean(t.id),
+    updated: `updated ${clean(osloTime(t.updated))}`,
+    last: `last ${clean(t.lastPeriod ?? '?')}`,
+    status: status(t),
+    label: clean(t.label).replace(/^\d+\s*:\s*/, ''),
+  }));
+  const width = (key: 'id' | 'updated' | 'last' | 'status') => Math.max(...rows.map((r) => r[key].length));
+  const w = { id: width('id'), updated: width('updated'), last: width('last'), status: width('status') };
+  const lines = rows.map((r) =>
+    `${r.mark} ${r.id.padEnd(w.id)}  ${r.updated.padEnd(w.updated)}  ${r.last.padEnd(w.last)}  ${r.status.padEnd(w.status)}  ${r.label}`.trimEnd());
+  const legend = reading.size > 0 && rows.some((r) => r.mark === '*') ? ['* read by a briefing'] : [];
+  return `${[...lines, ...legend].join('\n')}\n`;
+}
