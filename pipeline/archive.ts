@@ -1,117 +1,108 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { s, type Infer } from './store/schema.js';
-import { removeOrphanTemps, writeFileAtomic } from './io/atomic.js';
+import * as v from 'valibot';
+import type { Finding, Lang, Observation } from './briefing/model.js';
+import { languages } from './briefing/model.js';
 import { OutputError } from './errors.js';
-import { formatDate, languages } from './text/format.js';
-import { escapeHtml as esc } from './io/escape.js';
+import { removeOrphanTemps, writeFileAtomic } from './io/atomic.js';
+import { compileTemplate } from './render/html.js';
+import { formatDate } from './text/format.js';
 
 /**
- * The archive of editions. Every run that produces a briefing is an edition, kept under
- * `<outDir>/editions/<id>/` as briefing.html, briefing.pdf and manifest.json, with `<outDir>/index.html` listing
- * them all. The manifest is written last and only ever replaced whole, so a folder without a valid manifest is
- * not an edition (a crash mid-save leaves nothing that counts). The id is derived from the data and language,
- * so the same data makes the same edition and saving it again changes nothing.
+ * Stage 4, archive: every edition under `<out>/editions/<id>/` (briefing.html, briefing.pdf, claims.json and, written
+ * last, manifest.json), with `<out>/index.html` listing them, newest first. A folder without a valid manifest is not an
+ * edition, so a crash mid-save leaves nothing that counts. The id comes from the year, the language and the figures
+ * the edition rests on: the same figures make the same edition (it is mailed once); `--force` rebuilds it in place.
  */
 
-export const editionFiles = { html: 'briefing.html', pdf: 'briefing.pdf' } as const;
+export const editionFiles = { html: 'briefing.html', pdf: 'briefing.pdf', claims: 'claims.json' } as const;
 
-const sentEntrySchema = s.object({
-  recipient: s.string().min(1),
-  /** When the server accepted the message (ISO 8601). */
-  at: s.string().datetime(),
-  messageId: s.string(),
+const isoTime = v.pipe(v.string(), v.isoTimestamp());
+const isoDate = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/));
+
+export const editionManifestSchema = v.strictObject({
+  id: v.pipe(v.string(), v.regex(/^\d{4}-[a-z]{2}-[0-9a-f]{12}$/)),
+  briefing: v.string(),
+  lang: v.picklist(languages),
+  year: v.pipe(v.number(), v.integer()),
+  headline: v.string(),
+  keyFigures: v.array(v.strictObject({ value: v.string(), label: v.string() })),
+  /** When the edition's figures were first published (YYYY-MM-DD), null when no source says. */
+  editionDate: v.nullable(isoDate),
+  /** When the last of them was revised, if any was. */
+  revised: v.nullable(isoDate),
+  /** sha256 of the observations the edition rests on (ids, values, symbols, bounds, publication dates). */
+  dataHash: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
+  tables: v.array(v.strictObject({ id: v.string(), updated: v.nullable(v.string()) })),
+  generatedAt: isoTime,
+  /** Set when `--force` rebuilt the edition for the same figures. */
+  rebuiltAt: v.optional(isoTime),
+  toolVersion: v.string(),
+  pageCount: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  files: v.strictObject({ html: v.literal(editionFiles.html), pdf: v.literal(editionFiles.pdf), claims: v.literal(editionFiles.claims) }),
 });
-export type SentEntry = Infer<typeof sentEntrySchema>;
+export type EditionManifest = v.InferOutput<typeof editionManifestSchema>;
 
-export const editionManifestSchema = s.object({
-  id: s.string().regex(/^\d{4}-[a-z]{2}-[0-9a-f]{12}$/),
-  lang: s.oneOf(languages),
-  year: s.number().int(),
-  headline: s.string(),
-  keyFigures: s.array(s.object({ value: s.string(), label: s.string() })),
-  /** The date the figures were published or last updated (YYYY-MM-DD or ISO), null when unknown. */
-  editionDate: s.string().nullable(),
-  /** sha256 hex of the dataset file the edition was made from. */
-  dataHash: s.string().regex(/^[0-9a-f]{64}$/),
-  tables: s.array(s.object({ id: s.string(), updated: s.string().nullable() })),
-  generatedAt: s.string().datetime(),
-  toolVersion: s.string(),
-  pageCount: s.number().int().min(0),
-  files: s.object({ html: s.literal(editionFiles.html), pdf: s.literal(editionFiles.pdf) }),
-  /** Recipients the edition reached, each once, in the order they were sent to. */
-  sent: s.array(sentEntrySchema),
-});
-export type EditionManifest = Infer<typeof editionManifestSchema>;
-
-export interface EditionIdInput {
-  year: number;
-  lang: string;
-  dataHash: string;
-  tables: { id: string; updated: string | null }[];
-}
-
-/** `<year>-<lang>-<12 hex>`: the hash of the canonical JSON of the input (keys sorted, tables sorted by id). */
-export function editionId(input: EditionIdInput): string {
-  const tables = [...input.tables].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const digest = createHash('sha256').update(canonicalJson({ ...input, tables })).digest('hex');
-  return `${input.year}-${input.lang}-${digest.slice(0, 12)}`;
-}
-
-/** sha256 hex of the dataset file's text (as UTF-8 bytes). */
-export function hashDataset(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+/** What an edition's identity rests on: the figures, never the wording or the time it was made. */
+export function dataHash(observations: readonly Observation[], findings: readonly Finding[]): string {
+  const hash = createHash('sha256');
+  for (const o of [...observations].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    hash.update(JSON.stringify([o.id, o.value, o.status, o.bound, o.published]));
+    hash.update('\n');
   }
-  return JSON.stringify(value);
+  for (const f of findings) hash.update(`${JSON.stringify(f)}\n`);
+  return hash.digest('hex');
+}
+
+/** `<year>-<lang>-<12 hex>`. */
+export function editionId(input: { briefing: string; year: number; lang: Lang; dataHash: string }): string {
+  const digest = createHash('sha256').update(JSON.stringify([input.briefing, input.year, input.lang, input.dataHash])).digest('hex');
+  return `${input.year}-${input.lang}-${digest.slice(0, 12)}`;
 }
 
 export const editionsDir = (outDir: string) => join(outDir, 'editions');
 export const editionDir = (outDir: string, id: string) => join(editionsDir(outDir), id);
 
 /**
- * Store an edition. When its manifest already exists nothing is rewritten (`created: false`, its `sent` record
- * kept); otherwise html, pdf and then the manifest are each written whole. index.html is rebuilt either way
- * (it is derived from the manifests, so rebuilding it also repairs one a crash left stale).
+ * Store an edition. A new one is written whole (html, pdf, claims, then the manifest). One that exists is left as it
+ * is (`created: false`) unless `replace` (--force): then its files are rebuilt from this run, the manifest keeping its
+ * `generatedAt` and recording `rebuiltAt`; a missing file is repaired either way.
  */
 export async function saveEdition(input: {
   outDir: string;
-  manifest: Omit<EditionManifest, 'sent'>;
+  manifest: EditionManifest;
   html: string;
   pdf: Uint8Array;
-}): Promise<{ dir: string; created: boolean }> {
-  const manifest = editionManifestSchema.parse({ ...input.manifest, sent: [] });
+  claims: unknown;
+  replace: boolean;
+  now: Date;
+}): Promise<{ dir: string; created: boolean; replaced: boolean }> {
+  const manifest = v.parse(editionManifestSchema, input.manifest);
   const dir = editionDir(input.outDir, manifest.id);
   const manifestPath = join(dir, 'manifest.json');
-  let created = false;
   const existing = await readManifest(manifestPath);
-  if (existing === 'invalid') {
-    throw new OutputError(
-      `${manifestPath} exists but is not a valid edition manifest, so edition ${manifest.id} was not saved. ` +
-        `Remove the folder ${dir} and run again to make the edition afresh.`,
-      { path: manifestPath },
-    );
+  if (existing === 'invalid' && !input.replace) {
+    throw new OutputError(`${manifestPath} exists but is not a valid edition manifest, so edition ${manifest.id} was not saved. Run again with --force to rebuild it.`, { path: manifestPath });
   }
-  if (existing === null) {
-    await guard(dir, () => mkdir(dir, { recursive: true }));
-    await write(join(dir, editionFiles.html), input.html);
-    await write(join(dir, editionFiles.pdf), input.pdf);
-    await write(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
-    created = true;
+  const files: Record<string, string | Uint8Array> = { [editionFiles.html]: input.html, [editionFiles.pdf]: input.pdf, [editionFiles.claims]: `${JSON.stringify(input.claims, null, 2)}\n` };
+  const kept = existing !== null && existing !== 'invalid' && !input.replace;
+  if (kept) {
+    const missing = await Promise.all(Object.keys(files).map(async (name) => ((await readFile(join(dir, name)).catch(() => null)) === null ? name : null)));
+    for (const name of missing) if (name) await write(join(dir, name), files[name]!);
+    await removeOrphanTemps(dir);
+    return { dir, created: false, replaced: false };
   }
-  await removeOrphanTemps(dir); // what a run killed while saving this edition left
-  await writeIndex(input.outDir);
-  return { dir, created };
+  await guard(dir, () => mkdir(dir, { recursive: true }));
+  for (const [name, data] of Object.entries(files)) await write(join(dir, name), data);
+  const previous = existing !== null && existing !== 'invalid' ? existing : null;
+  const final: EditionManifest = previous ? { ...manifest, generatedAt: previous.generatedAt, rebuiltAt: input.now.toISOString() } : manifest;
+  await write(manifestPath, `${JSON.stringify(final, null, 2)}\n`);
+  await removeOrphanTemps(dir);
+  return { dir, created: previous === null, replaced: previous !== null };
 }
 
-/** Every valid edition, newest first: editionDate desc (unknown last), then generatedAt desc, then id. */
+/** Every valid edition, newest first: the newest period, then the newest publication, then the latest made. */
 export async function listEditions(outDir: string): Promise<EditionManifest[]> {
   let names: string[];
   try {
@@ -122,8 +113,8 @@ export async function listEditions(outDir: string): Promise<EditionManifest[]> {
   }
   const manifests = await Promise.all(names.map((name) => readManifest(join(editionsDir(outDir), name, 'manifest.json'))));
   const valid = manifests.filter((m, i): m is EditionManifest => typeof m === 'object' && m !== null && m.id === names[i]);
-  const desc = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
-  return valid.sort((a, b) => desc(a.editionDate ?? '', b.editionDate ?? '') || desc(a.generatedAt, b.generatedAt) || -desc(a.id, b.id));
+  const desc = (a: string | number, b: string | number) => (a < b ? 1 : a > b ? -1 : 0);
+  return valid.sort((a, b) => desc(a.year, b.year) || desc(a.revised ?? a.editionDate ?? '', b.revised ?? b.editionDate ?? '') || desc(a.rebuiltAt ?? a.generatedAt, b.rebuiltAt ?? b.generatedAt) || -desc(a.id, b.id));
 }
 
 /** The edition's manifest; an OutputError listing the known ids when there is no such edition. */
@@ -134,95 +125,35 @@ export async function loadEdition(outDir: string, id: string): Promise<EditionMa
   const state = manifest === 'invalid' ? 'has an invalid manifest' : 'does not exist';
   throw new OutputError(
     `Edition "${id}" ${state} in ${editionsDir(outDir)}. ` +
-      (known.length ? `Editions there: ${known.join(', ')}.` : 'There are no editions there yet: run the briefing first.'),
+      (known.length ? `Editions there, newest first: ${known.join(', ')}.` : 'There are no editions there yet: run the briefing first.'),
     { path: editionDir(outDir, id), editionId: id, known },
   );
 }
 
-/** The newest edition (in `lang` when given), or null when the archive has none. */
-export async function latestEdition(outDir: string, lang?: string): Promise<EditionManifest | null> {
+/** The newest edition (in `lang` when given): the newest period, then the newest publication. */
+export async function latestEdition(outDir: string, lang?: Lang): Promise<EditionManifest | null> {
   return (await listEditions(outDir)).find((m) => lang === undefined || m.lang === lang) ?? null;
 }
 
-/** Add send records to the edition's manifest (read-modify-write, replaced whole); a recipient already there is not added again. */
-export async function recordSent(outDir: string, id: string, entries: SentEntry[]): Promise<EditionManifest> {
-  const manifest = await loadEdition(outDir, id);
-  const seen = new Set(manifest.sent.map((s) => s.recipient.toLowerCase()));
-  for (const entry of entries) {
-    if (seen.has(entry.recipient.toLowerCase())) continue;
-    seen.add(entry.recipient.toLowerCase());
-    manifest.sent.push(sentEntrySchema.parse(entry));
-  }
-  await write(join(editionDir(outDir, id), 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  await writeIndex(outDir);
-  return manifest;
-}
+const langNames: Record<Lang, string> = { nn: 'nynorsk', nb: 'bokmål', en: 'engelsk' };
 
-/** Rebuild `<outDir>/index.html` from the manifests. */
-export async function writeIndex(outDir: string): Promise<string> {
+/** Rebuild `<out>/index.html` from the manifests, with templates/index.hbs. */
+export async function writeIndex(outDir: string, templatesDir: string, title: string): Promise<string> {
   const path = join(outDir, 'index.html');
-  await write(path, renderIndex(await listEditions(outDir)));
+  const source = await readFile(join(templatesDir, 'index.hbs'), 'utf8').catch((cause) => {
+    throw new OutputError(`Cannot read ${join(templatesDir, 'index.hbs')} (${(cause as NodeJS.ErrnoException).code}). Restore templates/ from git.`, { path: templatesDir, cause });
+  });
+  const editions = (await listEditions(outDir)).map((m) => ({
+    ...m,
+    date: m.editionDate ? formatDate(m.editionDate, 'nn') : null,
+    language: langNames[m.lang],
+    html: `editions/${encodeURIComponent(m.id)}/${editionFiles.html}`,
+    pdf: `editions/${encodeURIComponent(m.id)}/${editionFiles.pdf}`,
+  }));
+  await write(path, compileTemplate(source, {}, 'templates/index.hbs')({ title, editions }));
   await removeOrphanTemps(outDir);
   return path;
 }
-
-const langNames: Record<string, string> = { nn: 'nynorsk', nb: 'bokmål', en: 'engelsk' };
-
-/** The archive's front page (Nynorsk): one row per edition, in the order given, with relative links to its files. */
-export function renderIndex(editions: EditionManifest[]): string {
-  const rows = editions.map((m) => {
-    const date = formatDate(m.editionDate ?? m.generatedAt, 'nn');
-    const base = `editions/${encodeURIComponent(m.id)}`;
-    const n = m.sent.length;
-    const sent = n === 0 ? 'ikkje sendt' : `sendt til ${n} ${n === 1 ? 'mottakar' : 'mottakarar'}`;
-    const name = `${m.headline} (${date})`;
-    return `      <tr>
-        <td><time datetime="${esc(m.editionDate ?? m.generatedAt)}">${esc(date)}</time></td>
-        <td>${m.year}</td>
-        <td>${esc(langNames[m.lang] ?? m.lang)}</td>
-        <td lang="${esc(m.lang)}">${esc(m.headline)}</td>
-        <td>${m.pageCount}</td>
-        <td>${esc(sent)}</td>
-        <td><a href="${base}/${editionFiles.html}" aria-label="${esc(`HTML: ${name}`)}">HTML</a>
-          <a href="${base}/${editionFiles.pdf}" aria-label="${esc(`PDF: ${name}`)}">PDF</a></td>
-      </tr>`;
-  });
-  const body = editions.length
-    ? `<table>
-    <caption>Alle utgåver, nyaste fyrst</caption>
-    <thead>
-      <tr><th scope="col">Dato</th><th scope="col">År</th><th scope="col">Språk</th><th scope="col">Overskrift</th><th scope="col">Sider</th><th scope="col">Sendt</th><th scope="col">Filer</th></tr>
-    </thead>
-    <tbody>
-${rows.join('\n')}
-    </tbody>
-  </table>`
-    : '<p>Ingen utgåver enno.</p>';
-  return `<!DOCTYPE html>
-<html lang="nn">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Utgåver av briefingen om sosiale medium i norske føretak</title>
-  <style>
-    body { font-family: system-ui, sans-serif; margin: 2rem; color: #1a1a1a; background: #fff; }
-    table { border-collapse: collapse; }
-    caption { text-align: left; font-weight: bold; padding-bottom: .5rem; }
-    th, td { text-align: left; padding: .4rem .8rem; border-bottom: 1px solid #ccc; vertical-align: top; }
-    a { color: #0b5394; }
-  </style>
-</head>
-<body>
-  <main>
-  <h1>Utgåver av briefingen</h1>
-  ${body}
-  <p>Kjelde: Statistisk sentralbyrå (CC BY 4.0).</p>
-  </main>
-</body>
-</html>
-`;
-}
-
 
 /** The parsed manifest, null when the file is missing, 'invalid' when it is there but not a valid manifest. */
 async function readManifest(path: string): Promise<EditionManifest | null | 'invalid'> {
@@ -235,8 +166,8 @@ async function readManifest(path: string): Promise<EditionManifest | null | 'inv
     throw new OutputError(`Cannot read ${path} (${code}).`, { path, cause: error });
   }
   try {
-    const parsed = editionManifestSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : 'invalid';
+    const parsed = v.safeParse(editionManifestSchema, JSON.parse(text));
+    return parsed.success ? parsed.output : 'invalid';
   } catch {
     return 'invalid';
   }

@@ -1,119 +1,125 @@
-import { buildChartSpecs, loadChartTemplates, renderCharts } from './render/svg.js';
-import { buildBriefing, type Briefing, type BriefingContext } from './briefing/content.js';
-import type { Dataset } from './store/dataset.js';
-import { formatDate, formatDateTime, type Lang } from './text/format.js';
-import { pdfMetadataFor, setPdfMetadata } from './render/pdf-meta.js';
-import { openPrinter, type PrintHooks } from './render/pdf.js';
+import type { RenderedChart } from './briefing/chart-specs.js';
+import { buildBriefing, type Briefing, type BriefingContext, type Claim } from './briefing/content.js';
+import type { Dataset, Definition, Lang } from './briefing/model.js';
+import { packageVersion } from './io/paths.js';
 import type { Progress } from './io/progress.js';
 import { loadTemplateAssets, renderBriefing } from './render/html.js';
-import { packageVersion } from './io/paths.js';
+import { openPrinter, type PrintHooks } from './render/pdf.js';
+import { countPages, setPdfMetadata } from './render/pdf-meta.js';
+import { renderCharts } from './render/svg.js';
+import { formatDate } from './text/format.js';
 
 /**
- * Build the briefing for one year in each language, in memory:
+ * Stage 3, build: the briefing for one year in each language, in memory.
  *
- *   content (pure, per language) ─┬─► browser launch ─────────────────────────────────┐
- *                                 └─► charts (Vega-Lite ─► SVG) ─► html (Handlebars) ─┴─► pdf (one browser, one page)
+ *   Chromium starts ──────────────────────────────────────────────────────────────────────┐
+ *   content (pure, per language) ─► charts (Vega ─► SVG) ─► html (Handlebars) ─────────────┴─► pdf (one page reused)
  *
- * Nothing is written here; the caller stores the documents only when every language succeeded. A browser that
- * crashes is replaced once (pipeline/print.ts); it is closed on every path, and no Chromium process outlives the call.
+ * Nothing is written here; the caller stores the documents only when every language succeeded. Each briefing's
+ * claims are completed with what only printing knows: the charts' drawn text, the page numbers, the running header.
  */
+
+export interface BuildOptions {
+  year: number;
+  langs: Lang[];
+  templatesDir: string;
+  print: { executablePath?: string; timeoutMs: number };
+  context?: BriefingContext;
+}
 
 export interface BuiltBriefing {
   briefing: Briefing;
   html: string;
   pdf: Uint8Array;
   pageCount: number;
-  editionDate: string | null;
+  /** Every printed text with the facts and observations behind it (claims.json). */
+  claims: Claim[];
 }
 
-export interface BuildOptions {
-  year: number;
-  langs: Lang[];
-  templatesDir: string;
-  chromiumPath?: string;
-  printTimeoutMs: number;
-  /** What the briefing can tell beyond the dataset: SSB's next release, what the last update changed. */
-  context?: BriefingContext;
-}
-
-/** Effects for tests; production passes none. */
 export interface BuildEffects {
   /** Fault injection into the printer (kill or freeze Chromium mid-print). */
   print?: PrintHooks;
 }
 
-export async function buildBriefings(dataset: Dataset, options: BuildOptions, progress: Progress, effects: BuildEffects = {}): Promise<BuiltBriefing[]> {
-  const { year } = options;
-  // Content first (pure, a few ms): a year without figures fails here without starting a browser.
-  const briefings = await progress.stage('content', async () => options.langs.map((lang) => buildBriefing(dataset, year, lang, options.context)), (b) => `${year} ${b.map((x) => x.lang).join(',')}`);
-  // Then the browser: its launch is the longest step, and overlaps the chart and template work.
-  const printer = openPrinter(
-    { executablePath: options.chromiumPath, timeoutMs: options.printTimeoutMs },
-    { hooks: effects.print, log: (line) => progress.info(`  ${line}`) },
-  );
+export const generator = () => `ssb-briefing ${packageVersion()}`;
+
+/** Content, charts and HTML: what the preview shows, and what the PDF is printed from. */
+export async function renderHtml(dataset: Dataset, definition: Definition, year: number, lang: Lang, templatesDir: string, context: BriefingContext = {}) {
+  const briefing = buildBriefing(dataset, definition, year, lang, context);
+  const [assets, charts] = await Promise.all([loadTemplateAssets(templatesDir), renderCharts(briefing.charts, { templatesDir })]);
+  return { briefing, charts, html: renderBriefing(briefing, charts, assets, generator()) };
+}
+
+export async function buildBriefings(input: { dataset: Dataset; definition: Definition }, options: BuildOptions, progress: Progress, effects: BuildEffects = {}): Promise<BuiltBriefing[]> {
+  // Chromium first: its start is the longest single step, and everything until printing overlaps it.
+  const printer = openPrinter(options.print, { ...(effects.print ? { hooks: effects.print } : {}), log: (line) => progress.info(`  ${line}`) });
   try {
-    const [templates, assets] = await Promise.all([loadChartTemplates(options.templatesDir), loadTemplateAssets(options.templatesDir)]);
-    const charts = await progress.stage(
-      'charts',
-      () => Promise.all(briefings.map((b) => renderCharts(buildChartSpecs(b, templates)))),
-      (c) => `${c.flat().length} rendered`,
-    );
-    const htmls = await progress.stage('html', async () => briefings.map((b, i) => renderBriefing(b, charts[i]!, assets, metaFor(b, dataset))), (h) => `${h.length} documents`);
-    const pdfs = await progress.stage(
-      'pdf',
-      async () => {
-        const out: Uint8Array[] = [];
-        for (const [i, b] of briefings.entries()) {
-          const printed = await printer.print(htmls[i]!, printOptionsFor(b, options.printTimeoutMs, dataset));
-          // Title, author, subject, language, and dates pinned to the edition's: the same data gives the same PDF.
-          out.push(await setPdfMetadata(printed, pdfMetadataFor(b, editionDate(b, dataset), packageVersion())));
-        }
-        return out;
-      },
-      (p) => `${p.length} printed`,
-    );
-    return briefings.map((briefing, i) => ({
-      briefing,
-      html: htmls[i]!,
-      pdf: pdfs[i]!,
-      pageCount: countPdfPages(pdfs[i]!),
-      editionDate: editionDate(briefing, dataset),
-    }));
+    const briefings = await progress.stage('content', async () => options.langs.map((lang) => buildBriefing(input.dataset, input.definition, options.year, lang, options.context)),
+      (b) => `${options.year} ${b.map((x) => x.lang).join(',')}`);
+    const [assets, charts] = await Promise.all([
+      loadTemplateAssets(options.templatesDir),
+      progress.stage('charts', () => Promise.all(briefings.map((b) => renderCharts(b.charts, { templatesDir: options.templatesDir }))), (c) => `${c.flat().length} rendered`),
+    ]);
+    const htmls = await progress.stage('html', async () => briefings.map((b, i) => renderBriefing(b, charts[i]!, assets, generator())), (h) => `${h.length} documents`);
+    const built = await progress.stage('pdf', async () => {
+      const out: BuiltBriefing[] = [];
+      for (const [i, b] of briefings.entries()) {
+        const date = b.published ? formatDate(b.published, b.lang) : null;
+        const header = date ? `${b.title} · ${date}` : b.title;
+        const printed = await printer.print(htmls[i]!, { timeoutMs: options.print.timeoutMs, lang: b.lang, header, footer: { page: b.ui.page, of: b.ui.of } });
+        const pdf = await setPdfMetadata(printed, pdfMetadata(b));
+        const pageCount = await countPages(pdf);
+        out.push({ briefing: b, html: htmls[i]!, pdf, pageCount, claims: completeClaims(b, charts[i]!, header, pageCount) });
+      }
+      return out;
+    }, (p) => `${p.length} printed`);
+    return built;
   } finally {
     await printer.close();
   }
 }
 
-/** The date the year's figures were last published or updated, as the edition's date (not the clock: reproducible). */
-export function editionDate(b: Briefing, dataset: Dataset): string | null {
-  const dates = b.facts.used.flatMap((o) => {
-    const updated = o.table ? dataset.tables[o.table]?.updated : null;
-    return [updated, o.published].filter((d): d is string => typeof d === 'string');
+/** The briefing's claims, plus the text only rendering and printing make: chart drawings, running header, page numbers. */
+function completeClaims(b: Briefing, charts: RenderedChart[], header: string, pageCount: number): Claim[] {
+  const extra: Claim[] = [];
+  const add = (where: string, text: string, kind: string, observations: string[] = []) =>
+    extra.push({ id: `c${b.claims.length + extra.length + 1}`, where, text, facts: [{ kind, observations }] });
+  for (const chart of charts) {
+    const drawn = [...`${chart.svg}\n${chart.svgCompact}`.matchAll(/<text\b[^>]*>([^<]*)<\/text>/g)].map((m) => decodeEntities(m[1]!)).join(' ');
+    add(`chart:${chart.id}`, drawn, 'chart-drawing', chart.observations);
+  }
+  add('page', header, 'header');
+  for (let page = 1; page <= pageCount; page++) add('page', `${b.ui.page} ${page} ${b.ui.of} ${pageCount}`, 'page');
+  add('page', b.ui.licence, 'licence');
+  add('page', generator(), 'generator');
+  return [...b.claims, ...extra];
+}
+
+function decodeEntities(text: string): string {
+  return text.replace(/&(#x?[0-9a-f]+|amp|lt|gt|quot|apos);/gi, (entity, code: string) => {
+    const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+    if (named[code.toLowerCase()]) return named[code.toLowerCase()]!;
+    return String.fromCodePoint(code[1]?.toLowerCase() === 'x' ? Number.parseInt(code.slice(2), 16) : Number(code.slice(1)));
   });
-  return dates.sort().at(-1) ?? null;
 }
 
-function metaFor(b: Briefing, dataset: Dataset) {
-  const date = editionDate(b, dataset);
-  const words = { nn: ['Tal for', 'sist oppdatert'], nb: ['Tall for', 'sist oppdatert'], en: ['Figures for', 'last updated'] }[b.lang];
-  const when = date ? (date.length > 10 ? formatDateTime(date, b.lang) : formatDate(date, b.lang)) : null;
-  const editionLine = `${words[0]} ${b.year}${when ? ` · ${words[1]} ${when}` : ''}`;
-  return { editionLine, generator: `ssb-briefing ${packageVersion()}` };
-}
+const keywords: Record<Lang, string> = {
+  nn: 'SSB, IKT, føretak, Bruk av IKT i næringslivet',
+  nb: 'SSB, IKT, foretak, Bruk av IKT i næringslivet',
+  en: 'Statistics Norway, ICT, enterprises, ICT usage in enterprises',
+};
 
-function printOptionsFor(b: Briefing, timeoutMs: number, dataset: Dataset) {
-  const date = editionDate(b, dataset);
+/** Title, headline as subject, language, and dates that are the figures' own: first published, last revised. */
+function pdfMetadata(b: Briefing) {
+  const at = (date: string | null) => (date ? new Date(`${date}T08:00:00+01:00`) : null);
   return {
-    timeoutMs,
+    title: b.title,
+    author: b.ui.author,
+    subject: b.headline.text.map((s) => (typeof s === 'string' ? s : 'note' in s ? '' : s.text)).join(''),
+    keywords: [keywords[b.lang]],
     lang: b.lang,
-    header: date ? `${b.title} · ${formatDate(date, b.lang)}` : b.title,
-    footer: { page: b.ui.page, of: b.ui.of, source: b.ui.source },
+    creationDate: at(b.published),
+    modificationDate: at(b.revised ?? b.published),
+    headings: [b.ui.keyFigures, ...b.sections.map((s) => s.heading.text.map((x) => (typeof x === 'string' ? x : 'note' in x ? '' : x.text)).join('')), b.ui.notes, b.ui.about],
   };
-}
-
-/** Pages in a PDF Chromium wrote: its page tree's /Count. */
-export function countPdfPages(pdf: Uint8Array): number {
-  const text = Buffer.from(pdf).toString('latin1');
-  const counts = [...text.matchAll(/\/Type\s*\/Pages\b[^>]*?\/Count\s+(\d+)/g)].map((m) => Number(m[1]));
-  return counts.length ? Math.max(...counts) : 0;
 }

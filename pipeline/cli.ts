@@ -1,52 +1,59 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { resolveRunConfig, type RawRunOptions } from './config.js';
+import { environment, type Flags } from './config.js';
 import { BriefingError, ConfigError } from './errors.js';
-import { withLock } from './io/lock.js';
-import { loadDotEnv } from './mail-config.js';
-import { createProgress } from './io/progress.js';
+import { packageVersion } from './io/paths.js';
+import { terminalSafe } from './io/terminal.js';
 
 /**
- * `briefing <command> [options]`: the command-line entry. Parses flags, runs one command, and maps every failure
- * to one clear line and an exit code (stacks with --debug). Commands that touch data/ or the archive hold the
- * lock on data/, the same one the scheduler takes, so two runs never interleave.
+ * `briefing <command> [options]`: the command-line entry and the only module that touches `process`. Parses flags,
+ * reads the environment and `.env` once, runs one command (commands.ts), and maps every failure to one clear line and
+ * an exit code (stacks with --debug). Output is written through `write`, cleaned of escape sequences, and the process
+ * ends by itself once everything is flushed (no `process.exit` that could cut a pipe short).
  */
 
 const usage = `Usage: briefing <command> [options]
 
 Commands:
-  run                   Fetch from SSB if the figures changed, build the briefing, archive it as an edition
-                        and write output/briefing-<lang>.html and .pdf (npm run report)
-  fetch                 Only fetch from SSB's StatBank and update data/
-  send [edition-id]     Mail an archived edition (default: the latest of each --lang) to MAIL_TO
+  run                   Fetch from SSB if the figures changed, build the briefing, archive it as an edition and
+                        write output/<briefing>/briefing-<lang>.html and .pdf (npm run report)
+  fetch                 Only fetch from SSB's StatBank and update data/<briefing>/
+  send [edition-id]     Mail an edition (default: the newest of each --lang) to MAIL_TO; --resend <address|all>
+  outbox                List who has each edition, who doesn't, and who may (uncertain); --confirm <address>
   schedule              Run \`run\` on a schedule (BRIEFING_CRON, BRIEFING_TIMEZONE) until stopped
-  inspect <table-id>    Print a StatBank table's dimensions, codes and labels
+  preview               Serve the briefing on 127.0.0.1 and reload it on every saved change (npm run preview)
+  tables [query]        List the statistic's StatBank tables (updated, last period, discontinued)
+  inspect <table-id>    Print a StatBank table's dimensions, codes and labels; --suggest prints a definition snippet
   jsonstat <file|url>   Print a JSON-stat 2.0 document's cells, one row per cell
   help                  Show this help
 
 Options:
-  --year YYYY           The year the briefing is about (default: the latest year in the dataset)
+  --briefing NAME       The briefing, a folder under data/ (default: sosiale-medium)
+  --year YYYY           The year the briefing is about (default: the latest with the headline figure)
   --lang nn|nb|en       Language(s), comma-separated (default: nn)
-  --out DIR             Output folder (default: output/)
-  --data DIR            Folder holding dataset.json and tables.json (default: data/)
-  --offline             Never touch the network; build from data/ as it is
-  --force               Fetch and build a new edition even if nothing changed
+  --out DIR             Output folder (default: output/<briefing>/)
+  --data DIR            The briefing's data folder (default: data/<briefing>/)
+  --offline             Never touch the network; build from the committed data as it is
+  --force               Fetch, and rebuild the edition even if nothing changed (replaces the archived one)
   --email               Mail the edition to MAIL_TO (SMTP_* settings; see README)
   --dry-run             With --email or send: write .eml files instead of sending
+  --resend ADDR|all     With send: mail again to these recipients, on a person's word
+  --confirm ADDR        With outbox: record that an uncertain recipient has the edition
   --once                With schedule: run one tick now and exit
+  --suggest             With inspect: print a definition snippet for the table
+  --port N              With preview: the port on 127.0.0.1 (default: 4173)
   --format json|csv     With jsonstat (default: csv)
   --debug               Show stack traces with errors
+  --version             Print the version
   -h, --help            Show this help
 
-Environment: PUPPETEER_EXECUTABLE_PATH, BRIEFING_PRINT_TIMEOUT_MS, SSB_API_URL, SSB_TIMEOUT_MS,
-SSB_RETRY_BUDGET_MS, SMTP_URL or SMTP_HOST/SMTP_PORT/SMTP_USER/SMTP_PASS, SMTP_SECURE, SMTP_STARTTLS, MAIL_FROM,
-MAIL_TO, MAIL_SUBJECT_PREFIX, BRIEFING_CRON, BRIEFING_TIMEZONE. A .env file in the working folder is read.
+Settings: see .env.example (a .env file in the working folder is read; real environment variables win).
 `;
 
 const options = {
+  briefing: { type: 'string' },
   year: { type: 'string' },
   lang: { type: 'string' },
   out: { type: 'string' },
@@ -55,20 +62,27 @@ const options = {
   force: { type: 'boolean' },
   email: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
+  resend: { type: 'string' },
+  confirm: { type: 'string' },
   once: { type: 'boolean' },
+  suggest: { type: 'boolean' },
+  port: { type: 'string' },
   format: { type: 'string' },
   debug: { type: 'boolean' },
+  version: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 export interface CliIo {
+  /** One line of output (a trailing newline is added). */
   write: (line: string) => void;
+  /** Raw output for data commands (jsonstat): written as it is. */
+  out: (text: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
 }
 
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
-  const { write } = io;
   let debug = argv.includes('--debug');
   try {
     let parsed;
@@ -79,68 +93,81 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     }
     const { values, positionals } = parsed;
     debug = values.debug ?? false;
+    if (values.version) {
+      io.write(`ssb-briefing ${packageVersion()}`);
+      return 0;
+    }
     const [command, ...rest] = positionals;
     if (!command || command === 'help' || values.help) {
-      write(usage);
+      io.write(usage);
       return command || values.help ? 0 : 2;
     }
-    const env = loadDotEnv(join(io.cwd, '.env'), io.env);
-    const flags = values as RawRunOptions & { once?: boolean; format?: string };
+    const env = environment(io.cwd, io.env);
+    const flags = values as Flags & { confirm?: string };
+    const commands = await import('./commands.js');
     switch (command) {
       case 'run':
-        return await runCommand(flags, env, io);
+        return await commands.runCommand(flags, env, io);
       case 'fetch':
-        return await (await import('./commands.js')).fetchCommand(flags, env, io);
+        return await commands.fetchCommand(flags, env, io);
       case 'send':
-        return await (await import('./commands.js')).sendCommand(rest[0], flags, env, io);
+        return await commands.sendCommand(rest[0], flags, env, io);
+      case 'outbox':
+        return await commands.outboxCommand(flags, env, io);
       case 'schedule':
-        return await (await import('./commands.js')).scheduleCommand(flags, env, io);
+        return await commands.scheduleCommand(flags, env, io);
+      case 'preview':
+        return await commands.previewCommand(flags, env, io);
+      case 'tables':
+        return await commands.tablesCommand(rest.join(' '), flags, env, io);
       case 'inspect':
-        return await (await import('./commands.js')).inspectCommand(rest[0], env, io);
+        return await commands.inspectCommand(rest[0], flags, env, io);
       case 'jsonstat':
-        return await (await import('./commands.js')).jsonstatCommand(rest[0], flags.format, io);
+        return await commands.jsonstatCommand(rest[0], flags.format, io);
       default:
         throw new ConfigError(`Unknown command "${command}". Run \`briefing --help\` for the commands.`);
     }
   } catch (error) {
-    return report(error, debug);
+    return report(error, debug, io);
   }
 }
 
-async function runCommand(flags: RawRunOptions, env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
-  const config = resolveRunConfig(flags, env, io.cwd);
-  const { runPipeline } = await import('./run.js');
-  const progress = createProgress(io.write);
-  const started = performance.now();
-  const outcome = await withLock(config.dataDir, 'briefing run', () => runPipeline(config, { progress, now: () => new Date() }));
-  const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
-  const pages = outcome.editions.map((e) => `${e.lang} ${e.pageCount} pages`).join(', ');
-  const verdict = outcome.status === 'unchanged' ? 'unchanged, no new edition' : 'new edition';
-  io.write(`Briefing for ${outcome.year} (${pages}; ${verdict}) in ${Math.round(performance.now() - started)} ms, peak memory ${peakMb} MB:`);
-  for (const e of outcome.editions) io.write(`  ${e.dir}`);
-  for (const file of outcome.files) io.write(`  ${file}`);
-  return 0;
-}
-
-function report(error: unknown, debug: boolean): number {
-  const code = error instanceof BriefingError ? error.exitCode : 1;
-  const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`✗ ${message}\n`);
-  if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  if (!(error instanceof BriefingError) && !debug) process.stderr.write('  (an unexpected error: run again with --debug for the stack)\n');
-  return code;
+/** One line that says what happened, and the exit code of its kind; an unexpected error is a bug: exit 1 with its stack. */
+function report(error: unknown, debug: boolean, io: CliIo): number {
+  if (error instanceof BriefingError) {
+    io.write(`✗ ${error.message}`);
+    if (debug && error.stack) io.write(error.stack);
+    return error.exitCode;
+  }
+  const e = error instanceof Error ? error : new Error(String(error));
+  io.write(`✗ Unexpected error: ${e.message}. This is a bug in ssb-briefing; run again with --debug and report the output.`);
+  if (debug && e.stack) io.write(e.stack);
+  return 1;
 }
 
 function defaultIo(): CliIo {
-  return { write: (line) => process.stdout.write(line + '\n'), env: process.env, cwd: process.cwd() };
+  return {
+    write: (line) => process.stdout.write(`${terminalSafe(line)}\n`),
+    out: (text) => process.stdout.write(terminalSafe(text)),
+    env: process.env,
+    cwd: process.cwd(),
+  };
 }
 
-// Run when started as a program (also through npm's bin symlink), not when imported by a test.
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+const invokedDirectly = (() => {
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(process.argv[1] ?? '')).href;
+  } catch {
+    return false;
+  }
+})();
+
 if (invokedDirectly) {
+  // A closed pipe (`briefing jsonstat … | head`) is not an error worth a stack.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exitCode ??= 0;
+  });
   main(process.argv.slice(2)).then((code) => {
-    // Every file is written and the browser closed by now: exit at once rather than wait for idle keep-alive
-    // sockets (stdout and stderr are synchronous for files and pipes on Linux, so nothing is cut off).
-    process.exit(code);
+    process.exitCode = code;
   });
 }

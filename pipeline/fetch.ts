@@ -1,273 +1,262 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { loadDataset, readDatasetBytes, statusSymbols, type Dataset, type Observation, type StatusSymbol } from './store/dataset.js';
-import { readDatasetHeader } from './store/dataset-index.js';
-import { BriefingError, FetchError } from './errors.js';
-import { observations as cells, parseJsonStat, type JsonStatDataset } from './statbank/jsonstat.js';
-import { OfflineError, type Selection, type StatbankClient, type TableInfo } from './statbank/client.js';
-import { TableChangedError, tableChangedError, tableMismatches, type TableConfig, type TablesConfig } from './store/tables.js';
-import { updateDataset } from './update.js';
-
-export { TableChangedError } from './store/tables.js';
+import type { Dataset, Definition, Labels, Observation, StatusSymbol, TableDimension, TableState } from './briefing/model.js';
+import { statusSymbols } from './briefing/model.js';
+import { resolveMeasures } from './briefing/resolve.js';
+import { FetchError, OfflineError, TableChangedError } from './errors.js';
+import type { StatbankResponse, TableInfo } from './statbank/client.js';
+import { observations as cellsOf, parseJsonStat, type JsonStatDataset } from './statbank/jsonstat.js';
+import type { Selection } from './statbank/client.js';
+import { measures, readShape, type TableShape } from './statbank/shape.js';
 
 /**
- * The fetch stage: StatBank tables (data/tables.json) into data/, only when SSB has published something new.
+ * Stage 1, fetch: the definition's StatBank tables, read as they are, only when SSB has published something new.
+ * Network only: nothing is written here (stage 2, update.ts, merges and writes).
  *
- *   lock data/ ─> read the dataset header (tables state)
- *   1. per table, network only:  tableInfo ─ 404 Non-existent table? skip
- *                                           ─ `updated` as stored (or discontinued and stored)? unchanged: stop here
- *                                metadata ─> parse ─> every configured variable and code there? else TableChangedError
- *                                         ─> every code of a `*` selection the last fetch had still there? else TableChangedError
- *                                data (POST, split by the client) ─> parse ─> tidy observations
- *   2. per fetched table:        updateDataset (merge + history + raw/<id>/; writes only what changed)
+ *   per table:  table info ─ 404 Non-existent table? skip ─ `updated` as stored? unchanged: stop here
+ *               metadata (lang=no, and lang=en for English labels) ─► read its shape (roles by JSON-stat, SSB's codes
+ *                 and labels) ─► a code the last fetch had is gone? TableChangedError
+ *               resolve the definition's measures (recorded codes; else the label pattern) ─► a recorded code gone? stop
+ *               data (every cell, split by the client under 800,000 cells) ─► one row per cell, every code kept
  *
- * Nothing is written until every table has been fetched and checked, so any failure in step 1 (offline,
- * HTTP error, malformed JSON-stat, a renamed code) leaves data/ byte for byte as it was. Offline is not an
- * error: the outcome says so and the committed dataset stays in use. Step 2 updates one table at a time;
- * each update is whole or not at all (see update.ts).
+ * StatBank that can't be reached, or that keeps answering 5xx or timing out past the retry budget, is not an error
+ * here: the outcome is 'offline' and the run goes on with the committed data.
  */
 
+/** What the fetch stage needs of the StatBank client (pipeline/statbank/client.ts). */
+export interface StatbankReader {
+  tableInfo(id: string): Promise<TableInfo>;
+  metadata(id: string, lang?: 'no' | 'en'): Promise<StatbankResponse>;
+  data(id: string, selection: Selection, options?: { dimensionSizes?: Record<string, number> }): Promise<StatbankResponse[]>;
+  /** The table StatBank lists as replacing a discontinued one, if it can tell. */
+  successorOf?(info: TableInfo): Promise<{ id: string; label: string } | null>;
+}
+
+export type FetchedRow = Omit<Observation, 'id' | 'revision'>;
+
+export interface FetchedTable {
+  id: string;
+  state: TableState;
+  rows: FetchedRow[];
+  /** Measures resolved by their label pattern in this fetch: measure id -> codes, to record in the definition. */
+  resolved: Record<string, Record<string, string>>;
+  /** The responses as received, kept under data/<briefing>/raw/<table>/. */
+  raw: { name: string; text: string }[];
+}
+
+export interface TableOutcome {
+  id: string;
+  updated: string | null;
+  /** Why nothing was fetched: not published yet, unchanged. */
+  skipped?: string;
+}
+
+export interface FetchOutcome {
+  status: 'fetched' | 'unchanged' | 'offline';
+  fetched: FetchedTable[];
+  tables: TableOutcome[];
+  /** Things a person should know that did not stop the fetch: a discontinued table, a measure not found. */
+  warnings: string[];
+  /** One line: what happened. Starts "StatBank unreachable:" when offline, so a CI log can be searched for it. */
+  message: string;
+}
+
 export interface FetchOptions {
-  /** The folder holding dataset.json; the caller holds its lock. */
-  dataDir: string;
-  tables: TablesConfig;
-  client: StatbankClient;
-  /** Fetch metadata and data even when `updated` is what data/ has (not for a discontinued table already stored). */
+  definition: Definition;
+  dataset: Pick<Dataset, 'tables'>;
+  client: StatbankReader;
+  /** Fetch metadata and data even when `updated` is what the dataset has. */
   force?: boolean;
   now: Date;
   log?: (line: string) => void;
 }
 
-export interface TableOutcome {
-  id: string;
-  /** The table's `updated` at StatBank (or as stored, when it was not asked). */
-  updated: string | null;
-  changed: boolean;
-  /** Counts of figures added, revised and withdrawn by this fetch. */
-  added: number;
-  revised: number;
-  withdrawn: number;
-  /** Why the table was not fetched (it doesn't exist yet, StatBank is offline). */
-  skipped?: string;
-}
-
-export interface FetchOutcome {
-  status: 'updated' | 'unchanged' | 'offline';
-  tables: TableOutcome[];
-  /** One line for the person running it. */
-  message: string;
-}
-
-type Fetched = { table: TableConfig; info: TableInfo; updated: string | null; notes: string[]; observations: Observation[]; raw: { name: string; text: string }[] };
-type Step = { kind: 'fetched'; fetched: Fetched } | { kind: 'done'; outcome: TableOutcome };
-
-/** The caller holds the lock on `dataDir` (pipeline/lock.ts), as every entry point does for its whole run. */
 export async function fetchTables(options: FetchOptions): Promise<FetchOutcome> {
-  const { dataDir, tables, log } = options;
-  {
-    // The figures are not needed to ask StatBank what changed: only the tables' state, from the header.
-    const datasetPath = join(dataDir, 'dataset.json');
-    const dataset = readDatasetHeader(await readDatasetBytes(datasetPath), datasetPath);
-    const steps: Step[] = [];
-    try {
-      for (const table of tables.tables) steps.push(await fetchOne(table, dataset, options));
-    } catch (error) {
-      if (error instanceof OfflineError) {
-        const { code, url } = error.context as { code?: string; url?: string };
-        const figures = await loadDataset(datasetPath);
-        const lastYear = figures.observations.reduce((max, o) => Math.max(max, o.year), -Infinity);
-        const upTo = figures.observations.length ? ` (figures up to ${lastYear}, newest source dated ${datasetDate(figures)})` : '';
-        const message = `SSB's StatBank can't be reached (${code ?? 'offline'} ${url ?? ''}): using the dataset in ${dataDir} as it is${upTo}. ` +
-          'Nothing was written.';
-        log?.(message);
-        const skipped = tables.tables.map((t) => ({
-          id: t.id, updated: dataset.tables[t.id]?.updated ?? null, changed: false, added: 0, revised: 0, withdrawn: 0, skipped: 'StatBank offline',
-        }));
-        return { status: 'offline' as const, tables: skipped, message };
-      }
-      if (error instanceof BriefingError && !error.message.includes('was left unchanged')) {
-        error.message += ` Nothing was written: ${dataDir} was left unchanged.`;
-      }
-      throw error;
+  const { definition, log } = options;
+  const fetched: FetchedTable[] = [];
+  const tables: TableOutcome[] = [];
+  const warnings: string[] = [];
+  const warn = (line: string) => {
+    warnings.push(line);
+    log?.(`  ! ${line}`);
+  };
+  try {
+    for (const { id } of definition.tables) {
+      const step = await fetchOne(id, options, warn);
+      tables.push(step.outcome);
+      if (step.table) fetched.push(step.table);
     }
-
-    const outcomes: TableOutcome[] = [];
-    for (const step of steps) {
-      if (step.kind === 'done') {
-        outcomes.push(step.outcome);
-        continue;
-      }
-      const { table, info, updated, notes, observations, raw } = step.fetched;
-      const result = await updateDataset({
-        dataDir, table: { id: table.id, series: table.series, label: info.label, updated, notes }, observations, raw, now: options.now, complete: true,
-      });
-      const outcome = { id: table.id, updated, changed: result.changed, ...result.counts };
-      log?.(`StatBank ${table.id}: ${result.changed ? `${outcome.added} added, ${outcome.revised} revised, ${outcome.withdrawn} withdrawn` : 'no figure changed'}`);
-      outcomes.push(outcome);
-    }
-    const changed = outcomes.some((o) => o.changed);
-    return { status: changed ? 'updated' : 'unchanged', tables: outcomes, message: summary(outcomes) } satisfies FetchOutcome;
+  } catch (error) {
+    if (!(error instanceof OfflineError)) throw error;
+    const { code, url, why } = error.context;
+    const reason = why === 'unavailable' ? `it kept failing until the retry budget ran out (${error.message.split('. ')[0]})` : `${code ?? 'no connection'} ${url ?? ''}`.trim();
+    return {
+      status: 'offline', fetched: [], warnings,
+      tables: definition.tables.map((t) => ({ id: t.id, updated: options.dataset.tables[t.id]?.updated ?? null, skipped: 'StatBank offline' })),
+      message: `StatBank unreachable: ${reason}. Building from the committed data as it is; nothing was written.`,
+    };
   }
+  const message = tables.map((t) => (t.skipped ? `${t.id}: ${t.skipped}` : `${t.id}: fetched (updated ${t.updated ?? 'not given'})`)).join('; ');
+  return { status: fetched.length ? 'fetched' : 'unchanged', fetched, tables, warnings, message: `${message}.` };
 }
 
-/** Step 1 for one table: requests only, no writes. */
-async function fetchOne(table: TableConfig, dataset: Pick<Dataset, 'tables'>, options: FetchOptions): Promise<Step> {
-  const { client, log } = options;
-  const stored = dataset.tables[table.id];
-  const none = { id: table.id, changed: false, added: 0, revised: 0, withdrawn: 0 };
+async function fetchOne(id: string, options: FetchOptions, warn: (line: string) => void): Promise<{ outcome: TableOutcome; table?: FetchedTable }> {
+  const { client, dataset, definition, log } = options;
+  const stored = dataset.tables[id];
   let info: TableInfo;
   try {
-    info = await client.tableInfo(table.id);
+    info = await client.tableInfo(id);
   } catch (error) {
-    if (!isNonExistentTable(error)) throw error;
-    const skipped = 'StatBank answers 404 Non-existent table: not published yet, or withdrawn';
-    log?.(`StatBank ${table.id}: skipped: ${skipped}`);
-    return { kind: 'done', outcome: { ...none, updated: stored?.updated ?? null, skipped } };
+    if (error instanceof FetchError && !(error instanceof OfflineError) && error.context.status === 404 && /non-existent table/i.test(error.context.title ?? '')) {
+      return { outcome: { id, updated: stored?.updated ?? null, skipped: 'not published (StatBank answers 404 Non-existent table)' } };
+    }
+    throw error;
   }
-  // `updated` null (PxWebApi v1 doesn't say) is never "the same": fetch, and let updateDataset find no change.
-  const same = info.updated !== null && stored?.updated === info.updated;
-  if (same && (!options.force || info.discontinued === true)) {
-    log?.(`StatBank ${table.id}: unchanged since ${info.updated}${info.discontinued ? ' (discontinued)' : ''}; only its table info was asked`);
-    return { kind: 'done', outcome: { ...none, updated: info.updated } };
+  if (info.discontinued === true) {
+    const successor = await client.successorOf?.(info).catch(() => null);
+    warn(`table ${id} is discontinued at StatBank${successor ? `; it is replaced by table ${successor.id} (${successor.label}): add it to the definition` : ''}`);
+  }
+  // `updated` null (PxWebApi v1 doesn't say) is never "the same": fetch, and let the update find no change.
+  if (info.updated !== null && stored?.updated === info.updated && !options.force) {
+    return { outcome: { id, updated: info.updated, skipped: `unchanged since ${info.updated}` } };
   }
 
-  const metaRes = await client.metadata(table.id);
-  const meta = parseJsonStat(metaRes.body, { table: table.id, origin: metaRes.url });
-  const problems = tableMismatches(meta, table);
-  if (problems.length > 0) throw tableChangedError(meta, table, problems, { file: options.tables.file, dataDir: options.dataDir });
-  await checkSinceLastFetch(meta, table, options);
+  const metaNo = await client.metadata(id, 'no');
+  const meta = parseJsonStat(metaNo.body, { table: id, origin: metaNo.url });
+  let metaEn: JsonStatDataset | null = null;
+  let metaEnText: string | null = null;
+  try {
+    const res = await client.metadata(id, 'en');
+    metaEn = parseJsonStat(res.body, { table: id, origin: res.url });
+    metaEnText = res.text;
+  } catch (error) {
+    if (error instanceof OfflineError) throw error;
+    warn(`table ${id}: no English labels (${(error as Error).message.split('. ')[0]}); English editions name its categories by the definition's words or SSB's Norwegian labels`);
+  }
+  const shape = readShape(meta);
+  const state = tableState(id, info, meta, metaEn, shape, options.now);
+  const problems = stored ? sinceLastFetch(stored, state) : [];
+  const resolution = resolveMeasures(definition, id, measures(shape), state.dimensions);
+  problems.push(...resolution.problems);
+  if (problems.length) {
+    throw new TableChangedError(
+      `Table ${id} at StatBank changed since the last fetch: ${problems.join('; ')}. Figures under a gone code would no longer match ` +
+        'the ones stored, so the fetch stopped before writing anything. If SSB really renamed or removed it, check the table with ' +
+        `\`briefing inspect ${id}\`, then remove the old code from the definition (measures[].codes) or the table's rows from the dataset.`,
+      { table: id, problems },
+    );
+  }
+  for (const w of resolution.warnings) warn(w);
 
   const dimensionSizes = Object.fromEntries(meta.dimensions.map((d) => [d.id, d.categories.length]));
-  const responses = await client.data(table.id, selectionOf(table), { dimensionSizes });
-  const updated = info.updated ?? meta.updated;
-  const observations = responses.flatMap((res) => {
-    const ds = parseJsonStat(res.body, { table: table.id, origin: res.url });
-    for (const warning of ds.warnings) log?.(`StatBank ${table.id}: ${res.url}: ${warning}`);
-    return buildObservations(ds, table, { updated });
-  });
-  log?.(`StatBank ${table.id}: fetched ${observations.length} figures (updated ${updated ?? 'unknown'}, ${responses.length} data request(s))`);
-  const raw = [
-    { name: 'metadata.json', text: metaRes.text },
-    ...responses.map((res, i) => ({ name: `data-${i + 1}.json`, text: res.text })),
-    // The client keeps table info parsed; it is stored re-serialised.
-    { name: 'table-info.json', text: JSON.stringify(info.raw, null, 2) + '\n' },
-  ];
-  const notes = meta.notes.filter((n) => n.mandatory).map((n) => n.text);
-  return { kind: 'fetched', fetched: { table, info, updated, notes, observations, raw } };
-}
-
-/**
- * A `*` selection takes whatever codes the table has, so tableMismatches can't see a code SSB renamed or dropped
- * (NACE2007 "58-63" becoming "58-63X"): the figures under the old code would silently turn into withdrawals. So the
- * metadata is compared with the one stored by the last fetch that wrote (data/raw/<id>/metadata.json): a code of
- * size, industry or time it had that is gone now stops the fetch (TableChangedError) before anything is written.
- * New codes alone (a new year) are fine. No stored metadata (first fetch), or one that doesn't parse (a v1 answer),
- * means nothing to compare.
- */
-async function checkSinceLastFetch(meta: JsonStatDataset, table: TableConfig, options: FetchOptions): Promise<void> {
-  const path = join(options.dataDir, 'raw', table.id, 'metadata.json');
-  let previous: JsonStatDataset;
-  try {
-    previous = parseJsonStat(JSON.parse(await readFile(path, 'utf8')), { table: table.id, origin: path });
-  } catch {
-    return;
-  }
-  const problems: string[] = [];
-  for (const role of ['size', 'industry', 'time'] as const) {
-    const id = table.dimensions[role];
-    if (!table.selection[role].some((code) => /[*?()[\]]/.test(code))) continue; // explicit codes: tableMismatches checks them
-    const now = meta.dimensions.find((d) => d.id === id);
-    const before = previous.dimensions.find((d) => d.id === id);
-    if (!now || !before) continue;
-    const codes = new Set(now.categories.map((c) => c.code));
-    const gone = before.categories.filter((c) => !codes.has(c.code));
-    if (gone.length === 0) continue;
-    const known = new Set(before.categories.map((c) => c.code));
-    const added = now.categories.filter((c) => !known.has(c.code));
-    const list = (cs: typeof gone) => cs.map((c) => `"${c.code}" (${c.label})`).join(', ');
-    problems.push(`${id} ${list(gone)} ${gone.length === 1 ? 'is' : 'are'} gone${added.length ? `; new: ${list(added)}` : ''}`);
-  }
-  if (problems.length === 0) return;
-  throw new TableChangedError(
-    `Table ${table.id} at StatBank changed since the last fetch (${path}): ${problems.join('; ')}. ` +
-      `Its figures under a gone code would be recorded as withdrawn, so the fetch stopped. Nothing was written: ${options.dataDir} ` +
-      `was left unchanged. If SSB really changed the table, check ${options.tables.file ?? 'data/tables.json'} against \`briefing inspect ` +
-      `${table.id}\`, then delete ${path} and fetch again to accept the change.`,
-    { table: table.id, problems, path },
-  );
-}
-
-/** All of size, industry and time as configured; ContentsCode exactly the mapped codes. */
-export function selectionOf(table: TableConfig): Selection {
-  const d = table.dimensions;
-  return [
-    { variableCode: d.size, valueCodes: table.selection.size },
-    { variableCode: d.industry, valueCodes: table.selection.industry },
-    { variableCode: d.contents, valueCodes: Object.keys(table.measures) },
-    { variableCode: d.time, valueCodes: table.selection.time },
-  ];
-}
-
-const isStatus = (s: string | null): s is StatusSymbol => s !== null && (statusSymbols as readonly string[]).includes(s);
-
-/**
- * One tidy observation per cell of a data response. Pure.
- * - cells of a ContentsCode not in `measures` are left out; size and industry codes are kept as they are;
- * - the year is the leading four digits of the time code;
- * - a null keeps its status symbol; a null with none (or with `*`) gets '..' and a note; an unknown symbol is
- *   dropped into the note;
- * - source is the table's page, published the date part of `updated`, unit percent, revision 0.
- * Throws FetchError when a configured dimension is missing, another dimension has more than one category
- * (figures would be ambiguous), or a time code has no year.
- */
-export function buildObservations(ds: JsonStatDataset, table: TableConfig, meta: { updated: string | null }): Observation[] {
-  const d = table.dimensions;
-  const fail = (problem: string) =>
-    new FetchError(`The data StatBank sent for table ${table.id} ${problem}; it does not match its metadata or data/tables.json.`, { table: table.id });
-  for (const id of Object.values(d)) if (!ds.dimensions.some((x) => x.id === id)) throw fail(`has no dimension "${id}"`);
-  const extra = ds.dimensions.find((x) => !Object.values(d).includes(x.id) && x.categories.length > 1);
-  if (extra) throw fail(`has a dimension "${extra.id}" with ${extra.categories.length} categories that data/tables.json doesn't name`);
-  const published = meta.updated && /^\d{4}-\d{2}-\d{2}/.test(meta.updated) ? meta.updated.slice(0, 10) : null;
-  const source = `https://www.ssb.no/statbank/table/${table.id}`;
-  const out: Observation[] = [];
-  for (const cell of cells(ds)) {
-    const measure = table.measures[cell.codes[d.contents]!];
-    if (!measure) continue;
-    const time = cell.codes[d.time]!;
-    if (!/^\d{4}/.test(time)) throw fail(`has the time code "${time}", which doesn't start with a year`);
-    let status: StatusSymbol | null = isStatus(cell.status) ? cell.status : null;
-    let note: string | undefined;
-    if (cell.status !== null && !isStatus(cell.status)) note = `StatBank marked this figure "${cell.status}", a symbol not known here`;
-    if (cell.value === null && (status === null || status === '*')) {
-      note = `StatBank sent no figure${cell.status ? ` (status "${cell.status}")` : ' and no status symbol'}; recorded as ".." (missing)`;
-      status = '..';
+  const selection: Selection = meta.dimensions.map((d) => ({ variableCode: d.id, valueCodes: ['*'] }));
+  const responses = await client.data(id, selection, { dimensionSizes });
+  const updated = info.updated ?? responses.map((r) => parseJsonStat(r.body, { table: id, origin: r.url }).updated).find((u) => u) ?? meta.updated ?? null;
+  state.updated = updated;
+  const rows: FetchedRow[] = [];
+  let unmarked = 0;
+  const codesOf = new Map(Object.entries(resolution.codes).map(([m, codes]) => [shape.measureDims.map((d) => codes[d]).join('\u0000'), m]));
+  for (const res of responses) {
+    const ds = parseJsonStat(res.body, { table: id, origin: res.url });
+    const dims = ds.dimensions.map((d) => d.id);
+    for (const dim of state.dimensions) {
+      if (!dims.includes(dim.id)) throw new FetchError(`The data StatBank sent for table ${id} has no dimension "${dim.id}", which its metadata has. Nothing was written.`, { table: id, url: res.url, reason: 'malformed' });
     }
-    out.push({
-      measure, year: Number(time.slice(0, 4)), sizeClass: cell.codes[d.size]!, industry: cell.codes[d.industry]!, value: cell.value,
-      status, unit: 'percent', series: table.series, table: table.id, source, published, revision: 0, ...(note ? { note } : {}),
-    });
+    for (const cell of cellsOf(ds)) {
+      if (cell.value === null && cell.status === null) {
+        unmarked++;
+        continue;
+      }
+      const codes = Object.fromEntries(state.dimensions.map((d) => [d.id, cell.codes[d.id]!]));
+      const known = cell.status === null || (statusSymbols as readonly string[]).includes(cell.status);
+      if (cell.value === null && (!known || cell.status === '*')) {
+        unmarked++;
+        continue;
+      }
+      const period = codes[shape.time]!;
+      if (!/^\d{4}/.test(period)) throw new FetchError(`Table ${id} has the time code "${period}", which doesn't start with a year. Nothing was written.`, { table: id, reason: 'malformed' });
+      rows.push({
+        table: id, article: null, period, year: Number(period.slice(0, 4)),
+        measure: codesOf.get(shape.measureDims.map((d) => codes[d]).join('\u0000')) ?? null,
+        size: shape.size ? codes[shape.size]! : null,
+        industry: shape.industry ? codes[shape.industry]! : null,
+        classification: shape.classification,
+        codes,
+        value: cell.value,
+        status: known ? (cell.status as StatusSymbol | null) : null,
+        bound: null,
+        published: updated ? osloDate(updated) : null,
+        note: known ? null : `StatBank marked this figure "${cell.status}", a symbol not known here`,
+      });
+    }
   }
-  return out;
+  if (unmarked) warn(`table ${id}: ${unmarked} cell(s) came without a figure or a known symbol; left out (never counted as 0)`);
+  log?.(`  StatBank ${id}: ${rows.length} figures, updated ${updated ?? 'not given'}, ${responses.length} data request(s)`);
+  const raw = [
+    { name: 'table-info.json', text: `${JSON.stringify(info.raw, null, 2)}\n` },
+    { name: 'metadata-no.json', text: metaNo.text },
+    ...(metaEnText ? [{ name: 'metadata-en.json', text: metaEnText }] : []),
+    ...responses.map((res, i) => ({ name: `data-${i + 1}.json`, text: res.text })),
+  ];
+  const resolved = Object.fromEntries(resolution.newly.map((m) => [m, resolution.codes[m]!]));
+  return { outcome: { id, updated }, table: { id, state, rows, resolved, raw } };
 }
 
-/** A 404 whose Problem JSON says "Non-existent table": the table isn't there (yet); not an API failure. */
-function isNonExistentTable(error: unknown): boolean {
-  return error instanceof FetchError && !(error instanceof OfflineError) && error.context.status === 404 &&
-    /non-existent table/i.test(String(error.context.title ?? ''));
+/** The table as stored: roles, SSB's labels in both languages, the mandatory notes. */
+function tableState(id: string, info: TableInfo, meta: JsonStatDataset, metaEn: JsonStatDataset | null, shape: TableShape, now: Date): TableState {
+  const en = new Map(metaEn?.dimensions.map((d) => [d.id, d]) ?? []);
+  const dimensions: TableDimension[] = shape.dims.map((d) => {
+    const english = en.get(d.id);
+    const enLabel = new Map(english?.categories.map((c) => [c.code, c.label]) ?? []);
+    return {
+      id: d.id,
+      role: d.role,
+      label: labels(d.label, english?.label),
+      categories: d.codes.map((c) => ({ code: c.code, label: labels(c.label, enLabel.get(c.code)) })),
+    };
+  });
+  return {
+    id,
+    label: labels(info.label || meta.label || id, metaEn?.label ?? null),
+    updated: info.updated,
+    fetchedAt: now.toISOString(),
+    classification: shape.classification,
+    dimensions,
+    notes: meta.notes.filter((n) => n.mandatory || meta.notes.length <= 4).map((n) => n.text),
+    discontinued: info.discontinued,
+  };
 }
 
-/** The date the dataset's figures are from: the latest table `updated`, else the latest article date. */
-export function datasetDate(dataset: Dataset): string {
-  const dates = [
-    ...Object.values(dataset.tables).map((t) => t.updated?.slice(0, 10)),
-    ...dataset.observations.map((o) => o.published?.slice(0, 10)),
-  ].filter((x): x is string => typeof x === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(x));
-  return dates.sort().at(-1) ?? 'an unknown date';
+const labels = (no: string, en: string | null | undefined): Labels => (en ? { no, en } : { no });
+
+/**
+ * What makes old and new rows disagree: a dimension that is gone or changed its role, or a code of a dimension that
+ * the last fetch stored and the table no longer has. New codes (a new year) are fine.
+ */
+function sinceLastFetch(stored: TableState, now: TableState): string[] {
+  const problems: string[] = [];
+  const current = new Map(now.dimensions.map((d) => [d.id, d]));
+  for (const before of stored.dimensions) {
+    const after = current.get(before.id);
+    if (!after) {
+      problems.push(`dimension ${before.id} (${before.label.no}) is gone${now.dimensions.length ? `; it now has ${now.dimensions.map((d) => d.id).join(', ')}` : ''}`);
+      continue;
+    }
+    if (after.role !== before.role) problems.push(`dimension ${before.id} was read as ${before.role} and now as ${after.role}`);
+    const codes = new Set(after.categories.map((c) => c.code));
+    const gone = before.categories.filter((c) => !codes.has(c.code));
+    if (gone.length) {
+      const known = new Set(before.categories.map((c) => c.code));
+      const added = after.categories.filter((c) => !known.has(c.code));
+      const list = (cs: typeof gone) => cs.map((c) => `"${c.code}" (${c.label.no})`).join(', ');
+      problems.push(`${before.id} ${list(gone)} ${gone.length === 1 ? 'is' : 'are'} gone${added.length ? `; new: ${list(added)}` : ''}`);
+    }
+  }
+  for (const d of now.dimensions) if (!stored.dimensions.some((b) => b.id === d.id)) problems.push(`dimension ${d.id} (${d.label.no}) is new`);
+  return problems;
 }
 
-function summary(outcomes: TableOutcome[]): string {
-  return outcomes.map((o) =>
-    o.skipped ? `${o.id}: skipped (${o.skipped})`
-      : o.changed ? `${o.id}: updated${o.updated ? ` ${o.updated}` : ''}: ${o.added} added, ${o.revised} revised, ${o.withdrawn} withdrawn`
-      : `${o.id}: unchanged${o.updated ? ` since ${o.updated}` : ''}`).join('; ') + '.';
+/** The date in Oslo of an ISO time (SSB publishes at 08:00 Oslo time, 06:00 or 07:00 UTC). */
+export function osloDate(iso: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return iso;
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Oslo', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
+  return parts;
 }

@@ -1,167 +1,208 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { editionDir, editionFiles, editionId, hashDataset, loadEdition, saveEdition, type EditionManifest } from './archive.js';
-import type { RunConfig } from './config.js';
-import { parseDatasetText, readDatasetText, type Dataset } from './store/dataset.js';
-import { OutputError } from './errors.js';
-import type { BriefingContext } from './briefing/content.js';
-import { latestYear } from './briefing/facts.js';
-import { fetchTables, type FetchOutcome } from './fetch.js';
-import type { Lang } from './text/format.js';
+import { dataHash, editionDir, editionFiles, editionId, listEditions, saveEdition, writeIndex, type EditionManifest } from './archive.js';
+import { buildBriefing, type BriefingContext } from './briefing/content.js';
+import { deriveFacts, latestYear } from './briefing/facts.js';
+import { Figures } from './briefing/figures.js';
+import type { Dataset, Definition, Lang } from './briefing/model.js';
+import type { Config } from './config.js';
+import { DeliveryError, OutputError } from './errors.js';
+import { fetchTables, type FetchOutcome, type StatbankReader } from './fetch.js';
 import { ensureWritableDir, writeOutputs } from './io/outputs.js';
 import { packageVersion } from './io/paths.js';
 import type { Progress } from './io/progress.js';
-import { createStatbankClient } from './statbank/client.js';
-import { loadTablesConfig } from './store/tables.js';
-import { readHistory, type HistoryEntry } from './update.js';
+import { parseDataset, readDatasetText } from './store/dataset.js';
+import { loadDefinition } from './store/definition.js';
+import { lastChanges, readHistory } from './store/history.js';
+import { formatShare } from './text/format.js';
+import { updateDataset, type UpdateResult } from './update.js';
 
 /**
- * One run of the pipeline, as `npm run report`, the scheduler and CI start it. The caller holds the lock on
- * data/ (pipeline/lock.ts), so runs never interleave.
+ * One run of the pipeline, as `npm run report`, the scheduler and CI start it. The caller holds the lock over the
+ * data and output folders (io/lock.ts), so runs never interleave.
  *
- *   1 fetch      StatBank ─► data/ (skipped with --offline; "unchanged" or "offline" go on with data/ as it is)
- *   2 dataset    data/dataset.json, validated ─► one edition id per language (year, data hash, tables' updated)
- *   3 build      content ─► charts ─► html ─► pdf            (skipped when every edition exists, unless --force)
- *   4 archive    editions/<id>/{briefing.html,briefing.pdf,manifest.json}, index.html, briefing-<lang>.*
- *   5 email      each edition to each recipient at most once (--email)
+ *   1 fetch    StatBank ─► the definition's tables, read as they are   (--offline skips it; StatBank down = offline)
+ *   2 update   fetched tables ─► data/<briefing>/ (dataset, history, raw), written only when something changed
+ *   3 build    content ─► charts ─► html ─► pdf                        (skipped when every edition exists, unless --force)
+ *   4 archive  editions/<id>/{briefing.html,briefing.pdf,claims.json,manifest.json}, index.html, briefing-<lang>.*
+ *   5 send     each edition to each recipient at most once            (--email)
  *
- * A failure at any step leaves data/, the archive and the latest briefing as they were before that step.
+ * A failure at any step leaves the data folder, the archive and the latest briefing as they were before that step.
  */
 
 export interface RunEffects {
   progress: Progress;
   now: () => Date;
-  /** For tests: the fetch the StatBank client uses. */
-  fetch?: typeof globalThis.fetch;
+  /** The StatBank client (a stand-in's URL in tests comes through the config). */
+  client: () => Promise<StatbankReader>;
+  /** Aborted at a first SIGTERM/SIGINT: finish the message on the wire, start nothing new. */
+  stop?: AbortSignal;
+  /** Aborted at a second: abandon the message on the wire. */
+  abort?: AbortSignal;
 }
 
 export interface RunOutcome {
   fetch: FetchOutcome | null;
+  update: UpdateResult | null;
   year: number;
-  status: 'new-edition' | 'unchanged';
+  status: 'new-edition' | 'rebuilt' | 'unchanged';
   editions: { id: string; lang: Lang; created: boolean; pageCount: number; dir: string }[];
   files: string[];
-  sent: { edition: string; recipients: string[] }[];
+  sent: { edition: string; sent: string[]; uncertain: string[]; failed: string[] }[];
 }
 
-export async function runPipeline(config: RunConfig, effects: RunEffects): Promise<RunOutcome> {
+export async function runPipeline(config: Config, effects: RunEffects): Promise<RunOutcome> {
   const { progress } = effects;
+  const started = effects.now().getTime();
   await ensureWritableDir(config.outDir, 'The output folder');
+  let definition = await loadDefinition(config.dataDir);
+  let datasetText = await readDatasetText(config.dataDir);
+  let dataset = parseDataset(datasetText, join(config.dataDir, 'dataset.json'), definition);
 
-  // 1 fetch
+  // 1 fetch, 2 update
   let fetched: FetchOutcome | null = null;
+  let updated: UpdateResult | null = null;
   if (!config.offline) {
-    const tables = await loadTablesConfig(config.statbank.tablesPath);
-    const client = createStatbankClient({
-      baseUrl: config.statbank.baseUrl,
-      requestTimeoutMs: config.statbank.requestTimeoutMs,
-      maxTotalWaitMs: config.statbank.maxTotalWaitMs,
-      ...(effects.fetch ? { effects: { fetch: effects.fetch } } : {}),
-    } as Parameters<typeof createStatbankClient>[0]);
-    fetched = await progress.stage(
-      'fetch',
-      () => fetchTables({ dataDir: config.dataDir, tables, client, force: config.force, now: effects.now(), log: progress.info }),
-      (o) => o.status,
-    );
+    const client = await effects.client();
+    fetched = await progress.stage('fetch', () => fetchTables({ definition, dataset, client, force: config.force, now: effects.now(), log: progress.info }),
+      (o) => o.status);
     if (fetched.status === 'offline') progress.info(`  ${fetched.message}`);
+    if (fetched.fetched.length) {
+      const result = await progress.stage('update', () => updateDataset({ dataDir: config.dataDir, definition, dataset, datasetText, fetched: fetched!.fetched, now: effects.now() }),
+        (u) => (u.changed ? u.tables.map((t) => `${t.table}: ${t.added} added, ${t.revised} revised, ${t.withdrawn} withdrawn`).join('; ') : 'no figure changed'));
+      updated = result;
+      ({ dataset, definition, datasetText } = result);
+    }
   }
 
-  // 2 dataset and edition ids
-  const datasetPath = join(config.dataDir, 'dataset.json');
-  const { dataset, dataHash } = await progress.stage('dataset', () => readDataset(datasetPath), (d) => `${d.dataset.observations.length} observations`);
-  const year = config.year ?? latestYear(dataset);
-  const tables = Object.values(dataset.tables).map((t) => ({ id: t.id, updated: t.updated }));
-  const ids = config.langs.map((lang) => ({ lang, id: editionId({ year, lang, dataHash, tables }) }));
-  const existing = await Promise.all(ids.map(({ id }) => loadEdition(config.outDir, id).catch(() => null)));
+  // Which editions this run makes: their ids come from the figures each rests on, so the content is derived first.
+  const figures = new Figures(dataset, definition);
+  const year = config.year ?? latestYear(figures);
+  const facts = deriveFacts(dataset, definition, year, figures);
+  const context = await briefingContext(config, dataset, definition, effects.now(), !!fetched && fetched.status !== 'offline');
+  const planned = config.langs.map((lang) => {
+    const briefing = buildBriefing(dataset, definition, year, lang, context, facts);
+    const hash = dataHash(briefing.observations, facts.findings);
+    return { lang, briefing, hash, id: editionId({ briefing: config.briefing, year, lang, dataHash: hash }) };
+  });
+  const archived = new Map((await listEditions(config.outDir)).map((m) => [m.id, m]));
+  const existing = planned.map((p) => archived.get(p.id) ?? null);
 
-  // 3 build, 4 archive
   let editions: RunOutcome['editions'];
   let files: string[];
   let status: RunOutcome['status'];
   if (!config.force && existing.every((m): m is EditionManifest => m !== null)) {
     status = 'unchanged';
     editions = existing.map((m) => ({ id: m.id, lang: m.lang, created: false, pageCount: m.pageCount, dir: editionDir(config.outDir, m.id) }));
-    files = await progress.stage('archive', () => restoreLatest(config.outDir, existing), () => `unchanged: ${ids.map((i) => i.id).join(', ')} already archived (--force rebuilds)`);
+    files = await progress.stage('archive', () => restoreLatest(config.outDir, existing), () => `unchanged: ${planned.map((p) => p.id).join(', ')} already archived (--force rebuilds)`);
   } else {
-    status = 'new-edition';
-    // Loaded only when an edition is built: a run with nothing new never pays for vega, Handlebars or Puppeteer.
+    // Loaded only when an edition is built: a run with nothing new never loads Vega, Handlebars or Puppeteer.
     const { buildBriefings } = await import('./build.js');
-    const context = await briefingContext(config, effects.now());
-    const built = await buildBriefings(dataset, { year, langs: config.langs, templatesDir: config.templatesDir, chromiumPath: config.chromiumPath, printTimeoutMs: config.printTimeoutMs, context }, progress);
-    const generatedAt = effects.now().toISOString();
+    const built = await buildBriefings({ dataset, definition }, {
+      year, langs: config.langs, templatesDir: config.templatesDir, print: config.print, context,
+    }, progress);
     editions = [];
-    files = await progress.stage(
-      'archive',
-      async () => {
-        for (const [i, b] of built.entries()) {
-          const id = ids[i]!.id;
-          const saved = await saveEdition({
-            outDir: config.outDir,
-            manifest: {
-              id, lang: b.briefing.lang, year, headline: b.briefing.headline, keyFigures: b.briefing.keyFigures,
-              editionDate: b.editionDate, dataHash, tables, generatedAt, toolVersion: packageVersion(), pageCount: b.pageCount,
-              files: { ...editionFiles },
-            },
-            html: b.html,
-            pdf: b.pdf,
-          });
-          editions.push({ id, lang: b.briefing.lang, created: saved.created, pageCount: b.pageCount, dir: saved.dir });
-        }
-        return writeOutputs(config.outDir, built.flatMap((b) => [
-          { name: `briefing-${b.briefing.lang}.html`, data: b.html },
-          { name: `briefing-${b.briefing.lang}.pdf`, data: b.pdf },
-        ]));
-      },
-      () => `${editions.filter((e) => e.created).length} new edition(s) in ${join(config.outDir, 'editions')}`,
-    );
+    const replaced: string[] = [];
+    files = await progress.stage('archive', async () => {
+      for (const [i, b] of built.entries()) {
+        const plan = planned[i]!;
+        const saved = await saveEdition({
+          outDir: config.outDir,
+          replace: config.force,
+          now: effects.now(),
+          html: b.html,
+          pdf: b.pdf,
+          claims: { edition: plan.id, lang: b.briefing.lang, year, claims: b.claims },
+          manifest: {
+            id: plan.id, briefing: config.briefing, lang: b.briefing.lang, year,
+            headline: plainText(b.briefing.headline.text),
+            keyFigures: b.briefing.keyFigures.map((k) => ({ value: plainText(k.value.text), label: plainText(k.label.text) })),
+            editionDate: b.briefing.published, revised: b.briefing.revised, dataHash: plan.hash,
+            tables: Object.values(dataset.tables).map((t) => ({ id: t.id, updated: t.updated })),
+            generatedAt: effects.now().toISOString(), toolVersion: packageVersion(), pageCount: b.pageCount,
+            files: { ...editionFiles },
+          },
+        });
+        if (saved.replaced) replaced.push(plan.id);
+        editions.push({ id: plan.id, lang: b.briefing.lang, created: saved.created, pageCount: b.pageCount, dir: saved.dir });
+      }
+      await writeIndex(config.outDir, config.templatesDir, definition.words.nn.title);
+      return writeOutputs(config.outDir, built.flatMap((b) => [
+        { name: `briefing-${b.briefing.lang}.html`, data: b.html },
+        { name: `briefing-${b.briefing.lang}.pdf`, data: b.pdf },
+      ]));
+    }, () => {
+      const made = editions.filter((e) => e.created).length;
+      return `${made} new edition(s)${replaced.length ? `, ${replaced.length} rebuilt for the same figures (${replaced.join(', ')})` : ''} in ${join(config.outDir, 'editions')}`;
+    });
+    status = editions.some((e) => e.created) ? 'new-edition' : 'rebuilt';
   }
 
-  // 5 email
+  // 5 send
   const sent: RunOutcome['sent'] = [];
   if (config.email && config.mail) {
-    const { sendBriefing } = await import('./send.js');
+    const { sendEdition } = await import('./send.js');
+    const failures: DeliveryError[] = [];
     for (const edition of editions) {
-      const result = await progress.stage(
-        'email',
-        () => sendBriefing({ outDir: config.outDir, editionId: edition.id, mail: config.mail!, dryRun: config.dryRun, effects: { log: (l) => progress.info(`  ${l}`) } }),
-        (r) => (config.dryRun ? `${r.eml?.length ?? 0} .eml written (dry run)` : `${edition.id} sent to ${r.sent.length}, ${r.alreadySent.length} had it already`),
-      );
-      sent.push({ edition: edition.id, recipients: result.sent });
+      if (effects.stop?.aborted) break;
+      try {
+        const result = await progress.stage('email',
+          () => sendEdition({
+            outDir: config.outDir, editionId: edition.id, mail: config.mail!, dryRun: config.dryRun, deadline: started + config.runDeadlineMs,
+            effects: { log: (l) => progress.info(`  ${l}`), now: effects.now, ...(effects.stop ? { stop: effects.stop } : {}), ...(effects.abort ? { abort: effects.abort } : {}) },
+          }),
+          (r) => (config.dryRun ? `${r.eml?.length ?? 0} .eml written (dry run)` : `${edition.id}: sent to ${r.sent.length}, ${r.alreadySent.length} had it already`));
+        sent.push({ edition: edition.id, sent: result.sent, uncertain: result.uncertain, failed: result.failed.map((f) => f.recipient) });
+      } catch (error) {
+        if (!(error instanceof DeliveryError)) throw error;
+        failures.push(error);
+        sent.push({ edition: edition.id, sent: error.context.sent ?? [], uncertain: error.context.uncertain ?? [], failed: error.context.failed ?? [] });
+      }
+    }
+    if (failures.length === 1) throw failures[0]!;
+    if (failures.length > 1) {
+      throw new DeliveryError(failures.map((f) => f.message).join('\n'), {
+        sent: failures.flatMap((f) => f.context.sent ?? []), uncertain: failures.flatMap((f) => f.context.uncertain ?? []), failed: failures.flatMap((f) => f.context.failed ?? []),
+      });
     }
   }
-  return { fetch: fetched, year, status, editions, files, sent };
+  return { fetch: fetched, update: updated, year, status, editions, files, sent };
+}
+
+function plainText(text: { text: string }[] | (string | { text?: string; note?: number })[]): string {
+  return (text as (string | { text?: string })[]).map((s) => (typeof s === 'string' ? s : (s.text ?? ''))).join('');
 }
 
 /**
- * What the briefing tells beyond the figures: what the last update of each table changed (from the history), and,
- * unless offline, SSB's next release of the statistic. Neither can fail a run.
+ * What the briefing tells beyond the figures: what the last update of each table changed (the history), and, unless
+ * offline, SSB's next release of the statistic. Neither can fail a run.
  */
-async function briefingContext(config: RunConfig, now: Date): Promise<BriefingContext> {
-  const [history, release] = await Promise.all([
-    readHistory(config.dataDir).catch(() => []),
-    config.offline ? null : import('./statbank/release.js').then(({ nextRelease }) => nextRelease({ url: config.statbank.rssUrl, now, statistic: 'iktbrukn' })),
-  ]);
-  return { nextRelease: release ? { date: release.date, link: release.link } : null, changes: lastChanges(history) };
-}
-
-/** The changes of each table's latest update; a figure re-sourced with the same value is not a change to tell. */
-export function lastChanges(history: HistoryEntry[]): BriefingContext['changes'] {
-  const lastBatch = new Map<string, string>();
-  for (const entry of history) lastBatch.set(entry.table, entry.batch);
-  const latest = history.filter((e) => lastBatch.get(e.table) === e.batch);
-  if (latest.length === 0) return undefined;
-  const count = (kind: string) => latest.filter((e) => e.kind === kind).length;
-  const revised = latest.flatMap((e) => {
-    if (e.kind !== 'revised' || e.before?.value === e.after?.value) return [];
-    const [, measure, year, sizeClass, industry] = e.key.split('|');
-    return [{ measure: measure!, year: Number(year), sizeClass: sizeClass!, industry: industry!, before: e.before?.value ?? null, after: e.after?.value ?? null }];
-  });
-  return { added: count('added'), revised, withdrawn: count('withdrawn') };
-}
-
-async function readDataset(path: string): Promise<{ dataset: Dataset; dataHash: string }> {
-  const text = await readDatasetText(path);
-  return { dataset: parseDatasetText(text, path), dataHash: hashDataset(text) };
+async function briefingContext(config: Config, dataset: Dataset, definition: Definition, now: Date, online: boolean): Promise<BriefingContext> {
+  const history = await readHistory(config.dataDir).catch(() => []);
+  const changes = lastChanges(history);
+  const release = online
+    ? await import('./statbank/release.js').then(({ nextRelease }) => nextRelease({ url: config.statbank.rssUrl, now, statistic: 'iktbrukn' })).catch(() => null)
+    : null;
+  const lang: Lang = config.langs[0] ?? 'nn';
+  const byId = new Map(dataset.observations.map((o) => [o.id.split('#')[0]!, o]));
+  const value = (v: { value: number | null; status: string | null } | undefined) =>
+    !v ? '–' : v.value === null ? (v.status ?? '–') : formatShare(v.value, lang);
+  const entries = changes.flatMap((c) => c.entries);
+  return {
+    nextRelease: release ? { date: release.date, link: release.link } : null,
+    changes: entries.length
+      ? {
+          added: entries.filter((e) => e.kind === 'added').length,
+          withdrawn: entries.filter((e) => e.kind === 'withdrawn').length,
+          revised: entries.flatMap((e) => {
+            if (e.kind !== 'revised' || e.before.value === e.after.value) return [];
+            const o = byId.get(e.key);
+            const name = o?.measure ? `${definition.measures.find((m) => m.id === o.measure)?.words[lang].label ?? o.measure}, ${o.period}` : e.key;
+            return [{ name, before: value(e.before), after: value(e.after) }];
+          }),
+        }
+      : null,
+  };
 }
 
 /** With the editions archived already, make sure briefing-<lang>.* are those editions (copied, not rebuilt). */
@@ -180,3 +221,4 @@ async function restoreLatest(outDir: string, editions: EditionManifest[]): Promi
   }
   return files;
 }
+

@@ -1,259 +1,441 @@
-import type { Dataset } from '../store/dataset.js';
-import { deriveFacts, TOTAL_SIZE, type Figure, type YearFacts } from './facts.js';
-import { formatDate, formatDateTime, formatPercent, formatPercentShort, type Lang } from '../text/format.js';
-import { industryText, measureText, sizeClassText, typeMeasures } from '../text/labels.js';
-import { phrasebooks, type UiText } from '../text/phrasebook.js';
-import { shortChange } from '../text/common.js';
+import { defaultVerb, enterprisesShort, excludingFinance, boundWords, phrasebooks } from '../text/index.js';
+import { formatDate, formatPercentSign, formatPoints, formatShare, fractionWords, shareAsFraction } from '../text/format.js';
+import type { Phrasebook, Say } from '../text/phrasebook.js';
+import { plain, r, refsOf, type FigureSegment, type Rich } from '../text/rich.js';
+import { buildChartSpecs, type ChartSpec } from './chart-specs.js';
+import { deriveFacts, type Change, type YearFacts } from './facts.js';
+import type { Figure } from './figures.js';
+import { codeLabel } from './labels.js';
+import type { Dataset, Definition, Lang, Observation } from './model.js';
 
 /**
- * The briefing's content for one year and language: headline, lede, key figures, sections, notes and the
- * "Om statistikken" box, all derived from the dataset (and the optional edition context). Pure: values in,
- * values out. A section whose figures the year lacks is left out; no figure is ever filled in. Every string is
- * plain text: the templates escape it, so data can never become markup.
+ * The briefing for one year and language: which facts are said, in which order, decided once here for every language;
+ * the words come from the language's phrasebook and the definition. Pure. Every sentence is a claim: its text, the
+ * typed facts it rests on and the observations those used, so that every number printed can be traced (claims.json).
  */
 
-/** Running text with footnote references. */
-export type Paragraph = (string | { note: number })[];
+export interface FactRecord {
+  kind: string;
+  /** Observation ids (store/dataset.ts observationId). */
+  observations: string[];
+  [detail: string]: unknown;
+}
+
+export interface Claim {
+  id: string;
+  /** Where it is printed: headline, lede, key-figure, section:<id>, note, about, chart:<id>, edition, page. */
+  where: string;
+  text: string;
+  facts: FactRecord[];
+}
+
+export interface Sentence {
+  claim: string;
+  text: Rich;
+}
+
+export interface SourceRef {
+  /** Anchor of the entry in "Om statistikken". */
+  anchor: string;
+  text: string;
+  url: string | null;
+}
 
 export interface Section {
-  id: 'size' | 'types' | 'purposes' | 'policy';
-  heading: string;
-  paragraphs: Paragraph[];
-  /** Ids of the charts that belong to this section. */
+  id: 'groups' | 'types' | 'purposes' | 'policy';
+  heading: Sentence;
+  paragraphs: Sentence[][];
   charts: string[];
+  /** The sources of the section's figures, one line under it. */
+  sources: SourceRef[];
 }
 
-/** What the caller knows besides the dataset: the next release (pipeline/release.ts) and the dataset's history. */
 export interface BriefingContext {
   nextRelease?: { date: string; link: string } | null;
-  changes?: {
-    added: number;
-    revised: { measure: string; year: number; sizeClass: string; industry: string; before: number | null; after: number | null }[];
-    withdrawn: number;
-  };
-}
-
-export interface AboutBox {
-  paragraphs: string[];
-  /** Source tables (with their update time in Oslo) or, without tables, the articles the figures come from. */
-  sources: { label: string; detail: string | null; url: string | null; notes: string[] }[];
-  nextRelease: { text: string; url: string | null } | null;
-  changes: { heading: string; summary: string; items: string[] } | null;
-  statisticUrl: string;
-  /** Says whose the notes to a source table are: "Merknad frå SSB". */
-  tableNotesLabel: string;
+  /** What the last fetch of each table changed (store/history.ts lastChanges), as figure names and values. */
+  changes?: { added: number; revised: { name: string; before: string; after: string }[]; withdrawn: number } | null;
 }
 
 export interface Briefing {
+  name: string;
   lang: Lang;
   year: number;
-  series: 'SN2007' | 'SN2025';
-  kicker: string;
   title: string;
-  headline: string;
-  lede: string;
-  /** `change`: "Opp 4 prosentpoeng frå 2017", null with no earlier year to compare with. */
-  keyFigures: { value: string; label: string; change: string | null }[];
+  kicker: string;
+  headline: Sentence;
+  lede: Sentence[];
+  editionLine: Sentence;
+  keyFigures: { value: Sentence; label: Sentence; change: Sentence | null }[];
   sections: Section[];
-  notes: { number: number; text: string }[];
-  about: AboutBox;
-  ui: UiText;
+  notes: { number: number; sentence: Sentence }[];
+  about: {
+    coverage: Sentence;
+    definition: string;
+    sources: (SourceRef & { notes: Sentence[] })[];
+    nextRelease: Sentence | null;
+    changes: { summary: Sentence; items: Sentence[] } | null;
+    statisticUrl: string;
+  };
+  charts: ChartSpec[];
+  /** Each chart's source line: "Kjelde: Statistisk sentralbyrå, tabell 10977 (sist oppdatert …)". */
+  chartSources: Record<string, string>;
+  claims: Claim[];
+  ui: Phrasebook['ui'];
+  /** The date the year's figures were first published, and last revised (null when not known). */
+  published: string | null;
+  revised: string | null;
+  /** Every observation the edition rests on. */
+  observations: Observation[];
   facts: YearFacts;
 }
 
-export const statisticUrl = 'https://www.ssb.no/teknologi-og-innovasjon/statistikker/iktbrukn';
+export function buildBriefing(dataset: Dataset, definition: Definition, year: number, lang: Lang, context: BriefingContext = {}, facts = deriveFacts(dataset, definition, year)): Briefing {
+  const book = phrasebooks[lang];
+  const say = makeSay(dataset, definition, facts, lang);
+  const claims: Claim[] = [];
+  const claim = (where: string, text: Rich, records: FactRecord[] = []): Sentence => {
+    const id = `c${claims.length + 1}`;
+    const refs = refsOf(text);
+    const known = new Set(records.flatMap((f) => f.observations));
+    const rest = refs.filter((ref) => !known.has(ref));
+    claims.push({ id, where, text: plain(text), facts: rest.length ? [...records, { kind: 'level', observations: rest }] : records });
+    return { claim: id, text };
+  };
+  const level = (f: Figure): FactRecord => ({ kind: 'level', observations: [f.current.id], measure: f.measure, year: f.year, base: say.base(f), population: f.industry });
+  const change = (c: Change): FactRecord => ({ kind: 'change', observations: [c.from.current.id, c.to.current.id], points: c.points, lastAsked: c.lastAsked });
 
-export function buildBriefing(dataset: Dataset, year: number, lang: Lang, context: BriefingContext = {}): Briefing {
-  const facts = deriveFacts(dataset, year);
-  const say = phrasebooks[lang];
-  const notes: { number: number; text: string }[] = [];
-  const noteFor = (text: string): { note: number } => {
-    const existing = notes.find((n) => n.text === text);
+  // Headline: a milestone first, then a newsworthy change, then the level, as a fraction when one fits.
+  const h = facts.headline.figure;
+  const hc = facts.headlineChange;
+  const newsworthy = hc && Math.abs(hc.points) >= 5 ? hc : null;
+  const headline = facts.milestone || !newsworthy
+    ? say.fraction(h)
+      ? claim('headline', book.headlineFraction(h, say), [level(h), ...(facts.milestone ? [{ kind: 'milestone', observations: [h.current.id], ...facts.milestone }] : [])])
+      : claim('headline', book.headlineLevel(h, say), [level(h)])
+    : claim('headline', book.headlineChange(newsworthy, say), [change(newsworthy)]);
+
+  const lede: Sentence[] = [claim('lede', book.ledeLevel(h, hc, say), [level(h), ...(hc ? [change(hc)] : [])])];
+  if (facts.milestone) lede.push(claim('lede', book.ledeMilestone(facts.milestone, say), [{ kind: 'milestone', observations: historyIds(facts), ...facts.milestone }]));
+  else if (facts.record) lede.push(claim('lede', book.ledeRecord(facts.record, say), [{ kind: 'record', observations: historyIds(facts), ...facts.record }]));
+  // What the topic is used for most, when every purpose the survey asked about has a figure (the seed's second sentence).
+  const topPurpose = facts.purposes.complete ? facts.purposes.figures[0] : undefined;
+  const topType = facts.types.complete ? facts.types.figures.find((f) => f.measure !== h.measure) : undefined;
+  if (topPurpose) lede.push(claim('lede', book.ledeTop(topPurpose, say), [{ kind: 'ranking', observations: facts.purposes.figures.map((f) => f.current.id), top: topPurpose.measure }]));
+
+  const notes: Briefing['notes'] = [];
+  const note = (text: Rich, records: FactRecord[]): { note: number } => {
+    const t = plain(text);
+    const existing = notes.find((n) => plain(n.sentence.text) === t);
     if (existing) return { note: existing.number };
-    notes.push({ number: notes.length + 1, text });
+    notes.push({ number: notes.length + 1, sentence: claim('note', text, records) });
     return { note: notes.length };
   };
-  const shareOrMissing = (v: number | null) => (v === null ? say.about.missing : formatPercent(v, lang));
-  const revisionText = (r: YearFacts['revisions'][number]) =>
-    say.revisionNote(measureText(r.measure, lang).name, r.year, shareOrMissing(r.from), shareOrMissing(r.to));
-  const revisionNote = (f: Figure): { note: number }[] => {
-    const revision = facts.revisions.find((r) => r.measure === f.measure && r.sizeClass === f.sizeClass && r.industry === f.industry);
-    return revision ? [noteFor(revisionText(revision))] : [];
-  };
+  const revisionRef = (f: Figure): Rich => (facts.revisions.includes(f) ? [note(book.revisionNote(f, say), [{ kind: 'revision', observations: f.rows.map((o) => o.id) }])] : []);
 
   const sections: Section[] = [];
-  const headlineSize = sizeStory(facts);
-  const industries = facts.byIndustry;
-  if (headlineSize.length || industries.length) {
-    const paragraphs: Paragraph[] = [];
-    const sizeClasses = [...new Set(headlineSize.map((s) => s.figure.sizeClass))].sort().reverse();
-    if (headlineSize.length) paragraphs.push(sizeClasses.map((code) => say.sizeSentence(headlineSize.filter((s) => s.figure.sizeClass === code))));
-    if (industries.length) {
-      const measure = industries[0]!.measure;
-      const same = industries.filter((f) => f.measure === measure);
-      const topValue = same[0]!.value;
-      paragraphs.push([say.industrySentence(same.filter((f) => f.value === topValue), same.filter((f) => f.value !== topValue))]);
+  // 1 Size and industry.
+  const groups: Sentence[] = [];
+  const sizeFacts = facts.sizeComparison;
+  if (sizeFacts) groups.push(claim('section:groups', [...book.sizeComparison(sizeFacts.large, sizeFacts.all, say), ...revisionRef(sizeFacts.large)], [{ kind: 'comparison', observations: [sizeFacts.large.current.id, sizeFacts.all.current.id] }]));
+  if (facts.gradient) groups.push(claim('section:groups', book.sizeGradient(facts.sizes.figures, say), [{ kind: 'gradient', observations: facts.sizes.figures.map((f) => f.current.id) }]));
+  const industries = facts.industries.figures;
+  if (industries.length >= 2 && facts.industries.complete) {
+    groups.push(claim('section:groups', book.industryRanking(facts.industries, say), [{ kind: 'ranking', observations: industries.map((f) => f.current.id), over: 'industry', complete: true }]));
+  } else if (industries.length) {
+    const byValue = new Map<number, Figure[]>();
+    for (const f of industries) byValue.set(f.current.value!, [...(byValue.get(f.current.value!) ?? []), f]);
+    groups.push(claim('section:groups', book.industryLevels([...byValue.values()], say), industries.map(level)));
+  }
+  if (facts.bounds.length) groups.push(claim('section:groups', book.industryBounds(facts.bounds, say), [{ kind: 'bound', observations: facts.bounds.map((f) => f.current.id), bound: facts.bounds[0]!.current.bound }]));
+  const gradientFinding = facts.findings.find((f) => f.kind === 'size-gradient');
+  const topFinding = facts.findings.find((f) => f.kind === 'top-industry');
+  if (gradientFinding || topFinding) {
+    groups.push(claim('section:groups', book.published({
+      ...(gradientFinding && gradientFinding.kind === 'size-gradient' ? { gradient: gradientFinding.measures } : {}),
+      ...(topFinding && topFinding.kind === 'top-industry' ? { topIndustry: topFinding.industry } : {}),
+    }, say), [gradientFinding, topFinding].filter((f) => f !== undefined).map((f) => ({ kind: 'published', observations: [], finding: f.id, article: dataset.articles[f.article]!.url }))));
+  }
+  const groupChart = facts.sizes.figures.length + industries.length >= 1;
+  if (groups.length) {
+    const largerMore = !!sizeFacts && sizeFacts.large.current.value! > sizeFacts.all.current.value!;
+    sections.push({
+      id: 'groups',
+      heading: claim('section:groups', r`${book.headings.sizes(largerMore, facts.sizes.figures.length > 0 || !!sizeFacts, industries.length > 0 || facts.bounds.length > 0 || !!topFinding)}`, largerMore ? [{ kind: 'comparison', observations: [sizeFacts!.large.current.id, sizeFacts!.all.current.id] }] : []),
+      paragraphs: [groups], charts: groupChart ? ['groups'] : [], sources: [],
+    });
+  }
+
+  // 2 Types.
+  if (facts.types.figures.length) {
+    const [top, ...rest] = facts.types.figures as [Figure, ...Figure[]];
+    const ranked = facts.types.complete && rest.every((f) => f.current.value! < top.current.value!);
+    const sentences = [claim('section:types', [...book.typeFirst(top, facts.types.changes.get(top.measure) ?? null, say), ...revisionRef(top)], [level(top)])];
+    if (rest.length) sentences.push(claim('section:types', [...book.typeRest(rest, say), ...rest.flatMap(revisionRef)], rest.map(level)));
+    if (facts.typeSizes.length) {
+      sentences.push(claim('section:types', book.typeSizes(facts.typeSizes, say), facts.typeSizes.map((p) => ({ kind: 'comparison', observations: [p.large.current.id, ...(p.all ? [p.all.current.id] : [])] }))));
     }
-    const largerUseMore = headlineSize.some((s) => s.total?.value != null && s.figure.value! > s.total.value);
-    sections.push({ id: 'size', heading: say.sizeHeading(largerUseMore), paragraphs: joinSentences(paragraphs), charts: ['groups'] });
+    const trendYears = new Set(facts.trend.flatMap((t) => t.points.map((p) => p.figure.year)));
+    sections.push({
+      id: 'types',
+      heading: ranked
+        ? claim('section:types', book.headings.typesTop(top, say), [{ kind: 'ranking', observations: facts.types.figures.map((f) => f.current.id), top: top.measure, complete: true }])
+        : claim('section:types', r`${book.charts.typesTitle(say)}`),
+      paragraphs: [sentences],
+      charts: trendYears.size >= 2 ? ['trend'] : facts.types.figures.length >= 2 ? ['types'] : [],
+      sources: [],
+    });
+  } else if (new Set(facts.trend.flatMap((t) => t.points.map((p) => p.figure.year))).size >= 2 && sections[0]) {
+    sections[0].charts.push('trend');
   }
-  if (facts.types.length) {
-    const [top, ...rest] = facts.types as [Figure, ...Figure[]];
-    const paragraph: Paragraph = [say.typesFirst(top), ...revisionNote(top)];
-    if (rest.length) paragraph.push(' ' + say.typesRest(rest), ...rest.flatMap(revisionNote));
-    const trendYears = new Set(facts.trend.map((f) => f.year));
-    sections.push({ id: 'types', heading: say.typesHeading(top), paragraphs: [paragraph], charts: trendYears.size >= 2 ? ['trend'] : ['types'] });
+
+  // 3 Purposes.
+  if (facts.purposes.figures.length) {
+    const [top, ...rest] = facts.purposes.figures as [Figure, ...Figure[]];
+    const ranked = facts.purposes.complete && rest.every((f) => f.current.value! < top.current.value!);
+    const sentences = [claim('section:purposes', [...book.purposeFirst(top, facts.purposes.changes.get(top.measure) ?? null, say), ...revisionRef(top)], [level(top)])];
+    if (rest.length) sentences.push(claim('section:purposes', [...book.purposeRest(rest, facts.purposes.complete, say), ...rest.flatMap(revisionRef)], rest.map(level)));
+    if (facts.purposes.figures.some((f) => say.base(f) === 'users')) note(book.usersBaseNote(say), []);
+    sections.push({
+      id: 'purposes',
+      heading: ranked
+        ? claim('section:purposes', book.headings.purposesTop(top, say), [{ kind: 'ranking', observations: facts.purposes.figures.map((f) => f.current.id), top: top.measure, complete: true }])
+        : claim('section:purposes', r`${book.charts.purposesTitle(say)}`),
+      paragraphs: [sentences],
+      charts: facts.purposes.figures.length >= 2 ? ['purposes'] : [],
+      sources: [],
+    });
   }
-  if (facts.purposes.length) {
-    const [top, ...rest] = facts.purposes as [Figure, ...Figure[]];
-    const paragraph: Paragraph = [say.purposesFirst(top), ...revisionNote(top)];
-    if (rest.length) paragraph.push(' ' + say.purposesRest(rest), ...rest.flatMap(revisionNote));
-    sections.push({ id: 'purposes', heading: say.purposesHeading(top), paragraphs: [paragraph], charts: rest.length ? ['purposes'] : [] });
-  }
+
+  // 4 A single figure told on its own (a formal policy), with SSB's own reading of it when SSB published one.
   if (facts.policy) {
-    const low = facts.policy.value! < 25;
-    const paragraphs: Paragraph[] = [[say.policySentence(facts.policy, low), ...revisionNote(facts.policy)]];
-    if (low && facts.headline.value! >= 2 * facts.policy.value!) paragraphs.push([say.policyReading()]);
-    sections.push({ id: 'policy', heading: say.policyHeading(low), paragraphs, charts: [] });
+    const p = facts.policy.figure;
+    const low = p.current.value! < 25 && h.current.value! >= 2 * p.current.value!;
+    const words = say.m(p.measure);
+    const paragraphs: Sentence[][] = [[claim('section:policy', [...book.policy(p, low, changeOf(facts, p), say), ...revisionRef(p)], [level(p), ...(low ? [{ kind: 'comparison', observations: [p.current.id, h.current.id] }] : [])])]];
+    const reading = facts.findings.find((f) => f.kind === 'reading' && f.about === p.measure);
+    if (reading && reading.kind === 'reading') {
+      paragraphs.push([claim('section:policy', r`${reading.text[lang]}`, [{ kind: 'published', observations: [], finding: reading.id, article: dataset.articles[reading.article]!.url }])]);
+    }
+    sections.push({
+      id: 'policy',
+      heading: claim('section:policy', r`${low && words.lowHeading ? words.lowHeading : words.label}`, low ? [{ kind: 'comparison', observations: [p.current.id, h.current.id] }] : []),
+      paragraphs, charts: [], sources: [],
+    });
   }
 
-  // Revisions of figures the text does not mention (the headline share, a size class) are still footnoted.
-  for (const r of facts.revisions) noteFor(revisionText(r));
-  for (const f of facts.missing) {
-    const symbol = f.status ?? '..';
-    noteFor(say.missingNote(figureName(f, lang, facts.totalIndustry), symbol, say.statusMeanings[symbol] ?? symbol));
+  // Notes: revisions the text did not footnote, SSB's symbols, our gaps, questions not asked, the break in standard.
+  for (const f of facts.revisions) note(book.revisionNote(f, say), [{ kind: 'revision', observations: f.rows.map((o) => o.id) }]);
+  for (const f of facts.missing) note(book.missingNote(f, say), [{ kind: 'missing', observations: [f.current.id], status: f.current.status }]);
+  const gapsByYears = new Map<string, { measures: string[]; years: number[] }>();
+  for (const g of facts.gaps) {
+    const key = g.years.join(',');
+    gapsByYears.set(key, { measures: [...(gapsByYears.get(key)?.measures ?? []), g.measure], years: g.years });
   }
-  if (facts.seriesBreak) noteFor(say.seriesBreakNote());
+  for (const g of gapsByYears.values()) note(book.gapNote(g.measures, g.years, say), [{ kind: 'gap', observations: [], measures: g.measures, years: g.years }]);
+  if (facts.notAsked.length) note(book.notAskedNote(facts.notAsked, say), [{ kind: 'not-asked', observations: [], years: facts.notAsked }]);
+  if (facts.seriesBreak) note(book.seriesBreakNote(say), [{ kind: 'series-break', observations: [], other: facts.seriesBreak }]);
 
+  // Key figures: the headline, the largest enterprises (or the top purpose), the policy (or the top industry).
+  const keyFigures: Briefing['keyFigures'] = [];
+  const key = (f: Figure | undefined, c: Change | null) => {
+    if (!f || keyFigures.length >= 3 || keyFigures.some((k) => k.value.text.some((s) => typeof s === 'object' && 'refs' in s && s.refs.includes(f.current.id)))) return;
+    keyFigures.push({
+      value: claim('key-figure', [say.sign(f)], [level(f)]),
+      label: claim('key-figure', book.keyFigure(f, say), [level(f)]),
+      change: c ? claim('key-figure', book.keyChange(c, say), [change(c)]) : null,
+    });
+  };
+  key(h, hc);
+  key(sizeFacts?.large ?? topPurpose, null);
+  key(facts.policy?.figure ?? (facts.industries.complete ? facts.industries.figures[0] : undefined) ?? topType, facts.policy ? facts.policyChange : null);
+
+  // Charts, then the sources of every section from the figures its sentences and charts rest on.
+  const charts = buildChartSpecs(facts, say, book, sections.flatMap((s) => s.charts));
+  const chartObservations = new Map(charts.map((c) => [c.id, c.observations]));
+  for (const chart of charts) {
+    claim(`chart:${chart.id}`, r`${chart.title} ${chart.subtitle} ${chart.table.flat().join(' ')} ${chart.notes.join(' ')} ${chart.tableNotes.join(' ')}`, [{ kind: 'chart', observations: chart.observations }]);
+  }
+  const byId = new Map(dataset.observations.map((o) => [o.id, o]));
+  const sourceOf = makeSources(dataset, definition, book, lang, say);
+  for (const s of sections) {
+    const ids = new Set([s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts.flatMap((f) => f.observations)));
+    for (const chart of s.charts) for (const id of chartObservations.get(chart) ?? []) ids.add(id);
+    const findingArticles = [s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts.flatMap((f) => (typeof f.article === 'string' ? [f.article] : [])));
+    s.sources = sourceOf.forObservations([...ids].map((id) => byId.get(id)!).filter(Boolean), findingArticles);
+    if (s.sources.length) claim(`section:${s.id}`, r`${book.ui.source}, ${s.sources.map((x) => x.text).join('; ')}`, [{ kind: 'source', observations: [...ids] }]);
+  }
+  const chartSources: Record<string, string> = {};
+  for (const chart of charts) {
+    const refs = sourceOf.forObservations(chart.observations.map((id) => byId.get(id)!).filter(Boolean), []);
+    chartSources[chart.id] = `${book.ui.source}, ${refs.map((x) => x.text).join('; ')}`;
+    claim(`chart:${chart.id}`, r`${chartSources[chart.id]!}`, [{ kind: 'source', observations: chart.observations }]);
+  }
+
+  const used = new Set(claims.flatMap((c) => c.facts.flatMap((f) => f.observations)));
+  const observations = dataset.observations.filter((o) => used.has(o.id));
+  const { published, tableUpdated, revised } = publicationDates(dataset, facts, observations);
+  const editionLine = claim('edition', r`${book.editionLine({ year, month: definition.statistic.referenceMonth, published, tableUpdated, revised }, say)}`,
+    [{ kind: 'date', observations: observations.filter((o) => o.year === year).map((o) => o.id), published, tableUpdated, revised, referenceMonth: definition.statistic.referenceMonth }]);
+
+  const aboutSources = sourceOf.all(observations).map((s) => ({ ...s, notes: s.tableNotes.map((n) => claim('about', r`${n}`, [{ kind: 'source-note', observations: [] }])) }));
+  for (const s of aboutSources) claim('about', r`${s.text} ${s.url ?? ''}`, [{ kind: 'source', observations: [] }]);
+  const next = context.nextRelease;
+  const changes = context.changes;
   return {
+    name: definition.statistic.id,
     lang,
     year,
-    series: facts.series,
-    kicker: say.kicker(year),
-    title: say.title(year),
-    headline: say.headline(facts.news),
-    lede: say.lede({ headline: facts.headline, news: facts.news, topPurpose: facts.purposes[0] }),
-    keyFigures: keyFigures(facts, lang),
+    title: `${say.words.title} ${year}`,
+    kicker: `${say.words.kicker} ${year}`,
+    headline,
+    lede,
+    editionLine,
+    keyFigures,
     sections,
     notes,
-    about: aboutBox(dataset, facts, lang, context),
-    ui: say.ui,
+    about: {
+      coverage: claim('about', r`${book.about.coverage(say)}`),
+      definition: say.words.definition,
+      sources: aboutSources.map(({ tableNotes: _, ...s }) => s),
+      nextRelease: next ? claim('about', r`${book.about.nextRelease(next.date, say)}`, [{ kind: 'date', observations: [], nextRelease: next.date }]) : null,
+      changes: changes
+        ? {
+            summary: claim('about', r`${book.about.changes({ added: changes.added, revised: changes.revised.length, withdrawn: changes.withdrawn })}`, [{ kind: 'history', observations: [] }]),
+            items: changes.revised.slice(0, 12).map((c) => claim('about', r`${book.about.changeItem(c.name, c.before, c.after)}`, [{ kind: 'history', observations: [] }])),
+          }
+        : null,
+      statisticUrl: definition.statistic.url[lang === 'en' ? 'en' : 'no'],
+    },
+    charts,
+    chartSources,
+    claims,
+    ui: book.ui,
+    published: published ?? (tableUpdated ? tableUpdated.slice(0, 10) : null),
+    revised: revised === 'undated' ? null : revised,
+    observations,
     facts,
   };
 }
 
-/** Up to three: the headline share, then the largest enterprises or the top purpose, then the policy or an industry. */
-function keyFigures(facts: YearFacts, lang: Lang): Briefing['keyFigures'] {
-  const say = phrasebooks[lang];
-  const chosen: Briefing['keyFigures'] = [];
-  const add = (f: Figure | undefined | null, label: (f: Figure) => string) => {
-    if (!f || f.value === null || chosen.length >= 3) return;
-    const change = shortChange(f, lang);
-    chosen.push({ value: formatPercentShort(f.value, lang), label: label(f), change });
-  };
-  add(facts.headline, say.keyHeadline);
-  const largest =
-    facts.bySize.find((s) => s.figure.measure === facts.headline.measure && s.figure.sizeClass === '05')?.figure ??
-    facts.bySize.find((s) => s.figure.sizeClass === '05')?.figure;
-  if (largest) add(largest, say.keySize);
-  else add(facts.purposes[0], say.keyPurpose);
-  if (facts.policy) add(facts.policy, () => say.keyPolicy());
-  else if (facts.byIndustry[0]) add(facts.byIndustry[0], say.keyIndustry);
-  else add(facts.bySize[0]?.figure, say.keySize);
-  return chosen;
+function changeOf(facts: YearFacts, f: Figure): Change | null {
+  return f === facts.policy?.figure ? facts.policyChange : null;
+}
+
+/** The earlier figures a milestone or record rests on: every earlier figure of the headline series. */
+function historyIds(facts: YearFacts): string[] {
+  const h = facts.headline.figure;
+  return facts.figures.series(h.measure, h.size, h.industry, h.classification).filter((f) => f.year <= h.year).map((f) => f.current.id);
 }
 
 /**
- * What the size paragraph tells, so it stays a few readable sentences however many figures the table has: the
- * headline's measure (or social networks), plus the type of social media whose use differs most between the
- * largest enterprises and all (at least 5 points), for the largest and the smallest size class in the data.
+ * The dates an edition names: when the year's figures were first published in an article (null when they come from
+ * tables only, or no article gives a date), when the StatBank tables they come from were last updated, and when the
+ * last of them was revised after it was first published ('undated' when the revising source has no date).
  */
-function sizeStory(facts: YearFacts): YearFacts['bySize'] {
-  const bySize = facts.bySize.filter((s) => s.figure.sizeClass !== TOTAL_SIZE);
-  const lead = [facts.headline.measure, 'any_social_media', 'social_networks'].find((m) => bySize.some((s) => s.figure.measure === m));
-  if (!lead) return [];
-  const gapAtLargest = (measure: string): number => {
-    const largest = bySize.find((s) => s.figure.measure === measure && s.figure.sizeClass === '05');
-    return largest?.total?.value != null && largest.figure.value !== null ? largest.figure.value - largest.total.value : -Infinity;
+function publicationDates(dataset: Dataset, facts: YearFacts, observations: Observation[]): { published: string | null; tableUpdated: string | null; revised: string | null | 'undated' } {
+  const ofYear = observations.filter((o) => o.year === facts.year);
+  const published = ofYear.filter((o) => o.table === null && o.published).map((o) => o.published!).sort()[0] ?? null;
+  const tableUpdated = [...new Set(ofYear.flatMap((o) => (o.table ? [dataset.tables[o.table]?.updated ?? null] : [])))].filter((u): u is string => !!u).sort().at(-1) ?? null;
+  let revised: string | null | 'undated' = null;
+  for (const f of facts.revisions.filter((x) => x.year === facts.year)) {
+    if (!f.current.published) revised = 'undated';
+    else if (revised !== 'undated' && (!revised || f.current.published > revised)) revised = f.current.published;
+  }
+  return { published, tableUpdated, revised };
+}
+
+function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lang: Lang): Say {
+  const words = definition.words[lang];
+  const measures = new Map(definition.measures.map((m) => [m.id, m]));
+  const bound = (o: Observation) => (o.bound ? `${boundWords[lang][o.bound]} ` : '');
+  const seg = (o: Observation, text: string): FigureSegment => ({ text, value: o.value ?? Number.NaN, refs: [o.id] });
+  const { story } = definition;
+  const population = facts.population;
+  const excludesFinance = /-K$/i.test(population);
+  const say: Say = {
+    lang,
+    year: facts.year,
+    words,
+    share: (f) => seg(f.current, `${bound(f.current)}${formatShare(f.current.value!, lang)}`),
+    obs: (o) => seg(o, o.value === null ? `(${o.status})` : `${bound(o)}${formatShare(o.value, lang)}`),
+    sign: (f) => seg(f.current, formatPercentSign(f.current.value!, lang)),
+    points: (c) => ({ text: formatPoints(c.points, lang), value: c.points, refs: [c.from.current.id, c.to.current.id] }),
+    fraction(f) {
+      if (f.current.value === null || f.current.bound) return null;
+      const fraction = shareAsFraction(f.current.value);
+      return fraction ? { fraction, words: seg(f.current, fractionWords(fraction, lang)) } : null;
+    },
+    m(id) {
+      const w = measures.get(id)!.words[lang];
+      return { ...w, verb: w.verb ?? defaultVerb[lang] };
+    },
+    size: (code) => inSentenceLabel(codeLabel(dataset, 'size', code, facts.classification, lang)),
+    industry: (code) => inSentenceLabel(codeLabel(dataset, 'industry', code, facts.classification, lang)),
+    period: (f) => f.period,
+    base: (f) => measures.get(f.measure)?.base ?? 'all',
+    of(f, full = false) {
+      if ((measures.get(f.measure)?.base ?? 'all') === 'users') return words.users;
+      if (!full) return enterprisesShort[lang];
+      return excludesFinance && (f.industry === null || f.industry === population) ? `${words.population} ${excludingFinance[lang]}` : words.population;
+    },
+    isAllSizes: (f) => f.size === null || f.size === story.allSizes,
+    isTotal: (f) => f.industry === null || f.industry === population || story.totals.includes(f.industry),
+    excludesFinance,
+    date: (iso) => formatDate(iso, lang),
   };
-  const extra = (typeMeasures as readonly string[])
-    .filter((m) => m !== lead && gapAtLargest(m) >= 5)
-    .sort((a, b) => gapAtLargest(b) - gapAtLargest(a))[0];
-  const measures = extra ? [lead, extra] : [lead];
-  const classes = [...new Set(bySize.filter((s) => measures.includes(s.figure.measure)).map((s) => s.figure.sizeClass))].sort();
-  const told = new Set([classes.at(-1), classes.length > 1 ? classes[0] : undefined]);
-  return bySize.filter((s) => measures.includes(s.figure.measure) && told.has(s.figure.sizeClass));
+  return say;
 }
 
-function figureName(f: Pick<Figure, 'measure' | 'sizeClass' | 'industry' | 'year'>, lang: Lang, totalIndustry: string): string {
-  const parts = [measureText(f.measure, lang).name];
-  if (f.sizeClass !== TOTAL_SIZE) parts.push(sizeClassText(f.sizeClass, lang).name.toLowerCase());
-  if (f.industry !== totalIndustry) parts.push(industryText(f.industry, lang).toLowerCase());
-  return `${parts.join(', ')} ${f.year}`;
+/** SSB's labels start with a capital; inside a sentence they read in lower case ("informasjon og kommunikasjon"). */
+function inSentenceLabel(label: string): string {
+  return /^[A-ZÆØÅ]{2}/.test(label) ? label : label.charAt(0).toLocaleLowerCase('nb-NO') + label.slice(1);
 }
 
-/**
- * SSB's notes are Markdown-flavoured text: a link `[tabell 14933](https://…)` reads as "tabell 14933 (https://…)".
- * The result is still plain text, escaped by the template like everything else.
- */
-export function plainNote(note: string): string {
-  return note.replace(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g, '$1 ($2)').replace(/\r\n?/g, '\n');
-}
-
-/** Only http(s) addresses become links; anything else (javascript:, data:) is never put in an href. */
-export function safeUrl(url: string | null | undefined): string | null {
-  return typeof url === 'string' && /^https?:\/\/[^\s"'<>]+$/i.test(url) ? url : null;
-}
-
-function aboutBox(dataset: Dataset, facts: YearFacts, lang: Lang, context: BriefingContext): AboutBox {
-  const { about } = phrasebooks[lang];
-  const sources: AboutBox['sources'] = [];
-  // The year's figures first, then the earlier years the trend chart draws: every figure shown has its source.
-  const shown = [...facts.used, ...facts.trend.map((f) => f.observation)];
-  const tableIds = [...new Set(shown.map((o) => o.table).filter((t): t is string => t !== null))].sort();
-  for (const id of tableIds) {
-    const table = dataset.tables[id];
-    sources.push({
-      label: about.table(id, table?.label ? table.label.replace(new RegExp(`^${id}:\\s*`), '') : null),
-      detail: table?.updated ? about.updated(formatDateTime(table.updated, lang)) : null,
-      url: `https://www.ssb.no/${lang === 'en' ? 'en/' : ''}statbank/table/${id}`,
-      notes: (table?.notes ?? []).map(plainNote),
-    });
-  }
-  const articles = new Map<string, string | null>();
-  for (const o of shown) {
-    if (o.table !== null) continue;
-    const seen = articles.get(o.source);
-    if (!articles.has(o.source) || (o.published && (!seen || o.published > seen))) articles.set(o.source, o.published);
-  }
-  for (const [url, published] of articles) {
-    sources.push({ label: about.article(published ? formatDate(published, lang) : null), detail: null, url: safeUrl(url), notes: [] });
-  }
-  const next = context.nextRelease;
-  const changes = context.changes;
+/** The sources a set of figures comes from: each table with its update, each article with its date, with anchors. */
+function makeSources(dataset: Dataset, definition: Definition, book: Phrasebook, lang: Lang, say: Say) {
+  const tableUrl = (id: string) => `https://www.ssb.no/${lang === 'en' ? 'en/' : ''}statbank/table/${id}`;
+  const tableIds = (observations: Observation[]) => [...new Set(observations.map((o) => o.table).filter((t): t is string => t !== null))].sort();
+  const articleIds = (observations: Observation[], extra: string[]) => {
+    const fromRows = observations.flatMap((o) => (o.article === null ? [] : [o.article]));
+    const fromFindings = extra.map((url) => dataset.articles.findIndex((a) => a.url === url)).filter((i) => i >= 0);
+    return [...new Set([...fromRows, ...fromFindings])].sort((a, b) => a - b);
+  };
+  const label = (id: string) => {
+    const t = dataset.tables[id];
+    const text = t ? (lang === 'en' ? (t.label.en ?? t.label.no) : t.label.no) : definition.tables.find((x) => x.id === id)?.label ?? id;
+    return text.replace(new RegExp(`^${id}:\\s*`), '');
+  };
   return {
-    paragraphs: [about.coverage(facts.year), about.definition],
-    sources,
-    nextRelease: next ? { text: about.nextRelease(formatDate(next.date, lang)), url: safeUrl(next.link) } : null,
-    changes: changes
-      ? {
-          heading: about.changesHeading,
-          summary: about.changesSummary({ added: changes.added, revised: changes.revised.length, withdrawn: changes.withdrawn }),
-          items: changes.revised.slice(0, 12).map((r) =>
-            about.changeItem(
-              figureName(r, lang, facts.totalIndustry),
-              r.before === null ? about.missing : formatPercent(r.before, lang),
-              r.after === null ? about.missing : formatPercent(r.after, lang),
-            ),
-          ),
-        }
-      : null,
-    statisticUrl,
-    tableNotesLabel: about.tableNotes,
+    forObservations(observations: Observation[], extra: string[]): SourceRef[] {
+      return [
+        ...tableIds(observations).map((id) => ({
+          anchor: `kjelde-${id}`,
+          text: `${lang === 'en' ? 'table' : 'tabell'} ${id}${dataset.tables[id]?.updated ? ` (${lang === 'en' ? 'last updated' : 'sist oppdatert'} ${say.date(dataset.tables[id]!.updated!)})` : ''}`,
+          url: tableUrl(id),
+        })),
+        ...articleIds(observations, extra).map((i) => ({
+          anchor: `kjelde-a${i}`,
+          text: `${book.ui.articleLabel} ${dataset.articles[i]!.published ? say.date(dataset.articles[i]!.published!) : lang === 'en' ? '(undated)' : lang === 'nb' ? '(uten dato)' : '(utan dato)'}`,
+          url: dataset.articles[i]!.url,
+        })),
+      ];
+    },
+    all(observations: Observation[]): (SourceRef & { tableNotes: string[] })[] {
+      const findings = dataset.findings.filter((f) => observations.some((o) => o.year === f.year)).map((f) => dataset.articles[f.article]!.url);
+      return [
+        ...tableIds(observations).map((id) => ({
+          anchor: `kjelde-${id}`,
+          text: book.about.table(id, label(id), dataset.tables[id]?.updated ?? null, say),
+          url: tableUrl(id),
+          tableNotes: dataset.tables[id]?.notes ?? [],
+        })),
+        ...articleIds(observations, findings).map((i) => ({
+          anchor: `kjelde-a${i}`,
+          text: book.about.article(dataset.articles[i]!.title, dataset.articles[i]!.published, say),
+          url: dataset.articles[i]!.url,
+          tableNotes: [],
+        })),
+      ];
+    },
   };
-}
-
-/** Sentences of a paragraph joined with single spaces. */
-function joinSentences(paragraphs: Paragraph[]): Paragraph[] {
-  return paragraphs.map((p) => p.flatMap((part, i) => (i > 0 && typeof part === 'string' ? [' ' + part] : [part])));
 }

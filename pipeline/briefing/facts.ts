@@ -1,208 +1,297 @@
-import { currentObservations, revisionsOf, type Dataset, type Observation } from '../store/dataset.js';
 import { NoDataError } from '../errors.js';
-import { headlineMeasures, policyMeasure, purposeMeasures, typeMeasures } from '../text/labels.js';
-import { findNews, type News } from './news.js';
+import { Figures, type Figure } from './figures.js';
+import type { Classification, Dataset, Definition, Finding } from './model.js';
 
 /**
- * What the data says for one year, before any wording: the figures each section of the briefing rests on.
- * Pure. Comparisons are only made within one classification series (SN2007 or SN2025), never across the break.
+ * What the data lets a briefing say about one year, before any wording: typed facts, each made only when its
+ * precondition holds in the data. Pure.
+ *
+ *   level       a figure (value present), with its base (share of whom) and population (which industries)
+ *   change      between two consecutive measurements of one series (no expected period between them is missing);
+ *               `lastAsked` when years passed without the question
+ *   milestone   the share reaches a simple fraction for the first time: every earlier expected period is present and
+ *               below it
+ *   record      the highest share of the series: every earlier expected period present, at least two
+ *   ranking     the top (and bottom) of a set of categories: only when every category the table has (not marked ".")
+ *               has a figure; otherwise only levels are told
+ *   comparison  two figures of one question and population in one year (a size class and all enterprises)
+ *   gradient    every size class present and rising with size
+ *   published   a statement SSB published in words (an article), told with its source
+ * Nothing is ever interpolated; missing figures keep SSB's symbol and are explained, never made 0.
  */
 
-export const TOTAL_SIZE = '00';
-/** All industries in SN2007 (incl. finance). SN2025 tables may name it otherwise: see `totalIndustryOf`. */
-export const TOTAL_INDUSTRY = 'Total+K';
-
-/**
- * The code for "all industries" in a series' rows: `Total+K` where the rows have it (SN2007), else the first code
- * starting with "Total" (SN2025 tables are new, and their code isn't known in advance), else `Total+K`.
- */
-export function totalIndustryOf(rows: readonly Pick<Observation, 'industry'>[]): string {
-  let other: string | undefined;
-  for (const o of rows) {
-    if (o.industry === TOTAL_INDUSTRY) return TOTAL_INDUSTRY;
-    if (other === undefined && o.industry.startsWith('Total')) other = o.industry;
-  }
-  return other ?? TOTAL_INDUSTRY;
+export interface Level {
+  figure: Figure;
+  value: number;
 }
 
-export interface Figure {
-  measure: string;
-  year: number;
-  sizeClass: string;
-  industry: string;
-  /** Null when SSB has no figure; `status` then holds SSB's symbol. */
-  value: number | null;
-  status: string | null;
-  observation: Observation;
-  /** The latest earlier year with a figure for the same measure, size class and industry, in the same series. */
-  previous?: { year: number; value: number };
+export interface Change {
+  from: Figure;
+  to: Figure;
+  /** Difference of the rounded shares (as the text prints them), in percentage points. */
+  points: number;
+  /** Years passed between the two without the question being asked. */
+  lastAsked: boolean;
 }
 
-export interface Revision {
-  measure: string;
-  year: number;
-  sizeClass: string;
-  industry: string;
-  from: number | null;
-  to: number | null;
+export interface Ranking {
+  /** The categories, highest first (ties in category order). */
+  figures: Figure[];
+  /** True when every category the table has in use has a figure: only then may a top or bottom be said. */
+  complete: boolean;
 }
 
 export interface YearFacts {
   year: number;
-  series: 'SN2007' | 'SN2025';
-  /** The series' code for all industries (`Total+K` in SN2007). */
-  totalIndustry: string;
-  /** The measure the headline is about: any social media where the data has it, else social networks. */
-  headline: Figure;
-  types: Figure[];
-  purposes: Figure[];
-  policy: Figure | null;
-  /** Figures for size classes other than all enterprises, with the all-enterprise figure of the same measure. */
-  bySize: { figure: Figure; total: Figure | null }[];
-  /** Figures for single industries, headline measure first. */
-  byIndustry: Figure[];
-  /** Every figure of the year that has been revised, with its first published and current value. */
-  revisions: Revision[];
-  /** Figures of the year that SSB marks as missing, kept with their symbol. */
+  classification: Classification | null;
+  /** The code for all industries of the year's headline figure (Total+K, or Total-K when SSB gives no figure with finance). */
+  population: string;
+  headline: Level;
+  headlineChange: Change | null;
+  milestone: { numerator: number; denominator: number; since: number } | null;
+  record: { since: number } | null;
+  /** Size classes for the headline measure, all enterprises excluded, in code order. */
+  sizes: Ranking & { all: Figure[] };
+  /** The largest size class against all enterprises, same measure. */
+  sizeComparison: { large: Figure; all: Figure } | null;
+  gradient: boolean;
+  /** Industries for the headline measure (totals excluded). */
+  industries: Ranking;
+  /** Published bounds for the headline measure by industry ("over 70 prosent"). */
+  bounds: Figure[];
+  types: Ranking & { changes: Map<string, Change> };
+  /** The types among the largest size class, with all enterprises' figure of the same type. */
+  typeSizes: { large: Figure; all: Figure | null }[];
+  purposes: Ranking & { changes: Map<string, Change> };
+  policy: Level | null;
+  policyChange: Change | null;
+  findings: Finding[];
+  /** Every figure the facts use that was revised after it was first published. */
+  revisions: Figure[];
+  /** Figures of the told measures that SSB gives no value for, with its symbol. */
   missing: Figure[];
-  /** All years with a figure for the headline measure (all enterprises), for the trend. */
-  years: number[];
-  /**
-   * Headline measure and types for all enterprises, every year up to this one, in this series: the trend chart.
-   * Only measures with a figure this year: a line that stopped years ago would end in the middle of the chart.
-   */
-  trend: Figure[];
-  /** True when the dataset also has figures in the other classification series. */
-  seriesBreak: boolean;
-  /** The observations the year's briefing rests on (for sources and provenance). */
-  used: Observation[];
-  /** The edition's most newsworthy fact (pipeline/news.ts): what the headline and lede lead with. */
-  news: News;
-  /** The year's figures for all enterprises and industries, value present, each with its previous year if any. */
-  totals: Figure[];
+  /** The trend: the headline measure and the types, all enterprises, every measured year up to this one. */
+  trend: { measure: string; points: { figure: Figure; joinPrevious: boolean }[] }[];
+  /** Calendar years inside the trend's span in which none of its questions was asked. */
+  notAsked: number[];
+  /** Years of the trend's series that were asked but have no figure in the dataset (ours, not SSB's). */
+  gaps: { measure: string; years: number[] }[];
+  /** Another classification (SN2007/SN2025) has figures too: the industry standard changed. */
+  seriesBreak: Classification | null;
+  figures: Figures;
 }
 
-export function availableYears(dataset: Dataset): number[] {
-  return [...new Set(currentObservations(dataset).map((o) => o.year))].sort((a, b) => a - b);
-}
+const round = Math.round;
 
-/**
- * The latest year the briefing can lead with: one with the share of all enterprises using social media (or social
- * networks). A newer year with only other figures is not chosen by default; --year still reaches it.
- */
-export function latestYear(dataset: Dataset): number {
-  const current = currentObservations(dataset);
-  if (current.length === 0) throw new NoDataError('The dataset has no observations. Run `briefing fetch` or restore data/ from git.');
-  let latest = -Infinity;
-  for (const o of current) {
-    if (o.value === null || o.sizeClass !== TOTAL_SIZE || !(headlineMeasures as readonly string[]).includes(o.measure)) continue;
-    if (o.industry === TOTAL_INDUSTRY || o.industry.startsWith('Total')) latest = Math.max(latest, o.year);
+/** Every year the briefing can be told for: a year with the headline figure for all enterprises and industries. */
+export function headlineYears(figures: Figures): number[] {
+  const years = new Set<number>();
+  const { story } = figures.definition;
+  for (const f of figures.byKey.values()) {
+    if (!story.headline.includes(f.measure) || f.size !== story.allSizes) continue;
+    if (f.industry !== null && !story.totals.includes(f.industry)) continue;
+    if (f.current.value !== null && f.current.bound === null) years.add(f.year);
   }
-  return Number.isFinite(latest) ? latest : Math.max(...current.map((o) => o.year));
+  return [...years].sort((a, b) => a - b);
 }
 
-export function deriveFacts(dataset: Dataset, year: number): YearFacts {
-  const current = currentObservations(dataset);
-  const ofYear = current.filter((o) => o.year === year);
-  if (ofYear.length === 0) {
-    const years = availableYears(dataset);
-    throw new NoDataError(
-      `The dataset has no figures for ${year}. Years with figures: ${years.join(', ')}. Choose one of them with --year.`,
-      { year },
-    );
+/** The default edition: the latest year with the story's headline figure. */
+export function latestYear(figures: Figures): number {
+  const years = headlineYears(figures);
+  if (years.length === 0) {
+    throw new NoDataError('The dataset has no year with the headline figure for all enterprises. Run `briefing fetch`, or restore data/ from git.');
   }
-  const series = dominantSeries(ofYear);
-  const inSeries = current.filter((o) => o.series === series);
-  const totalIndustry = totalIndustryOf(inSeries);
-  const figure = (o: Observation): Figure => ({
-    measure: o.measure, year: o.year, sizeClass: o.sizeClass, industry: o.industry,
-    value: o.value, status: o.status, observation: o,
-    previous: previousOf(inSeries, o),
-  });
-  const find = (measure: string, sizeClass = TOTAL_SIZE, industry = totalIndustry): Figure | null => {
-    const o = inSeries.find((x) => x.year === year && x.measure === measure && x.sizeClass === sizeClass && x.industry === industry);
-    return o ? figure(o) : null;
-  };
-  const present = (f: Figure | null): f is Figure => f !== null && f.value !== null;
-  const byValue = (a: Figure, b: Figure) => (b.value ?? -1) - (a.value ?? -1) || a.measure.localeCompare(b.measure);
+  return years.at(-1)!;
+}
 
-  const headline = headlineMeasures.map((m) => find(m)).find(present);
+export function deriveFacts(dataset: Dataset, definition: Definition, year: number, figures = new Figures(dataset, definition)): YearFacts {
+  const { story } = definition;
+  const all = story.allSizes;
+  // The headline: the first headline measure with a figure for all enterprises in one of the total populations.
+  let headline: Figure | undefined;
+  for (const measure of story.headline) {
+    for (const total of story.totals) {
+      for (const cls of classificationsOf(figures, measure, year)) {
+        const f = figures.get(measure, year, all, total, cls) ?? figures.get(measure, year, all, null, cls);
+        if (f && f.current.value !== null && f.current.bound === null && (!headline || cls === 'SN2025')) headline = f;
+      }
+      if (headline) break;
+    }
+    if (headline) break;
+  }
   if (!headline) {
+    const years = headlineYears(figures);
     throw new NoDataError(
-      `The dataset has figures for ${year}, but not the share of all enterprises using social media or social networks, ` +
-        'which the briefing leads with. Choose another year with --year.',
-      { year },
+      `The dataset has no headline figure for ${year} (${story.headline.join(' or ')}, all enterprises). ` +
+        (years.length ? `Years with it: ${years.join(', ')}. Choose one with --year.` : 'Run `briefing fetch`, or restore data/ from git.'),
+      { year, years },
     );
   }
-  const yearRows = inSeries.filter((o) => o.year === year);
-  const bySize = yearRows
-    .filter((o) => o.sizeClass !== TOTAL_SIZE && o.industry === totalIndustry && o.value !== null)
-    .map((o) => ({ figure: figure(o), total: find(o.measure) }))
-    .sort((a, b) => measureRank(a.figure.measure) - measureRank(b.figure.measure) || a.figure.sizeClass.localeCompare(b.figure.sizeClass));
-  const byIndustry = yearRows
-    .filter((o) => o.sizeClass === TOTAL_SIZE && o.industry !== totalIndustry && o.value !== null)
-    .map(figure)
-    .sort((a, b) => measureRank(a.measure) - measureRank(b.measure) || byValue(a, b));
-  const revisions = yearRows.flatMap((o) => {
-    const earlier = revisionsOf(dataset, o);
-    const first = earlier[0];
-    if (!first || first.value === o.value) return [];
-    return [{ measure: o.measure, year: o.year, sizeClass: o.sizeClass, industry: o.industry, from: first.value, to: o.value }];
-  });
-  const totals = yearRows
-    .filter((o) => o.sizeClass === TOTAL_SIZE && o.industry === totalIndustry && o.value !== null)
-    .map(figure)
-    .sort((a, b) => measureRank(a.measure) - measureRank(b.measure));
-  const headlineHistory = inSeries
-    .filter((o) => o.measure === headline.measure && o.sizeClass === TOTAL_SIZE && o.industry === totalIndustry && o.value !== null && o.year < year)
-    .map((o) => ({ year: o.year, value: o.value! }));
-  const headlineYears = inSeries
-    .filter((o) => o.measure === headline.measure && o.sizeClass === TOTAL_SIZE && o.industry === totalIndustry && o.value !== null && o.year <= year)
-    .map((o) => o.year);
+  const cls = headline.classification;
+  const population = headline.industry ?? story.totals[0]!;
+  const value = (f: Figure | undefined) => (f && f.current.value !== null && f.current.bound === null ? f : undefined);
+  const at = (measure: string, size: string | null = all, industry: string | null = headline!.industry) => value(figures.get(measure, year, size, industry, cls));
+
+  const change = (f: Figure): Change | null => changeOf(figures, f);
+  const history = completeHistory(figures, headline);
+
+  let milestone: YearFacts['milestone'] = null;
+  let record: YearFacts['record'] = null;
+  if (history.complete && history.earlier.length > 0) {
+    const share = round(headline.current.value!);
+    const fraction = [[9, 10], [8, 10], [3, 4], [7, 10], [2, 3], [6, 10], [1, 2], [4, 10], [1, 3], [3, 10], [1, 4], [1, 5], [1, 10]]
+      .find(([n, d]) => Math.abs(share - (100 * n!) / d!) < 0.5);
+    if (fraction && history.earlier.every((e) => round(e.current.value!) < share)) {
+      milestone = { numerator: fraction[0]!, denominator: fraction[1]!, since: history.earlier[0]!.year };
+    }
+    if (history.earlier.length >= 2 && history.earlier.every((e) => round(e.current.value!) < share)) record = { since: history.earlier[0]!.year };
+  }
+
+  const sizeTable = tableDimension(figures, headline, 'size');
+  // Size classes as the table has them; for figures from articles, as the survey's codelist has them.
+  const sizeCodes = sizeTable ?? figures.dataset.codelists.size?.map((c) => c.code) ?? [];
+  const sizeFigures = sizeCodes.filter((c) => c !== all).map((c) => figures.get(headline!.measure, year, c, headline!.industry, cls));
+  const presentSizes = sizeFigures.filter((f): f is Figure => value(f) !== undefined);
+  const sizesComplete = sizeTable !== null && sizeFigures.every((f) => value(f) !== undefined || f?.current.status === '.');
+  const largest = sizeCodes.filter((c) => c !== all).at(-1);
+  const large = largest ? at(headline.measure, largest) : undefined;
+  const gradient = sizesComplete && presentSizes.length >= 2 && presentSizes.every((f, i) => i === 0 || f.current.value! > presentSizes[i - 1]!.current.value!);
+
+  const industryCodes = tableDimension(figures, headline, 'industry');
+  const industryFigures = figures.ofMeasureYear(headline.measure, year, cls).filter((f) => f.size === all && f.industry !== null && !isTotal(f.industry, story.totals));
+  const inUse = (code: string) => figures.get(headline!.measure, year, all, code, cls)?.current.status !== '.';
+  const industriesComplete = industryCodes !== null &&
+    industryCodes.filter((c) => !isTotal(c, story.totals) && inUse(c)).every((c) => value(figures.get(headline!.measure, year, all, c, cls)) !== undefined);
+
+  const group = (measures: string[]) => {
+    const list = measures.map((m) => at(m)).filter((f): f is Figure => f !== undefined);
+    // Complete when every measure of the group that the year's sources could hold has a figure: for table figures,
+    // every measure the definition resolved in that table; for article figures, every measure of the group.
+    const expected = measures.filter((m) => figures.expectedYears(m, cls).includes(year) && inUseMeasure(figures, m, year, cls));
+    return {
+      figures: byValue(list, measures),
+      complete: expected.length > 0 && expected.length === measures.length && expected.every((m) => list.some((f) => f.measure === m)),
+      changes: new Map(list.flatMap((f) => {
+        const c = change(f);
+        return c ? [[f.measure, c] as const] : [];
+      })),
+    };
+  };
+
+  const policy = story.policy ? at(story.policy) : undefined;
+  const told = [headline, large, ...presentSizes, ...industryFigures, ...(policy ? [policy] : [])];
+  const types = group(story.types);
+  const typeSizes = largest
+    ? story.types.flatMap((m) => {
+        const big = at(m, largest);
+        return big ? [{ large: big, all: at(m) ?? null }] : [];
+      })
+    : [];
+  const purposes = group(story.purposes);
+  told.push(...types.figures, ...purposes.figures);
+  const findings = figures.dataset.findings.filter((f) => f.year === year);
+
+  const trendMeasures = [headline.measure, ...story.types.filter((m) => m !== headline!.measure && at(m) !== undefined)];
+  const trend = trendMeasures.map((measure) => {
+    const series = figures.series(measure, all, headline!.industry, cls).filter((f) => f.year <= year && value(f));
+    const expected = figures.expectedYears(measure, cls);
+    return {
+      measure,
+      points: series.map((f, i) => ({ figure: f, joinPrevious: i > 0 && consecutive(expected, series[i - 1]!.year, f.year) })),
+    };
+  }).filter((t) => t.points.length > 0);
+  const span = trend.flatMap((t) => t.points.map((p) => p.figure.year));
+  const first = Math.min(...span);
+  const asked = new Set(trendMeasures.flatMap((m) => figures.expectedYears(m, cls)));
+  const notAsked: number[] = [];
+  for (let y = first + 1; y < year; y++) if (!asked.has(y)) notAsked.push(y);
+  const gaps = trend.map((t) => {
+    const have = new Set(t.points.map((p) => p.figure.year));
+    const firstOfSeries = t.points[0]!.figure.year;
+    return { measure: t.measure, years: figures.expectedYears(t.measure, cls).filter((y) => y >= firstOfSeries && y <= year && !have.has(y)) };
+  }).filter((g) => g.years.length > 0);
+
+  const missing = [...new Set([headline.measure, ...story.types, ...story.purposes, ...(story.policy ? [story.policy] : [])])]
+    .flatMap((m) => figures.ofMeasureYear(m, year, cls))
+    .filter((f) => f.current.value === null && f.current.status !== '.' && (f.size === all || f.industry === headline!.industry) && f.current.status !== null);
+  const revisions = [...new Set(told.filter((f): f is Figure => f !== undefined))].filter((f) => f.first !== f.current && f.first.value !== f.current.value);
+  const other = [...figures.byKey.values()].find((f) => f.classification !== cls)?.classification ?? null;
 
   return {
-    year,
-    series,
-    totalIndustry,
-    headline,
-    types: typeMeasures.map((m) => find(m)).filter(present).sort(byValue),
-    purposes: purposeMeasures.map((m) => find(m)).filter(present).sort(byValue),
-    policy: [find(policyMeasure)].find(present) ?? null,
-    bySize,
-    byIndustry,
+    year, classification: cls, population,
+    headline: { figure: headline, value: headline.current.value! },
+    headlineChange: change(headline),
+    milestone, record,
+    sizes: { figures: presentSizes, complete: sizesComplete, all: sizeFigures.filter((f): f is Figure => f !== undefined) },
+    sizeComparison: large && large !== headline ? { large, all: headline } : null,
+    gradient,
+    industries: { figures: byValue(industryFigures.filter((f) => value(f)), []), complete: industriesComplete },
+    bounds: figures.ofMeasureYear(headline.measure, year, cls).filter((f) => f.current.bound === 'over' && f.size === all && f.industry !== null),
+    types: { ...types, complete: types.complete },
+    typeSizes,
+    purposes,
+    policy: policy ? { figure: policy, value: policy.current.value! } : null,
+    policyChange: policy ? change(policy) : null,
+    findings,
     revisions,
-    missing: yearRows.filter((o) => o.value === null).map(figure),
-    years: [...new Set(headlineYears)].sort((a, b) => a - b),
-    trend: inSeries
-      .filter((o) => (o.measure === 'any_social_media' || (typeMeasures as readonly string[]).includes(o.measure)) &&
-        o.sizeClass === TOTAL_SIZE && o.industry === totalIndustry && o.year <= year && o.value !== null &&
-        totals.some((t) => t.measure === o.measure))
-      .sort((a, b) => measureRank(a.measure) - measureRank(b.measure) || a.year - b.year)
-      .map(figure),
-    seriesBreak: current.some((o) => o.series !== series),
-    used: yearRows,
-    news: findNews({ headline, headlineHistory, totals, rank: measureRank }),
-    totals,
+    missing,
+    trend,
+    notAsked,
+    gaps,
+    seriesBreak: other === cls ? null : other,
+    figures,
   };
 }
 
-function dominantSeries(rows: Observation[]): 'SN2007' | 'SN2025' {
-  const newer = rows.filter((o) => o.series === 'SN2025').length;
-  return newer > rows.length - newer ? 'SN2025' : 'SN2007';
+/** The latest earlier figure of the series, when the two are consecutive measurements (same question, base, population). */
+export function changeOf(figures: Figures, f: Figure): Change | null {
+  if (f.current.value === null || f.current.bound !== null) return null;
+  const series = figures.series(f.measure, f.size, f.industry, f.classification).filter((x) => x.year < f.year && x.current.value !== null && x.current.bound === null);
+  const previous = series.at(-1);
+  if (!previous) return null;
+  const expected = figures.expectedYears(f.measure, f.classification);
+  if (!consecutive(expected, previous.year, f.year)) return null;
+  return { from: previous, to: f, points: round(f.current.value) - round(previous.current.value!), lastAsked: f.year - previous.year > 1 };
 }
 
-function previousOf(rows: Observation[], o: Observation): { year: number; value: number } | undefined {
-  let best: Observation | undefined;
-  for (const x of rows) {
-    if (x.measure !== o.measure || x.sizeClass !== o.sizeClass || x.industry !== o.industry) continue;
-    if (x.year >= o.year || x.value === null) continue;
-    if (!best || x.year > best.year) best = x;
-  }
-  return best ? { year: best.year, value: best.value! } : undefined;
+/** Two measurements are consecutive when no expected period lies between them. */
+function consecutive(expected: number[], from: number, to: number): boolean {
+  return !expected.some((y) => y > from && y < to);
 }
 
-const rankOrder = ['any_social_media', ...typeMeasures, ...purposeMeasures, policyMeasure];
-export function measureRank(measure: string): number {
-  const rank = rankOrder.indexOf(measure);
-  return rank === -1 ? rankOrder.length : rank;
+/** The earlier figures of the series, and whether every earlier expected period has one. */
+function completeHistory(figures: Figures, f: Figure): { complete: boolean; earlier: Figure[] } {
+  const earlier = figures.series(f.measure, f.size, f.industry, f.classification).filter((x) => x.year < f.year && x.current.value !== null && x.current.bound === null);
+  const have = new Set(earlier.map((x) => x.year));
+  const expected = figures.expectedYears(f.measure, f.classification).filter((y) => y < f.year);
+  return { complete: expected.length > 0 && expected.every((y) => have.has(y)), earlier };
+}
+
+function classificationsOf(figures: Figures, measure: string, year: number): (Classification | null)[] {
+  const found = new Set<Classification | null>();
+  for (const f of figures.byKey.values()) if (f.measure === measure && f.year === year) found.add(f.classification);
+  // SN2025 first: from 2026 it is the standard the year is told in.
+  return [...found].sort((a, b) => (a === 'SN2025' ? -1 : b === 'SN2025' ? 1 : 0));
+}
+
+/** The codes of a dimension in the table the figure came from, or null for an article figure. */
+function tableDimension(figures: Figures, f: Figure, role: 'size' | 'industry'): string[] | null {
+  const table = f.current.table ? figures.dataset.tables[f.current.table] : undefined;
+  return table?.dimensions.find((d) => d.role === role)?.categories.map((c) => c.code) ?? null;
+}
+
+function isTotal(code: string, totals: string[]): boolean {
+  return totals.includes(code) || /^Total/i.test(code);
+}
+
+/** A measure whose every figure of the year is "." was not asked that year. */
+function inUseMeasure(figures: Figures, measure: string, year: number, cls: Classification | null): boolean {
+  const list = figures.ofMeasureYear(measure, year, cls);
+  return list.length === 0 || list.some((f) => f.current.status !== '.');
+}
+
+/** Highest value first; ties keep the definition's order (or code order). */
+function byValue(list: Figure[], order: string[]): Figure[] {
+  const rank = (f: Figure) => (order.includes(f.measure) ? order.indexOf(f.measure) : 0);
+  return [...list].sort((a, b) => b.current.value! - a.current.value! || rank(a) - rank(b) || (a.industry ?? '').localeCompare(b.industry ?? ''));
 }

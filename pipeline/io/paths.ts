@@ -19,8 +19,10 @@ function findProjectRoot(): string {
 
 export const projectRoot = findProjectRoot();
 export const templatesDir = join(projectRoot, 'templates');
-export const defaultDataDir = join(projectRoot, 'data');
-export const defaultOutDir = join(projectRoot, 'output');
+/** data/: one folder per briefing. */
+export const defaultDataRoot = join(projectRoot, 'data');
+/** output/: one folder per briefing. */
+export const defaultOutRoot = join(projectRoot, 'output');
 
 export function packageVersion(): string {
   return JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version as string;

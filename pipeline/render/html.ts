@@ -2,15 +2,15 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import Handlebars from 'handlebars';
-import { registerHelpers } from '../../templates/helpers.js';
-import type { RenderedChart } from './svg.js';
+import type { RenderedChart } from '../briefing/chart-specs.js';
 import type { Briefing } from '../briefing/content.js';
 import { TemplateError } from '../errors.js';
-import type { Lang } from '../text/format.js';
+import { registerHelpers } from '../../templates/helpers.js';
 
 /**
- * Fill the Handlebars templates with the briefing's content and charts: one self-contained HTML file, with its
- * stylesheet, fonts (from @fontsource, base64) and SVG charts inline, so it reads the same mailed or offline.
+ * Fill the Handlebars templates with a briefing and its charts: one self-contained HTML file (stylesheet, fonts from
+ * @fontsource as base64, SVG charts inline), the same mailed, archived or offline. Escaping is the template engine's
+ * job: data reaches the page only through `{{…}}` and the helpers in templates/helpers.ts.
  */
 
 export interface TemplateAssets {
@@ -19,12 +19,6 @@ export interface TemplateAssets {
   styles: string;
   /** @font-face rules with the fonts inline. */
   fonts: string;
-}
-
-export interface BriefingMeta {
-  /** "Utgåve 1. oktober 2013 · tal frå …"; empty to leave out. */
-  editionLine: string;
-  generator: string;
 }
 
 const fontFiles: { family: string; pkg: string; file: string; weight: number }[] = [
@@ -54,63 +48,57 @@ export async function loadTemplateAssets(templatesDir: string): Promise<Template
   }
 }
 
-async function loadFontFaces(): Promise<string> {
-  const require = createRequire(import.meta.url);
-  const rules = await Promise.all(
-    fontFiles.map(async ({ family, pkg, file, weight }) => {
-      const path = join(require.resolve(`${pkg}/package.json`), '..', 'files', file);
-      const data = (await readFile(path)).toString('base64');
-      return `@font-face { font-family: '${family}'; font-style: normal; font-weight: ${weight}; font-display: block; src: url(data:font/woff2;base64,${data}) format('woff2'); }`;
-    }),
-  );
-  return rules.join('\n');
+let fontFaces: Promise<string> | undefined;
+/** The fonts never change while a process runs: read once. */
+function loadFontFaces(): Promise<string> {
+  fontFaces ??= (async () => {
+    const require = createRequire(import.meta.url);
+    const rules = await Promise.all(
+      fontFiles.map(async ({ family, pkg, file, weight }) => {
+        const path = join(require.resolve(`${pkg}/package.json`), '..', 'files', file);
+        const data = (await readFile(path)).toString('base64');
+        return `@font-face { font-family: '${family}'; font-style: normal; font-weight: ${weight}; font-display: block; src: url(data:font/woff2;base64,${data}) format('woff2'); }`;
+      }),
+    );
+    return rules.join('\n');
+  })();
+  return fontFaces;
 }
 
-const htmlLang: Record<Lang, string> = { nn: 'nn', nb: 'nb', en: 'en' };
-const brand: Record<Lang, string> = { nn: 'Statistikkbrief', nb: 'Statistikkbrief', en: 'Statistics brief' };
-/** Who made the document: the tool, from SSB's figures (it is not an SSB publication). Also the PDF's Author. */
-export const author: Record<Lang, string> = {
-  nn: 'ssb-briefing, med tal frå Statistisk sentralbyrå',
-  nb: 'ssb-briefing, med tall fra Statistisk sentralbyrå',
-  en: 'ssb-briefing, with figures from Statistics Norway',
-};
-const licence: Record<Lang, string> = {
-  nn: 'Tala er frå Statistisk sentralbyrå og kan brukast fritt under CC BY 4.0.',
-  nb: 'Tallene er fra Statistisk sentralbyrå og kan brukes fritt under CC BY 4.0.',
-  en: 'Figures from Statistics Norway, free to use under CC BY 4.0.',
-};
-
-/** The briefing as one HTML document. Pure: the same inputs give the same bytes. */
-export function renderBriefing(briefing: Briefing, charts: RenderedChart[], assets: TemplateAssets, meta: BriefingMeta): string {
+/** A Handlebars environment with the partials and helpers, and a named template compiled in it. */
+export function compileTemplate(source: string, partials: Record<string, string>, name: string): Handlebars.TemplateDelegate {
   const hb = Handlebars.create();
   registerHelpers(hb);
-  for (const [name, source] of Object.entries(assets.partials)) hb.registerPartial(name, source);
-  let template: HandlebarsTemplateDelegate;
+  for (const [partial, text] of Object.entries(partials)) hb.registerPartial(partial, text);
   try {
-    template = hb.compile(assets.layout, { strict: true });
+    const template = hb.compile(source, { strict: true });
+    return (context: unknown) => {
+      try {
+        return template(context);
+      } catch (error) {
+        throw new TemplateError(`Filling ${name} failed: ${(error as Error).message}. Check templates/ and its partials.`, { template: name, cause: error });
+      }
+    };
   } catch (error) {
-    throw new TemplateError(`templates/briefing.hbs does not compile: ${(error as Error).message}`, { cause: error });
+    throw new TemplateError(`${name} does not compile: ${(error as Error).message}`, { template: name, cause: error });
   }
-  const byId = new Map(charts.map((c) => [c.id, c]));
-  const tables = [...new Set(briefing.facts.used.map((o) => o.table).filter((t): t is string => t !== null))].sort();
-  const source = tables.length ? tables.map((t) => briefing.ui.sourceTable(t)).join('; ') : briefing.ui.source;
-  const withSource = (c: RenderedChart) => ({ ...c, source });
-  const sections = briefing.sections.map((s) => ({
-    ...s,
-    charts: s.charts.flatMap((id) => (byId.has(id as RenderedChart['id']) ? [withSource(byId.get(id as RenderedChart['id'])!)] : [])),
-  }));
-  try {
-    return template({
-      htmlLang: htmlLang[briefing.lang],
-      briefing,
-      sections,
-      charts: charts.map(withSource),
-      styles: `${assets.fonts}\n${assets.styles}`,
-      about: briefing.about,
-      noteLabel: briefing.ui.noteLabel,
-      meta: { ...meta, brand: brand[briefing.lang], licence: licence[briefing.lang], author: author[briefing.lang] },
-    });
-  } catch (error) {
-    throw new TemplateError(`Filling the templates failed: ${(error as Error).message}. Check templates/ and its partials.`, { cause: error });
-  }
+}
+
+const htmlLang = { nn: 'nn', nb: 'nb', en: 'en' } as const;
+
+/** The briefing as one HTML document. Pure: the same inputs give the same bytes. */
+export function renderBriefing(briefing: Briefing, charts: RenderedChart[], assets: TemplateAssets, generator: string): string {
+  const template = compileTemplate(assets.layout, assets.partials, 'templates/briefing.hbs');
+  const withSource = charts.map((c) => ({ ...c, source: briefing.chartSources[c.id] ?? briefing.ui.source }));
+  const byId = new Map(withSource.map((c) => [c.id, c]));
+  const sections = briefing.sections.map((s) => ({ ...s, charts: s.charts.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])) }));
+  return template({
+    htmlLang: htmlLang[briefing.lang],
+    briefing,
+    sections,
+    charts: withSource,
+    styles: `${assets.fonts}\n${assets.styles}`,
+    ui: briefing.ui,
+    generator,
+  });
 }

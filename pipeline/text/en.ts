@@ -1,127 +1,239 @@
-import { capitalise, formatPoints, formatShare, joinList } from './format.js';
-import { industryText, measureText, sizeClassText } from './labels.js';
-import type { Phrasebook } from './phrasebook.js';
-import {
-  changeClause, counted, levelSubject, milestoneWords, shareSubject, sizeParts, valueOf, withExamples,
-} from './common.js';
+import type { Change } from '../briefing/facts.js';
+import type { Figure } from '../briefing/figures.js';
+import { capitalise, formatDate, formatDateTime, formatMonthYear, fractionWords, joinList } from './format.js';
+import { yearRanges, type Phrasebook, type Say } from './phrasebook.js';
+import { capitaliseRich as cap, joinRich, r, type Rich } from './rich.js';
 
-/** "use" -> "uses", "have" -> "has": the verb after a singular subject ("one in two ... uses"). */
-function singular(verb: string): string {
-  return verb === 'have' ? 'has' : `${verb}s`;
+/**
+ * British English in a statistics office's house style: "50 per cent" in running text and "50%" in key figures,
+ * "compared with", "persons employed", no sentence that starts with a numeral (the year or "the share" comes first).
+ */
+
+const list = (items: Rich[]) => joinRich(items, 'and');
+
+/** "use" -> "uses", "have" -> "has": the verb after "one in …". */
+const singular = (verb: string) => verb.replace(/^(\w+)/, (w) => (w === 'have' ? 'has' : w.endsWith('s') ? w : `${w}s`));
+
+function changeClause(c: Change | null, say: Say): Rich {
+  if (!c) return [];
+  const since = c.lastAsked ? ', when the question was last asked' : '';
+  if (c.points === 0) return r`, unchanged from ${say.share(c.from)} in ${c.from.year}${since}`;
+  return r`, ${c.points > 0 ? 'up' : 'down'} from ${say.share(c.from)} in ${c.from.year}${since}`;
 }
 
-/** British English, as Statistics Norway's English pages. */
+const inIndustries = (figures: Figure[], say: Say) => joinList(figures.map((f) => `in ${say.industry(f.industry!)}`), 'en');
+
 export const en: Phrasebook = {
-  kicker: (year) => `ICT usage in enterprises ${year}`,
-  title: (year) => `Social media in Norwegian enterprises ${year}`,
-  headline(news) {
-    const f = news.figure;
-    const m = measureText(f.measure, 'en');
-    if (news.kind === 'milestone') {
-      const { words, of } = milestoneWords(news.milestone, 'en');
-      const one = news.milestone.numerator === 1 && news.milestone.denominator !== 2 && !news.milestone.over;
-      return capitalise(`${words}${of} Norwegian enterprises now ${one ? singular(m.verb) : m.verb} ${m.short}`);
-    }
-    if (news.kind === 'change') {
-      const up = news.points > 0;
-      return `${up ? 'More' : 'Fewer'} enterprises ${m.verb} ${m.short} – ${up ? 'up' : 'down'} ${formatPoints(news.points, 'en')} from ${news.figure.previous.year}`;
-    }
-    if (news.kind === 'record') return `A record ${formatShare(valueOf(f), 'en')} of Norwegian enterprises ${m.verb} ${m.short}`;
-    const { subject, singular: one } = levelSubject(valueOf(f), 'en');
-    return `${subject} ${one ? singular(m.verb) : m.verb} ${m.short}`;
+  lang: 'en',
+
+  headlineFraction(f, say) {
+    const { words, fraction } = say.fraction(f)!;
+    const m = say.m(f.measure);
+    const verb = fraction.numerator === 1 ? singular(m.verb.present) : m.verb.present;
+    return cap(r`${words} Norwegian enterprises ${verb} ${m.object}`);
   },
-  lede({ headline: h, news, topPurpose: top }) {
-    const sentences = [
-      `In ${h.year}, ${formatShare(valueOf(h), 'en')} of enterprises with at least ten persons employed used ${measureText(h.measure, 'en').object}${changeClause(h, 'en')}.`,
-    ];
-    if (news.kind === 'milestone') {
-      const { words } = milestoneWords(news.milestone, 'en');
-      sentences.push(`It is the first time since ${news.firstYear} that the share ${news.milestone.over ? 'is' : 'reaches'} ${words}.`);
-    }
-    if (news.kind === 'change' && news.figure.measure !== h.measure) {
-      const f = news.figure;
-      sentences.push(
-        `The largest ${news.points > 0 ? 'rise' : 'fall'} is in ${measureText(f.measure, 'en').topic}: ${formatShare(valueOf(f), 'en')} of enterprises${changeClause(f, 'en')}.`,
-      );
-    }
-    if (news.kind === 'record') sentences.push(`It is the highest share in ${news.firstYear}–${h.year}.`);
-    if (top && !(news.kind === 'change' && news.figure.measure === top.measure)) {
-      sentences.push(`${shareSubject(valueOf(top), 'en')} use social media for ${measureText(top.measure, 'en').object}.`);
-    }
-    return sentences.join(' ');
+  headlineChange(c, say) {
+    const m = say.m(c.to.measure);
+    return r`${c.points > 0 ? 'More' : 'Fewer'} enterprises ${m.verb.present} ${m.object}`;
   },
-  keyHeadline: (f) => `of enterprises use ${measureText(f.measure, 'en').object}`,
-  keySize: (f) => `of enterprises with ${sizeClassText(f.sizeClass, 'en').phrase} use ${measureText(f.measure, 'en').object}`,
-  keyPurpose: (f) => `of enterprises ${measureText(f.measure, 'en').verb} ${measureText(f.measure, 'en').short}`,
-  keyPolicy: () => 'have a formal social media policy',
-  keyIndustry: (f) => `of enterprises in ${industryText(f.industry, 'en').toLowerCase()} use ${measureText(f.measure, 'en').object}`,
-  sizeHeading: (more) => (more ? 'Large enterprises are more active' : 'Size and industry'),
-  sizeSentence(items) {
-    const { totals } = sizeParts(items, 'en');
-    const simple = `Among enterprises with ${sizeClassText(items[0]!.figure.sizeClass, 'en').phrase}, ${joinList(items.map((i) => `${formatShare(valueOf(i.figure), 'en')} use ${measureText(i.figure.measure, 'en').object}`), 'en')}`;
-    return totals ? `${simple}, against ${totals} of all enterprises.` : `${simple}.`;
+  headlineLevel(f, say) {
+    const m = say.m(f.measure);
+    return r`${capitalise(m.object)} in use in ${say.share(f)} of Norwegian enterprises`;
   },
-  industrySentence(top, others) {
-    const names = top.map((f) => industryText(f.industry, 'en').toLowerCase());
-    const object = measureText(top[0]!.measure, 'en').object;
-    const both = top.length === 2 ? 'both at' : top.length > 2 ? 'all at' : 'at';
-    let text = `By industry, the share using ${object} is highest ${joinList(names.map((n) => `in ${n}`), 'en')}, ${both} ${formatShare(valueOf(top[0]!), 'en')}.`;
-    if (others.length) text += ` ${capitalise(joinList(others.map((f) => `${industryText(f.industry, 'en').toLowerCase()} has ${formatShare(valueOf(f), 'en')}`), 'en'))}.`;
-    return text;
+  ledeLevel(f, change, say) {
+    const m = say.m(f.measure);
+    const examples = m.examples && !change ? `, such as ${m.examples}` : '';
+    return r`In ${f.year}, ${say.share(f)} of ${say.of(f, true)} ${m.verb.past} ${m.object}${examples}${changeClause(change, say)}.`;
   },
-  typesHeading: (top) => `${measureText(top.measure, 'en').name} are the most used`,
-  typesFirst: (top) =>
-    `${capitalise(withExamples(top.measure, 'en', ' '))} are used by ${formatShare(valueOf(top), 'en')} of enterprises${changeClause(top, 'en')}.`,
-  typesRest: (rest) =>
-    `${capitalise(joinList(rest.map((f) => `${formatShare(valueOf(f), 'en')} use ${withExamples(f.measure, 'en', 'parens')}`), 'en'))}.`,
-  purposesHeading: (top) => `Used most for ${measureText(top.measure, 'en').name.toLowerCase()}`,
-  purposesFirst: (top) => `${shareSubject(valueOf(top), 'en')} use social media for ${measureText(top.measure, 'en').object}${changeClause(top, 'en')}.`,
-  purposesRest: (rest) =>
-    `Next come ${joinList(rest.map((f) => `${measureText(f.measure, 'en').object} (${formatShare(valueOf(f), 'en')})`), 'en')}.`,
-  policyHeading: (low) => (low ? 'Few have a clear strategy' : 'A formal social media policy'),
-  policySentence: (f, low) =>
-    `${low ? 'Only ' : ''}${formatShare(valueOf(f), 'en')} of enterprises say they have a formal policy with goals, rules or procedures for their use of social media${changeClause(f, 'en')}.`,
-  policyReading: () =>
-    'This suggests that most enterprises using social media leave its development to their employees, without overall guidelines.',
-  revisionNote: (name, year, from, to) => `${name} ${year}: first published as ${from}, later revised to ${to}.`,
-  missingNote: (name, symbol, meaning) => `${name}: not published (${symbol}, ${meaning}).`,
-  seriesBreakNote: () =>
-    'From 2026 the figures use a new industry classification (SN2025). Figures before and after the change are not compared here.',
-  statusMeanings: {
-    '.': 'category not applicable',
-    '..': 'data not available or too uncertain',
-    ':': 'suppressed for confidentiality',
+  ledeMilestone(ms) {
+    return r`It is the first time since measurements began in ${ms.since} that the share has reached ${fractionWords({ ...ms, approx: 'exact' }, 'en')}.`;
+  },
+  ledeRecord(rec) {
+    return r`It is the highest share since measurements began in ${rec.since}.`;
+  },
+  ledeTop(f, say) {
+    const m = say.m(f.measure);
+    const fraction = say.fraction(f);
+    if (say.base(f) === 'users') return r`Among ${say.words.users}, the share that ${m.verb.past} ${m.object} was ${say.share(f)}.`;
+    if (fraction) return cap(r`${fraction.words} enterprises ${m.verb.past} ${m.object}.`);
+    return r`The share of enterprises that ${m.verb.past} ${m.object} was ${say.share(f)}.`;
+  },
+
+  headings: {
+    sizes: (largerMore, bySize, byIndustry) => (largerMore ? 'Large enterprises are more active' : bySize && byIndustry ? 'Size and industry' : bySize ? 'By size' : 'By industry'),
+    typesTop: (top, say) => r`${say.m(top.measure).label}: the most used`,
+    purposesTop: (top, say) => r`Used most for ${say.m(top.measure).noun ?? say.m(top.measure).object}`,
+  },
+  sizeComparison(large, all, say) {
+    const m = say.m(large.measure);
+    return r`Among enterprises with ${say.size(large.size!)}, ${say.share(large)} ${m.verb.past} ${m.object}, compared with ${say.share(all)} of all enterprises.`;
+  },
+  sizeGradient(sizes, say) {
+    const first = sizes[0]!;
+    const last = sizes.at(-1)!;
+    return r`The larger the enterprise, the higher the share: from ${say.share(first)} among those with ${say.size(first.size!)} to ${say.share(last)} among those with ${say.size(last.size!)}.`;
+  },
+  industryRanking(ranking, say) {
+    const { figures } = ranking;
+    const top = figures.filter((f) => f.current.value === figures[0]!.current.value);
+    const bottom = figures.filter((f) => f.current.value === figures.at(-1)!.current.value);
+    const at = (n: number) => (n === 2 ? 'both at' : n > 2 ? 'all at' : 'at');
+    if (top.length === figures.length) return r`The share was the same in every industry, ${say.share(top[0]!)}.`;
+    return r`By industry, the share was highest ${inIndustries(top, say)}, ${at(top.length)} ${say.share(top[0]!)}, and lowest ${inIndustries(bottom, say)}, ${at(bottom.length)} ${say.share(bottom[0]!)}.`;
+  },
+  industryLevels(groups, say) {
+    const m = say.m(groups[0]![0]!.measure);
+    const [first, ...rest] = groups;
+    const more = rest.map((g) => r`; ${inIndustries(g, say)}, ${say.share(g[0]!)}`);
+    return cap(r`${inIndustries(first!, say)}, ${say.share(first![0]!)} ${m.verb.past} ${m.object}${more.flat()}.`);
+  },
+  industryBounds(bounds, say) {
+    const m = say.m(bounds[0]!.measure);
+    return cap(r`${inIndustries(bounds, say)}, ${say.share(bounds[0]!)} of enterprises ${m.verb.past} ${m.object}.`);
+  },
+  published({ gradient, topIndustry }, say) {
+    const parts: string[] = [];
+    if (gradient) parts.push(`larger enterprises used every kind of ${say.words.topic} more than smaller ones`);
+    if (topIndustry) parts.push(`the share was largest in ${say.industry(topIndustry)}`);
+    return r`According to Statistics Norway, ${parts.join(', and ')}.`;
+  },
+
+  typeFirst(f, change, say) {
+    const m = say.m(f.measure);
+    return r`The share of ${say.of(f)} that ${m.verb.past} ${m.object}${m.examples ? `, such as ${m.examples},` : ''} was ${say.share(f)}${changeClause(change, say)}.`;
+  },
+  typeRest(figures, say) {
+    return r`The share was ${list(figures.map((f) => {
+      const m = say.m(f.measure);
+      return r`${say.share(f)} for ${m.noun ?? m.object}${m.examples ? ` (such as ${m.examples})` : ''}`;
+    }))}.`;
+  },
+  typeSizes(pairs, say) {
+    const items = pairs.map((p) => r`${say.share(p.large)} ${say.m(p.large.measure).verb.past} ${say.m(p.large.measure).object}${p.all ? r` (compared with ${say.share(p.all)} of all enterprises)` : ''}`);
+    return r`Among enterprises with ${say.size(pairs[0]!.large.size!)}, ${list(items)}.`;
+  },
+  purposeFirst(f, change, say) {
+    const m = say.m(f.measure);
+    if (say.base(f) === 'users') return r`Among ${say.words.users}, the share that ${m.verb.past} ${m.object} was ${say.share(f)}${changeClause(change, say)}.`;
+    return r`The share of ${say.of(f)} that ${m.verb.past} ${m.object} was ${say.share(f)}${changeClause(change, say)}.`;
+  },
+  purposeRest(figures, ranked, say) {
+    const items = list(figures.map((f) => r`${say.m(f.measure).noun ?? say.m(f.measure).object} (${say.share(f)})`));
+    return ranked ? r`Next came ${items}.` : r`Other purposes: ${items}.`;
+  },
+  policy(f, low, change, say) {
+    const m = say.m(f.measure);
+    if (low) return r`Only ${say.share(f)} of ${say.of(f, true)} ${m.verb.past} ${m.object}${changeClause(change, say)}.`;
+    return r`In ${f.year}, ${say.share(f)} of ${say.of(f, true)} ${m.verb.past} ${m.object}${changeClause(change, say)}.`;
+  },
+
+  keyFigure(f, say) {
+    const m = say.m(f.measure);
+    const whose = !say.isAllSizes(f) ? `enterprises with ${say.size(f.size!)}` : !say.isTotal(f) ? `enterprises in ${say.industry(f.industry!)}` : say.of(f, true);
+    return r`of ${whose} ${m.verb.past} ${m.object}`;
+  },
+  keyChange(c, say) {
+    if (c.points === 0) return r`Unchanged from ${c.from.year}`;
+    return r`${c.points > 0 ? 'Up' : 'Down'} ${say.points(c)} from ${c.from.year}`;
+  },
+
+  figureName(f, say) {
+    const parts = [say.m(f.measure).label];
+    if (!say.isAllSizes(f)) parts.push(say.size(f.size!));
+    if (!say.isTotal(f)) parts.push(say.industry(f.industry!));
+    return `${parts.join(', ')}, ${say.period(f)}`;
+  },
+  revisionNote(f, say) {
+    const first = f.first.published ? ` on ${formatDate(f.first.published, 'en')}` : '';
+    const later = f.current.published ? ` (${formatDate(f.current.published, 'en')})` : ' (date not given)';
+    return r`${en.figureName(f, say)}: first published as ${say.obs(f.first)}${first}, later revised to ${say.obs(f.current)}${later}.`;
+  },
+  missingNote(f, say) {
+    const symbol = f.current.status!;
+    return r`${en.figureName(f, say)}: no figure from Statistics Norway (${symbol} = ${en.symbols[symbol]}).`;
+  },
+  gapNote(measures, years, say) {
+    return r`This dataset has no figures for ${yearRanges(years, 'and')} for ${joinList(measures.map((m) => `‘${say.m(m).label}’`), 'en')}.`;
+  },
+  notAskedNote(years) {
+    return r`The questions were not asked in ${yearRanges(years, 'and')}.`;
+  },
+  seriesBreakNote() {
+    return r`From 2026 the figures by industry are based on a new standard industrial classification (SN2025). Figures by industry before and after the change cannot be compared directly, and changes across it are not calculated here.`;
+  },
+  usersBaseNote(say) {
+    return r`The shares for purposes are shares of ${say.words.users}, not of all enterprises.`;
+  },
+  symbols: {
+    '.': 'not applicable',
+    '..': 'data not available',
+    ':': 'not for publication (confidential)',
     '-': 'nil',
     '*': 'provisional figure',
   },
+
+  editionLine({ year, month, published, tableUpdated, revised }) {
+    const parts = [`Reference period: ${formatMonthYear(year, month, 'en')}`];
+    if (published || !tableUpdated) parts.push(`Published ${published ? formatDate(published, 'en') : '(date not given)'}`);
+    if (tableUpdated) parts.push(`Figures from StatBank, last updated ${formatDate(tableUpdated, 'en')}`);
+    if (revised === 'undated') parts.push('Revised later (date not given)');
+    else if (revised) parts.push(`Last revised ${formatDate(revised, 'en')}`);
+    return parts.join(' · ');
+  },
   about: {
-    coverage: (year) =>
-      `The figures come from Statistics Norway's survey on ICT usage in enterprises for ${year}. The survey covers enterprises with at least ten persons employed; the reference month is January.`,
-    definition: 'Social media here means social networks, multimedia content sharing websites, blogs and microblogs, and wikis.',
-    table: (id, label) => (label ? `Table ${id}: ${label}` : `Table ${id}`),
-    updated: (when) => `last updated ${when}`,
-    article: (published) => `Article on ssb.no${published ? `, published ${published}` : ''}`,
-    tableNotes: 'Note from Statistics Norway',
-    nextRelease: (date) => `Next release: ${date}`,
-    changesHeading: 'Changes since the last edition',
-    changesSummary: ({ added, revised, withdrawn }) => {
+    coverage: (say) => say.words.coverage,
+    table: (id, label, updated) => `Table ${id}: ${label}${updated ? `, last updated ${formatDateTime(updated, 'en')}` : ''}`,
+    article: (title, published) => `Article on ssb.no: ‘${title}’${published ? `, published ${formatDate(published, 'en')}` : ', undated'}`,
+    nextRelease: (date) => `Next release: ${formatDate(date, 'en')}`,
+    changes({ added, revised, withdrawn }) {
       const parts = [
-        added ? counted(added, '# new figure', '# new figures') : '',
-        revised ? counted(revised, '# revised figure', '# revised figures') : '',
-        withdrawn ? counted(withdrawn, '# figure withdrawn', '# figures withdrawn') : '',
+        added ? `${added} new ${added === 1 ? 'figure' : 'figures'}` : '',
+        revised ? `${revised} revised ${revised === 1 ? 'figure' : 'figures'}` : '',
+        withdrawn ? `${withdrawn} ${withdrawn === 1 ? 'figure' : 'figures'} withdrawn` : '',
       ].filter(Boolean);
       return parts.length ? `${capitalise(joinList(parts, 'en'))}.` : 'No figures have changed since the last edition.';
     },
     changeItem: (name, before, after) => `${name}: from ${before} to ${after}`,
-    missing: 'missing',
+    sectionSources: (items) => `Source: Statistics Norway, ${items.join('; ')}`,
+  },
+  charts: {
+    trendTitle: (say) => `Use of ${say.words.topic} over time`,
+    typesTitle: (say) => capitalise(say.words.types),
+    purposesTitle: (say) => capitalise(say.words.purposes),
+    groupsTitle: (size, industry, say) => `Use of ${say.words.topic} by ${size && industry ? 'size and industry' : size ? 'size' : 'industry'}`,
+    subtitle: (period, whose) => `Share of ${whose}. ${period}. Per cent`,
+    trendAlt(title, series, top) {
+      const changes = series.map((s) => `${s.name} ${s.last.value >= s.first.value ? 'rose' : 'fell'} from ${s.first.value} per cent in ${s.first.year} to ${s.last.value} per cent in ${s.last.year}`);
+      return [`Line chart: ${title}.`, ...changes.map((c) => `${c}.`), `The largest value is ${top.value} per cent (${top.name}, ${top.year}).`].join(' ');
+    },
+    barsAlt(title, top, bottom) {
+      const low = bottom ? `, lowest ${bottom.name} at ${bottom.value} per cent` : '';
+      return `Bar chart: ${title}. Highest is ${top.name} at ${top.value} per cent${low}.`;
+    },
+    head: { trend: 'Year', types: 'Type', purposes: 'Purpose', groups: 'Group' },
+    emptyCell: 'Empty cell: this dataset does not have the figure.',
+    notAsked: (years) => `The questions were not asked in ${yearRanges(years, 'and')}.`,
   },
   ui: {
+    brand: 'Figures from Statistics Norway',
     source: 'Source: Statistics Norway',
     sourceTable: (table) => `Source: Statistics Norway, table ${table}`,
-    page: 'Page', of: 'of',
-    keyFigures: 'Key figures', notes: 'Notes', about: 'About the statistics',
-    aboutSources: 'Sources', readMore: 'Read more about the statistics', published: 'published',
-    percent: 'Per cent', year: 'Year', chartData: 'Data behind the chart', appendix: 'Table appendix', generated: 'Generated',
+    page: 'Page',
+    of: 'of',
+    keyFigures: 'Key figures',
+    notes: 'Notes',
+    about: 'About the statistics',
+    sources: 'Sources',
+    readMore: 'Read more about the statistics',
+    chartData: 'Data behind the chart',
+    appendix: 'Table appendix',
     noteLabel: 'Note',
+    tableNotes: 'Note from Statistics Norway',
+    changesHeading: 'Changes since the last edition',
+    licence: 'The figures are from Statistics Norway and free to use under the CC BY 4.0 licence.',
+    author: 'ssb-briefing, with figures from Statistics Norway',
+    percent: 'Per cent',
+    sourceLabel: 'Source',
+    articleLabel: 'article',
   },
 };

@@ -1,130 +1,142 @@
+import { languages, type Lang } from '../briefing/model.js';
+
 /**
- * Languages of the briefing and the language-dependent formatting of numbers and shares. Pure.
- * nn = Nynorsk (the default, as the seed article), nb = Bokmål, en = English.
+ * How numbers, shares, percentage points, fractions, dates and lists are written in each language, the way SSB's
+ * editors write them: Norwegian "50 prosent" in running text and "50 %" in a key figure (a no-break space), English
+ * "50 per cent" and "50%"; decimal comma in Norwegian. Pure.
  */
 
-export const languages = ['nn', 'nb', 'en'] as const;
-export type Lang = (typeof languages)[number];
+export { languages, type Lang };
 
 export function isLang(value: string): value is Lang {
   return (languages as readonly string[]).includes(value);
 }
 
-/** Decimal comma and a narrow no-break space for thousands in Norwegian; point and comma in English. */
-export function formatNumber(value: number, lang: Lang, decimals = 0): string {
-  return new Intl.NumberFormat(lang === 'en' ? 'en-GB' : 'nb-NO', {
-    minimumFractionDigits: decimals,
-    maximumFractionDigits: decimals,
-  }).format(value);
-}
-
-/** The share as running text: "50 prosent", "12,5 prosent", "50 per cent". */
-export function formatPercent(value: number, lang: Lang): string {
-  const decimals = Number.isInteger(value) ? 0 : 1;
-  return `${formatNumber(value, lang, decimals)} ${lang === 'en' ? 'per cent' : 'prosent'}`;
+/** Decimal comma and a no-break space for thousands in Norwegian; point and comma in English. */
+export function formatNumber(value: number, lang: Lang, decimals = Number.isInteger(value) ? 0 : 1): string {
+  return new Intl.NumberFormat(lang === 'en' ? 'en-GB' : 'nb-NO', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })
+    .format(value)
+    .replace(/\u2212/g, '-');
 }
 
 /**
- * Running text gives shares in whole per cent, whatever precision SSB publishes (tables and charts keep it).
- * Differences in text are taken between these rounded shares, so "opp 4 prosentpoeng frå 72 prosent" always adds
- * up with the shares printed beside it.
+ * Running text gives shares in whole per cent, whatever precision SSB publishes (tables and charts keep it), and
+ * differences between these rounded shares, so "opp 4 prosentpoeng frå 72 prosent" always adds up with the shares
+ * printed beside it.
  */
 export function roundShare(value: number): number {
   return Math.round(value);
 }
 
-/** A share in running text: rounded to whole per cent ("76 prosent" for 76.3). */
+/** A share in running text: "50 prosent", "50 per cent" (whole per cent). */
 export function formatShare(value: number, lang: Lang): string {
-  return formatPercent(roundShare(value), lang);
+  return `${formatNumber(roundShare(value), lang, 0)}${lang === 'en' ? ' per cent' : ' prosent'}`;
 }
 
-/** A key figure: "50 %" with a no-break space, as SSB prints it. */
-export function formatPercentShort(value: number, lang: Lang): string {
-  const decimals = Number.isInteger(value) ? 0 : 1;
-  return `${formatNumber(value, lang, decimals)}\u00a0%`;
+/** A share in a key figure, chart or table: "50 %" (no-break space) in Norwegian, "50%" in English; as published. */
+export function formatPercentSign(value: number, lang: Lang): string {
+  return lang === 'en' ? `${formatNumber(value, lang)}%` : `${formatNumber(value, lang)}\u00a0%`;
 }
 
-/** Percentage points: "20 prosentpoeng", "1 prosentpoeng", "20 percentage points". */
+/** Percentage points: "20 prosentpoeng", "1 percentage point". */
 export function formatPoints(value: number, lang: Lang): string {
   const abs = Math.abs(value);
-  const text = formatNumber(abs, lang, Number.isInteger(abs) ? 0 : 1);
+  const text = formatNumber(abs, lang);
   if (lang === 'en') return `${text} percentage point${abs === 1 ? '' : 's'}`;
   return `${text} prosentpoeng`;
 }
 
-/** A simple fraction a share can be said as: numerator of denominator. */
 export interface Fraction {
   numerator: number;
   denominator: number;
-  /** True when the share is not the fraction exactly (after rounding to whole per cent). */
-  approximate: boolean;
+  /** How the rounded share stands to the fraction: exactly, a little over ("vel"), a little under ("nær"). */
+  approx: 'exact' | 'over' | 'under';
 }
 
-/**
- * Candidate fractions in order of preference: the ones people say first. Fifths other than one in five are said
- * as tenths ("seks av ti", as SSB's 2015 headline did).
- */
+/** Fractions people say, most natural first. Fifths other than one in five are said as tenths ("seks av ti"). */
 const fractionCandidates: [number, number][] = [
-  [1, 2], [1, 4], [3, 4], [1, 3], [2, 3], [1, 5],
-  [1, 10], [2, 10], [3, 10], [4, 10], [6, 10], [7, 10], [8, 10], [9, 10],
+  [1, 2], [1, 4], [3, 4], [1, 3], [2, 3], [1, 5], [1, 10], [2, 10], [3, 10], [4, 10], [6, 10], [7, 10], [8, 10], [9, 10],
 ];
 
-/** At most this far (in percentage points) from the fraction may a share be to be said as one. */
-export const fractionTolerancePoints = 1;
-
 /**
- * The fraction a share (in per cent) can be said as, or null. 50 -> one of two; 31 -> about three of ten (the share
- * rounds to 31, one point off 30); 72 -> null (two points from seven of ten is too far to say it so).
+ * The fraction a share can be said as: exact when the rounded share is within half a point of it (50 -> one in two,
+ * 33 -> one in three); "vel"/"just over" or "nær"/"almost" within `tolerance` points (76 -> just over three in four);
+ * otherwise null.
  */
-export function shareAsFraction(percent: number): Fraction | null {
+export function shareAsFraction(percent: number, tolerance = 3): Fraction | null {
   const rounded = Math.round(percent);
-  for (const [numerator, denominator] of fractionCandidates) {
-    const distance = Math.abs(rounded - (100 * numerator) / denominator);
-    if (distance <= fractionTolerancePoints) return { numerator, denominator, approximate: distance >= 0.5 };
+  let best: { f: [number, number]; d: number } | null = null;
+  for (const f of fractionCandidates) {
+    const d = rounded - (100 * f[0]) / f[1];
+    if (Math.abs(d) < 0.5) return { numerator: f[0], denominator: f[1], approx: 'exact' };
+    if (Math.abs(d) <= tolerance && (!best || Math.abs(d) < Math.abs(best.d))) best = { f, d };
   }
-  return null;
+  return best ? { numerator: best.f[0], denominator: best.f[1], approx: best.d > 0 ? 'over' : 'under' } : null;
 }
 
 const numberWords: Record<Lang, string[]> = {
-  // Neuter forms: "føretak"/"foretak" is neuter, so one is "eitt"/"ett".
+  // Neuter: "føretak"/"foretak" is neuter, so one is "eitt"/"ett".
   nn: ['null', 'eitt', 'to', 'tre', 'fire', 'fem', 'seks', 'sju', 'åtte', 'ni', 'ti'],
   nb: ['null', 'ett', 'to', 'tre', 'fire', 'fem', 'seks', 'sju', 'åtte', 'ni', 'ti'],
   en: ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'],
 };
 
-/** "eitt av to", "tre av ti", "three in four" (lower case; callers capitalise at a sentence start). */
+/** "eitt av to", "vel tre av fire", "almost seven in ten" (lower case; capitalise at a sentence start). */
 export function fractionWords(fraction: Fraction, lang: Lang): string {
   const words = numberWords[lang];
-  const joiner = lang === 'en' ? 'in' : 'av';
-  const core = `${words[fraction.numerator]} ${joiner} ${words[fraction.denominator]}`;
-  if (!fraction.approximate) return core;
-  return `${lang === 'en' ? 'about' : 'om lag'} ${core}`;
+  const core = `${words[fraction.numerator]} ${lang === 'en' ? 'in' : 'av'} ${words[fraction.denominator]}`;
+  if (fraction.approx === 'exact') return core;
+  const qualifier = { nn: { over: 'vel', under: 'nær' }, nb: { over: 'vel', under: 'nesten' }, en: { over: 'just over', under: 'almost' } }[lang][fraction.approx];
+  return `${qualifier} ${core}`;
 }
 
 export function capitalise(text: string): string {
   return text.charAt(0).toLocaleUpperCase('nb-NO') + text.slice(1);
 }
 
+/** A label from SSB's table as it reads inside a sentence: lower-case first letter, unless it starts an acronym or a name. */
+export function inSentence(label: string): string {
+  if (/^[A-ZÆØÅ]{2}/.test(label) || /^(Facebook|LinkedIn|Twitter|YouTube|Europa|Noreg|Norge|Norway)\b/.test(label)) return label;
+  return label.charAt(0).toLocaleLowerCase('nb-NO') + label.slice(1);
+}
+
 /** "a, b og c" / "a, b and c". */
 export function joinList(items: string[], lang: Lang): string {
   if (items.length <= 1) return items.join('');
-  const and = lang === 'en' ? 'and' : 'og';
-  return `${items.slice(0, -1).join(', ')} ${and} ${items[items.length - 1]}`;
+  return `${items.slice(0, -1).join(', ')} ${lang === 'en' ? 'and' : 'og'} ${items.at(-1)}`;
 }
+
+const dateLocale = { nn: 'nn-NO', nb: 'nb-NO', en: 'en-GB' } as const;
 
 /** A date (YYYY-MM-DD or ISO) as people write it: "1. oktober 2013", "1 October 2013", in Oslo time. */
 export function formatDate(iso: string, lang: Lang): string {
   const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(iso) ? `${iso}T12:00:00Z` : iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : lang === 'nn' ? 'nn-NO' : 'nb-NO', {
-    day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Oslo',
-  }).format(date);
+  if (Number.isNaN(date.getTime())) throw new RangeError(`not a date: ${iso}`);
+  return new Intl.DateTimeFormat(dateLocale[lang], { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Oslo' }).format(date);
 }
 
-/** Date and time in Oslo: "20. august 2025 kl. 08:00" / "20 August 2025, 08:00". */
+/** Date and time in Oslo: "24. september 2025 kl. 08.00" / "24 September 2025, 08:00". */
 export function formatDateTime(iso: string, lang: Lang): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return formatDate(iso, lang);
   const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
+  if (Number.isNaN(date.getTime())) throw new RangeError(`not a date: ${iso}`);
   const time = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Oslo', hour12: false }).format(date);
-  return lang === 'en' ? `${formatDate(iso, lang)}, ${time}` : `${formatDate(iso, lang)} kl. ${time}`;
+  return lang === 'en' ? `${formatDate(iso, lang)}, ${time}` : `${formatDate(iso, lang)} kl. ${time.replace(':', '.')}`;
+}
+
+/** "januar 2019" / "January 2019". */
+export function formatMonthYear(year: number, month: number, lang: Lang): string {
+  return new Intl.DateTimeFormat(dateLocale[lang], { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(year, month - 1, 15)));
+}
+
+/**
+ * Text from a data source made safe to print: control characters, escape sequences and bidirectional overrides and
+ * isolates removed (so "98" can never be shown as "89"), whitespace runs collapsed.
+ */
+export function cleanText(text: string): string {
+  return text
+    .replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }

@@ -1,0 +1,118 @@
+import { formatNumber, type Lang } from '../text/format.js';
+import type { Phrasebook, Say } from '../text/phrasebook.js';
+import type { YearFacts } from './facts.js';
+import type { Figure } from './figures.js';
+
+/**
+ * The briefing's charts as data and words, for render/svg.ts to draw: measured points only (a line joins two points
+ * only when they are consecutive measurements of one series), bars in order, the numbers behind each chart as a table,
+ * and notes that say why a year is absent. Pure.
+ */
+
+export interface ChartSpec {
+  /** Unique in the briefing: 'trend', 'types', 'groups', 'purposes'. */
+  id: string;
+  /** Which template pair (wide for print and desktop, compact for phones) draws it. */
+  kind: 'trend' | 'bars';
+  lang: Lang;
+  title: string;
+  subtitle: string;
+  alt: string;
+  /** The value axis' title, e.g. "Prosent". */
+  unitLabel: string;
+  /** trend: measured points only; a point joins the previous point of its series only when joinPrevious. */
+  points?: { series: string; period: number; value: number; joinPrevious: boolean }[];
+  /** Series in colour order (the headline series first). */
+  series?: string[];
+  /** bars: in display order; highlight marks the reference bar (all enterprises). */
+  bars?: { name: string; value: number; highlight: boolean }[];
+  /** The numbers behind the chart as text cells (first row the header), notes under the chart and under its table. */
+  table: string[][];
+  notes: string[];
+  tableNotes: string[];
+  /** The observations drawn (for claims.json and the sources). */
+  observations: string[];
+}
+
+export interface RenderedChart extends ChartSpec {
+  svg: string;
+  svgCompact: string;
+}
+
+const cell = (value: number, lang: Lang) => formatNumber(value, lang);
+
+export function buildChartSpecs(facts: YearFacts, say: Say, book: Phrasebook, ids: string[]): ChartSpec[] {
+  return [...new Set(ids)].flatMap((id) => {
+    const spec = id === 'trend' ? trend(facts, say, book) : bars(id as 'types' | 'purposes' | 'groups', facts, say, book);
+    return spec ? [spec] : [];
+  });
+}
+
+function trend(facts: YearFacts, say: Say, book: Phrasebook): ChartSpec | null {
+  const { lang } = say;
+  const series = facts.trend.map((t) => ({ name: say.m(t.measure).label, measure: t.measure, points: t.points }));
+  const years = [...new Set(series.flatMap((s) => s.points.map((p) => p.figure.year)))].sort((a, b) => a - b);
+  if (years.length < 2) return null;
+  const title = book.charts.trendTitle(say);
+  const period = `${years[0]}–${years.at(-1)}`;
+  const points = series.flatMap((s) => s.points.map((p) => ({ series: s.name, period: p.figure.year, value: p.figure.current.value!, joinPrevious: p.joinPrevious })));
+  const table = [[book.charts.head.trend, ...series.map((s) => s.name)], ...years.map((year) => [
+    String(year),
+    ...series.map((s) => {
+      const p = s.points.find((x) => x.figure.year === year);
+      return p ? cell(p.figure.current.value!, lang) : '';
+    }),
+  ])];
+  const top = points.reduce((a, b) => (b.value > a.value ? b : a));
+  const alt = book.charts.trendAlt(`${title}, ${period}`, series.filter((s) => s.points.length >= 2).map((s) => ({
+    name: s.name,
+    first: { year: s.points[0]!.figure.year, value: s.points[0]!.figure.current.value! },
+    last: { year: s.points.at(-1)!.figure.year, value: s.points.at(-1)!.figure.current.value! },
+  })), { name: top.series, year: top.period, value: top.value });
+  return {
+    id: 'trend', kind: 'trend', lang, title, subtitle: book.charts.subtitle(period, say.of(facts.headline.figure, true)), alt, unitLabel: book.ui.percent,
+    points, series: series.map((s) => s.name), table,
+    notes: facts.notAsked.length ? [book.charts.notAsked(facts.notAsked)] : [],
+    tableNotes: table.slice(1).some((row) => row.includes('')) ? [book.charts.emptyCell] : [],
+    observations: series.flatMap((s) => s.points.map((p) => p.figure.current.id)),
+  };
+}
+
+function bars(id: 'types' | 'purposes' | 'groups', facts: YearFacts, say: Say, book: Phrasebook): ChartSpec | null {
+  const { lang } = say;
+  let rows: { figure: Figure; name: string; highlight: boolean }[];
+  let title: string;
+  if (id === 'groups') {
+    const h = facts.headline.figure;
+    const sizes = facts.sizes.figures.map((f) => ({ figure: f, name: capitalise(say.size(f.size!)), highlight: false }));
+    const industries = facts.industries.figures.map((f) => ({ figure: f, name: capitalise(say.industry(f.industry!)), highlight: false }));
+    // The reference bar is all enterprises of the population: named by the industry total when industries are shown
+    // (SSB's "Alle næringer, uten finansnæringene" where the total excludes finance), else by the size class.
+    const reference = industries.length && h.industry ? say.industry(h.industry) : say.size(h.size ?? '');
+    rows = [{ figure: h, name: capitalise(reference), highlight: true }, ...sizes, ...industries];
+    title = book.charts.groupsTitle(sizes.length > 0, industries.length > 0, say);
+  } else {
+    const group = id === 'types' ? facts.types : facts.purposes;
+    rows = group.figures.map((f) => ({ figure: f, name: say.m(f.measure).label, highlight: false }));
+    title = id === 'types' ? book.charts.typesTitle(say) : book.charts.purposesTitle(say);
+  }
+  if (rows.length < 2) return null;
+  const [reference, ...others] = rows;
+  const ordered = id === 'groups' ? [reference!, ...others.sort((a, b) => b.figure.current.value! - a.figure.current.value!)] : rows;
+  const whose = say.of(rows.find((r) => !r.highlight)?.figure ?? rows[0]!.figure, true);
+  const top = ordered.filter((r) => !r.highlight).reduce((a, b) => (b.figure.current.value! > a.figure.current.value! ? b : a));
+  const bottom = ordered.filter((r) => !r.highlight).reduce((a, b) => (b.figure.current.value! < a.figure.current.value! ? b : a));
+  const alt = book.charts.barsAlt(`${title}, ${facts.year}`, { name: top.name, value: top.figure.current.value! },
+    bottom !== top ? { name: bottom.name, value: bottom.figure.current.value! } : null);
+  return {
+    id, kind: 'bars', lang, title, subtitle: book.charts.subtitle(String(facts.year), id === 'groups' ? say.of(facts.headline.figure, true) : whose), alt, unitLabel: book.ui.percent,
+    bars: ordered.map((r) => ({ name: r.name, value: r.figure.current.value!, highlight: r.highlight })),
+    table: [[book.charts.head[id], book.ui.percent], ...ordered.map((r) => [r.name, cell(r.figure.current.value!, lang)])],
+    notes: [], tableNotes: [],
+    observations: ordered.map((r) => r.figure.current.id),
+  };
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toLocaleUpperCase('nb-NO') + text.slice(1);
+}

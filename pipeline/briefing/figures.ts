@@ -1,0 +1,170 @@
+import type { Base, Classification, Dataset, Definition, Observation } from './model.js';
+
+/**
+ * The dataset as figures a sentence can rest on. Pure, and linear in the number of observations: every row is
+ * grouped once by what it measures.
+ *
+ * A figure's key is what it means: measure, period, size class, industry and classification. Several rows may stand
+ * behind one key — the figure first published in an article, a table's figure, a table's revision — and the current
+ * figure is the latest: a table row (its highest revision) over an article, then the highest revision. The first
+ * published row is the one with the earliest publication date.
+ *
+ * A series is one question (measure, so one base) for one population (size class and industry) in one
+ * classification: changes and comparisons are only ever made inside a series. Its expected periods are the periods
+ * in which the question was asked, as far as the data shows: the time codes of the tables that hold the measure, and
+ * for figures from articles, every period with any figure of the survey; a period where SSB marks the figure "."
+ * (category not in use) is not one. A gap is an expected period without a figure.
+ */
+
+export interface Figure {
+  key: string;
+  measure: string;
+  year: number;
+  period: string;
+  size: string | null;
+  industry: string | null;
+  classification: Classification | null;
+  /** The current row: its value (null with SSB's symbol), bound and publication. */
+  current: Observation;
+  /** The row first published for this key (the same as current when never revised). */
+  first: Observation;
+  /** Every row behind the key, oldest publication first. */
+  rows: Observation[];
+}
+
+export const figureKey = (measure: string, year: number, size: string | null, industry: string | null, classification: Classification | null) =>
+  `${measure}|${year}|${size ?? '-'}|${industry ?? '-'}|${classification ?? '-'}`;
+export const seriesKey = (measure: string, size: string | null, industry: string | null, classification: Classification | null) =>
+  `${measure}|${size ?? '-'}|${industry ?? '-'}|${classification ?? '-'}`;
+
+export class Figures {
+  readonly byKey = new Map<string, Figure>();
+  private readonly bySeries = new Map<string, Figure[]>();
+  private readonly byMeasureYear = new Map<string, Figure[]>();
+  private readonly expected = new Map<string, Set<number>>();
+  readonly allSizes: string;
+
+  constructor(readonly dataset: Dataset, readonly definition: Definition) {
+    this.allSizes = definition.story.allSizes;
+    const rows = new Map<string, Observation[]>();
+    for (const o of dataset.observations) {
+      if (o.measure === null) continue;
+      const key = figureKey(o.measure, o.year, this.sizeOf(o), o.industry, o.classification);
+      const list = rows.get(key);
+      if (list) list.push(o);
+      else rows.set(key, [o]);
+    }
+    for (const [key, list] of rows) {
+      const byPublication = [...list].sort((a, b) => publishedOrder(a) - publishedOrder(b) || (a.table === null ? -1 : 0) - (b.table === null ? -1 : 0) || a.revision - b.revision);
+      const fromTables = list.filter((o) => o.table !== null);
+      const candidates = fromTables.length ? fromTables : list;
+      const current = candidates.reduce((a, b) => (b.revision > a.revision || (b.revision === a.revision && publishedOrder(b) > publishedOrder(a)) ? b : a));
+      const o = current;
+      const figure: Figure = {
+        key, measure: o.measure!, year: o.year, period: o.period, size: this.sizeOf(o), industry: o.industry, classification: o.classification,
+        current, first: byPublication[0]!, rows: byPublication,
+      };
+      this.byKey.set(key, figure);
+      push(this.bySeries, seriesKey(figure.measure, figure.size, figure.industry, figure.classification), figure);
+      push(this.byMeasureYear, `${figure.measure}|${figure.year}|${figure.classification ?? '-'}`, figure);
+    }
+    for (const list of this.bySeries.values()) list.sort((a, b) => a.year - b.year);
+    this.computeExpected();
+  }
+
+  /** A table without a size dimension counts all enterprises: its figures are the all-sizes figures. */
+  private sizeOf(o: Pick<Observation, 'size'>): string {
+    return o.size ?? this.allSizes;
+  }
+
+  get(measure: string, year: number, size: string | null, industry: string | null, classification: Classification | null): Figure | undefined {
+    return this.byKey.get(figureKey(measure, year, size ?? this.allSizes, industry, classification));
+  }
+
+  /** The figures of one series, oldest first. */
+  series(measure: string, size: string | null, industry: string | null, classification: Classification | null): Figure[] {
+    return this.bySeries.get(seriesKey(measure, size ?? this.allSizes, industry, classification)) ?? [];
+  }
+
+  /** Every figure of a measure in a year and classification (all sizes and industries). */
+  ofMeasureYear(measure: string, year: number, classification: Classification | null): Figure[] {
+    return this.byMeasureYear.get(`${measure}|${year}|${classification ?? '-'}`) ?? [];
+  }
+
+  base(measure: string): Base {
+    return this.definition.measures.find((m) => m.id === measure)?.base ?? 'all';
+  }
+
+  /** Years the survey has figures for in this classification (any measure): the evidence that it was carried out. */
+  surveyYears(classification: Classification | null): number[] {
+    const years = new Set<number>();
+    for (const f of this.byKey.values()) if (f.classification === classification) years.add(f.year);
+    return [...years].sort((a, b) => a - b);
+  }
+
+  /** The periods in which the question was asked (see the module comment), ascending. */
+  expectedYears(measure: string, classification: Classification | null): number[] {
+    return [...(this.expected.get(`${measure}|${classification ?? '-'}`) ?? [])].sort((a, b) => a - b);
+  }
+
+  private computeExpected(): void {
+    const timeCodes = new Map<string, number[]>();
+    for (const [id, t] of Object.entries(this.dataset.tables)) {
+      const time = t.dimensions.find((d) => d.role === 'time');
+      timeCodes.set(id, time ? time.categories.map((c) => Number(c.code.slice(0, 4))) : []);
+    }
+    const articleYears = new Map<string, Set<number>>();
+    const notAsked = new Map<string, number[]>();
+    const fromArticles = new Set<string>();
+    for (const o of this.dataset.observations) {
+      if (o.table === null) {
+        const key = o.classification ?? '-';
+        if (!articleYears.has(key)) articleYears.set(key, new Set());
+        articleYears.get(key)!.add(o.year);
+        if (o.measure) fromArticles.add(`${o.measure}|${key}`);
+      }
+    }
+    // A year where every figure of the measure is "." was not asked for it.
+    const dots = new Map<string, { all: number; dot: number }>();
+    for (const o of this.dataset.observations) {
+      if (o.measure === null || o.table === null) continue;
+      const key = `${o.measure}|${o.classification ?? '-'}|${o.year}`;
+      const c = dots.get(key) ?? { all: 0, dot: 0 };
+      c.all++;
+      if (o.value === null && o.status === '.') c.dot++;
+      dots.set(key, c);
+    }
+    for (const [key, c] of dots) {
+      if (c.all > 0 && c.dot === c.all) {
+        const [measure, cls, year] = key.split('|');
+        push(notAsked, `${measure}|${cls}`, Number(year));
+      }
+    }
+    for (const m of this.definition.measures) {
+      const classifications = new Set<Classification | null>();
+      for (const f of this.byKey.values()) if (f.measure === m.id) classifications.add(f.classification);
+      for (const cls of classifications) {
+        const key = `${m.id}|${cls ?? '-'}`;
+        const years = new Set<number>();
+        for (const t of m.tables) {
+          if (this.dataset.tables[t]?.classification !== cls) continue;
+          for (const y of timeCodes.get(t) ?? []) years.add(y);
+        }
+        if (fromArticles.has(key)) for (const y of articleYears.get(cls ?? '-') ?? []) years.add(y);
+        for (const y of notAsked.get(key) ?? []) years.delete(y);
+        this.expected.set(key, years);
+      }
+    }
+  }
+}
+
+/** Publication order: a date sorts by itself; an undated row after every dated one (it came later, or we can't tell). */
+function publishedOrder(o: Observation): number {
+  return o.published ? Date.parse(`${o.published}T12:00:00Z`) : Number.MAX_SAFE_INTEGER;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

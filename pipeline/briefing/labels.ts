@@ -1,0 +1,35 @@
+import { cleanText } from '../text/format.js';
+import type { Classification, Dataset, Labels, Lang } from './model.js';
+
+/**
+ * SSB's own name for a code: from the table the figures came from (lang=no for Nynorsk and Bokmål, lang=en for
+ * English), else from the dataset's codelists (the names SSB gives the same codes in the survey's other tables, for
+ * figures quoted from articles). A Bokmål form is used only where the codelist records one. Never a bare code while
+ * any label exists; text from a data source is cleaned of control and bidirectional characters. Pure.
+ */
+
+export function pickLabel(labels: Labels, lang: Lang): string {
+  const text = lang === 'en' ? (labels.en ?? labels.no) : lang === 'nb' ? (labels.nb ?? labels.no) : labels.no;
+  return cleanText(text);
+}
+
+export function codeLabel(dataset: Dataset, role: 'size' | 'industry', code: string, classification: Classification | null, lang: Lang): string {
+  const listed = dataset.codelists[role === 'size' ? 'size' : `industry:${classification}`]?.find((c) => c.code === code);
+  let fromTable: Labels | undefined;
+  for (const table of Object.values(dataset.tables)) {
+    if (role === 'industry' && table.classification !== classification) continue;
+    const category = table.dimensions.find((d) => d.role === role)?.categories.find((c) => c.code === code);
+    if (category) {
+      fromTable = category.label;
+      if (lang !== 'en' || category.label.en) break;
+    }
+  }
+  if (fromTable) {
+    // A Bokmål form from the codelist only when it names the same category (its Norwegian label is the table's).
+    const nb = listed?.label.nb && listed.label.no === fromTable.no ? listed.label.nb : undefined;
+    const en = fromTable.en ?? listed?.label.en;
+    return pickLabel({ ...fromTable, ...(en ? { en } : {}), ...(nb ? { nb } : {}) }, lang);
+  }
+  if (listed) return pickLabel(listed.label, lang);
+  return code;
+}

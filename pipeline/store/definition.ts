@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import type { Definition } from '../briefing/model.js';
+import { DatasetError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { parseJsonText, readJsonFile } from '../io/json-file.js';
+import { definitionSchema } from './schemas.js';
+
+/**
+ * data/<briefing>/briefing.json: which tables a briefing reads, which measures tell its story (chosen by SSB's codes
+ * or by a pattern over SSB's labels, with the codes recorded here once resolved), and the words for each.
+ */
+
+export const definitionFile = 'briefing.json';
+
+const options = (path: string) => ({
+  advice: `Fix it (see README, "Definitions") or restore it with \`git checkout -- ${path}\`; nothing was fetched or rendered.`,
+  fail: (message: string, context: { path: string; field?: string; cause?: unknown }) => new DatasetError(message, context),
+});
+
+export async function loadDefinition(dataDir: string): Promise<Definition> {
+  const path = join(dataDir, definitionFile);
+  return (await readJsonFile(path, definitionSchema, options(path))) as Definition;
+}
+
+export function parseDefinition(text: string, path: string): Definition {
+  return parseJsonText(text, path, definitionSchema, options(path)) as Definition;
+}
+
+export function serializeDefinition(definition: Definition): string {
+  return JSON.stringify(definition, null, 2) + '\n';
+}
+
+/** Replace the definition whole (after a fetch recorded newly resolved codes). */
+export async function saveDefinition(dataDir: string, definition: Definition): Promise<void> {
+  await writeFileAtomic(join(dataDir, definitionFile), serializeDefinition(definition));
+}

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as v from 'valibot';
+import { DatasetError } from '../errors.js';
+import { historyEntrySchema, type HistoryEntry } from './schemas.js';
+
+/**
+ * data/<briefing>/history.jsonl: what each fetch changed (added, revised with old and new value, withdrawn), one JSON
+ * line each, batch by batch. History and dataset are two files, so a crash can land between them: every batch carries
+ * `previous` and `batch`, the first 16 hex digits of sha256 of dataset.json before and after the update. The history is
+ * replaced before the dataset; a batch counts once dataset.json had its `batch` hash. After a crash between the two,
+ * the last batch's `previous` still equals the dataset on disk, and `reconcile` drops exactly that batch.
+ */
+
+export const historyFile = 'history.jsonl';
+export type { HistoryEntry };
+
+export function sha16(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 16);
+}
+
+/** All history lines, oldest first; [] when there is no history yet. A malformed line is a DatasetError. */
+export async function readHistory(dataDir: string): Promise<HistoryEntry[]> {
+  const path = join(dataDir, historyFile);
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
+    throw new DatasetError(`${path}: cannot read the history (${error.code ?? error}).`, { path, cause: error });
+  });
+  return text.split('\n').flatMap((line, index) => {
+    if (line.trim() === '') return [];
+    let parsed: ReturnType<typeof v.safeParse<typeof historyEntrySchema>> | null = null;
+    try {
+      parsed = v.safeParse(historyEntrySchema, JSON.parse(line));
+    } catch {
+      parsed = null;
+    }
+    if (!parsed?.success) {
+      throw new DatasetError(`${path}: line ${index + 1} is not a history entry. Restore the file from git or remove that line.`, { path, row: index + 1 });
+    }
+    return [parsed.output];
+  });
+}
+
+export function serializeHistory(entries: readonly HistoryEntry[]): string {
+  return entries.map((e) => `${JSON.stringify(e)}\n`).join('');
+}
+
+/** Consecutive lines of one table with the same `batch` id (one update writes one batch per table), oldest first. */
+export function batchesOf(history: readonly HistoryEntry[]): HistoryEntry[][] {
+  const batches: HistoryEntry[][] = [];
+  for (const entry of history) {
+    const last = batches.at(-1);
+    if (last && last[0]!.batch === entry.batch && last[0]!.table === entry.table && last.at(-1)!.kind !== 'table') last.push(entry);
+    else batches.push([entry]);
+  }
+  return batches;
+}
+
+/** Drop trailing batches written while their dataset never was: `batch` differs from the dataset's hash and `previous` equals it. */
+export function reconcile(history: HistoryEntry[], current: string): { kept: HistoryEntry[]; dropped: number } {
+  const batches = batchesOf(history);
+  let dropped = 0;
+  for (let last = batches.at(-1); last && last[0]!.batch !== current && last[0]!.previous === current; last = batches.at(-1)) {
+    batches.pop();
+    dropped++;
+  }
+  return { kept: dropped > 0 ? batches.flat() : history, dropped };
+}
+
+/** Identities of `table` whose last history line says withdrawn. */
+export function withdrawnKeys(history: readonly HistoryEntry[], table: string): Set<string> {
+  const last = new Map<string, string>();
+  for (const e of history) if (e.table === table && e.kind !== 'table') last.set(e.key, e.kind);
+  return new Set([...last].filter(([, kind]) => kind === 'withdrawn').map(([key]) => key));
+}
+
+/** The changes of each table's latest batch: what "Endringar sidan førre utgåve" tells. */
+export function lastChanges(history: readonly HistoryEntry[]): { table: string; updated: string | null; entries: HistoryEntry[] }[] {
+  const latest = new Map<string, HistoryEntry[]>();
+  for (const batch of batchesOf(history)) latest.set(batch[0]!.table, batch);
+  return [...latest.entries()].map(([table, entries]) => ({ table, updated: entries.at(-1)!.updated, entries: entries.filter((e) => e.kind !== 'table') }));
+}

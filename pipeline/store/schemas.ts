@@ -1,0 +1,200 @@
+import * as v from 'valibot';
+import { languages, statusSymbols } from '../briefing/model.js';
+
+/**
+ * The schema of every file a briefing's folder holds (valibot): the definition (briefing.json), the dataset
+ * (dataset.json) and the history (history.jsonl). Structure only; what depends on more than one field or file (a
+ * row's measure must be one the definition knows) is checked in store/dataset.ts, which names the row.
+ */
+
+/** A real calendar date, YYYY-MM-DD. */
+export function isCalendarDate(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+/** ISO 8601 as SSB sends `updated`: a real date, optionally with a time and zone (`2025-09-24T06:00:00Z`). */
+export function isIsoTimestamp(text: string): boolean {
+  const match = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);
+  if (!match || !isCalendarDate(match[1]!)) return false;
+  const [hours, minutes, seconds] = [Number(match[2] ?? 0), Number(match[3] ?? 0), Number(match[4] ?? 0)];
+  return hours < 24 && minutes < 60 && seconds < 60 && !Number.isNaN(Date.parse(text));
+}
+
+const nonEmpty = v.pipe(v.string(), v.minLength(1, 'a non-empty text'));
+const calendarDate = v.pipe(v.string(), v.check(isCalendarDate, 'a real date as YYYY-MM-DD'));
+const timestamp = v.pipe(v.string(), v.check(isIsoTimestamp, 'an ISO 8601 date or date-time such as 2025-09-24T06:00:00Z'));
+const tableId = v.pipe(v.string(), v.regex(/^\d{5}$/, 'a five-digit StatBank table id such as 10977'));
+const measureId = v.pipe(v.string(), v.regex(/^[a-z][a-z0-9_]*$/, 'a measure id such as social_networks'));
+const httpUrl = v.pipe(v.string(), v.regex(/^https?:\/\/\S+$/i, 'an http(s) URL'));
+const regexText = v.pipe(
+  nonEmpty,
+  v.check((text) => {
+    try {
+      new RegExp(text, 'iu');
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'a valid regular expression'),
+);
+const labels = v.strictObject({ no: v.string(), en: v.optional(v.nullable(v.string())), nb: v.optional(v.nullable(v.string())) });
+const perLanguage = <T extends v.GenericSchema>(schema: T) => v.strictObject({ nn: schema, nb: schema, en: schema });
+
+// ─── briefing.json ──────────────────────────────────────────────────────────────────────────────────────────────
+
+const measureWords = v.strictObject({
+  label: nonEmpty,
+  verb: v.optional(v.strictObject({ present: nonEmpty, past: nonEmpty })),
+  object: nonEmpty,
+  examples: v.optional(nonEmpty),
+  noun: v.optional(nonEmpty),
+  lowHeading: v.optional(nonEmpty),
+});
+
+export const definitionSchema = v.pipe(
+  v.strictObject({
+    $comment: v.optional(v.union([v.string(), v.array(v.string())])),
+    format: v.literal('ssb-briefing/definition@1'),
+    statistic: v.strictObject({
+      id: nonEmpty,
+      name: labels,
+      url: v.strictObject({ no: httpUrl, en: httpUrl }),
+      referenceMonth: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(12)),
+    }),
+    words: perLanguage(
+      v.strictObject({
+        title: nonEmpty, kicker: nonEmpty, topic: nonEmpty, definition: nonEmpty, coverage: nonEmpty,
+        population: nonEmpty, users: nonEmpty, types: nonEmpty, purposes: nonEmpty,
+      }),
+    ),
+    tables: v.array(v.strictObject({ id: tableId, label: nonEmpty })),
+    measures: v.pipe(
+      v.array(
+        v.strictObject({
+          id: measureId,
+          tables: v.array(tableId),
+          match: v.optional(regexText),
+          codes: v.optional(v.record(tableId, v.record(nonEmpty, nonEmpty))),
+          base: v.picklist(['all', 'users'], '"all" (every enterprise) or "users" (those that use the topic)'),
+          words: perLanguage(measureWords),
+        }),
+      ),
+      v.minLength(1, 'at least one measure'),
+    ),
+    story: v.strictObject({
+      headline: v.pipe(v.array(measureId), v.minLength(1, 'at least one measure')),
+      types: v.array(measureId),
+      purposes: v.array(measureId),
+      policy: v.nullable(measureId),
+      totals: v.pipe(v.array(nonEmpty), v.minLength(1, 'at least one code for all industries, such as "Total+K"')),
+      allSizes: nonEmpty,
+    }),
+  }),
+  v.check((d) => new Set(d.measures.map((m) => m.id)).size === d.measures.length, 'two measures have the same id'),
+  v.check(
+    (d) => {
+      const ids = new Set(d.measures.map((m) => m.id));
+      return [...d.story.headline, ...d.story.types, ...d.story.purposes, ...(d.story.policy ? [d.story.policy] : [])].every((id) => ids.has(id));
+    },
+    'the story names a measure that "measures" does not define',
+  ),
+  v.check((d) => {
+    const ids = new Set(d.tables.map((t) => t.id));
+    return d.measures.every((m) => m.tables.every((t) => ids.has(t)));
+  }, 'a measure names a table that "tables" does not list'),
+);
+
+// ─── dataset.json ───────────────────────────────────────────────────────────────────────────────────────────────
+
+/** The columns of a row, in order; each observation is one line, a JSON array of these values. */
+export const datasetColumns = [
+  'table', 'article', 'period', 'measure', 'size', 'industry', 'classification', 'codes',
+  'value', 'status', 'bound', 'published', 'revision', 'note',
+] as const;
+
+const classification = v.nullable(v.picklist(['SN2007', 'SN2025'], '"SN2007", "SN2025" or null'));
+const category = v.strictObject({ code: v.string(), label: labels });
+
+export const tableStateSchema = v.strictObject({
+  id: tableId,
+  label: labels,
+  updated: v.nullable(timestamp),
+  fetchedAt: timestamp,
+  classification,
+  dimensions: v.array(
+    v.strictObject({
+      id: nonEmpty,
+      role: v.picklist(['time', 'size', 'industry', 'measure']),
+      label: labels,
+      categories: v.array(category),
+    }),
+  ),
+  notes: v.array(v.string()),
+  discontinued: v.nullable(v.boolean()),
+});
+
+const lang3 = v.strictObject(Object.fromEntries(languages.map((l) => [l, nonEmpty])) as Record<(typeof languages)[number], typeof nonEmpty>);
+const year = v.pipe(v.number(), v.integer('a whole year'), v.minValue(1990, 'a year from 1990'), v.maxValue(2100, 'a year up to 2100'));
+
+export const findingSchema = v.variant('kind', [
+  v.strictObject({ id: nonEmpty, kind: v.literal('top-industry'), year, measure: measureId, industry: nonEmpty, article: v.number() }),
+  v.strictObject({ id: nonEmpty, kind: v.literal('size-gradient'), year, measures: v.array(measureId), article: v.number() }),
+  v.strictObject({ id: nonEmpty, kind: v.literal('reading'), year, about: measureId, text: lang3, article: v.number() }),
+]);
+
+export const datasetHeaderSchema = v.strictObject({
+  format: v.literal('ssb-briefing/dataset@3'),
+  title: nonEmpty,
+  provenance: v.strictObject({ builtFrom: nonEmpty, licence: nonEmpty }),
+  tables: v.record(tableId, tableStateSchema),
+  articles: v.array(v.strictObject({ url: httpUrl, published: v.nullable(calendarDate), title: nonEmpty })),
+  codelists: v.record(nonEmpty, v.array(category)),
+  columns: v.strictTuple(datasetColumns.map((c) => v.literal(c)) as unknown as [v.LiteralSchema<string, undefined>]),
+  observations: v.array(v.unknown()),
+  findings: v.array(findingSchema),
+});
+
+/** One row, as an object; checked field by field so a problem names its field. */
+export const rowSchema = v.strictObject({
+  table: v.nullable(tableId),
+  article: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  period: v.pipe(v.string(), v.regex(/^\d{4}/, 'a time code starting with a year, such as "2025"')),
+  measure: v.nullable(measureId),
+  size: v.nullable(nonEmpty),
+  industry: v.nullable(nonEmpty),
+  classification,
+  codes: v.nullable(v.record(nonEmpty, v.string())),
+  value: v.nullable(
+    v.pipe(v.number('a number or null'), v.finite('a finite number'), v.minValue(0, 'a share from 0 to 100'), v.maxValue(100, 'a share from 0 to 100')),
+  ),
+  status: v.nullable(v.picklist(statusSymbols, `one of SSB's symbols ${statusSymbols.join(' ')} or null`)),
+  bound: v.nullable(v.picklist(['over', 'under'], '"over", "under" or null')),
+  published: v.nullable(calendarDate),
+  revision: v.pipe(v.number(), v.safeInteger('a whole number'), v.minValue(0, 'a whole number from 0')),
+  note: v.nullable(v.string()),
+});
+export type Row = v.InferOutput<typeof rowSchema>;
+
+// ─── history.jsonl ──────────────────────────────────────────────────────────────────────────────────────────────
+
+const hex16 = v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/, '16 hexadecimal digits'));
+const valueStatus = v.strictObject({ value: v.nullable(v.number()), status: v.nullable(v.picklist(statusSymbols)) });
+const lineBase = { at: timestamp, table: tableId, updated: v.nullable(timestamp), batch: hex16, previous: hex16 };
+
+/** One line of history.jsonl. Each batch is its change lines followed by one `table` line that closes it. */
+export const historyEntrySchema = v.variant('kind', [
+  v.strictObject({ ...lineBase, kind: v.literal('added'), key: v.string(), after: valueStatus }),
+  v.strictObject({ ...lineBase, kind: v.literal('revised'), key: v.string(), before: valueStatus, after: valueStatus }),
+  v.strictObject({ ...lineBase, kind: v.literal('withdrawn'), key: v.string(), before: valueStatus }),
+  v.strictObject({
+    ...lineBase,
+    kind: v.literal('table'),
+    previousUpdated: v.nullable(timestamp),
+    counts: v.strictObject({ added: v.number(), revised: v.number(), withdrawn: v.number() }),
+  }),
+]);
+export type HistoryEntry = v.InferOutput<typeof historyEntrySchema>;

@@ -1,0 +1,69 @@
+/**
+ * Text that knows where its numbers come from: plain strings, figures (their printed text and the id of the
+ * observation behind them) and footnote references. Sentences are built with the `r` tag, which keeps every figure a
+ * phrasebook interpolates as a figure. Pure.
+ */
+
+export interface FigureSegment {
+  text: string;
+  /** The number itself, as a machine reads it (a share, a difference in points). */
+  value: number;
+  /** The observation ids the figure rests on (a change rests on two). */
+  refs: string[];
+}
+export type Segment = string | FigureSegment | { note: number };
+export type Rich = Segment[];
+type Part = string | number | FigureSegment | Rich | { note: number } | null | undefined | false;
+
+const isFigure = (s: unknown): s is FigureSegment => typeof s === 'object' && s !== null && 'refs' in s;
+
+/** `r\`I ${year} brukte ${share} …\``: a Rich whose interpolated figures stay figures; null, undefined and false vanish. */
+export function r(strings: TemplateStringsArray, ...parts: Part[]): Rich {
+  const out: Rich = [];
+  const push = (s: Segment) => {
+    const last = out.at(-1);
+    if (typeof s === 'string' && typeof last === 'string') out[out.length - 1] = last + s;
+    else if (s !== '') out.push(s);
+  };
+  strings.forEach((text, i) => {
+    push(text);
+    if (i >= parts.length) return;
+    const part = parts[i];
+    if (part === null || part === undefined || part === false) return;
+    if (Array.isArray(part)) part.forEach(push);
+    else if (typeof part === 'number') push(String(part));
+    else push(part as Segment);
+  });
+  return out;
+}
+
+/** Join Rich pieces: "a, b og c". */
+export function joinRich(items: Rich[], and: string): Rich {
+  if (items.length <= 1) return items[0] ?? [];
+  const out: Rich = [];
+  items.forEach((item, i) => {
+    if (i > 0) out.push(i === items.length - 1 ? ` ${and} ` : ', ');
+    out.push(...item);
+  });
+  return r`${out}`;
+}
+
+export function plain(text: Rich): string {
+  return text.map((s) => (typeof s === 'string' ? s : 'note' in s ? '' : s.text)).join('');
+}
+
+/** Every observation id a text rests on. */
+export function refsOf(text: Rich): string[] {
+  return [...new Set(text.flatMap((s) => (isFigure(s) ? s.refs : [])))];
+}
+
+/** Upper-case the first letter of the text (a sentence start), wherever it is. */
+export function capitaliseRich(text: Rich): Rich {
+  const i = text.findIndex((s) => typeof s === 'string' ? s.length > 0 : isFigure(s));
+  if (i < 0) return text;
+  const first = text[i]!;
+  const up = (t: string) => t.charAt(0).toLocaleUpperCase('nb-NO') + t.slice(1);
+  const copy = [...text];
+  copy[i] = typeof first === 'string' ? up(first) : isFigure(first) ? { ...first, text: up(first.text) } : first;
+  return copy;
+}
