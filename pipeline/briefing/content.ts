@@ -165,16 +165,18 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
     });
   }
 
-  // 2 Types.
-  if (facts.types.figures.length) {
+  // 2 Types. When the only type with a figure is the headline's own measure, the lede has said it: only the trend.
+  const trendYears = new Set(facts.trend.flatMap((t) => t.points.map((p) => p.figure.year)));
+  const types = facts.types.figures.filter((f) => f.measure !== h.measure);
+  if (types.length) {
     const [top, ...rest] = facts.types.figures as [Figure, ...Figure[]];
     const ranked = facts.types.complete && rest.every((f) => f.current.value! < top.current.value!);
-    const sentences = [claim('section:types', [...book.typeFirst(top, facts.types.changes.get(top.measure) ?? null, say), ...revisionRef(top)], [level(top)])];
+    const topChange = facts.types.changes.get(top.measure) ?? null;
+    const sentences = [claim('section:types', [...book.typeFirst(top, topChange, say), ...revisionRef(top)], [level(top), ...(topChange ? [change(topChange)] : [])])];
     if (rest.length) sentences.push(claim('section:types', [...book.typeRest(rest, say), ...rest.flatMap(revisionRef)], rest.map(level)));
     if (facts.typeSizes.length) {
       sentences.push(claim('section:types', book.typeSizes(facts.typeSizes, say), facts.typeSizes.map((p) => ({ kind: 'comparison', observations: [p.large.current.id, ...(p.all ? [p.all.current.id] : [])] }))));
     }
-    const trendYears = new Set(facts.trend.flatMap((t) => t.points.map((p) => p.figure.year)));
     sections.push({
       id: 'types',
       heading: ranked
@@ -184,16 +186,20 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
       charts: trendYears.size >= 2 ? ['trend'] : facts.types.figures.length >= 2 ? ['types'] : [],
       sources: [],
     });
-  } else if (new Set(facts.trend.flatMap((t) => t.points.map((p) => p.figure.year))).size >= 2 && sections[0]) {
-    sections[0].charts.push('trend');
+  } else if (trendYears.size >= 2) {
+    sections.push({ id: 'types', heading: claim('section:types', r`${book.charts.trendTitle(say)}`), paragraphs: [], charts: ['trend'], sources: [] });
   }
 
   // 3 Purposes.
   if (facts.purposes.figures.length) {
     const [top, ...rest] = facts.purposes.figures as [Figure, ...Figure[]];
     const ranked = facts.purposes.complete && rest.every((f) => f.current.value! < top.current.value!);
-    const sentences = [claim('section:purposes', [...book.purposeFirst(top, facts.purposes.changes.get(top.measure) ?? null, say), ...revisionRef(top)], [level(top)])];
-    if (rest.length) sentences.push(claim('section:purposes', [...book.purposeRest(rest, facts.purposes.complete, say), ...rest.flatMap(revisionRef)], rest.map(level)));
+    const topChange = facts.purposes.changes.get(top.measure) ?? null;
+    const sentences = [claim('section:purposes', [...book.purposeFirst(top, topChange, say), ...revisionRef(top)], [level(top), ...(topChange ? [change(topChange)] : [])])];
+    if (rest.length) {
+      sentences.push(claim('section:purposes', [...book.purposeRest(rest, ranked, say), ...rest.flatMap(revisionRef)],
+        [...rest.map(level), ...(ranked ? [{ kind: 'ranking', observations: facts.purposes.figures.map((f) => f.current.id), complete: true }] : [])]));
+    }
     if (facts.purposes.figures.some((f) => say.base(f) === 'users')) note(book.usersBaseNote(say), []);
     sections.push({
       id: 'purposes',
@@ -211,7 +217,9 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
     const p = facts.policy.figure;
     const low = p.current.value! < 25 && h.current.value! >= 2 * p.current.value!;
     const words = say.m(p.measure);
-    const paragraphs: Sentence[][] = [[claim('section:policy', [...book.policy(p, low, changeOf(facts, p), say), ...revisionRef(p)], [level(p), ...(low ? [{ kind: 'comparison', observations: [p.current.id, h.current.id] }] : [])])]];
+    const pc = changeOf(facts, p);
+    const paragraphs: Sentence[][] = [[claim('section:policy', [...book.policy(p, low, pc, say), ...revisionRef(p)],
+      [level(p), ...(pc ? [change(pc)] : []), ...(low ? [{ kind: 'comparison', observations: [p.current.id, h.current.id] }] : [])])]];
     const reading = facts.findings.find((f) => f.kind === 'reading' && f.about === p.measure);
     if (reading && reading.kind === 'reading') {
       paragraphs.push([claim('section:policy', r`${reading.text[lang]}`, [{ kind: 'published', observations: [], finding: reading.id, article: dataset.articles[reading.article]!.url }])]);
@@ -232,8 +240,11 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
     gapsByYears.set(key, { measures: [...(gapsByYears.get(key)?.measures ?? []), g.measure], years: g.years });
   }
   for (const g of gapsByYears.values()) note(book.gapNote(g.measures, g.years, say), [{ kind: 'gap', observations: [], measures: g.measures, years: g.years }]);
-  if (facts.notAsked.length) note(book.notAskedNote(facts.notAsked, say), [{ kind: 'not-asked', observations: [], years: facts.notAsked }]);
-  if (facts.seriesBreak) note(book.seriesBreakNote(say), [{ kind: 'series-break', observations: [], other: facts.seriesBreak }]);
+  // Years without the question: said under the trend chart when there is one, else as a note.
+  const trendShown = sections.some((s) => s.charts.includes('trend'));
+  if (facts.notAsked.length && !trendShown) note(book.notAskedNote(facts.notAsked, say), [{ kind: 'not-asked', observations: [], years: facts.notAsked }]);
+  // After the change of industry standard (SN2007 to SN2025), say why nothing is compared across it.
+  if (facts.seriesBreak && facts.classification === 'SN2025') note(book.seriesBreakNote(say), [{ kind: 'series-break', observations: [], other: facts.seriesBreak }]);
 
   // Key figures: the headline, the largest enterprises (or the top purpose), the policy (or the top industry).
   const keyFigures: Briefing['keyFigures'] = [];
@@ -247,7 +258,9 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
   };
   key(h, hc);
   key(sizeFacts?.large ?? topPurpose, null);
-  key(facts.policy?.figure ?? (facts.industries.complete ? facts.industries.figures[0] : undefined) ?? topType, facts.policy ? facts.policyChange : null);
+  const [top, second] = facts.industries.figures;
+  const topIndustry = facts.industries.complete && top && (!second || second.current.value! < top.current.value!) ? top : undefined;
+  key(facts.policy?.figure ?? topIndustry ?? topType, facts.policy ? facts.policyChange : null);
 
   // Charts, then the sources of every section from the figures its sentences and charts rest on.
   const charts = buildChartSpecs(facts, say, book, sections.flatMap((s) => s.charts));
@@ -262,13 +275,21 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
     for (const chart of s.charts) for (const id of chartObservations.get(chart) ?? []) ids.add(id);
     const findingArticles = [s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts.flatMap((f) => (typeof f.article === 'string' ? [f.article] : [])));
     s.sources = sourceOf.forObservations([...ids].map((id) => byId.get(id)!).filter(Boolean), findingArticles);
-    if (s.sources.length) claim(`section:${s.id}`, r`${book.ui.source}, ${s.sources.map((x) => x.text).join('; ')}`, [{ kind: 'source', observations: [...ids] }]);
   }
   const chartSources: Record<string, string> = {};
   for (const chart of charts) {
     const refs = sourceOf.forObservations(chart.observations.map((id) => byId.get(id)!).filter(Boolean), []);
     chartSources[chart.id] = `${book.ui.source}, ${refs.map((x) => x.text).join('; ')}`;
     claim(`chart:${chart.id}`, r`${chartSources[chart.id]!}`, [{ kind: 'source', observations: chart.observations }]);
+  }
+  // A section's source line, unless its one chart says the same just above it.
+  for (const s of sections) {
+    const line = `${book.ui.source}, ${s.sources.map((x) => x.text).join('; ')}`;
+    if (!s.sources.length || (s.charts.length === 1 && chartSources[s.charts[0]!] === line)) {
+      s.sources = [];
+      continue;
+    }
+    claim(`section:${s.id}`, r`${line}`, [{ kind: 'source', observations: s.sources.map((x) => x.anchor) }]);
   }
 
   const used = new Set(claims.flatMap((c) => c.facts.flatMap((f) => f.observations)));
@@ -379,7 +400,7 @@ function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lan
       return excludesFinance && (f.industry === null || f.industry === population) ? `${words.population} ${excludingFinance[lang]}` : words.population;
     },
     isAllSizes: (f) => f.size === null || f.size === story.allSizes,
-    isTotal: (f) => f.industry === null || f.industry === population || story.totals.includes(f.industry),
+    isTotal: (f) => f.industry === population || facts.figures.isTotal(f.industry, f.classification),
     excludesFinance,
     date: (iso) => formatDate(iso, lang),
   };

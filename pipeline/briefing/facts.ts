@@ -89,7 +89,7 @@ export function headlineYears(figures: Figures): number[] {
   const { story } = figures.definition;
   for (const f of figures.byKey.values()) {
     if (!story.headline.includes(f.measure) || f.size !== story.allSizes) continue;
-    if (f.industry !== null && !story.totals.includes(f.industry)) continue;
+    if (!figures.isTotal(f.industry, f.classification)) continue;
     if (f.current.value !== null && f.current.bound === null) years.add(f.year);
   }
   return [...years].sort((a, b) => a - b);
@@ -110,8 +110,9 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   // The headline: the first headline measure with a figure for all enterprises in one of the total populations.
   let headline: Figure | undefined;
   for (const measure of story.headline) {
-    for (const total of story.totals) {
-      for (const cls of classificationsOf(figures, measure, year)) {
+    const classifications = classificationsOf(figures, measure, year);
+    for (const total of [...new Set(classifications.flatMap((c) => figures.totals(c)))]) {
+      for (const cls of classifications) {
         const f = figures.get(measure, year, all, total, cls) ?? figures.get(measure, year, all, null, cls);
         if (f && f.current.value !== null && f.current.bound === null && (!headline || cls === 'SN2025')) headline = f;
       }
@@ -158,10 +159,10 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   const gradient = sizesComplete && presentSizes.length >= 2 && presentSizes.every((f, i) => i === 0 || f.current.value! > presentSizes[i - 1]!.current.value!);
 
   const industryCodes = tableDimension(figures, headline, 'industry');
-  const industryFigures = figures.ofMeasureYear(headline.measure, year, cls).filter((f) => f.size === all && f.industry !== null && !isTotal(f.industry, story.totals));
+  const industryFigures = figures.ofMeasureYear(headline.measure, year, cls).filter((f) => f.size === all && !figures.isTotal(f.industry, cls));
   const inUse = (code: string) => figures.get(headline!.measure, year, all, code, cls)?.current.status !== '.';
   const industriesComplete = industryCodes !== null &&
-    industryCodes.filter((c) => !isTotal(c, story.totals) && inUse(c)).every((c) => value(figures.get(headline!.measure, year, all, c, cls)) !== undefined);
+    industryCodes.filter((c) => !figures.isTotal(c, cls) && inUse(c)).every((c) => value(figures.get(headline!.measure, year, all, c, cls)) !== undefined);
 
   const group = (measures: string[]) => {
     const list = measures.map((m) => at(m)).filter((f): f is Figure => f !== undefined);
@@ -280,9 +281,6 @@ function tableDimension(figures: Figures, f: Figure, role: 'size' | 'industry'):
   return table?.dimensions.find((d) => d.role === role)?.categories.map((c) => c.code) ?? null;
 }
 
-function isTotal(code: string, totals: string[]): boolean {
-  return totals.includes(code) || /^Total/i.test(code);
-}
 
 /** A measure whose every figure of the year is "." was not asked that year. */
 function inUseMeasure(figures: Figures, measure: string, year: number, cls: Classification | null): boolean {

@@ -91,6 +91,26 @@ export class Figures {
     return this.byMeasureYear.get(`${measure}|${year}|${classification ?? '-'}`) ?? [];
   }
 
+  /**
+   * The codes for all industries in a classification, in order of preference: the definition's (Total+K, then
+   * Total-K), then any other code the tables use for a total (a code starting "Total", or labelled "Alle næringar" /
+   * "All industries"), as a new table may name it otherwise.
+   */
+  totals(classification: Classification | null): string[] {
+    const found = new Set<string>(this.definition.story.totals);
+    for (const t of Object.values(this.dataset.tables)) {
+      if (t.classification !== classification) continue;
+      for (const c of t.dimensions.find((d) => d.role === 'industry')?.categories ?? []) {
+        if (/^total/i.test(c.code) || /^(alle næring|all industr)/i.test(c.label.no) || /^all industr/i.test(c.label.en ?? '')) found.add(c.code);
+      }
+    }
+    return [...found];
+  }
+
+  isTotal(industry: string | null, classification: Classification | null): boolean {
+    return industry === null || this.totals(classification).includes(industry);
+  }
+
   base(measure: string): Base {
     return this.definition.measures.find((m) => m.id === measure)?.base ?? 'all';
   }

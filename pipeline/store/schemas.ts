@@ -143,7 +143,7 @@ const year = v.pipe(v.number(), v.integer('a whole year'), v.minValue(1990, 'a y
 export const findingSchema = v.variant('kind', [
   v.strictObject({ id: nonEmpty, kind: v.literal('top-industry'), year, measure: measureId, industry: nonEmpty, article: v.number() }),
   v.strictObject({ id: nonEmpty, kind: v.literal('size-gradient'), year, measures: v.array(measureId), article: v.number() }),
-  v.strictObject({ id: nonEmpty, kind: v.literal('reading'), year, about: measureId, text: lang3, article: v.number() }),
+  v.strictObject({ id: nonEmpty, kind: v.literal('reading'), year, about: measureId, article: v.number(), text: lang3 }),
 ]);
 
 export const datasetHeaderSchema = v.strictObject({
