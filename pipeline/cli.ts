@@ -6,6 +6,9 @@ import { environment, type Flags } from './config.js';
 import { BriefingError, ConfigError } from './errors.js';
 import { packageVersion } from './io/paths.js';
 import { terminalSafe } from './io/terminal.js';
+import type { CliIo } from './commands.js';
+
+export type { CliIo };
 
 /**
  * `briefing <command> [options]`: the command-line entry and the only module that touches `process`. Parses flags,
@@ -72,15 +75,6 @@ const options = {
   version: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-export interface CliIo {
-  /** One line of output (a trailing newline is added). */
-  write: (line: string) => void;
-  /** Raw output for data commands (jsonstat): written as it is. */
-  out: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-}
 
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   let debug = argv.includes('--debug');

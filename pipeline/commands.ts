@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CliIo } from './cli.js';
 import { resolveConfig, type Config, type Flags } from './config.js';
 import { ConfigError, FetchError } from './errors.js';
 import type { StatbankReader } from './fetch.js';
@@ -15,6 +14,16 @@ import type { Lang } from './briefing/model.js';
  */
 
 type Env = Record<string, string>;
+
+/** What a command may do with the world outside: write lines and data, and know its environment and folder. */
+export interface CliIo {
+  /** One line of output (a trailing newline is added). */
+  write: (line: string) => void;
+  /** Raw output for data commands (jsonstat, inspect --suggest): written as it is. */
+  out: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
 
 /** Every command that writes takes the same lock over both folders, all or none. */
 const lockDirs = (config: Config) => [config.dataDir, config.outDir];
