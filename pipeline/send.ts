@@ -130,6 +130,8 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
   await settle(outbox, edition, recipients, resend, log);
 
   const result: SendResult = { sent: [], alreadySent: [], failed: [], uncertain: [], unsent: [] };
+  /** Why each uncertain recipient is uncertain, for the error message. */
+  const doubts = new Map<string, string>();
   const todo: Recipient[] = [];
   for (const r of recipients) {
     const record = outbox.get(r.key)!;
@@ -138,6 +140,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
       log(`${r.address}: already sent edition ${editionId}, skipped`);
     } else if (record.state === 'uncertain') {
       result.uncertain.push(r.address);
+      doubts.set(r.address, `since an earlier run: ${record.note}`);
       log(`${r.address}: uncertain since an earlier run (${record.note}); not resent on its own`);
     } else if (record.state === 'failed' && record.failure?.permanent) {
       result.failed.push({ recipient: r.address, ...(record.failure.code ? { code: record.failure.code } : {}), reason: record.failure.reason, permanent: true, earlier: true });
@@ -168,7 +171,14 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
         beforeFinalDot: async () => void (await outbox.record({ event: 'final-dot', recipient: r.address, key: r.key })),
       });
       if (outcome.status === 'accepted') {
-        await outbox.record({ event: 'sent', recipient: r.address, key: r.key, reply: redact(describeReply(outcome.reply), mail) });
+        await outbox.record({ event: 'sent', recipient: r.address, key: r.key, reply: redact(describeReply(outcome.reply), mail) }).catch((error: unknown) => {
+          throw new OutputError(
+            `${r.address} was sent edition ${editionId} (${messageId}), but that could not be recorded: ${(error as Error).message} ` +
+              `The outbox shows ${r.address} as past the final dot, which the next send reports as uncertain and never resends on its own; ` +
+              `once you have checked with them, \`briefing outbox --confirm ${r.address}\` records it as sent.`,
+            { path: outbox.path, editionId, recipient: r.address, cause: error },
+          );
+        });
         log(`${r.address}: sent (${messageId}; ${redact(describeReply(outcome.reply), mail)})`);
         result.sent.push(r.address);
         break;
@@ -177,6 +187,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
         await outbox.record({ event: 'uncertain', recipient: r.address, key: r.key, reason: redact(outcome.reason, mail), ...(outcome.code ? { code: outcome.code } : {}) });
         log(`${r.address}: uncertain: ${redact(outcome.reason, mail)}; not resent on its own`);
         result.uncertain.push(r.address);
+        doubts.set(r.address, redact(outcome.reason, mail));
         break;
       }
       const failure = describeFailure(outcome, mail);
@@ -205,7 +216,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
   }
 
   if (result.failed.length || result.uncertain.length || result.stopped === 'server' || result.stopped === 'deadline') {
-    throw deliveryError(editionId, outbox.path, result, mail, serverProblem);
+    throw deliveryError(editionId, outbox.path, result, mail, doubts, serverProblem);
   }
   return result;
 }
@@ -541,7 +552,7 @@ function describeFailure(outcome: Extract<SmtpOutcome, { status: 'rejected' | 'n
   return { permanent: outcome.permanent, serverWide, reason, ...(outcome.code ? { code: outcome.code } : {}) };
 }
 
-function deliveryError(editionId: string, path: string, result: SendResult, mail: MailConfig, server?: { reason: string; code?: string; attempts: number }): DeliveryError {
+function deliveryError(editionId: string, path: string, result: SendResult, mail: MailConfig, doubts: Map<string, string>, server?: { reason: string; code?: string; attempts: number }): DeliveryError {
   const parts: string[] = [];
   const reached = [...result.sent.map((r) => `${r} (now)`), ...result.alreadySent.map((r) => `${r} (earlier)`)];
   if (server) {
@@ -555,7 +566,8 @@ function deliveryError(editionId: string, path: string, result: SendResult, mail
     parts.push(...hints);
   }
   if (result.uncertain.length) {
-    parts.push(`Uncertain: ${result.uncertain.join(', ')}: the connection was lost or timed out after the whole message was sent, so it may have arrived. ` +
+    parts.push(`Uncertain: ${result.uncertain.map((r) => `${r} (${doubts.get(r) ?? 'not known whether it arrived'})`).join('; ')}: ` +
+      'the connection was lost or timed out after the whole message was sent, so it may have arrived. ' +
       'They are never mailed again on their own: ask them, then `briefing send --resend <address>` if it did not arrive, or `briefing outbox --confirm <address>` if it did.');
   }
   if (result.unsent.length) parts.push(`Not tried: ${result.unsent.join(', ')}.`);

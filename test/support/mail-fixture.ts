@@ -11,7 +11,7 @@ export const testPdf = new Uint8Array(Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n
 
 export const testEditionId = '2025-nn-0123456789ab';
 
-export async function writeEdition(outDir: string, overrides: Record<string, unknown> = {}): Promise<string> {
+export async function writeEdition(outDir: string, overrides: Record<string, unknown> = {}, pdf: Uint8Array = testPdf): Promise<string> {
   const id = (overrides.id as string | undefined) ?? testEditionId;
   const dir = join(outDir, 'editions', id);
   await mkdir(dir, { recursive: true });
@@ -35,7 +35,7 @@ export async function writeEdition(outDir: string, overrides: Record<string, unk
     ...overrides,
   };
   await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  await writeFile(join(dir, 'briefing.pdf'), testPdf);
+  await writeFile(join(dir, 'briefing.pdf'), pdf);
   await writeFile(join(dir, 'briefing.html'), '<p>briefing</p>');
   return id;
 }
