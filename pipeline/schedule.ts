@@ -157,38 +157,46 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
   /** Never rejects: every outcome, including a thrown error, becomes the tick's one log line. */
   async function runTick(n: number, stamp: string): Promise<void> {
-    let line: string;
-    let outcome: TickOutcome | null = null;
-    let failure: unknown;
-    let failed = false;
-    try {
-      outcome = await tryLock(lockDir, owner, () => options.tick(context));
-      line = outcome === null ? `skipped (${await describeHolder(lockDir)})` : describeOutcome(outcome);
-    } catch (error) {
-      failed = true;
-      failure = error;
-      line = `failed: ${errorMessage(error)}`;
-    }
-    log(`${stamp} tick ${n}: ${line}`);
-    if (failed) {
-      await alert({
-        incident: tickFailedIncident,
-        subject: 'The scheduled briefing run failed',
-        text: `Tick ${n} at ${stamp} (cron "${options.cron}" ${timezone}) failed: ${errorMessage(failure)}\n\n` +
-          'Later ticks keep trying; you are mailed again only after a tick has succeeded and a new failure begins.',
-      });
-    } else if (outcome !== null) {
-      await resolveIncident(tickFailedIncident);
-      const overdue = outcome.release && overdueRelease(outcome.release, now(), timezone, graceDays);
-      if (overdue) {
+    // The tick's line is logged, and its alerts given, while the lock is still held: the alerts' record lives in
+    // the output folder, which only the lock holder writes.
+    const report = async (result: { outcome: TickOutcome } | { error: unknown }) => {
+      log(`${stamp} tick ${n}: ${'outcome' in result ? describeOutcome(result.outcome) : `failed: ${errorMessage(result.error)}`}`);
+      if ('error' in result) {
         await alert({
-          incident: `release-overdue:${outcome.release!.date}`,
-          subject: `No new figures ${overdue} days after SSB's announced release of ${outcome.release!.date}`,
-          text: `SSB's release calendar announced new figures for ${outcome.release!.date}; ${overdue} days later (grace ${graceDays} days) ` +
+          incident: tickFailedIncident,
+          subject: 'The scheduled briefing run failed',
+          text: `Tick ${n} at ${stamp} (cron "${options.cron}" ${timezone}) failed: ${errorMessage(result.error)}\n\n` +
+            'Later ticks keep trying; you are mailed again only after a tick has succeeded and a new failure begins.',
+        });
+        return;
+      }
+      await resolveIncident(tickFailedIncident);
+      const release = result.outcome.release;
+      const overdue = release && overdueRelease(release, now(), timezone, graceDays);
+      if (release && overdue) {
+        await alert({
+          incident: `release-overdue:${release.date}`,
+          subject: `No new figures ${overdue} days after SSB's announced release of ${release.date}`,
+          text: `SSB's release calendar announced new figures for ${release.date}; ${overdue} days later (grace ${graceDays} days) ` +
             'the scheduled runs have found no change in the tables. The release may have been postponed, or the tables moved or renamed: ' +
             'check the statistic\'s page and `briefing inspect <table>`.',
         });
       }
+    };
+    try {
+      const ran = await tryLock(lockDir, owner, async () => {
+        let result: { outcome: TickOutcome } | { error: unknown };
+        try {
+          result = { outcome: await options.tick(context) };
+        } catch (error) {
+          result = { error };
+        }
+        await report(result);
+        return true;
+      });
+      if (ran === null) log(`${stamp} tick ${n}: skipped (${await describeHolder(lockDir)})`);
+    } catch (error) {
+      await report({ error }); // the lock itself could not be taken (a folder missing or read-only)
     }
   }
 

@@ -294,7 +294,8 @@ export async function sendAlert(options: AlertOptions): Promise<AlertStatus> {
       to: admin,
       subject: `${mail.subjectPrefix}${options.subject}`,
       text: `${options.text.trim()}\n\nIncident: ${options.incident}\nYou get one mail per incident; the next comes once this one is over and a new one begins.\n`,
-      messageId: `<alert.${hash(options.incident, 20)}@${from.slice(from.lastIndexOf('@') + 1)}>`,
+      // Unique per mail: a later incident under the same key must not look like a duplicate to a mail client.
+      messageId: `<alert.${hash(options.incident, 12)}.${now().getTime().toString(36)}@${from.slice(from.lastIndexOf('@') + 1)}>`,
       date: now(),
     }).compile().build();
     await alerts.record({ event: 'sending', incident: options.incident, subject: options.subject });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { hostname, uptime } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LockError, OutputError } from '../errors.js';
@@ -188,7 +188,7 @@ async function create(path: string, content: LockHolder): Promise<boolean> {
 
 /** The fallback without hard links: 'wx', then write; a kill in between leaves an empty lock (stale after staleAfterMs). */
 async function createExclusive(path: string, text: string): Promise<boolean> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(path, 'wx');
   } catch (error) {

@@ -1,5 +1,6 @@
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { hostname } from 'node:os';
+import { StringDecoder } from 'node:string_decoder';
 import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { domainToASCII } from 'node:url';
 
@@ -277,6 +278,8 @@ const messageBlock = 64 * 1024;
  */
 class Wire {
   private socket: Socket | TLSSocket | undefined;
+  /** UTF-8 (SMTPUTF8 replies) decoded across chunk boundaries. */
+  private decoder = new StringDecoder('utf8');
   private pending = '';
   private lines: string[] = [];
   private replyBytes = 0;
@@ -311,6 +314,7 @@ class Wire {
     plain.off('data', this.onData).off('end', this.onEnd).off('close', this.onEnd).off('error', this.onError);
     plain.on('error', () => undefined); // its failures reach the TLS socket; an unheard 'error' would end the process
     this.pending = '';
+    this.decoder = new StringDecoder('utf8');
     this.replies = [];
     // `host` too: without it the certificate is checked against "localhost".
     const secure = connectTls({ socket: plain, host: server.host, ...tlsName(server), ...server.tls });
@@ -394,9 +398,8 @@ class Wire {
   }
 
   private take(chunk: Buffer): void {
-    this.pending += chunk.toString('utf8');
-    let newline: number;
-    while ((newline = this.pending.indexOf('\n')) !== -1) {
+    this.pending += this.decoder.write(chunk);
+    for (let newline = this.pending.indexOf('\n'); newline !== -1; newline = this.pending.indexOf('\n')) {
       const line = this.pending.slice(0, newline).replace(/\r$/, '');
       this.pending = this.pending.slice(newline + 1);
       this.line(line);
