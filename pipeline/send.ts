@@ -130,8 +130,9 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
   await settle(outbox, edition, recipients, resend, log);
 
   const result: SendResult = { sent: [], alreadySent: [], failed: [], uncertain: [], unsent: [] };
-  /** Why each uncertain recipient is uncertain, for the error message. */
+  /** Why each uncertain recipient is uncertain, and what to do about each failed one, for the error message. */
   const doubts = new Map<string, string>();
+  const hints = new Map<string, string>();
   const todo: Recipient[] = [];
   for (const r of recipients) {
     const record = outbox.get(r.key)!;
@@ -144,11 +145,12 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
       log(`${r.address}: uncertain since an earlier run (${record.note}); not resent on its own`);
     } else if (record.state === 'failed' && record.failure?.permanent) {
       result.failed.push({ recipient: r.address, ...(record.failure.code ? { code: record.failure.code } : {}), reason: record.failure.reason, permanent: true, earlier: true });
+      hints.set(r.address, 'The server refused it for good in an earlier run: fix the cause (the address in MAIL_TO, or the message), then `briefing send --resend <address>`.');
       log(`${r.address}: refused for good by an earlier run (${record.failure.reason}); not tried again`);
     } else todo.push(r);
   }
 
-  let serverProblem: { reason: string; code?: string; attempts: number } | undefined;
+  let serverProblem: { recipient: string; reason: string; code?: string; attempts: number } | undefined;
   for (const [index, r] of todo.entries()) {
     const stopped = stopReason(stop, options.deadline);
     if (stopped) {
@@ -193,30 +195,32 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
       const failure = describeFailure(outcome, mail);
       const lastTry = failure.permanent || attempt >= attempts || stopReason(stop, options.deadline) !== undefined;
       log(`${r.address}: attempt ${attempt} of ${attempts} failed (${failure.reason})${lastTry ? '' : `; retrying in ${baseDelayMs * 2 ** (attempt - 1)} ms`}`);
+      // Final for this recipient only when the server refused the recipient or the message: a login refused or a
+      // sender refused is about the settings, and the next send (with them fixed) tries again.
+      const finalForRecipient = failure.permanent && !failure.serverWide;
       // A failure after `sending` was recorded must be recorded too; one before it only once it is final.
       if (outbox.get(r.key)?.state === 'sending' || lastTry) {
-        await outbox.record({ event: 'failed', recipient: r.address, key: r.key, permanent: failure.permanent, reason: failure.reason,
+        await outbox.record({ event: 'failed', recipient: r.address, key: r.key, permanent: finalForRecipient, reason: failure.reason,
           ...(failure.code ? { code: failure.code } : {}), ...(outcome.status === 'rejected' ? { reply: failure.reason } : {}) });
       }
       if (!lastTry) {
         await sleep(baseDelayMs * 2 ** (attempt - 1));
         continue;
       }
+      result.failed.push({ recipient: r.address, ...(failure.code ? { code: failure.code } : {}), reason: failure.reason, permanent: finalForRecipient });
+      hints.set(r.address, failure.hint);
       if (failure.serverWide) {
-        serverProblem = { reason: failure.reason, ...(failure.code ? { code: failure.code } : {}), attempts: attempt };
-        result.failed.push({ recipient: r.address, ...(failure.code ? { code: failure.code } : {}), reason: failure.reason, permanent: failure.permanent });
+        serverProblem = { recipient: r.address, reason: failure.reason, ...(failure.code ? { code: failure.code } : {}), attempts: attempt };
         result.unsent.push(...todo.slice(index + 1).map((t) => t.address));
         result.stopped = 'server';
-        break;
       }
-      result.failed.push({ recipient: r.address, ...(failure.code ? { code: failure.code } : {}), reason: failure.reason, permanent: failure.permanent });
       break;
     }
     if (result.stopped === 'server') break;
   }
 
   if (result.failed.length || result.uncertain.length || result.stopped === 'server' || result.stopped === 'deadline') {
-    throw deliveryError(editionId, outbox.path, result, mail, doubts, serverProblem);
+    throw deliveryError(editionId, outbox.path, result, doubts, hints, serverProblem);
   }
   return result;
 }
@@ -544,27 +548,45 @@ interface Failure {
   reason: string;
   /** The SMTP reply code or the network error code. */
   code?: string;
+  /** What a person can do about it. */
+  hint: string;
 }
 
 function describeFailure(outcome: Extract<SmtpOutcome, { status: 'rejected' | 'not-sent' }>, mail: MailConfig): Failure {
+  const server = `${mail.host}:${mail.port}`;
   const serverWide = serverPhases.has(outcome.phase);
   const reason = redact(outcome.reason, mail);
-  if (outcome.status === 'rejected') return { permanent: outcome.permanent, serverWide, reason, code: String(outcome.reply.code) };
-  return { permanent: outcome.permanent, serverWide, reason, ...(outcome.code ? { code: outcome.code } : {}) };
+  if (outcome.status === 'rejected') {
+    const permanent = outcome.permanent;
+    const hint =
+      outcome.phase === 'auth' ? `The server ${server} refused the login: check SMTP_USER and SMTP_PASS (or the user and password in SMTP_URL).`
+      : outcome.phase === 'mail' && permanent ? `The server ${server} refused the sender: check MAIL_FROM.`
+      : outcome.phase === 'rcpt' && permanent ? 'The server refused the address for good: check it in MAIL_TO, then `briefing send --resend <address>`.'
+      : permanent && !serverWide ? 'The server refused the message for good: read its answer, fix the cause, then `briefing send --resend <address>`.'
+      : permanent ? `The server ${server} refused for good: read its answer and fix the settings.`
+      : `The server ${server} deferred it: the next send tries again.`;
+    return { permanent, serverWide, reason, code: String(outcome.reply.code), hint };
+  }
+  const hint = outcome.permanent
+    ? `Check the mail settings (SMTP_HOST, SMTP_PORT, SMTP_SECURE, SMTP_STARTTLS, the server's certificate) against the server ${server}.`
+    : `Could not talk to the mail server ${server}: check SMTP_HOST/SMTP_PORT (or SMTP_URL), SMTP_SECURE and that the server is up; the next send tries again.`;
+  return { permanent: outcome.permanent, serverWide, reason, ...(outcome.code ? { code: outcome.code } : {}), hint };
 }
 
-function deliveryError(editionId: string, path: string, result: SendResult, mail: MailConfig, doubts: Map<string, string>, server?: { reason: string; code?: string; attempts: number }): DeliveryError {
+function deliveryError(
+  editionId: string, path: string, result: SendResult, doubts: Map<string, string>, hints: Map<string, string>,
+  server?: { recipient: string; reason: string; code?: string; attempts: number },
+): DeliveryError {
   const parts: string[] = [];
   const reached = [...result.sent.map((r) => `${r} (now)`), ...result.alreadySent.map((r) => `${r} (earlier)`)];
   if (server) {
     const tries = server.attempts === 1 ? '1 attempt' : `${server.attempts} attempts`;
-    parts.push(`Sending edition ${editionId} stopped after ${tries}: ${server.reason}.`);
+    parts.push(`Sending edition ${editionId} to ${server.recipient} failed after ${tries}: ${server.reason}; nothing more was sent, since the server would fail everyone alike.`);
   } else parts.push(`Edition ${editionId} did not reach everyone.`);
   parts.push(`Sent to: ${reached.length ? reached.join(', ') : 'nobody'}.`);
   if (result.failed.length) {
     parts.push(`Failed: ${result.failed.map((f) => `${f.recipient} (${f.permanent ? 'for good' : 'for now'}${f.earlier ? ', in an earlier run' : ''}: ${f.reason})`).join('; ')}.`);
-    const hints = new Set(result.failed.map((f) => hintFor(f, mail)));
-    parts.push(...hints);
+    parts.push(...new Set(result.failed.map((f) => hints.get(f.recipient) ?? '')).values());
   }
   if (result.uncertain.length) {
     parts.push(`Uncertain: ${result.uncertain.map((r) => `${r} (${doubts.get(r) ?? 'not known whether it arrived'})`).join('; ')}: ` +
@@ -585,20 +607,6 @@ function deliveryError(editionId: string, path: string, result: SendResult, mail
     uncertain: result.uncertain,
     unsent: result.unsent,
   });
-}
-
-function hintFor(failure: SendResult['failed'][number], mail: MailConfig): string {
-  const server = `${mail.host}:${mail.port}`;
-  const code = failure.code ?? '';
-  if (code === '535' || code === '534' || code === '530') return `The server ${server} refused the login: check SMTP_USER and SMTP_PASS (or the user and password in SMTP_URL).`;
-  if (/^\d{3}$/.test(code)) {
-    return failure.permanent
-      ? 'A 5xx is the server\'s final no for that message: check the address in MAIL_TO (and the sender in MAIL_FROM), then `briefing send --resend <address>`.'
-      : `The server ${server} deferred the message: the next send tries again.`;
-  }
-  return failure.permanent
-    ? `Check the mail settings (SMTP_HOST, SMTP_PORT, SMTP_SECURE, SMTP_STARTTLS) against the server ${server}.`
-    : `Could not talk to the mail server ${server}: check SMTP_HOST/SMTP_PORT (or SMTP_URL), SMTP_SECURE and that the server is up; the next send tries again.`;
 }
 
 // --- small helpers -----------------------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ describe('sendEdition against a real SMTP server', () => {
     const error = await failure(send(mailConfig(port)));
     expect(error).toBeInstanceOf(DeliveryError);
     const message = (error as Error).message;
-    expect(message).toContain('stopped after 3 attempts');
+    expect(message).toContain('to ola@example.no failed after 3 attempts');
     expect(message).toContain('ECONNREFUSED');
     expect(message).toContain('Sent to: nobody.');
     expect(message).toContain('Not tried: kari@example.no.');
@@ -125,21 +125,27 @@ describe('sendEdition against a real SMTP server', () => {
     expect(server.messages.map((m) => m.to)).toEqual(recipients.map((r) => [r]));
   });
 
-  it('makes exactly one attempt when the login is refused, and never shows the password', async () => {
-    server = await startSmtpServer({ credentials: { user, pass: 'another-password' } });
-    const error = await failure(send(mailConfig(server.port)));
+  it('makes exactly one attempt when the login is refused, never shows the password, and mails everyone once it is fixed', async () => {
+    server = await startSmtpServer({ credentials: { user, pass: password } });
+    const wrong = 'An0ther-Passw0rd!';
+    const error = await failure(send(mailConfig(server.port, { SMTP_PASS: wrong })));
     expect(error).toBeInstanceOf(DeliveryError);
     expect(server.logins).toEqual([{ user, ok: false }]);
     expect(server.messages).toEqual([]);
     expect(sleeps).toEqual([]);
     const e = error as DeliveryError;
-    expect(e.message).toMatch(/stopped after 1 attempt: the server answered 535/);
+    expect(e.message).toMatch(/to ola@example.no failed after 1 attempt: the server answered 535/);
     expect(e.message).toContain('SMTP_USER and SMTP_PASS');
     const everything = [e.message, JSON.stringify(e.context), ...logLines, await readFile(outboxPath(outDir, testEditionId), 'utf8')];
     for (const text of everything) {
-      expect(text).not.toContain(password);
-      expect(text).not.toContain(Buffer.from(`\0${user}\0${password}`).toString('base64'));
+      expect(text).not.toContain(wrong);
+      expect(text).not.toContain(Buffer.from(`\0${user}\0${wrong}`).toString('base64'));
     }
+    // A refused login is about the settings, not the recipient: with them fixed, everyone is mailed.
+    await failure(send(mailConfig(server.port, { SMTP_PASS: wrong })));
+    const fixed = await send(mailConfig(server.port));
+    expect(fixed.sent).toEqual(recipients);
+    expect(server.messages).toHaveLength(2);
   });
 
   it.each(['rcpt', 'data'] as const)('retries a temporary 451 at %s and the message arrives once', async (stage) => {
@@ -278,7 +284,7 @@ describe('TLS', () => {
   it('refuses a certificate it cannot verify, for good and without sending', async () => {
     server = await startSmtpServer({ credentials: { user, pass: password }, tls: cert });
     const error = await failure(send(mailConfig(server.port, { MAIL_TO: 'ola@example.no', SMTP_STARTTLS: 'require' })));
-    expect((error as Error).message).toMatch(/stopped after 1 attempt: .*(certificate|self-signed)/i);
+    expect((error as Error).message).toMatch(/failed after 1 attempt: .*(certificate|self-signed)/i);
     expect(server.messages).toEqual([]);
   });
 
