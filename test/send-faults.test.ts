@@ -146,6 +146,13 @@ describe('at most once, everyone reachable reached', () => {
     expect(counts(s)['ola@example.no']).toBe(1);
   });
 
+  it('a reply to the final dot that is neither 250 nor a 4xx/5xx is not taken as a no: uncertain, not resent', async () => {
+    const s = await start({ afterDot: () => ({ kind: 'reply', line: '354 go on', store: true }) });
+    const { result } = await send(mail(s.port, {}, ['ola@example.no']));
+    expect(result.uncertain).toEqual(['ola@example.no']);
+    expect(counts(s)['ola@example.no']).toBe(1);
+  });
+
   it('a connection lost in the middle of the message (before the final dot) is retried: the server never had it', async () => {
     // A 2 MB attachment: the client is still writing when the connection goes, so it can't reach the final dot.
     await writeEdition(outDir, {}, new Uint8Array(2_000_000).fill(65));

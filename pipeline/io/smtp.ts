@@ -144,7 +144,9 @@ export async function deliver(options: DeliverOptions): Promise<SmtpOutcome> {
     wire.send('.');
     dotSent = true;
     const final = await wire.read(timeouts.finalDotMs, 'the reply to the final dot');
-    if (final.code !== 250) throw rejection(final, phase);
+    if (final.code >= 400 && final.code < 600) throw rejection(final, phase); // the server's no: it did not take the message
+    // Anything else but 250 is not an answer RFC 5321 allows here: whether the message was taken is not known.
+    if (final.code !== 250) throw fail(`the server answered ${describeReply(final)} to the final dot, where 250 was expected`, { code: 'EPROTOCOL' });
     await wire.quit(Math.min(timeouts.commandMs, 2000));
     return { status: 'accepted', reply: final };
   } catch (error) {
