@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { s } from './store/schema.js';
 import { ConfigError } from './errors.js';
+import { addressKey } from './io/smtp.js';
 
 /**
  * Mail settings from the environment (and an optional .env file), validated once, before anything is sent.
@@ -22,6 +23,17 @@ export interface MailConfig {
   to: string[];
   /** Put before every subject; a space is added when it does not end with one. @default '' */
   subjectPrefix: string;
+  /** RFC 5321 §4.5.3.2 timeouts, ms. */
+  timeouts: {
+    /** Connecting and the 220 greeting. @default 300000 (RFC: 5 min) */
+    greetingMs: number;
+    /** Each command's reply (MAIL, RCPT, DATA). @default 300000 (RFC: 5 min) */
+    commandMs: number;
+    /** The reply to the final dot, after the whole message was sent. @default 600000 (RFC: 10 min) */
+    finalDotMs: number;
+    /** One message from connect to its last reply, whatever happens. @default 900000 */
+    messageDeadlineMs: number;
+  };
 }
 
 const address = s.string().email();
@@ -118,12 +130,31 @@ export function resolveMailConfig(env: NodeJS.ProcessEnv): MailConfig {
   const to: string[] = [];
   for (const entry of toText.split(',').map((s) => s.trim()).filter(Boolean)) {
     if (!address.safeParse(entry).success) fail('MAIL_TO', `holds "${entry}", which is not an e-mail address: give plain addresses, comma-separated, e.g. MAIL_TO=ola@example.no,kari@example.no`);
-    if (!to.some((t) => t.toLowerCase() === entry.toLowerCase())) to.push(entry);
+    const key = addressKey(entry);
+    if (key === null) fail('MAIL_TO', `holds "${entry}", whose domain is not a valid domain name: check its spelling.`);
+    // One mailbox spelled twice (Ola@EXÄMPLE.no, ola@xn--exmple-cua.no) is mailed once.
+    if (!to.some((t) => addressKey(t) === key)) to.push(entry);
   }
   if (to.length === 0) fail('MAIL_TO', 'is empty: give the recipients, comma-separated, e.g. MAIL_TO=ola@example.no,kari@example.no');
 
+  const ms = (name: string, fallback: number): number => {
+    const text = get(name);
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < 1000 || value > 3_600_000) fail(name, `"${text}" is not a time: give a whole number of milliseconds between 1000 and 3600000.`);
+    return value;
+  };
   const prefix = env.MAIL_SUBJECT_PREFIX ?? '';
-  return { host, port: portNumber, secure, starttls, auth, from, to, subjectPrefix: prefix && !/\s$/.test(prefix) ? `${prefix} ` : prefix };
+  return {
+    host, port: portNumber, secure, starttls, auth, from, to,
+    subjectPrefix: prefix && !/\s$/.test(prefix) ? `${prefix} ` : prefix,
+    timeouts: {
+      greetingMs: ms('SMTP_GREETING_TIMEOUT_MS', 300_000),
+      commandMs: ms('SMTP_COMMAND_TIMEOUT_MS', 300_000),
+      finalDotMs: ms('SMTP_DATA_TIMEOUT_MS', 600_000),
+      messageDeadlineMs: ms('SMTP_MESSAGE_DEADLINE_MS', 900_000),
+    },
+  };
 }
 
 /**

@@ -1,20 +1,26 @@
-import { readFile } from 'node:fs/promises';
 import cron, { type Logger, type ScheduledTask } from 'node-cron';
 import { ConfigError, errorMessage } from './errors.js';
-import { lockPath, tryLock } from './io/lock.js';
+import { lockHolder, tryLock } from './io/lock.js';
 
 /**
  * The long-running scheduler: fires `tick` on a cron schedule in a given time zone, one job at a time.
  *
  *   cron fires ─► already running here? ─yes─► log "skipped (overlap …)"
  *                        │no
- *                 tryLock(lockDir) ─held─► log "skipped (locked by pid … since …)"
+ *                 tryLock(lockDirs) ─held─► log "skipped (locked by pid … since …)"
  *                        │got it
  *                 tick() under the lock ─► log its outcome, or "failed: <message>" (never thrown)
+ *                        │
+ *                 failed ─► alert "tick-failed" (once per incident)   succeeded ─► the incident is over
+ *                 an announced release passed the grace period with no new figures ─► alert "release-overdue:<date>"
  *
- * The lock is the same `<lockDir>/.lock` that `npm run report` takes, so a manual run and a scheduled tick never
- * touch data/ or output/ at the same time. Exactly one log line per firing, prefixed with the local time in the
- * schedule's zone (`2026-11-30T08:30:00+01:00 tick 3: …`).
+ * The locks are the same `<dir>/.lock` files that `briefing run` takes (data and output folders), so a manual run
+ * and a scheduled tick never touch them at the same time. Exactly one log line per firing, prefixed with the local
+ * time in the schedule's zone (`2026-11-30T08:30:00+01:00 tick 3: …`), and alerts on lines of their own.
+ *
+ * Nothing a tick does can end the scheduler: its errors become its log line, a failing alert or log is caught,
+ * and installFaultGuards() keeps an unhandled rejection or an unheard 'error' event elsewhere in the process
+ * from ending it (each is logged and alerted), since a scheduler that has died alerts nobody.
  */
 
 export interface Schedule {
@@ -33,24 +39,55 @@ export interface TickOutcome {
   detail: string;
   /** When SSB's next release is expected (ISO date), if known. */
   nextRelease?: string;
+  /**
+   * The latest release SSB announced that is due by now (YYYY-MM-DD), and whether the figures changed on or
+   * after that date. Past the grace period with no change, the admin is alerted.
+   */
+  release?: { date: string; figuresChanged: boolean };
+}
+
+/** What a tick is told while it runs. */
+export interface TickContext {
+  /** Aborted when the scheduler is asked to stop: start nothing new, finish the message on the wire. */
+  stop: AbortSignal;
+  /** Aborted when asked to stop a second time: abandon the message on the wire. */
+  abort: AbortSignal;
+}
+
+/** One alert for a person; `incident` is stable while the problem lasts, so it is mailed once. */
+export interface Alert {
+  incident: string;
+  subject: string;
+  text: string;
 }
 
 export interface SchedulerOptions extends Schedule {
-  /** Folder holding the shared `.lock` (the data/ folder). */
-  lockDir: string;
+  /** Folders whose `.lock` a tick takes, all or none (the data and output folders). */
+  lockDir: string | readonly string[];
   /** One job: fetch, update, render, send. Runs under the lock; may throw (logged as "failed"). */
-  tick: () => Promise<TickOutcome>;
-  /** Receives one line per firing, without a trailing newline. */
+  tick: (context: TickContext) => Promise<TickOutcome>;
+  /** Receives one line per firing, without a trailing newline. A log that throws is ignored. */
   log: (line: string) => void;
+  /** Tell a person (send.ts's sendAlert with the admin, mail settings and outDir bound). May reject: logged. */
+  alert?: (alert: Alert) => Promise<unknown>;
+  /** The incident is over (send.ts's resolveIncident bound to outDir). May reject: logged. */
+  resolve?: (incident: string) => Promise<unknown>;
+  /** Days after an announced release without new figures before the admin is alerted. @default 2 */
+  releaseGraceDays?: number;
   /** Run a single tick now instead of scheduling; `done` resolves after it. @default false */
   once?: boolean;
-  /** Clock for the log lines' time stamps. @default () => new Date() */
+  /** Clock for the log lines' time stamps and the release check. @default () => new Date() */
   now?: () => Date;
 }
 
+/** The incident key of failing ticks: one alert while ticks keep failing, a new one after a good tick. */
+export const tickFailedIncident = 'tick-failed';
+
 export interface Scheduler {
-  /** Stops further ticks and resolves once a running job has finished. Idempotent. */
+  /** Stops further ticks, tells a running job to stop (TickContext.stop) and resolves once it has finished. Idempotent. */
   stop(): Promise<void>;
+  /** Tells a running job to abandon the message on the wire (TickContext.abort). */
+  abort(): void;
   /** Resolves when the scheduler has stopped (after stop(), or after the single tick with `once`). */
   done: Promise<void>;
   /** Firings so far, including skipped and failed ones. */
@@ -83,8 +120,33 @@ export function validateSchedule(expression: string, timezone: string): void {
 
 export function startScheduler(options: SchedulerOptions): Scheduler {
   validateSchedule(options.cron, options.timezone);
-  const { lockDir, log, timezone } = options;
+  const { lockDir, timezone } = options;
+  const log = (line: string) => {
+    try {
+      options.log(line);
+    } catch {
+      // a log that can't be written (a closed pipe) must not stop the schedule
+    }
+  };
   const now = options.now ?? (() => new Date());
+  const stopping = new AbortController();
+  const aborting = new AbortController();
+  const context: TickContext = { stop: stopping.signal, abort: aborting.signal };
+  const graceDays = options.releaseGraceDays ?? 2;
+  const alert = async (a: Alert) => {
+    try {
+      await options.alert?.(a);
+    } catch (error) {
+      log(`alert [${a.incident}] could not be given: ${errorMessage(error)}`);
+    }
+  };
+  const resolveIncident = async (incident: string) => {
+    try {
+      await options.resolve?.(incident);
+    } catch (error) {
+      log(`incident [${incident}] could not be closed: ${errorMessage(error)}`);
+    }
+  };
   const owner = `scheduler (cron "${options.cron}" ${timezone})`;
   let ticks = 0;
   let current: { n: number; job: Promise<void> } | null = null;
@@ -95,14 +157,47 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
   /** Never rejects: every outcome, including a thrown error, becomes the tick's one log line. */
   async function runTick(n: number, stamp: string): Promise<void> {
-    let line: string;
+    // The tick's line is logged, and its alerts given, while the lock is still held: the alerts' record lives in
+    // the output folder, which only the lock holder writes.
+    const report = async (result: { outcome: TickOutcome } | { error: unknown }) => {
+      log(`${stamp} tick ${n}: ${'outcome' in result ? describeOutcome(result.outcome) : `failed: ${errorMessage(result.error)}`}`);
+      if ('error' in result) {
+        await alert({
+          incident: tickFailedIncident,
+          subject: 'The scheduled briefing run failed',
+          text: `Tick ${n} at ${stamp} (cron "${options.cron}" ${timezone}) failed: ${errorMessage(result.error)}\n\n` +
+            'Later ticks keep trying; you are mailed again only after a tick has succeeded and a new failure begins.',
+        });
+        return;
+      }
+      await resolveIncident(tickFailedIncident);
+      const release = result.outcome.release;
+      const overdue = release && overdueRelease(release, now(), timezone, graceDays);
+      if (release && overdue) {
+        await alert({
+          incident: `release-overdue:${release.date}`,
+          subject: `No new figures ${overdue} days after SSB's announced release of ${release.date}`,
+          text: `SSB's release calendar announced new figures for ${release.date}; ${overdue} days later (grace ${graceDays} days) ` +
+            'the scheduled runs have found no change in the tables. The release may have been postponed, or the tables moved or renamed: ' +
+            'check the statistic\'s page and `briefing inspect <table>`.',
+        });
+      }
+    };
     try {
-      const outcome = await tryLock(lockDir, owner, options.tick);
-      line = outcome === null ? `skipped (${await describeHolder(lockDir)})` : describeOutcome(outcome);
+      const ran = await tryLock(lockDir, owner, async () => {
+        let result: { outcome: TickOutcome } | { error: unknown };
+        try {
+          result = { outcome: await options.tick(context) };
+        } catch (error) {
+          result = { error };
+        }
+        await report(result);
+        return true;
+      });
+      if (ran === null) log(`${stamp} tick ${n}: skipped (${await describeHolder(lockDir)})`);
     } catch (error) {
-      line = `failed: ${errorMessage(error)}`;
+      await report({ error }); // the lock itself could not be taken (a folder missing or read-only)
     }
-    log(`${stamp} tick ${n}: ${line}`);
   }
 
   /** One firing. Our own guard backs up node-cron's noOverlap, so two jobs never run at once. */
@@ -123,6 +218,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
   const stop = async (): Promise<void> => {
     stopped = true;
+    stopping.abort(new Error('the scheduler is stopping'));
     await task?.destroy();
     await current?.job;
     resolveDone();
@@ -145,6 +241,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   }
   return {
     stop,
+    abort: () => aborting.abort(new Error('the scheduler was asked to stop at once')),
     done,
     get ticks() {
       return ticks;
@@ -153,15 +250,17 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 }
 
 /**
- * On SIGINT/SIGTERM: log, let the running job finish, then let the process end with exit code 0. Handlers are
- * removed once stopped; a repeated signal while waiting is only logged (SIGKILL still ends it at once).
+ * On SIGINT/SIGTERM: log, tell the running job to stop after the message on the wire, let it finish, then let the
+ * process end with exit code 0. A second signal tells the job to abandon the message on the wire (the outbox
+ * records it as uncertain if it was complete); SIGKILL still ends it at once. Handlers are removed once stopped.
  * Returns a function that removes the handlers without stopping.
  */
 export function installSignalHandlers(scheduler: Scheduler, log: (line: string) => void): () => void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
-      log(`${signal}: already stopping, waiting for the running job to finish`);
+      log(`${signal}: already stopping; abandoning the message on the wire, then waiting for the running job to finish`);
+      scheduler.abort();
       return;
     }
     stopping = true;
@@ -203,15 +302,50 @@ function describeOutcome(outcome: TickOutcome): string {
   }
 }
 
+/**
+ * Keep the scheduler alive through faults outside any tick: an unhandled promise rejection or an uncaught
+ * exception (an 'error' event nobody listens to) is logged and alerted instead of ending the process. Node's
+ * advice is to exit after an uncaught exception; here every tick starts afresh (new lock, new connections,
+ * state read from disk), so going on is safer than a scheduler that silently stops alerting anyone.
+ * Returns a function that removes the guards.
+ */
+export function installFaultGuards(log: (line: string) => void, alert?: (alert: Alert) => Promise<unknown>): () => void {
+  const report = (kind: string, error: unknown) => {
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    try {
+      log(`${kind} (a bug; the scheduler goes on): ${text}`);
+    } catch {
+      // nowhere left to say it
+    }
+    void alert?.({ incident: `scheduler-fault:${kind}:${errorMessage(error).slice(0, 80)}`, subject: `The briefing scheduler hit ${kind}`, text })
+      .catch(() => undefined);
+  };
+  const onRejection = (reason: unknown) => report('an unhandled rejection', reason);
+  const onException = (error: Error) => report('an uncaught exception', error);
+  process.on('unhandledRejection', onRejection);
+  process.on('uncaughtException', onException);
+  return () => {
+    process.off('unhandledRejection', onRejection);
+    process.off('uncaughtException', onException);
+  };
+}
+
+/**
+ * Whole days since an announced release when it is past `graceDays` and the figures did not change, else
+ * undefined. Days are counted in the schedule's time zone.
+ */
+export function overdueRelease(release: { date: string; figuresChanged: boolean }, now: Date, timezone: string, graceDays: number): number | undefined {
+  if (release.figuresChanged || !/^\d{4}-\d{2}-\d{2}/.test(release.date)) return undefined;
+  const today = localIso(now, timezone).slice(0, 10);
+  const days = Math.round((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${release.date.slice(0, 10)}T00:00:00Z`)) / 86_400_000);
+  return days > graceDays ? days : undefined;
+}
+
 /** Who holds the lock, from its file (tryLock only says that it is held). */
-async function describeHolder(lockDir: string): Promise<string> {
-  try {
-    const holder = JSON.parse(await readFile(lockPath(lockDir), 'utf8')) as { pid?: unknown; owner?: unknown; startedAt?: unknown };
-    const owner = typeof holder.owner === 'string' ? ` (${holder.owner})` : '';
-    return `locked by pid ${String(holder.pid)}${owner} since ${String(holder.startedAt)}`;
-  } catch {
-    return 'locked by another run, which has just finished or is still writing the lock file';
-  }
+async function describeHolder(lockDir: string | readonly string[]): Promise<string> {
+  const holder = await lockHolder(lockDir);
+  if (!holder) return 'locked by another run, which has just finished or is still writing the lock file';
+  return `locked by pid ${holder.pid} (${holder.owner}) since ${holder.startedAt}`;
 }
 
 function isTimeZone(timeZone: string): boolean {

@@ -1,14 +1,20 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { simpleParser } from 'mailparser';
 import { ConfigError } from '../pipeline/errors.js';
-import { withLock } from '../pipeline/io/lock.js';
+import { lockPath, withLock } from '../pipeline/io/lock.js';
 import { projectRoot } from '../pipeline/io/paths.js';
-import { defaultSchedule, localIso, startScheduler, validateSchedule, type Scheduler, type TickOutcome } from '../pipeline/schedule.js';
+import {
+  defaultSchedule, localIso, overdueRelease, startScheduler, validateSchedule, type Alert, type Scheduler, type SchedulerOptions, type TickContext, type TickOutcome,
+} from '../pipeline/schedule.js';
+import { resolveIncident, sendAlert } from '../pipeline/send.js';
+import { startFaultySmtp } from './support/faulty-smtp.js';
+import { testMailConfig } from './support/mail-fixture.js';
 
 /**
  * The scheduler against real node-cron timers (every second), the real lock file and, for signals, a real child
@@ -27,7 +33,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function start(tick: () => Promise<TickOutcome>, extra: { once?: boolean; cron?: string; now?: () => Date } = {}) {
+function start(tick: (context: TickContext) => Promise<TickOutcome>, extra: Partial<SchedulerOptions> = {}) {
   const lines: string[] = [];
   const scheduler = startScheduler({ cron: everySecond, timezone: 'Europe/Oslo', lockDir: dir, tick, log: (l) => lines.push(l), ...extra });
   running.push(scheduler);
@@ -149,9 +155,123 @@ describe('startScheduler', () => {
   });
 });
 
+describe('alerts', () => {
+  it('a failing tick alerts the admin once per incident (sendAlert with a real SMTP server); a good tick ends the incident', async () => {
+    const smtp = await startFaultySmtp({});
+    try {
+      const mail = testMailConfig(smtp.port);
+      const outDir = join(dir, 'out');
+      const effects = { log: () => undefined };
+      // fail, fail, succeed, fail: two incidents, two mails
+      const script = ['fail', 'fail', 'ok', 'fail'];
+      let calls = 0;
+      const { scheduler, lines } = start(
+        async () => {
+          if (script[calls++] === 'fail') throw new Error('StatBank answered 503');
+          return unchanged;
+        },
+        {
+          alert: (a) => sendAlert({ admin: 'drift@example.no', mail, outDir, ...a, effects }),
+          resolve: (incident) => resolveIncident({ outDir, incident, effects }),
+        },
+      );
+      await until(() => calls >= 4 && lines.length >= 4, 8000, 'four ticks');
+      await scheduler.stop();
+      expect(lines.slice(0, 4).map((l) => l.replace(/^\S+ /, ''))).toEqual([
+        'tick 1: failed: StatBank answered 503', 'tick 2: failed: StatBank answered 503', 'tick 3: unchanged (no new figures)', 'tick 4: failed: StatBank answered 503',
+      ]);
+      await until(() => smtp.received('drift@example.no') >= 2, 3000, 'the second alert');
+      expect(smtp.received('drift@example.no')).toBe(2);
+      expect((await simpleParser(smtp.messages[0]!.raw)).text).toMatch(/^Tick 1 at .* failed: StatBank answered 503\n/);
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it('an announced release that passed the grace period with no new figures is alerted, keyed by its date', async () => {
+    const alerts: Alert[] = [];
+    const release = { date: '2026-03-02', figuresChanged: false };
+    const { scheduler } = start(async () => ({ ...unchanged, release }), {
+      once: true, now: () => new Date('2026-03-05T07:30:00Z'), alert: async (a) => void alerts.push(a), releaseGraceDays: 2,
+    });
+    await scheduler.done;
+    expect(alerts).toEqual([expect.objectContaining({ incident: 'release-overdue:2026-03-02', subject: "No new figures 3 days after SSB's announced release of 2026-03-02" })]);
+    expect(overdueRelease(release, new Date('2026-03-04T22:59:00Z'), 'Europe/Oslo', 2)).toBeUndefined(); // 23:59 in Oslo: still day 2
+    expect(overdueRelease(release, new Date('2026-03-04T23:00:00Z'), 'Europe/Oslo', 2)).toBe(3);
+    expect(overdueRelease({ ...release, figuresChanged: true }, new Date('2026-04-01T12:00:00Z'), 'Europe/Oslo', 2)).toBeUndefined();
+  });
+
+  it('survives a log that throws and an alert that rejects', async () => {
+    let calls = 0;
+    let logged = 0;
+    const scheduler = startScheduler({
+      cron: everySecond, timezone: 'UTC', lockDir: dir,
+      tick: async () => {
+        calls++;
+        throw new Error('boom');
+      },
+      log: () => {
+        logged++;
+        throw new Error('EPIPE');
+      },
+      alert: async () => Promise.reject(new Error('SMTP down')),
+    });
+    running.push(scheduler);
+    await until(() => calls >= 2, 4000, 'two ticks');
+    expect(logged).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('the tick', () => {
+  it('takes the lock of every folder given, and is told to stop when the scheduler stops', async () => {
+    const out = join(dir, 'out');
+    await mkdir(out);
+    let held: boolean[] = [];
+    let stopSeen = false;
+    const { scheduler } = start(
+      async (context) => {
+        held = [await exists(lockPath(dir)), await exists(lockPath(out))];
+        await new Promise<void>((resolve) => context.stop.addEventListener('abort', () => resolve(), { once: true }));
+        stopSeen = true;
+        return unchanged;
+      },
+      { lockDir: [dir, out] },
+    );
+    await until(() => held.length === 2, 3000, 'a tick');
+    await scheduler.stop();
+    expect(held).toEqual([true, true]);
+    expect(stopSeen).toBe(true);
+    expect([await exists(lockPath(dir)), await exists(lockPath(out))]).toEqual([false, false]);
+  });
+});
+
+const exists = (path: string) => readFile(path).then(() => true, () => false);
+
 it('localIso gives the wall-clock time and offset of the zone', () => {
   expect(localIso(new Date('2026-07-01T06:30:00Z'), 'Europe/Oslo')).toBe('2026-07-01T08:30:00+02:00');
   expect(localIso(new Date('2026-07-01T06:30:00Z'), 'UTC')).toBe('2026-07-01T06:30:00+00:00');
+});
+
+/** A scheduler process whose ticks leave an unhandled rejection and an unheard 'error' event: it goes on ticking. */
+describe('installFaultGuards', () => {
+  it('logs and alerts an unhandled rejection and an uncaught exception, and keeps ticking', async () => {
+    const child = spawn(process.execPath, [join(projectRoot, 'test', 'support', 'schedule-fault-child.mjs'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    child.stderr.on('data', (d: Buffer) => (out += d));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    try {
+      await until(() => /tick 4: unchanged/.test(out) || child.exitCode !== null, 10_000, `four ticks (output: ${out})`);
+      child.kill('SIGTERM');
+      expect(await exited).toEqual({ code: 0, signal: null });
+      expect(out).toMatch(/an unhandled rejection \(a bug; the scheduler goes on\): Error: a promise nobody awaited/);
+      expect(out).toMatch(/an uncaught exception \(a bug; the scheduler goes on\): Error: an error event nobody listened to/);
+      expect(out).toMatch(/alert scheduler-fault:an unhandled rejection:a promise nobody awaited/);
+      expect(out).toMatch(/tick 3: unchanged \(job 3\)/);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
 });
 
 /** SIGTERM to a real process whose job is running: it lets the job finish, then exits 0. */

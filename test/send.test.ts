@@ -1,46 +1,30 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { editionId, hashDataset, loadEdition, saveEdition, type EditionManifest } from '../pipeline/archive.js';
-import { ConfigError, DeliveryError } from '../pipeline/errors.js';
-import { loadDotEnv, redact, resolveMailConfig, sendBriefing, type MailConfig } from '../pipeline/send.js';
+import { ConfigError, DeliveryError, OutputError } from '../pipeline/errors.js';
+import { loadDotEnv, readOutbox, redact, resolveMailConfig, sendEdition, type MailConfig, type SendOptions } from '../pipeline/send.js';
+import { outboxPath } from '../pipeline/store/outbox.js';
+import { testEditionId, testMailConfig, testPdf, writeEdition } from './support/mail-fixture.js';
 import { closedPort, startSmtpServer, type TestSmtpServer } from './support/smtp-server.js';
+
+/** sendEdition against smtp-server (a real SMTP server library) on 127.0.0.1. Faults it can't produce: send-faults.test.ts. */
 
 const user = 'briefing';
 const password = 'S3cret-Pässwörd!';
 const recipients = ['ola@example.no', 'kari@example.no'];
-const pdf = new Uint8Array(Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1'));
 
 let outDir: string;
 let server: TestSmtpServer | undefined;
-let edition: Omit<EditionManifest, 'sent'>;
 let sleeps: number[];
 let logLines: string[];
 
 beforeEach(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'send-'));
-  const dataHash = hashDataset('{"observations": []}');
-  const tables = [{ id: '10977', updated: '2025-10-01T06:00:00Z' }];
-  edition = {
-    id: editionId({ year: 2025, lang: 'nn', dataHash, tables }),
-    lang: 'nn',
-    year: 2025,
-    headline: 'Eitt av to føretak bruker sosiale medium',
-    keyFigures: [
-      { value: '50\u00a0%', label: 'av føretaka bruker sosiale medium' },
-      { value: '88\u00a0%', label: 'av føretaka med 100 eller fleire tilsette bruker sosiale medium' },
-    ],
-    editionDate: '2025-10-01',
-    dataHash,
-    tables,
-    generatedAt: '2025-10-02T08:00:00.000Z',
-    toolVersion: '0.1.0',
-    pageCount: 2,
-    files: { html: 'briefing.html', pdf: 'briefing.pdf' },
-  };
-  await saveEdition({ outDir, manifest: edition, html: '<p>briefing</p>', pdf });
+  await writeEdition(outDir);
   sleeps = [];
   logLines = [];
 });
@@ -51,39 +35,40 @@ afterEach(async () => {
 });
 
 function mailConfig(port: number, overrides: Record<string, string> = {}): MailConfig {
-  return resolveMailConfig({
-    SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_USER: user, SMTP_PASS: password, SMTP_STARTTLS: 'off',
-    MAIL_FROM: 'SSB-briefing <briefing@example.no>', MAIL_TO: recipients.join(','), MAIL_SUBJECT_PREFIX: '[SSB]',
-    ...overrides,
-  });
+  return testMailConfig(port, { SMTP_USER: user, SMTP_PASS: password, MAIL_TO: recipients.join(','), ...overrides });
 }
 
-const send = (mail: MailConfig, extra: { dryRun?: boolean } = {}) =>
-  sendBriefing({
-    outDir, editionId: edition.id, mail, ...extra,
-    effects: { sleep: async (ms) => void sleeps.push(ms), log: (line) => logLines.push(line), now: () => new Date('2025-10-03T07:00:00Z') },
+const send = (mail: MailConfig, extra: Partial<SendOptions> = {}) =>
+  sendEdition({
+    outDir, editionId: testEditionId, mail, ...extra,
+    effects: { sleep: async (ms) => void sleeps.push(ms), log: (line) => logLines.push(line), now: () => new Date('2025-10-03T07:00:00Z'), ...extra.effects },
   });
 
 const squash = (text: string) => text.replace(/[\s\u00a0]+/g, ' ');
 const toOf = (m: ParsedMail) => (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).flatMap((a) => a.value.map((v) => v.address));
+const states = async () => Object.fromEntries(((await readOutbox(outDir))[0]?.recipients ?? []).map((r) => [r.recipient, r.state]));
+const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e);
 
-describe('sendBriefing against a real SMTP server', () => {
-  it('sends one message per recipient with both bodies and the PDF byte for byte, and records each', async () => {
+describe('sendEdition against a real SMTP server', () => {
+  it('sends one message per recipient with both bodies and the PDF byte for byte, and records each as sent', async () => {
     server = await startSmtpServer({ credentials: { user, pass: password } });
     const result = await send(mailConfig(server.port));
-    expect(result).toEqual({ sent: recipients, alreadySent: [] });
+    expect(result).toEqual({ sent: recipients, alreadySent: [], failed: [], uncertain: [], unsent: [] });
     expect(server.messages.map((m) => m.to)).toEqual(recipients.map((r) => [r]));
     expect(server.logins).toEqual([{ user, ok: true }, { user, ok: true }]);
 
-    const manifest = await loadEdition(outDir, edition.id);
-    expect(manifest.sent.map((s) => [s.recipient, s.at])).toEqual(recipients.map((r) => [r, '2025-10-03T07:00:00.000Z']));
+    const [outbox] = await readOutbox(outDir);
+    expect(outbox!.editionId).toBe(testEditionId);
+    expect(outbox!.recipients.map((r) => [r.recipient, r.state, r.sentAt, r.history.map((h) => h.event)])).toEqual(
+      recipients.map((r) => [r, 'sent', '2025-10-03T07:00:00.000Z', ['queued', 'sending', 'final-dot', 'sent']]));
     for (const [i, received] of server.messages.entries()) {
       const mail = await simpleParser(received.raw);
       expect(mail.from?.value[0]?.address).toBe('briefing@example.no');
       expect(toOf(mail)).toEqual([recipients[i]]); // nobody sees the others
       expect(mail.cc).toBeUndefined();
       expect(mail.subject).toBe('[SSB] Eitt av to føretak bruker sosiale medium (1. oktober 2025)');
-      expect(mail.messageId).toBe(manifest.sent[i]!.messageId);
+      expect(mail.messageId).toBe(outbox!.recipients[i]!.messageId);
+      expect(mail.messageId).toMatch(new RegExp(`^<${testEditionId}\\.[0-9a-f]{20}@example\\.no>$`));
       for (const body of [squash(mail.text ?? ''), squash(String(mail.html))]) {
         expect(body).toContain('Eitt av to føretak bruker sosiale medium');
         expect(body).toContain('50 % av føretaka bruker sosiale medium');
@@ -95,42 +80,72 @@ describe('sendBriefing against a real SMTP server', () => {
       const [attachment] = mail.attachments;
       expect(attachment!.filename).toBe('ssb-briefing-2025-nn.pdf');
       expect(attachment!.contentType).toBe('application/pdf');
-      expect(new Uint8Array(attachment!.content)).toEqual(pdf);
+      expect(new Uint8Array(attachment!.content)).toEqual(testPdf);
     }
-    expect(await readFile(join(outDir, 'index.html'), 'utf8')).toContain('sendt til 2 mottakarar');
+    expect(server.messages[0]!.raw.toString()).not.toMatch(/[^\r]\n/); // CRLF only
   });
 
-  it('retries a closed port with backoff, then fails naming the recipient and leaving the edition unsent', async () => {
+  it('escapes the edition\'s text in the HTML body (the template engine does it) and leaves the text body as written', async () => {
+    await writeEdition(outDir, { headline: 'Kafé & <b>"bruk"</b>', keyFigures: [{ value: '<1 %', label: 'av "alle" & fleire' }] });
+    server = await startSmtpServer({ credentials: { user, pass: password } });
+    await send(mailConfig(server.port, { MAIL_TO: 'ola@example.no' }));
+    const mail = await simpleParser(server.messages[0]!.raw);
+    const html = String(mail.html);
+    expect(html).toContain('<h1>Kafé &amp; &lt;b&gt;&quot;bruk&quot;&lt;/b&gt;</h1>');
+    expect(html).toContain('<li>&lt;1 % av &quot;alle&quot; &amp; fleire</li>');
+    expect(html).not.toContain('<b>');
+    expect(mail.text).toContain('Kafé & <b>"bruk"</b>');
+    expect(mail.text).toContain('- <1 % av "alle" & fleire');
+    expect(mail.subject).toBe('[SSB] Kafé & <b>"bruk"</b> (1. oktober 2025)');
+  });
+
+  it('retries a closed port with backoff, then stops, naming the server problem and leaving the rest queued', async () => {
     const port = await closedPort();
-    const error = await send(mailConfig(port)).catch((e: unknown) => e);
+    const error = await failure(send(mailConfig(port)));
     expect(error).toBeInstanceOf(DeliveryError);
     const message = (error as Error).message;
-    expect(message).toContain('ola@example.no');
+    expect(message).toContain('to ola@example.no failed after 3 attempts');
     expect(message).toContain('ECONNREFUSED');
-    expect(message).toContain('after 3 attempts');
-    expect(message).toContain('Already sent to: nobody');
-    expect(message).toMatch(/marked unsent for ola@example.no, kari@example.no/);
+    expect(message).toContain('Sent to: nobody.');
+    expect(message).toContain('Not tried: kari@example.no.');
     expect(message).toContain('SMTP_HOST');
+    expect((error as DeliveryError).context).toMatchObject({ failed: ['ola@example.no'], unsent: ['kari@example.no'], code: 'ECONNREFUSED' });
     expect(sleeps).toEqual([500, 1000]);
-    expect((await loadEdition(outDir, edition.id)).sent).toEqual([]);
+    expect(await states()).toEqual({ 'ola@example.no': 'failed', 'kari@example.no': 'queued' });
+    expect((await readOutbox(outDir))[0]!.recipients[0]!.failure).toMatchObject({ permanent: false, code: 'ECONNREFUSED' });
   });
 
-  it('makes exactly one attempt when the login is refused, and never shows the password', async () => {
-    server = await startSmtpServer({ credentials: { user, pass: 'another-password' } });
-    const error = await send(mailConfig(server.port)).catch((e: unknown) => e);
+  it('a temporary failure is tried again by the next send: once the server is up, everyone gets it once', async () => {
+    server = await startSmtpServer({ credentials: { user, pass: password } });
+    server.failNext({ stage: 'mail', code: 421, message: '4.3.2 Service shutting down', times: 3 });
+    await failure(send(mailConfig(server.port)));
+    expect(await states()).toEqual({ 'ola@example.no': 'failed', 'kari@example.no': 'queued' });
+    const again = await send(mailConfig(server.port));
+    expect(again.sent).toEqual(recipients);
+    expect(server.messages.map((m) => m.to)).toEqual(recipients.map((r) => [r]));
+  });
+
+  it('makes exactly one attempt when the login is refused, never shows the password, and mails everyone once it is fixed', async () => {
+    server = await startSmtpServer({ credentials: { user, pass: password } });
+    const wrong = 'An0ther-Passw0rd!';
+    const error = await failure(send(mailConfig(server.port, { SMTP_PASS: wrong })));
     expect(error).toBeInstanceOf(DeliveryError);
     expect(server.logins).toEqual([{ user, ok: false }]);
     expect(server.messages).toEqual([]);
     expect(sleeps).toEqual([]);
     const e = error as DeliveryError;
-    expect(e.message).toMatch(/535/);
-    expect(e.message).toContain('after 1 attempt:');
+    expect(e.message).toMatch(/to ola@example.no failed after 1 attempt: the server answered 535/);
     expect(e.message).toContain('SMTP_USER and SMTP_PASS');
-    const { cause, ...context } = e.context;
-    const everything = [e.message, String(cause), (cause as Error).message, JSON.stringify(context), ...logLines,
-      await readFile(join(outDir, 'editions', edition.id, 'manifest.json'), 'utf8'), await readFile(join(outDir, 'index.html'), 'utf8')];
-    for (const text of everything) expect(text).not.toContain(password);
-    expect((await loadEdition(outDir, edition.id)).sent).toEqual([]);
+    const everything = [e.message, JSON.stringify(e.context), ...logLines, await readFile(outboxPath(outDir, testEditionId), 'utf8')];
+    for (const text of everything) {
+      expect(text).not.toContain(wrong);
+      expect(text).not.toContain(Buffer.from(`\0${user}\0${wrong}`).toString('base64'));
+    }
+    // A refused login is about the settings, not the recipient: with them fixed, everyone is mailed.
+    await failure(send(mailConfig(server.port, { SMTP_PASS: wrong })));
+    const fixed = await send(mailConfig(server.port));
+    expect(fixed.sent).toEqual(recipients);
+    expect(server.messages).toHaveLength(2);
   });
 
   it.each(['rcpt', 'data'] as const)('retries a temporary 451 at %s and the message arrives once', async (stage) => {
@@ -148,45 +163,73 @@ describe('sendBriefing against a real SMTP server', () => {
     const mail = mailConfig(server.port);
     await send(mail);
     const again = await send(mail);
-    expect(again).toEqual({ sent: [], alreadySent: recipients });
+    expect(again).toEqual({ sent: [], alreadySent: recipients, failed: [], uncertain: [], unsent: [] });
     expect(server.messages.map((m) => m.to[0])).toEqual(recipients);
   });
 
-  it('does not retry a permanent refusal: 550 at RCPT points at MAIL_TO, 554 at DATA is reported as is', async () => {
+  it('a 550 for one recipient does not stop the others; it is not retried, by this run or the next, until a person asks', async () => {
     server = await startSmtpServer({ credentials: { user, pass: password } });
-    const mail = mailConfig(server.port);
+    const mail = mailConfig(server.port, { MAIL_TO: 'ola@example.no,kari@example.no,per@example.no' });
     server.failNext({ stage: 'rcpt', code: 550, message: '5.1.1 Mailbox unavailable' });
-    const refused = await send(mail).catch((e: unknown) => e);
+    const refused = await failure(send(mail));
     expect(refused).toBeInstanceOf(DeliveryError);
-    expect((refused as Error).message).toMatch(/ola@example.no failed after 1 attempt: .*550.*Already sent to: nobody\. .*unsent for ola@example.no, kari@example.no\. .*MAIL_TO/);
-
-    server.failNext({ stage: 'data', code: 554, message: '5.6.0 Message refused' });
-    const rejected = await send(mail).catch((e: unknown) => e);
-    expect((rejected as Error).message).toMatch(/ola@example.no failed after 1 attempt: .*554 5\.6\.0 Message refused/);
+    expect((refused as Error).message).toMatch(/Sent to: kari@example.no \(now\), per@example.no \(now\)\. Failed: ola@example.no \(for good: .*550 5\.1\.1 Mailbox unavailable.*\)\..*MAIL_TO/);
+    expect(server.messages.map((m) => m.to[0])).toEqual(['kari@example.no', 'per@example.no']);
     expect(sleeps).toEqual([]);
-    expect(server.messages).toEqual([]);
-    expect((await loadEdition(outDir, edition.id)).sent).toEqual([]);
+
+    const rerun = await failure(send(mail));
+    expect((rerun as DeliveryError).message).toMatch(/ola@example.no \(for good, in an earlier run/);
+    expect(server.messages).toHaveLength(2);
+
+    const resent = await send(mail, { resend: ['OLA@example.no'] });
+    expect(resent).toMatchObject({ sent: ['ola@example.no'], alreadySent: ['kari@example.no', 'per@example.no'] });
+    expect(server.messages.map((m) => m.to[0])).toEqual(['kari@example.no', 'per@example.no', 'ola@example.no']);
   });
 
-  it('tells what was already sent when a later recipient fails, and a rerun reaches only the rest', async () => {
+  it('a 554 to the whole message is reported as is and recorded as failed for good', async () => {
+    server = await startSmtpServer({ credentials: { user, pass: password } });
+    server.failNext({ stage: 'data', code: 554, message: '5.6.0 Message refused' });
+    const rejected = await failure(send(mailConfig(server.port, { MAIL_TO: 'ola@example.no' })));
+    expect((rejected as Error).message).toMatch(/ola@example.no \(for good: the server answered 554 5\.6\.0 Message refused at final-dot\)/);
+    expect(await states()).toEqual({ 'ola@example.no': 'failed' });
+    expect(server.messages).toEqual([]);
+  });
+
+  it('resend on a person\'s word: the same Message-ID again; an address not in MAIL_TO is refused before anything is sent', async () => {
     server = await startSmtpServer({ credentials: { user, pass: password } });
     const mail = mailConfig(server.port);
-    const target = server;
-    const result = sendBriefing({
-      outDir, editionId: edition.id, mail,
-      effects: {
-        sleep: async (ms) => void sleeps.push(ms),
-        // After the first message is recorded, refuse the next recipient for good.
-        log: (line) => line.startsWith('ola@example.no: sent') && target.failNext({ stage: 'rcpt', code: 550, message: '5.1.1 No such user' }),
-      },
-    });
-    const error = await result.catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(/to kari@example.no failed .*Already sent to: ola@example.no \(now\)\. .*unsent for kari@example.no\./);
-    expect((await loadEdition(outDir, edition.id)).sent.map((s) => s.recipient)).toEqual(['ola@example.no']);
+    await send(mail);
+    await expect(send(mail, { resend: ['someone@else.no'] })).rejects.toThrow(ConfigError);
+    expect(server.messages).toHaveLength(2);
+    const again = await send(mail, { resend: 'all' });
+    expect(again.sent).toEqual(recipients);
+    const ids = await Promise.all(server.messages.map(async (m) => (await simpleParser(m.raw)).messageId));
+    expect(ids[2]).toBe(ids[0]);
+    expect(ids[3]).toBe(ids[1]);
+    expect(ids[0]).not.toBe(ids[1]);
+    expect((await readOutbox(outDir))[0]!.recipients.every((r) => r.history.some((h) => h.event === 'resend'))).toBe(true);
+  });
 
-    const rerun = await send(mail);
-    expect(rerun).toEqual({ sent: ['kari@example.no'], alreadySent: ['ola@example.no'] });
-    expect(server.messages.map((m) => m.to[0])).toEqual(['ola@example.no', 'kari@example.no']);
+  it('one mailbox spelled two ways (domain case, IDNA) is mailed once', async () => {
+    server = await startSmtpServer({ credentials: { user, pass: password } });
+    const base = mailConfig(server.port);
+    const mail: MailConfig = { ...base, to: ['ola@exämple.no', 'Ola@XN--EXMPLE-CUA.NO', 'ola@EXÄMPLE.no', 'kari@example.no'] };
+    const result = await send(mail);
+    expect(result.sent).toEqual(['ola@exämple.no', 'kari@example.no']);
+    // smtp-server shows the domain in Unicode; the envelope's ASCII form is checked in send-faults.test.ts.
+    expect(server.messages.map((m) => m.to)).toEqual([['ola@exämple.no'], ['kari@example.no']]);
+    // A later run with the other spelling finds it sent.
+    const later = await send({ ...base, to: ['ola@xn--exmple-cua.no'] });
+    expect(later.alreadySent).toEqual(['ola@xn--exmple-cua.no']);
+    expect(server.messages).toHaveLength(2);
+  });
+
+  it('takes over the recipients an older manifest records as sent, so an upgrade mails nobody twice', async () => {
+    await writeEdition(outDir, { sent: [{ recipient: 'OLA@example.no', at: '2025-10-02T09:00:00.000Z', messageId: '<old@example.no>' }] });
+    server = await startSmtpServer({ credentials: { user, pass: password } });
+    const result = await send(mailConfig(server.port));
+    expect(result).toMatchObject({ sent: ['kari@example.no'], alreadySent: ['ola@example.no'] });
+    expect(server.messages.map((m) => m.to[0])).toEqual(['kari@example.no']);
   });
 
   it('writes .eml files that parse in a dry run, sending and recording nothing', async () => {
@@ -194,17 +237,62 @@ describe('sendBriefing against a real SMTP server', () => {
     const result = await send(mailConfig(server.port), { dryRun: true });
     expect(result.sent).toEqual([]);
     expect(result.eml).toHaveLength(2);
-    const outbox = join(outDir, 'editions', edition.id, 'outbox');
-    expect((await readdir(outbox)).sort()).toEqual(['kari@example.no.eml', 'ola@example.no.eml']);
+    const folder = join(outDir, 'editions', testEditionId, 'outbox');
+    expect((await readdir(folder)).sort()).toEqual(['kari@example.no.eml', 'ola@example.no.eml']);
     for (const recipient of recipients) {
-      const mail = await simpleParser(await readFile(join(outbox, `${recipient}.eml`)));
+      const mail = await simpleParser(await readFile(join(folder, `${recipient}.eml`)));
       expect(toOf(mail)).toEqual([recipient]);
       expect(mail.subject).toContain('Eitt av to føretak');
-      expect(new Uint8Array(mail.attachments[0]!.content)).toEqual(pdf);
+      expect(new Uint8Array(mail.attachments[0]!.content)).toEqual(testPdf);
     }
     expect(server.messages).toEqual([]);
     expect(server.connections).toBe(0);
-    expect((await loadEdition(outDir, edition.id)).sent).toEqual([]);
+    expect(await readOutbox(outDir)).toEqual([]);
+  });
+
+  it('fails before sending anything for a missing edition, naming the ones there are', async () => {
+    server = await startSmtpServer({ credentials: { user, pass: password } });
+    const error = await failure(sendEdition({ outDir, editionId: '2025-nn-ffffffffffff', mail: mailConfig(server.port) }));
+    expect(error).toBeInstanceOf(OutputError);
+    expect((error as Error).message).toContain(`Editions there: ${testEditionId}.`);
+    expect(server.connections).toBe(0);
+  });
+});
+
+describe('TLS', () => {
+  let cert: { key: string; cert: string };
+  const openssl = promisify(execFile);
+
+  beforeEach(async () => {
+    const key = join(outDir, 'key.pem');
+    const crt = join(outDir, 'cert.pem');
+    await openssl('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1']);
+    cert = { key: await readFile(key, 'utf8'), cert: await readFile(crt, 'utf8') };
+  });
+
+  it.each([
+    ['STARTTLS', { SMTP_STARTTLS: 'require' }, false],
+    ['TLS from the first byte', { SMTP_SECURE: 'true' }, true],
+  ] as const)('sends over %s with a certificate the client verifies', async (_, env, secure) => {
+    server = await startSmtpServer({ credentials: { user, pass: password }, tls: { ...cert, secure } });
+    const result = await send(mailConfig(server.port, { MAIL_TO: 'ola@example.no', ...env }), { effects: { tls: { ca: cert.cert } } });
+    expect(result.sent).toEqual(['ola@example.no']);
+    expect(server.messages).toHaveLength(1);
+  });
+
+  it('refuses a certificate it cannot verify, for good and without sending', async () => {
+    server = await startSmtpServer({ credentials: { user, pass: password }, tls: cert });
+    const error = await failure(send(mailConfig(server.port, { MAIL_TO: 'ola@example.no', SMTP_STARTTLS: 'require' })));
+    expect((error as Error).message).toMatch(/failed after 1 attempt: .*(certificate|self-signed)/i);
+    expect(server.messages).toEqual([]);
+  });
+
+  it('with SMTP_STARTTLS=require, a server that does not offer STARTTLS gets nothing (no login in the clear)', async () => {
+    server = await startSmtpServer({ credentials: { user, pass: password } });
+    const error = await failure(send(mailConfig(server.port, { MAIL_TO: 'ola@example.no', SMTP_STARTTLS: 'require' })));
+    expect((error as Error).message).toContain('does not offer STARTTLS');
+    expect(server.logins).toEqual([]);
   });
 });
 
@@ -229,17 +317,26 @@ describe('resolveMailConfig', () => {
     expect(fails({ ...base, SMTP_SECURE: 'yes' })).toMatch(/^SMTP_SECURE/);
     expect(fails({ ...base, SMTP_STARTTLS: 'maybe' })).toMatch(/^SMTP_STARTTLS "maybe" must be require, opportunistic or off/);
     expect(fails({ ...base, SMTP_USER: 'u' })).toMatch(/^SMTP_PASS is not set but SMTP_USER is/);
+    expect(fails({ ...base, SMTP_DATA_TIMEOUT_MS: '10s' })).toMatch(/^SMTP_DATA_TIMEOUT_MS "10s" is not a time/);
     const urlError = fails({ MAIL_FROM: 'a@b.no', MAIL_TO: 'ola@example.no', SMTP_URL: `http://u:${password}@host` });
     expect(urlError).toMatch(/^SMTP_URL must start with smtp:\/\/ or smtps:\/\//);
     expect(urlError).not.toContain(password);
   });
 
-  it('reads SMTP_URL with credentials and applies the port defaults', () => {
-    const config = resolveMailConfig({ MAIL_FROM: 'a@b.no', MAIL_TO: ' ola@example.no , OLA@example.no,kari@example.no', SMTP_URL: `smtps://me%40x.no:${encodeURIComponent(password)}@mail.example.no` });
-    expect(config).toMatchObject({ host: 'mail.example.no', port: 465, secure: true, starttls: 'opportunistic', auth: { user: 'me@x.no', pass: password }, to: ['ola@example.no', 'kari@example.no'], subjectPrefix: '' });
+  it('reads SMTP_URL with credentials, applies the port defaults, and keeps one spelling of each mailbox', () => {
+    const config = resolveMailConfig({
+      MAIL_FROM: 'a@b.no', MAIL_TO: ' ola@example.no , OLA@example.no,kari@exämple.no,kari@XN--EXMPLE-CUA.no',
+      SMTP_URL: `smtps://me%40x.no:${encodeURIComponent(password)}@mail.example.no`,
+    });
+    expect(config).toMatchObject({ host: 'mail.example.no', port: 465, secure: true, starttls: 'opportunistic', auth: { user: 'me@x.no', pass: password }, to: ['ola@example.no', 'kari@exämple.no'], subjectPrefix: '' });
     expect(resolveMailConfig(base)).toMatchObject({ port: 587, secure: false, auth: undefined });
     expect(resolveMailConfig({ ...base, SMTP_PORT: '465' }).secure).toBe(true);
     expect(resolveMailConfig({ ...base, SMTP_PORT: '465', SMTP_SECURE: 'false' }).secure).toBe(false);
+  });
+
+  it('has the RFC 5321 timeouts by default, each settable', () => {
+    expect(resolveMailConfig(base).timeouts).toEqual({ greetingMs: 300_000, commandMs: 300_000, finalDotMs: 600_000, messageDeadlineMs: 900_000 });
+    expect(resolveMailConfig({ ...base, SMTP_DATA_TIMEOUT_MS: '20000', SMTP_MESSAGE_DEADLINE_MS: '30000' }).timeouts).toMatchObject({ finalDotMs: 20_000, messageDeadlineMs: 30_000 });
   });
 
   it('redacts the password and URL credentials', () => {

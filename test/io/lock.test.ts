@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockError, OutputError } from '../../pipeline/errors.js';
-import { lockPath, tryLock, withLock } from '../../pipeline/io/lock.js';
+import { lockHolder, lockPath, processStart, tryLock, withLock } from '../../pipeline/io/lock.js';
 
 let dir: string;
 const children: ChildProcess[] = [];
@@ -27,17 +28,21 @@ async function otherProcess(exited: boolean): Promise<number> {
   return child.pid!;
 }
 
-async function holdAs(pid: number, owner: string, startedAt = '2026-01-05T07:00:00.000Z'): Promise<void> {
-  await writeFile(lockPath(dir), JSON.stringify({ pid, owner, startedAt }) + '\n');
+async function holdAs(pid: number, owner: string, startedAt = '2026-01-05T07:00:00.000Z', extra: Record<string, unknown> = {}, folder = dir): Promise<void> {
+  await writeFile(lockPath(folder), JSON.stringify({ pid, owner, startedAt, ...extra }) + '\n');
 }
+
+const hasProc = existsSync('/proc/self/stat') && existsSync('/proc/sys/kernel/random/boot_id');
+const bootId = hasProc ? readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() : '';
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
 
 describe('withLock', () => {
-  it('holds <dir>/.lock with pid, owner and start time while fn runs, then removes it', async () => {
+  it('holds <dir>/.lock with pid, owner, start time and the process\'s identity while fn runs, then removes it', async () => {
     const result = await withLock(dir, 'cli run', async () => {
       const content = JSON.parse(await readFile(lockPath(dir), 'utf8'));
-      expect(content).toMatchObject({ pid: process.pid, owner: 'cli run' });
+      expect(content).toMatchObject({ pid: process.pid, owner: 'cli run', instance: expect.stringMatching(/^[0-9a-f]{16}$/) });
+      if (hasProc) expect(content).toMatchObject({ bootId, procStart: processStart(process.pid) });
       expect(Number.isNaN(Date.parse(content.startedAt))).toBe(false);
       return 42;
     });
@@ -102,6 +107,68 @@ describe('withLock', () => {
 
   it('fails with an OutputError when the folder does not exist', async () => {
     await expect(withLock(join(dir, 'missing'), 'cli run', async () => 1)).rejects.toThrow(OutputError);
+  });
+});
+
+describe('over several folders', () => {
+  it('takes every folder\'s lock, in sorted order, and releases them all', async () => {
+    const a = join(dir, 'a');
+    const b = join(dir, 'b');
+    await Promise.all([mkdir(a), mkdir(b)]);
+    await withLock([b, a, `${a}/`], 'cli run', async () => {
+      expect(JSON.parse(await readFile(lockPath(a), 'utf8')).owner).toBe('cli run');
+      expect(JSON.parse(await readFile(lockPath(b), 'utf8')).owner).toBe('cli run');
+    });
+    expect([await exists(lockPath(a)), await exists(lockPath(b))]).toEqual([false, false]);
+  });
+
+  it('all or none: when one folder is held, the locks already taken are released and fn does not run', async () => {
+    const data = join(dir, 'data');
+    const out = join(dir, 'out');
+    await Promise.all([mkdir(data), mkdir(out)]);
+    const pid = await otherProcess(false);
+    await holdAs(pid, 'briefing send (other --data)', undefined, {}, out);
+    let ran = false;
+    await expect(withLock([data, out], 'briefing send', async () => (ran = true))).rejects.toThrow(/out\/\.lock: another briefing run holds the lock \(briefing send \(other --data\)/);
+    expect(ran).toBe(false);
+    expect(await exists(lockPath(data))).toBe(false);
+    expect(await lockHolder([data, out])).toMatchObject({ pid, owner: 'briefing send (other --data)' });
+    await expect(tryLock([data, out], 'scheduler', async () => (ran = true))).resolves.toBeNull();
+  });
+
+  it('creates a missing folder only when asked (the output folder of a first run)', async () => {
+    const out = join(dir, 'new', 'out');
+    await expect(withLock([dir, out], 'cli run', async () => 1)).rejects.toThrow(OutputError);
+    await expect(withLock([dir, out], 'cli run', async () => 1, { createMissing: true })).resolves.toBe(1);
+    expect(await exists(out)).toBe(true);
+  });
+});
+
+describe('a stale lock is recognised without trusting a pid alone', () => {
+  it.skipIf(!hasProc)('PID 1 of a dead container (same boot, pid 1 alive here, but it started at another time) is taken over', async () => {
+    expect(processStart(1)).toMatch(/^\d+$/);
+    await holdAs(1, 'container run', undefined, { bootId, procStart: '987654321', instance: 'aaaaaaaaaaaaaaaa' });
+    await expect(withLock(dir, 'cli run', async () => JSON.parse(await readFile(lockPath(dir), 'utf8')).owner)).resolves.toBe('cli run');
+  });
+
+  it.skipIf(!hasProc)('a lock from before the machine restarted (another boot id) is taken over, though its pid is alive now', async () => {
+    const pid = await otherProcess(false);
+    await holdAs(pid, 'run before the reboot', undefined, { bootId: '00000000-0000-0000-0000-000000000000', procStart: processStart(pid) });
+    await expect(withLock(dir, 'cli run', async () => 'taken')).resolves.toBe('taken');
+  });
+
+  it.skipIf(!hasProc)('a reused pid (alive, but started later than the holder) is taken over; the real holder is not', async () => {
+    const pid = await otherProcess(false);
+    const start = processStart(pid)!;
+    await holdAs(pid, 'earlier process', undefined, { bootId, procStart: String(Number(start) - 1000) });
+    await expect(withLock(dir, 'cli run', async () => 'taken')).resolves.toBe('taken');
+    await holdAs(pid, 'the holder itself', undefined, { bootId, procStart: start });
+    await expect(withLock(dir, 'cli run', async () => 'taken')).rejects.toThrow(/the holder itself, pid/);
+  });
+
+  it('a lock with this process\'s pid that this process did not take (an earlier PID 1) is taken over', async () => {
+    await holdAs(process.pid, 'this pid, earlier', undefined, { instance: '0000000000000000' });
+    await expect(withLock(dir, 'cli run', async () => 'taken')).resolves.toBe('taken');
   });
 });
 

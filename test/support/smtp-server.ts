@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
 /**
- * A real SMTP server (smtp-server) on 127.0.0.1, random port, plain text (no STARTTLS, AUTH allowed without TLS),
+ * A real SMTP server (smtp-server) on 127.0.0.1, random port, plain text (no STARTTLS, AUTH allowed without TLS)
+ * unless `tls` gives a key and certificate (then STARTTLS is offered, or TLS from the first byte with `secure`),
  * that keeps every message it accepts, counts logins and connections, and fails the next N MAIL FROM / RCPT TO /
  * DATA commands with a chosen reply on demand (a 4xx to defer, a 5xx to refuse).
  */
@@ -43,6 +44,8 @@ export interface TestSmtpServerOptions {
   credentials?: { user: string; pass: string };
   /** Mail without logging in is accepted. @default true when no credentials are given */
   authOptional?: boolean;
+  /** Offer STARTTLS with this key and certificate (PEM), or speak TLS from the first byte when `secure`. */
+  tls?: { key: string; cert: string; secure?: boolean };
 }
 
 export async function startSmtpServer(options: TestSmtpServerOptions = {}): Promise<TestSmtpServer> {
@@ -59,8 +62,8 @@ export async function startSmtpServer(options: TestSmtpServerOptions = {}): Prom
   };
 
   const server = new SMTPServer({
-    secure: false,
-    disabledCommands: ['STARTTLS'],
+    secure: options.tls?.secure ?? false,
+    ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : { disabledCommands: ['STARTTLS'] }),
     allowInsecureAuth: true,
     authOptional: options.authOptional ?? !options.credentials,
     authMethods: ['PLAIN', 'LOGIN'],
