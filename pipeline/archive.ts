@@ -27,6 +27,8 @@ export const editionManifestSchema = v.strictObject({
   lang: v.picklist(languages),
   year: v.pipe(v.number(), v.integer()),
   headline: v.string(),
+  /** The statistic's page on ssb.no, in the edition's language (the e-mail links to it). */
+  statisticUrl: v.pipe(v.string(), v.url()),
   keyFigures: v.array(v.strictObject({ value: v.string(), label: v.string() })),
   /** When the edition's figures were first published (YYYY-MM-DD), null when no source says. */
   editionDate: v.nullable(isoDate),

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import * as v from 'valibot';
 import { ConfigError } from './errors.js';
 import { firstIssue } from './io/json-file.js';
-import { defaultDataRoot, defaultOutRoot, templatesDir } from './io/paths.js';
+import { addressKey } from './io/smtp.js';
+import { defaultDataRoot, defaultOutRoot, projectRoot, templatesDir } from './io/paths.js';
 import { languages, type Lang } from './text/format.js';
 
 /**
@@ -197,7 +199,7 @@ export function resolveConfig(flags: Flags, env: Record<string, string>, cwd: st
     dryRun: flags['dry-run'] ?? false,
     debug: flags.debug ?? false,
     print: {
-      ...(env.PUPPETEER_EXECUTABLE_PATH?.trim() ? { executablePath: path(env.PUPPETEER_EXECUTABLE_PATH.trim(), '') } : {}),
+      ...(chromium(env, path) ? { executablePath: chromium(env, path)! } : {}),
       timeoutMs: setting('BRIEFING_PRINT_TIMEOUT_MS', env.BRIEFING_PRINT_TIMEOUT_MS, msSetting(1000, 600_000), 30_000,
         'Give a whole number of milliseconds between 1000 and 600000.'),
     },
@@ -227,6 +229,21 @@ export function resolveConfig(flags: Flags, env: Record<string, string>, cwd: st
   // Mail settings are checked before any work, so a missing one can't fail a run after the PDF is printed.
   if (email || needs.mail) config.mail = resolveMailConfig(env);
   return config;
+}
+
+/**
+ * The browser to print with: PUPPETEER_EXECUTABLE_PATH, else what the project's .puppeteerrc.cjs names (a system
+ * Chromium), read from the project folder so a run from any working folder finds it; undefined leaves the choice to
+ * Puppeteer (its own download).
+ */
+function chromium(env: Record<string, string>, path: (value: string | undefined, fallback: string) => string): string | undefined {
+  if (env.PUPPETEER_EXECUTABLE_PATH?.trim()) return path(env.PUPPETEER_EXECUTABLE_PATH.trim(), '');
+  try {
+    const rc = createRequire(import.meta.url)(`${projectRoot}/.puppeteerrc.cjs`) as { executablePath?: string };
+    return rc.executablePath || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** An address as SMTP takes it: local part, @, a domain with a dot (Unicode allowed). */
@@ -287,7 +304,10 @@ export function resolveMailConfig(env: Record<string, string | undefined>): Mail
   const to: string[] = [];
   for (const entry of toText.split(',').map((s) => s.trim()).filter(Boolean)) {
     if (!isEmailAddress(entry)) fail('MAIL_TO', `holds "${entry}", which is not an e-mail address: give plain addresses, comma-separated, e.g. MAIL_TO=ola@example.no,kari@example.no`);
-    if (!to.some((t) => t.toLowerCase() === entry.toLowerCase())) to.push(entry);
+    const key = addressKey(entry);
+    if (key === null) fail('MAIL_TO', `holds "${entry}", whose domain is not a valid domain name: check its spelling.`);
+    // One mailbox spelled twice (Ola@EXÄMPLE.no, ola@xn--exmple-cua.no) is mailed once.
+    if (!to.some((t) => addressKey(t) === key)) to.push(entry);
   }
   if (to.length === 0) fail('MAIL_TO', 'is empty: give the recipients, comma-separated, e.g. MAIL_TO=ola@example.no,kari@example.no');
   const ms = (name: string, fallback: number) =>

@@ -116,6 +116,7 @@ export async function runPipeline(config: Config, effects: RunEffects): Promise<
           manifest: {
             id: plan.id, briefing: config.briefing, lang: b.briefing.lang, year,
             headline: plainText(b.briefing.headline.text),
+            statisticUrl: b.briefing.about.statisticUrl,
             keyFigures: b.briefing.keyFigures.map((k) => ({ value: plainText(k.value.text), label: plainText(k.label.text) })),
             editionDate: b.briefing.published, revised: b.briefing.revised, dataHash: plan.hash,
             tables: Object.values(dataset.tables).map((t) => ({ id: t.id, updated: t.updated })),

@@ -5,18 +5,17 @@ import { setTimeout as delay } from 'node:timers/promises';
 import Handlebars from 'handlebars';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import * as v from 'valibot';
-import { statisticUrl } from './briefing/content.js';
 import { ConfigError, DeliveryError, OutputError, TemplateError } from './errors.js';
 import { writeFileAtomic } from './io/atomic.js';
 import { readJsonFile } from './io/json-file.js';
 import { templatesDir } from './io/paths.js';
 import { addressKey, deliver, describeReply, envelopeAddress, type SmtpOutcome, type SmtpPhase, type SmtpServer } from './io/smtp.js';
-import { redact, type MailConfig } from './mail-config.js';
+import { redact, type MailConfig } from './config.js';
 import { openAlerts, openOutbox, readOutbox, type Outbox, type RecipientRecord } from './store/outbox.js';
 import { formatDate, languages, type Lang } from './text/format.js';
-import { phrasebooks } from './text/phrasebook.js';
+import { phrasebooks } from './text/index.js';
 
-export { loadDotEnv, redact, resolveMailConfig, type MailConfig } from './mail-config.js';
+export { redact, resolveMailConfig, type MailConfig } from './config.js';
 export { formatOutbox, readOutbox, type EditionOutbox, type RecipientRecord } from './store/outbox.js';
 
 /**
@@ -356,6 +355,8 @@ const editionSchema = v.looseObject({
   /** The date the figures were published (YYYY-MM-DD or ISO), null when unknown. */
   editionDate: v.optional(v.nullable(v.string()), null),
   generatedAt: v.optional(v.string()),
+  /** The statistic's page on ssb.no, linked under the figures. */
+  statisticUrl: v.string(),
   /** Recipients recorded in the manifest before the outbox existed: taken over as sent. */
   sent: v.optional(v.array(v.looseObject({ recipient: v.string(), at: v.optional(v.string()), messageId: v.optional(v.string()) }))),
 });
@@ -395,7 +396,7 @@ export async function composeMessage(edition: MailEdition, mail: MailConfig, rec
   const attachment = `ssb-briefing-${edition.year}-${edition.lang}.pdf`;
   const context = {
     lang, headline: edition.headline, keyFigures: edition.keyFigures, keyFiguresHeading: ui.keyFigures, attached: words.attached, attachment,
-    source: ui.source, statisticUrl, licence: words.licence, licenceUrl,
+    source: ui.source, statisticUrl: edition.statisticUrl, licence: words.licence, licenceUrl,
   };
   let text: string;
   let html: string;

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, DeliveryError, OutputError } from '../pipeline/errors.js';
-import { loadDotEnv, readOutbox, redact, resolveMailConfig, sendEdition, type MailConfig, type SendOptions } from '../pipeline/send.js';
+import { readOutbox, redact, resolveMailConfig, sendEdition, type MailConfig, type SendOptions } from '../pipeline/send.js';
 import { outboxPath } from '../pipeline/store/outbox.js';
 import { testEditionId, testMailConfig, testPdf, writeEdition } from './support/mail-fixture.js';
 import { closedPort, startSmtpServer, type TestSmtpServer } from './support/smtp-server.js';
@@ -348,14 +348,4 @@ describe('resolveMailConfig', () => {
   });
 });
 
-describe('loadDotEnv', () => {
-  it('reads KEY=VALUE lines, comments and quotes; real environment variables win', async () => {
-    const path = join(outDir, '.env');
-    await writeFile(path, ['# mail', 'SMTP_HOST=smtp.example.no # the relay', 'export SMTP_PORT=2525', `SMTP_PASS='a #b "c"'`, 'MAIL_FROM="Briefing <b@example.no>"', 'MAIL_TO=file@example.no', ''].join('\n'));
-    const env = loadDotEnv(path, { MAIL_TO: 'real@example.no' });
-    expect(env).toMatchObject({ SMTP_HOST: 'smtp.example.no', SMTP_PORT: '2525', SMTP_PASS: 'a #b "c"', MAIL_FROM: 'Briefing <b@example.no>', MAIL_TO: 'real@example.no' });
-    expect(loadDotEnv(join(outDir, 'missing.env'), { A: '1' })).toEqual({ A: '1' });
-    await writeFile(path, `SMTP_PASS=${password}\nthis line is wrong\n`);
-    expect(() => loadDotEnv(path, {})).toThrow(/line 2 is not KEY=VALUE/);
-  });
 });

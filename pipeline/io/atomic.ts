@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { isProcessAlive } from './lock.js';
+import { isProcessAlive } from './process.js';
 
 /**
  * Replace `path` whole: write a temp file beside it, fsync it, rename it over the target, then fsync the

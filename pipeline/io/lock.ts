@@ -5,6 +5,7 @@ import { hostname, uptime } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LockError, OutputError } from '../errors.js';
 import { writeNewFileSynced } from './atomic.js';
+import { isProcessAlive } from './process.js';
 
 /**
  * One run at a time over everything a run writes: `withLock([dataDir, outDir], owner, fn)` takes `<dir>/.lock`
@@ -301,14 +302,7 @@ function parse(text: string): LockHolder | null {
 }
 
 /** Signal 0 checks existence only. ESRCH: no such process. EPERM: it exists but belongs to another user. */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
+export { isProcessAlive };
 
 /** Field 22 of /proc/<pid>/stat (start time, clock ticks since boot), or undefined without /proc or such a process. */
 export function processStart(pid: number): string | undefined {

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resolveMailConfig, type MailConfig } from '../../pipeline/mail-config.js';
+import { resolveMailConfig, type MailConfig } from '../../pipeline/config.js';
 
 /**
  * An edition on disk as archive.ts writes it (`<outDir>/editions/<id>/manifest.json` and briefing.pdf), and mail
