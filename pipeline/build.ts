@@ -1,4 +1,5 @@
-import { buildChartSpecs, loadChartTemplates, renderCharts } from './render/svg.js';
+import { renderCharts } from './render/svg.js';
+import { buildChartSpecs } from './briefing/chart-specs.js';
 import { buildBriefing, type Briefing, type BriefingContext } from './briefing/content.js';
 import type { Dataset } from './store/dataset.js';
 import { formatDate, formatDateTime, type Lang } from './text/format.js';
@@ -12,7 +13,7 @@ import { packageVersion } from './io/paths.js';
  * Build the briefing for one year in each language, in memory:
  *
  *   content (pure, per language) ─┬─► browser launch ─────────────────────────────────┐
- *                                 └─► charts (Vega-Lite ─► SVG) ─► html (Handlebars) ─┴─► pdf (one browser, one page)
+ *                                 └─► charts (Vega ─► SVG) ─► html (Handlebars) ─┴─► pdf (one browser, one page)
  *
  * Nothing is written here; the caller stores the documents only when every language succeeded. A browser that
  * crashes is replaced once (pipeline/print.ts); it is closed on every path, and no Chromium process outlives the call.
@@ -52,10 +53,10 @@ export async function buildBriefings(dataset: Dataset, options: BuildOptions, pr
     { hooks: effects.print, log: (line) => progress.info(`  ${line}`) },
   );
   try {
-    const [templates, assets] = await Promise.all([loadChartTemplates(options.templatesDir), loadTemplateAssets(options.templatesDir)]);
+    const assets = await loadTemplateAssets(options.templatesDir);
     const charts = await progress.stage(
       'charts',
-      () => Promise.all(briefings.map((b) => renderCharts(buildChartSpecs(b, templates)))),
+      () => Promise.all(briefings.map((b) => renderCharts(buildChartSpecs(b), { templatesDir: options.templatesDir }))),
       (c) => `${c.flat().length} rendered`,
     );
     const htmls = await progress.stage('html', async () => briefings.map((b, i) => renderBriefing(b, charts[i]!, assets, metaFor(b, dataset))), (h) => `${h.length} documents`);
