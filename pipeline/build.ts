@@ -3,7 +3,7 @@ import { buildChartSpecs } from './briefing/chart-specs.js';
 import { buildBriefing, type Briefing, type BriefingContext } from './briefing/content.js';
 import type { Dataset } from './store/dataset.js';
 import { formatDate, formatDateTime, type Lang } from './text/format.js';
-import { pdfMetadataFor, setPdfMetadata } from './render/pdf-meta.js';
+import { loadPdfLib, pdfMetadataFor, setPdfMetadata } from './render/pdf-meta.js';
 import { openPrinter, type PrintHooks } from './render/pdf.js';
 import type { Progress } from './io/progress.js';
 import { loadTemplateAssets, renderBriefing } from './render/html.js';
@@ -12,8 +12,9 @@ import { packageVersion } from './io/paths.js';
 /**
  * Build the briefing for one year in each language, in memory:
  *
- *   content (pure, per language) ─┬─► browser launch ─────────────────────────────────┐
- *                                 └─► charts (Vega ─► SVG) ─► html (Handlebars) ─┴─► pdf (one browser, one page)
+ *   browser launch ─────────────────────────────────────────────────────────────────┐
+ *   content (pure, per language) ─► charts (Vega ─► SVG) ─► html (Handlebars) ──────┴─► pdf (one browser, one page)
+ *                                                                                         ─► PDF metadata (pdf-lib)
  *
  * Nothing is written here; the caller stores the documents only when every language succeeded. A browser that
  * crashes is replaced once (pipeline/print.ts); it is closed on every path, and no Chromium process outlives the call.
@@ -45,14 +46,13 @@ export interface BuildEffects {
 
 export async function buildBriefings(dataset: Dataset, options: BuildOptions, progress: Progress, effects: BuildEffects = {}): Promise<BuiltBriefing[]> {
   const { year } = options;
-  // Content first (pure, a few ms): a year without figures fails here without starting a browser.
-  const briefings = await progress.stage('content', async () => options.langs.map((lang) => buildBriefing(dataset, year, lang, options.context)), (b) => `${year} ${b.map((x) => x.lang).join(',')}`);
-  // Then the browser: its launch is the longest step, and overlaps the chart and template work.
+  // Chromium first: its launch is the longest step, and the content, chart and template work happens meanwhile.
   const printer = openPrinter(
     { executablePath: options.chromiumPath, timeoutMs: options.printTimeoutMs },
     { hooks: effects.print, log: (line) => progress.info(`  ${line}`) },
   );
   try {
+    const briefings = await progress.stage('content', async () => options.langs.map((lang) => buildBriefing(dataset, year, lang, options.context)), (b) => `${year} ${b.map((x) => x.lang).join(',')}`);
     const assets = await loadTemplateAssets(options.templatesDir);
     const charts = await progress.stage(
       'charts',
@@ -63,13 +63,19 @@ export async function buildBriefings(dataset: Dataset, options: BuildOptions, pr
     const pdfs = await progress.stage(
       'pdf',
       async () => {
-        const out: Uint8Array[] = [];
+        // Each PDF's metadata is set while Chromium prints the next one, and the browser closes while the last is.
+        const out: Promise<Uint8Array>[] = [];
+        void loadPdfLib().catch(() => undefined); // loads while Chromium prints; setPdfMetadata reports a failure
         for (const [i, b] of briefings.entries()) {
           const printed = await printer.print(htmls[i]!, printOptionsFor(b, options.printTimeoutMs, dataset));
           // Title, author, subject, language, and dates pinned to the edition's: the same data gives the same PDF.
-          out.push(await setPdfMetadata(printed, pdfMetadataFor(b, editionDate(b, dataset), packageVersion())));
+          out.push(setPdfMetadata(printed, pdfMetadataFor(b, editionDate(b, dataset), packageVersion())));
+          out.at(-1)!.catch(() => undefined); // awaited below
         }
-        return out;
+        const closing = printer.close();
+        const pdfs = await Promise.all(out);
+        await closing;
+        return pdfs;
       },
       (p) => `${p.length} printed`,
     );
@@ -94,7 +100,7 @@ export function editionDate(b: Briefing, dataset: Dataset): string | null {
   return dates.sort().at(-1) ?? null;
 }
 
-function metaFor(b: Briefing, dataset: Dataset) {
+export function metaFor(b: Briefing, dataset: Dataset) {
   const date = editionDate(b, dataset);
   const words = { nn: ['Tal for', 'sist oppdatert'], nb: ['Tall for', 'sist oppdatert'], en: ['Figures for', 'last updated'] }[b.lang];
   const when = date ? (date.length > 10 ? formatDateTime(date, b.lang) : formatDate(date, b.lang)) : null;
@@ -102,7 +108,7 @@ function metaFor(b: Briefing, dataset: Dataset) {
   return { editionLine, generator: `ssb-briefing ${packageVersion()}` };
 }
 
-function printOptionsFor(b: Briefing, timeoutMs: number, dataset: Dataset) {
+export function printOptionsFor(b: Briefing, timeoutMs: number, dataset: Dataset) {
   const date = editionDate(b, dataset);
   return {
     timeoutMs,

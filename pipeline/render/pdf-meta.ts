@@ -1,4 +1,4 @@
-import { PDFDict, PDFDocument, PDFHexString, PDFName, PDFString } from 'pdf-lib';
+import type { PDFDict, PDFDocument } from 'pdf-lib';
 import type { Briefing } from '../briefing/content.js';
 import { author } from './html.js';
 
@@ -9,7 +9,19 @@ import { author } from './html.js';
  * (tagged PDF), the outline, the fonts and /Lang stay as they were.
  *
  * Dates are the edition's date, not the clock: the same briefing gives the same bytes.
+ *
+ * pdf-lib is loaded on first use, or ahead with `loadPdfLib()` while Chromium prints (a run waits for the printer
+ * anyway, and nothing else needs the library).
  */
+
+type PdfLib = typeof import('pdf-lib');
+let pdfLib: Promise<PdfLib> | undefined;
+
+/** pdf-lib, loaded once. */
+export function loadPdfLib(): Promise<PdfLib> {
+  pdfLib ??= import('pdf-lib');
+  return pdfLib;
+}
 
 export interface PdfMetadata {
   title: string;
@@ -31,7 +43,9 @@ export interface PdfMetadata {
 }
 
 export async function setPdfMetadata(pdf: Uint8Array, meta: PdfMetadata): Promise<Uint8Array> {
-  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  const lib = await loadPdfLib();
+  const { PDFName } = lib;
+  const doc = await lib.PDFDocument.load(pdf, { updateMetadata: false });
   const creator = meta.creator ?? 'ssb-briefing';
   doc.setTitle(meta.title, { showInWindowTitleBar: true });
   doc.setAuthor(meta.author);
@@ -46,7 +60,7 @@ export async function setPdfMetadata(pdf: Uint8Array, meta: PdfMetadata): Promis
   const xmp = xmpPacket({ ...meta, creator, producer });
   const stream = doc.context.stream(new Uint8Array(Buffer.from(xmp, 'utf8')), { Type: 'Metadata', Subtype: 'XML' });
   doc.catalog.set(PDFName.of('Metadata'), doc.context.register(stream));
-  if (meta.headings?.length) repairOutline(doc, meta.headings);
+  if (meta.headings?.length) repairOutline(lib, doc, meta.headings);
   return doc.save({ useObjectStreams: false, addDefaultPage: false, updateFieldAppearances: false });
 }
 
@@ -74,11 +88,12 @@ const keywords: Record<'nn' | 'nb' | 'en', string[]> = {
   en: ['social media', 'ICT', 'enterprises', 'Statistics Norway', 'iktbrukn'],
 };
 
-function repairOutline(doc: PDFDocument, headings: string[]): void {
+function repairOutline(lib: PdfLib, doc: PDFDocument, headings: string[]): void {
+  const { PDFHexString, PDFName, PDFString } = lib;
   const bare = (text: string) => text.replace(/\s+/g, '');
   // Chromium has also been seen to repeat a heading's text in its entry ("MerknaderMerknader").
   const matching = (text: string) => headings.find((h) => [1, 2, 3].some((k) => bare(h).repeat(k) === bare(text)));
-  const outlines = doc.catalog.lookupMaybe(PDFName.of('Outlines'), PDFDict);
+  const outlines = doc.catalog.lookupMaybe(PDFName.of('Outlines'), lib.PDFDict);
   const seen = new Set<PDFDict>();
   const visit = (item: PDFDict | undefined): void => {
     while (item && !seen.has(item)) {
@@ -89,11 +104,11 @@ function repairOutline(doc: PDFDocument, headings: string[]): void {
         const fixed = matching(text);
         if (fixed !== undefined && fixed !== text) item.set(PDFName.of('Title'), PDFHexString.fromText(fixed));
       }
-      visit(item.lookupMaybe(PDFName.of('First'), PDFDict));
-      item = item.lookupMaybe(PDFName.of('Next'), PDFDict);
+      visit(item.lookupMaybe(PDFName.of('First'), lib.PDFDict));
+      item = item.lookupMaybe(PDFName.of('Next'), lib.PDFDict);
     }
   };
-  visit(outlines?.lookupMaybe(PDFName.of('First'), PDFDict));
+  visit(outlines?.lookupMaybe(PDFName.of('First'), lib.PDFDict));
 }
 
 function xmpPacket(meta: PdfMetadata & { creator: string; producer: string }): string {
