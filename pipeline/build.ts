@@ -12,9 +12,10 @@ import { packageVersion } from './io/paths.js';
 /**
  * Build the briefing for one year in each language, in memory:
  *
- *   browser launch ─────────────────────────────────────────────────────────────────┐
- *   content (pure, per language) ─► charts (Vega ─► SVG) ─► html (Handlebars) ──────┴─► pdf (one browser, one page)
- *                                                                                         ─► PDF metadata (pdf-lib)
+ *   browser launch ───────────────────────────────────────────────────────────┐
+ *   content ─► per language: charts (Vega ─► SVG) ─► html (Handlebars) ─► queued ┴─► pdf (one browser, one page)
+ *                                                                                     ─► PDF metadata (pdf-lib)
+ * A language's PDF is printed while the next language's charts are drawn.
  *
  * Nothing is written here; the caller stores the documents only when every language succeeded. A browser that
  * crashes is replaced once (pipeline/print.ts); it is closed on every path, and no Chromium process outlives the call.
@@ -54,28 +55,27 @@ export async function buildBriefings(dataset: Dataset, options: BuildOptions, pr
   try {
     const briefings = await progress.stage('content', async () => options.langs.map((lang) => buildBriefing(dataset, year, lang, options.context)), (b) => `${year} ${b.map((x) => x.lang).join(',')}`);
     const assets = await loadTemplateAssets(options.templatesDir);
-    const charts = await progress.stage(
-      'charts',
-      () => Promise.all(briefings.map((b) => renderCharts(buildChartSpecs(b), { templatesDir: options.templatesDir }))),
-      (c) => `${c.flat().length} rendered`,
-    );
-    const htmls = await progress.stage('html', async () => briefings.map((b, i) => renderBriefing(b, charts[i]!, assets, metaFor(b, dataset))), (h) => `${h.length} documents`);
+    void loadPdfLib().catch(() => undefined); // loads while Chromium starts; setPdfMetadata reports a failure
+    // Language by language: its charts and HTML, then its PDF is queued on the printer, which prints it (and its
+    // metadata is set) while the next language's charts are drawn.
+    const htmls: string[] = [];
+    const printing: Promise<Uint8Array>[] = [];
+    for (const b of briefings) {
+      const charts = await progress.stage('charts', () => renderCharts(buildChartSpecs(b), { templatesDir: options.templatesDir }), (c) => `${c.length} rendered`);
+      const html = await progress.stage('html', async () => renderBriefing(b, charts, assets, metaFor(b, dataset)), () => b.lang);
+      htmls.push(html);
+      // Title, author, subject, language, and dates pinned to the edition's: the same data gives the same PDF.
+      const pdf = printer.print(html, printOptionsFor(b, options.printTimeoutMs, dataset)).then((printed) => setPdfMetadata(printed, pdfMetadataFor(b, editionDate(b, dataset), packageVersion())));
+      pdf.catch(() => undefined); // awaited below
+      printing.push(pdf);
+    }
     const pdfs = await progress.stage(
       'pdf',
       async () => {
-        // Each PDF's metadata is set while Chromium prints the next one, and the browser closes while the last is.
-        const out: Promise<Uint8Array>[] = [];
-        void loadPdfLib().catch(() => undefined); // loads while Chromium prints; setPdfMetadata reports a failure
-        for (const [i, b] of briefings.entries()) {
-          const printed = await printer.print(htmls[i]!, printOptionsFor(b, options.printTimeoutMs, dataset));
-          // Title, author, subject, language, and dates pinned to the edition's: the same data gives the same PDF.
-          out.push(setPdfMetadata(printed, pdfMetadataFor(b, editionDate(b, dataset), packageVersion())));
-          out.at(-1)!.catch(() => undefined); // awaited below
-        }
-        const closing = printer.close();
-        const pdfs = await Promise.all(out);
+        const closing = printer.close(); // after the documents queued: the browser goes while the last metadata is set
+        const out = await Promise.all(printing);
         await closing;
-        return pdfs;
+        return out;
       },
       (p) => `${p.length} printed`,
     );

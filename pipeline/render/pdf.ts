@@ -158,9 +158,9 @@ export async function printPdf(browser: Browser, html: string, options: PrintOpt
 
 /** A browser and one page, reused for every document; launched as soon as the printer is opened. */
 export interface Printer {
-  /** Print one document. A crash (browser or page) is retried once per printer, in a fresh browser. */
+  /** Print one document (after those asked for before it). A crash (browser or page) is retried once per printer, in a fresh browser. */
   print(html: string, options: PrintOptions): Promise<Uint8Array>;
-  /** Close the browser (never throws; a second call waits for the first); the printer can't print afterwards. */
+  /** Close the browser once the documents asked for are printed (never throws; a second call waits for the first); no print after it. */
   close(): Promise<void>;
 }
 
@@ -182,29 +182,37 @@ export function openPrinter(settings: LaunchSettings, effects: { hooks?: PrintHo
   let attempt = 1;
   let hung = false; // a browser that timed out won't answer a polite close either
   let closing: Promise<void> | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
   return {
-    async print(html, options) {
-      for (;;) {
-        const { browser, tab } = await session;
-        try {
-          return await printOnPage(tab.page, html, options, effects.hooks ?? {}, attempt);
-        } catch (error) {
-          // A timeout is not retried: a page that hung once would hang again, and the run would wait twice as long.
-          hung = isTimeout(error);
-          const crashed = !hung && (await hasCrashed(browser, tab));
-          if (!crashed) throw asPrintError(error, options.timeoutMs ?? defaultTimeoutMs);
-          if (attempt > 1) {
-            throw new PrintError(`Chromium crashed while printing, twice, the second time in a fresh browser (${firstLine(error)}). ${leftInPlace} Check free memory and /dev/shm, then run again.`, { attempt, cause: error });
+    print(html, options) {
+      if (closing) return Promise.reject(new PrintError(`The printer is closed; nothing more can be printed with it. ${leftInPlace}`));
+      // One page prints one document at a time: a call made while another prints waits its turn.
+      const printing = queue.then(async () => {
+        for (;;) {
+          const { browser, tab } = await session;
+          try {
+            return await printOnPage(tab.page, html, options, effects.hooks ?? {}, attempt);
+          } catch (error) {
+            // A timeout is not retried: a page that hung once would hang again, and the run would wait twice as long.
+            hung = isTimeout(error);
+            const crashed = !hung && (await hasCrashed(browser, tab));
+            if (!crashed) throw asPrintError(error, options.timeoutMs ?? defaultTimeoutMs);
+            if (attempt > 1) {
+              throw new PrintError(`Chromium crashed while printing, twice, the second time in a fresh browser (${firstLine(error)}). ${leftInPlace} Check free memory and /dev/shm, then run again.`, { attempt, cause: error });
+            }
+            effects.log?.(`Chromium crashed while printing (${firstLine(error)}); printing again in a fresh browser`);
+            attempt += 1;
+            await closeBrowser(browser);
+            session = start();
           }
-          effects.log?.(`Chromium crashed while printing (${firstLine(error)}); printing again in a fresh browser`);
-          attempt += 1;
-          await closeBrowser(browser);
-          session = start();
         }
-      }
+      });
+      queue = printing.catch(() => undefined);
+      return printing;
     },
     close() {
-      closing ??= session.then((open) => closeBrowser(open.browser, hung ? 0 : undefined), () => undefined);
+      // After the documents already asked for: closing does not cut a print short.
+      closing ??= queue.then(() => session).then((open) => closeBrowser(open.browser, hung ? 0 : undefined), () => undefined);
       return closing;
     },
   };

@@ -80,6 +80,33 @@ describe('the printer\'s Chromium', () => {
   });
 });
 
+describe('the printer', () => {
+  test('prints documents asked for at once one after the other, each whole; after close it prints nothing', async () => {
+    const watch = watchChromium(mark);
+    const printer = openPrinter(launch);
+    const texts = ['Første dokument', 'Andre dokument', 'Tredje dokument'];
+    const pdfs = await Promise.all(texts.map((t) => printer.print(html.replace('<h1>Prøve</h1>', `<h1>${t}</h1>`), options)));
+    const closing = printer.close();
+    const late = await printer.print(html, options).then(() => null, (e: unknown) => e);
+    await closing;
+    const { readPdf } = await import('../support/pdf.js');
+    const work = await mkdtemp(join(tmpdir(), 'briefing-queue-'));
+    try {
+      for (const [i, pdf] of pdfs.entries()) {
+        await writeFile(join(work, `${i}.pdf`), pdf);
+        const text = (await readPdf(join(work, `${i}.pdf`))).text;
+        expect(text).toContain(texts[i]);
+        for (const other of texts.filter((_, k) => k !== i)) expect(text).not.toContain(other);
+      }
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+    expect(late).toBeInstanceOf(PrintError);
+    expect((late as PrintError).message).toMatch(/^The printer is closed; nothing more can be printed with it\./);
+    await expectNoneLeft(watch, 1);
+  });
+});
+
 describe('a browser that crashes mid-print', () => {
   test('is replaced by a fresh one once, and the document prints', async () => {
     const watch = watchChromium(mark);
