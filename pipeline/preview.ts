@@ -57,8 +57,6 @@ export interface PreviewState {
 export interface PreviewServer {
   url: string;
   state(): PreviewState;
-  /** Render now, as a save would (after the debounce). Resolves with the state after that render. */
-  refresh(): Promise<PreviewState>;
   close(): Promise<void>;
 }
 
@@ -70,7 +68,6 @@ export async function startPreviewServer(options: PreviewServerOptions): Promise
   let html = '';
   let state: PreviewState = { version: 0, ok: false, renderedAt: 0, renderMs: 0 };
   const clients = new Set<ServerResponse>();
-  let waiting: ((s: PreviewState) => void)[] = [];
 
   // Renders run one at a time; changes during a render are gathered for the next.
   let pending = new Set<string>();
@@ -95,9 +92,6 @@ export async function startPreviewServer(options: PreviewServerOptions): Promise
     }
     state = next;
     for (const client of clients) client.write(`event: reload\ndata: ${state.version}\n\n`);
-    const done = waiting;
-    waiting = [];
-    for (const resolveWaiting of done) resolveWaiting(state);
   };
 
   const pump = (): void => {
@@ -180,11 +174,6 @@ export async function startPreviewServer(options: PreviewServerOptions): Promise
   return {
     url,
     state: () => state,
-    refresh() {
-      const next = new Promise<PreviewState>((r) => waiting.push(r));
-      changed('(refresh)');
-      return next;
-    },
     async close() {
       closed = true;
       clearTimeout(timer);
@@ -484,9 +473,9 @@ async function serveRenders(settings: WorkerSettings): Promise<void> {
 
 const usage = `Usage: briefing preview [--year YYYY] [--lang nn|nb|en] [--port N] [--data DIR] [--templates DIR]
 
-Serves the briefing on http://127.0.0.1:<port>/ and renders it again whenever a template, partial, stylesheet,
-chart spec, phrasebook or the dataset is saved; the page reloads by itself. /pdf prints the current state.
-Nothing is written to data/ or output/. Stop with Ctrl-C.`;
+Serves the briefing on http://127.0.0.1:<port>/ (--port: default 4180, 0 picks a free one) and renders it again
+whenever a template, partial, stylesheet, chart spec, phrasebook or the dataset is saved; the page reloads by
+itself. /pdf prints the current state. Nothing is written to data/ or output/. Stop with Ctrl-C.`;
 
 /** `briefing preview`: parses its flags, serves until SIGINT/SIGTERM. Returns the exit code. */
 export async function previewCommand(argv: string[], io: { write: (line: string) => void; env: NodeJS.ProcessEnv; cwd: string }): Promise<number> {
@@ -507,7 +496,7 @@ export async function previewCommand(argv: string[], io: { write: (line: string)
   const lang = (values.lang ?? 'nn').toLowerCase();
   if (!isLang(lang)) throw new ConfigError(`--lang: "${lang}" is not a language of the briefing. Use one of ${languages.join(', ')}.`, { setting: 'lang', value: lang });
   if (values.year !== undefined && !/^\d{4}$/.test(values.year)) throw new ConfigError(`--year: "${values.year}" is not a year. Give four digits, e.g. --year 2019.`, { setting: 'year', value: values.year });
-  const port = values.port === undefined ? 4173 : Number(values.port);
+  const port = values.port === undefined ? 4180 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError(`--port: "${values.port}" is not a port number (0–65535; 0 picks a free one).`, { setting: 'port', value: values.port });
   const path = (value: string | undefined) => (value === undefined ? undefined : resolve(io.cwd, value));
   const preview = await startBriefingPreview({
