@@ -45,7 +45,9 @@ export interface PdfMetadata {
 export async function setPdfMetadata(pdf: Uint8Array, meta: PdfMetadata): Promise<Uint8Array> {
   const lib = await loadPdfLib();
   const { PDFName } = lib;
-  const doc = await lib.PDFDocument.load(pdf, { updateMetadata: false });
+  // No pauses every 100 objects read or 50 written (pdf-lib's defaults, for browsers' UI threads): a pause is a
+  // timer turn, and a run waits for this PDF.
+  const doc = await lib.PDFDocument.load(pdf, { updateMetadata: false, parseSpeed: Number.POSITIVE_INFINITY });
   const creator = meta.creator ?? 'ssb-briefing';
   doc.setTitle(meta.title, { showInWindowTitleBar: true });
   doc.setAuthor(meta.author);
@@ -61,7 +63,7 @@ export async function setPdfMetadata(pdf: Uint8Array, meta: PdfMetadata): Promis
   const stream = doc.context.stream(new Uint8Array(Buffer.from(xmp, 'utf8')), { Type: 'Metadata', Subtype: 'XML' });
   doc.catalog.set(PDFName.of('Metadata'), doc.context.register(stream));
   if (meta.headings?.length) repairOutline(lib, doc, meta.headings);
-  return doc.save({ useObjectStreams: false, addDefaultPage: false, updateFieldAppearances: false });
+  return doc.save({ useObjectStreams: false, addDefaultPage: false, updateFieldAppearances: false, objectsPerTick: Number.POSITIVE_INFINITY });
 }
 
 /** What build.ts passes for one briefing: its title, headline as subject, language and the edition date. */
