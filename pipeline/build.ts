@@ -4,19 +4,21 @@ import type { Dataset, Definition, Lang } from './briefing/model.js';
 import { packageVersion } from './io/paths.js';
 import type { Progress } from './io/progress.js';
 import { loadTemplateAssets, renderBriefing } from './render/html.js';
-import { openPrinter, type PrintHooks } from './render/pdf.js';
-import { countPages, setPdfMetadata } from './render/pdf-meta.js';
+import { openPrinter, type PrintHooks, type PrintOptions } from './render/pdf.js';
+import { finishPdf, loadPdfLib, type PdfMetadata } from './render/pdf-meta.js';
 import { renderCharts } from './render/svg.js';
 import { formatDate } from './text/format.js';
+import { plain } from './text/rich.js';
 
 /**
  * Stage 3, build: the briefing for one year in each language, in memory.
  *
- *   Chromium starts ──────────────────────────────────────────────────────────────────────┐
- *   content (pure, per language) ─► charts (Vega ─► SVG) ─► html (Handlebars) ─────────────┴─► pdf (one page reused)
- *
- * Nothing is written here; the caller stores the documents only when every language succeeded. Each briefing's
- * claims are completed with what only printing knows: the charts' drawn text, the page numbers, the running header.
+ *   Chromium starts ─────────────────────────────────────────────────────────────────────────┐
+ *   content (pure) ─► per language: charts (Vega ─► SVG) ─► html (Handlebars) ─► queued ─────┴─► pdf (one page)
+ *                                                                                             ─► PDF metadata
+ * A language's PDF prints while the next language's charts are drawn. Nothing is written here; the caller stores the
+ * documents only when every language succeeded. Each briefing's claims are completed with what only rendering and
+ * printing make: the charts' drawn text, the running header, the page numbers.
  */
 
 export interface BuildOptions {
@@ -50,37 +52,53 @@ export async function renderHtml(dataset: Dataset, definition: Definition, year:
   return { briefing, charts, html: renderBriefing(briefing, charts, assets, generator()) };
 }
 
+/** The running header (title and the figures' date) and footer (page numbers) of the PDF. */
+export function printOptionsFor(b: Briefing, timeoutMs: number): PrintOptions {
+  return { timeoutMs, lang: b.lang, header: headerOf(b), footer: { page: b.ui.page, of: b.ui.of } };
+}
+
+const headerOf = (b: Briefing) => (b.published ? `${b.title} · ${formatDate(b.published, b.lang)}` : b.title);
+
 export async function buildBriefings(input: { dataset: Dataset; definition: Definition }, options: BuildOptions, progress: Progress, effects: BuildEffects = {}): Promise<BuiltBriefing[]> {
-  // Chromium first: its start is the longest single step, and everything until printing overlaps it.
+  // Chromium first: its start is the longest single step, and the content, chart and template work overlaps it.
   const printer = openPrinter(options.print, { ...(effects.print ? { hooks: effects.print } : {}), log: (line) => progress.info(`  ${line}`) });
   try {
     const briefings = await progress.stage('content', async () => options.langs.map((lang) => buildBriefing(input.dataset, input.definition, options.year, lang, options.context)),
       (b) => `${options.year} ${b.map((x) => x.lang).join(',')}`);
-    const [assets, charts] = await Promise.all([
-      loadTemplateAssets(options.templatesDir),
-      progress.stage('charts', () => Promise.all(briefings.map((b) => renderCharts(b.charts, { templatesDir: options.templatesDir }))), (c) => `${c.flat().length} rendered`),
-    ]);
-    const htmls = await progress.stage('html', async () => briefings.map((b, i) => renderBriefing(b, charts[i]!, assets, generator())), (h) => `${h.length} documents`);
-    const built = await progress.stage('pdf', async () => {
-      const out: BuiltBriefing[] = [];
-      for (const [i, b] of briefings.entries()) {
-        const date = b.published ? formatDate(b.published, b.lang) : null;
-        const header = date ? `${b.title} · ${date}` : b.title;
-        const printed = await printer.print(htmls[i]!, { timeoutMs: options.print.timeoutMs, lang: b.lang, header, footer: { page: b.ui.page, of: b.ui.of } });
-        const pdf = await setPdfMetadata(printed, pdfMetadata(b));
-        const pageCount = await countPages(pdf);
-        out.push({ briefing: b, html: htmls[i]!, pdf, pageCount, claims: completeClaims(b, charts[i]!, header, pageCount) });
-      }
+    const assets = await loadTemplateAssets(options.templatesDir);
+    void loadPdfLib().catch(() => undefined); // loads while Chromium starts; finishPdf reports a failure
+    const htmls: string[] = [];
+    const charts: RenderedChart[][] = [];
+    const printing: Promise<{ bytes: Uint8Array; pageCount: number }>[] = [];
+    for (const b of briefings) {
+      const drawn = await progress.stage('charts', () => renderCharts(b.charts, { templatesDir: options.templatesDir }), (c) => `${c.length} rendered`);
+      const html = await progress.stage('html', async () => renderBriefing(b, drawn, assets, generator()), () => b.lang);
+      charts.push(drawn);
+      htmls.push(html);
+      const pdf = printer.print(html, printOptionsFor(b, options.print.timeoutMs)).then((printed) => finishPdf(printed, pdfMetadata(b)));
+      pdf.catch(() => undefined); // awaited below
+      printing.push(pdf);
+    }
+    const pdfs = await progress.stage('pdf', async () => {
+      const closing = printer.close(); // after the documents queued: the browser goes while the last metadata is set
+      const out = await Promise.all(printing);
+      await closing;
       return out;
     }, (p) => `${p.length} printed`);
-    return built;
+    return briefings.map((briefing, i) => ({
+      briefing,
+      html: htmls[i]!,
+      pdf: pdfs[i]!.bytes,
+      pageCount: pdfs[i]!.pageCount,
+      claims: completeClaims(briefing, charts[i]!, pdfs[i]!.pageCount),
+    }));
   } finally {
     await printer.close();
   }
 }
 
 /** The briefing's claims, plus the text only rendering and printing make: chart drawings, running header, page numbers. */
-function completeClaims(b: Briefing, charts: RenderedChart[], header: string, pageCount: number): Claim[] {
+function completeClaims(b: Briefing, charts: RenderedChart[], pageCount: number): Claim[] {
   const extra: Claim[] = [];
   const add = (where: string, text: string, kind: string, observations: string[] = []) =>
     extra.push({ id: `c${b.claims.length + extra.length + 1}`, where, text, facts: [{ kind, observations }] });
@@ -88,7 +106,7 @@ function completeClaims(b: Briefing, charts: RenderedChart[], header: string, pa
     const drawn = [...`${chart.svg}\n${chart.svgCompact}`.matchAll(/<text\b[^>]*>([^<]*)<\/text>/g)].map((m) => decodeEntities(m[1]!)).join(' ');
     add(`chart:${chart.id}`, drawn, 'chart-drawing', chart.observations);
   }
-  add('page', header, 'header');
+  add('page', headerOf(b), 'header');
   for (let page = 1; page <= pageCount; page++) add('page', `${b.ui.page} ${page} ${b.ui.of} ${pageCount}`, 'page');
   add('page', b.ui.licence, 'licence');
   add('page', generator(), 'generator');
@@ -96,30 +114,34 @@ function completeClaims(b: Briefing, charts: RenderedChart[], header: string, pa
 }
 
 function decodeEntities(text: string): string {
-  return text.replace(/&(#x?[0-9a-f]+|amp|lt|gt|quot|apos);/gi, (entity, code: string) => {
-    const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-    if (named[code.toLowerCase()]) return named[code.toLowerCase()]!;
-    return String.fromCodePoint(code[1]?.toLowerCase() === 'x' ? Number.parseInt(code.slice(2), 16) : Number(code.slice(1)));
-  });
+  const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+  return text.replace(/&(#x?[0-9a-f]+|amp|lt|gt|quot|apos);/gi, (_, code: string) =>
+    named[code.toLowerCase()] ?? String.fromCodePoint(code[1]?.toLowerCase() === 'x' ? Number.parseInt(code.slice(2), 16) : Number(code.slice(1))),
+  );
 }
 
-const keywords: Record<Lang, string> = {
-  nn: 'SSB, IKT, føretak, Bruk av IKT i næringslivet',
-  nb: 'SSB, IKT, foretak, Bruk av IKT i næringslivet',
-  en: 'Statistics Norway, ICT, enterprises, ICT usage in enterprises',
+const keywords: Record<Lang, string[]> = {
+  nn: ['SSB', 'IKT', 'føretak', 'Bruk av IKT i næringslivet'],
+  nb: ['SSB', 'IKT', 'foretak', 'Bruk av IKT i næringslivet'],
+  en: ['Statistics Norway', 'ICT', 'enterprises', 'ICT usage in enterprises'],
 };
 
-/** Title, headline as subject, language, and dates that are the figures' own: first published, last revised. */
-function pdfMetadata(b: Briefing) {
+/**
+ * Title, headline as subject, language, and dates that are the figures' own: created when they were first published,
+ * modified when last revised. Without a known date the PDF carries none (never the clock, never an invented one).
+ */
+function pdfMetadata(b: Briefing): PdfMetadata {
+  // SSB publishes at 08:00 Oslo time.
   const at = (date: string | null) => (date ? new Date(`${date}T08:00:00+01:00`) : null);
   return {
     title: b.title,
     author: b.ui.author,
-    subject: b.headline.text.map((s) => (typeof s === 'string' ? s : 'note' in s ? '' : s.text)).join(''),
-    keywords: [keywords[b.lang]],
+    subject: plain(b.headline.text),
+    keywords: keywords[b.lang],
     lang: b.lang,
     creationDate: at(b.published),
     modificationDate: at(b.revised ?? b.published),
-    headings: [b.ui.keyFigures, ...b.sections.map((s) => s.heading.text.map((x) => (typeof x === 'string' ? x : 'note' in x ? '' : x.text)).join('')), b.ui.notes, b.ui.about],
+    creator: generator(),
+    headings: [b.ui.keyFigures, ...b.sections.map((s) => plain(s.heading.text)), ...(b.notes.length ? [b.ui.notes] : []), b.ui.about],
   };
 }

@@ -199,12 +199,22 @@ function tryMail(env: Env) {
 
 export async function previewCommand(flags: Flags, env: Env, io: CliIo): Promise<number> {
   const config = resolveConfig({ ...flags, offline: true }, env, io.cwd);
-  const { startPreview } = await import('./preview.js');
+  const { startBriefingPreview } = await import('./preview.js');
   const lang: Lang = config.langs[0] ?? 'nn';
-  const preview = await startPreview({ config, lang, log: io.write });
-  io.write(`Preview of ${config.briefing} (${lang}) at ${preview.url} — save a template, stylesheet, chart spec, phrasebook or the dataset and the page reloads. Ctrl+C stops it.`);
-  await preview.closed;
-  return 0;
+  const shutdown = installShutdown({ log: io.write });
+  try {
+    const preview = await startBriefingPreview({
+      lang, dataDir: config.dataDir, templatesDir: config.templatesDir, port: config.previewPort, printTimeoutMs: config.print.timeoutMs, log: io.write,
+      ...(config.year ? { year: config.year } : {}), ...(config.print.executablePath ? { chromiumPath: config.print.executablePath } : {}),
+    });
+    io.write(`Preview of ${config.briefing} (${lang}${config.year ? ` ${config.year}` : ''}) at ${preview.url} and its PDF at ${preview.url}pdf. Save a template, ` +
+      'stylesheet, chart spec, phrasebook, the definition or the dataset and the page reloads. Ctrl+C stops it.');
+    await new Promise<void>((resolve) => shutdown.stop.addEventListener('abort', () => resolve(), { once: true }));
+    await preview.close();
+    return 0;
+  } finally {
+    shutdown.dispose();
+  }
 }
 
 export async function tablesCommand(query: string, flags: Flags, env: Env, io: CliIo): Promise<number> {

@@ -115,7 +115,7 @@ export interface Config {
   mail?: MailConfig;
   /** Where alerts go (failed ticks, overdue releases). @default none */
   admin?: string;
-  /** `preview`'s port on 127.0.0.1. @default 4173 */
+  /** `preview`'s port on 127.0.0.1. @default 4180 */
   previewPort: number;
 }
 
@@ -185,7 +185,7 @@ export function resolveConfig(flags: Flags, env: Record<string, string>, cwd: st
     'Unset it to use https://data.ssb.no/api/pxwebapi/v2.').replace(/\/+$/, '');
   const email = flags.email ?? false;
   const previewPort = setting('--port', flags.port, v.pipe(v.string(), v.regex(/^\d+$/, 'a port number'), v.toNumber(), v.integer(), v.minValue(0), v.maxValue(65_535)),
-    4173, 'Give a port from 1024 to 65535, or 0 for any free port.');
+    4180, 'Give a port from 1024 to 65535, or 0 for any free port.');
   const config: Config = {
     briefing,
     dataDir: path(flags.data ?? env.BRIEFING_DATA, join(defaultDataRoot, briefing)),

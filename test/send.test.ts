@@ -347,5 +347,3 @@ describe('resolveMailConfig', () => {
     expect(redact('pp@example.no: login pp refused, pp.', { auth: { user, pass: 'pp' } })).toBe('pp@example.no: login *** refused, ***.');
   });
 });
-
-});

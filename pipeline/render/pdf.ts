@@ -1,6 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Browser, LaunchOptions, Page } from 'puppeteer';
+import type { Browser, LaunchOptions, Page, PDFOptions } from 'puppeteer';
 import { PrintError } from '../errors.js';
 import { escapeHtml } from '../io/escape.js';
 
@@ -22,9 +22,9 @@ export interface PrintOptions {
   executablePath?: string;
   /** Time allowed for launching, loading and printing, each. @default 30000 (ms), BRIEFING_PRINT_TIMEOUT_MS */
   timeoutMs?: number;
-  /** Running header: title and edition date; footer: "Side N av M" and the source credit. */
+  /** Running header: title and the figures' date; footer: "Side N av M" (the source is under each chart, once). */
   header: string;
-  footer: { page: string; of: string; source: string };
+  footer: { page: string; of: string };
   lang: string;
 }
 
@@ -41,31 +41,19 @@ const defaultTimeoutMs = 30_000;
 const timeoutSetting = 'BRIEFING_PRINT_TIMEOUT_MS';
 const leftInPlace = 'The previous briefing is left in place.';
 
-/** Flags for a headless Chromium that is quiet and offline on a closed network and runs as root in CI. */
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-  '--no-default-browser-check',
-  // Every host name and IP literal resolves to nothing: the network is unreachable even past request interception.
-  '--host-resolver-rules=MAP * ~NOTFOUND',
-  '--disable-domain-reliability',
-  '--no-pings',
-];
-
 /**
- * What the printer adds for itself: one process instead of seven or so (zygotes, renderer, GPU and network helpers).
- * On a 2-core machine that makes launch-to-PDF about a second quicker; the PDF is the same bytes but for its
- * timestamps. A crash then takes the whole browser, which the printer replaces anyway; sandboxing is off already
- * (`--no-sandbox`, for root in CI), and with scripts and the network off the renderer has nothing to isolate. Not in
- * `chromiumArgs`, which the bench's floor (plain `chromium --headless --print-to-pdf`) shares.
+ * What this machine needs on top of Puppeteer's own defaults (which already turn off sync, crash reporting, default
+ * apps, first-run screens and the like): no sandbox, as the printer runs as root in CI; no GPU, as there is none; and
+ * no network traffic of Chromium's own (background requests, component updates). Nothing Chromium documents as
+ * unsupported (no --single-process, no --no-zygote). The bench's floor launches with the same flags.
  */
-export const printerArgs = [...chromiumArgs, '--single-process', '--no-zygote'];
+export const machineArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+
+/** The printer's own lock-down below the page's: every host name and IP literal resolves to nothing. */
+export const lockDownArgs = ['--host-resolver-rules=MAP * ~NOTFOUND'];
+
+/** Everything the printer launches Chromium with besides Puppeteer's defaults. */
+export const chromiumArgs = [...machineArgs, ...lockDownArgs];
 
 /**
  * Launcher scripts and the binary each one ends by exec'ing. Debian's /usr/bin/chromium forks a dozen helpers (uname,
@@ -100,7 +88,7 @@ export async function launchBrowser(options: LaunchSettings): Promise<Browser> {
   const abort = new AbortController();
   const launch: LaunchOptions = {
     headless: true,
-    args: printerArgs,
+    args: chromiumArgs,
     pipe: true,
     // No screen to emulate: the PDF is laid out on the paper size; this saves a relayout of the page at start.
     defaultViewport: null,
@@ -114,8 +102,8 @@ export async function launchBrowser(options: LaunchSettings): Promise<Browser> {
     handleSIGHUP: false,
   };
   const executablePath = options.executablePath ?? process.env.PUPPETEER_EXECUTABLE_PATH;
-  const configured = executablePath ?? configuredExecutable(puppeteer);
-  if (configured) launch.executablePath = directExecutable(configured);
+  const resolved = resolveExecutable(options, puppeteer);
+  if (resolved) launch.executablePath = resolved;
   const launching = puppeteer.launch(launch);
   try {
     return await withDeadline(launching, timeoutMs, 'to start', () => abort.abort());
@@ -134,6 +122,15 @@ export async function launchBrowser(options: LaunchSettings): Promise<Browser> {
       { executablePath, cause: error },
     );
   }
+}
+
+/**
+ * The Chromium binary the printer starts: the given path, PUPPETEER_EXECUTABLE_PATH, or what Puppeteer's
+ * configuration names, with a known launcher script replaced by the binary it runs. Undefined: Puppeteer decides.
+ */
+export function resolveExecutable(options: Pick<LaunchSettings, 'executablePath'> = {}, puppeteer = loadPuppeteer()): string | undefined {
+  const configured = options.executablePath ?? process.env.PUPPETEER_EXECUTABLE_PATH ?? configuredExecutable(puppeteer);
+  return configured ? directExecutable(configured) : undefined;
 }
 
 /** The browser Puppeteer's configuration names (.puppeteerrc.cjs, or its own download), if it can say. */
@@ -161,9 +158,9 @@ export async function printPdf(browser: Browser, html: string, options: PrintOpt
 
 /** A browser and one page, reused for every document; launched as soon as the printer is opened. */
 export interface Printer {
-  /** Print one document. A crash (browser or page) is retried once per printer, in a fresh browser. */
+  /** Print one document (after those asked for before it). A crash (browser or page) is retried once per printer, in a fresh browser. */
   print(html: string, options: PrintOptions): Promise<Uint8Array>;
-  /** Close the browser (never throws); the printer can't print afterwards. */
+  /** Close the browser once the documents asked for are printed (never throws; a second call waits for the first); no print after it. */
   close(): Promise<void>;
 }
 
@@ -184,30 +181,39 @@ export function openPrinter(settings: LaunchSettings, effects: { hooks?: PrintHo
   session.catch(() => undefined); // awaited by print() or close(); this only stops an unhandled rejection meanwhile
   let attempt = 1;
   let hung = false; // a browser that timed out won't answer a polite close either
+  let closing: Promise<void> | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
   return {
-    async print(html, options) {
-      for (;;) {
-        const { browser, tab } = await session;
-        try {
-          return await printOnPage(tab.page, html, options, effects.hooks ?? {}, attempt);
-        } catch (error) {
-          // A timeout is not retried: a page that hung once would hang again, and the run would wait twice as long.
-          hung = isTimeout(error);
-          const crashed = !hung && (await hasCrashed(browser, tab));
-          if (!crashed) throw asPrintError(error, options.timeoutMs ?? defaultTimeoutMs);
-          if (attempt > 1) {
-            throw new PrintError(`Chromium crashed while printing, twice, the second time in a fresh browser (${firstLine(error)}). ${leftInPlace} Check free memory and /dev/shm, then run again.`, { attempt, cause: error });
+    print(html, options) {
+      if (closing) return Promise.reject(new PrintError(`The printer is closed; nothing more can be printed with it. ${leftInPlace}`));
+      // One page prints one document at a time: a call made while another prints waits its turn.
+      const printing = queue.then(async () => {
+        for (;;) {
+          const { browser, tab } = await session;
+          try {
+            return await printOnPage(tab.page, html, options, effects.hooks ?? {}, attempt);
+          } catch (error) {
+            // A timeout is not retried: a page that hung once would hang again, and the run would wait twice as long.
+            hung = isTimeout(error);
+            const crashed = !hung && (await hasCrashed(browser, tab));
+            if (!crashed) throw asPrintError(error, options.timeoutMs ?? defaultTimeoutMs);
+            if (attempt > 1) {
+              throw new PrintError(`Chromium crashed while printing, twice, the second time in a fresh browser (${firstLine(error)}). ${leftInPlace} Check free memory and /dev/shm, then run again.`, { attempt, cause: error });
+            }
+            effects.log?.(`Chromium crashed while printing (${firstLine(error)}); printing again in a fresh browser`);
+            attempt += 1;
+            await closeBrowser(browser);
+            session = start();
           }
-          effects.log?.(`Chromium crashed while printing (${firstLine(error)}); printing again in a fresh browser`);
-          attempt += 1;
-          await closeBrowser(browser);
-          session = start();
         }
-      }
+      });
+      queue = printing.catch(() => undefined);
+      return printing;
     },
-    async close() {
-      const open = await session.catch(() => null);
-      if (open) await closeBrowser(open.browser, hung ? 0 : undefined);
+    close() {
+      // After the documents already asked for: closing does not cut a print short.
+      closing ??= queue.then(() => session).then((open) => closeBrowser(open.browser, hung ? 0 : undefined), () => undefined);
+      return closing;
     },
   };
 }
@@ -275,7 +281,15 @@ async function printOnPage(page: Page, html: string, options: PrintOptions, hook
   const timeout = options.timeoutMs ?? defaultTimeoutMs;
   // Fonts are inline (data:) and scripts off, so 'load' comes as soon as the fonts are decoded.
   await withDeadline(page.setContent(html, { waitUntil: 'load', timeout }), timeout, 'to load the page');
-  const printing = page.pdf({
+  const printing = page.pdf({ ...pdfOptions(options), timeout });
+  printing.catch(() => undefined); // settled below, unless the hook or the deadline comes first
+  await hooks.whilePrinting?.({ browser: page.browser(), attempt });
+  return withDeadline(printing, timeout, 'to print the PDF');
+}
+
+/** What the briefing's PDF is printed with: A4 (the stylesheet's @page decides), running header and footer, tagged, with an outline. */
+export function pdfOptions(options: Pick<PrintOptions, 'header' | 'footer'>): PDFOptions {
+  return {
     format: 'A4',
     printBackground: true,
     preferCSSPageSize: true,
@@ -284,11 +298,7 @@ async function printOnPage(page: Page, html: string, options: PrintOptions, hook
     footerTemplate: footerTemplate(options.footer),
     tagged: true,
     outline: true,
-    timeout,
-  });
-  printing.catch(() => undefined); // settled below, unless the hook or the deadline comes first
-  await hooks.whilePrinting?.({ browser: page.browser(), attempt });
-  return withDeadline(printing, timeout, 'to print the PDF');
+  };
 }
 
 /** A crash: the browser is gone, or the page's renderer died. Looks for up to 1 s, as the news can trail the error. */
@@ -345,7 +355,7 @@ function headerTemplate(text: string): string {
 
 function footerTemplate(footer: PrintOptions['footer']): string {
   return (
-    `<div style='${marginText}'><span>${escapeHtml(footer.source)}</span>` +
+    `<div style='${marginText}'><span></span>` +
     `<span>${escapeHtml(footer.page)} <span class="pageNumber"></span> ${escapeHtml(footer.of)} <span class="totalPages"></span></span></div>`
   );
 }

@@ -1,171 +1,308 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Briefing } from '../briefing/content.js';
-import { barsAlt, chartNotes, chartSubtitle, chartTitle, tableHead, trendAlt, type ChartRow } from '../text/chart-text.js';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChartSpec, RenderedChart } from '../briefing/chart-specs.js';
 import { ChartError } from '../errors.js';
-import type { Figure } from '../briefing/facts.js';
-import { TOTAL_SIZE } from '../briefing/facts.js';
-import { formatNumber, type Lang } from '../text/format.js';
-import { industryText, measureText, sizeClassText } from '../text/labels.js';
 import { escapeHtml } from '../io/escape.js';
+import { projectRoot, templatesDir as defaultTemplatesDir } from '../io/paths.js';
+import { formatNumber } from '../text/format.js';
+
+export type { ChartSpec, RenderedChart } from '../briefing/chart-specs.js';
 
 /**
- * Charts: Vega-Lite spec templates (templates/charts/*.vl.json: a wide layout for print and desktop, a compact
- * one for phones) filled with the briefing's rows (pure), then compiled to Vega and rendered to SVG in Node,
- * without a browser. Any Vega-Lite or Vega warning is an error: a chart that renders with warnings is a chart
- * nobody checked. Titles are not drawn in the SVG: the HTML figure carries them as text.
+ * Charts to SVG, in Node, without a browser.
+ *
+ * Each chart kind has a template pair in templates/charts/: `<kind>.vl.json` (print and wide screens) and
+ * `<kind>-compact.vl.json` (phones), static Vega-Lite specs that take their data from named datasets and their
+ * axis title from "{{unitLabel}}", plus config.json shared by all. `npm run build` compiles them to Vega once
+ * (dist/charts/*.vg.json, `compileChartTemplates`); a run only fills in data and renders with the Vega runtime,
+ * without loading Vega-Lite. A compiled spec is used only when it was compiled from the same template, config and
+ * Vega-Lite version (a hash says so); otherwise, as in the preview after a template is saved, the template is
+ * compiled in this process.
+ *
+ * Any Vega-Lite or Vega warning fails the chart: a chart that renders with warnings is a chart nobody checked.
+ * Text is laid out with Roboto's advance widths (templates/charts/font-metrics.json), so the SVG's size and the
+ * labels' room match what Chromium draws. Titles are not drawn in the SVG: the HTML figure carries them as text.
  */
 
-export type ChartId = 'trend' | 'types' | 'purposes' | 'groups';
-type Spec = Record<string, unknown>;
-
-export interface ChartTemplates {
-  trend: object;
-  trendCompact: object;
-  bars: object;
-  barsCompact: object;
-  config: object;
+export interface ChartOptions {
+  /** The folder holding charts/*.vl.json. @default templates/ */
+  templatesDir?: string;
+  /** Where the compiled specs are looked for. @default dist/charts/ */
+  compiledDir?: string;
 }
 
-export interface ChartSpec {
-  id: ChartId;
-  title: string;
-  subtitle: string;
-  alt: string;
-  /** Print and wide screens. */
-  vegaLite: Spec;
-  /** Phones (up to 599 px). */
-  compact: Spec;
-  /** The figures drawn, as numbers. */
-  rows: ChartRow[];
-  /** The numbers behind the chart, as text cells (first row is the header). */
-  table: string[][];
-  /** Explanations printed under the chart (dashed lines); empty when none apply. */
-  notes: string[];
-  /** Explanations printed under its data table (symbols in empty cells). */
-  tableNotes: string[];
+export const chartKinds = ['trend', 'bars'] as const;
+export const chartLayouts = ['wide', 'compact'] as const;
+type Kind = (typeof chartKinds)[number];
+type Layout = (typeof chartLayouts)[number];
+type VegaSpec = Record<string, unknown>;
+
+/** Where `npm run build` puts the compiled Vega specs. */
+export const compiledChartsDir = join(projectRoot, 'dist', 'charts');
+
+const templateName = (kind: Kind, layout: Layout) => (layout === 'wide' ? kind : `${kind}-compact`);
+
+/**
+ * Vertical gap between two line-end labels, in the value axis' units (0–100). The trend templates are 220 px tall,
+ * so 7 units are 15.4 px: a 12 px label's line box (Roboto: 1.17 em) and a little air.
+ */
+const labelGap = 7;
+
+/** One chart template compiled to Vega, with the hash of what it was compiled from. */
+export interface CompiledChart {
+  name: string;
+  source: string;
+  spec: VegaSpec;
 }
 
-export interface RenderedChart extends ChartSpec {
-  svg: string;
-  svgCompact: string;
+// ── templates ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+interface TemplateSource {
+  name: string;
+  path: string;
+  text: string;
+  hash: string;
 }
 
-const templateFiles = {
-  trend: 'trend.vl.json', trendCompact: 'trend-compact.vl.json', bars: 'bars.vl.json', barsCompact: 'bars-compact.vl.json', config: 'config.json',
-} as const;
-
-export async function loadChartTemplates(dir: string): Promise<ChartTemplates> {
-  const read = async (name: string) => {
-    const path = join(dir, 'charts', name);
+async function readTemplateSources(dir: string): Promise<{ config: string; templates: TemplateSource[] }> {
+  const read = async (path: string) => {
     try {
-      return JSON.parse(await readFile(path, 'utf8')) as object;
+      return await readFile(path, 'utf8');
     } catch (error) {
-      throw new ChartError(`${path}: cannot read the chart template (${(error as Error).message}). Restore it from git.`, { path, cause: error });
+      throw new ChartError(`${path}: cannot read the chart template (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Restore it from git.`, { path, cause: error });
     }
   };
-  const entries = await Promise.all(Object.entries(templateFiles).map(async ([key, file]) => [key, await read(file)] as const));
-  return Object.fromEntries(entries) as unknown as ChartTemplates;
+  const configPath = join(dir, 'charts', 'config.json');
+  const names = chartKinds.flatMap((kind) => chartLayouts.map((layout) => templateName(kind, layout)));
+  const [config, version, ...texts] = await Promise.all([read(configPath), vegaLiteVersion(), ...names.map((n) => read(join(dir, 'charts', `${n}.vl.json`)))]);
+  const templates = names.map((name, i) => {
+    const text = texts[i]!;
+    const hash = createHash('sha256').update(`vega-lite ${version}\n`).update(config).update('\n').update(text).digest('hex');
+    return { name, path: join(dir, 'charts', `${name}.vl.json`), text, hash };
+  });
+  return { config, templates };
 }
+
+let vegaLiteVersionText: Promise<string> | undefined;
+/** Vega-Lite's version, read from its package.json: loading Vega-Lite itself to ask would cost what compiling ahead saves. */
+function vegaLiteVersion(): Promise<string> {
+  vegaLiteVersionText ??= (async () => {
+    const entry = fileURLToPath(import.meta.resolve('vega-lite'));
+    return (JSON.parse(await readFile(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string }).version;
+  })();
+  return vegaLiteVersionText;
+}
+
+/** Compiled specs by folder and source hash: the preview compiles a saved template once, not at every render. */
+const compiledByHash = new Map<string, CompiledChart>();
+
+/** Compile one template with Vega-Lite; a warning or an error is a ChartError naming the file. */
+async function compileTemplate(source: TemplateSource, configText: string): Promise<CompiledChart> {
+  const vl = await import('vega-lite');
+  const warnings: string[] = [];
+  const logger = collectingLogger(warnings);
+  let spec: VegaSpec;
+  try {
+    const { autosize, ...template } = JSON.parse(source.text) as VegaSpec;
+    const config = JSON.parse(configText) as VegaSpec;
+    spec = vl.compile({ ...template, config } as never, { logger: logger as never }).spec as unknown as VegaSpec;
+    // `autosize` goes to Vega as written: Vega-Lite would pass it on unchanged, but warns about a step-sized height
+    // under any fit type, "fit-x" included.
+    if (autosize !== undefined) spec = { ...spec, autosize };
+  } catch (error) {
+    throw new ChartError(`${source.path}: does not compile (${firstLine(error)}). Check it against the Vega-Lite schema.`, { path: source.path, cause: error });
+  }
+  if (warnings.length) {
+    throw new ChartError(`${source.path}: Vega-Lite warns: ${warnings.join('; ')}. Fix the template; a chart is never drawn with a warning.`, { path: source.path });
+  }
+  return { name: source.name, source: source.hash, spec };
+}
+
+/**
+ * Every template in `dir` compiled to Vega (what `npm run build` writes to dist/charts/). Throws a ChartError for a
+ * template that does not compile cleanly.
+ */
+export async function compileChartTemplates(dir: string = defaultTemplatesDir): Promise<CompiledChart[]> {
+  const { config, templates } = await readTemplateSources(dir);
+  return Promise.all(templates.map((t) => compileTemplate(t, config)));
+}
+
+/**
+ * Compile every template in `templatesDir` and write each to `<compiledDir>/<name>.vg.json` (replaced whole), as
+ * `npm run build` does. Returns the files written.
+ */
+export async function writeCompiledCharts(templatesDir: string = defaultTemplatesDir, compiledDir: string = compiledChartsDir): Promise<string[]> {
+  const charts = await compileChartTemplates(templatesDir);
+  await mkdir(compiledDir, { recursive: true });
+  return Promise.all(
+    charts.map(async (chart) => {
+      const target = join(compiledDir, `${chart.name}.vg.json`);
+      const temp = `${target}.${process.pid}.tmp`;
+      await writeFile(temp, `${JSON.stringify(chart)}\n`);
+      await rename(temp, target);
+      return target;
+    }),
+  );
+}
+
+/** The compiled spec for each template: from memory, from `compiledDir` when its hash matches, else compiled now. */
+async function loadCompiled(dir: string, compiledDir: string): Promise<Map<string, CompiledChart>> {
+  const { config, templates } = await readTemplateSources(dir);
+  const compiled = await Promise.all(
+    templates.map(async (source) => {
+      const key = `${compiledDir}\0${source.hash}`;
+      const known = compiledByHash.get(key);
+      if (known) return known;
+      const ahead = await readFile(join(compiledDir, `${source.name}.vg.json`), 'utf8').then((t) => JSON.parse(t) as CompiledChart, () => null);
+      const chart = ahead && ahead.source === source.hash ? ahead : await compileTemplate(source, config);
+      compiledByHash.set(key, chart);
+      return chart;
+    }),
+  );
+  return new Map(compiled.map((c) => [c.name, c]));
+}
+
+// ── the Vega runtime ─────────────────────────────────────────────────────────────────────────────────────────────
+
+type Vega = typeof import('vega');
+let runtime: Promise<Vega> | undefined;
+
+/** Vega, loaded once, with chart text measured in Roboto. */
+function vegaRuntime(): Promise<Vega> {
+  runtime ??= Promise.all([import('vega'), loadFontMetrics()]).then(([vega, metrics]) => {
+    // Vega's documented hook for a measure of its own (its default in Node, without a canvas, is 0.8 em a character).
+    (vega as unknown as { textMetrics: { width: (item: TextItem, text?: unknown) => number } }).textMetrics.width = (item, text) => textWidth(metrics, item, text);
+    return vega;
+  });
+  return runtime;
+}
+
+type FontMetrics = Record<string, Record<string, number>>;
+/** The parts of a Vega text item its width depends on. */
+interface TextItem {
+  fontSize?: number | string;
+  fontWeight?: number | string;
+}
+
+async function loadFontMetrics(): Promise<FontMetrics> {
+  const path = join(defaultTemplatesDir, 'charts', 'font-metrics.json');
+  try {
+    return (JSON.parse(await readFile(path, 'utf8')) as { widths: FontMetrics }).widths;
+  } catch (error) {
+    throw new ChartError(`${path}: cannot read the font metrics (${firstLine(error)}). Restore it from git or run node scripts/font-metrics.mjs.`, { path, cause: error });
+  }
+}
+
+/** Widest Roboto advance among the digits and capitals: a character the metrics lack is taken as this wide. */
+const unknownCharEm = 0.7;
+
+/** A text's width in px: the sum of its characters' advances at the item's size and weight (Vega's default 11 px). */
+export function textWidth(metrics: FontMetrics, item: TextItem, text?: unknown): number {
+  const size = item.fontSize != null ? Number(item.fontSize) || 0 : 11;
+  const value = text == null ? '' : String(text).trim();
+  if (size <= 0 || value === '') return 0;
+  const weight = item.fontWeight === 'bold' || Number(item.fontWeight) >= 600 ? '700' : Number(item.fontWeight) === 500 ? '500' : '400';
+  const widths = metrics[weight] ?? metrics['400'] ?? {};
+  let em = 0;
+  for (const char of value) em += widths[char] ?? unknownCharEm;
+  return em * size;
+}
+
+// ── filling and drawing ──────────────────────────────────────────────────────────────────────────────────────────
 
 const norwegianNumbers = { decimal: ',', thousands: '\u00a0', grouping: [3], currency: ['', '\u00a0kr'] };
 const englishNumbers = { decimal: '.', thousands: ',', grouping: [3], currency: ['£', ''] };
 
-/** The Vega-Lite specs for the charts the briefing's sections ask for, in section order. Pure. */
-export function buildChartSpecs(briefing: Briefing, templates: ChartTemplates): ChartSpec[] {
-  const ids = briefing.sections.flatMap((s) => s.charts as ChartId[]);
-  return ids.flatMap((id) => {
-    const spec = id === 'trend' ? trendSpec(briefing, templates) : barSpec(id, briefing, templates);
-    return spec ? [spec] : [];
-  });
-}
-
-const number = (value: number, lang: Lang) => formatNumber(value, lang, Number.isInteger(value) ? 0 : 1);
-
-function trendSpec(briefing: Briefing, templates: ChartTemplates): ChartSpec | null {
-  const { lang, facts } = briefing;
-  const rows = facts.trend.map((f) => ({ name: measureText(f.measure, lang).name, value: f.value!, year: f.year }));
-  if (rows.length < 2) return null;
-  const names = [...new Set(rows.map((r) => r.name))];
-  const years = [...new Set(rows.map((r) => r.year))].sort((a, b) => a - b);
-  const date = (year: number) => `${year}-01-01`;
-  // Lines are drawn segment by segment, so a segment that bridges years without figures can be dashed.
-  const segments = names.flatMap((name) => {
-    const series = rows.filter((r) => r.name === name).sort((a, b) => a.year - b.year);
-    return series.slice(1).flatMap((b, i) => {
-      const a = series[i]!;
-      const segment = `${name}|${a.year}`;
-      const gap = b.year - a.year > 1;
-      return [a, b].map((r) => ({ segment, gap, name, date: date(r.year), value: r.value }));
-    });
-  });
-  const hasGaps = segments.some((s) => s.gap);
-  const points = rows.map((r) => ({ name: r.name, date: date(r.year), value: r.value }));
-  const ends = names.map((name) => {
-    const last = rows.filter((r) => r.name === name).sort((a, b) => b.year - a.year)[0]!;
-    return { name, date: date(last.year), value: last.value };
-  });
-  const placed = placeLabels(ends.map((e) => e.value), { min: 0, max: 100, gap: 5.5 });
-  const labels = ends.map((e, i) => ({ ...e, labelY: placed[i]!, label: `${e.name} ${number(e.value, lang)}`, short: number(e.value, lang) }));
-
-  const period = `${years[0]}–${years[years.length - 1]}`;
-  const title = chartTitle('trend', lang);
-  const alt = trendAlt(`${title}, ${period}`, rows, lang);
-  const table = [[tableHead('trend', lang), ...names], ...years.map((year) => [
-    String(year),
-    ...names.map((name) => {
-      const row = rows.find((r) => r.year === year && r.name === name);
-      return row ? number(row.value, lang) : '..';
-    }),
-  ])];
-  const emptyCells = table.slice(1).some((r) => r.includes('..'));
-  const notes = hasGaps ? [chartNotes(lang).gaps] : [];
-  const tableNotes = emptyCells ? [chartNotes(lang).noFigure] : [];
-  const texts = { alt, percent: briefing.ui.percent };
-  const datasets = { segments, points, labels };
-  const colour = { domain: names };
-  return {
-    id: 'trend', title, subtitle: chartSubtitle(period, lang), alt, rows, table, notes, tableNotes,
-    vegaLite: fill(templates.trend, templates.config, lang, texts, { datasets, scales: { colour } }),
-    compact: fill(templates.trendCompact, templates.config, lang, texts, { datasets, scales: { colour } }),
+/** Draw each chart in both layouts. A spec that breaks its contract or a Vega warning is a ChartError naming the chart. */
+export async function renderCharts(specs: ChartSpec[], options: ChartOptions = {}): Promise<RenderedChart[]> {
+  if (specs.length === 0) return [];
+  const [compiled, vega] = await Promise.all([loadCompiled(options.templatesDir ?? defaultTemplatesDir, options.compiledDir ?? compiledChartsDir), vegaRuntime()]);
+  const draw = async (spec: ChartSpec, layout: Layout): Promise<string> => {
+    const chart = compiled.get(templateName(spec.kind, layout));
+    if (!chart) throw new ChartError(`Chart "${spec.id}": there is no template for kind "${spec.kind}" (${chartKinds.join(', ')}).`, { chart: spec.id });
+    const warnings: string[] = [];
+    const logger = collectingLogger(warnings);
+    try {
+      const filled = fill(chart.spec, spec);
+      const view = new vega.View(vega.parse(filled as never, undefined, { logger } as never), {
+        renderer: 'none',
+        logger: logger as never,
+        locale: { number: spec.lang === 'en' ? englishNumbers : norwegianNumbers },
+      } as never);
+      const svg = await view.toSVG();
+      view.finalize();
+      if (warnings.length) throw new Error(warnings.join('; '));
+      return withAccessibleName(svg, spec.title, spec.alt);
+    } catch (error) {
+      if (error instanceof ChartError) throw error;
+      throw new ChartError(
+        `Chart "${spec.id}" (${layout} layout) failed to render: ${firstLine(error)}. Check templates/charts/${templateName(spec.kind, layout)}.vl.json and the chart's data.`,
+        { chart: spec.id, cause: error },
+      );
+    }
   };
+  return Promise.all(specs.map(async (spec) => ({ ...spec, svg: await draw(spec, 'wide'), svgCompact: await draw(spec, 'compact') })));
 }
 
-function barSpec(id: Exclude<ChartId, 'trend'>, briefing: Briefing, templates: ChartTemplates): ChartSpec | null {
-  const { lang, facts } = briefing;
-  let figures: { figure: Figure; name: string; highlight: boolean }[] = [];
-  if (id === 'types') figures = facts.types.map((f) => ({ figure: f, name: measureText(f.measure, lang).name, highlight: false }));
-  if (id === 'purposes') figures = facts.purposes.map((f) => ({ figure: f, name: measureText(f.measure, lang).name, highlight: false }));
-  if (id === 'groups') {
-    const measure = facts.headline.measure;
-    const groupRows = [
-      ...facts.bySize.filter((s) => s.figure.measure === measure).map((s) => s.figure),
-      ...facts.byIndustry.filter((f) => f.measure === measure),
-    ];
-    figures = [
-      { figure: facts.headline, name: sizeClassText(TOTAL_SIZE, lang).name, highlight: true },
-      ...groupRows.map((f) => ({
-        figure: f,
-        name: f.industry !== facts.totalIndustry ? industryText(f.industry, lang) : sizeClassText(f.sizeClass, lang).name,
-        highlight: false,
-      })),
-    ];
+/** The compiled spec with the chart's data in its named datasets and its texts in place of "{{…}}". */
+function fill(compiled: VegaSpec, spec: ChartSpec): VegaSpec {
+  const datasets = spec.kind === 'trend' ? trendData(spec) : barData(spec);
+  const filled = substitute(compiled, { unitLabel: spec.unitLabel }) as VegaSpec;
+  const data = (filled.data ?? []) as { name: string; values?: unknown[] }[];
+  for (const entry of data) {
+    if (entry.name in datasets) entry.values = datasets[entry.name];
   }
-  if (figures.length < 2) return null;
-  const rows: ChartRow[] = figures.map((f) => ({ name: f.name, value: f.figure.value! }));
-  const sorted = [...figures].sort((a, b) => Number(b.highlight) - Number(a.highlight) || b.figure.value! - a.figure.value!);
-  const values = sorted.map((f, order) => ({ name: f.name, value: f.figure.value!, order, highlight: f.highlight }));
-  const groups = { size: figures.some((f) => f.figure.sizeClass !== TOTAL_SIZE), industry: figures.some((f) => f.figure.industry !== facts.totalIndustry) };
-  const title = chartTitle(id, lang, groups);
-  const alt = barsAlt(`${title}, ${briefing.year}`, rows, lang);
-  const table = [[tableHead(id, lang), briefing.ui.percent], ...sorted.map((f) => [f.name, number(f.figure.value!, lang)])];
-  const texts = { alt, percent: briefing.ui.percent };
-  const datasets = { bars: values };
+  const missing = Object.keys(datasets).filter((name) => !data.some((d) => d.name === name));
+  if (missing.length) throw new Error(`the template has no dataset named ${missing.join(', ')}`);
+  return filled;
+}
+
+const number = (value: number, lang: ChartSpec['lang']) => formatNumber(value, lang, Number.isInteger(value) ? 0 : 1);
+const date = (period: number) => `${String(period).padStart(4, '0')}-01-01`;
+
+/**
+ * The trend's datasets: `points` (every measured point), `segments` (two rows per line piece, only from a point to
+ * the one it joins: nothing is drawn across a period without a figure), and `labels` (one per series at its last
+ * point, placed apart so none overlaps another).
+ */
+function trendData(spec: ChartSpec): Record<string, object[]> {
+  const points = spec.points ?? [];
+  const order = spec.series ?? [...new Set(points.map((p) => p.series))];
+  const rank = new Map(order.map((s, i) => [s, i]));
+  for (const p of points) {
+    if (!rank.has(p.series)) throw new ChartError(`Chart "${spec.id}": point of series "${p.series}", which is not in its series list.`, { chart: spec.id });
+    if (!Number.isFinite(p.value) || !Number.isInteger(p.period)) throw new ChartError(`Chart "${spec.id}": ${p.series} ${p.period} has no finite value.`, { chart: spec.id });
+  }
+  const bySeries = order.map((series) => points.filter((p) => p.series === series).sort((a, b) => a.period - b.period));
+  const segments: object[] = [];
+  for (const [s, list] of bySeries.entries()) {
+    list.forEach((p, i) => {
+      if (i > 0 && list[i - 1]!.period === p.period) throw new ChartError(`Chart "${spec.id}": ${p.series} has two points for ${p.period}.`, { chart: spec.id });
+      if (!p.joinPrevious) return;
+      const previous = list[i - 1];
+      if (!previous) throw new ChartError(`Chart "${spec.id}": the first point of ${p.series} (${p.period}) joins a previous point it does not have.`, { chart: spec.id });
+      const segment = `${s}:${previous.period}`;
+      for (const q of [previous, p]) segments.push({ segment, series: q.series, order: s, date: date(q.period), value: q.value });
+    });
+  }
+  const ends = bySeries.flatMap((list) => (list.length ? [list[list.length - 1]!] : []));
+  const placed = placeLabels(ends.map((e) => e.value), { min: 0, max: 100, gap: labelGap });
   return {
-    id, title, subtitle: chartSubtitle(String(briefing.year), lang), alt, rows, table, notes: [], tableNotes: [],
-    vegaLite: fill(templates.bars, templates.config, lang, texts, { datasets }),
-    compact: fill(templates.barsCompact, templates.config, lang, texts, { datasets }),
+    points: points.map((p) => ({ series: p.series, order: rank.get(p.series)!, date: date(p.period), value: p.value })),
+    segments,
+    labels: ends.map((e, i) => ({
+      series: e.series, order: rank.get(e.series)!, date: date(e.period), labelY: placed[i]!,
+      label: `${e.series} ${number(e.value, spec.lang)}`, short: number(e.value, spec.lang),
+    })),
   };
+}
+
+function barData(spec: ChartSpec): Record<string, object[]> {
+  const bars = spec.bars ?? [];
+  for (const b of bars) if (!Number.isFinite(b.value)) throw new ChartError(`Chart "${spec.id}": bar "${b.name}" has no finite value.`, { chart: spec.id });
+  return { bars: bars.map((b, order) => ({ name: b.name, value: b.value, order, highlight: b.highlight, label: number(b.value, spec.lang) })) };
 }
 
 /**
@@ -185,32 +322,7 @@ export function placeLabels(values: number[], { min, max, gap }: { min: number; 
   return out;
 }
 
-/**
- * A template with its texts substituted, its named datasets attached and colour domains set. Data goes in
- * `datasets` only; it never passes through the text substitution.
- */
-function fill(
-  template: object, config: object, lang: Lang, texts: Record<string, string>,
-  parts: { datasets: Record<string, object[]>; scales?: { colour?: { domain: string[] } } },
-): Spec {
-  const filled = substitute(structuredClone(template), texts) as Spec;
-  filled.datasets = parts.datasets;
-  filled.config = { ...config, locale: { number: lang === 'en' ? englishNumbers : norwegianNumbers } };
-  if (parts.scales?.colour) setColourDomain(filled, parts.scales.colour.domain);
-  return filled;
-}
-
-/** Every colour scale in the layers gets the series names as its domain, in the trend's order: stable colours. */
-function setColourDomain(node: unknown, domain: string[]): void {
-  if (Array.isArray(node)) return node.forEach((n) => setColourDomain(n, domain));
-  if (!node || typeof node !== 'object') return;
-  const record = node as Record<string, unknown>;
-  const colour = (record.encoding as Record<string, unknown> | undefined)?.color as Record<string, unknown> | undefined;
-  if (colour && colour.field === 'name') colour.scale = { ...(colour.scale as object), domain };
-  for (const value of Object.values(record)) if (value && typeof value === 'object') setColourDomain(value, domain);
-}
-
-/** Replace every string that is exactly "{{key}}" with texts[key]. */
+/** A copy of `node` with every string that is exactly "{{key}}" replaced by texts[key]. */
 function substitute(node: unknown, texts: Record<string, string>): unknown {
   if (typeof node === 'string') {
     const match = /^\{\{(\w+)\}\}$/.exec(node);
@@ -223,32 +335,6 @@ function substitute(node: unknown, texts: Record<string, string>): unknown {
   return node;
 }
 
-/** Compile each spec (both layouts) with vega-lite and render it to SVG with vega, in Node. Warnings fail the chart. */
-export async function renderCharts(specs: ChartSpec[]): Promise<RenderedChart[]> {
-  if (specs.length === 0) return [];
-  const [vl, vega] = await Promise.all([import('vega-lite'), import('vega')]);
-  const toSvg = async (spec: ChartSpec, vegaLite: Spec, layout: string) => {
-    const warnings: string[] = [];
-    const logger = collectingLogger(warnings);
-    try {
-      const { spec: vegaSpec } = vl.compile(vegaLite as never, { logger: logger as never });
-      const view = new vega.View(vega.parse(vegaSpec), { renderer: 'none', logger: logger as never });
-      const svg = await view.toSVG();
-      view.finalize();
-      if (warnings.length) throw new Error(warnings.join('; '));
-      return withAccessibleName(svg, spec.title, spec.alt);
-    } catch (error) {
-      throw new ChartError(
-        `Chart "${spec.id}" (${layout} layout) failed to render: ${(error as Error).message}. Check templates/charts/ against the Vega-Lite schema.`,
-        { chart: spec.id, cause: error },
-      );
-    }
-  };
-  return Promise.all(
-    specs.map(async (spec) => ({ ...spec, svg: await toSvg(spec, spec.vegaLite, 'wide'), svgCompact: await toSvg(spec, spec.compact, 'compact') })),
-  );
-}
-
 /**
  * The SVG as one image for assistive technology: role="img", its text alternative as its name, a <title>. Vega's
  * own roles and ARIA attributes on the marks inside are removed: inside an image they would only be noise (and
@@ -258,7 +344,6 @@ function withAccessibleName(svg: string, title: string, alt: string): string {
   return svg.replace(/\s(?:role|aria-[a-z]+)="[^"]*"/g, '').replace(/^<svg\b([^>]*)>/, (_, attributes: string) =>
     `<svg role="img" aria-label="${escapeHtml(alt)}"${attributes}><title>${escapeHtml(title)}</title>`);
 }
-
 
 /** A vega/vega-lite logger that records warnings and errors instead of printing them. */
 export function collectingLogger(into: string[]) {
@@ -275,4 +360,8 @@ export function collectingLogger(into: string[]) {
     debug() { return logger; },
   };
   return logger;
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildBriefings } from '../../pipeline/build.js';
 import { PrintError } from '../../pipeline/errors.js';
 import { projectRoot } from '../../pipeline/io/paths.js';
-import { closeBrowser, launchBrowser, openPrinter, type PrintHooks, type PrintOptions } from '../../pipeline/render/pdf.js';
+import { closeBrowser, launchBrowser, lockDownArgs, machineArgs, openPrinter, type PrintHooks, type PrintOptions } from '../../pipeline/render/pdf.js';
 import { createProgress } from '../../pipeline/io/progress.js';
 import { describeProcesses, MARK_VAR, markEnv, newMark, watchChromium } from '../support/chromium.js';
 import { runCli } from '../support/cli.js';
@@ -41,9 +41,71 @@ async function expectNoneLeft(watch: ReturnType<typeof watchChromium>, browsers:
   expect(left, `left behind: ${describeProcesses(left)}`).toEqual([]);
 }
 
+/** Live processes in the session `sid` leads. */
+async function sessionSize(sid: number): Promise<number> {
+  const { readdir } = await import('node:fs/promises');
+  let count = 0;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'latin1').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] !== 'Z' && Number(fields[3]) === sid) count += 1;
+  }
+  return count;
+}
+
 function isPdf(pdf: Uint8Array): boolean {
   return Buffer.from(pdf.subarray(0, 5)).toString('latin1') === '%PDF-';
 }
+
+describe('the printer\'s Chromium', () => {
+  test('runs in a supported configuration: Puppeteer\'s defaults plus the machine\'s flags and the lock-down, several processes', async () => {
+    const watch = watchChromium(mark);
+    const browser = await launchBrowser(launch);
+    const pid = browser.process()!.pid!;
+    let args: string[];
+    let processes: number;
+    try {
+      args = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+      await (await browser.newPage()).setContent('<p>x</p>');
+      processes = await sessionSize(pid);
+    } finally {
+      await closeBrowser(browser);
+    }
+    for (const flag of [...machineArgs, ...lockDownArgs, '--headless=new', '--remote-debugging-pipe', '--disable-dev-shm-usage']) expect(args).toContain(flag);
+    expect(args.filter((a) => /^--(single-process|no-zygote|in-process-gpu)$/.test(a))).toEqual([]);
+    // Chromium's own process model: zygotes and a renderer beside the browser (Puppeteer starts it as a session leader).
+    expect(processes).toBeGreaterThanOrEqual(3);
+    await expectNoneLeft(watch, 1);
+  });
+});
+
+describe('the printer', () => {
+  test('prints documents asked for at once one after the other, each whole; after close it prints nothing', async () => {
+    const watch = watchChromium(mark);
+    const printer = openPrinter(launch);
+    const texts = ['Første dokument', 'Andre dokument', 'Tredje dokument'];
+    const pdfs = await Promise.all(texts.map((t) => printer.print(html.replace('<h1>Prøve</h1>', `<h1>${t}</h1>`), options)));
+    const closing = printer.close();
+    const late = await printer.print(html, options).then(() => null, (e: unknown) => e);
+    await closing;
+    const { readPdf } = await import('../support/pdf.js');
+    const work = await mkdtemp(join(tmpdir(), 'briefing-queue-'));
+    try {
+      for (const [i, pdf] of pdfs.entries()) {
+        await writeFile(join(work, `${i}.pdf`), pdf);
+        const text = (await readPdf(join(work, `${i}.pdf`))).text;
+        expect(text).toContain(texts[i]);
+        for (const other of texts.filter((_, k) => k !== i)) expect(text).not.toContain(other);
+      }
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+    expect(late).toBeInstanceOf(PrintError);
+    expect((late as PrintError).message).toMatch(/^The printer is closed; nothing more can be printed with it\./);
+    await expectNoneLeft(watch, 1);
+  });
+});
 
 describe('a browser that crashes mid-print', () => {
   test('is replaced by a fresh one once, and the document prints', async () => {

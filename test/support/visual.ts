@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import pixelmatch from 'pixelmatch';
 import { PNG } from 'pngjs';
 import type { Browser } from 'puppeteer';
-import { buildChartSpecs, loadChartTemplates, renderCharts, type RenderedChart } from '../../pipeline/render/svg.js';
+import { renderCharts, type RenderedChart } from '../../pipeline/render/svg.js';
+import { buildChartSpecs } from '../../pipeline/briefing/chart-specs.js';
 import { buildBriefing, type Briefing, type BriefingContext } from '../../pipeline/briefing/content.js';
 import type { Dataset } from '../../pipeline/store/dataset.js';
 import { formatDate, type Lang } from '../../pipeline/text/format.js';
@@ -42,8 +43,8 @@ export interface BuiltDocument {
 /** Content, charts and HTML for one year and language. Pure apart from reading the templates. */
 export async function buildDocument(dataset: Dataset, year: number, lang: Lang, context: BriefingContext = {}): Promise<BuiltDocument> {
   const briefing = buildBriefing(dataset, year, lang, context);
-  const [templates, assets] = await Promise.all([loadChartTemplates(templatesDir), loadTemplateAssets(templatesDir)]);
-  const charts = await renderCharts(buildChartSpecs(briefing, templates));
+  const assets = await loadTemplateAssets(templatesDir);
+  const charts = await renderCharts(buildChartSpecs(briefing), { templatesDir });
   const editionDate = latestDate(briefing, dataset);
   const when = editionDate ? formatDate(editionDate, lang) : null;
   const words = { nn: 'Tal for', nb: 'Tall for', en: 'Figures for' }[lang];
