@@ -27,6 +27,8 @@ export interface CliIo {
 
 /** Every command that writes takes the same lock over both folders, all or none. */
 const lockDirs = (config: Config) => [config.dataDir, config.outDir];
+/** The lock over both folders, the output folder made when it isn't there yet. */
+const locked = <T>(config: Config, owner: string, fn: () => Promise<T>) => withLock(lockDirs(config), owner, fn, { createMissing: true });
 
 /** The StatBank client for a run, with the successor lookup a discontinued table needs. */
 async function statbankClient(config: Config, log: (line: string) => void): Promise<StatbankReader & import('./statbank/client.js').StatbankClient> {
@@ -47,7 +49,7 @@ export async function runCommand(flags: Flags, env: Env, io: CliIo): Promise<num
   const shutdown = installShutdown({ log: io.write });
   const started = performance.now();
   try {
-    const outcome = await withLock(lockDirs(config), 'briefing run', () =>
+    const outcome = await locked(config, 'briefing run', () =>
       runPipeline(config, { progress, now: () => new Date(), client: () => statbankClient(config, io.write), stop: shutdown.stop, abort: shutdown.abort }),
     );
     if (outcome.fetch?.status === 'offline' && env.GITHUB_ACTIONS === 'true') io.write(`::warning title=StatBank unreachable::${outcome.fetch.message}`);
@@ -71,7 +73,7 @@ export async function fetchCommand(flags: Flags, env: Env, io: CliIo): Promise<n
     import('./fetch.js'), import('./update.js'), import('./store/definition.js'), import('./store/dataset.js'),
   ]);
   const progress = createProgress(io.write);
-  await withLock(lockDirs(config), 'briefing fetch', async () => {
+  await locked(config, 'briefing fetch', async () => {
     const definition = await loadDefinition(config.dataDir);
     const datasetText = await readDatasetText(config.dataDir);
     const dataset = parseDataset(datasetText, join(config.dataDir, 'dataset.json'), definition);
@@ -104,7 +106,7 @@ export async function sendCommand(id: string | undefined, flags: Flags, env: Env
   const shutdown = installShutdown({ log: io.write });
   const deadline = Date.now() + config.runDeadlineMs;
   try {
-    await withLock(lockDirs(config), 'briefing send', async () => {
+    await locked(config, 'briefing send', async () => {
       for (const editionId of ids) {
         if (shutdown.stop.aborted) break;
         await progress.stage('email',
@@ -124,7 +126,7 @@ export async function outboxCommand(flags: Flags & { confirm?: string }, env: En
   const { confirmDelivery, formatOutbox, readOutbox } = await import('./send.js');
   if (flags.confirm) {
     const addresses = flags.confirm.split(',').map((s) => s.trim()).filter(Boolean);
-    await withLock(lockDirs(config), 'briefing outbox --confirm', async () => {
+    await locked(config, 'briefing outbox --confirm', async () => {
       const editions = (await readOutbox(config.outDir)).filter((e) => e.recipients.some((r) => r.state === 'uncertain' && addresses.some((a) => a.toLowerCase() === r.recipient.toLowerCase())));
       if (!editions.length) throw new ConfigError(`No edition in ${join(config.outDir, 'outbox')} is uncertain for ${addresses.join(', ')}. \`briefing outbox\` lists the states.`);
       for (const e of editions) {
