@@ -53,8 +53,8 @@ export async function renderHtml(dataset: Dataset, definition: Definition, year:
 }
 
 /** The running header (title and the figures' date) and footer (page numbers) of the PDF. */
-export function printOptionsFor(b: Briefing, timeoutMs: number): PrintOptions {
-  return { timeoutMs, lang: b.lang, header: headerOf(b), footer: { page: b.ui.page, of: b.ui.of } };
+export function printOptionsFor(b: Briefing, timeoutMs: number, fontFace?: string): PrintOptions {
+  return { timeoutMs, lang: b.lang, header: headerOf(b), footer: { page: b.ui.page, of: b.ui.of }, ...(fontFace ? { fontFace } : {}) };
 }
 
 const headerOf = (b: Briefing) => (b.published ? `${b.title} · ${formatDate(b.published, b.lang)}` : b.title);
@@ -75,7 +75,7 @@ export async function buildBriefings(input: { dataset: Dataset; definition: Defi
       const html = await progress.stage('html', async () => renderBriefing(b, drawn, assets, generator()), () => b.lang);
       charts.push(drawn);
       htmls.push(html);
-      const pdf = printer.print(html, printOptionsFor(b, options.print.timeoutMs)).then((printed) => finishPdf(printed, pdfMetadata(b)));
+      const pdf = printer.print(html, printOptionsFor(b, options.print.timeoutMs, assets.marginFont)).then((printed) => finishPdf(printed, pdfMetadata(b)));
       pdf.catch(() => undefined); // awaited below
       printing.push(pdf);
     }
@@ -140,7 +140,8 @@ function pdfMetadata(b: Briefing): PdfMetadata {
     keywords: keywords[b.lang],
     lang: b.lang,
     creationDate: at(b.published),
-    modificationDate: at(b.revised ?? b.published),
+    // Revised later by a source without a date: when is unknown, so the PDF says nothing of it.
+    modificationDate: b.revisedUndated ? null : at(b.revised ?? b.published),
     creator: generator(),
     headings: [b.ui.keyFigures, ...b.sections.map((s) => plain(s.heading.text)), ...(b.notes.length ? [b.ui.notes] : []), b.ui.about],
   };

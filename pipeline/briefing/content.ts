@@ -84,6 +84,8 @@ export interface Briefing {
   /** The date the year's figures were first published, and last revised (null when not known). */
   published: string | null;
   revised: string | null;
+  /** A figure was revised after it was first published, by a source that gives no date. */
+  revisedUndated: boolean;
   /** Every observation the edition rests on. */
   observations: Observation[];
   facts: YearFacts;
@@ -333,6 +335,7 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
     ui: book.ui,
     published: published ?? (tableUpdated ? tableUpdated.slice(0, 10) : null),
     revised: revised === 'undated' ? null : revised,
+    revisedUndated: revised === 'undated',
     observations,
     facts,
   };

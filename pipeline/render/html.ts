@@ -19,6 +19,8 @@ export interface TemplateAssets {
   styles: string;
   /** @font-face rules with the fonts inline. */
   fonts: string;
+  /** The @font-face rule of the body text's regular face, for the PDF's running header and footer. */
+  marginFont: string;
 }
 
 const fontFiles: { family: string; pkg: string; file: string; weight: number }[] = [
@@ -39,7 +41,8 @@ export async function loadTemplateAssets(templatesDir: string): Promise<Template
       ...partialFiles.map((f) => readFile(join(partialsDir, f), 'utf8')),
     ]);
     const partials = Object.fromEntries(partialFiles.map((f, i) => [basename(f, '.hbs'), partialSources[i]!]));
-    return { layout, partials, styles, fonts };
+    const marginFont = fonts.split('\n').find((rule) => rule.includes("'Roboto'") && rule.includes('font-weight: 400')) ?? '';
+    return { layout, partials, styles, fonts, marginFont };
   } catch (error) {
     throw new TemplateError(`Cannot read the templates in ${templatesDir}: ${(error as Error).message}. Restore templates/ from git.`, {
       path: templatesDir,

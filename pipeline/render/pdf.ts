@@ -25,6 +25,11 @@ export interface PrintOptions {
   /** Running header: title and the figures' date; footer: "Side N av M" (the source is under each chart, once). */
   header: string;
   footer: { page: string; of: string };
+  /**
+   * An @font-face rule for the header and footer, so they are set in the document's typeface: Chromium draws them in
+   * a document of their own, which can use a face the page has loaded only when it declares it too.
+   */
+  fontFace?: string;
   lang: string;
 }
 
@@ -288,14 +293,14 @@ async function printOnPage(page: Page, html: string, options: PrintOptions, hook
 }
 
 /** What the briefing's PDF is printed with: A4 (the stylesheet's @page decides), running header and footer, tagged, with an outline. */
-export function pdfOptions(options: Pick<PrintOptions, 'header' | 'footer'>): PDFOptions {
+export function pdfOptions(options: Pick<PrintOptions, 'header' | 'footer' | 'fontFace'>): PDFOptions {
   return {
     format: 'A4',
     printBackground: true,
     preferCSSPageSize: true,
     displayHeaderFooter: true,
-    headerTemplate: headerTemplate(options.header),
-    footerTemplate: footerTemplate(options.footer),
+    headerTemplate: headerTemplate(options.header, options.fontFace),
+    footerTemplate: footerTemplate(options.footer, options.fontFace),
     tagged: true,
     outline: true,
   };
@@ -349,13 +354,16 @@ function asPrintError(error: unknown, timeoutMs: number): PrintError {
 
 const marginText = 'font-family: Roboto, "Liberation Sans", Arial, sans-serif; font-size: 7.5pt; color: #2d6975; width: 100%; padding: 0 17mm; display: flex; justify-content: space-between;';
 
-function headerTemplate(text: string): string {
-  return `<div style='${marginText}'><span>${escapeHtml(text)}</span><span></span></div>`;
+/** The font rule as a style element of a margin template (a rule from our own assets; `<` can't occur in it). */
+const marginStyle = (fontFace: string | undefined) => (fontFace && !fontFace.includes('<') ? `<style>${fontFace}</style>` : '');
+
+function headerTemplate(text: string, fontFace?: string): string {
+  return `${marginStyle(fontFace)}<div style='${marginText}'><span>${escapeHtml(text)}</span><span></span></div>`;
 }
 
-function footerTemplate(footer: PrintOptions['footer']): string {
+function footerTemplate(footer: PrintOptions['footer'], fontFace?: string): string {
   return (
-    `<div style='${marginText}'><span></span>` +
+    `${marginStyle(fontFace)}<div style='${marginText}'><span></span>` +
     `<span>${escapeHtml(footer.page)} <span class="pageNumber"></span> ${escapeHtml(footer.of)} <span class="totalPages"></span></span></div>`
   );
 }
