@@ -1,11 +1,11 @@
 import { defaultVerb, enterprisesShort, excludingFinance, boundWords, phrasebooks } from '../text/index.js';
-import { formatDate, formatPercentSign, formatPoints, formatShare, fractionWords, shareAsFraction } from '../text/format.js';
+import { cleanText, formatDate, formatPercentSign, formatPoints, formatShare, fractionWords, shareAsFraction } from '../text/format.js';
 import type { Phrasebook, Say } from '../text/phrasebook.js';
 import { plain, r, refsOf, type FigureSegment, type Rich } from '../text/rich.js';
 import { buildChartSpecs, type ChartSpec } from './chart-specs.js';
 import { deriveFacts, type Change, type YearFacts } from './facts.js';
 import type { Figure } from './figures.js';
-import { codeLabel } from './labels.js';
+import { codeLabel, pickLabel } from './labels.js';
 import type { Dataset, Definition, Lang, Observation } from './model.js';
 
 /**
@@ -426,7 +426,7 @@ function makeSources(dataset: Dataset, definition: Definition, book: Phrasebook,
   };
   const label = (id: string) => {
     const t = dataset.tables[id];
-    const text = t ? (lang === 'en' ? (t.label.en ?? t.label.no) : t.label.no) : definition.tables.find((x) => x.id === id)?.label ?? id;
+    const text = t ? pickLabel(t.label, lang === 'nb' ? 'nn' : lang) : definition.tables.find((x) => x.id === id)?.label ?? id;
     return text.replace(new RegExp(`^${id}:\\s*`), '');
   };
   return {
@@ -451,7 +451,7 @@ function makeSources(dataset: Dataset, definition: Definition, book: Phrasebook,
           anchor: `kjelde-${id}`,
           text: book.about.table(id, label(id), dataset.tables[id]?.updated ?? null, say),
           url: tableUrl(id),
-          tableNotes: dataset.tables[id]?.notes ?? [],
+          tableNotes: (dataset.tables[id]?.notes ?? []).map(cleanText),
         })),
         ...articleIds(observations, findings).map((i) => ({
           anchor: `kjelde-a${i}`,

@@ -86,6 +86,14 @@ function loadPuppeteer(): typeof import('puppeteer').default {
   return (createRequire(import.meta.url)('puppeteer') as typeof import('puppeteer')).default;
 }
 
+/** Names of variables that may hold a secret, and the mail settings: never handed to the browser. */
+const secret = /^(SMTP_|MAIL_)|PASS|SECRET|TOKEN|KEY|CREDENTIAL|AUTH/i;
+
+/** The environment without anything that may be a secret. */
+export function browserEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !secret.test(entry[0])));
+}
+
 /** Start Chromium; fails with a PrintError that says how to fix the path, or names the timeout. */
 export async function launchBrowser(options: LaunchSettings): Promise<Browser> {
   const puppeteer = loadPuppeteer();
@@ -105,6 +113,8 @@ export async function launchBrowser(options: LaunchSettings): Promise<Browser> {
     handleSIGINT: false,
     handleSIGTERM: false,
     handleSIGHUP: false,
+    // Chromium gets the environment without secrets: a browser has no business with the mail password.
+    env: browserEnvironment(process.env),
   };
   const executablePath = options.executablePath ?? process.env.PUPPETEER_EXECUTABLE_PATH;
   const resolved = resolveExecutable(options, puppeteer);
