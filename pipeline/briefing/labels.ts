@@ -4,12 +4,13 @@ import type { Classification, Dataset, Labels, Lang } from './model.js';
 /**
  * SSB's own name for a code: from the table the figures came from (lang=no for Nynorsk and Bokmål, lang=en for
  * English), else from the dataset's codelists (the names SSB gives the same codes in the survey's other tables, for
- * figures quoted from articles). A Bokmål form is used only where the codelist records one. Never a bare code while
+ * figures quoted from articles). A Bokmål or Nynorsk form is used only where the codelist records one: SSB's lang=no
+ * labels are mostly Nynorsk, but some (SN2007's totals) are Bokmål, and a Nynorsk edition should not switch form. Never a bare code while
  * any label exists; text from a data source is cleaned of control and bidirectional characters. Pure.
  */
 
 export function pickLabel(labels: Labels, lang: Lang): string {
-  const text = lang === 'en' ? (labels.en ?? labels.no) : lang === 'nb' ? (labels.nb ?? labels.no) : labels.no;
+  const text = lang === 'en' ? (labels.en ?? labels.no) : lang === 'nb' ? (labels.nb ?? labels.no) : (labels.nn ?? labels.no);
   return cleanText(text);
 }
 
@@ -25,10 +26,12 @@ export function codeLabel(dataset: Dataset, role: 'size' | 'industry', code: str
     }
   }
   if (fromTable) {
-    // A Bokmål form from the codelist only when it names the same category (its Norwegian label is the table's).
-    const nb = listed?.label.nb && listed.label.no === fromTable.no ? listed.label.nb : undefined;
+    // A Bokmål or Nynorsk form from the codelist only when it names the same category (its Norwegian label is the table's).
+    const same = listed !== undefined && listed.label.no === fromTable.no;
+    const nb = same ? listed.label.nb : undefined;
+    const nn = same ? listed.label.nn : undefined;
     const en = fromTable.en ?? listed?.label.en;
-    return pickLabel({ ...fromTable, ...(en ? { en } : {}), ...(nb ? { nb } : {}) }, lang);
+    return pickLabel({ ...fromTable, ...(en ? { en } : {}), ...(nb ? { nb } : {}), ...(nn ? { nn } : {}) }, lang);
   }
   if (listed) return pickLabel(listed.label, lang);
   return code;

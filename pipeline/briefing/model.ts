@@ -9,7 +9,7 @@ export type Lang = (typeof languages)[number];
 /** StatBank's label languages: Norwegian (Nynorsk for this statistic, now and then Bokmål) and English. */
 export type LabelLang = 'no' | 'en';
 /** SSB's labels; `nb` is a Bokmål form recorded in a codelist where SSB's Norwegian label is Nynorsk. */
-export type Labels = { no: string; en?: string | null; nb?: string | null };
+export type Labels = { no: string; en?: string | null; nb?: string | null; nn?: string | null };
 
 /** SSB's symbols: `.` not applicable (category not in use), `..` missing or too uncertain, `:` confidential, `-` nil, `*` provisional. */
 export const statusSymbols = ['.', '..', ':', '-', '*'] as const;

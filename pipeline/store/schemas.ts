@@ -41,7 +41,9 @@ const regexText = v.pipe(
     }
   }, 'a valid regular expression'),
 );
-const labels = v.strictObject({ no: v.string(), en: v.optional(v.nullable(v.string())), nb: v.optional(v.nullable(v.string())) });
+const labels = v.strictObject({
+  no: v.string(), en: v.optional(v.nullable(v.string())), nb: v.optional(v.nullable(v.string())), nn: v.optional(v.nullable(v.string())),
+});
 const perLanguage = <T extends v.GenericSchema>(schema: T) => v.strictObject({ nn: schema, nb: schema, en: schema });
 
 // ─── briefing.json ──────────────────────────────────────────────────────────────────────────────────────────────
