@@ -46,7 +46,7 @@ Options:
   --confirm ADDR        With outbox: record that an uncertain recipient has the edition
   --once                With schedule: run one tick now and exit
   --suggest             With inspect: print a definition snippet for the table
-  --port N              With preview: the port on 127.0.0.1 (default: 4173)
+  --port N              With preview: the port on 127.0.0.1 (default: 4180)
   --format json|csv     With jsonstat (default: csv)
   --debug               Show stack traces with errors
   --version             Print the version
