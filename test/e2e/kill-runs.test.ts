@@ -26,7 +26,7 @@ import { startStandin, type Standin } from '../support/standin.js';
  * At the end, an uninterrupted run succeeds and leaves everything consistent and clean.
  */
 
-const rounds = 16;
+const rounds = 12;
 let standin: Standin;
 let work: string;
 let data: string;
