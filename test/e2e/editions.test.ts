@@ -126,13 +126,19 @@ describe('--force and a damaged archive', () => {
   test('a file missing from the archive: a normal run says to use --force, which repairs it', async () => {
     const nn = editions2019.nn!;
     const en = editions2019.en!;
-    await rm(join(out, 'editions', nn.id, 'briefing.pdf'));
+    const missing = (id: string, file: string) => `✗ ${join(out, 'editions', id, file)} is missing from the archive. Run again with --force to rebuild edition ${id}.`;
     await rm(join(out, 'editions', en.id, 'claims.json'));
-    const briefing = await snapshot(out);
+    const claimsGone = await snapshot(out);
+    const noClaims = await run();
+    expect(noClaims.code, noClaims.stdout).toBe(7);
+    expect(errorLines(noClaims)).toEqual([missing(en.id, 'claims.json')]);
+    expect(await snapshot(out)).toEqual(claimsGone);
 
+    await rm(join(out, 'editions', nn.id, 'briefing.pdf'));
+    const briefing = await snapshot(out);
     const normal = await run();
     expect(normal.code, normal.stdout).toBe(7);
-    expect(errorLines(normal)).toEqual([`✗ ${join(out, 'editions', nn.id, 'briefing.pdf')} is missing from the archive. Run again with --force to rebuild edition ${nn.id}.`]);
+    expect(errorLines(normal)).toEqual([missing(nn.id, 'briefing.pdf')]);
     expect(await snapshot(out)).toEqual(briefing);
 
     const forced = await run('--force');
