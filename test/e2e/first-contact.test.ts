@@ -9,6 +9,7 @@ import { copyBriefing } from '../support/data-folder.js';
 import { readPdf, squash } from '../support/pdf.js';
 import { startReplayServer, v1Prefix, v2Prefix, type ReplayServer } from '../support/replay-server.js';
 import { dataState } from '../support/run-state.js';
+import { snapshot } from '../support/snapshot.js';
 import { standinShapes, startStandin, type Standin, type StandinShape } from '../support/standin.js';
 
 /**
@@ -62,6 +63,22 @@ describe('the social-media briefing against each StatBank layout', () => {
         expect(text).not.toMatch(sn2025Codes);
         expect(text).not.toMatch(/\b(Naering|NACE2025|SosMedType|BrukType|ContentsCode)\b/);
         expect((await listEditions(out)).map((e) => e.id)).toEqual([expect.stringMatching(/^2026-nn-[0-9a-f]{12}$/)]);
+
+        if (shape === 'typesAsContents') {
+          // The next scheduled run, StatBank unchanged: table info only, nothing written, no browser.
+          const before = { data: await snapshot(data), out: await snapshot(out) };
+          const asked = standin.requests.length;
+          const again = await runCli(['run', '--data', data, '--out', out], { env: { SSB_API_URL: standin.v2Url, SSB_RETRY_BUDGET_MS: '1000' } });
+          expect(again.code, again.stdout).toBe(0);
+          expect(again.stdout).toMatch(/^✓ fetch unchanged \d+ ms$/m);
+          expect(again.stdout).toMatch(/^✓ archive unchanged: 2026-nn-[0-9a-f]{12} already archived/m);
+          expect(again.stdout).not.toMatch(/^✓ (update|content|charts|pdf)\b/m);
+          // Each table's info; for the discontinued ones, the search for a successor. No metadata, no data.
+          const requests = standin.requests.slice(asked).map((r) => `${r.method} ${r.path.replace(v2Prefix, '')}`).filter((r) => !r.endsWith('/rss/statkal'));
+          expect(requests.filter((r) => r !== 'GET /tables')).toEqual(['GET /tables/10977', 'GET /tables/10978', 'GET /tables/14933']);
+          expect(await snapshot(data)).toEqual(before.data);
+          expect(await snapshot(out)).toEqual(before.out);
+        }
       } finally {
         await standin.close();
       }
