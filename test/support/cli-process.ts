@@ -31,13 +31,25 @@ export function startCli(args: string[], options: { env?: Record<string, string 
   let out = '';
   let err = '';
   const listeners = new Set<() => void>();
-  const notify = () => listeners.forEach((l) => l());
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => ((out += chunk), notify()));
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => ((err += chunk), notify()));
+  const notify = () => {
+    for (const l of listeners) l();
+  };
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    notify();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+    notify();
+  });
   let ended = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code, signal) => ((ended = true), notify(), resolve({ code, signal })));
+    child.once('close', (code, signal) => {
+      ended = true;
+      notify();
+      resolve({ code, signal });
+    });
   });
   return {
     child,
@@ -47,8 +59,13 @@ export function startCli(args: string[], options: { env?: Record<string, string 
     waitFor(pattern) {
       return new Promise<void>((resolve, reject) => {
         const check = () => {
-          if (pattern.test(out + err)) return listeners.delete(check), resolve();
-          if (ended) return listeners.delete(check), reject(new Error(`the CLI ended before printing ${pattern}:\n${out}\n${err}`));
+          if (pattern.test(out + err)) {
+            listeners.delete(check);
+            resolve();
+          } else if (ended) {
+            listeners.delete(check);
+            reject(new Error(`the CLI ended before printing ${pattern}:\n${out}\n${err}`));
+          }
         };
         listeners.add(check);
         check();
