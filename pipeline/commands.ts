@@ -4,6 +4,7 @@ import { resolveConfig, type Config, type Flags } from './config.js';
 import { ConfigError, FetchError } from './errors.js';
 import type { StatbankReader } from './fetch.js';
 import { withLock } from './io/lock.js';
+import { ensureWritableDir } from './io/outputs.js';
 import { createProgress, type Progress } from './io/progress.js';
 import { installShutdown } from './io/shutdown.js';
 import type { Lang } from './briefing/model.js';
@@ -27,8 +28,14 @@ export interface CliIo {
 
 /** Every command that writes takes the same lock over both folders, all or none. */
 const lockDirs = (config: Config) => [config.dataDir, config.outDir];
-/** The lock over both folders, the output folder made when it isn't there yet. */
-const locked = <T>(config: Config, owner: string, fn: () => Promise<T>) => withLock(lockDirs(config), owner, fn, { createMissing: true });
+/**
+ * The lock over both folders, the output folder made when it isn't there yet (an OutputError naming it when it can't
+ * be). A data folder that isn't there is not made: it is a wrong --briefing or --data, and the lock says so.
+ */
+const locked = async <T>(config: Config, owner: string, fn: () => Promise<T>) => {
+  await ensureWritableDir(config.outDir, 'The output folder');
+  return withLock(lockDirs(config), owner, fn);
+};
 
 /** The StatBank client for a run, with the successor lookup a discontinued table needs. */
 async function statbankClient(config: Config, log: (line: string) => void): Promise<StatbankReader & import('./statbank/client.js').StatbankClient> {

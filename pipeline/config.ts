@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
@@ -144,8 +144,12 @@ export function environment(cwd: string, env: NodeJS.ProcessEnv): Record<string,
   return { ...fromFile, ...Object.fromEntries(defined) };
 }
 
-const msSetting = (min: number, max: number) =>
-  v.pipe(v.string(), v.regex(/^\d+$/, 'a whole number of milliseconds'), v.toNumber(), v.integer(), v.minValue(min), v.maxValue(max));
+/** A whole number from `min` to `max`; every check says so in words the setting's message can use ("… is not <that>"). */
+const wholeSetting = (unit: string, min: number, max: number) => {
+  const words = `a whole number of ${unit} from ${min} to ${max}`;
+  return v.pipe(v.string(), v.regex(/^\d+$/, `a whole number of ${unit}`), v.toNumber(), v.integer(words), v.minValue(min, words), v.maxValue(max, words));
+};
+const msSetting = (min: number, max: number) => wholeSetting('milliseconds', min, max);
 const nameSetting = v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a folder name of lower-case letters, digits and hyphens'));
 const httpUrl = v.pipe(v.string(), v.url('an http(s) URL'), v.regex(/^https?:\/\//i, 'an http(s) URL'));
 
@@ -184,11 +188,18 @@ export function resolveConfig(flags: Flags, env: Record<string, string>, cwd: st
   const baseUrl = setting('SSB_API_URL', env.SSB_API_URL, httpUrl, 'https://data.ssb.no/api/pxwebapi/v2',
     'Unset it to use https://data.ssb.no/api/pxwebapi/v2.').replace(/\/+$/, '');
   const email = flags.email ?? false;
-  const previewPort = setting('--port', flags.port, v.pipe(v.string(), v.regex(/^\d+$/, 'a port number'), v.toNumber(), v.integer(), v.minValue(0), v.maxValue(65_535)),
+  const previewPort = setting('--port', flags.port, v.pipe(v.string(), v.regex(/^\d+$/, 'a port number'), v.toNumber(), v.integer('a port number'), v.minValue(0, 'a port number'), v.maxValue(65_535, 'a port number')),
     4180, 'Give a port from 1024 to 65535, or 0 for any free port.');
+  const dataDir = path(flags.data ?? env.BRIEFING_DATA, join(defaultDataRoot, briefing));
+  if (!(flags.data ?? env.BRIEFING_DATA) && !existsSync(dataDir)) {
+    // A misspelt name, not a damaged folder: say which briefings there are.
+    const known = readdirSync(defaultDataRoot, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(defaultDataRoot, d.name, 'briefing.json'))).map((d) => d.name);
+    throw new ConfigError(`--briefing: there is no briefing "${briefing}" in ${defaultDataRoot}${known.length ? ` (there are ${known.join(', ')})` : ''}. ` +
+      'Give one of them, or the briefing\'s folder with --data.', { setting: 'briefing', value: briefing, path: dataDir });
+  }
   const config: Config = {
     briefing,
-    dataDir: path(flags.data ?? env.BRIEFING_DATA, join(defaultDataRoot, briefing)),
+    dataDir,
     outDir: path(flags.out ?? env.BRIEFING_OUT, join(defaultOutRoot, briefing)),
     templatesDir,
     langs: [...new Set(langs)] as Lang[],
@@ -214,7 +225,7 @@ export function resolveConfig(flags: Flags, env: Record<string, string>, cwd: st
       cron: env.BRIEFING_CRON?.trim() || '30 8 * * 1-5',
       timezone: env.BRIEFING_TIMEZONE?.trim() || 'Europe/Oslo',
       releaseGraceDays: setting('BRIEFING_RELEASE_GRACE_DAYS', env.BRIEFING_RELEASE_GRACE_DAYS,
-        v.pipe(v.string(), v.regex(/^\d+$/, 'a whole number of days'), v.toNumber(), v.integer(), v.minValue(0), v.maxValue(60)), 2,
+        wholeSetting('days', 0, 60), 2,
         'Give a whole number of days from 0 to 60.'),
     },
     runDeadlineMs: setting('BRIEFING_RUN_DEADLINE_MS', env.BRIEFING_RUN_DEADLINE_MS, msSetting(10_000, 86_400_000), 3_600_000,

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dataHash, editionDir, editionFiles, editionId, listEditions, saveEdition, writeIndex, type EditionManifest } from './archive.js';
 import { buildBriefing, type BriefingContext } from './briefing/content.js';
@@ -206,10 +206,17 @@ async function briefingContext(config: Config, dataset: Dataset, definition: Def
   };
 }
 
-/** With the editions archived already, make sure briefing-<lang>.* are those editions (copied, not rebuilt). */
+/**
+ * With the editions archived already, make sure briefing-<lang>.* are those editions (copied, not rebuilt). An edition
+ * missing a file (its claims too) can't be mended without building it: the run says to use --force.
+ */
 async function restoreLatest(outDir: string, editions: EditionManifest[]): Promise<string[]> {
   const files: string[] = [];
   for (const m of editions) {
+    const claims = join(editionDir(outDir, m.id), editionFiles.claims);
+    if (!(await access(claims).then(() => true, () => false))) {
+      throw new OutputError(`${claims} is missing from the archive. Run again with --force to rebuild edition ${m.id}.`, { path: claims });
+    }
     for (const [ext, name] of [['html', editionFiles.html], ['pdf', editionFiles.pdf]] as const) {
       const target = join(outDir, `briefing-${m.lang}.${ext}`);
       const source = join(editionDir(outDir, m.id), name);

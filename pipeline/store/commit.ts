@@ -35,17 +35,23 @@ export async function commitUpdate(commit: Commit): Promise<void> {
   const rawDir = join(dataDir, 'raw');
   await removeOrphanTemps(dataDir);
   await clearStaging(rawDir);
-  for (const { table, files } of commit.raw) {
-    const staging = join(rawDir, `.${table}.staging`);
-    await guard(staging, async () => {
-      await mkdir(staging, { recursive: true });
-      for (const file of files) await write(join(staging, plainName(file.name, staging)), file.text);
-    });
+  try {
+    for (const { table, files } of commit.raw) {
+      const staging = join(rawDir, `.${table}.staging`);
+      await guard(staging, async () => {
+        await mkdir(staging, { recursive: true });
+        for (const file of files) await write(join(staging, plainName(file.name, staging)), file.text);
+      });
+    }
+    if (commit.definitionText !== null) await guard(join(dataDir, definitionFile), () => write(join(dataDir, definitionFile), commit.definitionText!));
+    const historyPath = join(dataDir, historyFile);
+    await guard(historyPath, () => write(historyPath, serializeHistory(commit.history)));
+    await guard(join(dataDir, datasetFile), () => write(join(dataDir, datasetFile), commit.datasetText));
+  } catch (error) {
+    // Before the commit point what this update staged belongs to no dataset: removed, so a full disk gets its room back.
+    for (const { table } of commit.raw) await rm(join(rawDir, `.${table}.staging`), { recursive: true, force: true }).catch(() => undefined);
+    throw error;
   }
-  if (commit.definitionText !== null) await guard(join(dataDir, definitionFile), () => write(join(dataDir, definitionFile), commit.definitionText!));
-  const historyPath = join(dataDir, historyFile);
-  await guard(historyPath, () => write(historyPath, serializeHistory(commit.history)));
-  await guard(join(dataDir, datasetFile), () => write(join(dataDir, datasetFile), commit.datasetText));
   for (const { table } of commit.raw) {
     const target = join(rawDir, table);
     const old = join(rawDir, `.${table}.old`);

@@ -1,120 +1,92 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadDataset } from '../../pipeline/store/dataset.js';
-import { checkHistoryConsistency } from '../../pipeline/update.js';
-import { runCli } from '../support/cli.js';
-import { withCodeRemoved } from '../support/metadata-edits.js';
-import { startReplayServer, v2Prefix, type ReplayServer } from '../support/replay-server.js';
+import { loadFolder } from '../support/briefing-text.js';
+import { errorLines, hasStack, runCli } from '../support/cli.js';
+import { copyBriefing } from '../support/data-folder.js';
+import { dataState } from '../support/run-state.js';
 import { snapshot } from '../support/snapshot.js';
-import { serveTable, tableTexts, withCodeRenamed, withDimensionRenamed, withUpdated } from '../support/statbank-fixtures.js';
-import { fetchedDataDir } from '../support/table-versions.js';
+import { startStandin, type Standin } from '../support/standin.js';
 
 /**
- * `briefing run` when StatBank's table 10977 has changed shape since the last run: a dimension or a code that
- * data/tables.json names is gone, a code of a `*` selection the last fetch had is renamed or dropped, or the
- * data disagrees with the metadata. Each must stop with exit code 8 (FetchError) before anything is written,
- * naming what changed: data/ and output/ byte for byte (and mtime for mtime) as they were.
+ * `briefing run` and `briefing fetch` when a StatBank table changed under the briefing since the last fetch: a code
+ * the stored rows have is gone (renamed), or a measure code the definition recorded is gone. Figures under a gone
+ * code would no longer match the stored ones, so the run stops with exit 8 before writing anything, naming the code:
+ * data/ and the output folder byte for byte (and mtime for mtime) as they were. Following the message (check the
+ * table with `inspect`, drop the table's rows) lets the next run take the table as it is now.
+ * (The same stop is tested on the library in test/fetch.test.ts; here it is the CLI a user runs.)
  */
 
-const t10977 = tableTexts('10977');
-const newUpdated = '2025-10-01T06:00:00Z'; // a new release: the fetch asks for metadata and data again
-let server: ReplayServer;
+let standin: Standin;
 let work: string;
-let dataDir: string;
-let outDir: string;
-let env: NodeJS.ProcessEnv;
-const run = (...extra: string[]) => runCli(['run', '--data', dataDir, '--out', outDir, ...extra], { env });
+let data: string;
+let out: string;
+let env: Record<string, string>;
+const run = (command: 'run' | 'fetch' = 'run') => runCli(command === 'run' ? ['run', '--data', data, '--out', out] : ['fetch', '--data', data], { env });
 
 beforeAll(async () => {
-  server = await startReplayServer();
+  standin = await startStandin({ asOf: 2026 });
   work = await mkdtemp(join(tmpdir(), 'briefing-dimension-change-'));
-  dataDir = await fetchedDataDir(join(work, 'data'), server); // the last run: 10977 fetched as it is in the fixtures
-  outDir = join(work, 'out');
-  env = { SSB_API_URL: server.v2Url, SSB_RETRY_BUDGET_MS: '2000', SSB_TIMEOUT_MS: '5000' };
-  const first = await run(); // the briefing a failed run must leave in place
-  expect(first.stderr).toBe('');
-  expect(first.code).toBe(0);
-}, 120_000);
+  data = await copyBriefing('sosiale-medium', join(work, 'data'));
+  out = join(work, 'out');
+  env = { SSB_API_URL: standin.v2Url, SSB_RETRY_BUDGET_MS: '300', SSB_TIMEOUT_MS: '5000' };
+  const first = await run(); // the last good run: the dataset and briefing a stopped run must leave in place
+  expect(first.code, first.stdout).toBe(0);
+}, 60_000);
 afterAll(async () => {
-  await server?.close();
+  await standin?.close();
   await rm(work, { recursive: true, force: true });
 });
 
-const cases: { name: string; metadata?: string; data?: string; message: RegExp[] }[] = [
-  {
-    name: 'the industry dimension renamed (NACE2007 -> NACE2025)',
-    metadata: withDimensionRenamed(t10977.metadata, 'NACE2007', 'NACE2025'),
-    message: [/^✗ Table 10977 at StatBank no longer matches .*tables\.json: dimension "NACE2007" \(industry\) is missing\./m,
-      /^ {2}NACE2025 \(næring \(SN2007\)\): Total\+K, 58-63, 64-66$/m],
-  },
-  {
-    name: 'ContentsCode "SosNettverk" gone',
-    metadata: withCodeRemoved(t10977.metadata, 'ContentsCode', 'SosNettverk'),
-    message: [/no longer matches .*: ContentsCode "SosNettverk" \(social_networks\) is missing\./, /^ {4}BrukSosMedium = "/m],
-  },
-  {
-    name: 'ContentsCode "Wikiar" renamed "WikiBruk"',
-    metadata: withCodeRenamed(t10977.metadata, 'ContentsCode', 'Wikiar', 'WikiBruk'),
-    message: [/ContentsCode "Wikiar" \(wikis\) is missing/, /^ {4}WikiBruk = "Brukar wikiar/m],
-  },
-  {
-    name: 'an industry code of the `*` selection renamed since the last run (58-63 -> 58-63X)',
-    metadata: withCodeRenamed(t10977.metadata, 'NACE2007', '58-63', '58-63X'),
-    message: [/changed since the last fetch \(.*raw\/10977\/metadata\.json\): NACE2007 "58-63" \(Informasjon og kommunikasjon\) is gone; new: "58-63X"/,
-      /delete .*raw\/10977\/metadata\.json and fetch again to accept the change/],
-  },
-  {
-    name: 'a size class dropped since the last run (SyssGrpIKT 02)',
-    metadata: withCodeRemoved(t10977.metadata, 'SyssGrpIKT', '02'),
-    message: [/changed since the last fetch .*: SyssGrpIKT "02" \(10-19 sysselsette\) is gone\./],
-  },
-  {
-    name: 'the data answer disagreeing with the metadata (a dimension renamed in the data only)',
-    data: withDimensionRenamed(t10977.data, 'NACE2007', 'Naering'),
-    message: [/^✗ The data StatBank sent for table 10977 has no dimension "NACE2007"; it does not match its metadata or data\/tables\.json\./m],
-  },
-];
+describe('a table changed since the last fetch', () => {
+  test('an industry code renamed (NACE2007 58-63 -> 58-63X): run and fetch stop with exit 8 naming it; nothing written', async () => {
+    standin.fault('renamedCode');
+    const before = { data: await snapshot(data), out: await snapshot(out) };
+    for (const command of ['run', 'fetch'] as const) {
+      const result = await run(command);
+      expect(result.code, result.stdout).toBe(8);
+      expect(result.stderr).toBe('');
+      expect(errorLines(result)).toEqual([expect.stringMatching(
+        /^✗ Table 10977 at StatBank changed since the last fetch: NACE2007 "58-63" \(Informasjon og kommunikasjon\) is gone; new: "58-63X" \(Informasjon og kommunikasjon\)\. .*stopped before writing anything\. .*`briefing inspect 10977`/,
+      )]);
+      expect(hasStack(result)).toBe(false);
+      expect(result.stdout).not.toMatch(/^✓ (update|content|charts|pdf|archive)\b/m);
+      expect(await snapshot(data)).toEqual(before.data);
+      expect(await snapshot(out)).toEqual(before.out);
+      expect(await readdir(data)).not.toContain('.lock');
+    }
+  });
 
-describe('briefing run when the StatBank table changed shape', () => {
-  for (const c of cases) {
-    test(`${c.name}: exit 8, what changed named, data/ and output/ untouched`, async () => {
-      serveTable(server, '10977', { info: withUpdated(t10977.info, newUpdated), metadata: c.metadata ?? t10977.metadata, data: c.data ?? t10977.data });
-      const before = { data: await snapshot(dataDir), out: await snapshot(outDir) };
-      const asked = server.requests.length;
-      const result = await run();
-      expect(result.code, result.stderr).toBe(8);
-      for (const pattern of c.message) expect(result.stderr).toMatch(pattern);
-      expect(result.stderr).toMatch(new RegExp(`Nothing was written: ${dataDir} was left unchanged\\.`));
-      expect(result.stdout).not.toMatch(/^✓ (dataset|charts|pdf|archive)/m);
-      expect(await snapshot(dataDir)).toEqual(before.data);
-      expect(await snapshot(outDir)).toEqual(before.out);
-      const requests = server.requests.slice(asked).map((r) => `${r.method} ${r.path.replace(v2Prefix, '')}`);
-      expect(requests.includes('POST /tables/10977/data')).toBe(c.data !== undefined); // a metadata change stops before the data
-      expect(await readdir(dataDir)).not.toContain('.lock');
-    });
-  }
+  test('following the message (inspect the table, drop its rows) lets the next run take the table as it is now', async () => {
+    const inspect = await runCli(['inspect', '10977'], { env });
+    expect(inspect.code, inspect.stdout).toBe(0);
+    expect(inspect.stdout).toContain('58-63X');
 
-  test('following the message (deleting the stored metadata) accepts the change: the old code is recorded as withdrawn', async () => {
-    await rm(join(dataDir, 'raw', '10977', 'metadata.json'));
-    // The data answer without size class 02 too, as SSB would send it. SyssGrpIKT is the first dimension (slowest),
-    // 02 its second code: cells [324, 648) go, later ones move down by 324.
-    const block = 3 * 12 * 9;
-    const data = JSON.parse(t10977.data);
-    const value = (data.value as (number | null)[]).filter((_, i) => Math.floor(i / block) !== 1);
-    const status = Object.fromEntries(Object.entries(data.status as Record<string, string>)
-      .filter(([i]) => Math.floor(Number(i) / block) !== 1)
-      .map(([i, s]) => [String(Number(i) >= 2 * block ? Number(i) - block : Number(i)), s]));
-    data.dimension.SyssGrpIKT.category.index = { '00': 0, '05': 1 };
-    delete data.dimension.SyssGrpIKT.category.label['02'];
-    serveTable(server, '10977', { info: withUpdated(t10977.info, newUpdated), metadata: withCodeRemoved(t10977.metadata, 'SyssGrpIKT', '02'),
-      data: JSON.stringify({ ...data, size: [2, 3, 12, 9], value, status }) });
-    const result = await runCli(['fetch', '--data', dataDir], { env });
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/10977: updated 2025-10-01T06:00:00Z: 0 added, 0 revised, 324 withdrawn/);
-    expect((await loadDataset(join(dataDir, 'dataset.json'))).tables['10977']!.updated).toBe(newUpdated);
-    expect(await checkHistoryConsistency(dataDir)).toEqual([]);
+    const text = await readFile(join(data, 'dataset.json'), 'utf8');
+    const dataset = JSON.parse(text);
+    delete dataset.tables['10977'];
+    dataset.observations = dataset.observations.filter((row: unknown[]) => row[0] !== '10977');
+    await writeFile(join(data, 'dataset.json'), `${JSON.stringify(dataset, null, 2)}\n`);
+
+    const result = await run();
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toMatch(/^✓ update 10977: \d+ added, 0 revised, 0 withdrawn\b/m);
+    const rows = loadFolder(data).dataset.observations.filter((o) => o.table === '10977');
+    expect(rows.some((o) => o.industry === '58-63X')).toBe(true);
+    expect(rows.some((o) => o.industry === '58-63')).toBe(false);
+    expect(loadFolder(data).dataset.tables['10977']!.updated).toBe('2025-10-15T06:00:00Z');
+    expect((await dataState(data)).problems).toEqual([]);
+  });
+
+  test('a measure code the definition recorded, gone from the table (ContentsCode Blogg -> Blogg2): exit 8 naming it; nothing written', async () => {
+    standin.update('10977', { updated: '2025-11-01T06:00:00Z', renameCode: { dimension: 'ContentsCode', from: 'Blogg', to: 'Blogg2' } });
+    const before = { data: await snapshot(data), out: await snapshot(out) };
+    const result = await run();
+    expect(result.code, result.stdout).toBe(8);
+    expect(errorLines(result)).toEqual([expect.stringMatching(/^✗ Table 10977 at StatBank changed since the last fetch: .*"Blogg".*stopped before writing anything/)]);
+    expect(hasStack(result)).toBe(false);
+    expect(await snapshot(data)).toEqual(before.data);
+    expect(await snapshot(out)).toEqual(before.out);
   });
 });

@@ -1,161 +1,180 @@
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { loadDataset } from '../../pipeline/store/dataset.js';
 import { isProcessAlive } from '../../pipeline/io/lock.js';
-import { checkHistoryConsistency, readHistory, reconcileHistory } from '../../pipeline/update.js';
+import { loadFolder } from '../support/briefing-text.js';
 import { describeProcesses, leftovers, markEnv, newMark, watchChromium, type ChromiumWatch } from '../support/chromium.js';
 import { startCli } from '../support/cli-process.js';
-import { startReplayServer, type ReplayServer } from '../support/replay-server.js';
-import { briefingProblems, sha16, tempFiles } from '../support/run-state.js';
-import { fetchedDataDir, serveVersion } from '../support/table-versions.js';
+import { copyBriefing } from '../support/data-folder.js';
+import { briefingProblems, dataState, tempFiles } from '../support/run-state.js';
+import { startStandin, type Standin } from '../support/standin.js';
 
 /**
- * SIGKILL at seeded random moments across 50 runs of the real CLI against the replay server: 45 `briefing fetch`
- * and 5 `briefing run` (with Chromium). Every run finds a new release of table 10977 (its own `updated` and one
- * changed cell), so the runs really write. Half the kills aim at the writes (after the fetch has its figures, or
- * after the dataset step of `run`), half land anywhere. After every kill:
- *   - data/dataset.json validates, and history.jsonl describes it, or its last batch is the one the kill
- *     interrupted, which the next update drops (checked on a copy: reconcileHistory leaves it consistent);
- *   - a lock left behind is whole and names a dead process, and the next run takes it over (no exit 9);
- *   - output/ holds no half-written briefing or edition;
- *   - no Chromium process of ours is left (the run's group is killed; Chromium, in its own session, must go by itself).
+ * `briefing run` (the compiled CLI) killed while it writes the data folder, at seeded random moments, against the
+ * stand-in on 127.0.0.1. Every round StatBank has a new release of table 10977 (a new `updated`), so every run really
+ * fetches and writes data/ (raw answers, history, dataset); every 4th round is `--force`, which also rebuilds and
+ * re-archives the edition with Chromium. Half the SIGKILLs aim at the update stage (from the moment the fetch has its
+ * figures), the others land anywhere; some rounds get a SIGTERM instead, which lets the run finish its work. After
+ * every round:
+ *   - data/ is a valid dataset that its history describes, or the history's last batch is the one a kill interrupted
+ *     (written before dataset.json was), which the next update drops;
+ *   - a lock left behind is whole and names a dead process, and the next run takes it over (never exit 9);
+ *   - the output folder holds no half-written briefing or edition;
+ *   - no Chromium process of ours is left.
+ * At the end, an uninterrupted run succeeds and leaves everything consistent and clean.
  */
 
-const runs = 50;
-let server: ReplayServer;
+const rounds = 12;
+let standin: Standin;
 let work: string;
-let dataDir: string;
-let outDir: string;
+let data: string;
+let out: string;
 let watch: ChromiumWatch;
+let release = 0;
 const mark = newMark();
 
 beforeAll(async () => {
-  server = await startReplayServer({ rateLimit: 10_000 });
+  standin = await startStandin({ asOf: 2026, rateLimit: 10_000 });
   work = await mkdtemp(join(tmpdir(), 'briefing-kill-runs-'));
-  dataDir = await fetchedDataDir(join(work, 'data'), server);
-  outDir = join(work, 'out');
+  data = await copyBriefing('sosiale-medium', join(work, 'data'));
+  out = join(work, 'out');
   watch = watchChromium(mark);
-}, 60_000);
+});
 afterAll(async () => {
   await watch?.stop();
-  await server?.close();
+  await standin?.close();
   await rm(work, { recursive: true, force: true });
 });
 
-const env = () => ({ SSB_API_URL: server.v2Url, SSB_RETRY_BUDGET_MS: '2000', SSB_TIMEOUT_MS: '5000', ...markEnv(mark) });
-const start = (command: 'run' | 'fetch') => startCli([command, '--data', dataDir, '--out', outDir], { env: env() });
+/** A new release of 10977 at StatBank: the next run fetches it and writes data/. */
+function newRelease(): string {
+  const updated = new Date(Date.UTC(2026, 9, 1, 6) + ++release * 86_400_000).toISOString().replace('.000Z', 'Z');
+  standin.update('10977', { updated });
+  return updated;
+}
+
+const start = (...extra: string[]) =>
+  startCli(['run', '--data', data, '--out', out, ...extra], { env: { SSB_API_URL: standin.v2Url, SSB_RETRY_BUDGET_MS: '300', SSB_TIMEOUT_MS: '5000', ...markEnv(mark) } });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const fetched = /^✓ fetch fetched \d+ ms$/m;
 
-/** One uninterrupted run: it must succeed; returns its total time and the time after `from` was printed (ms). */
-async function timedRun(command: 'run' | 'fetch', from: RegExp): Promise<{ total: number; after: number }> {
+/** One uninterrupted run: it must succeed; its total time and its update stage's (ms). */
+async function timedRun(...extra: string[]): Promise<{ total: number; update: number }> {
   const started = performance.now();
-  const cli = start(command);
-  await cli.waitFor(from);
-  const reached = performance.now();
+  const cli = start(...extra);
   const { code } = await cli.exited;
-  expect(code, cli.stderr()).toBe(0);
-  return { total: performance.now() - started, after: performance.now() - reached };
+  expect(code, cli.stdout()).toBe(0);
+  return { total: performance.now() - started, update: Number(/^✓ update .* (\d+) ms$/m.exec(cli.stdout())?.[1]) };
 }
 
-/** The state every kill must leave; returns what it saw, for the summary. */
-async function expectRecoverable(round: number): Promise<{ interrupted: boolean; staleLock: boolean; temps: number }> {
-  const where = `after round ${round}`;
-  const text = await readFile(join(dataDir, 'dataset.json'), 'utf8');
-  await loadDataset(join(dataDir, 'dataset.json')); // throws a DatasetError if it doesn't validate
-  const problems = await checkHistoryConsistency(dataDir);
-  const interrupted = problems.length > 0;
-  if (interrupted) {
-    expect(problems, where).toEqual([expect.stringMatching(/was written but dataset\.json was not \(an interrupted update\); the next update drops it/)]);
-    expect((await readHistory(dataDir)).at(-1)!.previous, where).toBe(sha16(text));
-    const copy = join(work, `reconcile-${round}`);
-    await cp(dataDir, copy, { recursive: true });
-    expect(await reconcileHistory(copy), where).toBe(1);
-    expect(await checkHistoryConsistency(copy), where).toEqual([]);
-    await rm(copy, { recursive: true });
-  }
-  const lock = await readFile(join(dataDir, '.lock'), 'utf8').catch(() => null);
-  if (lock !== null) {
+/** The state every round must leave; what it saw, for the summary. */
+async function expectRecoverable(round: string): Promise<{ interrupted: boolean; staleLock: boolean }> {
+  const state = await dataState(data);
+  expect(state.problems, round).toEqual([]);
+  let staleLock = false;
+  for (const dir of [data, out]) {
+    const lock = await readFile(join(dir, '.lock'), 'utf8').catch(() => null);
+    if (lock === null) continue;
+    staleLock = true;
     const holder = JSON.parse(lock) as { pid: number }; // whole: never an empty or half-written lock
-    expect(isProcessAlive(holder.pid), `${where}: the lock names pid ${holder.pid}, which is alive`).toBe(false);
+    expect(isProcessAlive(holder.pid), `${round}: ${dir}/.lock names pid ${holder.pid}, which is alive`).toBe(false);
   }
-  expect(await briefingProblems(outDir), where).toEqual([]);
-  return { interrupted, staleLock: lock !== null, temps: (await tempFiles(dataDir)).length + (await tempFiles(outDir)).length };
+  expect(await briefingProblems(out), round).toEqual([]);
+  return { interrupted: state.interrupted, staleLock };
 }
 
-test(`SIGKILL at random moments across ${runs} runs: data/ validates, history reconciles, no stale lock, no half-written briefing, no Chromium left`, async () => {
-  let seed = 20251201;
+test(`SIGKILL and SIGTERM at random moments across ${rounds} runs that write data/: it stays a valid dataset; the next run goes on`, async () => {
+  let seed = 20261206;
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  let version = 0;
 
-  // Calibration, uninterrupted: a build (also the briefing later kills must not damage) and a fetch that writes.
-  serveVersion(server, ++version);
-  const build = await timedRun('run', /^✓ dataset /m);
-  serveVersion(server, ++version);
-  const fetch = await timedRun('fetch', /^StatBank 10977: fetched /m);
+  // Calibration, uninterrupted: the first contact (fetch, build) and a run that fetches one new release.
+  newRelease();
+  await timedRun();
+  newRelease();
+  const calm = await timedRun();
+  newRelease();
+  const forced = await timedRun('--force');
+  expect(calm.update).toBeGreaterThan(0);
 
-  const stats = { killed: 0, finished: 0, interrupted: 0, staleLocks: 0, temps: 0, chromiumChecks: 0 };
-  for (let round = 1; round <= runs; round++) {
-    const command = round % 10 === 0 ? 'run' : 'fetch';
-    serveVersion(server, ++version);
-    const cli = start(command);
+  const stats = { killed: 0, duringUpdate: 0, terminated: 0, finished: 0, interrupted: 0, staleLocks: 0, chromiumChecks: 0 };
+  for (let round = 1; round <= rounds; round++) {
+    const force = round % 4 === 0;
+    const where = `round ${round}${force ? ' (--force)' : ''}`;
+    newRelease();
+    const cli = start(...(force ? ['--force'] : []));
+    if (round % 5 === 0) {
+      // SIGTERM while the update writes: the run finishes what it does, releases its lock and exits 143.
+      await cli.waitFor(fetched).catch(() => undefined);
+      cli.signal('SIGTERM');
+      const { code, signal } = await cli.exited;
+      expect(signal, `${where}: ${cli.stdout()}`).toBeNull();
+      expect([0, 143], `${where}: ${cli.stdout()}`).toContain(code);
+      stats.terminated++;
+      const seen = await expectRecoverable(where);
+      expect(seen, `${where}: a run stopped by SIGTERM finishes its writes and releases its lock`).toEqual({ interrupted: false, staleLock: false });
+      continue;
+    }
     if (round % 2 === 0) {
-      // Aimed at the writes: from the moment the figures are in (fetch) or the dataset is read (run).
-      const reached = await cli.waitFor(command === 'run' ? /^✓ dataset /m : /^StatBank 10977: fetched /m).then(() => true, () => false);
-      if (reached) await sleep(random() * (command === 'run' ? build.after : fetch.after));
+      // Aimed at the writes: from the moment the fetch has its figures, within the time the update took calmly.
+      const reached = await cli.waitFor(fetched).then(() => true, () => false);
+      if (reached) await sleep(random() * calm.update * 1.5);
     } else {
-      // Anywhere after the first fifth (before that, Node is still loading modules and nothing can be written).
-      await sleep((0.2 + 0.8 * random()) * (command === 'run' ? build.total : fetch.total));
+      // Anywhere after the first fifth (before that, Node is still loading and nothing can be written).
+      await sleep((0.2 + 0.8 * random()) * (force ? forced.total : calm.total));
     }
     cli.killGroup();
     const { code, signal } = await cli.exited;
-    if (signal === 'SIGKILL') stats.killed++;
-    else {
-      expect(code, `round ${round} (${command}) ended by itself: ${cli.stderr()}`).toBe(0); // never 9: a dead run's lock is taken over
+    if (signal === 'SIGKILL') {
+      stats.killed++;
+      // Killed after the fetch had its figures and before the update said it was done: while it wrote data/.
+      if (fetched.test(cli.stdout()) && !/^✓ update /m.test(cli.stdout())) stats.duringUpdate++;
+    } else {
+      expect(code, `${where} ended by itself: ${cli.stdout()}`).toBe(0); // never 9: a dead run's lock is taken over
       stats.finished++;
     }
-    const seen = await expectRecoverable(round);
+    const seen = await expectRecoverable(where);
     stats.interrupted += Number(seen.interrupted);
     stats.staleLocks += Number(seen.staleLock);
-    stats.temps += seen.temps;
-    if (command === 'run') {
+    if (force) {
       stats.chromiumChecks++;
       const left = await leftovers(mark, watch.sessions, 10_000);
-      expect(left, `round ${round}: Chromium left behind: ${describeProcesses(left)}`).toEqual([]);
+      expect(left, `${where}: Chromium left behind: ${describeProcesses(left)}`).toEqual([]);
     }
   }
-  console.log(`SIGKILL across ${runs} runs:`, stats, `calibration: run ${Math.round(build.total)} ms, fetch ${Math.round(fetch.total)} ms`);
+  console.log(`kills across ${rounds} runs:`, stats, `calibration: run ${Math.round(calm.total)} ms (update ${calm.update} ms), --force ${Math.round(forced.total)} ms`);
   // Most runs were killed, and kills landed while a run held the lock (its work), not only while Node was starting.
-  expect(stats.killed).toBeGreaterThan(runs * 0.3);
+  expect(stats.killed).toBeGreaterThan(rounds * 0.3);
   expect(stats.staleLocks).toBeGreaterThan(0);
+  expect(stats.duringUpdate).toBeGreaterThan(0);
 
-  // The next runs, uninterrupted, take over whatever was left and end consistent and clean.
-  serveVersion(server, ++version);
-  await timedRun('fetch', /^StatBank 10977: fetched /m);
-  expect(await checkHistoryConsistency(dataDir)).toEqual([]);
-  const dataset = await loadDataset(join(dataDir, 'dataset.json'));
-  const history = await readHistory(dataDir);
-  expect(dataset.tables['10977']!.updated).toBe(history.at(-1)!.updated);
-  expect(await tempFiles(dataDir)).toEqual([]);
-  await timedRun('run', /^✓ dataset /m);
-  expect(await briefingProblems(outDir)).toEqual([]);
-  expect(await tempFiles(outDir)).toEqual([]);
+  // The next run, uninterrupted, takes over whatever was left and ends consistent and clean.
+  const last = newRelease();
+  await timedRun('--force');
+  const state = await dataState(data);
+  expect(state).toMatchObject({ problems: [], interrupted: false });
+  expect(loadFolder(data).dataset.tables['10977']!.updated).toBe(last);
+  expect(await tempFiles(data)).toEqual([]);
+  expect((await readdir(join(data, 'raw'))).sort()).toEqual(['10977', '10978', '14933']); // no staging folder left
+  expect(await briefingProblems(out)).toEqual([]);
+  expect(await tempFiles(out)).toEqual([]);
+  expect(await readdir(data)).not.toContain('.lock');
+  expect(await readdir(out)).not.toContain('.lock');
   const left = await watch.stop();
   expect(left, `Chromium left behind: ${describeProcesses(left)}`).toEqual([]);
 }, 240_000);
 
-test('a run killed while creating the lock leaves at most its temp file, never an empty lock: the next run goes ahead and clears it', async () => {
+test('a run killed while creating its lock leaves at most its temp file, never an empty lock: the next run goes on and clears it', async () => {
   // What lock.ts leaves if killed between writing its temp file and linking it into place: a dead pid's temp file.
-  const dead = startCli(['help']);
-  const { code } = await dead.exited;
-  expect(code).toBe(0);
-  const temp = `.lock.${dead.child.pid}.0badc0de.tmp`;
-  await writeFile(join(dataDir, temp), '{"pid":');
-  serveVersion(server, 1000);
-  const cli = start('fetch');
-  const ended = await cli.exited;
-  expect(ended.code, cli.stderr()).toBe(0);
-  expect(await readdir(dataDir)).not.toContain(temp);
-  expect(await readdir(dataDir)).not.toContain('.lock');
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+  const temp = `.lock.${dead}.0badc0de.tmp`;
+  await writeFile(join(data, temp), '{"pid":');
+  newRelease();
+  const cli = start();
+  const { code } = await cli.exited;
+  expect(code, cli.stdout()).toBe(0);
+  expect(cli.stdout()).toMatch(/^✓ update 10977: /m);
+  expect(await readdir(data)).not.toContain(temp);
+  expect(await readdir(data)).not.toContain('.lock');
 }, 60_000);

@@ -1,141 +1,143 @@
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runCli } from '../support/cli.js';
-import { copyCommittedData } from '../support/dataset.js';
-import { startReplayServer, v2Prefix, type ReplayServer } from '../support/replay-server.js';
-import { serveTable, tableTexts } from '../support/statbank-fixtures.js';
+import { errorLines, hasStack, runCli, type CliResult } from '../support/cli.js';
+import { copyBriefing } from '../support/data-folder.js';
+import { closedPort } from '../support/smtp-server.js';
 import { snapshot } from '../support/snapshot.js';
-import { readPdf, squash } from '../support/pdf.js';
+import { startStandin, type Standin, type StandinFault } from '../support/standin.js';
 
 /**
- * `briefing run` end to end against the replay server on 127.0.0.1: fetch, update data/, render and archive an
- * edition that credits the table; a second run with the same `updated` downloads no data and makes no edition.
+ * `briefing run` when StatBank can't be used: down (503 to everything, or nothing listening) is offline, so the run
+ * builds from the committed data and exits 0, saying so in a line CI searches for; an answer that can't be trusted
+ * (too large, a gzip bomb, a redirected POST, a malformed `updated`) stops the run with exit 8 and one clear line,
+ * no stack, nothing written. Each run is the compiled CLI against the stand-in on 127.0.0.1.
  */
-describe('briefing run against the StatBank replay server', () => {
-  let server: ReplayServer;
-  let work: string;
-  let env: NodeJS.ProcessEnv;
-  const posts = () => server.requests.filter((r) => r.method === 'POST').length;
+
+let work: string;
+let cases = 0;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'briefing-run-fetch-'));
+});
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+/** A fresh copy of the committed social-media folder and an output folder beside it. */
+async function folders(): Promise<{ data: string; out: string }> {
+  const dir = join(work, `case-${++cases}`);
+  return { data: await copyBriefing('sosiale-medium', join(dir, 'data')), out: join(dir, 'out') };
+}
+
+const run = (f: { data: string; out: string }, url: string, extra: string[] = [], env: Record<string, string> = {}) =>
+  runCli(['run', '--data', f.data, '--out', f.out, ...extra], { env: { SSB_API_URL: url, SSB_RETRY_BUDGET_MS: '300', SSB_TIMEOUT_MS: '5000', ...env } });
+
+const offlineLine = /^ *StatBank unreachable: .*\. Building from the committed data as it is; nothing was written\.$/m;
+
+describe('StatBank down is offline: the run builds from the committed data and exits 0', () => {
+  let standin: Standin;
+  let f: { data: string; out: string };
+  let before: Record<string, string>;
+  let first: CliResult;
 
   beforeAll(async () => {
-    server = await startReplayServer();
-    serveTable(server, '10977', tableTexts('10977'));
-    work = await mkdtemp(join(tmpdir(), 'briefing-run-fetch-'));
-    await copyCommittedData(join(work, 'data'));
-    env = { SSB_API_URL: server.v2Url, SSB_RETRY_BUDGET_MS: '2000', SSB_TIMEOUT_MS: '5000' };
+    standin = await startStandin({ asOf: 2026 });
+    standin.fault('unavailable');
+    f = await folders();
+    before = await snapshot(f.data);
+    // A budget that allows one retry (the first backoff waits 0.5-1 s), not a second (1-2 s more).
+    first = await run(f, standin.v2Url, [], { SSB_RETRY_BUDGET_MS: '1500' });
   });
-  afterAll(async () => {
-    await server.close();
-    await rm(work, { recursive: true, force: true });
-  });
+  afterAll(() => standin?.close());
 
-  test('the first run fetches, records history and builds an edition that credits the table', async () => {
-    const result = await runCli(['run', '--data', join(work, 'data'), '--out', join(work, 'out')], { env });
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^✓ fetch updated \d+ ms$/m);
-    expect(result.stdout).toMatch(/StatBank 10977: \d+ added, \d+ revised, 0 withdrawn/);
-    expect(posts()).toBe(1);
-
-    const dataset = JSON.parse(await readFile(join(work, 'data', 'dataset.json'), 'utf8'));
-    expect(dataset.tables['10977']).toMatchObject({ id: '10977', series: 'SN2007', updated: '2025-09-10T06:00:00Z' });
-    const history = (await readFile(join(work, 'data', 'history.jsonl'), 'utf8')).trim().split('\n');
-    expect(history.length).toBeGreaterThan(100);
-
-    const html = await readFile(join(work, 'out', 'briefing-nn.html'), 'utf8');
-    expect(html).toContain('tabell 10977');
-    const pdf = await readPdf(join(work, 'out', 'briefing-nn.pdf'));
-    expect(squash(pdf.text)).toContain('tabell 10977');
-    expect(squash(pdf.text)).toMatch(/2025/);
+  test('503 to every request until the retry budget is spent: "StatBank unreachable:", exit 0, data/ byte-identical', async () => {
+    expect(first.stderr).toBe('');
+    expect(first.code, first.stdout).toBe(0);
+    expect(first.stdout).toMatch(/^✓ fetch offline \d+ ms$/m);
+    expect(first.stdout).toMatch(offlineLine);
+    expect(first.stdout).toMatch(/StatBank unreachable: it kept failing until the retry budget ran out \(StatBank request failed with status 503/);
+    expect(first.stdout).not.toContain('::warning'); // not in GitHub Actions
+    expect(first.stdout).toMatch(/^Briefing for 2019 \(nn \d+ pages; new edition\)/m);
+    expect(standin.requests.length).toBe(2); // it retried until the next wait would pass the budget
+    expect(standin.requests.every((r) => r.status === 503)).toBe(true);
+    expect(await snapshot(f.data)).toEqual(before);
   });
 
-  test('a second run with the same `updated` asks only for table info and makes no new edition', async () => {
-    const before = { data: await snapshot(join(work, 'data')), out: await snapshot(join(work, 'out')) };
-    const requestsBefore = server.requests.length;
-    const result = await runCli(['run', '--data', join(work, 'data'), '--out', join(work, 'out')], { env });
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^✓ fetch unchanged \d+ ms$/m);
-    expect(result.stdout).toMatch(/^✓ archive unchanged: /m);
-    expect(result.stdout).not.toMatch(/^✓ (charts|pdf)/m);
-    const asked = server.requests.slice(requestsBefore).map((r) => `${r.method} ${r.path}`);
-    expect(asked).toEqual([`GET ${v2Prefix}/tables/10977`, `GET ${v2Prefix}/tables/14933`]);
-    expect(await snapshot(join(work, 'data'))).toEqual(before.data);
-    expect(await snapshot(join(work, 'out'))).toEqual(before.out);
+  test('in GitHub Actions it also prints a ::warning line', async () => {
+    const again = await run(f, standin.v2Url, [], { GITHUB_ACTIONS: 'true' });
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.stdout).toMatch(offlineLine);
+    expect(again.stdout).toMatch(/^::warning title=StatBank unreachable::StatBank unreachable: it kept failing until the retry budget ran out .*nothing was written\.$/m);
+    expect(again.stdout).toMatch(/^✓ archive unchanged: /m); // the same figures: the edition of the first run
+    expect(await snapshot(f.data)).toEqual(before);
   });
 
-  test('a StatBank error stops the run with exit code 8, data/ and the briefing untouched', async () => {
-    const before = { data: await snapshot(join(work, 'data')), out: await snapshot(join(work, 'out')) };
-    server.setFault(`${v2Prefix}/tables/10977/data`, { kind: 'problem', status: 400, title: 'Non-existent value' }, 1);
-    const result = await runCli(['run', '--force', '--data', join(work, 'data'), '--out', join(work, 'out')], { env });
-    expect(result.code).toBe(8);
-    expect(result.stderr).toMatch(/^✗ StatBank request failed with status 400 \(Non-existent value\): POST .*was left unchanged\./m);
-    expect(await snapshot(join(work, 'data'))).toEqual(before.data);
-    expect(await snapshot(join(work, 'out'))).toEqual(before.out);
-  });
-
-  test('SSB unreachable: the run says so and builds from the committed dataset', async () => {
-    const closed = await startReplayServer();
-    const url = closed.v2Url;
-    await closed.close();
-    const out = join(work, 'offline-out');
-    const data = await copyCommittedData(join(work, 'offline-data'));
-    const result = await runCli(['run', '--year', '2013', '--data', data, '--out', out], { env: { SSB_API_URL: url } });
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^✓ fetch offline \d+ ms$/m);
-    expect(result.stdout).toContain("SSB's StatBank can't be reached (ECONNREFUSED");
-    expect(result.stdout).toMatch(/^✓ pdf 1 printed/m);
+  test('nothing listening on the port: offline too, naming the connection error', async () => {
+    const port = await closedPort();
+    const result = await run(f, `http://127.0.0.1:${port}/api/pxwebapi/v2`);
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toMatch(/^ *StatBank unreachable: ECONNREFUSED http:\/\/127\.0\.0\.1:\d+\/api\/pxwebapi\/v2\/tables\/10977\S*\. Building from the committed data/m);
+    expect(await snapshot(f.data)).toEqual(before);
   });
 });
 
-describe('briefing jsonstat and inspect', () => {
-  test.each([
-    'test/fixtures/ssb/v2/03024_data_POST_no_jsonstat2.json',
-    'test/fixtures/ssb/v0/05300_v0_data_jsonstat2.json',
-    'test/fixtures/ssb/v0/13265_v0_data_jsonstat2.json',
-    'test/fixtures/ssb/v2/13615_data_v2beta_jsonstat2.json',
-  ])('jsonstat %s prints one CSV row per cell', async (file) => {
-    const doc = JSON.parse((await readFile(file, 'utf8')).replace(/^\uFEFF/, ''));
-    const cells = (doc.size as number[]).reduce((a, b) => a * b, 1);
-    const result = await runCli(['jsonstat', file]);
-    expect(result.code).toBe(0);
-    const lines = result.stdout.trimEnd().split(/\r\n/);
-    expect(lines[0]).toBe([...doc.id, 'value', 'status'].join(','));
-    expect(lines).toHaveLength(cells + 1);
-  });
+describe('an answer that can\'t be trusted stops the run: exit 8, one clear line, no stack, nothing written', () => {
+  const post = String.raw`POST http://127\.0\.0\.1:\d+/api/pxwebapi/v2/tables/10977/data\S*`;
+  const cases: { name: string; fault: StandinFault; options?: { declareLength?: boolean }; line: RegExp }[] = [
+    {
+      name: 'an oversize data answer (Content-Length says so)', fault: 'oversize',
+      line: new RegExp(`^✗ StatBank's answer to ${post} is larger than \\d+ bytes, the most a request of at most 800000 cells can need .*: its Content-Length says \\d+ bytes\\. It was not read further, not retried, and nothing was stored\\. Check that SSB_API_URL points at StatBank\\.$`),
+    },
+    {
+      name: 'an oversize data answer (chunked, no length)', fault: 'oversize', options: { declareLength: false },
+      line: new RegExp(`^✗ StatBank's answer to ${post} is larger than \\d+ bytes, .*: more than \\d+ bytes arrived.* It was not read further, not retried, and nothing was stored\\.`),
+    },
+    {
+      name: 'a gzip bomb (2 MB that inflates to 2 GiB)', fault: 'gzipBomb',
+      line: new RegExp(`^✗ StatBank's answer to ${post} is larger than \\d+ bytes, .*: more than \\d+ bytes arrived after decompressing its gzip encoding\\. It was not read further, not retried, and nothing was stored\\.`),
+    },
+    {
+      name: 'a redirect on the data POST', fault: 'redirectPost',
+      line: new RegExp(`^✗ StatBank answered ${post} with a redirect \\(status 307 to \\S+\\); a redirected POST would lose the selection, so it was not followed\\. .*Not retried; nothing was stored\\.$`),
+    },
+    {
+      name: 'a malformed `updated` (30 February)', fault: 'malformedUpdated',
+      line: /^✗ StatBank sent table 10977 with a malformed table info's updated: "2025-02-30T06:00:00Z" is not an ISO 8601 date-time or date of the calendar .*the answer was refused and nothing was stored/,
+    },
+  ];
 
-  test('jsonstat --format json prints objects with the codes', async () => {
-    const result = await runCli(['jsonstat', 'test/fixtures/ssb/v0/13265_v0_data_jsonstat2.json', '--format', 'json']);
-    const rows = JSON.parse(result.stdout);
-    expect(rows[0]).toHaveProperty('SyssGrpIKT');
-    expect(rows[0]).toHaveProperty('value');
-  });
+  for (const c of cases) {
+    test(c.name, async () => {
+      const standin = await startStandin({ asOf: 2026 });
+      try {
+        standin.fault(c.fault, c.options);
+        const f = await folders();
+        const before = await snapshot(f.data);
+        const result = await run(f, standin.v2Url);
+        expect(result.code, result.stdout).toBe(8);
+        expect(result.stderr).toBe('');
+        expect(errorLines(result)).toEqual([expect.stringMatching(c.line)]);
+        expect(hasStack(result)).toBe(false);
+        expect(result.stdout).not.toMatch(/Unexpected error|^✓ (update|content|charts|pdf|archive)\b/m);
+        expect(await snapshot(f.data)).toEqual(before);
+        expect(await readdir(f.out).catch(() => [])).toEqual([]);
+      } finally {
+        await standin.close();
+      }
+    });
+  }
 
-  test('jsonstat <url> reads the document from a server (the replay server\'s metadata of 10977)', async () => {
-    const server = await startReplayServer();
+  test('with --debug the same failure shows its stack', async () => {
+    const standin = await startStandin({ asOf: 2026 });
     try {
-      serveTable(server, '10977', tableTexts('10977'));
-      const result = await runCli(['jsonstat', `${server.v2Url}/tables/10977/metadata`]);
-      expect(result.code, result.stderr).toBe(0);
-      expect(server.requests.map((r) => r.path)).toEqual(['/api/pxwebapi/v2/tables/10977/metadata']);
-      const missing = await runCli(['jsonstat', `${server.v2Url}/tables/99999/metadata`]);
-      expect(missing.code).not.toBe(0);
-      expect(missing.stderr).toMatch(/status 404: GET http:\/\/127\.0\.0\.1/);
+      standin.fault('redirectPost');
+      const f = await folders();
+      const result = await run(f, standin.v2Url, ['--debug']);
+      expect(result.code).toBe(8);
+      expect(errorLines(result)).toHaveLength(1);
+      expect(hasStack(result)).toBe(true);
+      expect(result.stdout).toMatch(/^FetchError: StatBank answered POST/m);
     } finally {
-      await server.close();
-    }
-  });
-
-  test('inspect lists dimensions, codes and labels of a table from the replay server', async () => {
-    const server = await startReplayServer();
-    try {
-      serveTable(server, '10977', tableTexts('10977'));
-      const result = await runCli(['inspect', '10977'], { env: { SSB_API_URL: server.v2Url } });
-      expect(result.code).toBe(0);
-      for (const text of ['SyssGrpIKT', 'NACE2007', 'ContentsCode', 'SosNettverk', 'Tid']) expect(result.stdout).toContain(text);
-    } finally {
-      await server.close();
+      await standin.close();
     }
   });
 });
