@@ -147,7 +147,7 @@ export function environment(cwd: string, env: NodeJS.ProcessEnv): Record<string,
 /** A whole number from `min` to `max`; every check says so in words the setting's message can use ("… is not <that>"). */
 const wholeSetting = (unit: string, min: number, max: number) => {
   const words = `a whole number of ${unit} from ${min} to ${max}`;
-  return v.pipe(v.string(), v.regex(/^\d+$/, `a whole number of ${unit}`), v.toNumber(), v.integer(words), v.minValue(min, words), v.maxValue(max, words));
+  return v.pipe(v.string(), v.regex(/^\d+$/, words), v.toNumber(), v.integer(words), v.minValue(min, words), v.maxValue(max, words));
 };
 const msSetting = (min: number, max: number) => wholeSetting('milliseconds', min, max);
 const nameSetting = v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a folder name of lower-case letters, digits and hyphens'));
@@ -212,12 +212,12 @@ export function resolveConfig(flags: Flags, env: Record<string, string>, cwd: st
     print: {
       ...(chromium(env, path) ? { executablePath: chromium(env, path)! } : {}),
       timeoutMs: setting('BRIEFING_PRINT_TIMEOUT_MS', env.BRIEFING_PRINT_TIMEOUT_MS, msSetting(1000, 600_000), 30_000,
-        'Give a whole number of milliseconds between 1000 and 600000.'),
+        'For example BRIEFING_PRINT_TIMEOUT_MS=30000, or unset it for that default.'),
     },
     statbank: {
       baseUrl,
-      requestTimeoutMs: setting('SSB_TIMEOUT_MS', env.SSB_TIMEOUT_MS, msSetting(100, 300_000), 20_000, 'Give a whole number of milliseconds between 100 and 300000.'),
-      retryBudgetMs: setting('SSB_RETRY_BUDGET_MS', env.SSB_RETRY_BUDGET_MS, msSetting(0, 600_000), 30_000, 'Give a whole number of milliseconds between 0 and 600000.'),
+      requestTimeoutMs: setting('SSB_TIMEOUT_MS', env.SSB_TIMEOUT_MS, msSetting(100, 300_000), 20_000, 'For example SSB_TIMEOUT_MS=20000, or unset it for that default.'),
+      retryBudgetMs: setting('SSB_RETRY_BUDGET_MS', env.SSB_RETRY_BUDGET_MS, msSetting(0, 600_000), 30_000, 'For example SSB_RETRY_BUDGET_MS=30000, or unset it for that default.'),
       rssUrl: setting('SSB_RSS_URL', env.SSB_RSS_URL, httpUrl,
         env.SSB_API_URL ? `${new URL(baseUrl).origin}/rss/statkal` : 'https://www.ssb.no/rss/statkal', 'Unset it to use https://www.ssb.no/rss/statkal.'),
     },
@@ -226,10 +226,10 @@ export function resolveConfig(flags: Flags, env: Record<string, string>, cwd: st
       timezone: env.BRIEFING_TIMEZONE?.trim() || 'Europe/Oslo',
       releaseGraceDays: setting('BRIEFING_RELEASE_GRACE_DAYS', env.BRIEFING_RELEASE_GRACE_DAYS,
         wholeSetting('days', 0, 60), 2,
-        'Give a whole number of days from 0 to 60.'),
+        'For example BRIEFING_RELEASE_GRACE_DAYS=2, or unset it for that default.'),
     },
     runDeadlineMs: setting('BRIEFING_RUN_DEADLINE_MS', env.BRIEFING_RUN_DEADLINE_MS, msSetting(10_000, 86_400_000), 3_600_000,
-      'Give a whole number of milliseconds between 10000 and 86400000.'),
+      'For example BRIEFING_RUN_DEADLINE_MS=3600000 (an hour), or unset it for that default.'),
     previewPort,
   };
   const admin = env.MAIL_ADMIN?.trim();
@@ -322,7 +322,7 @@ export function resolveMailConfig(env: Record<string, string | undefined>): Mail
   }
   if (to.length === 0) fail('MAIL_TO', 'is empty: give the recipients, comma-separated, e.g. MAIL_TO=ola@example.no,kari@example.no');
   const ms = (name: string, fallback: number) =>
-    setting(name, env[name], msSetting(1000, 3_600_000), fallback, 'Give a whole number of milliseconds between 1000 and 3600000.');
+    setting(name, env[name], msSetting(1000, 3_600_000), fallback, `For example ${name}=${fallback}, or unset it for that default.`);
   const prefix = env.MAIL_SUBJECT_PREFIX ?? '';
   return {
     host, port: portNumber, secure: secureText === undefined ? secureDefault : secureText === 'true', starttls, ...(auth ? { auth } : {}), from, to,

@@ -355,8 +355,8 @@ const editionSchema = v.looseObject({
   /** The date the figures were published (YYYY-MM-DD or ISO), null when unknown. */
   editionDate: v.optional(v.nullable(v.string()), null),
   generatedAt: v.optional(v.string()),
-  /** The statistic's page on ssb.no, linked under the figures. */
-  statisticUrl: v.string(),
+  /** The statistic's page on ssb.no, linked under the figures; editions archived before it was recorded have none. */
+  statisticUrl: v.optional(v.string()),
   /** Recipients recorded in the manifest before the outbox existed: taken over as sent. */
   sent: v.optional(v.array(v.looseObject({ recipient: v.string(), at: v.optional(v.string()), messageId: v.optional(v.string()) }))),
 });

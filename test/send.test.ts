@@ -225,11 +225,15 @@ describe('sendEdition against a real SMTP server', () => {
   });
 
   it('takes over the recipients an older manifest records as sent, so an upgrade mails nobody twice', async () => {
-    await writeEdition(outDir, { sent: [{ recipient: 'OLA@example.no', at: '2025-10-02T09:00:00.000Z', messageId: '<old@example.no>' }] });
+    // An older manifest: the recipients it mailed, and no statisticUrl (recorded since).
+    await writeEdition(outDir, { statisticUrl: undefined, sent: [{ recipient: 'OLA@example.no', at: '2025-10-02T09:00:00.000Z', messageId: '<old@example.no>' }] });
     server = await startSmtpServer({ credentials: { user, pass: password } });
     const result = await send(mailConfig(server.port));
     expect(result).toMatchObject({ sent: ['kari@example.no'], alreadySent: ['ola@example.no'] });
     expect(server.messages.map((m) => m.to[0])).toEqual(['kari@example.no']);
+    const mail = await simpleParser(server.messages[0]!.raw);
+    expect(mail.text).toMatch(/^Kjelde: Statistisk sentralbyrå$/m); // the source, with no link to a page it doesn't know
+    expect(`${mail.text}${mail.html}`).not.toMatch(/undefined|href=""/);
   });
 
   it('writes .eml files that parse in a dry run, sending and recording nothing', async () => {
@@ -317,7 +321,7 @@ describe('resolveMailConfig', () => {
     expect(fails({ ...base, SMTP_SECURE: 'yes' })).toMatch(/^SMTP_SECURE/);
     expect(fails({ ...base, SMTP_STARTTLS: 'maybe' })).toMatch(/^SMTP_STARTTLS "maybe" must be require, opportunistic or off/);
     expect(fails({ ...base, SMTP_USER: 'u' })).toMatch(/^SMTP_PASS is not set but SMTP_USER is/);
-    expect(fails({ ...base, SMTP_DATA_TIMEOUT_MS: '10s' })).toMatch(/^SMTP_DATA_TIMEOUT_MS "10s" is not a time/);
+    expect(fails({ ...base, SMTP_DATA_TIMEOUT_MS: '10s' })).toMatch(/^SMTP_DATA_TIMEOUT_MS: "10s" is not a whole number of milliseconds from 1000 to 3600000\. For example SMTP_DATA_TIMEOUT_MS=600000/);
     const urlError = fails({ MAIL_FROM: 'a@b.no', MAIL_TO: 'ola@example.no', SMTP_URL: `http://u:${password}@host` });
     expect(urlError).toMatch(/^SMTP_URL must start with smtp:\/\/ or smtps:\/\//);
     expect(urlError).not.toContain(password);
@@ -329,7 +333,8 @@ describe('resolveMailConfig', () => {
       SMTP_URL: `smtps://me%40x.no:${encodeURIComponent(password)}@mail.example.no`,
     });
     expect(config).toMatchObject({ host: 'mail.example.no', port: 465, secure: true, starttls: 'opportunistic', auth: { user: 'me@x.no', pass: password }, to: ['ola@example.no', 'kari@exämple.no'], subjectPrefix: '' });
-    expect(resolveMailConfig(base)).toMatchObject({ port: 587, secure: false, auth: undefined });
+    expect(resolveMailConfig(base)).toMatchObject({ port: 587, secure: false });
+    expect(resolveMailConfig(base).auth).toBeUndefined();
     expect(resolveMailConfig({ ...base, SMTP_PORT: '465' }).secure).toBe(true);
     expect(resolveMailConfig({ ...base, SMTP_PORT: '465', SMTP_SECURE: 'false' }).secure).toBe(false);
   });

@@ -25,6 +25,7 @@ export async function writeEdition(outDir: string, overrides: Record<string, unk
       { value: '88\u00a0%', label: 'av føretaka med 100 eller fleire tilsette bruker sosiale medium' },
     ],
     editionDate: '2025-10-01',
+    statisticUrl: 'https://www.ssb.no/teknologi-og-innovasjon/statistikker/iktbrukn',
     dataHash: 'a'.repeat(64),
     tables: [{ id: '10977', updated: '2025-10-01T06:00:00Z' }],
     generatedAt: '2025-10-02T08:00:00.000Z',
