@@ -93,8 +93,9 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     }
     const [command, ...rest] = positionals;
     if (!command || command === 'help' || values.help) {
-      io.write(usage);
-      return command || values.help ? 0 : 2;
+      const asked = Boolean(command || values.help);
+      (asked ? io.write : (io.error ?? io.write))(usage);
+      return asked ? 0 : 2;
     }
     const env = environment(io.cwd, io.env);
     const flags = values as Flags & { confirm?: string };
@@ -128,14 +129,15 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
 
 /** One line that says what happened, and the exit code of its kind; an unexpected error is a bug: exit 1 with its stack. */
 function report(error: unknown, debug: boolean, io: CliIo): number {
+  const say = io.error ?? io.write;
   if (error instanceof BriefingError) {
-    io.write(`✗ ${error.message}`);
-    if (debug && error.stack) io.write(error.stack);
+    say(`✗ ${error.message}`);
+    if (debug && error.stack) say(error.stack);
     return error.exitCode;
   }
   const e = error instanceof Error ? error : new Error(String(error));
-  io.write(`✗ Unexpected error: ${e.message}. This is a bug in ssb-briefing; run again with --debug and report the output.`);
-  if (debug && e.stack) io.write(e.stack);
+  say(`✗ Unexpected error: ${e.message}. This is a bug in ssb-briefing; run again with --debug and report the output.`);
+  if (debug && e.stack) say(e.stack);
   return 1;
 }
 
@@ -143,6 +145,7 @@ function defaultIo(): CliIo {
   return {
     write: (line) => process.stdout.write(`${terminalSafe(line)}\n`),
     out: (text) => process.stdout.write(terminalSafe(text)),
+    error: (line) => process.stderr.write(`${terminalSafe(line)}\n`),
     env: process.env,
     cwd: process.cwd(),
   };

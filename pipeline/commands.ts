@@ -22,6 +22,8 @@ export interface CliIo {
   write: (line: string) => void;
   /** Raw output for data commands (jsonstat, inspect --suggest): written as it is. */
   out: (text: string) => void;
+  /** One line about a failure (standard error, so `briefing jsonstat … > file` still shows it); `write` when absent. */
+  error?: (line: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
 }

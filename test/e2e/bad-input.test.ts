@@ -165,8 +165,8 @@ describe('a bad setting: exit 2 naming it, before anything is read or written', 
       const args = ['run', '--offline', ...(c.args?.[0] === '--briefing' ? [] : ['--data', s.data]), '--out', s.out, ...(c.args ?? [])];
       const result = await runCli(args, { env: c.env ?? {} });
       expect(result.code, result.stdout).toBe(2);
-      expect(result.stderr).toBe('');
-      expect(result.stdout.split('\n').filter(Boolean)).toEqual([expect.stringMatching(c.line)]); // that line and nothing else
+      expect(result.stdout).toBe('');
+      expect(result.stderr.split('\n').filter(Boolean)).toEqual([expect.stringMatching(c.line)]); // that line and nothing else
       await s.expectNothingChanged(result);
     });
   }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { projectRoot } from '../../pipeline/io/paths.js';
-import { cliEnv, cliPath, errorLines, hasStack, runCli } from '../support/cli.js';
+import { cliEnv, cliPath, errorLines, errorsOnStderrOnly, hasStack, runCli } from '../support/cli.js';
 import { startReplayServer, v2Prefix, type ReplayServer } from '../support/replay-server.js';
 import { startStandin, type Standin } from '../support/standin.js';
 
@@ -46,10 +46,13 @@ describe('briefing jsonstat', () => {
     expect(rows.filter((r) => r.NACE2007 === '58-63' && r.Tid === '2025' && r.SyssGrpIKT === '00' && r.ContentsCode === 'BrukarKunstigIntelli').map((r) => r.value)).toEqual([80]);
   });
 
-  test('a file that is not there or not JSON-stat: one line, no stack', async () => {
+  test('a file that is not there or not JSON-stat: one line on standard error, no stack', async () => {
     const missing = await runCli(['jsonstat', join(work, 'nothing.json')]);
     expect(missing.code).toBe(2);
     expect(errorLines(missing)).toEqual([`✗ jsonstat: cannot read ${join(work, 'nothing.json')} (ENOENT).`]);
+    // `briefing jsonstat … > out.csv`: the error reaches the terminal, not the file
+    expect(missing.stdout).toBe('');
+    expect(errorsOnStderrOnly(missing)).toBe(true);
     await writeFile(join(work, 'not-jsonstat.json'), '{"version": "2.0", "class": "dataset"}');
     const broken = await runCli(['jsonstat', join(work, 'not-jsonstat.json')]);
     expect(broken.code).toBe(8);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { listEditions } from '../../pipeline/archive.js';
-import { errorLines, runCli } from '../support/cli.js';
+import { errorLines, errorsOnStderrOnly, runCli } from '../support/cli.js';
 import { copyBriefing } from '../support/data-folder.js';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp-server.js';
 
@@ -83,7 +83,8 @@ describe('briefing run --email with a real SMTP server on 127.0.0.1', () => {
     const result = await runCli(['run', '--offline', '--data', data, '--out', never, '--email'], { env: { ...env, MAIL_TO: '' } });
     expect(result.code).toBe(2);
     expect(errorLines(result)).toEqual([expect.stringMatching(/^✗ MAIL_TO is not set: give the recipients/)]);
-    expect(result.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(result.stdout).toBe('');
+    expect(errorsOnStderrOnly(result)).toBe(true);
     expect(existsSync(never)).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadFolder } from '../support/briefing-text.js';
-import { errorLines, hasStack, runCli, type CliResult } from '../support/cli.js';
+import { errorLines, errorsOnStderrOnly, hasStack, runCli, type CliResult } from '../support/cli.js';
 import { copyBriefing } from '../support/data-folder.js';
 import { bindReadOnly, mountSupport, mountTmpfs, resizeTmpfs, unmount } from '../support/mounts.js';
 import { briefingProblems, dataState, isCompletePdf, tempFiles } from '../support/run-state.js';
@@ -81,7 +81,7 @@ const tempsUnder = (snap: Record<string, string>) => Object.keys(snap).filter((f
 /** One line, exit 7, no stack. */
 function expectOneLine(result: CliResult, line: RegExp | string): void {
   expect(result.code, result.stdout).toBe(7);
-  expect(result.stderr).toBe('');
+  expect(errorsOnStderrOnly(result)).toBe(true);
   expect(hasStack(result)).toBe(false);
   expect(errorLines(result)).toEqual([typeof line === 'string' ? line : expect.stringMatching(line)]);
 }

@@ -71,6 +71,12 @@ export function errorLines(result: CliResult): string[] {
   return `${result.stdout}${result.stderr}`.split('\n').filter((line) => line.startsWith('✗ '));
 }
 
+/** A failure is told on standard error, in `✗` lines and nothing else there; standard output holds none of them. */
+export function errorsOnStderrOnly(result: CliResult): boolean {
+  const err = result.stderr.split('\n').filter(Boolean);
+  return err.length > 0 && err.every((line) => line.startsWith('✗ ')) && !/^✗ /m.test(result.stdout);
+}
+
 /** Whether the output holds a JavaScript stack frame (there must be none without --debug). */
 export function hasStack(result: CliResult): boolean {
   return /^\s+at .+(\(|:\d+:\d+)/m.test(`${result.stdout}\n${result.stderr}`);
