@@ -270,11 +270,14 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
   }
   const byId = new Map(dataset.observations.map((o) => [o.id, o]));
   const sourceOf = makeSources(dataset, definition, book, lang, say);
+  /** Each section's observations: what its source line names the sources of. */
+  const sectionObservations = new Map<string, string[]>();
   for (const s of sections) {
     const ids = new Set([s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts.flatMap((f) => f.observations)));
     for (const chart of s.charts) for (const id of chartObservations.get(chart) ?? []) ids.add(id);
     const findingArticles = [s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts.flatMap((f) => (typeof f.article === 'string' ? [f.article] : [])));
     s.sources = sourceOf.forObservations([...ids].map((id) => byId.get(id)!).filter(Boolean), findingArticles);
+    sectionObservations.set(s.id, [...ids].filter((id) => byId.has(id)));
   }
   const chartSources: Record<string, string> = {};
   for (const chart of charts) {
@@ -289,7 +292,7 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
       s.sources = [];
       continue;
     }
-    claim(`section:${s.id}`, r`${line}`, [{ kind: 'source', observations: s.sources.map((x) => x.anchor) }]);
+    claim(`section:${s.id}`, r`${line}`, [{ kind: 'source', observations: sectionObservations.get(s.id) ?? [], anchors: s.sources.map((x) => x.anchor) }]);
   }
 
   const used = new Set(claims.flatMap((c) => c.facts.flatMap((f) => f.observations)));
