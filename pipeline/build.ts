@@ -142,6 +142,6 @@ function pdfMetadata(b: Briefing): PdfMetadata {
     creationDate: at(b.published),
     modificationDate: at(b.revised ?? b.published),
     creator: generator(),
-    headings: [b.ui.keyFigures, ...b.sections.map((s) => plain(s.heading.text)), ...(b.notes.length ? [b.ui.notes] : []), b.ui.about],
+    headings: [plain(b.headline.text), b.ui.keyFigures, ...b.sections.map((s) => plain(s.heading.text)), ...(b.notes.length ? [b.ui.notes] : []), b.ui.about, b.ui.sources, b.ui.changesHeading, b.ui.appendix],
   };
 }
