@@ -1,5 +1,5 @@
 import { defaultVerb, enterprisesShort, excludingFinance, boundWords, phrasebooks } from '../text/index.js';
-import { formatDate, formatPercentSign, formatPoints, formatShare, fractionWords, shareAsFraction } from '../text/format.js';
+import { cleanText, formatDate, formatPercentSign, formatPoints, formatShare, fractionWords, shareAsFraction } from '../text/format.js';
 import type { Phrasebook, Say } from '../text/phrasebook.js';
 import { plain, r, refsOf, type FigureSegment, type Rich } from '../text/rich.js';
 import { buildChartSpecs, type ChartSpec } from './chart-specs.js';
@@ -415,7 +415,10 @@ function inSentenceLabel(label: string): string {
   return /^[A-ZÆØÅ]{2}/.test(label) ? label : label.charAt(0).toLocaleLowerCase('nb-NO') + label.slice(1);
 }
 
-/** The sources a set of figures comes from: each table with its update, each article with its date, with anchors. */
+/**
+ * The sources a set of figures comes from: each table with its update, each article with its date, with anchors. Table
+ * labels, SSB's notes and article titles are text from a data source: cleaned of control and bidirectional characters.
+ */
 function makeSources(dataset: Dataset, definition: Definition, book: Phrasebook, lang: Lang, say: Say) {
   const tableUrl = (id: string) => `https://www.ssb.no/${lang === 'en' ? 'en/' : ''}statbank/table/${id}`;
   const tableIds = (observations: Observation[]) => [...new Set(observations.map((o) => o.table).filter((t): t is string => t !== null))].sort();
@@ -427,7 +430,7 @@ function makeSources(dataset: Dataset, definition: Definition, book: Phrasebook,
   const label = (id: string) => {
     const t = dataset.tables[id];
     const text = t ? (lang === 'en' ? (t.label.en ?? t.label.no) : t.label.no) : definition.tables.find((x) => x.id === id)?.label ?? id;
-    return text.replace(new RegExp(`^${id}:\\s*`), '');
+    return cleanText(text.replace(new RegExp(`^${id}:\\s*`), ''));
   };
   return {
     forObservations(observations: Observation[], extra: string[]): SourceRef[] {
@@ -451,11 +454,11 @@ function makeSources(dataset: Dataset, definition: Definition, book: Phrasebook,
           anchor: `kjelde-${id}`,
           text: book.about.table(id, label(id), dataset.tables[id]?.updated ?? null, say),
           url: tableUrl(id),
-          tableNotes: dataset.tables[id]?.notes ?? [],
+          tableNotes: (dataset.tables[id]?.notes ?? []).map(cleanText).filter(Boolean),
         })),
         ...articleIds(observations, findings).map((i) => ({
           anchor: `kjelde-a${i}`,
-          text: book.about.article(dataset.articles[i]!.title, dataset.articles[i]!.published, say),
+          text: book.about.article(cleanText(dataset.articles[i]!.title), dataset.articles[i]!.published, say),
           url: dataset.articles[i]!.url,
           tableNotes: [],
         })),
