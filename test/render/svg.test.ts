@@ -222,6 +222,20 @@ describe('rendered SVG', () => {
     expect(svgTexts(chart!.svg)).toEqual(expect.arrayContaining(['A 65', 'B 20']));
   });
 
+  const withTrend = cases.filter(([name, year, lang]) => specsFor(name, year, lang).some((s) => s.kind === 'trend'));
+  test.each(withTrend)('%s %d %s: the trend draws one line piece per joined point, none else', async (name, year, lang) => {
+    const trends = (await renderCharts(specsFor(name, year, lang))).filter((c) => c.kind === 'trend');
+    expect(trends).toHaveLength(1);
+    for (const chart of trends) {
+      const joined = chart.points!.filter((p) => p.joinPrevious).length;
+      expect(chart.points!.length - joined, `${chart.id}: points that stand alone`).toBeGreaterThan(0);
+      for (const svg of [chart.svg, chart.svgCompact]) {
+        const pieces = [...svg.matchAll(/<g class="mark-line role-mark[^"]*">(.*?)<\/g>/gs)].flatMap((m) => [...m[1]!.matchAll(/<path\b/g)]);
+        expect(pieces, `${name} ${year} ${lang}: line pieces`).toHaveLength(joined);
+      }
+    }
+  });
+
   test('a point that joins a previous point it does not have, or a series not listed, is a ChartError', async () => {
     const base: Omit<ChartSpec, 'points'> = { id: 'trend', kind: 'trend', lang: 'nn', title: 'T', subtitle: '', alt: 'T', unitLabel: 'Prosent', table: [], notes: [], tableNotes: [], observations: [], series: ['A'] };
     await expect(renderCharts([{ ...base, points: [{ series: 'A', period: 2013, value: 1, joinPrevious: true }] }])).rejects.toThrow(
