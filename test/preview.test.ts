@@ -98,7 +98,9 @@ describe('preview of the committed data, templates being edited', () => {
     const good = await readFile(partial(), 'utf8');
     await writeFile(partial(), good.replace('{{sentence briefing.headline}}</h1>', '{{sentence briefing.headline}</h1>'));
     await until(page, `document.querySelector('#preview-error')?.textContent?.includes('Parse error')`);
-    expect(await page.$eval('#preview-error', (e) => e.textContent)).toMatch(/^TemplateError: Filling templates\/briefing\.hbs failed: Parse error on line \d+/);
+    expect(await page.$eval('#preview-error', (e) => e.textContent)).toMatch(
+      /^TemplateError: Filling templates\/briefing\.hbs failed: Parse error on line \d+/,
+    );
     expect(log.at(-1)).toMatch(/^✗ Filling templates\/briefing\.hbs failed: Parse error/);
     expect(preview.state().ok).toBe(false);
     const pdf = await fetch(`${preview.url}pdf`);

@@ -20,20 +20,34 @@ function jsonStatText(cells: number): string {
   const industries = Array.from({ length: 40 }, (_, i) => `I${i}`);
   const contents = Array.from({ length: 100 }, (_, i) => `C${i}`);
   const years = Array.from({ length: cells / (sizes.length * industries.length * contents.length) }, (_, i) => String(1990 + i));
-  const category = (codes: string[]) => ({ index: Object.fromEntries(codes.map((c, i) => [c, i])), label: Object.fromEntries(codes.map((c) => [c, `label ${c}`])) });
+  const category = (codes: string[]) => ({
+    index: Object.fromEntries(codes.map((c, i) => [c, i])),
+    label: Object.fromEntries(codes.map((c) => [c, `label ${c}`])),
+  });
   const value: (number | null)[] = new Array(cells);
   const status: Record<string, string> = {};
   for (let i = 0; i < cells; i++) {
     if (i % 50 === 7) {
       value[i] = null;
       status[String(i)] = '..';
-    } else value[i] = (i * 7919) % 1000 / 10;
+    } else value[i] = ((i * 7919) % 1000) / 10;
   }
   return JSON.stringify({
-    version: '2.0', class: 'dataset', label: 'bench', updated: '2025-09-10T06:00:00Z',
-    id: ['SyssGrpIKT', 'NACE2007', 'ContentsCode', 'Tid'], size: [sizes.length, industries.length, contents.length, years.length],
-    dimension: { SyssGrpIKT: { category: category(sizes) }, NACE2007: { category: category(industries) }, ContentsCode: { category: category(contents) }, Tid: { category: category(years) } },
-    role: { time: ['Tid'], metric: ['ContentsCode'] }, value, status,
+    version: '2.0',
+    class: 'dataset',
+    label: 'bench',
+    updated: '2025-09-10T06:00:00Z',
+    id: ['SyssGrpIKT', 'NACE2007', 'ContentsCode', 'Tid'],
+    size: [sizes.length, industries.length, contents.length, years.length],
+    dimension: {
+      SyssGrpIKT: { category: category(sizes) },
+      NACE2007: { category: category(industries) },
+      ContentsCode: { category: category(contents) },
+      Tid: { category: category(years) },
+    },
+    role: { time: ['Tid'], metric: ['ContentsCode'] },
+    value,
+    status,
   });
 }
 
@@ -64,7 +78,17 @@ const category = (code: string) => ({ code, label: { no: `etikett ${code}`, en: 
 
 /** A definition that names every measure of the table by its recorded code, as one does after the first fetch. */
 function mergeDefinition(): Definition {
-  const words = { title: 'Benk', kicker: 'Benk', topic: 'benk', definition: 'Benk.', coverage: 'Benk.', population: 'føretaka', users: 'brukarane', types: 'typar', purposes: 'føremål' };
+  const words = {
+    title: 'Benk',
+    kicker: 'Benk',
+    topic: 'benk',
+    definition: 'Benk.',
+    coverage: 'Benk.',
+    population: 'føretaka',
+    users: 'brukarane',
+    types: 'typar',
+    purposes: 'føremål',
+  };
   return {
     format: 'ssb-briefing/definition@1',
     statistic: { id: 'bench', name: { no: 'Benk' }, url: { no: 'https://www.ssb.no/', en: 'https://www.ssb.no/en/' }, referenceMonth: 1 },
@@ -72,7 +96,13 @@ function mergeDefinition(): Definition {
     tables: [{ id: mergeTable, label: 'Benk' }],
     measures: contents.map((code) => {
       const w = { label: code, object: code };
-      return { id: `m_${code.toLowerCase()}`, tables: [mergeTable], codes: { [mergeTable]: { ContentsCode: code } }, base: 'all' as const, words: { nn: w, nb: w, en: w } };
+      return {
+        id: `m_${code.toLowerCase()}`,
+        tables: [mergeTable],
+        codes: { [mergeTable]: { ContentsCode: code } },
+        base: 'all' as const,
+        words: { nn: w, nb: w, en: w },
+      };
     }),
     story: { headline: ['m_c00'], types: [], purposes: [], policy: null, totals: ['Total+K', 'Total-K'], allSizes: '00' },
   };
@@ -80,7 +110,13 @@ function mergeDefinition(): Definition {
 
 function mergeTableState(updated: string): TableState {
   return {
-    id: mergeTable, label: { no: `${mergeTable}: benk` }, updated, fetchedAt: updated, classification: 'SN2007', notes: [], discontinued: false,
+    id: mergeTable,
+    label: { no: `${mergeTable}: benk` },
+    updated,
+    fetchedAt: updated,
+    classification: 'SN2007',
+    notes: [],
+    discontinued: false,
     dimensions: [
       { id: 'SyssGrpIKT', role: 'size', label: { no: 'sysselsette' }, categories: sizes.map(category) },
       { id: 'NACE2007', role: 'industry', label: { no: 'næring (SN2007)' }, categories: industryCodes.map(category) },
@@ -97,8 +133,20 @@ function cell(i: number, value: number, published: string): FetchedRow {
   const industry = industryCodes[Math.floor(i / 500) % 40]!;
   const size = sizes[Math.floor(i / 20_000) % 5]!;
   return {
-    table: mergeTable, article: null, period, year: Number(period), measure: `m_${code.toLowerCase()}`, size, industry, classification: 'SN2007',
-    codes: { SyssGrpIKT: size, NACE2007: industry, ContentsCode: code, Tid: period }, value, status: null, bound: null, published, note: null,
+    table: mergeTable,
+    article: null,
+    period,
+    year: Number(period),
+    measure: `m_${code.toLowerCase()}`,
+    size,
+    industry,
+    classification: 'SN2007',
+    codes: { SyssGrpIKT: size, NACE2007: industry, ContentsCode: code, Tid: period },
+    value,
+    status: null,
+    bound: null,
+    published,
+    note: null,
   };
 }
 
@@ -117,8 +165,13 @@ export async function benchMerge(n = 100_000): Promise<Record<string, number>> {
     const value = (i: number) => (i % 1000) / 10;
     {
       const dataset: Dataset = {
-        format: 'ssb-briefing/dataset@3', title: 'bench', provenance: { builtFrom: 'bench-scale.ts', licence: 'CC BY 4.0' },
-        tables: { [mergeTable]: mergeTableState('2025-01-01T06:00:00Z') }, articles: [], codelists: {}, findings: [],
+        format: 'ssb-briefing/dataset@3',
+        title: 'bench',
+        provenance: { builtFrom: 'bench-scale.ts', licence: 'CC BY 4.0' },
+        tables: { [mergeTable]: mergeTableState('2025-01-01T06:00:00Z') },
+        articles: [],
+        codelists: {},
+        findings: [],
         observations: Array.from({ length: n }, (_, i) => {
           const o = { ...cell(i, value(i), '2025-01-01'), id: '', revision: 0 };
           o.id = observationId(o);
@@ -130,7 +183,9 @@ export async function benchMerge(n = 100_000): Promise<Record<string, number>> {
     // The fetch answers with every figure of the table; one in ten is revised. (The rows written above are garbage by
     // now, as they would be in a run: the dataset is on disk, the fetch is in memory.)
     const fetched: FetchedTable = {
-      id: mergeTable, state: mergeTableState('2025-09-10T06:00:00Z'), resolved: {},
+      id: mergeTable,
+      state: mergeTableState('2025-09-10T06:00:00Z'),
+      resolved: {},
       rows: Array.from({ length: n }, (_, i) => cell(i, value(i) + (i % 10 === 0 ? 0.5 : 0), '2025-09-10')),
       raw: [{ name: 'data-no.json', text: '{"class":"dataset"}' }],
     };
@@ -162,10 +217,13 @@ if (process.argv[1]?.endsWith('bench-scale.js') && !run) {
   console.error('usage: bench-scale.js parse|merge');
   process.exitCode = 2;
 } else if (run) {
-  run().then((figures) => {
-    console.log(JSON.stringify({ mode, ...figures, peakMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
-  }, (error) => {
-    console.error(`bench-scale ${mode} failed: ${error instanceof Error ? error.message : error}`);
-    process.exitCode = 1;
-  });
+  run().then(
+    (figures) => {
+      console.log(JSON.stringify({ mode, ...figures, peakMb: Math.round(process.resourceUsage().maxRSS / 1024) }));
+    },
+    (error) => {
+      console.error(`bench-scale ${mode} failed: ${error instanceof Error ? error.message : error}`);
+      process.exitCode = 1;
+    },
+  );
 }

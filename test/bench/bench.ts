@@ -107,7 +107,7 @@ async function pair(a: () => Promise<Timed>, b: () => Promise<Timed>): Promise<{
 
 function chromiumVersion(): string {
   const binary = resolveExecutable();
-  if (!binary) return 'Puppeteer\'s own Chrome (version not asked)';
+  if (!binary) return "Puppeteer's own Chrome (version not asked)";
   const out = spawnSync(binary, ['--version'], { encoding: 'utf8' });
   return `${out.stdout.trim() || out.stderr.trim() || 'unknown'} (${binary})`;
 }
@@ -158,7 +158,22 @@ async function main(): Promise<number> {
     const data = await copyBriefing('sosiale-medium', join(work, 'data'));
     const out = join(work, 'out');
     const report = (langs: string) => () =>
-      timed(process.execPath, ['--import', prebuilt, '--import', peakMemory, cli, 'run', '--offline', '--force', '--lang', langs, '--data', data, '--out', out]);
+      timed(process.execPath, [
+        '--import',
+        prebuilt,
+        '--import',
+        peakMemory,
+        cli,
+        'run',
+        '--offline',
+        '--force',
+        '--lang',
+        langs,
+        '--data',
+        data,
+        '--out',
+        out,
+      ]);
 
     // report vs the floor
     await report('nn')();
@@ -172,16 +187,29 @@ async function main(): Promise<number> {
     const floorMs = median(one.b);
     const ratio = median(one.a) / floorMs;
     figures.push({
-      id: 'report', name: 'report (one language) / floor (Puppeteer printing the same HTML)', value: ratio, unit: '×', target: '≤ 1.30', pass: ratio <= 1.3,
-      detail: `report ${Math.round(median(one.a))} ms, floor ${Math.round(floorMs)} ms`, floorMs, samples: { report: round(one.a), floor: round(one.b) },
+      id: 'report',
+      name: 'report (one language) / floor (Puppeteer printing the same HTML)',
+      value: ratio,
+      unit: '×',
+      target: '≤ 1.30',
+      pass: ratio <= 1.3,
+      detail: `report ${Math.round(median(one.a))} ms, floor ${Math.round(floorMs)} ms`,
+      floorMs,
+      samples: { report: round(one.a), floor: round(one.b) },
     });
 
     // three languages vs one
     const three = await pair(report('nn,nb,en'), report('nn'));
     const langRatio = median(three.a) / median(three.b);
     figures.push({
-      id: 'languages', name: 'report, three languages / one', value: langRatio, unit: '×', target: '≤ 1.50', pass: langRatio <= 1.5,
-      detail: `nn,nb,en ${Math.round(median(three.a))} ms, nn ${Math.round(median(three.b))} ms (floor ${Math.round(floorMs)} ms)`, floorMs,
+      id: 'languages',
+      name: 'report, three languages / one',
+      value: langRatio,
+      unit: '×',
+      target: '≤ 1.50',
+      pass: langRatio <= 1.5,
+      detail: `nn,nb,en ${Math.round(median(three.a))} ms, nn ${Math.round(median(three.b))} ms (floor ${Math.round(floorMs)} ms)`,
+      floorMs,
       samples: { three: round(three.a), one: round(three.b) },
     });
 
@@ -189,8 +217,14 @@ async function main(): Promise<number> {
     const preview = await measurePreview(work, data);
     const previewMs = median(preview);
     figures.push({
-      id: 'preview', name: 'preview: partial saved → reloaded HTML in the page (warm)', value: previewMs, unit: 'ms', target: '≤ 300 ms', pass: previewMs <= 300,
-      detail: `median of ${preview.length}: ${round(preview).join(', ')} ms`, samples: { save: round(preview) },
+      id: 'preview',
+      name: 'preview: partial saved → reloaded HTML in the page (warm)',
+      value: previewMs,
+      unit: 'ms',
+      target: '≤ 300 ms',
+      pass: previewMs <= 300,
+      detail: `median of ${preview.length}: ${round(preview).join(', ')} ms`,
+      samples: { save: round(preview) },
     });
 
     // unchanged run against the StatBank stand-in vs node -e ""
@@ -206,7 +240,12 @@ async function main(): Promise<number> {
       const browserStarted = unchanged.aOut.some((s) => /^✓ pdf/m.test(s) || !/^✓ fetch unchanged/m.test(s));
       const r = median(unchanged.a) / median(unchanged.b);
       figures.push({
-        id: 'unchanged', name: 'unchanged run / node -e ""', value: r, unit: '×', target: '≤ 4.00, no browser', pass: r <= 4 && !browserStarted,
+        id: 'unchanged',
+        name: 'unchanged run / node -e ""',
+        value: r,
+        unit: '×',
+        target: '≤ 4.00, no browser',
+        pass: r <= 4 && !browserStarted,
         detail: `run ${Math.round(median(unchanged.a))} ms, node ${Math.round(median(unchanged.b))} ms${browserStarted ? ', BROWSER STARTED' : ', no browser'}`,
         samples: { run: round(unchanged.a), node: round(unchanged.b) },
       });
@@ -215,25 +254,46 @@ async function main(): Promise<number> {
     }
 
     // what an npm script adds before its program: the staleness check (nothing to build) and the compile cache
-    const start = await pair(() => timed(process.execPath, ['--import', prebuilt, '-e', '']), () => timed(process.execPath, ['-e', '']));
+    const start = await pair(
+      () => timed(process.execPath, ['--import', prebuilt, '-e', '']),
+      () => timed(process.execPath, ['-e', '']),
+    );
     const overhead = median(start.a) - median(start.b);
     figures.push({
-      id: 'start', name: 'npm script start-up: the prebuilt check with nothing to build', value: overhead, unit: 'ms', target: '≤ 100 ms', pass: overhead <= 100,
+      id: 'start',
+      name: 'npm script start-up: the prebuilt check with nothing to build',
+      value: overhead,
+      unit: 'ms',
+      target: '≤ 100 ms',
+      pass: overhead <= 100,
       detail: `node --import scripts/prebuilt.mjs -e "" ${Math.round(median(start.a))} ms, node -e "" ${Math.round(median(start.b))} ms`,
       samples: { checked: round(start.a), node: round(start.b) },
     });
 
     // scale: each in its own process, the median of three (one run of a process is too noisy to judge alone)
-    for (const [mode, limitMs, limitMb] of [['parse', 1500, 500], ['merge', 1000, Infinity]] as const) {
+    for (const [mode, limitMs, limitMb] of [
+      ['parse', 1500, 500],
+      ['merge', 1000, Infinity],
+    ] as const) {
       const results: { ms: number; peakMb: number }[] = [];
       for (let i = 0; i < 3; i++) {
-        results.push(JSON.parse((await timed(process.execPath, ['--max-old-space-size=4096', '--expose-gc', join(projectRoot, 'dist/test/bench/bench-scale.js'), mode])).stdout.trim()));
+        results.push(
+          JSON.parse(
+            (
+              await timed(process.execPath, ['--max-old-space-size=4096', '--expose-gc', join(projectRoot, 'dist/test/bench/bench-scale.js'), mode])
+            ).stdout.trim(),
+          ),
+        );
       }
       const ms = median(results.map((r) => r.ms));
       const scalePeakMb = Math.max(...results.map((r) => r.peakMb));
       figures.push({
-        id: mode, name: mode === 'parse' ? 'parse 800,000 JSON-stat cells' : 'load, merge a 10 % revision batch and write 100,000 observations',
-        value: ms / 1000, unit: 's', target: `< ${limitMs / 1000} s${Number.isFinite(limitMb) ? `, < ${limitMb} MB` : ''}`, pass: ms < limitMs && scalePeakMb < limitMb,
+        id: mode,
+        name: mode === 'parse' ? 'parse 800,000 JSON-stat cells' : 'load, merge a 10 % revision batch and write 100,000 observations',
+        value: ms / 1000,
+        unit: 's',
+        target: `< ${limitMs / 1000} s${Number.isFinite(limitMb) ? `, < ${limitMb} MB` : ''}`,
+        pass: ms < limitMs && scalePeakMb < limitMb,
         detail: `median of 3: ${Math.round(ms)} ms (${results.map((r) => Math.round(r.ms)).join(', ')}), peak ${scalePeakMb} MB`,
         samples: { ms: round(results.map((r) => r.ms)), peakMb: results.map((r) => r.peakMb) },
       });
@@ -244,13 +304,22 @@ async function main(): Promise<number> {
 
   const cpu = cpus();
   const machine = {
-    cpu: cpu[0]?.model?.trim() ?? 'unknown', cores: cpu.length, memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    os: `${type()} ${release()} ${arch()}`, loadAverage: { before: loadBefore.map((l) => Math.round(l * 100) / 100), after: loadavg().map((l) => Math.round(l * 100) / 100) },
+    cpu: cpu[0]?.model?.trim() ?? 'unknown',
+    cores: cpu.length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os: `${type()} ${release()} ${arch()}`,
+    loadAverage: { before: loadBefore.map((l) => Math.round(l * 100) / 100), after: loadavg().map((l) => Math.round(l * 100) / 100) },
   };
   const result = {
-    date: new Date().toISOString(), machine, node: process.version, chromium: chromiumVersion(), runs,
+    date: new Date().toISOString(),
+    machine,
+    node: process.version,
+    chromium: chromiumVersion(),
+    runs,
     method: 'paired commands interleaved after one warm-up each; ratios of medians; one Node compile cache for all processes',
-    figures, stagesMedianMs: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, median(v)])), peakMemoryMb: peakMb,
+    figures,
+    stagesMedianMs: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, median(v)])),
+    peakMemoryMb: peakMb,
   };
   const lines = [
     `machine: ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.os}; load ${machine.loadAverage.before.join(' ')} → ${machine.loadAverage.after.join(' ')}`,
@@ -258,7 +327,12 @@ async function main(): Promise<number> {
     '',
   ];
   for (const f of figures) lines.push(`${f.pass ? 'PASS' : 'MISS'}  ${f.name}: ${f.value.toFixed(2)} ${f.unit} (target ${f.target}) — ${f.detail}`);
-  lines.push('', `report stages (median ms): ${Object.entries(result.stagesMedianMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  lines.push(
+    '',
+    `report stages (median ms): ${Object.entries(result.stagesMedianMs)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   lines.push(`peak memory of the report process: ${peakMb} MB`);
   console.log(lines.join('\n'));
   await mkdir(defaultOutRoot, { recursive: true });

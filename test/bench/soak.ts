@@ -95,7 +95,11 @@ function serveRelease(server: ReplayServer, n: number): Release {
   }
   const updated = new Date(Date.UTC(2025, 8, 10 + n, 6)).toISOString().replace('.000Z', 'Z');
   const value = 60 + (n % 40);
-  serveTable(server, '10977', { info: withUpdated(texts.info, updated), metadata: withUpdated(texts.metadata, updated), data: withCell(withUpdated(texts.data, updated), releaseCell, value) });
+  serveTable(server, '10977', {
+    info: withUpdated(texts.info, updated),
+    metadata: withUpdated(texts.metadata, updated),
+    data: withCell(withUpdated(texts.data, updated), releaseCell, value),
+  });
   return { n, updated, value };
 }
 
@@ -116,17 +120,35 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const ssb = await startReplayServer({ rateLimit: 1_000_000 });
   const smtp = await startSmtpServer({ credentials });
   const work = await mkdtemp(join(tmpdir(), 'briefing-soak-'));
-  const report: SoakReport = { ticks: 0, failed: 0, releases: 0, editions: 0, mails: 0, faults: {}, fds: { before: openFds(), after: openFds() }, heapMb: [], problems: [] };
+  const report: SoakReport = {
+    ticks: 0,
+    failed: 0,
+    releases: 0,
+    editions: 0,
+    mails: 0,
+    faults: {},
+    fds: { before: openFds(), after: openFds() },
+    heapMb: [],
+    problems: [],
+  };
   const problem = (text: string) => report.problems.push(text);
   try {
     const dataDir = await copyBriefing('sosiale-medium', join(work, 'data'));
     const outDir = join(work, 'out');
     await mkdir(outDir, { recursive: true });
     const env = {
-      SSB_API_URL: ssb.v2Url, SSB_RSS_URL: `${ssb.url}/rss/statkal`, SSB_TIMEOUT_MS: '1000', SSB_RETRY_BUDGET_MS: '1500',
+      SSB_API_URL: ssb.v2Url,
+      SSB_RSS_URL: `${ssb.url}/rss/statkal`,
+      SSB_TIMEOUT_MS: '1000',
+      SSB_RETRY_BUDGET_MS: '1500',
       ...(process.env.PUPPETEER_EXECUTABLE_PATH ? { PUPPETEER_EXECUTABLE_PATH: process.env.PUPPETEER_EXECUTABLE_PATH } : {}),
-      SMTP_HOST: smtp.host, SMTP_PORT: String(smtp.port), SMTP_USER: credentials.user, SMTP_PASS: credentials.pass, SMTP_STARTTLS: 'off',
-      MAIL_FROM: 'briefing@example.no', MAIL_TO: recipients.join(','),
+      SMTP_HOST: smtp.host,
+      SMTP_PORT: String(smtp.port),
+      SMTP_USER: credentials.user,
+      SMTP_PASS: credentials.pass,
+      SMTP_STARTTLS: 'off',
+      MAIL_FROM: 'briefing@example.no',
+      MAIL_TO: recipients.join(','),
     };
     const config = resolveConfig({ data: dataDir, out: outDir, email: true, lang: 'nn' }, env, work, { mail: true });
     const releases: Release[] = [];
@@ -135,12 +157,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const count = (kind: string) => (report.faults[kind] = (report.faults[kind] ?? 0) + 1);
     // Faults are dealt from shuffled decks, so even a short soak meets every kind.
     const statbankFaults = deck<[string, ReplayFault]>(random, [
-      ['503', { kind: 'unavailable' }], ['429 Retry-After 0', { kind: 'tooManyRequests', retryAfter: '0' }],
-      ['429 Retry-After 1', { kind: 'tooManyRequests', retryAfter: '1' }], ['slow', { kind: 'slow', delayMs: 300 }],
-      ['timeout', { kind: 'slow', delayMs: 1500 }], ['truncated', { kind: 'truncated' }], ['destroy', { kind: 'destroy' }],
+      ['503', { kind: 'unavailable' }],
+      ['429 Retry-After 0', { kind: 'tooManyRequests', retryAfter: '0' }],
+      ['429 Retry-After 1', { kind: 'tooManyRequests', retryAfter: '1' }],
+      ['slow', { kind: 'slow', delayMs: 300 }],
+      ['timeout', { kind: 'slow', delayMs: 1500 }],
+      ['truncated', { kind: 'truncated' }],
+      ['destroy', { kind: 'destroy' }],
     ]);
     // Three in a row: the send's own three attempts at one recipient all meet it, so the tick fails and the next retries.
-    const smtpFaults = deck<SmtpFault>(random, [{ stage: 'mail', code: 451, times: 3 }, { stage: 'rcpt', code: 451, times: 3 }, { stage: 'data', code: 451, times: 3 }]);
+    const smtpFaults = deck<SmtpFault>(random, [
+      { stage: 'mail', code: 451, times: 3 },
+      { stage: 'rcpt', code: 451, times: 3 },
+      { stage: 'data', code: 451, times: 3 },
+    ]);
     let smtpFaultWaiting = false;
 
     /** Plan the tick's release and faults, run it as the scheduler does, check what it left. */
@@ -201,11 +231,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const { dataset } = await readData(dataDir);
     const history = await readHistory(dataDir);
     report.releases = releases.length;
-    if (dataset.tables['10977']?.updated !== served.updated) problem(`the dataset has 10977 as of ${dataset.tables['10977']?.updated}, the server ${served.updated}`);
+    if (dataset.tables['10977']?.updated !== served.updated)
+      problem(`the dataset has 10977 as of ${dataset.tables['10977']?.updated}, the server ${served.updated}`);
     const isReleaseCell = (codes: Record<string, string> | null) => !!codes && Object.entries(releaseCell).every(([k, value]) => codes[k] === value);
     for (const r of releases) {
-      if (!dataset.observations.some((o) => o.table === '10977' && isReleaseCell(o.codes) && o.value === r.value)) problem(`release ${r.n} (${r.updated}): its figure ${r.value} is not in the dataset`);
-      if (!history.some((h) => h.kind === 'table' && h.table === '10977' && h.updated === r.updated)) problem(`release ${r.n} (${r.updated}) has no history batch`);
+      if (!dataset.observations.some((o) => o.table === '10977' && isReleaseCell(o.codes) && o.value === r.value))
+        problem(`release ${r.n} (${r.updated}): its figure ${r.value} is not in the dataset`);
+      if (!history.some((h) => h.kind === 'table' && h.table === '10977' && h.updated === r.updated))
+        problem(`release ${r.n} (${r.updated}) has no history batch`);
     }
 
     // No duplicate mail: each edition's PDF reached each recipient once, and every message received is recorded as sent.
@@ -251,7 +284,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
 /** The recipients the outbox records as sent the edition. */
 function sentTo(outbox: Awaited<ReturnType<typeof readOutbox>>, editionId: string): string[] {
-  return outbox.find((e) => e.editionId === editionId)?.recipients.filter((r) => r.state === 'sent').map((r) => r.recipient) ?? [];
+  return (
+    outbox
+      .find((e) => e.editionId === editionId)
+      ?.recipients.filter((r) => r.state === 'sent')
+      .map((r) => r.recipient) ?? []
+  );
 }
 
 /** The data folder validates, and its history describes the dataset: the last batch was written with it. */
@@ -275,10 +313,14 @@ async function briefingProblems(outDir: string): Promise<string[]> {
     const whole = path.endsWith('.pdf') ? isCompletePdf(bytes) : isCompleteHtml(bytes.toString('utf8'));
     if (!whole) problems.push(`${path} is not whole (${bytes.length} bytes)`);
   };
-  for (const name of await readdir(outDir).catch(() => [] as string[])) if (/^briefing-[a-z]{2}\.(pdf|html)$/.test(name)) await check(join(outDir, name), false);
+  for (const name of await readdir(outDir).catch(() => [] as string[]))
+    if (/^briefing-[a-z]{2}\.(pdf|html)$/.test(name)) await check(join(outDir, name), false);
   for (const id of await readdir(join(outDir, 'editions')).catch(() => [] as string[])) {
     const dir = join(outDir, 'editions', id);
-    const manifest = await readFile(join(dir, 'manifest.json'), 'utf8').then((t) => v.safeParse(editionManifestSchema, JSON.parse(t)).success, () => false);
+    const manifest = await readFile(join(dir, 'manifest.json'), 'utf8').then(
+      (t) => v.safeParse(editionManifestSchema, JSON.parse(t)).success,
+      () => false,
+    );
     if (!manifest) continue; // not an edition (a run stopped while saving it)
     await check(join(dir, 'briefing.pdf'), true);
     await check(join(dir, 'briefing.html'), true);
@@ -290,9 +332,18 @@ async function briefingProblems(outDir: string): Promise<string[]> {
 async function schedulerTick(config: Config): Promise<string> {
   let line = '';
   const scheduler = startScheduler({
-    cron: '30 8 * * 1-5', timezone: 'Europe/Oslo', lockDir: [config.dataDir, config.outDir], once: true, log: (l) => (line = l),
+    cron: '30 8 * * 1-5',
+    timezone: 'Europe/Oslo',
+    lockDir: [config.dataDir, config.outDir],
+    once: true,
+    log: (l) => (line = l),
     tick: async ({ stop, abort }): Promise<TickOutcome> => {
-      const client = async () => createStatbankClient({ baseUrl: config.statbank.baseUrl, requestTimeoutMs: config.statbank.requestTimeoutMs, retryBudgetMs: config.statbank.retryBudgetMs });
+      const client = async () =>
+        createStatbankClient({
+          baseUrl: config.statbank.baseUrl,
+          requestTimeoutMs: config.statbank.requestTimeoutMs,
+          retryBudgetMs: config.statbank.retryBudgetMs,
+        });
       const outcome = await runPipeline(config, { progress: createProgress(() => undefined), now: () => new Date(), client, stop, abort });
       const ids = outcome.editions.map((e) => e.id).join(', ');
       const sentTo = outcome.sent.reduce((n, s) => n + s.sent.length, 0);
@@ -310,7 +361,11 @@ function deck<T>(random: () => number, cards: readonly T[]): { next(): T } {
   let pile: T[] = [];
   return {
     next() {
-      if (pile.length === 0) pile = [...cards].map((c) => ({ c, k: random() })).sort((a, b) => a.k - b.k).map((x) => x.c);
+      if (pile.length === 0)
+        pile = [...cards]
+          .map((c) => ({ c, k: random() }))
+          .sort((a, b) => a.k - b.k)
+          .map((x) => x.c);
       return pile.pop()!;
     },
   };
@@ -332,8 +387,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const ticks = Number(process.argv[2] ?? 200);
   const started = Date.now();
   const report = await runSoak({ ticks, changeEvery: 10, log: (line) => console.log(line) });
-  console.log(`${report.ticks} ticks in ${Math.round((Date.now() - started) / 1000)} s: ${report.failed} failed by faults, ${report.releases} releases, ` +
-    `${report.editions} editions, ${report.mails} mails; heap ${report.heapMb.join(' -> ')} MiB; fds ${report.fds.before.total} -> ${report.fds.after.total}`);
+  console.log(
+    `${report.ticks} ticks in ${Math.round((Date.now() - started) / 1000)} s: ${report.failed} failed by faults, ${report.releases} releases, ` +
+      `${report.editions} editions, ${report.mails} mails; heap ${report.heapMb.join(' -> ')} MiB; fds ${report.fds.before.total} -> ${report.fds.after.total}`,
+  );
   if (report.heapMb.length === 0) console.error('(heap not checked: run node with --expose-gc)');
   for (const p of report.problems) console.error(`✗ ${p}`);
   process.exitCode = report.problems.length ? 1 : 0;

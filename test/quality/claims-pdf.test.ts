@@ -45,10 +45,10 @@ interface Edition {
 }
 
 /** The numbers in a text: digit runs, a decimal comma inside one ("44,5"). */
-export const numbersIn = (text: string): string[] => text.match(/\d+(?:,\d+)?/g) ?? [];
+const numbersIn = (text: string): string[] => text.match(/\d+(?:,\d+)?/g) ?? [];
 
 /** Numbers of `pdfText` that no claim's text has. */
-export function unclaimedNumbers(pdfText: string, claims: readonly Claim[]): string[] {
+function unclaimedNumbers(pdfText: string, claims: readonly Claim[]): string[] {
   const claimed = new Set(claims.flatMap((c) => numbersIn(c.text)));
   return [...new Set(numbersIn(pdfText).filter((n) => !claimed.has(n)))];
 }
@@ -61,26 +61,28 @@ const key = (name: Name, year: number, lang: Lang) => `${name} ${year} ${lang}`;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'briefing-claims-pdf-'));
   // The two briefings side by side (a folder each, so no lock is shared), their years one after the other.
-  await Promise.all(names.map(async (name) => {
-    const data = await copyBriefing(name, join(work, `${name}-data`));
-    folders.set(name, data);
-    const out = join(work, `${name}-out`);
-    for (const year of yearsOf(name)) {
-      const result = await runCli(['run', '--offline', '--lang', languages.join(','), '--year', String(year), '--data', data, '--out', out]);
-      if (result.code !== 0) throw new Error(`briefing run --year ${year} (${name}) exited ${result.code}:\n${result.stdout}${result.stderr}`);
-    }
-    const { dataset, definition } = loadFolder(data);
-    for (const id of await readdir(join(out, 'editions'))) {
-      const dir = join(out, 'editions', id);
-      const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as EditionManifest;
-      const claims = JSON.parse(await readFile(join(dir, 'claims.json'), 'utf8')) as Edition['claims'];
-      const { stdout } = await run('pdftotext', ['-enc', 'UTF-8', join(dir, 'briefing.pdf'), '-'], { maxBuffer: 16 * 1024 * 1024 });
-      // pdftotext ends every page with a form feed.
-      const pages = stdout.split('\f').slice(0, -1);
-      const briefing = buildBriefing(dataset, definition, manifest.year, manifest.lang);
-      editions.set(key(name, manifest.year, manifest.lang), { manifest, claims, pages, briefing });
-    }
-  }));
+  await Promise.all(
+    names.map(async (name) => {
+      const data = await copyBriefing(name, join(work, `${name}-data`));
+      folders.set(name, data);
+      const out = join(work, `${name}-out`);
+      for (const year of yearsOf(name)) {
+        const result = await runCli(['run', '--offline', '--lang', languages.join(','), '--year', String(year), '--data', data, '--out', out]);
+        if (result.code !== 0) throw new Error(`briefing run --year ${year} (${name}) exited ${result.code}:\n${result.stdout}${result.stderr}`);
+      }
+      const { dataset, definition } = loadFolder(data);
+      for (const id of await readdir(join(out, 'editions'))) {
+        const dir = join(out, 'editions', id);
+        const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as EditionManifest;
+        const claims = JSON.parse(await readFile(join(dir, 'claims.json'), 'utf8')) as Edition['claims'];
+        const { stdout } = await run('pdftotext', ['-enc', 'UTF-8', join(dir, 'briefing.pdf'), '-'], { maxBuffer: 16 * 1024 * 1024 });
+        // pdftotext ends every page with a form feed.
+        const pages = stdout.split('\f').slice(0, -1);
+        const briefing = buildBriefing(dataset, definition, manifest.year, manifest.lang);
+        editions.set(key(name, manifest.year, manifest.lang), { manifest, claims, pages, briefing });
+      }
+    }),
+  );
 }, 300_000);
 afterAll(() => rm(work, { recursive: true, force: true }));
 
@@ -93,7 +95,9 @@ const edition = (name: Name, year: number, lang: Lang) => {
 /** The page's own text: without the running header (its first line) and the page number (its last). */
 function body(e: Edition, page: number): string[] {
   const header = claimOf(e, 'header').text;
-  const lines = e.pages[page]!.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = e.pages[page]!.split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const footer = `${e.briefing.ui.page} ${page + 1} ${e.briefing.ui.of} ${e.pages.length}`;
   return lines.filter((l, i) => !(i === 0 && l === header) && !(i === lines.length - 1 && l === footer));
 }
@@ -102,10 +106,20 @@ const claimOf = (e: Edition, kind: string) => e.claims.claims.find((c) => c.fact
 
 describe('the checker', () => {
   test('reads numbers as the issue says: digit runs, a range as two, a decimal comma as one', () => {
-    expect(numbersIn('10-19 sysselsette, 44,5 prosent, side 2 av 4, 2013–2019, 1. oktober 2013')).toEqual(['10', '19', '44,5', '2', '4', '2013', '2019', '1', '2013']);
+    expect(numbersIn('10-19 sysselsette, 44,5 prosent, side 2 av 4, 2013–2019, 1. oktober 2013')).toEqual([
+      '10',
+      '19',
+      '44,5',
+      '2',
+      '4',
+      '2013',
+      '2019',
+      '1',
+      '2013',
+    ]);
   });
 
-  test('can fail: the 2013 edition\'s PDF against the 2019 edition\'s claims has numbers no claim says', () => {
+  test("can fail: the 2013 edition's PDF against the 2019 edition's claims has numbers no claim says", () => {
     const first = edition('sosiale-medium', 2013, 'nn');
     const later = edition('sosiale-medium', 2019, 'nn');
     expect(unclaimedNumbers(first.pages.join('\n'), later.claims.claims).length).toBeGreaterThan(3);
@@ -124,14 +138,14 @@ for (const name of names) {
     for (const year of years) {
       for (const lang of languages) {
         describe(`${year} ${lang}`, () => {
-          test('every number in the PDF\'s text is in a claim of its claims.json', () => {
+          test("every number in the PDF's text is in a claim of its claims.json", () => {
             const e = edition(name, year, lang);
             const text = e.pages.join('\n');
             expect(numbersIn(text).length).toBeGreaterThan(20);
             expect(unclaimedNumbers(text, e.claims.claims), `${key(name, year, lang)}: numbers printed that no claim says`).toEqual([]);
           });
 
-          test('claims.json: the edition\'s, every claim a place and text, every fact a kind and observations the dataset has', () => {
+          test("claims.json: the edition's, every claim a place and text, every fact a kind and observations the dataset has", () => {
             const e = edition(name, year, lang);
             const { dataset } = loadFolder(folders.get(name)!);
             const ids = new Set(dataset.observations.map((o) => o.id));
@@ -165,7 +179,10 @@ for (const name of names) {
             expect(header).toContain(b.title);
             expect(e.pages.length).toBeGreaterThanOrEqual(2);
             e.pages.forEach((page, i) => {
-              const lines = page.split('\n').map((l) => l.trim()).filter(Boolean);
+              const lines = page
+                .split('\n')
+                .map((l) => l.trim())
+                .filter(Boolean);
               expect(lines[0], `page ${i + 1}: the running header first`).toBe(header);
               expect(lines.at(-1), `page ${i + 1}: the page number last`).toBe(`${b.ui.page} ${i + 1} ${b.ui.of} ${e.pages.length}`);
             });
@@ -174,8 +191,15 @@ for (const name of names) {
             const all = bodies.flat();
             const aboutAt = all.indexOf(b.ui.about);
             const appendixAt = all.indexOf(b.ui.appendix);
-            expect(aboutAt, 'the about box\'s heading').toBeGreaterThan(0);
-            const headings = new Set([...b.sections.map((s) => squash(plain(s.heading.text))), b.ui.notes, b.ui.about, b.ui.sources, b.ui.changesHeading, b.ui.appendix]);
+            expect(aboutAt, "the about box's heading").toBeGreaterThan(0);
+            const headings = new Set([
+              ...b.sections.map((s) => squash(plain(s.heading.text))),
+              b.ui.notes,
+              b.ui.about,
+              b.ui.sources,
+              b.ui.changesHeading,
+              b.ui.appendix,
+            ]);
             let start = 0;
             bodies.forEach((lines, i) => {
               const end = start + lines.length;
@@ -194,14 +218,20 @@ for (const name of names) {
             expect(b.charts.length).toBeGreaterThan(0);
             for (const chart of b.charts) {
               const source = b.chartSources[chart.id]!;
-              expect(claimOf(e, 'source') && e.claims.claims.some((c) => c.where === `chart:${chart.id}` && c.text === source), `${chart.id}: its source is a claim`).toBe(true);
+              expect(
+                claimOf(e, 'source') && e.claims.claims.some((c) => c.where === `chart:${chart.id}` && c.text === source),
+                `${chart.id}: its source is a claim`,
+              ).toBe(true);
               for (const caption of [`${chart.title} ${chart.subtitle}`, `${chart.title}. ${chart.subtitle}`]) {
                 const page = pages.find((p) => p.includes(caption));
                 expect(page, `${chart.id}: "${caption}" printed`).toBeDefined();
                 const after = page!.slice(page!.indexOf(caption) + caption.length);
                 const next = after.indexOf(b.ui.source);
                 expect(next, `${chart.id}: a source after "${caption}" on its page`).toBeGreaterThanOrEqual(0);
-                expect(after.slice(next).startsWith(source), `${chart.id}: the first source after "${caption}" is "${source}", not "${after.slice(next, next + source.length)}"`).toBe(true);
+                expect(
+                  after.slice(next).startsWith(source),
+                  `${chart.id}: the first source after "${caption}" is "${source}", not "${after.slice(next, next + source.length)}"`,
+                ).toBe(true);
                 // Nothing of another section in between: the source belongs to this chart.
                 for (const s of b.sections) expect(after.slice(0, next), `${chart.id}: "${caption}"`).not.toContain(squash(plain(s.heading.text)));
               }

@@ -51,9 +51,9 @@ afterAll(async () => {
 
 async function vnuMessages(file: string): Promise<string[]> {
   const jar = join(projectRoot, 'node_modules/vnu-jar/build/dist/vnu.jar');
-  const result = await run('java', ['-jar', jar, '--format', 'json', '--stdout', file], { maxBuffer: 8 * 1024 * 1024 }).catch(
-    (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
-  );
+  const result = await run('java', ['-jar', jar, '--format', 'json', '--stdout', file], { maxBuffer: 8 * 1024 * 1024 }).catch((error: { stdout?: string }) => ({
+    stdout: error.stdout ?? '',
+  }));
   return (JSON.parse(result.stdout) as { messages: { type: string; message: string }[] }).messages.map((m) => `${m.type}: ${m.message}`);
 }
 
@@ -63,7 +63,7 @@ async function pdfText(pdf: Uint8Array, name: string): Promise<string> {
   return (await run('pdftotext', ['-enc', 'UTF-8', file, '-'])).stdout;
 }
 
-describe('markup in a table\'s labels and notes', () => {
+describe("markup in a table's labels and notes", () => {
   let built: BuiltBriefing;
   let doc: BuiltDocument;
   let file: string;
@@ -82,7 +82,7 @@ describe('markup in a table\'s labels and notes', () => {
     await writeFile(file, built!.html);
   });
 
-  test('the HTML the build writes is the preview\'s, byte for byte', () => {
+  test("the HTML the build writes is the preview's, byte for byte", () => {
     expect(built.html === doc.html).toBe(true);
   });
 
@@ -132,14 +132,14 @@ describe('markup in a table\'s labels and notes', () => {
     }
   });
 
-  test('are the same literal characters in the PDF\'s text', async () => {
+  test("are the same literal characters in the PDF's text", async () => {
     const text = squash(await pdfText(built.pdf, 'hostile'));
     expect(text).toContain('<script>alert("x")</script>');
     expect(text).toContain("{{lookup . 'x'}} **fet** [lenke](http://x) 'sitat' & <b>bold</b>");
     expect(text).toContain('{{#each this}}x{{/each}} _kursiv_');
   });
 
-  test('a dataset can\'t carry a javascript: link: an article URL must be http(s)', () => {
+  test("a dataset can't carry a javascript: link: an article URL must be http(s)", () => {
     const { definition, dataset } = committed('sosiale-medium');
     const text = serializeDataset({ ...dataset, articles: dataset.articles.map((a, i) => (i === 0 ? { ...a, url: 'javascript:alert(3)' } : a)) });
     expect(() => parseDataset(text, 'dataset.json', definition)).toThrow(DatasetError);
@@ -147,12 +147,12 @@ describe('markup in a table\'s labels and notes', () => {
   });
 });
 
-describe('bidirectional controls in a table\'s labels, notes and an article\'s title', () => {
+describe("bidirectional controls in a table's labels, notes and an article's title", () => {
   // Shown as "… 89" by a browser or a PDF viewer that obeyed the override.
   const overridden = 'Informasjon og kommunikasjon \u202e98\u202c';
   const cleaned = 'Informasjon og kommunikasjon 98';
 
-  test('never reach the HTML or the PDF\'s text; the figures read as they are', async () => {
+  test("never reach the HTML or the PDF's text; the figures read as they are", async () => {
     const folder = structuredClone(committed('kunstig-intelligens'));
     const table = folder.dataset.tables['13265']!;
     table.label = { no: `13265: Bruk av kunstig \u2067intelligens\u2069 \u202dteknologi\u202c (prosent)` };
@@ -162,14 +162,14 @@ describe('bidirectional controls in a table\'s labels, notes and an article\'s t
     const html = built!.html;
     const pdf = await pdfText(built!.pdf, 'bidi');
     expect(html.match(bidi), 'a bidirectional control in the HTML').toBeNull();
-    expect(pdf.match(bidi), 'a bidirectional control in the PDF\'s text').toBeNull();
+    expect(pdf.match(bidi), "a bidirectional control in the PDF's text").toBeNull();
     expect(html).toContain(cleaned);
     expect(squash(pdf)).toContain(cleaned);
     expect(squash(pdf)).toContain('Tal for 2024 er 12 prosent høgare enn før.');
     expect(squash(pdf)).toContain('Bruk av kunstig intelligens teknologi (prosent)');
   });
 
-  test('in an article\'s title (the social-media briefing\'s sources) neither', async () => {
+  test("in an article's title (the social-media briefing's sources) neither", async () => {
     const folder = structuredClone(committed('sosiale-medium'));
     folder.dataset.articles[0]!.title = 'Eitt av to \u202eowt ni eno\u202c føretak';
     const { html } = await buildDocument(folder, 2013, 'nn');
@@ -191,7 +191,9 @@ describe('escape sequences in what StatBank sends never reach the terminal', () 
     const metadata = JSON.parse(await readFile(join(fixtures, '13265_v0_metadata.json'), 'utf8')) as { title: string; variables: { valueTexts: string[] }[] };
     metadata.title = dirty(metadata.title);
     for (const variable of metadata.variables) variable.valueTexts = variable.valueTexts.map(dirty);
-    const data = JSON.parse(await readFile(join(fixtures, '13265_v0_data_jsonstat2.json'), 'utf8')) as { dimension: Record<string, { category: { label: Record<string, string> } }> };
+    const data = JSON.parse(await readFile(join(fixtures, '13265_v0_data_jsonstat2.json'), 'utf8')) as {
+      dimension: Record<string, { category: { label: Record<string, string> } }>;
+    };
     for (const dimension of Object.values(data.dimension)) {
       for (const code of Object.keys(dimension.category.label)) dimension.category.label[code] = dirty(dimension.category.label[code]!);
     }
@@ -203,13 +205,16 @@ describe('escape sequences in what StatBank sends never reach the terminal', () 
 
   const env = () => ({ SSB_API_URL: ssb.v2Url, SSB_RETRY_BUDGET_MS: '2000', SSB_TIMEOUT_MS: '10000' });
   const clean = (result: CliResult) => {
-    for (const [name, text] of [['stdout', result.stdout], ['stderr', result.stderr]] as const) {
+    for (const [name, text] of [
+      ['stdout', result.stdout],
+      ['stderr', result.stderr],
+    ] as const) {
       const found = [...text].filter((c) => terminalControls.test(c) || bidi.test(c)).map((c) => `U+${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
       expect([...new Set(found)], `${name} holds controls: ${JSON.stringify(text.slice(0, 2000))}`).toEqual([]);
     }
   };
 
-  test('`briefing inspect 13265` prints SSB\'s labels without them', async () => {
+  test("`briefing inspect 13265` prints SSB's labels without them", async () => {
     const result = await runCli(['inspect', '13265'], { env: env() });
     expect(result.code, result.stdout).toBe(0);
     clean(result);
@@ -219,7 +224,7 @@ describe('escape sequences in what StatBank sends never reach the terminal', () 
     expect(result.stdout).not.toContain('pwned');
   });
 
-  test('`briefing run` fetching the table prints its warnings (SSB\'s measure labels quoted) without them, and builds a clean briefing', async () => {
+  test("`briefing run` fetching the table prints its warnings (SSB's measure labels quoted) without them, and builds a clean briefing", async () => {
     const data = await copyBriefing('kunstig-intelligens', join(dir, 'ai-data'));
     const out = join(dir, 'ai-out');
     // One measure the definition can't find in the table: the warning quotes every measure label the table has.
@@ -233,14 +238,19 @@ describe('escape sequences in what StatBank sends never reach the terminal', () 
     const result = await runCli(['run', '--force', '--data', data, '--out', out], { env: env() });
     expect(result.code, result.stdout).toBe(0);
     clean(result);
-    expect(result.stdout).toMatch(/measure autonomous_machines: no measure of table 13265 matches \/\^ingen slik statistikkvariabel\$\/ \(it has: "Tekstanalyse \(text mining\)", /);
+    expect(result.stdout).toMatch(
+      /measure autonomous_machines: no measure of table 13265 matches \/\^ingen slik statistikkvariabel\$\/ \(it has: "Tekstanalyse \(text mining\)", /,
+    );
     expect(result.stdout).not.toContain('pwned');
     // The dataset keeps what SSB sent; what is shown is cleaned.
     expect(await readFile(join(data, 'dataset.json'), 'utf8')).toContain('\\u001b[31m');
     const html = await readFile(join(out, 'briefing-nn.html'), 'utf8');
     // pdftotext ends each page with a form feed of its own.
     const pdf = await run('pdftotext', ['-enc', 'UTF-8', join(out, 'briefing-nn.pdf'), '-']).then((r) => r.stdout.replaceAll('\f', '\n'));
-    for (const [name, text] of [['HTML', html], ['PDF', pdf]] as const) {
+    for (const [name, text] of [
+      ['HTML', html],
+      ['PDF', pdf],
+    ] as const) {
       expect(text.match(terminalControls), `${name}: a control character`).toBeNull();
       expect(text.match(bidi), `${name}: a bidirectional control`).toBeNull();
       expect(text, name).not.toContain('[31m');

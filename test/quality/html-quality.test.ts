@@ -70,7 +70,8 @@ describe('W3C Nu HTML Checker (vnu)', () => {
     const result = await run('java', ['-jar', jar, '--format', 'json', '--stdout', ...files.values()], { maxBuffer: 16 * 1024 * 1024 }).catch(
       (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
     );
-    const messages = (JSON.parse(result.stdout) as { messages: { type: string; subType?: string; message: string; url: string; lastLine?: number }[] }).messages;
+    const messages = (JSON.parse(result.stdout) as { messages: { type: string; subType?: string; message: string; url: string; lastLine?: number }[] })
+      .messages;
     expect(messages.map((m) => `${m.type}${m.subType ? `/${m.subType}` : ''} ${m.url.split('/').at(-1)}:${m.lastLine}: ${m.message}`)).toEqual([]);
   }, 40_000);
 });
@@ -80,7 +81,9 @@ describe('axe-core in Chromium', () => {
   const violations = async (page: Page) => {
     await page.addScriptTag({ content: axeSource });
     const result = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe;
+      const axe = (
+        window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }
+      ).axe;
       return axe.run(document, { resultTypes: ['violations'] });
     });
     return result.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.slice(0, 2).map((n) => n.target))}`);
@@ -88,7 +91,12 @@ describe('axe-core in Chromium', () => {
 
   // Each edition in one or two of the four views (light or dark, wide or narrow); every view is covered.
   const views: [string, number, boolean][] = [
-    ['2013-nn', 1280, false], ['2013-nn', 390, true], ['2019-en', 390, false], ['2019-en', 1280, true], ['2025-nb', 1280, false], ['2025-nb', 390, true],
+    ['2013-nn', 1280, false],
+    ['2013-nn', 390, true],
+    ['2019-en', 390, false],
+    ['2019-en', 1280, true],
+    ['2025-nb', 1280, false],
+    ['2025-nb', 390, true],
     ['2021-en', 390, false],
   ];
   test.each(views)('%s at %d px, dark: %s: no violations', async (edition, width, dark) => {
@@ -108,22 +116,29 @@ describe('layout', () => {
       const widest = Math.max(...Array.from(document.querySelectorAll('.chart-svg svg')).map((svg) => svg.getBoundingClientRect().right));
       return {
         scrollWidth: document.documentElement.scrollWidth,
-        wide: shown('.chart-wide'), compact: shown('.chart-compact'), charts: document.querySelectorAll('figure.chart').length,
-        appendix: shown('.appendix'), details: shown('.chart-data'), widest,
+        wide: shown('.chart-wide'),
+        compact: shown('.chart-compact'),
+        charts: document.querySelectorAll('figure.chart').length,
+        appendix: shown('.appendix'),
+        details: shown('.chart-data'),
+        widest,
         background: getComputedStyle(document.body).backgroundColor,
         h1: parseFloat(getComputedStyle(document.querySelector('h1')!).fontSize),
       };
     });
 
-  test.each(['2019-en', '2025-nb', '2021-en'])('%s on a phone (390 px): nothing wider than the screen, the compact charts instead of the wide ones', async (edition) => {
-    const page = await open(files.get(edition)!, 390);
-    const m = await measure(page);
-    await page.close();
-    expect(m.scrollWidth).toBeLessThanOrEqual(390);
-    expect(m.widest).toBeLessThanOrEqual(390);
-    expect(m).toMatchObject({ wide: 0, compact: m.charts, appendix: 0, details: m.charts });
-    expect(m.charts).toBe(2);
-  });
+  test.each(['2019-en', '2025-nb', '2021-en'])(
+    '%s on a phone (390 px): nothing wider than the screen, the compact charts instead of the wide ones',
+    async (edition) => {
+      const page = await open(files.get(edition)!, 390);
+      const m = await measure(page);
+      await page.close();
+      expect(m.scrollWidth).toBeLessThanOrEqual(390);
+      expect(m.widest).toBeLessThanOrEqual(390);
+      expect(m).toMatchObject({ wide: 0, compact: m.charts, appendix: 0, details: m.charts });
+      expect(m.charts).toBe(2);
+    },
+  );
 
   test('on a wide screen (1280 px): the wide charts, a measure of text that stays readable', async () => {
     const page = await open(files.get('2013-nn')!, 1280);

@@ -31,10 +31,15 @@ let outDir: string;
 const transcripts: { what: string; result: CliResult }[] = [];
 
 /** The forms a password can take in a log, an error or a dump: as is, URL-encoded, base64 (AUTH LOGIN, AUTH PLAIN). */
-const forms = (pass: string) => [...new Set([
-  pass, encodeURIComponent(pass), Buffer.from(pass).toString('base64'), Buffer.from(`\0${user}\0${pass}`).toString('base64'),
-  Buffer.from(pass).toString('base64').replace(/=+$/, ''),
-])];
+const forms = (pass: string) => [
+  ...new Set([
+    pass,
+    encodeURIComponent(pass),
+    Buffer.from(pass).toString('base64'),
+    Buffer.from(`\0${user}\0${pass}`).toString('base64'),
+    Buffer.from(pass).toString('base64').replace(/=+$/, ''),
+  ]),
+];
 const secrets = [...forms(password), ...forms(wrong)];
 /** The forms of either password found in `bytes` (read as UTF-8 and as Latin-1). */
 const leaks = (bytes: Buffer) => secrets.filter((s) => bytes.toString('utf8').includes(s) || bytes.toString('latin1').includes(s));
@@ -56,8 +61,13 @@ afterAll(async () => {
 });
 
 const base = () => ({
-  SSB_API_URL: ssb.v2Url, SSB_RSS_URL: `${ssb.url}/rss/statkal`, SSB_RETRY_BUDGET_MS: '2000', SSB_TIMEOUT_MS: '5000',
-  MAIL_FROM: 'SSB-briefing <briefing@example.no>', MAIL_TO: recipients.join(','), SMTP_STARTTLS: 'off',
+  SSB_API_URL: ssb.v2Url,
+  SSB_RSS_URL: `${ssb.url}/rss/statkal`,
+  SSB_RETRY_BUDGET_MS: '2000',
+  SSB_TIMEOUT_MS: '5000',
+  MAIL_FROM: 'SSB-briefing <briefing@example.no>',
+  MAIL_TO: recipients.join(','),
+  SMTP_STARTTLS: 'off',
 });
 const withPass = (pass: string) => ({ ...base(), SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_USER: user, SMTP_PASS: pass });
 const withUrl = (pass: string) => ({ ...base(), SMTP_URL: `smtp://${user}:${encodeURIComponent(pass)}@127.0.0.1:${smtp.port}` });
@@ -72,10 +82,14 @@ async function cli(what: string, args: string[], env: NodeJS.ProcessEnv, expecte
 /** Every file under `dir`, recursively, with its bytes. */
 async function files(dir: string): Promise<{ path: string; bytes: Buffer }[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return Promise.all(entries.filter((e) => e.isFile()).map(async (e) => {
-    const path = join(e.parentPath, e.name);
-    return { path, bytes: await readFile(path) };
-  }));
+  return Promise.all(
+    entries
+      .filter((e) => e.isFile())
+      .map(async (e) => {
+        const path = join(e.parentPath, e.name);
+        return { path, bytes: await readFile(path) };
+      }),
+  );
 }
 
 test('the SMTP password appears in no output, error, manifest, archive file, data file or mail', async () => {
@@ -112,7 +126,10 @@ test('the SMTP password appears in no output, error, manifest, archive file, dat
 
   // Now search everything for every form of both passwords.
   const haystacks = [
-    ...transcripts.flatMap(({ what, result }) => [{ where: `stdout of ${what}`, bytes: Buffer.from(result.stdout) }, { where: `stderr of ${what}`, bytes: Buffer.from(result.stderr) }]),
+    ...transcripts.flatMap(({ what, result }) => [
+      { where: `stdout of ${what}`, bytes: Buffer.from(result.stdout) },
+      { where: `stderr of ${what}`, bytes: Buffer.from(result.stderr) },
+    ]),
     ...(await files(outDir)).map((f) => ({ where: f.path, bytes: f.bytes })),
     ...(await files(dataDir)).map((f) => ({ where: f.path, bytes: f.bytes })),
     ...smtp.messages.map((m, i) => ({ where: `message ${i + 1} the SMTP server received`, bytes: m.raw })),

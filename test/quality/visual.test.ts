@@ -31,7 +31,10 @@ describe('pages against their reference images', () => {
       await writeFile(join(out, fileName.replace(/\.png$/, '.actual.png')), actual);
       if (diff) await writeFile(join(out, fileName.replace(/\.png$/, '.diff.png')), diff);
     }
-    expect(share, `${fileName}: ${(share * 100).toFixed(2)} % of pixels differ (allowed ${tolerance * 100} %); see ${join(tmpdir(), 'briefing-visual-failed')}`).toBeLessThanOrEqual(tolerance);
+    expect(
+      share,
+      `${fileName}: ${(share * 100).toFixed(2)} % of pixels differ (allowed ${tolerance * 100} %); see ${join(tmpdir(), 'briefing-visual-failed')}`,
+    ).toBeLessThanOrEqual(tolerance);
   });
 
   test('the comparison can fail: another page is far from the reference', () => {

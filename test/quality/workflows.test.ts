@@ -57,7 +57,8 @@ function outline(text: string): Map<string, string> {
     const value = (match[2] ?? '').replace(/^([^'"].*?)\s+#.*$/, '$1');
     if (value === '|' || value === '>') {
       const block: string[] = [];
-      while (i + 1 < lines.length && (!lines[i + 1]!.trim() || lines[i + 1]!.length - lines[i + 1]!.trimStart().length > indent)) block.push(lines[++i]!.trim());
+      while (i + 1 < lines.length && (!lines[i + 1]!.trim() || lines[i + 1]!.length - lines[i + 1]!.trimStart().length > indent))
+        block.push(lines[++i]!.trim());
       out.set(path, block.join('\n').trim());
     } else {
       out.set(path, unquote(value));
@@ -106,7 +107,11 @@ describe('ci.yml', () => {
     // package.json's engines say which Node; CI runs the oldest it allows and the current one.
     const engines = JSON.parse(await readFile(join(projectRoot, 'package.json'), 'utf8')).engines.node as string;
     const oldest = Number(/^>=\s*(\d+)/.exec(engines)?.[1]);
-    const matrix = tree.get('jobs.test.strategy.matrix.node')!.replace(/^\[|\]$/g, '').split(',').map((n) => Number(n.trim()));
+    const matrix = tree
+      .get('jobs.test.strategy.matrix.node')!
+      .replace(/^\[|\]$/g, '')
+      .split(',')
+      .map((n) => Number(n.trim()));
     expect(matrix).toContain(oldest);
     expect(matrix).toContain(24);
     expect(matrix.every((n) => n >= oldest)).toBe(true);
@@ -128,7 +133,12 @@ describe('ci.yml', () => {
 describe('report.yml', () => {
   const tree = () => outline(files['report.yml']!);
   const globMatches = (glob: string, path: string) =>
-    new RegExp(`^${glob.replace(/\/$/, '').replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '[^/]*')}(/.*)?$`).test(path);
+    new RegExp(
+      `^${glob
+        .replace(/\/$/, '')
+        .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+        .replaceAll('*', '[^/]*')}(/.*)?$`,
+    ).test(path);
   /** Where `npm run report` writes by default, relative to the project: output/<briefing>/. */
   const outDir = () => relative(projectRoot, resolveConfig({}, {}, projectRoot).outDir);
 
@@ -177,7 +187,14 @@ describe('report.yml', () => {
     expect(s[save]!.get('with.key')).toMatch(/\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}$/);
     expect(s[save]!.get('with.key')!.startsWith(s[restore]!.get('with.restore-keys')!)).toBe(true);
     for (const path of [`${outDir()}/outbox/2019-nn-0123456789ab.jsonl`, `${outDir()}/editions/2019-nn-0123456789ab/manifest.json`]) {
-      for (const step of [s[restore]!, s[save]!]) expect(step.get('with.path')!.split('\n').some((g) => globMatches(g, path)), path).toBe(true);
+      for (const step of [s[restore]!, s[save]!])
+        expect(
+          step
+            .get('with.path')!
+            .split('\n')
+            .some((g) => globMatches(g, path)),
+          path,
+        ).toBe(true);
     }
     // A scheduled run mails only when the outbox came back.
     expect(s[report]!.get('env.EMAIL')).toContain("steps.archive.outputs.cache-matched-key != ''");
@@ -191,9 +208,15 @@ describe('report.yml', () => {
     expect(upload.get('if')).toBe('${{ !cancelled() }}');
     const globs = upload.get('with.path')!.split('\n');
     for (const file of ['briefing-nn.html', 'briefing-nn.pdf', 'editions/2019-nn-0123456789ab/briefing.pdf', 'index.html']) {
-      expect(globs.some((g) => globMatches(g, `${outDir()}/${file}`)), `${outDir()}/${file} is uploaded`).toBe(true);
+      expect(
+        globs.some((g) => globMatches(g, `${outDir()}/${file}`)),
+        `${outDir()}/${file} is uploaded`,
+      ).toBe(true);
     }
-    expect(globs.some((g) => globMatches(g, `${outDir()}/outbox/2019-nn-0123456789ab.jsonl`)), 'the outbox holds addresses').toBe(false);
+    expect(
+      globs.some((g) => globMatches(g, `${outDir()}/outbox/2019-nn-0123456789ab.jsonl`)),
+      'the outbox holds addresses',
+    ).toBe(false);
     const commit = s.at(-1)!.get('run')!;
     expect(commit).toContain('git status --porcelain data/');
     expect(commit).toContain('github-actions[bot]');

@@ -110,7 +110,7 @@ describe('the print page', () => {
     expect(left, describeProcesses(left)).toEqual([]);
   });
 
-  test('below the page lock-down, the printer\'s browser itself reaches no address (--host-resolver-rules)', async () => {
+  test("below the page lock-down, the printer's browser itself reaches no address (--host-resolver-rules)", async () => {
     const browser = await launchBrowser({ timeoutMs: 30_000 });
     try {
       const page = await browser.newPage(); // no interception, scripts on
@@ -149,7 +149,11 @@ describe('hostile data through the real templates', () => {
     const hostile = {
       label: `<img src="${base}/label.png">`,
       industry: `Informasjon <img src="${base}/industry.png"> og kommunikasjon`,
-      notes: [`<style>body { background: url(${base}/css.png) }</style> x url(${base}/bare-url.png)`, `<link rel=stylesheet href=${base}/note.css>`, `<iframe src="${base}/note-frame.html"></iframe>`],
+      notes: [
+        `<style>body { background: url(${base}/css.png) }</style> x url(${base}/bare-url.png)`,
+        `<link rel=stylesheet href=${base}/note.css>`,
+        `<iframe src="${base}/note-frame.html"></iframe>`,
+      ],
     };
     // The AI briefing's table 13265, its labels and notes as a hostile StatBank could send them.
     const folder = structuredClone(committed('kunstig-intelligens'));
@@ -159,7 +163,11 @@ describe('hostile data through the real templates', () => {
     const industry = table.dimensions.find((d) => d.role === 'industry')!.categories.find((c) => c.code === '58-63')!;
     industry.label = { no: hostile.industry };
 
-    const [built] = await buildBriefings(folder, { year: 2025, langs: ['nn'], templatesDir: join(projectRoot, 'templates'), print: { timeoutMs: 30_000 } }, silentProgress());
+    const [built] = await buildBriefings(
+      folder,
+      { year: 2025, langs: ['nn'], templatesDir: join(projectRoot, 'templates'), print: { timeoutMs: 30_000 } },
+      silentProgress(),
+    );
     expect(hits).toEqual([]);
     expect(connections).toBe(0);
     expect(built!.html).not.toContain(`<img src="${base}`);

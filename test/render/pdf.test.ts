@@ -59,8 +59,8 @@ function isPdf(pdf: Uint8Array): boolean {
   return Buffer.from(pdf.subarray(0, 5)).toString('latin1') === '%PDF-';
 }
 
-describe('the printer\'s Chromium', () => {
-  test('runs in a supported configuration: Puppeteer\'s defaults plus the machine\'s flags and the lock-down, several processes', async () => {
+describe("the printer's Chromium", () => {
+  test("runs in a supported configuration: Puppeteer's defaults plus the machine's flags and the lock-down, several processes", async () => {
     const watch = watchChromium(mark);
     const browser = await launchBrowser(launch);
     const pid = browser.process()!.pid!;
@@ -88,7 +88,10 @@ describe('the printer', () => {
     const texts = ['Første dokument', 'Andre dokument', 'Tredje dokument'];
     const pdfs = await Promise.all(texts.map((t) => printer.print(html.replace('<h1>Prøve</h1>', `<h1>${t}</h1>`), options)));
     const closing = printer.close();
-    const late = await printer.print(html, options).then(() => null, (e: unknown) => e);
+    const late = await printer.print(html, options).then(
+      () => null,
+      (e: unknown) => e,
+    );
     await closing;
     const { readPdf } = await import('../support/pdf.js');
     const work = await mkdtemp(join(tmpdir(), 'briefing-queue-'));
@@ -127,7 +130,10 @@ describe('a browser that crashes mid-print', () => {
   test('twice is a PrintError (exit code 6), not a third browser', async () => {
     const watch = watchChromium(mark);
     const printer = openPrinter(launch, { hooks: fault('SIGKILL', [1, 2]) });
-    const error = await printer.print(html, options).then(() => null, (e: unknown) => e);
+    const error = await printer.print(html, options).then(
+      () => null,
+      (e: unknown) => e,
+    );
     await printer.close();
     expect(error).toBeInstanceOf(PrintError);
     expect((error as PrintError).exitCode).toBe(6);
@@ -162,7 +168,10 @@ describe('a browser that hangs', () => {
     const watch = watchChromium(mark);
     const frozen: number[] = [];
     const printer = openPrinter(launch, { hooks: fault('SIGSTOP', [1, 2], frozen) });
-    const error = await printer.print(html, { ...options, timeoutMs: 2_000 }).then(() => null, (e: unknown) => e);
+    const error = await printer.print(html, { ...options, timeoutMs: 2_000 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     await printer.close();
     expect(error).toBeInstanceOf(PrintError);
     expect((error as PrintError).message).toBe(
@@ -209,7 +218,9 @@ describe('briefing run (as a process)', () => {
       env: { ...markEnv(runMark), PUPPETEER_EXECUTABLE_PATH: silent, BRIEFING_PRINT_TIMEOUT_MS: '1000' },
     });
     expect(result.code, result.stdout).toBe(6);
-    expect(result.stdout).toMatch(/^✗ Chromium took longer than 1000 ms to start and was stopped\. .*raise BRIEFING_PRINT_TIMEOUT_MS \(now 1000\).*previous briefing is left in place\.$/m);
+    expect(result.stdout).toMatch(
+      /^✗ Chromium took longer than 1000 ms to start and was stopped\. .*raise BRIEFING_PRINT_TIMEOUT_MS \(now 1000\).*previous briefing is left in place\.$/m,
+    );
     expect(await readFile(join(out, 'briefing-nn.html'), 'utf8')).toBe(previous.html);
     expect(await readFile(join(out, 'briefing-nn.pdf'), 'utf8')).toBe(previous.pdf);
     await expectNoneLeft(watch, 1);

@@ -25,8 +25,17 @@ import { buildDocument, launchTestBrowser } from '../support/visual.js';
 const folders = { sm: committed('sosiale-medium'), ai: committed('kunstig-intelligens') };
 type Name = keyof typeof folders;
 const cases: [Name, number, Lang][] = [
-  ['sm', 2013, 'nn'], ['sm', 2013, 'en'], ['sm', 2019, 'nb'], ['sm', 2019, 'en'], ['sm', 2015, 'nn'], ['sm', 2017, 'nn'], ['sm', 2014, 'nb'], ['sm', 2016, 'en'],
-  ['ai', 2025, 'nn'], ['ai', 2021, 'en'], ['ai', 2024, 'nb'],
+  ['sm', 2013, 'nn'],
+  ['sm', 2013, 'en'],
+  ['sm', 2019, 'nb'],
+  ['sm', 2019, 'en'],
+  ['sm', 2015, 'nn'],
+  ['sm', 2017, 'nn'],
+  ['sm', 2014, 'nb'],
+  ['sm', 2016, 'en'],
+  ['ai', 2025, 'nn'],
+  ['ai', 2021, 'en'],
+  ['ai', 2024, 'nb'],
 ];
 const specsFor = (name: Name, year: number, lang: Lang) => buildBriefing(folders[name].dataset, folders[name].definition, year, lang).charts;
 /** The text drawn in an SVG, one string per <text> element. */
@@ -73,7 +82,10 @@ describe('chart templates', () => {
     const template = JSON.parse(await readFile(path, 'utf8'));
     template.encoding.y.sort = { field: 'order', op: 'sum' }; // an aggregate sort Vega-Lite drops with a warning
     await writeFile(path, JSON.stringify(template));
-    const error = await renderCharts(specsFor('sm', 2013, 'nn'), { templatesDir: dir }).then(() => null, (e: unknown) => e);
+    const error = await renderCharts(specsFor('sm', 2013, 'nn'), { templatesDir: dir }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ChartError);
     expect((error as ChartError).message).toMatch(/bars\.vl\.json: Vega-Lite warns: .+\. Fix the template/);
   });
@@ -98,12 +110,22 @@ describe('chart templates', () => {
   });
 });
 
-describe('chart specs from the briefing (buildChartSpecs over the year\'s facts)', () => {
+describe("chart specs from the briefing (buildChartSpecs over the year's facts)", () => {
   test('2013 has size, types and purposes charts; 2019 a trend over the years; 2014 only the trend; the AI briefing industries and a trend', () => {
-    expect(specsFor('sm', 2013, 'nn').map((s) => [s.id, s.kind])).toEqual([['groups', 'bars'], ['types', 'bars'], ['purposes', 'bars']]);
-    expect(specsFor('sm', 2019, 'nn').map((s) => [s.id, s.kind])).toEqual([['groups', 'bars'], ['trend', 'trend']]);
+    expect(specsFor('sm', 2013, 'nn').map((s) => [s.id, s.kind])).toEqual([
+      ['groups', 'bars'],
+      ['types', 'bars'],
+      ['purposes', 'bars'],
+    ]);
+    expect(specsFor('sm', 2019, 'nn').map((s) => [s.id, s.kind])).toEqual([
+      ['groups', 'bars'],
+      ['trend', 'trend'],
+    ]);
     expect(specsFor('sm', 2014, 'nb').map((s) => [s.id, s.kind])).toEqual([['trend', 'trend']]);
-    expect(specsFor('ai', 2025, 'nn').map((s) => [s.id, s.kind])).toEqual([['groups', 'bars'], ['trend', 'trend']]);
+    expect(specsFor('ai', 2025, 'nn').map((s) => [s.id, s.kind])).toEqual([
+      ['groups', 'bars'],
+      ['trend', 'trend'],
+    ]);
   });
 
   test('the trend has measured points only, joined only to the measurement before (2018: not asked; 2014–2016: no figure)', () => {
@@ -111,10 +133,19 @@ describe('chart specs from the briefing (buildChartSpecs over the year\'s facts)
     expect(trend.series![0]).toBe('Sosiale medium i alt');
     const networks = trend.points!.filter((p) => p.series === 'Sosiale nettverk');
     expect(networks.map((p) => [p.period, p.value, p.joinPrevious])).toEqual([
-      [2013, 44, false], [2014, 51, true], [2015, 59, true], [2016, 67, true], [2017, 71, true], [2019, 76, true],
+      [2013, 44, false],
+      [2014, 51, true],
+      [2015, 59, true],
+      [2016, 67, true],
+      [2017, 71, true],
+      [2019, 76, true],
     ]);
     // "Any social media" has no figure for 2014–2016, years it was asked: 2013 and 2017 stand apart.
-    expect(trend.points!.filter((p) => p.series === 'Sosiale medium i alt').map((p) => [p.period, p.joinPrevious])).toEqual([[2013, false], [2017, false], [2019, true]]);
+    expect(trend.points!.filter((p) => p.series === 'Sosiale medium i alt').map((p) => [p.period, p.joinPrevious])).toEqual([
+      [2013, false],
+      [2017, false],
+      [2019, true],
+    ]);
     expect(trend.notes).toEqual(['Spørsmåla vart ikkje stilte i 2018.']);
     // Every point is an observation the spec names, and every named observation is drawn.
     expect(trend.observations).toHaveLength(trend.points!.length);
@@ -122,7 +153,12 @@ describe('chart specs from the briefing (buildChartSpecs over the year\'s facts)
 
   test('each data table has a heading row and one row per bar or year; an empty cell where the dataset has no figure, and a note saying so', () => {
     const [groups, trend] = specsFor('sm', 2019, 'nn');
-    expect(groups!.table).toEqual([['Gruppe', 'Prosent'], ['Alle næringer, inkludert finansnæringene', '76'], ['Handel med og reparasjon av motorvogner', '92'], ['Informasjon og kommunikasjon', '92']]);
+    expect(groups!.table).toEqual([
+      ['Gruppe', 'Prosent'],
+      ['Alle næringer, inkludert finansnæringene', '76'],
+      ['Handel med og reparasjon av motorvogner', '92'],
+      ['Informasjon og kommunikasjon', '92'],
+    ]);
     expect(groups!.bars!.map((b) => b.highlight)).toEqual([true, false, false]);
     expect(trend!.table[0]).toEqual(['År', 'Sosiale medium i alt', 'Sosiale nettverk', 'Deling av multimedieinnhald', 'Bloggar og mikrobloggar', 'Wikiar']);
     expect(trend!.table.find((r) => r[0] === '2014')).toEqual(['2014', '', '51', '', '', '']);
@@ -137,7 +173,8 @@ describe('chart specs from the briefing (buildChartSpecs over the year\'s facts)
   });
 
   test('each text alternative names every largest bar (ties included) and says "rose" or "fell" only when the series did', () => {
-    const rose = /(?:^|\. )([^.]+?) (auka|økte|rose|gjekk ned|gikk ned|fell) (?:frå|fra|from) ([\d,.]+) (?:prosent|per cent) i?n? ?\d{4} (?:til|to) ([\d,.]+) /g;
+    const rose =
+      /(?:^|\. )([^.]+?) (auka|økte|rose|gjekk ned|gikk ned|fell) (?:frå|fra|from) ([\d,.]+) (?:prosent|per cent) i?n? ?\d{4} (?:til|to) ([\d,.]+) /g;
     const number = (text: string) => Number(text.replace(',', '.'));
     let sentences = 0;
     for (const [name, year, lang] of cases) {
@@ -157,7 +194,9 @@ describe('chart specs from the briefing (buildChartSpecs over the year\'s facts)
     expect(sentences).toBeGreaterThan(10); // the pattern does find the trend sentences
     // 2019's industries tie at 92: both are named, neither alone is "the highest".
     const groups = specsFor('sm', 2019, 'en').find((s) => s.id === 'groups')!;
-    expect(groups.alt).toBe('Bar chart: Use of social media by industry, 2019. Highest is Trade and repair of motor vehicles and Information and communication at 92 per cent.');
+    expect(groups.alt).toBe(
+      'Bar chart: Use of social media by industry, 2019. Highest is Trade and repair of motor vehicles and Information and communication at 92 per cent.',
+    );
     // A series that ends where it began is said to be unchanged, not to have risen.
     expect(specsFor('sm', 2019, 'en').find((s) => s.id === 'trend')!.alt).toContain('Wikis was 5 per cent in both 2013 and 2019.');
   });
@@ -176,7 +215,7 @@ describe('rendered SVG', () => {
     }
   });
 
-  test.each(cases)('%s %d %s: colours only from SSB\'s palette (data) and its dark tones (text, axes, grid)', async (name, year, lang) => {
+  test.each(cases)("%s %d %s: colours only from SSB's palette (data) and its dark tones (text, axes, grid)", async (name, year, lang) => {
     for (const chart of await renderCharts(specsFor(name, year, lang))) {
       for (const svg of [chart.svg, chart.svgCompact]) {
         const colours = new Set(colourValues(svg));
@@ -195,7 +234,17 @@ describe('rendered SVG', () => {
 
   test('the trend draws a line only between a point and the one it joins: none across a missing year', async () => {
     const spec: ChartSpec = {
-      id: 'trend', kind: 'trend', lang: 'en', title: 'Test', subtitle: '', alt: 'Test', unitLabel: 'Per cent', table: [], notes: [], tableNotes: [], observations: [],
+      id: 'trend',
+      kind: 'trend',
+      lang: 'en',
+      title: 'Test',
+      subtitle: '',
+      alt: 'Test',
+      unitLabel: 'Per cent',
+      table: [],
+      notes: [],
+      tableNotes: [],
+      observations: [],
       series: ['A', 'B'],
       points: [
         { series: 'A', period: 2013, value: 40, joinPrevious: false },
@@ -208,7 +257,9 @@ describe('rendered SVG', () => {
     };
     const [chart] = await renderCharts([spec]);
     for (const svg of [chart!.svg, chart!.svgCompact]) {
-      const lines = [...svg.matchAll(/<g class="mark-line role-mark[^"]*">(.*?)<\/g>/gs)].flatMap((m) => [...m[1]!.matchAll(/<path\b[^>]*\bd="([^"]+)"/g)].map((p) => p[1]!));
+      const lines = [...svg.matchAll(/<g class="mark-line role-mark[^"]*">(.*?)<\/g>/gs)].flatMap((m) =>
+        [...m[1]!.matchAll(/<path\b[^>]*\bd="([^"]+)"/g)].map((p) => p[1]!),
+      );
       expect(lines).toHaveLength(2); // 2013–2014 and 2016–2017 of A
       const xs = lines.map((d) => [...d.matchAll(/[ML]\s*(-?[\d.]+)[ ,](-?[\d.]+)/g)].map((m) => Number(m[1])));
       for (const x of xs) expect(x).toHaveLength(2); // each line joins exactly two measured points
@@ -237,7 +288,20 @@ describe('rendered SVG', () => {
   });
 
   test('a point that joins a previous point it does not have, or a series not listed, is a ChartError', async () => {
-    const base: Omit<ChartSpec, 'points'> = { id: 'trend', kind: 'trend', lang: 'nn', title: 'T', subtitle: '', alt: 'T', unitLabel: 'Prosent', table: [], notes: [], tableNotes: [], observations: [], series: ['A'] };
+    const base: Omit<ChartSpec, 'points'> = {
+      id: 'trend',
+      kind: 'trend',
+      lang: 'nn',
+      title: 'T',
+      subtitle: '',
+      alt: 'T',
+      unitLabel: 'Prosent',
+      table: [],
+      notes: [],
+      tableNotes: [],
+      observations: [],
+      series: ['A'],
+    };
     await expect(renderCharts([{ ...base, points: [{ series: 'A', period: 2013, value: 1, joinPrevious: true }] }])).rejects.toThrow(
       'Chart "trend": the first point of A (2013) joins a previous point it does not have.',
     );
@@ -272,7 +336,15 @@ async function printColumnPx(): Promise<number> {
   return ((210 - mm(right) - mm(left)) / 25.4) * 96;
 }
 
-interface TextBox { text: string; pt: number; x: number; y: number; width: number; height: number; inside: boolean }
+interface TextBox {
+  text: string;
+  pt: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  inside: boolean;
+}
 
 describe('in the printed briefing (real Chromium, the real stylesheet)', () => {
   let browser: Browser;
@@ -310,7 +382,10 @@ describe('in the printed briefing (real Chromium, the real stylesheet)', () => {
 
   const overlaps = (boxes: TextBox[]) =>
     boxes.flatMap((a, i) =>
-      boxes.slice(i + 1).filter((b) => a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5 && a.y < b.y + b.height - 0.5 && b.y < a.y + a.height - 0.5).map((b) => `"${a.text}" × "${b.text}"`),
+      boxes
+        .slice(i + 1)
+        .filter((b) => a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5 && a.y < b.y + b.height - 0.5 && b.y < a.y + a.height - 0.5)
+        .map((b) => `"${a.text}" × "${b.text}"`),
     );
 
   test.each(cases)('%s %d %s: every label at least 8 pt printed, inside its chart, none overlapping another', async (name, year, lang) => {
@@ -323,17 +398,23 @@ describe('in the printed briefing (real Chromium, the real stylesheet)', () => {
       const small = boxes.filter((b) => b.pt < 8).map((b) => `"${b.text}" ${b.pt.toFixed(2)} pt`);
       expect(small, `${charts[i]!.id}: labels under 8 pt`).toEqual([]);
       expect(overlaps(boxes), `${charts[i]!.id}: overlapping labels`).toEqual([]);
-      expect(boxes.filter((b) => !b.inside).map((b) => b.text), `${charts[i]!.id}: labels cut off`).toEqual([]);
+      expect(
+        boxes.filter((b) => !b.inside).map((b) => b.text),
+        `${charts[i]!.id}: labels cut off`,
+      ).toEqual([]);
     }
     // On a phone the compact charts: no overlap, nothing cut off.
     const phone = await labels(html, '.chart-compact svg', { width: 360, print: false });
     for (const [i, boxes] of phone.entries()) {
       expect(overlaps(boxes), `${charts[i]!.id} compact: overlapping labels`).toEqual([]);
-      expect(boxes.filter((b) => !b.inside).map((b) => b.text), `${charts[i]!.id} compact: labels cut off`).toEqual([]);
+      expect(
+        boxes.filter((b) => !b.inside).map((b) => b.text),
+        `${charts[i]!.id} compact: labels cut off`,
+      ).toEqual([]);
     }
   });
 
-  test('the layout\'s text widths (Roboto metrics) agree with Chromium\'s within 3 %', async () => {
+  test("the layout's text widths (Roboto metrics) agree with Chromium's within 3 %", async () => {
     const { charts } = await buildDocument(folders.ai, 2025, 'nb');
     const { textWidth } = await import('../../pipeline/render/svg.js');
     const metrics = JSON.parse(await readFile(join(templatesDir, 'charts/font-metrics.json'), 'utf8')).widths;
@@ -343,7 +424,12 @@ describe('in the printed briefing (real Chromium, the real stylesheet)', () => {
       await page.setContent(`<style>${fonts}</style><div>${charts.map((c) => c.svg).join('')}</div>`, { waitUntil: 'load' });
       await page.evaluate(() => document.fonts.ready);
       const measured = await page.$$eval('svg text', (texts) =>
-        (texts as SVGTextElement[]).map((t) => ({ text: t.textContent ?? '', width: t.getComputedTextLength(), size: getComputedStyle(t).fontSize, weight: getComputedStyle(t).fontWeight })),
+        (texts as SVGTextElement[]).map((t) => ({
+          text: t.textContent ?? '',
+          width: t.getComputedTextLength(),
+          size: getComputedStyle(t).fontSize,
+          weight: getComputedStyle(t).fontWeight,
+        })),
       );
       expect(measured.length).toBeGreaterThan(10);
       for (const m of measured.filter((x) => x.text.trim().length > 2)) {

@@ -103,8 +103,12 @@ export async function renderVisuals(): Promise<Map<string, Buffer>> {
     const built = await buildEditions(committed(briefing), Number(year), langs);
     for (const [i, lang] of langs.entries()) {
       const ofLang = refs.filter((r) => r.lang === lang);
-      const pngs = await pdfPagesToPng(built[i]!.pdf, ofLang.map((r) => r.page), visualDpi);
-      ofLang.forEach((r, k) => out.set(r.file, pngs[k]!));
+      const pngs = await pdfPagesToPng(
+        built[i]!.pdf,
+        ofLang.map((r) => r.page),
+        visualDpi,
+      );
+      for (const [k, r] of ofLang.entries()) out.set(r.file, pngs[k]!);
     }
   }
   return out;
