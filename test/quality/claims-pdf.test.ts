@@ -23,8 +23,8 @@ import { squash } from '../support/pdf.js';
  * each edition in the archive: every number pdftotext reads in its PDF (a run of digits; "10-19" is two numbers, a
  * decimal with a comma one) must be a number of some claim's text in its claims.json; claims.json has the edition's
  * shape (every fact a kind and observation ids the dataset has); and the print holds up as SSB would check it: every
- * page carries the running header and its page number, no page holds only the about box or a lone heading, and the
- * source stands under each chart and each appendix table.
+ * page carries the running header and its page number, no page holds only the about box or a lone heading or ends
+ * with a heading, and the source stands under each chart and each appendix table.
  */
 
 const run = promisify(execFile);
@@ -207,6 +207,9 @@ for (const name of names) {
               expect(lines.length, `${where} is empty`).toBeGreaterThan(0);
               expect(start >= aboutAt && (appendixAt < 0 || end <= appendixAt), `${where} holds only the about box`).toBe(false);
               expect(headings.has(squash(lines.join(' '))), `${where} holds only a heading`).toBe(false);
+              // Nor does a page end with a heading (of one line or two) whose text is on the next.
+              const tail = [lines.at(-1)!, lines.slice(-2).join(' ')].map(squash);
+              expect(tail.some((l) => headings.has(l)), `${where} ends with a heading`).toBe(false);
               start = end;
             });
           });
