@@ -143,6 +143,6 @@ function pdfMetadata(b: Briefing): PdfMetadata {
     // Revised later by a source without a date: when is unknown, so the PDF says nothing of it.
     modificationDate: b.revisedUndated ? null : at(b.revised ?? b.published),
     creator: generator(),
-    headings: [b.ui.keyFigures, ...b.sections.map((s) => plain(s.heading.text)), ...(b.notes.length ? [b.ui.notes] : []), b.ui.about],
+    headings: [plain(b.headline.text), b.ui.keyFigures, ...b.sections.map((s) => plain(s.heading.text)), ...(b.notes.length ? [b.ui.notes] : []), b.ui.about, b.ui.sources, b.ui.changesHeading, b.ui.appendix],
   };
 }

@@ -1,4 +1,4 @@
-import { formatNumber, type Lang } from '../text/format.js';
+import { formatNumber, joinList, type Lang } from '../text/format.js';
 import type { Phrasebook, Say } from '../text/phrasebook.js';
 import type { YearFacts } from './facts.js';
 import type { Figure } from './figures.js';
@@ -100,10 +100,15 @@ function bars(id: 'types' | 'purposes' | 'groups', facts: YearFacts, say: Say, b
   const [reference, ...others] = rows;
   const ordered = id === 'groups' ? [reference!, ...others.sort((a, b) => b.figure.current.value! - a.figure.current.value!)] : rows;
   const whose = say.of(rows.find((r) => !r.highlight)?.figure ?? rows[0]!.figure, true);
-  const top = ordered.filter((r) => !r.highlight).reduce((a, b) => (b.figure.current.value! > a.figure.current.value! ? b : a));
-  const bottom = ordered.filter((r) => !r.highlight).reduce((a, b) => (b.figure.current.value! < a.figure.current.value! ? b : a));
-  const alt = book.charts.barsAlt(`${title}, ${facts.year}`, { name: top.name, value: top.figure.current.value! },
-    bottom !== top ? { name: bottom.name, value: bottom.figure.current.value! } : null);
+  // The highest and lowest bars, every one of them when bars tie: naming one of two equal bars would rank them.
+  const drawn = ordered.filter((r) => !r.highlight).map((r) => ({ name: r.name, value: r.figure.current.value! }));
+  const extreme = (pick: (...values: number[]) => number) => {
+    const value = pick(...drawn.map((d) => d.value));
+    return { name: joinList(drawn.filter((d) => d.value === value).map((d) => d.name), lang), value };
+  };
+  const top = extreme(Math.max);
+  const bottom = extreme(Math.min);
+  const alt = book.charts.barsAlt(`${title}, ${facts.year}`, top, bottom.value !== top.value ? bottom : null);
   return {
     id, kind: 'bars', lang, title, subtitle: book.charts.subtitle(String(facts.year), id === 'groups' ? say.of(facts.headline.figure, true) : whose), alt, unitLabel: book.ui.percent,
     bars: ordered.map((r) => ({ name: r.name, value: r.figure.current.value!, highlight: r.highlight })),

@@ -272,11 +272,14 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
   }
   const byId = new Map(dataset.observations.map((o) => [o.id, o]));
   const sourceOf = makeSources(dataset, definition, book, lang, say);
+  /** Each section's observations: what its source line names the sources of. */
+  const sectionObservations = new Map<string, string[]>();
   for (const s of sections) {
     const ids = new Set([s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts.flatMap((f) => f.observations)));
     for (const chart of s.charts) for (const id of chartObservations.get(chart) ?? []) ids.add(id);
     const findingArticles = [s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts.flatMap((f) => (typeof f.article === 'string' ? [f.article] : [])));
     s.sources = sourceOf.forObservations([...ids].map((id) => byId.get(id)!).filter(Boolean), findingArticles);
+    sectionObservations.set(s.id, [...ids].filter((id) => byId.has(id)));
   }
   const chartSources: Record<string, string> = {};
   for (const chart of charts) {
@@ -291,7 +294,7 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
       s.sources = [];
       continue;
     }
-    claim(`section:${s.id}`, r`${line}`, [{ kind: 'source', observations: s.sources.map((x) => x.anchor) }]);
+    claim(`section:${s.id}`, r`${line}`, [{ kind: 'source', observations: sectionObservations.get(s.id) ?? [], anchors: s.sources.map((x) => x.anchor) }]);
   }
 
   const used = new Set(claims.flatMap((c) => c.facts.flatMap((f) => f.observations)));
@@ -415,7 +418,10 @@ function inSentenceLabel(label: string): string {
   return /^[A-ZÆØÅ]{2}/.test(label) ? label : label.charAt(0).toLocaleLowerCase('nb-NO') + label.slice(1);
 }
 
-/** The sources a set of figures comes from: each table with its update, each article with its date, with anchors. */
+/**
+ * The sources a set of figures comes from: each table with its update, each article with its date, with anchors. Table
+ * labels, SSB's notes and article titles are text from a data source: cleaned of control and bidirectional characters.
+ */
 function makeSources(dataset: Dataset, definition: Definition, book: Phrasebook, lang: Lang, say: Say) {
   const tableUrl = (id: string) => `https://www.ssb.no/${lang === 'en' ? 'en/' : ''}statbank/table/${id}`;
   const tableIds = (observations: Observation[]) => [...new Set(observations.map((o) => o.table).filter((t): t is string => t !== null))].sort();
@@ -451,11 +457,11 @@ function makeSources(dataset: Dataset, definition: Definition, book: Phrasebook,
           anchor: `kjelde-${id}`,
           text: book.about.table(id, label(id), dataset.tables[id]?.updated ?? null, say),
           url: tableUrl(id),
-          tableNotes: (dataset.tables[id]?.notes ?? []).map(cleanText),
+          tableNotes: (dataset.tables[id]?.notes ?? []).map(cleanText).filter(Boolean),
         })),
         ...articleIds(observations, findings).map((i) => ({
           anchor: `kjelde-a${i}`,
-          text: book.about.article(dataset.articles[i]!.title, dataset.articles[i]!.published, say),
+          text: book.about.article(cleanText(dataset.articles[i]!.title), dataset.articles[i]!.published, say),
           url: dataset.articles[i]!.url,
           tableNotes: [],
         })),

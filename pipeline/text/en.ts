@@ -1,6 +1,6 @@
 import type { Change } from '../briefing/facts.js';
 import type { Figure } from '../briefing/figures.js';
-import { capitalise, formatDate, formatDateTime, formatMonthYear, fractionWords, joinList } from './format.js';
+import { capitalise, formatDate, formatDateTime, formatMonthYear, formatNumber, fractionWords, joinList } from './format.js';
 import { yearRanges, type Phrasebook, type Say } from './phrasebook.js';
 import { capitaliseRich as cap, joinRich, r, type Rich } from './rich.js';
 
@@ -203,12 +203,15 @@ export const en: Phrasebook = {
     groupsTitle: (size, industry, say) => `Use of ${say.words.topic} by ${size && industry ? 'size and industry' : size ? 'size' : 'industry'}`,
     subtitle: (period, whose) => `Share of ${whose}. ${period}. Per cent`,
     trendAlt(title, series, top) {
-      const changes = series.map((s) => `${s.name} ${s.last.value >= s.first.value ? 'rose' : 'fell'} from ${s.first.value} per cent in ${s.first.year} to ${s.last.value} per cent in ${s.last.year}`);
-      return [`Line chart: ${title}.`, ...changes.map((c) => `${c}.`), `The largest value is ${top.value} per cent (${top.name}, ${top.year}).`].join(' ');
+      const n = (value: number) => formatNumber(value, 'en');
+      const changes = series.map((s) => (s.last.value === s.first.value
+        ? `${s.name} was ${n(s.last.value)} per cent in both ${s.first.year} and ${s.last.year}`
+        : `${s.name} ${s.last.value > s.first.value ? 'rose' : 'fell'} from ${n(s.first.value)} per cent in ${s.first.year} to ${n(s.last.value)} per cent in ${s.last.year}`));
+      return [`Line chart: ${title}.`, ...changes.map((c) => `${c}.`), `The largest value is ${n(top.value)} per cent (${top.name}, ${top.year}).`].join(' ');
     },
     barsAlt(title, top, bottom) {
-      const low = bottom ? `, lowest ${bottom.name} at ${bottom.value} per cent` : '';
-      return `Bar chart: ${title}. Highest is ${top.name} at ${top.value} per cent${low}.`;
+      const low = bottom ? `, lowest ${bottom.name} at ${formatNumber(bottom.value, 'en')} per cent` : '';
+      return `Bar chart: ${title}. Highest is ${top.name} at ${formatNumber(top.value, 'en')} per cent${low}.`;
     },
     head: { trend: 'Year', types: 'Type', purposes: 'Purpose', groups: 'Group' },
     emptyCell: 'Empty cell: this dataset does not have the figure.',

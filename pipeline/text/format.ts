@@ -135,7 +135,10 @@ export function formatMonthYear(year: number, month: number, lang: Lang): string
  */
 export function cleanText(text: string): string {
   return text
-    .replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '')
+    .replace(/\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)/g, '') // OSC … BEL/ST: its text (a window title) goes too
+    .replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, '') // CSI
+    .replace(/\u009b[0-?]*[ -/]*[@-~]/g, '') // 8-bit CSI
+    .replace(/\u001b[@-Z\\-_]/g, '') // other two-character escapes
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
     .replace(/\s+/g, ' ')
     .trim();

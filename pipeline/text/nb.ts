@@ -1,6 +1,6 @@
 import type { Change } from '../briefing/facts.js';
 import type { Figure } from '../briefing/figures.js';
-import { capitalise, formatDate, formatDateTime, formatMonthYear, fractionWords, joinList } from './format.js';
+import { capitalise, formatDate, formatDateTime, formatMonthYear, formatNumber, fractionWords, joinList } from './format.js';
 import { yearRanges, type Phrasebook, type Say } from './phrasebook.js';
 import { capitaliseRich as cap, joinRich, r, type Rich } from './rich.js';
 
@@ -194,12 +194,15 @@ export const nb: Phrasebook = {
     groupsTitle: (size, industry, say) => `Bruk av ${say.words.topic} etter ${size && industry ? 'størrelse og næring' : size ? 'størrelse' : 'næring'}`,
     subtitle: (period, whose) => `Andel av ${whose}. ${period}. Prosent`,
     trendAlt(title, series, top) {
-      const changes = series.map((s) => `${s.name} ${s.last.value >= s.first.value ? 'økte' : 'gikk ned'} fra ${s.first.value} prosent i ${s.first.year} til ${s.last.value} prosent i ${s.last.year}`);
-      return [`Linjediagram: ${title}.`, ...changes.map((c) => `${c}.`), `Høyeste verdi er ${top.value} prosent (${top.name}, ${top.year}).`].join(' ');
+      const n = (value: number) => formatNumber(value, 'nb');
+      const changes = series.map((s) => (s.last.value === s.first.value
+        ? `${s.name} var ${n(s.last.value)} prosent både i ${s.first.year} og i ${s.last.year}`
+        : `${s.name} ${s.last.value > s.first.value ? 'økte' : 'gikk ned'} fra ${n(s.first.value)} prosent i ${s.first.year} til ${n(s.last.value)} prosent i ${s.last.year}`));
+      return [`Linjediagram: ${title}.`, ...changes.map((c) => `${c}.`), `Høyeste verdi er ${n(top.value)} prosent (${top.name}, ${top.year}).`].join(' ');
     },
     barsAlt(title, top, bottom) {
-      const low = bottom ? `, lavest ${bottom.name} med ${bottom.value} prosent` : '';
-      return `Søylediagram: ${title}. Høyest er ${top.name} med ${top.value} prosent${low}.`;
+      const low = bottom ? `, lavest ${bottom.name} med ${formatNumber(bottom.value, 'nb')} prosent` : '';
+      return `Søylediagram: ${title}. Høyest er ${top.name} med ${formatNumber(top.value, 'nb')} prosent${low}.`;
     },
     head: { trend: 'År', types: 'Type', purposes: 'Formål', groups: 'Gruppe' },
     emptyCell: 'Tom celle: datagrunnlaget har ikke dette tallet.',

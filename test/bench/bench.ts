@@ -8,28 +8,32 @@
  *              (launch, page, setContent, pdf, close), same Chromium binary, flags and page options  target ≤ 1.3 ×
  *   languages  the same run with --lang nn,nb,en vs one language                                      target ≤ 1.5 ×
  *   preview    a partial saved → the open page (real Chromium) shows the reloaded HTML, warm        target ≤ 300 ms
- *   unchanged  a run whose tables' `updated` hasn't changed (replay server on 127.0.0.1) vs `node -e ""`, and
- *              no browser started                                                                   target ≤ 4 ×
+ *   unchanged  a run whose tables' `updated` hasn't changed (the StatBank stand-in on 127.0.0.1, after a first run
+ *              fetched its tables) vs `node -e ""`, and no browser started                            target ≤ 4 ×
  *   start      what `npm run report` and the other scripts add before their program: the check that dist/ is
  *              newer than every source (scripts/prebuilt.mjs), nothing to build                 target ≤ 100 ms
  *   parse      800,000 JSON-stat cells to observations                                   target < 1.5 s, < 500 MB
  *   merge      load, merge a 10 % revision batch and write 100,000 observations (benchMerge)        target < 1 s
+ *
+ * Every run is of data/sosiale-medium/ copied to a temp folder, into a temp output folder; the report's peak memory
+ * is its Node process's (maxRSS, printed at exit by a preload), Chromium's not included.
  *
  * Paired commands run interleaved, after one warm-up each, so both meet the same machine noise; ratios are of
  * medians, and the floor's own time is printed beside each. Every process gets the same Node compile cache (a fresh
  * folder for this run), so module loading is the same for the floor as for the report. BENCH_RUNS sets the runs per
  * command (default 5).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { arch, cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'puppeteer';
-import { defaultOutDir, projectRoot, templatesDir } from '../../pipeline/io/paths.js';
+import { defaultOutRoot, projectRoot, templatesDir } from '../../pipeline/io/paths.js';
+import { startBriefingPreview } from '../../pipeline/preview.js';
 import { machineArgs, resolveExecutable } from '../../pipeline/render/pdf.js';
-import { copyCommittedData } from '../support/dataset.js';
-import { startReplayServer } from '../support/replay-server.js';
-import { serveTable, tableTexts } from '../support/statbank-fixtures.js';
+import { copyBriefing } from '../support/data-folder.js';
+import { statbankText } from '../support/statbank-fixtures.js';
+import { startStandin } from '../support/standin.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const cli = join(projectRoot, 'dist/pipeline/cli.js');
@@ -39,7 +43,13 @@ const floorScript = join(projectRoot, 'dist/test/bench/floor.js');
 interface Timed {
   ms: number;
   stdout: string;
+  stderr: string;
 }
+
+/** A preload for the report's process: its peak memory (maxRSS) on stderr as it exits. */
+const peakMemory = `data:text/javascript,${encodeURIComponent(
+  "process.on('exit', () => process.stderr.write(`peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MB\\n`));",
+)}`;
 
 export interface Figure {
   id: 'report' | 'languages' | 'preview' | 'unchanged' | 'start' | 'parse' | 'merge';
@@ -66,8 +76,8 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Pr
     child.stderr.on('data', (c) => (stderr += c));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr}`));
-      else resolve({ ms: performance.now() - started, stdout });
+      if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stdout}${stderr}`));
+      else resolve({ ms: performance.now() - started, stdout, stderr });
     });
   });
 }
@@ -81,14 +91,15 @@ function median(values: number[]): number {
 const round = (values: number[]) => values.map((v) => Math.round(v));
 
 /** Run `a` and `b` alternately `runs` times after one warm-up each. */
-async function pair(a: () => Promise<Timed>, b: () => Promise<Timed>): Promise<{ a: number[]; b: number[]; aOut: string[] }> {
+async function pair(a: () => Promise<Timed>, b: () => Promise<Timed>): Promise<{ a: number[]; b: number[]; aOut: string[]; aErr: string[] }> {
   await a();
   await b();
-  const result = { a: [] as number[], b: [] as number[], aOut: [] as string[] };
+  const result = { a: [] as number[], b: [] as number[], aOut: [] as string[], aErr: [] as string[] };
   for (let i = 0; i < runs; i++) {
     const x = await a();
     result.a.push(x.ms);
     result.aOut.push(x.stdout);
+    result.aErr.push(x.stderr);
     result.b.push((await b()).ms);
   }
   return result;
@@ -96,62 +107,43 @@ async function pair(a: () => Promise<Timed>, b: () => Promise<Timed>): Promise<{
 
 function chromiumVersion(): string {
   const binary = resolveExecutable();
-  if (!binary) return 'Puppeteer\'s own Chrome (version not asked)';
+  if (!binary) return "Puppeteer's own Chrome (version not asked)";
   const out = spawnSync(binary, ['--version'], { encoding: 'utf8' });
   return `${out.stdout.trim() || out.stderr.trim() || 'unknown'} (${binary})`;
 }
 
-/** Start the preview as `npm run preview` would, and wait for its URL. */
-async function startPreviewProcess(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', prebuilt, join(projectRoot, 'dist/pipeline/preview.js'), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...sharedEnv },
-  });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the preview did not start in 30 s: ${output}`)), 30_000);
-    const read = (chunk: Buffer) => {
-      output += chunk;
-      const found = /preview: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output);
-      if (found) {
-        clearTimeout(timer);
-        resolve(found[1]!);
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    child.on('exit', (code) => reject(new Error(`the preview exited (${code}): ${output}`)));
-  });
-  return { child, url };
-}
-
-/** Save → reloaded HTML in a real browser, `runs` times after two warm-up saves. */
+/**
+ * Save → reloaded HTML in a real browser, `runs` times after two warm-up saves. The preview is `briefing preview`'s
+ * (startBriefingPreview: the server here, the render in its worker thread) over a copy of the templates, so the
+ * partial saved is the copy's.
+ */
 async function measurePreview(work: string, data: string): Promise<number[]> {
   const templates = join(work, 'preview-templates');
   await cp(templatesDir, templates, { recursive: true });
   const partial = join(templates, 'partials/masthead.hbs');
   const source = await readFile(partial, 'utf8');
-  if (!source.includes('<h1>{{briefing.headline}}</h1>')) throw new Error(`${partial} no longer has <h1>{{briefing.headline}}</h1> to edit`);
-  const { child, url } = await startPreviewProcess(['--templates', templates, '--data', data, '--port', '0']);
+  const heading = '<h1>{{sentence briefing.headline}}</h1>';
+  if (!source.includes(heading)) throw new Error(`${partial} no longer has ${heading} to edit`);
+  const preview = await startBriefingPreview({ lang: 'nn', dataDir: data, templatesDir: templates, port: 0 });
   const { default: puppeteer } = await import('puppeteer');
   const executablePath = resolveExecutable();
   let browser: Browser | undefined;
   try {
     browser = await puppeteer.launch({ headless: true, pipe: true, args: machineArgs, ...(executablePath ? { executablePath } : {}) });
     const page = await browser.newPage();
-    await page.goto(url, { waitUntil: 'load' });
+    await page.goto(preview.url, { waitUntil: 'load' });
     const times: number[] = [];
     for (let i = 0; i < runs + 2; i++) {
       const marker = `Bench${i}`;
       const started = performance.now();
-      await writeFile(partial, source.replace('<h1>{{briefing.headline}}</h1>', `<h1>${marker} {{briefing.headline}}</h1>`));
+      await writeFile(partial, source.replace(heading, heading.replace('<h1>', `<h1>${marker} `)));
       await page.waitForFunction(`document.querySelector('h1')?.textContent?.startsWith(${JSON.stringify(`${marker} `)})`, { polling: 5, timeout: 30_000 });
       if (i >= 2) times.push(performance.now() - started);
     }
     return times;
   } finally {
     await browser?.close();
-    child.kill('SIGTERM');
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+    await preview.close();
   }
 }
 
@@ -163,32 +155,61 @@ async function main(): Promise<number> {
   const stages: Record<string, number[]> = {};
   let peakMb = 0;
   try {
-    const data = await copyCommittedData(join(work, 'data'));
+    const data = await copyBriefing('sosiale-medium', join(work, 'data'));
     const out = join(work, 'out');
-    const report = (langs: string) => () => timed(process.execPath, ['--import', prebuilt, cli, 'run', '--offline', '--force', '--lang', langs, '--data', data, '--out', out]);
+    const report = (langs: string) => () =>
+      timed(process.execPath, [
+        '--import',
+        prebuilt,
+        '--import',
+        peakMemory,
+        cli,
+        'run',
+        '--offline',
+        '--force',
+        '--lang',
+        langs,
+        '--data',
+        data,
+        '--out',
+        out,
+      ]);
 
     // report vs the floor
     await report('nn')();
     const html = join(out, 'briefing-nn.html');
     const floor = () => timed(process.execPath, [floorScript, html, join(work, 'floor.pdf')]);
     const one = await pair(report('nn'), floor);
-    for (const stdout of one.aOut) {
+    for (const [i, stdout] of one.aOut.entries()) {
       for (const m of stdout.matchAll(/^✓ (\w+).* (\d+) ms$/gm)) (stages[m[1]!] ??= []).push(Number(m[2]));
-      peakMb = Math.max(peakMb, Number(/peak memory (\d+) MB/.exec(stdout)?.[1] ?? 0));
+      peakMb = Math.max(peakMb, Number(/peak memory (\d+) MB/.exec(one.aErr[i]!)?.[1] ?? 0));
     }
     const floorMs = median(one.b);
     const ratio = median(one.a) / floorMs;
     figures.push({
-      id: 'report', name: 'report (one language) / floor (Puppeteer printing the same HTML)', value: ratio, unit: '×', target: '≤ 1.30', pass: ratio <= 1.3,
-      detail: `report ${Math.round(median(one.a))} ms, floor ${Math.round(floorMs)} ms`, floorMs, samples: { report: round(one.a), floor: round(one.b) },
+      id: 'report',
+      name: 'report (one language) / floor (Puppeteer printing the same HTML)',
+      value: ratio,
+      unit: '×',
+      target: '≤ 1.30',
+      pass: ratio <= 1.3,
+      detail: `report ${Math.round(median(one.a))} ms, floor ${Math.round(floorMs)} ms`,
+      floorMs,
+      samples: { report: round(one.a), floor: round(one.b) },
     });
 
     // three languages vs one
     const three = await pair(report('nn,nb,en'), report('nn'));
     const langRatio = median(three.a) / median(three.b);
     figures.push({
-      id: 'languages', name: 'report, three languages / one', value: langRatio, unit: '×', target: '≤ 1.50', pass: langRatio <= 1.5,
-      detail: `nn,nb,en ${Math.round(median(three.a))} ms, nn ${Math.round(median(three.b))} ms (floor ${Math.round(floorMs)} ms)`, floorMs,
+      id: 'languages',
+      name: 'report, three languages / one',
+      value: langRatio,
+      unit: '×',
+      target: '≤ 1.50',
+      pass: langRatio <= 1.5,
+      detail: `nn,nb,en ${Math.round(median(three.a))} ms, nn ${Math.round(median(three.b))} ms (floor ${Math.round(floorMs)} ms)`,
+      floorMs,
       samples: { three: round(three.a), one: round(three.b) },
     });
 
@@ -196,24 +217,35 @@ async function main(): Promise<number> {
     const preview = await measurePreview(work, data);
     const previewMs = median(preview);
     figures.push({
-      id: 'preview', name: 'preview: partial saved → reloaded HTML in the page (warm)', value: previewMs, unit: 'ms', target: '≤ 300 ms', pass: previewMs <= 300,
-      detail: `median of ${preview.length}: ${round(preview).join(', ')} ms`, samples: { save: round(preview) },
+      id: 'preview',
+      name: 'preview: partial saved → reloaded HTML in the page (warm)',
+      value: previewMs,
+      unit: 'ms',
+      target: '≤ 300 ms',
+      pass: previewMs <= 300,
+      detail: `median of ${preview.length}: ${round(preview).join(', ')} ms`,
+      samples: { save: round(preview) },
     });
 
-    // unchanged run against the replay server vs node -e ""
-    const server = await startReplayServer({ rateLimit: 10_000 });
+    // unchanged run against the StatBank stand-in vs node -e ""
+    const server = await startStandin({ rateLimit: 10_000 });
     try {
-      serveTable(server, '10977', tableTexts('10977'));
-      const fetchedData = await copyCommittedData(join(work, 'fetched-data'));
-      const env = { SSB_API_URL: server.v2Url };
+      server.server.routes.set('GET /rss/statkal', { body: statbankText('statkal.xml'), headers: { 'content-type': 'application/rss+xml' } });
+      const fetchedData = await copyBriefing('sosiale-medium', join(work, 'fetched-data'));
+      const env = { SSB_API_URL: server.v2Url, SSB_RSS_URL: `${server.url}/rss/statkal` };
       // The run itself, as the target was set (the scripts' start-up check is measured on its own below).
       const unchangedRun = () => timed(process.execPath, [cli, 'run', '--data', fetchedData, '--out', join(work, 'fetched-out')], env);
-      await unchangedRun(); // fetches and builds the edition once
+      await unchangedRun(); // fetches the stand-in's tables and builds their latest year's edition once
       const unchanged = await pair(unchangedRun, () => timed(process.execPath, ['-e', '']));
       const browserStarted = unchanged.aOut.some((s) => /^✓ pdf/m.test(s) || !/^✓ fetch unchanged/m.test(s));
       const r = median(unchanged.a) / median(unchanged.b);
       figures.push({
-        id: 'unchanged', name: 'unchanged run / node -e ""', value: r, unit: '×', target: '≤ 4.00, no browser', pass: r <= 4 && !browserStarted,
+        id: 'unchanged',
+        name: 'unchanged run / node -e ""',
+        value: r,
+        unit: '×',
+        target: '≤ 4.00, no browser',
+        pass: r <= 4 && !browserStarted,
         detail: `run ${Math.round(median(unchanged.a))} ms, node ${Math.round(median(unchanged.b))} ms${browserStarted ? ', BROWSER STARTED' : ', no browser'}`,
         samples: { run: round(unchanged.a), node: round(unchanged.b) },
       });
@@ -222,25 +254,46 @@ async function main(): Promise<number> {
     }
 
     // what an npm script adds before its program: the staleness check (nothing to build) and the compile cache
-    const start = await pair(() => timed(process.execPath, ['--import', prebuilt, '-e', '']), () => timed(process.execPath, ['-e', '']));
+    const start = await pair(
+      () => timed(process.execPath, ['--import', prebuilt, '-e', '']),
+      () => timed(process.execPath, ['-e', '']),
+    );
     const overhead = median(start.a) - median(start.b);
     figures.push({
-      id: 'start', name: 'npm script start-up: the prebuilt check with nothing to build', value: overhead, unit: 'ms', target: '≤ 100 ms', pass: overhead <= 100,
+      id: 'start',
+      name: 'npm script start-up: the prebuilt check with nothing to build',
+      value: overhead,
+      unit: 'ms',
+      target: '≤ 100 ms',
+      pass: overhead <= 100,
       detail: `node --import scripts/prebuilt.mjs -e "" ${Math.round(median(start.a))} ms, node -e "" ${Math.round(median(start.b))} ms`,
       samples: { checked: round(start.a), node: round(start.b) },
     });
 
     // scale: each in its own process, the median of three (one run of a process is too noisy to judge alone)
-    for (const [mode, limitMs, limitMb] of [['parse', 1500, 500], ['merge', 1000, Infinity]] as const) {
+    for (const [mode, limitMs, limitMb] of [
+      ['parse', 1500, 500],
+      ['merge', 1000, Infinity],
+    ] as const) {
       const results: { ms: number; peakMb: number }[] = [];
       for (let i = 0; i < 3; i++) {
-        results.push(JSON.parse((await timed(process.execPath, ['--max-old-space-size=4096', '--expose-gc', join(projectRoot, 'dist/test/bench/bench-scale.js'), mode])).stdout.trim()));
+        results.push(
+          JSON.parse(
+            (
+              await timed(process.execPath, ['--max-old-space-size=4096', '--expose-gc', join(projectRoot, 'dist/test/bench/bench-scale.js'), mode])
+            ).stdout.trim(),
+          ),
+        );
       }
       const ms = median(results.map((r) => r.ms));
       const scalePeakMb = Math.max(...results.map((r) => r.peakMb));
       figures.push({
-        id: mode, name: mode === 'parse' ? 'parse 800,000 JSON-stat cells' : 'load, merge a 10 % revision batch and write 100,000 observations',
-        value: ms / 1000, unit: 's', target: `< ${limitMs / 1000} s${Number.isFinite(limitMb) ? `, < ${limitMb} MB` : ''}`, pass: ms < limitMs && scalePeakMb < limitMb,
+        id: mode,
+        name: mode === 'parse' ? 'parse 800,000 JSON-stat cells' : 'load, merge a 10 % revision batch and write 100,000 observations',
+        value: ms / 1000,
+        unit: 's',
+        target: `< ${limitMs / 1000} s${Number.isFinite(limitMb) ? `, < ${limitMb} MB` : ''}`,
+        pass: ms < limitMs && scalePeakMb < limitMb,
         detail: `median of 3: ${Math.round(ms)} ms (${results.map((r) => Math.round(r.ms)).join(', ')}), peak ${scalePeakMb} MB`,
         samples: { ms: round(results.map((r) => r.ms)), peakMb: results.map((r) => r.peakMb) },
       });
@@ -251,13 +304,22 @@ async function main(): Promise<number> {
 
   const cpu = cpus();
   const machine = {
-    cpu: cpu[0]?.model?.trim() ?? 'unknown', cores: cpu.length, memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    os: `${type()} ${release()} ${arch()}`, loadAverage: { before: loadBefore.map((l) => Math.round(l * 100) / 100), after: loadavg().map((l) => Math.round(l * 100) / 100) },
+    cpu: cpu[0]?.model?.trim() ?? 'unknown',
+    cores: cpu.length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os: `${type()} ${release()} ${arch()}`,
+    loadAverage: { before: loadBefore.map((l) => Math.round(l * 100) / 100), after: loadavg().map((l) => Math.round(l * 100) / 100) },
   };
   const result = {
-    date: new Date().toISOString(), machine, node: process.version, chromium: chromiumVersion(), runs,
+    date: new Date().toISOString(),
+    machine,
+    node: process.version,
+    chromium: chromiumVersion(),
+    runs,
     method: 'paired commands interleaved after one warm-up each; ratios of medians; one Node compile cache for all processes',
-    figures, stagesMedianMs: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, median(v)])), peakMemoryMb: peakMb,
+    figures,
+    stagesMedianMs: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, median(v)])),
+    peakMemoryMb: peakMb,
   };
   const lines = [
     `machine: ${machine.cores} × ${machine.cpu}, ${machine.memoryGiB} GiB, ${machine.os}; load ${machine.loadAverage.before.join(' ')} → ${machine.loadAverage.after.join(' ')}`,
@@ -265,11 +327,16 @@ async function main(): Promise<number> {
     '',
   ];
   for (const f of figures) lines.push(`${f.pass ? 'PASS' : 'MISS'}  ${f.name}: ${f.value.toFixed(2)} ${f.unit} (target ${f.target}) — ${f.detail}`);
-  lines.push('', `report stages (median ms): ${Object.entries(result.stagesMedianMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  lines.push(
+    '',
+    `report stages (median ms): ${Object.entries(result.stagesMedianMs)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   lines.push(`peak memory of the report process: ${peakMb} MB`);
   console.log(lines.join('\n'));
-  await mkdir(defaultOutDir, { recursive: true });
-  const file = join(defaultOutDir, 'bench.json');
+  await mkdir(defaultOutRoot, { recursive: true });
+  const file = join(defaultOutRoot, 'bench.json');
   await writeFile(`${file}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
   await (await import('node:fs/promises')).rename(`${file}.tmp`, file);
   const missed = figures.filter((f) => !f.pass);

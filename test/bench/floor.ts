@@ -20,6 +20,6 @@ const executablePath = resolveExecutable({}, puppeteer);
 const browser = await puppeteer.launch({ headless: true, pipe: true, args: machineArgs, ...(executablePath ? { executablePath } : {}) });
 const page = await browser.newPage();
 await page.setContent(await readFile(htmlPath, 'utf8'), { waitUntil: 'load' });
-const pdf = await page.pdf(pdfOptions({ header: 'Header', footer: { page: 'Side', of: 'av', source: 'Kjelde' } }));
+const pdf = await page.pdf(pdfOptions({ header: 'Header', footer: { page: 'Side', of: 'av' } }));
 await browser.close();
 await writeFile(pdfPath, pdf);

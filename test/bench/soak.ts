@@ -1,38 +1,48 @@
 /**
- * The soak: scheduler ticks in a row, in one process, as `briefing schedule` runs them (startScheduler with the
- * real runPipeline under the shared lock, --email on), against the StatBank replay server and a real SMTP server on
- * 127.0.0.1, with seeded random faults: 503, 429 (Retry-After 0 or 1), slow and timed-out answers, truncated and
- * cut-off bodies, SMTP 451 (retried) and 550 (fails the tick); and now and then a new release of table 10977 with a
- * changed figure, so a few ticks fetch, build, archive and mail. Faults make ticks fail; the next must recover.
+ * The soak: scheduler ticks in a row, in one process, as `briefing schedule` runs them (startScheduler over the data
+ * and output folders with the real runPipeline, --email on), on a copy of data/sosiale-medium/ against a StatBank
+ * replay server (table 10977 as test/fixtures/statbank/ has it; 10978 and 14933 "Non-existent table") and a real
+ * SMTP server on 127.0.0.1, with seeded random faults: 503, 429 (Retry-After 0 or 1), slow and timed-out answers,
+ * truncated and cut-off bodies, and SMTP 451 at MAIL, RCPT or DATA (three in a row: the send's own retries give up,
+ * the recipient is left for the next tick); and now and then a new release of table 10977 (a later `updated`, the
+ * 2025 headline figure changed), so a few ticks fetch, build, archive and mail. Faults make ticks fail; the next
+ * must recover.
  *
- *   npm run soak            200 ticks, a new release every 10th (node --expose-gc dist/test/soak.js [ticks])
- *   test/soak.test.ts       the same code, 20 ticks
+ *   npm run soak            200 ticks, a new release every 10th (node --expose-gc dist/test/bench/soak.js [ticks])
+ *   test/e2e/soak.test.ts   the same code, 20 ticks
  *
- * Checked after every tick: data/ validates and history describes it, no lock left, no half-written briefing.
- * At the end: every release the server published is in the dataset; every edition reached every recipient
- * exactly once; no Chromium process, file handle or heap growth left behind.
+ * Checked after every tick: the data folder validates and its history describes the dataset (the last batch is the
+ * dataset's hash), no lock left, no half-written briefing. At the end: every release the server published is in the
+ * dataset with its history batch; every edition reached every recipient exactly once, as the outbox records it; no
+ * Chromium process, file handle or heap growth left behind.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { simpleParser } from 'mailparser';
-import { listEditions } from '../../pipeline/archive.js';
-import { resolveRunConfig } from '../../pipeline/config.js';
-import { loadDataset, observationKey } from '../../pipeline/store/dataset.js';
+import * as v from 'valibot';
+import { editionManifestSchema, listEditions } from '../../pipeline/archive.js';
+import type { Dataset } from '../../pipeline/briefing/model.js';
+import { resolveConfig, type Config } from '../../pipeline/config.js';
 import { createProgress } from '../../pipeline/io/progress.js';
-import { runPipeline, type RunOutcome } from '../../pipeline/run.js';
+import { runPipeline } from '../../pipeline/run.js';
 import { startScheduler, type TickOutcome } from '../../pipeline/schedule.js';
-import { checkHistoryConsistency, readHistory } from '../../pipeline/update.js';
+import { readOutbox } from '../../pipeline/send.js';
+import { createStatbankClient } from '../../pipeline/statbank/client.js';
+import { parseDataset, readDatasetText } from '../../pipeline/store/dataset.js';
+import { loadDefinition } from '../../pipeline/store/definition.js';
+import { batchesOf, readHistory, sha16 } from '../../pipeline/store/history.js';
 import { describeProcesses, leftovers, MARK_VAR, newMark, watchChromium } from '../support/chromium.js';
+import { copyBriefing } from '../support/data-folder.js';
 import { mulberry32 } from '../support/json-mutations.js';
 import { heapAfterGc, openFds, type OpenFds } from '../support/process-stats.js';
-import { startReplayServer, v2Prefix, type ReplayFault } from '../support/replay-server.js';
-import { briefingProblems } from '../support/run-state.js';
-import { startSmtpServer } from '../support/smtp-server.js';
-import { fetchedDataDir, serveVersion, tableVersion, versionKey, type TableVersion } from '../support/table-versions.js';
+import { isCompleteHtml, isCompletePdf } from '../support/run-state.js';
+import { startReplayServer, v2Prefix, type ReplayFault, type ReplayServer } from '../support/replay-server.js';
+import { startSmtpServer, type SmtpFault } from '../support/smtp-server.js';
+import { serveTable, tableTexts, withCell, withUpdated } from '../support/statbank-fixtures.js';
 
 export interface SoakOptions {
   ticks: number;
@@ -65,6 +75,40 @@ export interface SoakReport {
 
 const credentials = { user: 'soak', pass: 'soak-password' };
 const recipients = ['ola@example.no', 'kari@example.no'];
+/** The cell each release of 10977 changes: the 2025 headline figure, all enterprises, all industries. */
+const releaseCell = { SyssGrpIKT: '00', NACE2007: 'Total+K', ContentsCode: 'BrukSosMedium', Tid: '2025' };
+
+interface Release {
+  n: number;
+  /** The table's `updated` in this release. */
+  updated: string;
+  /** The release cell's figure. */
+  value: number;
+}
+
+/** Serve release `n` of table 10977 (0: the fixture as it is). */
+function serveRelease(server: ReplayServer, n: number): Release {
+  const texts = tableTexts('10977');
+  if (n === 0) {
+    serveTable(server, '10977', texts);
+    return { n, updated: JSON.parse(texts.info).updated as string, value: NaN };
+  }
+  const updated = new Date(Date.UTC(2025, 8, 10 + n, 6)).toISOString().replace('.000Z', 'Z');
+  const value = 60 + (n % 40);
+  serveTable(server, '10977', {
+    info: withUpdated(texts.info, updated),
+    metadata: withUpdated(texts.metadata, updated),
+    data: withCell(withUpdated(texts.data, updated), releaseCell, value),
+  });
+  return { n, updated, value };
+}
+
+/** The data folder as a run reads it; throws a DatasetError when it doesn't validate. */
+async function readData(dataDir: string): Promise<{ dataset: Dataset; text: string }> {
+  const definition = await loadDefinition(dataDir);
+  const text = await readDatasetText(dataDir);
+  return { dataset: parseDataset(text, join(dataDir, 'dataset.json'), definition), text };
+}
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const random = mulberry32(options.seed ?? 20251130);
@@ -76,34 +120,63 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const ssb = await startReplayServer({ rateLimit: 1_000_000 });
   const smtp = await startSmtpServer({ credentials });
   const work = await mkdtemp(join(tmpdir(), 'briefing-soak-'));
-  const report: SoakReport = { ticks: 0, failed: 0, releases: 0, editions: 0, mails: 0, faults: {}, fds: { before: openFds(), after: openFds() }, heapMb: [], problems: [] };
+  const report: SoakReport = {
+    ticks: 0,
+    failed: 0,
+    releases: 0,
+    editions: 0,
+    mails: 0,
+    faults: {},
+    fds: { before: openFds(), after: openFds() },
+    heapMb: [],
+    problems: [],
+  };
   const problem = (text: string) => report.problems.push(text);
   try {
-    const dataDir = await fetchedDataDir(join(work, 'data'), ssb);
+    const dataDir = await copyBriefing('sosiale-medium', join(work, 'data'));
     const outDir = join(work, 'out');
+    await mkdir(outDir, { recursive: true });
     const env = {
-      SSB_API_URL: ssb.v2Url, SSB_TIMEOUT_MS: '1000', SSB_RETRY_BUDGET_MS: '1500', PUPPETEER_EXECUTABLE_PATH: process.env.PUPPETEER_EXECUTABLE_PATH,
-      SMTP_HOST: smtp.host, SMTP_PORT: String(smtp.port), SMTP_USER: credentials.user, SMTP_PASS: credentials.pass, SMTP_STARTTLS: 'off',
-      MAIL_FROM: 'briefing@example.no', MAIL_TO: recipients.join(','),
+      SSB_API_URL: ssb.v2Url,
+      SSB_RSS_URL: `${ssb.url}/rss/statkal`,
+      SSB_TIMEOUT_MS: '1000',
+      SSB_RETRY_BUDGET_MS: '1500',
+      ...(process.env.PUPPETEER_EXECUTABLE_PATH ? { PUPPETEER_EXECUTABLE_PATH: process.env.PUPPETEER_EXECUTABLE_PATH } : {}),
+      SMTP_HOST: smtp.host,
+      SMTP_PORT: String(smtp.port),
+      SMTP_USER: credentials.user,
+      SMTP_PASS: credentials.pass,
+      SMTP_STARTTLS: 'off',
+      MAIL_FROM: 'briefing@example.no',
+      MAIL_TO: recipients.join(','),
     };
-    const config = resolveRunConfig({ data: dataDir, out: outDir, email: true, lang: 'nn' }, env, work);
-    const releases: TableVersion[] = [];
-    let served = tableVersion(0);
-    const ingested = async () => (await loadDataset(join(dataDir, 'dataset.json'))).tables['10977']?.updated === served.updated;
+    const config = resolveConfig({ data: dataDir, out: outDir, email: true, lang: 'nn' }, env, work, { mail: true });
+    const releases: Release[] = [];
+    let served = serveRelease(ssb, 0);
+    const ingested = async () => (await readData(dataDir)).dataset.tables['10977']?.updated === served.updated;
     const count = (kind: string) => (report.faults[kind] = (report.faults[kind] ?? 0) + 1);
     // Faults are dealt from shuffled decks, so even a short soak meets every kind.
     const statbankFaults = deck<[string, ReplayFault]>(random, [
-      ['503', { kind: 'unavailable' }], ['429 Retry-After 0', { kind: 'tooManyRequests', retryAfter: '0' }],
-      ['429 Retry-After 1', { kind: 'tooManyRequests', retryAfter: '1' }], ['slow', { kind: 'slow', delayMs: 300 }],
-      ['timeout', { kind: 'slow', delayMs: 1500 }], ['truncated', { kind: 'truncated' }], ['destroy', { kind: 'destroy' }],
+      ['503', { kind: 'unavailable' }],
+      ['429 Retry-After 0', { kind: 'tooManyRequests', retryAfter: '0' }],
+      ['429 Retry-After 1', { kind: 'tooManyRequests', retryAfter: '1' }],
+      ['slow', { kind: 'slow', delayMs: 300 }],
+      ['timeout', { kind: 'slow', delayMs: 1500 }],
+      ['truncated', { kind: 'truncated' }],
+      ['destroy', { kind: 'destroy' }],
     ]);
-    const smtpFaults = deck(random, [550, 451]);
+    // Three in a row: the send's own three attempts at one recipient all meet it, so the tick fails and the next retries.
+    const smtpFaults = deck<SmtpFault>(random, [
+      { stage: 'mail', code: 451, times: 3 },
+      { stage: 'rcpt', code: 451, times: 3 },
+      { stage: 'data', code: 451, times: 3 },
+    ]);
     let smtpFaultWaiting = false;
 
     /** Plan the tick's release and faults, run it as the scheduler does, check what it left. */
     const tick = async (n: number, faults: boolean): Promise<string> => {
       if (faults && n % options.changeEvery === 0 && (await ingested())) {
-        served = serveVersion(ssb, releases.length + 1);
+        served = serveRelease(ssb, releases.length + 1);
         releases.push(served);
       }
       const fetching = !(await ingested());
@@ -115,21 +188,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
       // One SMTP fault at a time: it waits in the server until a tick gets as far as mailing.
       if (faults && fetching && !smtpFaultWaiting && random() < 0.7) {
-        const code = smtpFaults.next();
-        smtp.failNext({ stage: 'rcpt', code });
+        const fault = smtpFaults.next();
+        smtp.failNext(fault);
         smtpFaultWaiting = true;
-        count(`SMTP ${code}`);
+        count(`SMTP ${fault.code} at ${fault.stage.toUpperCase()}`);
       }
-      const line = await schedulerTick(config, dataDir);
+      const line = await schedulerTick(config);
       ssb.clearFaults();
-      if (/ tick \d+: (sent |failed: Sending edition )/.test(line)) smtpFaultWaiting = false;
+      if (/ tick \d+: (sent |failed: (Sending edition|Edition \S+ did not reach))/.test(line)) smtpFaultWaiting = false;
       report.ticks++;
       if (/ tick \d+: failed: /.test(line)) report.failed++;
       log(`${String(n).padStart(3)} ${line}`);
-      await loadDataset(join(dataDir, 'dataset.json')).catch((e: Error) => problem(`after tick ${n}: ${e.message}`));
-      for (const p of await checkHistoryConsistency(dataDir)) problem(`after tick ${n}: ${p}`);
+      for (const p of await dataProblems(dataDir)) problem(`after tick ${n}: ${p}`);
       for (const p of await briefingProblems(outDir)) problem(`after tick ${n}: ${p}`);
-      if (existsSync(join(dataDir, '.lock'))) problem(`after tick ${n}: ${join(dataDir, '.lock')} was left behind`);
+      for (const dir of [dataDir, outDir]) if (existsSync(join(dir, '.lock'))) problem(`after tick ${n}: ${join(dir, '.lock')} was left behind`);
       return line;
     };
 
@@ -138,7 +210,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (bytes !== null) report.heapMb.push(Math.round((bytes / 2 ** 20) * 10) / 10);
     };
     for (let n = 1; n <= options.ticks; n++) {
-      await tick(n, n > 2); // two quiet ticks first: the first build and mail, then the baseline
+      await tick(n, n > 2); // two quiet ticks first: the first fetch, build and mail, then the baseline
       if (n === 2) {
         heap();
         report.fds.before = openFds();
@@ -147,25 +219,31 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     }
     // Fault-free ticks until the last release is in and every edition has reached everyone (leftover SMTP faults may fail one).
     for (let extra = 1; extra <= 4; extra++) {
-      const editions = await listEditions(outDir);
-      if ((await ingested()) && editions.every((e) => e.sent.length === recipients.length) && extra > 1) break;
+      const outbox = await readOutbox(outDir);
+      const everyone = (await listEditions(outDir)).every((e) => sentTo(outbox, e.id).length === recipients.length);
+      if ((await ingested()) && everyone && extra > 1) break;
       await tick(options.ticks + extra, false);
     }
     heap();
     report.fds.after = openFds();
 
-    // No data loss: every release the server published is in the dataset, with its figure and its history line.
-    const dataset = await loadDataset(join(dataDir, 'dataset.json'));
+    // No data loss: every release the server published is in the dataset, with its figure and its history batch.
+    const { dataset } = await readData(dataDir);
     const history = await readHistory(dataDir);
     report.releases = releases.length;
-    if (dataset.tables['10977']?.updated !== served.updated) problem(`the dataset has 10977 as of ${dataset.tables['10977']?.updated}, the server ${served.updated}`);
+    if (dataset.tables['10977']?.updated !== served.updated)
+      problem(`the dataset has 10977 as of ${dataset.tables['10977']?.updated}, the server ${served.updated}`);
+    const isReleaseCell = (codes: Record<string, string> | null) => !!codes && Object.entries(releaseCell).every(([k, value]) => codes[k] === value);
     for (const r of releases) {
-      if (!dataset.observations.some((o) => observationKey(o) === versionKey && o.value === r.value && o.table === '10977')) problem(`release ${r.n} (${r.updated}): its figure ${r.value} is not in the dataset`);
-      if (!history.some((h) => h.kind === 'table' && h.updated === r.updated)) problem(`release ${r.n} (${r.updated}) has no history batch`);
+      if (!dataset.observations.some((o) => o.table === '10977' && isReleaseCell(o.codes) && o.value === r.value))
+        problem(`release ${r.n} (${r.updated}): its figure ${r.value} is not in the dataset`);
+      if (!history.some((h) => h.kind === 'table' && h.table === '10977' && h.updated === r.updated))
+        problem(`release ${r.n} (${r.updated}) has no history batch`);
     }
 
-    // No duplicate mail: each edition's PDF reached each recipient once, and every message received is recorded.
+    // No duplicate mail: each edition's PDF reached each recipient once, and every message received is recorded as sent.
     const editions = await listEditions(outDir);
+    const outbox = await readOutbox(outDir);
     report.editions = editions.length;
     report.mails = smtp.messages.length;
     const seen = new Map<string, number>();
@@ -176,12 +254,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       seen.set(key, (seen.get(key) ?? 0) + 1);
     }
     for (const [key, times] of seen) if (times > 1) problem(`mailed ${times} times: ${key}`);
-    const recorded = editions.reduce((sum, e) => sum + e.sent.length, 0);
-    if (recorded !== smtp.messages.length) problem(`${smtp.messages.length} messages received, ${recorded} recorded as sent in the manifests`);
+    const recorded = editions.reduce((sum, e) => sum + sentTo(outbox, e.id).length, 0);
+    if (recorded !== smtp.messages.length) problem(`${smtp.messages.length} messages received, ${recorded} recorded as sent in the outbox`);
     for (const e of editions) {
-      const missing = recipients.filter((r) => !e.sent.some((s) => s.recipient === r));
+      const missing = recipients.filter((r) => !sentTo(outbox, e.id).includes(r));
       if (missing.length) problem(`edition ${e.id} never reached ${missing.join(', ')}`);
     }
+    const stuck = outbox.flatMap((e) => e.recipients.filter((r) => r.state !== 'sent').map((r) => `${e.editionId} ${r.recipient}: ${r.state}`));
+    if (stuck.length) problem(`recipients left not sent: ${stuck.join('; ')}`);
     if (editions.length < releases.length + 1) problem(`${releases.length} releases but only ${editions.length} editions`);
 
     // Nothing leaked: Chromium processes, file handles (sockets come and go with keep-alive), heap.
@@ -202,15 +282,71 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   }
 }
 
-/** One firing of the real scheduler (once) with the job `briefing schedule` runs, minus the RSS lookup; its log line. */
-async function schedulerTick(config: ReturnType<typeof resolveRunConfig>, lockDir: string): Promise<string> {
+/** The recipients the outbox records as sent the edition. */
+function sentTo(outbox: Awaited<ReturnType<typeof readOutbox>>, editionId: string): string[] {
+  return (
+    outbox
+      .find((e) => e.editionId === editionId)
+      ?.recipients.filter((r) => r.state === 'sent')
+      .map((r) => r.recipient) ?? []
+  );
+}
+
+/** The data folder validates, and its history describes the dataset: the last batch was written with it. */
+async function dataProblems(dataDir: string): Promise<string[]> {
+  try {
+    const { text } = await readData(dataDir);
+    const last = batchesOf(await readHistory(dataDir)).at(-1);
+    if (last && last[0]!.batch !== sha16(text)) return [`history.jsonl's last batch (${last[0]!.batch}) is not dataset.json (${sha16(text)})`];
+    return [];
+  } catch (error) {
+    return [(error as Error).message];
+  }
+}
+
+/** Every archived edition with a valid manifest is whole (its HTML and PDF complete), and so are briefing-<lang>.*. */
+async function briefingProblems(outDir: string): Promise<string[]> {
+  const problems: string[] = [];
+  const check = async (path: string, required: boolean) => {
+    const bytes = await readFile(path).catch(() => null);
+    if (!bytes) return void (required && problems.push(`${path} is missing`));
+    const whole = path.endsWith('.pdf') ? isCompletePdf(bytes) : isCompleteHtml(bytes.toString('utf8'));
+    if (!whole) problems.push(`${path} is not whole (${bytes.length} bytes)`);
+  };
+  for (const name of await readdir(outDir).catch(() => [] as string[]))
+    if (/^briefing-[a-z]{2}\.(pdf|html)$/.test(name)) await check(join(outDir, name), false);
+  for (const id of await readdir(join(outDir, 'editions')).catch(() => [] as string[])) {
+    const dir = join(outDir, 'editions', id);
+    const manifest = await readFile(join(dir, 'manifest.json'), 'utf8').then(
+      (t) => v.safeParse(editionManifestSchema, JSON.parse(t)).success,
+      () => false,
+    );
+    if (!manifest) continue; // not an edition (a run stopped while saving it)
+    await check(join(dir, 'briefing.pdf'), true);
+    await check(join(dir, 'briefing.html'), true);
+  }
+  return problems;
+}
+
+/** One firing of the real scheduler (once) with the job `briefing schedule` runs, minus the release calendar; its log line. */
+async function schedulerTick(config: Config): Promise<string> {
   let line = '';
   const scheduler = startScheduler({
-    cron: '30 8 * * 1-5', timezone: 'Europe/Oslo', lockDir, once: true, log: (l) => (line = l),
-    tick: async (): Promise<TickOutcome> => {
-      const outcome: RunOutcome = await runPipeline(config, { progress: createProgress(() => undefined), now: () => new Date() });
+    cron: '30 8 * * 1-5',
+    timezone: 'Europe/Oslo',
+    lockDir: [config.dataDir, config.outDir],
+    once: true,
+    log: (l) => (line = l),
+    tick: async ({ stop, abort }): Promise<TickOutcome> => {
+      const client = async () =>
+        createStatbankClient({
+          baseUrl: config.statbank.baseUrl,
+          requestTimeoutMs: config.statbank.requestTimeoutMs,
+          retryBudgetMs: config.statbank.retryBudgetMs,
+        });
+      const outcome = await runPipeline(config, { progress: createProgress(() => undefined), now: () => new Date(), client, stop, abort });
       const ids = outcome.editions.map((e) => e.id).join(', ');
-      const sentTo = outcome.sent.reduce((n, s) => n + s.recipients.length, 0);
+      const sentTo = outcome.sent.reduce((n, s) => n + s.sent.length, 0);
       if (sentTo > 0) return { kind: 'sent', detail: `${ids} sent to ${sentTo} recipient(s)` };
       if (outcome.status === 'new-edition') return { kind: 'new-edition', detail: ids };
       return { kind: 'unchanged', detail: `${outcome.fetch?.status ?? 'offline'}; ${ids}` };
@@ -225,7 +361,11 @@ function deck<T>(random: () => number, cards: readonly T[]): { next(): T } {
   let pile: T[] = [];
   return {
     next() {
-      if (pile.length === 0) pile = [...cards].map((c) => ({ c, k: random() })).sort((a, b) => a.k - b.k).map((x) => x.c);
+      if (pile.length === 0)
+        pile = [...cards]
+          .map((c) => ({ c, k: random() }))
+          .sort((a, b) => a.k - b.k)
+          .map((x) => x.c);
       return pile.pop()!;
     },
   };
@@ -242,13 +382,15 @@ function diff(after: string[], before: string[]): string[] {
   });
 }
 
-// `npm run soak`: node --expose-gc dist/test/soak.js [ticks].
+// `npm run soak`: node --expose-gc dist/test/bench/soak.js [ticks].
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const ticks = Number(process.argv[2] ?? 200);
   const started = Date.now();
   const report = await runSoak({ ticks, changeEvery: 10, log: (line) => console.log(line) });
-  console.log(`${report.ticks} ticks in ${Math.round((Date.now() - started) / 1000)} s: ${report.failed} failed by faults, ${report.releases} releases, ` +
-    `${report.editions} editions, ${report.mails} mails; heap ${report.heapMb.join(' -> ')} MiB; fds ${report.fds.before.total} -> ${report.fds.after.total}`);
+  console.log(
+    `${report.ticks} ticks in ${Math.round((Date.now() - started) / 1000)} s: ${report.failed} failed by faults, ${report.releases} releases, ` +
+      `${report.editions} editions, ${report.mails} mails; heap ${report.heapMb.join(' -> ')} MiB; fds ${report.fds.before.total} -> ${report.fds.after.total}`,
+  );
   if (report.heapMb.length === 0) console.error('(heap not checked: run node with --expose-gc)');
   for (const p of report.problems) console.error(`✗ ${p}`);
   process.exitCode = report.problems.length ? 1 : 0;

@@ -7,10 +7,10 @@ import { promisify } from 'node:util';
 import type { Browser, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BriefingContext } from '../../pipeline/briefing/content.js';
-import type { Lang } from '../../pipeline/text/format.js';
+import type { Lang } from '../../pipeline/briefing/model.js';
 import { projectRoot } from '../../pipeline/io/paths.js';
-import { committedDataset } from '../support/dataset.js';
-import { buildDocument, launchTestBrowser } from '../support/visual.js';
+import { committed } from '../support/briefing-text.js';
+import { buildDocument, launchTestBrowser, type Folder } from '../support/visual.js';
 
 /**
  * The generated HTML as a reader and a validator see it: valid (W3C Nu checker), accessible (axe-core in the real
@@ -21,12 +21,14 @@ import { buildDocument, launchTestBrowser } from '../support/visual.js';
 const run = promisify(execFile);
 const context: BriefingContext = {
   nextRelease: { date: '2026-09-12', link: 'https://www.ssb.no/teknologi-og-innovasjon/statistikker/iktbrukn' },
-  changes: { added: 3, revised: [{ measure: 'social_networks', year: 2013, sizeClass: '00', industry: 'Total+K', before: 45, after: 44 }], withdrawn: 1 },
+  changes: { added: 3, revised: [{ name: 'Tekstanalyse, 2024', before: '14 prosent', after: '15 prosent' }], withdrawn: 1 },
 };
-const editions: { year: number; lang: Lang; context?: BriefingContext }[] = [
-  { year: 2013, lang: 'nn' },
-  { year: 2019, lang: 'en' },
-  { year: 2015, lang: 'nb', context },
+const folders = { sm: committed('sosiale-medium'), ai: committed('kunstig-intelligens') };
+const editions: { folder: Folder; year: number; lang: Lang; context?: BriefingContext }[] = [
+  { folder: folders.sm, year: 2013, lang: 'nn' },
+  { folder: folders.sm, year: 2019, lang: 'en' },
+  { folder: folders.ai, year: 2025, lang: 'nb', context },
+  { folder: folders.ai, year: 2021, lang: 'en' },
 ];
 const name = (e: { year: number; lang: Lang }) => `${e.year}-${e.lang}`;
 
@@ -38,9 +40,8 @@ const htmls = new Map<string, string>();
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'briefing-html-'));
   const launching = launchTestBrowser();
-  const dataset = committedDataset();
   for (const e of editions) {
-    const { html } = await buildDocument(dataset, e.year, e.lang, e.context);
+    const { html } = await buildDocument(e.folder, e.year, e.lang, e.context);
     const file = join(dir, `${name(e)}.html`);
     await writeFile(file, html);
     files.set(name(e), file);
@@ -69,7 +70,8 @@ describe('W3C Nu HTML Checker (vnu)', () => {
     const result = await run('java', ['-jar', jar, '--format', 'json', '--stdout', ...files.values()], { maxBuffer: 16 * 1024 * 1024 }).catch(
       (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
     );
-    const messages = (JSON.parse(result.stdout) as { messages: { type: string; subType?: string; message: string; url: string; lastLine?: number }[] }).messages;
+    const messages = (JSON.parse(result.stdout) as { messages: { type: string; subType?: string; message: string; url: string; lastLine?: number }[] })
+      .messages;
     expect(messages.map((m) => `${m.type}${m.subType ? `/${m.subType}` : ''} ${m.url.split('/').at(-1)}:${m.lastLine}: ${m.message}`)).toEqual([]);
   }, 40_000);
 });
@@ -79,7 +81,9 @@ describe('axe-core in Chromium', () => {
   const violations = async (page: Page) => {
     await page.addScriptTag({ content: axeSource });
     const result = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }).axe;
+      const axe = (
+        window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> } }
+      ).axe;
       return axe.run(document, { resultTypes: ['violations'] });
     });
     return result.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.slice(0, 2).map((n) => n.target))}`);
@@ -87,7 +91,13 @@ describe('axe-core in Chromium', () => {
 
   // Each edition in one or two of the four views (light or dark, wide or narrow); every view is covered.
   const views: [string, number, boolean][] = [
-    ['2013-nn', 1280, false], ['2013-nn', 390, true], ['2019-en', 390, false], ['2019-en', 1280, true], ['2015-nb', 1280, false],
+    ['2013-nn', 1280, false],
+    ['2013-nn', 390, true],
+    ['2019-en', 390, false],
+    ['2019-en', 1280, true],
+    ['2025-nb', 1280, false],
+    ['2025-nb', 390, true],
+    ['2021-en', 390, false],
   ];
   test.each(views)('%s at %d px, dark: %s: no violations', async (edition, width, dark) => {
     const page = await open(files.get(edition)!, width, { dark });
@@ -106,22 +116,29 @@ describe('layout', () => {
       const widest = Math.max(...Array.from(document.querySelectorAll('.chart-svg svg')).map((svg) => svg.getBoundingClientRect().right));
       return {
         scrollWidth: document.documentElement.scrollWidth,
-        wide: shown('.chart-wide'), compact: shown('.chart-compact'), charts: document.querySelectorAll('figure.chart').length,
-        appendix: shown('.appendix'), details: shown('.chart-data'), widest,
+        wide: shown('.chart-wide'),
+        compact: shown('.chart-compact'),
+        charts: document.querySelectorAll('figure.chart').length,
+        appendix: shown('.appendix'),
+        details: shown('.chart-data'),
+        widest,
         background: getComputedStyle(document.body).backgroundColor,
         h1: parseFloat(getComputedStyle(document.querySelector('h1')!).fontSize),
       };
     });
 
-  test('on a phone (390 px): nothing wider than the screen, the compact charts instead of the wide ones', async () => {
-    const page = await open(files.get('2019-en')!, 390);
-    const m = await measure(page);
-    await page.close();
-    expect(m.scrollWidth).toBeLessThanOrEqual(390);
-    expect(m.widest).toBeLessThanOrEqual(390);
-    expect(m).toMatchObject({ wide: 0, compact: m.charts, appendix: 0, details: m.charts });
-    expect(m.charts).toBe(2);
-  });
+  test.each(['2019-en', '2025-nb', '2021-en'])(
+    '%s on a phone (390 px): nothing wider than the screen, the compact charts instead of the wide ones',
+    async (edition) => {
+      const page = await open(files.get(edition)!, 390);
+      const m = await measure(page);
+      await page.close();
+      expect(m.scrollWidth).toBeLessThanOrEqual(390);
+      expect(m.widest).toBeLessThanOrEqual(390);
+      expect(m).toMatchObject({ wide: 0, compact: m.charts, appendix: 0, details: m.charts });
+      expect(m.charts).toBe(2);
+    },
+  );
 
   test('on a wide screen (1280 px): the wide charts, a measure of text that stays readable', async () => {
     const page = await open(files.get('2013-nn')!, 1280);
@@ -160,16 +177,17 @@ describe('self-contained and reproducible', () => {
   });
 
   test('the same dataset and options give byte-identical HTML', async () => {
-    const again = await buildDocument(committedDataset(), 2015, 'nb', context);
-    expect(again.html === htmls.get('2015-nb')).toBe(true);
-    expect(htmls.get('2015-nb')).not.toContain(new Date().toISOString().slice(0, 10));
+    const again = await buildDocument(folders.ai, 2025, 'nb', context);
+    expect(again.html === htmls.get('2025-nb')).toBe(true);
+    expect(htmls.get('2025-nb')).not.toContain(new Date().toISOString().slice(0, 10));
   });
 
   test('the context appears only when given: next release and changes since the last edition', () => {
-    expect(htmls.get('2015-nb')).toContain('Neste oppdatering: 12. september 2026');
-    expect(htmls.get('2015-nb')).toContain('Endringer siden forrige utgave');
-    expect(htmls.get('2015-nb')).toContain('3 nye tall, 1 revidert tall og 1 tall trukket tilbake.');
-    expect(htmls.get('2013-nn')).not.toContain('Neste oppdatering');
+    expect(htmls.get('2025-nb')).toContain('Neste publisering: 12. september 2026');
+    expect(htmls.get('2025-nb')).toContain('Endringer siden forrige utgave');
+    expect(htmls.get('2025-nb')).toContain('3 nye tall, 1 revidert tall og 1 tall trukket tilbake.');
+    expect(htmls.get('2025-nb')).toContain('Tekstanalyse, 2024: fra 14 prosent til 15 prosent');
+    expect(htmls.get('2013-nn')).not.toContain('Neste publisering');
     expect(htmls.get('2013-nn')).not.toContain('Endringar sidan');
   });
 });

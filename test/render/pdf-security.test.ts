@@ -5,12 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { buildBriefings } from '../../pipeline/build.js';
-import type { Dataset } from '../../pipeline/store/dataset.js';
 import { projectRoot } from '../../pipeline/io/paths.js';
 import { closeBrowser, launchBrowser, openPrinter, printPdf, type PrintOptions } from '../../pipeline/render/pdf.js';
 import { silentProgress } from '../../pipeline/io/progress.js';
 import { describeProcesses, MARK_VAR, newMark, watchChromium } from '../support/chromium.js';
-import { committedDataset } from '../support/dataset.js';
+import { committed } from '../support/briefing-text.js';
 import { readPdf } from '../support/pdf.js';
 
 /**
@@ -22,7 +21,7 @@ import { readPdf } from '../support/pdf.js';
 
 const mark = newMark();
 process.env[MARK_VAR] = mark;
-const options: PrintOptions = { header: 'Prøve', footer: { page: 'Side', of: 'av', source: 'Kjelde' }, lang: 'nn', timeoutMs: 30_000 };
+const options: PrintOptions = { header: 'Prøve', footer: { page: 'Side', of: 'av' }, lang: 'nn', timeoutMs: 30_000 };
 
 let server: Server;
 let base: string;
@@ -111,7 +110,7 @@ describe('the print page', () => {
     expect(left, describeProcesses(left)).toEqual([]);
   });
 
-  test('below the page lock-down, the printer\'s browser itself reaches no address (--host-resolver-rules)', async () => {
+  test("below the page lock-down, the printer's browser itself reaches no address (--host-resolver-rules)", async () => {
     const browser = await launchBrowser({ timeoutMs: 30_000 });
     try {
       const page = await browser.newPage(); // no interception, scripts on
@@ -146,18 +145,27 @@ describe('the print page', () => {
 });
 
 describe('hostile data through the real templates', () => {
-  test('a table label and notes with markup come out as text, and fetch nothing', async () => {
+  test('a table label, a category label and notes with markup come out as text, and fetch nothing', async () => {
     const hostile = {
       label: `<img src="${base}/label.png">`,
-      notes: [`<style>body { background: url(${base}/css.png) }</style> x url(${base}/bare-url.png)`, `<link rel=stylesheet href=${base}/note.css>`, `<iframe src="${base}/note-frame.html"></iframe>`],
+      industry: `Informasjon <img src="${base}/industry.png"> og kommunikasjon`,
+      notes: [
+        `<style>body { background: url(${base}/css.png) }</style> x url(${base}/bare-url.png)`,
+        `<link rel=stylesheet href=${base}/note.css>`,
+        `<iframe src="${base}/note-frame.html"></iframe>`,
+      ],
     };
-    const dataset: Dataset = committedDataset();
-    dataset.observations = dataset.observations.map((o) => (o.year === 2013 ? { ...o, table: '10977' } : o));
-    dataset.tables = { '10977': { id: '10977', series: 'SN2007', label: hostile.label, updated: '2014-03-10T07:00:00Z', fetchedAt: '2014-03-10T08:00:00Z', notes: hostile.notes } };
+    // The AI briefing's table 13265, its labels and notes as a hostile StatBank could send them.
+    const folder = structuredClone(committed('kunstig-intelligens'));
+    const table = folder.dataset.tables['13265']!;
+    table.label = { no: hostile.label };
+    table.notes = hostile.notes;
+    const industry = table.dimensions.find((d) => d.role === 'industry')!.categories.find((c) => c.code === '58-63')!;
+    industry.label = { no: hostile.industry };
 
     const [built] = await buildBriefings(
-      dataset,
-      { year: 2013, langs: ['nn'], templatesDir: join(projectRoot, 'templates'), printTimeoutMs: 30_000 },
+      folder,
+      { year: 2025, langs: ['nn'], templatesDir: join(projectRoot, 'templates'), print: { timeoutMs: 30_000 } },
       silentProgress(),
     );
     expect(hits).toEqual([]);
@@ -165,6 +173,6 @@ describe('hostile data through the real templates', () => {
     expect(built!.html).not.toContain(`<img src="${base}`);
     expect(built!.html).toContain('&lt;img src&#x3D;'); // Handlebars escapes = as well
     const text = noSpace(await pdfText(built!.pdf, 'templated'));
-    for (const literal of [hostile.label, ...hostile.notes]) expect(text).toContain(noSpace(literal));
+    for (const literal of [hostile.label, hostile.industry, ...hostile.notes]) expect(text).toContain(noSpace(literal));
   });
 });

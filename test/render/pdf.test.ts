@@ -8,8 +8,9 @@ import { projectRoot } from '../../pipeline/io/paths.js';
 import { closeBrowser, launchBrowser, lockDownArgs, machineArgs, openPrinter, type PrintHooks, type PrintOptions } from '../../pipeline/render/pdf.js';
 import { createProgress } from '../../pipeline/io/progress.js';
 import { describeProcesses, MARK_VAR, markEnv, newMark, watchChromium } from '../support/chromium.js';
+import { committed } from '../support/briefing-text.js';
 import { runCli } from '../support/cli.js';
-import { committedDataset } from '../support/dataset.js';
+import { copyBriefing } from '../support/data-folder.js';
 
 /**
  * The printer's faults, with the real Chromium: a browser killed mid-print (replaced once), killed twice, frozen past
@@ -20,7 +21,7 @@ import { committedDataset } from '../support/dataset.js';
 const mark = newMark();
 process.env[MARK_VAR] = mark; // launches from this file carry it
 const launch = { timeoutMs: 30_000 }; // generous: 2 cores shared with other test files
-const options: PrintOptions = { header: 'Prøve', footer: { page: 'Side', of: 'av', source: 'Kjelde: test' }, lang: 'nn', timeoutMs: 30_000 };
+const options: PrintOptions = { header: 'Prøve', footer: { page: 'Side', of: 'av' }, lang: 'nn', timeoutMs: 30_000 };
 const html = `<!DOCTYPE html><html lang="nn"><title>Prøve</title><h1>Prøve</h1>${'<p>Eitt av to norske føretak bruker sosiale medium.</p>'.repeat(200)}`;
 
 /** Kill or freeze the browser (its whole process group, as a crash or a hang would) on the given attempts. */
@@ -58,8 +59,8 @@ function isPdf(pdf: Uint8Array): boolean {
   return Buffer.from(pdf.subarray(0, 5)).toString('latin1') === '%PDF-';
 }
 
-describe('the printer\'s Chromium', () => {
-  test('runs in a supported configuration: Puppeteer\'s defaults plus the machine\'s flags and the lock-down, several processes', async () => {
+describe("the printer's Chromium", () => {
+  test("runs in a supported configuration: Puppeteer's defaults plus the machine's flags and the lock-down, several processes", async () => {
     const watch = watchChromium(mark);
     const browser = await launchBrowser(launch);
     const pid = browser.process()!.pid!;
@@ -87,7 +88,10 @@ describe('the printer', () => {
     const texts = ['Første dokument', 'Andre dokument', 'Tredje dokument'];
     const pdfs = await Promise.all(texts.map((t) => printer.print(html.replace('<h1>Prøve</h1>', `<h1>${t}</h1>`), options)));
     const closing = printer.close();
-    const late = await printer.print(html, options).then(() => null, (e: unknown) => e);
+    const late = await printer.print(html, options).then(
+      () => null,
+      (e: unknown) => e,
+    );
     await closing;
     const { readPdf } = await import('../support/pdf.js');
     const work = await mkdtemp(join(tmpdir(), 'briefing-queue-'));
@@ -126,7 +130,10 @@ describe('a browser that crashes mid-print', () => {
   test('twice is a PrintError (exit code 6), not a third browser', async () => {
     const watch = watchChromium(mark);
     const printer = openPrinter(launch, { hooks: fault('SIGKILL', [1, 2]) });
-    const error = await printer.print(html, options).then(() => null, (e: unknown) => e);
+    const error = await printer.print(html, options).then(
+      () => null,
+      (e: unknown) => e,
+    );
     await printer.close();
     expect(error).toBeInstanceOf(PrintError);
     expect((error as PrintError).exitCode).toBe(6);
@@ -140,8 +147,8 @@ describe('a browser that crashes mid-print', () => {
     const watch = watchChromium(mark);
     const lines: string[] = [];
     const built = await buildBriefings(
-      committedDataset(),
-      { year: 2013, langs: ['nn', 'en'], templatesDir: join(projectRoot, 'templates'), printTimeoutMs: 30_000 },
+      committed('sosiale-medium'),
+      { year: 2013, langs: ['nn', 'en'], templatesDir: join(projectRoot, 'templates'), print: { timeoutMs: 30_000 } },
       createProgress((line) => lines.push(line)),
       { print: fault('SIGKILL', [1]) },
     );
@@ -161,7 +168,10 @@ describe('a browser that hangs', () => {
     const watch = watchChromium(mark);
     const frozen: number[] = [];
     const printer = openPrinter(launch, { hooks: fault('SIGSTOP', [1, 2], frozen) });
-    const error = await printer.print(html, { ...options, timeoutMs: 2_000 }).then(() => null, (e: unknown) => e);
+    const error = await printer.print(html, { ...options, timeoutMs: 2_000 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     await printer.close();
     expect(error).toBeInstanceOf(PrintError);
     expect((error as PrintError).message).toBe(
@@ -186,9 +196,11 @@ describe('closeBrowser', () => {
 
 describe('briefing run (as a process)', () => {
   let work: string;
+  let data: string;
   const previous = { html: '<!DOCTYPE html><p>last good briefing</p>', pdf: '%PDF-1.4 last good briefing' };
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'briefing-print-'));
+    data = await copyBriefing('sosiale-medium', join(work, 'data'));
   });
   afterAll(() => rm(work, { recursive: true, force: true }));
 
@@ -202,11 +214,13 @@ describe('briefing run (as a process)', () => {
     await writeFile(join(out, 'briefing-nn.pdf'), previous.pdf);
     const runMark = newMark();
     const watch = watchChromium(runMark);
-    const result = await runCli(['run', '--offline', '--year', '2013', '--out', out], {
+    const result = await runCli(['run', '--offline', '--year', '2013', '--data', data, '--out', out], {
       env: { ...markEnv(runMark), PUPPETEER_EXECUTABLE_PATH: silent, BRIEFING_PRINT_TIMEOUT_MS: '1000' },
     });
-    expect(result.code).toBe(6);
-    expect(result.stderr).toMatch(/^✗ Chromium took longer than 1000 ms to start and was stopped\. .*raise BRIEFING_PRINT_TIMEOUT_MS \(now 1000\).*previous briefing is left in place\.$/m);
+    expect(result.code, result.stdout).toBe(6);
+    expect(result.stdout).toMatch(
+      /^✗ Chromium took longer than 1000 ms to start and was stopped\. .*raise BRIEFING_PRINT_TIMEOUT_MS \(now 1000\).*previous briefing is left in place\.$/m,
+    );
     expect(await readFile(join(out, 'briefing-nn.html'), 'utf8')).toBe(previous.html);
     expect(await readFile(join(out, 'briefing-nn.pdf'), 'utf8')).toBe(previous.pdf);
     await expectNoneLeft(watch, 1);
@@ -215,9 +229,10 @@ describe('briefing run (as a process)', () => {
   test('that succeeds leaves no Chromium process behind', async () => {
     const runMark = newMark();
     const watch = watchChromium(runMark);
-    const result = await runCli(['run', '--offline', '--year', '2013', '--out', join(work, 'ok')], { env: markEnv(runMark) });
+    const result = await runCli(['run', '--offline', '--year', '2013', '--data', data, '--out', join(work, 'ok')], { env: markEnv(runMark) });
     expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toMatch(/^✓ pdf 1 printed \d+ ms$/m);
     await expectNoneLeft(watch, 1);
   });
 });

@@ -4,27 +4,40 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import type { Browser } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildChartSpecs, type ChartSpec } from '../../pipeline/briefing/chart-specs.js';
+import type { ChartSpec } from '../../pipeline/briefing/chart-specs.js';
 import { buildBriefing } from '../../pipeline/briefing/content.js';
+import type { Lang } from '../../pipeline/briefing/model.js';
 import { ChartError } from '../../pipeline/errors.js';
 import { projectRoot, templatesDir } from '../../pipeline/io/paths.js';
 import { chartKinds, compileChartTemplates, placeLabels, renderCharts, writeCompiledCharts } from '../../pipeline/render/svg.js';
-import { formatPercent } from '../../pipeline/text/format.js';
-import { committedDataset } from '../support/dataset.js';
+import { formatNumber } from '../../pipeline/text/format.js';
+import { committed } from '../support/briefing-text.js';
 import { buildDocument, launchTestBrowser } from '../support/visual.js';
 
 /**
- * The charts: the templates compile to Vega without a warning, the adapter's specs draw as they say, and what is
- * drawn is readable in print. Readability is measured in real Chromium on the real briefing with its stylesheet:
- * every chart label at least 8 pt at the printed size, none overlapping another, none cut off, and only SSB's data
- * colours for data.
+ * The charts: the templates compile to Vega without a warning, the specs the briefing builds from its facts
+ * (chart-specs.ts) draw as they say, and what is drawn is readable in print. Readability is measured in real Chromium
+ * on the real briefing with its stylesheet: every chart label at least 8 pt at the printed size, none overlapping
+ * another, none cut off, and only SSB's data colours for data. Both committed briefings: the social-media story
+ * (articles' figures, gaps, a trend over years not asked) and the AI one (table 13265, ten industries' long labels).
  */
 
-const dataset = committedDataset();
-const cases = [
-  [2013, 'nn'], [2013, 'en'], [2019, 'nb'], [2019, 'en'], [2015, 'nn'], [2017, 'nn'], [2014, 'nb'], [2016, 'en'],
-] as const;
-const specsFor = (year: number, lang: 'nn' | 'nb' | 'en') => buildChartSpecs(buildBriefing(dataset, year, lang));
+const folders = { sm: committed('sosiale-medium'), ai: committed('kunstig-intelligens') };
+type Name = keyof typeof folders;
+const cases: [Name, number, Lang][] = [
+  ['sm', 2013, 'nn'],
+  ['sm', 2013, 'en'],
+  ['sm', 2019, 'nb'],
+  ['sm', 2019, 'en'],
+  ['sm', 2015, 'nn'],
+  ['sm', 2017, 'nn'],
+  ['sm', 2014, 'nb'],
+  ['sm', 2016, 'en'],
+  ['ai', 2025, 'nn'],
+  ['ai', 2021, 'en'],
+  ['ai', 2024, 'nb'],
+];
+const specsFor = (name: Name, year: number, lang: Lang) => buildBriefing(folders[name].dataset, folders[name].definition, year, lang).charts;
 /** The text drawn in an SVG, one string per <text> element. */
 const svgTexts = (svg: string) => [...svg.matchAll(/<text\b[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
 
@@ -69,7 +82,10 @@ describe('chart templates', () => {
     const template = JSON.parse(await readFile(path, 'utf8'));
     template.encoding.y.sort = { field: 'order', op: 'sum' }; // an aggregate sort Vega-Lite drops with a warning
     await writeFile(path, JSON.stringify(template));
-    const error = await renderCharts(specsFor(2013, 'nn'), { templatesDir: dir }).then(() => null, (e: unknown) => e);
+    const error = await renderCharts(specsFor('sm', 2013, 'nn'), { templatesDir: dir }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ChartError);
     expect((error as ChartError).message).toMatch(/bars\.vl\.json: Vega-Lite warns: .+\. Fix the template/);
   });
@@ -80,7 +96,7 @@ describe('chart templates', () => {
     // Mark the compiled bars spec: if it is used, the marked colour shows.
     const file = join(compiledDir, 'bars.vg.json');
     await writeFile(file, (await readFile(file, 'utf8')).replaceAll('#1a9d49', '#00824d'));
-    const [used] = await renderCharts(specsFor(2013, 'nn').slice(0, 1), { compiledDir });
+    const [used] = await renderCharts(specsFor('sm', 2013, 'nn').slice(0, 1), { compiledDir });
     expect(used!.svg).toContain('#00824d');
     expect(used!.svg).not.toContain('#1a9d49');
     // Edit the template itself: its hash no longer matches, so the marked compiled file is ignored.
@@ -88,52 +104,107 @@ describe('chart templates', () => {
     await cp(templatesDir, dir, { recursive: true });
     const template = join(dir, 'charts/bars.vl.json');
     await writeFile(template, (await readFile(template, 'utf8')).replace('"step": 28', '"step": 30'));
-    const [fresh] = await renderCharts(specsFor(2013, 'nn').slice(0, 1), { templatesDir: dir, compiledDir });
+    const [fresh] = await renderCharts(specsFor('sm', 2013, 'nn').slice(0, 1), { templatesDir: dir, compiledDir });
     expect(fresh!.svg).toContain('#1a9d49');
     expect(fresh!.svg).not.toContain('#00824d');
   });
 });
 
-describe('chart specs from the briefing (adapter)', () => {
-  test('2013 has size, types and purposes charts; 2019 a trend over the years', () => {
-    expect(specsFor(2013, 'nn').map((s) => [s.id, s.kind])).toEqual([['groups', 'bars'], ['types', 'bars'], ['purposes', 'bars']]);
-    expect(specsFor(2019, 'nn').map((s) => [s.id, s.kind])).toEqual([['groups', 'bars'], ['trend', 'trend']]);
+describe("chart specs from the briefing (buildChartSpecs over the year's facts)", () => {
+  test('2013 has size, types and purposes charts; 2019 a trend over the years; 2014 only the trend; the AI briefing industries and a trend', () => {
+    expect(specsFor('sm', 2013, 'nn').map((s) => [s.id, s.kind])).toEqual([
+      ['groups', 'bars'],
+      ['types', 'bars'],
+      ['purposes', 'bars'],
+    ]);
+    expect(specsFor('sm', 2019, 'nn').map((s) => [s.id, s.kind])).toEqual([
+      ['groups', 'bars'],
+      ['trend', 'trend'],
+    ]);
+    expect(specsFor('sm', 2014, 'nb').map((s) => [s.id, s.kind])).toEqual([['trend', 'trend']]);
+    expect(specsFor('ai', 2025, 'nn').map((s) => [s.id, s.kind])).toEqual([
+      ['groups', 'bars'],
+      ['trend', 'trend'],
+    ]);
   });
 
-  test('the trend has measured points only, joined only to the year before', () => {
-    const trend = specsFor(2019, 'nn').find((s) => s.id === 'trend')!;
+  test('the trend has measured points only, joined only to the measurement before (2018: not asked; 2014–2016: no figure)', () => {
+    const trend = specsFor('sm', 2019, 'nn').find((s) => s.id === 'trend')!;
     expect(trend.series![0]).toBe('Sosiale medium i alt');
     const networks = trend.points!.filter((p) => p.series === 'Sosiale nettverk');
     expect(networks.map((p) => [p.period, p.value, p.joinPrevious])).toEqual([
-      [2013, 44, false], [2014, 51, true], [2015, 59, true], [2016, 67, true], [2017, 71, true], [2019, 76, false],
+      [2013, 44, false],
+      [2014, 51, true],
+      [2015, 59, true],
+      [2016, 67, true],
+      [2017, 71, true],
+      [2019, 76, true],
     ]);
-    expect(trend.points!.filter((p) => p.series === 'Sosiale medium i alt').map((p) => p.joinPrevious)).toEqual([false, false, false]);
-    expect(trend.notes).toEqual([]);
+    // "Any social media" has no figure for 2014–2016, years it was asked: 2013 and 2017 stand apart.
+    expect(trend.points!.filter((p) => p.series === 'Sosiale medium i alt').map((p) => [p.period, p.joinPrevious])).toEqual([
+      [2013, false],
+      [2017, false],
+      [2019, true],
+    ]);
+    expect(trend.notes).toEqual(['Spørsmåla vart ikkje stilte i 2018.']);
+    // Every point is an observation the spec names, and every named observation is drawn.
+    expect(trend.observations).toHaveLength(trend.points!.length);
   });
 
-  test('each data table has a heading row and one row per bar or year, with SSB\'s symbol for a year without a figure', () => {
-    const [groups, trend] = specsFor(2019, 'nn');
-    expect(groups!.table).toEqual([['Gruppe', 'Prosent'], ['Alle føretak', '76'], ['Handel med og reparasjon av motorvogner', '92'], ['Informasjon og kommunikasjon', '92']]);
+  test('each data table has a heading row and one row per bar or year; an empty cell where the dataset has no figure, and a note saying so', () => {
+    const [groups, trend] = specsFor('sm', 2019, 'nn');
+    expect(groups!.table).toEqual([
+      ['Gruppe', 'Prosent'],
+      ['Alle næringer, inkludert finansnæringene', '76'],
+      ['Handel med og reparasjon av motorvogner', '92'],
+      ['Informasjon og kommunikasjon', '92'],
+    ]);
     expect(groups!.bars!.map((b) => b.highlight)).toEqual([true, false, false]);
     expect(trend!.table[0]).toEqual(['År', 'Sosiale medium i alt', 'Sosiale nettverk', 'Deling av multimedieinnhald', 'Bloggar og mikrobloggar', 'Wikiar']);
-    expect(trend!.table.find((r) => r[0] === '2014')).toEqual(['2014', '..', '51', '..', '..', '..']);
-    expect(trend!.tableNotes).toEqual(['Symbol: .. = talgrunnlag manglar.']);
+    expect(trend!.table.find((r) => r[0] === '2014')).toEqual(['2014', '', '51', '', '', '']);
+    expect(trend!.table.map((r) => r[0])).not.toContain('2018');
+    expect(trend!.tableNotes).toEqual(['Tom celle: datagrunnlaget har ikkje dette talet.']);
+    // The AI briefing: all industries (excluding finance) first, then highest first.
+    const ai = specsFor('ai', 2025, 'nn').find((s) => s.id === 'groups')!;
+    expect(ai.table[1]).toEqual(['Alle næringer, uten finansnæringene', '30']);
+    expect(ai.table[2]).toEqual(['Informasjon og kommunikasjon', '80']);
+    const values = ai.bars!.slice(1).map((b) => b.value);
+    expect(values).toEqual([...values].sort((a, b) => b - a));
   });
 
-  test('each text alternative states a finding and names the largest value', () => {
-    for (const [year, lang] of cases) {
-      for (const spec of specsFor(year, lang)) {
-        const values = spec.kind === 'trend' ? spec.points!.map((p) => p.value) : spec.bars!.map((b) => b.value);
-        expect(spec.alt, `${year} ${lang} ${spec.id}`).toContain(formatPercent(Math.max(...values), lang));
-        expect(spec.alt, `${year} ${lang} ${spec.id}`).toMatch(/(Høgast|Høyest|Highest|auka|økte|rose|gjekk ned|gikk ned|fell)/);
+  test('each text alternative names every largest bar (ties included) and says "rose" or "fell" only when the series did', () => {
+    const rose =
+      /(?:^|\. )([^.]+?) (auka|økte|rose|gjekk ned|gikk ned|fell) (?:frå|fra|from) ([\d,.]+) (?:prosent|per cent) i?n? ?\d{4} (?:til|to) ([\d,.]+) /g;
+    const number = (text: string) => Number(text.replace(',', '.'));
+    let sentences = 0;
+    for (const [name, year, lang] of cases) {
+      for (const spec of specsFor(name, year, lang)) {
+        const where = `${name} ${year} ${lang} ${spec.id}: ${spec.alt}`;
+        const values = spec.kind === 'trend' ? spec.points!.map((p) => p.value) : spec.bars!.filter((b) => !b.highlight).map((b) => b.value);
+        const max = Math.max(...values);
+        expect(spec.alt, where).toContain(`${formatNumber(max, lang)} ${lang === 'en' ? 'per cent' : 'prosent'}`);
+        if (spec.kind === 'bars') for (const bar of spec.bars!.filter((b) => !b.highlight && b.value === max)) expect(spec.alt, where).toContain(bar.name);
+        for (const m of spec.alt.matchAll(rose)) {
+          sentences++;
+          const [from, to] = [number(m[3]!), number(m[4]!)];
+          expect(/auka|økte|rose/.test(m[2]!) ? to > from : to < from, `${where}: "${m[0]}"`).toBe(true);
+        }
       }
     }
+    expect(sentences).toBeGreaterThan(10); // the pattern does find the trend sentences
+    // 2019's industries tie at 92: both are named, neither alone is "the highest".
+    const groups = specsFor('sm', 2019, 'en').find((s) => s.id === 'groups')!;
+    expect(groups.alt).toBe(
+      'Bar chart: Use of social media by industry, 2019. Highest is Trade and repair of motor vehicles and Information and communication at 92 per cent.',
+    );
+    // A series that ends where it began is said to be unchanged, not to have risen.
+    expect(specsFor('sm', 2019, 'en').find((s) => s.id === 'trend')!.alt).toContain('Wikis was 5 per cent in both 2013 and 2019.');
   });
 });
 
 describe('rendered SVG', () => {
-  test.each(cases)('%d %s: both layouts render without a warning, named for assistive technology, no label cut short', async (year, lang) => {
-    const charts = await renderCharts(specsFor(year, lang));
+  test.each(cases)('%s %d %s: both layouts render without a warning, named for assistive technology, no label cut short', async (name, year, lang) => {
+    const charts = await renderCharts(specsFor(name, year, lang));
     expect(charts.length).toBeGreaterThan(0);
     for (const chart of charts) {
       for (const svg of [chart.svg, chart.svgCompact]) {
@@ -144,8 +215,8 @@ describe('rendered SVG', () => {
     }
   });
 
-  test.each(cases)('%d %s: colours only from SSB\'s palette (data) and its dark tones (text, axes, grid)', async (year, lang) => {
-    for (const chart of await renderCharts(specsFor(year, lang))) {
+  test.each(cases)("%s %d %s: colours only from SSB's palette (data) and its dark tones (text, axes, grid)", async (name, year, lang) => {
+    for (const chart of await renderCharts(specsFor(name, year, lang))) {
       for (const svg of [chart.svg, chart.svgCompact]) {
         const colours = new Set(colourValues(svg));
         for (const colour of colours) expect([...dataColours, ...neutralColours], `${chart.id}: ${colour}`).toContain(colour);
@@ -155,7 +226,7 @@ describe('rendered SVG', () => {
   });
 
   test('bars are drawn in SSB green, the reference bar (all enterprises) in SSB dark', async () => {
-    const [groups] = await renderCharts(specsFor(2019, 'nn').filter((s) => s.id === 'groups'));
+    const [groups] = await renderCharts(specsFor('sm', 2019, 'nn').filter((s) => s.id === 'groups'));
     const barFills = [...groups!.svg.matchAll(/<path[^>]*fill="(#[0-9a-f]{6})"[^>]*>/gi)].map((m) => m[1]!.toLowerCase());
     expect(barFills.filter((c) => c === '#274247')).toHaveLength(1);
     expect(barFills.filter((c) => c === '#1a9d49')).toHaveLength(2);
@@ -163,7 +234,17 @@ describe('rendered SVG', () => {
 
   test('the trend draws a line only between a point and the one it joins: none across a missing year', async () => {
     const spec: ChartSpec = {
-      id: 'trend', kind: 'trend', lang: 'en', title: 'Test', subtitle: '', alt: 'Test', unitLabel: 'Per cent', table: [], notes: [], tableNotes: [],
+      id: 'trend',
+      kind: 'trend',
+      lang: 'en',
+      title: 'Test',
+      subtitle: '',
+      alt: 'Test',
+      unitLabel: 'Per cent',
+      table: [],
+      notes: [],
+      tableNotes: [],
+      observations: [],
       series: ['A', 'B'],
       points: [
         { series: 'A', period: 2013, value: 40, joinPrevious: false },
@@ -176,7 +257,9 @@ describe('rendered SVG', () => {
     };
     const [chart] = await renderCharts([spec]);
     for (const svg of [chart!.svg, chart!.svgCompact]) {
-      const lines = [...svg.matchAll(/<g class="mark-line role-mark[^"]*">(.*?)<\/g>/gs)].flatMap((m) => [...m[1]!.matchAll(/<path\b[^>]*\bd="([^"]+)"/g)].map((p) => p[1]!));
+      const lines = [...svg.matchAll(/<g class="mark-line role-mark[^"]*">(.*?)<\/g>/gs)].flatMap((m) =>
+        [...m[1]!.matchAll(/<path\b[^>]*\bd="([^"]+)"/g)].map((p) => p[1]!),
+      );
       expect(lines).toHaveLength(2); // 2013–2014 and 2016–2017 of A
       const xs = lines.map((d) => [...d.matchAll(/[ML]\s*(-?[\d.]+)[ ,](-?[\d.]+)/g)].map((m) => Number(m[1])));
       for (const x of xs) expect(x).toHaveLength(2); // each line joins exactly two measured points
@@ -190,8 +273,35 @@ describe('rendered SVG', () => {
     expect(svgTexts(chart!.svg)).toEqual(expect.arrayContaining(['A 65', 'B 20']));
   });
 
+  const withTrend = cases.filter(([name, year, lang]) => specsFor(name, year, lang).some((s) => s.kind === 'trend'));
+  test.each(withTrend)('%s %d %s: the trend draws one line piece per joined point, none else', async (name, year, lang) => {
+    const trends = (await renderCharts(specsFor(name, year, lang))).filter((c) => c.kind === 'trend');
+    expect(trends).toHaveLength(1);
+    for (const chart of trends) {
+      const joined = chart.points!.filter((p) => p.joinPrevious).length;
+      expect(chart.points!.length - joined, `${chart.id}: points that stand alone`).toBeGreaterThan(0);
+      for (const svg of [chart.svg, chart.svgCompact]) {
+        const pieces = [...svg.matchAll(/<g class="mark-line role-mark[^"]*">(.*?)<\/g>/gs)].flatMap((m) => [...m[1]!.matchAll(/<path\b/g)]);
+        expect(pieces, `${name} ${year} ${lang}: line pieces`).toHaveLength(joined);
+      }
+    }
+  });
+
   test('a point that joins a previous point it does not have, or a series not listed, is a ChartError', async () => {
-    const base: Omit<ChartSpec, 'points'> = { id: 'trend', kind: 'trend', lang: 'nn', title: 'T', subtitle: '', alt: 'T', unitLabel: 'Prosent', table: [], notes: [], tableNotes: [], series: ['A'] };
+    const base: Omit<ChartSpec, 'points'> = {
+      id: 'trend',
+      kind: 'trend',
+      lang: 'nn',
+      title: 'T',
+      subtitle: '',
+      alt: 'T',
+      unitLabel: 'Prosent',
+      table: [],
+      notes: [],
+      tableNotes: [],
+      observations: [],
+      series: ['A'],
+    };
     await expect(renderCharts([{ ...base, points: [{ series: 'A', period: 2013, value: 1, joinPrevious: true }] }])).rejects.toThrow(
       'Chart "trend": the first point of A (2013) joins a previous point it does not have.',
     );
@@ -199,7 +309,7 @@ describe('rendered SVG', () => {
   });
 
   test('Norwegian charts use a decimal comma', async () => {
-    const spec = specsFor(2013, 'nn').find((s) => s.id === 'types')!;
+    const spec = specsFor('sm', 2013, 'nn').find((s) => s.id === 'types')!;
     spec.bars![0]!.value = 44.5;
     const [chart] = await renderCharts([spec]);
     expect(svgTexts(chart!.svg)).toContain('44,5');
@@ -226,7 +336,15 @@ async function printColumnPx(): Promise<number> {
   return ((210 - mm(right) - mm(left)) / 25.4) * 96;
 }
 
-interface TextBox { text: string; pt: number; x: number; y: number; width: number; height: number; inside: boolean }
+interface TextBox {
+  text: string;
+  pt: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  inside: boolean;
+}
 
 describe('in the printed briefing (real Chromium, the real stylesheet)', () => {
   let browser: Browser;
@@ -264,11 +382,14 @@ describe('in the printed briefing (real Chromium, the real stylesheet)', () => {
 
   const overlaps = (boxes: TextBox[]) =>
     boxes.flatMap((a, i) =>
-      boxes.slice(i + 1).filter((b) => a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5 && a.y < b.y + b.height - 0.5 && b.y < a.y + a.height - 0.5).map((b) => `"${a.text}" × "${b.text}"`),
+      boxes
+        .slice(i + 1)
+        .filter((b) => a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5 && a.y < b.y + b.height - 0.5 && b.y < a.y + a.height - 0.5)
+        .map((b) => `"${a.text}" × "${b.text}"`),
     );
 
-  test.each(cases)('%d %s: every label at least 8 pt printed, inside its chart, none overlapping another', async (year, lang) => {
-    const { html, charts } = await buildDocument(dataset, year, lang);
+  test.each(cases)('%s %d %s: every label at least 8 pt printed, inside its chart, none overlapping another', async (name, year, lang) => {
+    const { html, charts } = await buildDocument(folders[name], year, lang);
     const column = await printColumnPx();
     const printed = await labels(html, '.chart-wide svg', { width: column, print: true });
     expect(printed).toHaveLength(charts.length);
@@ -277,18 +398,24 @@ describe('in the printed briefing (real Chromium, the real stylesheet)', () => {
       const small = boxes.filter((b) => b.pt < 8).map((b) => `"${b.text}" ${b.pt.toFixed(2)} pt`);
       expect(small, `${charts[i]!.id}: labels under 8 pt`).toEqual([]);
       expect(overlaps(boxes), `${charts[i]!.id}: overlapping labels`).toEqual([]);
-      expect(boxes.filter((b) => !b.inside).map((b) => b.text), `${charts[i]!.id}: labels cut off`).toEqual([]);
+      expect(
+        boxes.filter((b) => !b.inside).map((b) => b.text),
+        `${charts[i]!.id}: labels cut off`,
+      ).toEqual([]);
     }
     // On a phone the compact charts: no overlap, nothing cut off.
     const phone = await labels(html, '.chart-compact svg', { width: 360, print: false });
     for (const [i, boxes] of phone.entries()) {
       expect(overlaps(boxes), `${charts[i]!.id} compact: overlapping labels`).toEqual([]);
-      expect(boxes.filter((b) => !b.inside).map((b) => b.text), `${charts[i]!.id} compact: labels cut off`).toEqual([]);
+      expect(
+        boxes.filter((b) => !b.inside).map((b) => b.text),
+        `${charts[i]!.id} compact: labels cut off`,
+      ).toEqual([]);
     }
   });
 
-  test('the layout\'s text widths (Roboto metrics) agree with Chromium\'s within 3 %', async () => {
-    const { charts } = await buildDocument(dataset, 2019, 'nb');
+  test("the layout's text widths (Roboto metrics) agree with Chromium's within 3 %", async () => {
+    const { charts } = await buildDocument(folders.ai, 2025, 'nb');
     const { textWidth } = await import('../../pipeline/render/svg.js');
     const metrics = JSON.parse(await readFile(join(templatesDir, 'charts/font-metrics.json'), 'utf8')).widths;
     const page = await browser.newPage();
@@ -297,7 +424,12 @@ describe('in the printed briefing (real Chromium, the real stylesheet)', () => {
       await page.setContent(`<style>${fonts}</style><div>${charts.map((c) => c.svg).join('')}</div>`, { waitUntil: 'load' });
       await page.evaluate(() => document.fonts.ready);
       const measured = await page.$$eval('svg text', (texts) =>
-        (texts as SVGTextElement[]).map((t) => ({ text: t.textContent ?? '', width: t.getComputedTextLength(), size: getComputedStyle(t).fontSize, weight: getComputedStyle(t).fontWeight })),
+        (texts as SVGTextElement[]).map((t) => ({
+          text: t.textContent ?? '',
+          width: t.getComputedTextLength(),
+          size: getComputedStyle(t).fontSize,
+          weight: getComputedStyle(t).fontWeight,
+        })),
       );
       expect(measured.length).toBeGreaterThan(10);
       for (const m of measured.filter((x) => x.text.trim().length > 2)) {

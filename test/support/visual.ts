@@ -7,66 +7,46 @@ import { promisify } from 'node:util';
 import pixelmatch from 'pixelmatch';
 import { PNG } from 'pngjs';
 import type { Browser } from 'puppeteer';
-import { renderCharts, type RenderedChart } from '../../pipeline/render/svg.js';
-import { buildChartSpecs } from '../../pipeline/briefing/chart-specs.js';
-import { buildBriefing, type Briefing, type BriefingContext } from '../../pipeline/briefing/content.js';
-import type { Dataset } from '../../pipeline/store/dataset.js';
-import { formatDate, type Lang } from '../../pipeline/text/format.js';
+import type { BriefingContext } from '../../pipeline/briefing/content.js';
+import type { Dataset, Definition, Lang } from '../../pipeline/briefing/model.js';
+import { buildBriefings, renderHtml, type BuiltBriefing } from '../../pipeline/build.js';
+import { silentProgress } from '../../pipeline/io/progress.js';
 import { projectRoot, templatesDir } from '../../pipeline/io/paths.js';
-import { pdfMetadataFor, setPdfMetadata } from '../../pipeline/render/pdf-meta.js';
-import { chromiumArgs, printPdf } from '../../pipeline/render/pdf.js';
-import { loadTemplateAssets, renderBriefing } from '../../pipeline/render/html.js';
+import { chromiumArgs, resolveExecutable } from '../../pipeline/render/pdf.js';
+import { committed } from './briefing-text.js';
 
 /**
- * Building a briefing in-process for the quality tests, the way pipeline/build.ts composes it (content ─► charts ─►
- * html ─► pdf ─► metadata), with one browser the test file shares; rendering PDF pages to PNG (pdftoppm) and
- * comparing PNGs (pixelmatch).
+ * Building briefings in-process for the render and quality tests, the way the pipeline does: `buildDocument` is
+ * build.ts's renderHtml (content ─► charts ─► html, what the preview shows), `buildEditions` is the whole build
+ * (buildBriefings: its own Chromium, the printer's lock-down, the PDF's metadata and the claims). Also rendering PDF
+ * pages to PNG (pdftoppm) and comparing PNGs (pixelmatch) for the visual references.
  */
 
 const run = promisify(execFile);
 
-/** Chromium for tests: PUPPETEER_EXECUTABLE_PATH, else the system's /usr/bin/chromium, else Puppeteer's own. */
+/** What a briefing is built from: the definition and the dataset of a briefing folder. */
+export interface Folder {
+  definition: Definition;
+  dataset: Dataset;
+}
+
+/** Chromium for tests that look at pages: the printer's binary and flags, over a pipe. */
 export async function launchTestBrowser(): Promise<Browser> {
   const { default: puppeteer } = await import('puppeteer');
-  const executablePath = process.env.PUPPETEER_EXECUTABLE_PATH ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
-  return puppeteer.launch({ headless: true, args: chromiumArgs, ...(executablePath ? { executablePath } : {}) });
+  const executablePath = resolveExecutable();
+  return puppeteer.launch({ headless: true, pipe: true, args: chromiumArgs, ...(executablePath ? { executablePath } : {}) });
 }
 
-export interface BuiltDocument {
-  briefing: Briefing;
-  charts: RenderedChart[];
-  html: string;
-  /** The date the edition is dated by (the latest publication or table update of its figures), as build.ts takes it. */
-  editionDate: string | null;
+export type BuiltDocument = Awaited<ReturnType<typeof renderHtml>>;
+
+/** Content, charts and HTML for one year and language, as the build and the preview make them. No browser. */
+export function buildDocument(folder: Folder, year: number, lang: Lang, context: BriefingContext = {}): Promise<BuiltDocument> {
+  return renderHtml(folder.dataset, folder.definition, year, lang, templatesDir, context);
 }
 
-/** Content, charts and HTML for one year and language. Pure apart from reading the templates. */
-export async function buildDocument(dataset: Dataset, year: number, lang: Lang, context: BriefingContext = {}): Promise<BuiltDocument> {
-  const briefing = buildBriefing(dataset, year, lang, context);
-  const assets = await loadTemplateAssets(templatesDir);
-  const charts = await renderCharts(buildChartSpecs(briefing), { templatesDir });
-  const editionDate = latestDate(briefing, dataset);
-  const when = editionDate ? formatDate(editionDate, lang) : null;
-  const words = { nn: 'Tal for', nb: 'Tall for', en: 'Figures for' }[lang];
-  const html = renderBriefing(briefing, charts, assets, { editionLine: `${words} ${year}${when ? ` · ${when}` : ''}`, generator: 'ssb-briefing test' });
-  return { briefing, charts, html, editionDate };
-}
-
-function latestDate(b: Briefing, dataset: Dataset): string | null {
-  const dates = b.facts.used.flatMap((o) => [o.table ? dataset.tables[o.table]?.updated : null, o.published].filter((d): d is string => typeof d === 'string'));
-  return dates.sort().at(-1) ?? null;
-}
-
-/** Print with pipeline/print.ts (header: title and date; footer: "Side N av M" and the source) and set the metadata. */
-export async function printDocument(browser: Browser, doc: BuiltDocument): Promise<Uint8Array> {
-  const { briefing: b, editionDate } = doc;
-  const pdf = await printPdf(browser, doc.html, {
-    timeoutMs: 30_000,
-    lang: b.lang,
-    header: editionDate ? `${b.title} · ${formatDate(editionDate, b.lang)}` : b.title,
-    footer: { page: b.ui.page, of: b.ui.of, source: b.ui.source },
-  });
-  return setPdfMetadata(pdf, pdfMetadataFor(b, editionDate, 'test'));
+/** The whole build of one year in `langs` (HTML, PDF with its metadata, claims), with a Chromium of its own. */
+export function buildEditions(folder: Folder, year: number, langs: Lang[], context: BriefingContext = {}): Promise<BuiltBriefing[]> {
+  return buildBriefings(folder, { year, langs, templatesDir, print: { timeoutMs: 30_000 }, context }, silentProgress());
 }
 
 /** Pages of a PDF as PNGs, rendered by poppler's pdftoppm at `dpi`. Pages are 1-based. */
@@ -96,26 +76,40 @@ export function differingShare(actual: Buffer, expected: Buffer, threshold = 0.1
   return { share: count / (a.width * a.height), diff: PNG.sync.write(diff) };
 }
 
-/** The reference images: file name ─► which page of which edition. Used by test/visual.test.ts and test/update-visuals.ts. */
-export const visualReferences = [
-  { file: '2013-nn-page1.png', year: 2013, lang: 'nn' as Lang, page: 1 },
-  { file: '2013-nn-page2.png', year: 2013, lang: 'nn' as Lang, page: 2 },
-  { file: '2019-en-page2.png', year: 2019, lang: 'en' as Lang, page: 2 },
+type BriefingName = 'sosiale-medium' | 'kunstig-intelligens';
+
+/**
+ * The reference images: file name ─► which page of which edition of which committed briefing. Used by
+ * test/quality/visual.test.ts and test/quality/update-visuals.ts.
+ */
+export const visualReferences: { file: string; briefing: BriefingName; year: number; lang: Lang; page: number }[] = [
+  { file: '2013-nn-page1.png', briefing: 'sosiale-medium', year: 2013, lang: 'nn', page: 1 },
+  { file: '2013-nn-page2.png', briefing: 'sosiale-medium', year: 2013, lang: 'nn', page: 2 },
+  { file: '2019-en-page2.png', briefing: 'sosiale-medium', year: 2019, lang: 'en', page: 2 },
+  { file: 'ki-2025-nn-page1.png', briefing: 'kunstig-intelligens', year: 2025, lang: 'nn', page: 1 },
 ];
 
 export const visualFixturesDir = join(projectRoot, 'test', 'fixtures', 'visual');
 export const visualDpi = 50;
 
-/** Render every reference page afresh: { file ─► PNG }. */
-export async function renderVisuals(browser: Browser, dataset: Dataset): Promise<Map<string, Buffer>> {
+/** Print every reference page afresh with the real build: { file ─► PNG }. One build per briefing and year. */
+export async function renderVisuals(): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
-  const editions = [...new Set(visualReferences.map((r) => `${r.year}|${r.lang}`))];
-  for (const edition of editions) {
-    const [year, lang] = edition.split('|') as [string, Lang];
-    const pdf = await printDocument(browser, await buildDocument(dataset, Number(year), lang));
-    const refs = visualReferences.filter((r) => r.year === Number(year) && r.lang === lang);
-    const pngs = await pdfPagesToPng(pdf, refs.map((r) => r.page), visualDpi);
-    refs.forEach((r, i) => out.set(r.file, pngs[i]!));
+  const builds = [...new Set(visualReferences.map((r) => `${r.briefing}|${r.year}`))];
+  for (const key of builds) {
+    const [briefing, year] = key.split('|') as [BriefingName, string];
+    const refs = visualReferences.filter((r) => r.briefing === briefing && r.year === Number(year));
+    const langs = [...new Set(refs.map((r) => r.lang))];
+    const built = await buildEditions(committed(briefing), Number(year), langs);
+    for (const [i, lang] of langs.entries()) {
+      const ofLang = refs.filter((r) => r.lang === lang);
+      const pngs = await pdfPagesToPng(
+        built[i]!.pdf,
+        ofLang.map((r) => r.page),
+        visualDpi,
+      );
+      for (const [k, r] of ofLang.entries()) out.set(r.file, pngs[k]!);
+    }
   }
   return out;
 }
