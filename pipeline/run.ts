@@ -14,7 +14,6 @@ import type { Progress } from './io/progress.js';
 import { parseDataset, readDatasetText } from './store/dataset.js';
 import { loadDefinition } from './store/definition.js';
 import { lastChanges, readHistory } from './store/history.js';
-import { formatShare } from './text/format.js';
 import { updateDataset, type UpdateResult } from './update.js';
 
 /**
@@ -184,24 +183,18 @@ async function briefingContext(config: Config, dataset: Dataset, definition: Def
   const release = online
     ? await import('./statbank/release.js').then(({ nextRelease }) => nextRelease({ url: config.statbank.rssUrl, now, statistic: 'iktbrukn' })).catch(() => null)
     : null;
-  const lang: Lang = config.langs[0] ?? 'nn';
-  const byId = new Map(dataset.observations.map((o) => [o.id.split('#')[0]!, o]));
-  const value = (v: { value: number | null; status: string | null } | undefined) =>
-    !v ? '–' : v.value === null ? (v.status ?? '–') : formatShare(v.value, lang);
-  const entries = changes.flatMap((c) => c.entries);
+  const tables = changes.filter((c) => !c.first && c.table in dataset.tables);
   return {
     nextRelease: release ? { date: release.date, link: release.link } : null,
-    changes: entries.length
-      ? {
-          added: entries.filter((e) => e.kind === 'added').length,
-          withdrawn: entries.filter((e) => e.kind === 'withdrawn').length,
-          revised: entries.flatMap((e) => {
-            if (e.kind !== 'revised' || e.before.value === e.after.value) return [];
-            const o = byId.get(e.key);
-            const name = o?.measure ? `${definition.measures.find((m) => m.id === o.measure)?.words[lang].label ?? o.measure}, ${o.period}` : e.key;
-            return [{ name, before: value(e.before), after: value(e.after) }];
-          }),
-        }
+    changes: tables.length
+      ? tables.map((c) => ({
+          table: c.table,
+          updated: c.updated,
+          added: c.entries.filter((e) => e.kind === 'added').length,
+          withdrawn: c.entries.filter((e) => e.kind === 'withdrawn').length,
+          revised: c.entries.flatMap((e) =>
+            e.kind === 'revised' && (e.before.value !== e.after.value || e.before.status !== e.after.status) ? [{ key: e.key, before: e.before, after: e.after }] : []),
+        }))
       : null,
   };
 }

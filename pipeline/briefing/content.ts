@@ -52,9 +52,23 @@ export interface Section {
 
 export interface BriefingContext {
   nextRelease?: { date: string; link: string } | null;
-  /** What the last fetch of each table changed (store/history.ts lastChanges), as figure names and values. */
-  changes?: { added: number; revised: { name: string; before: string; after: string }[]; withdrawn: number } | null;
+  /**
+   * What the latest update of each table changed (store/history.ts lastChanges), for tables updated more than once:
+   * a table's first fetch is where its figures came from, not a change.
+   */
+  changes?: TableChanges[] | null;
 }
+
+/** One table's latest update: how many figures it added, revised (value or symbol) and withdrew, and which were revised. */
+export interface TableChanges {
+  table: string;
+  /** The table's `updated` at that fetch. */
+  updated: string | null;
+  added: number;
+  withdrawn: number;
+  revised: { key: string; before: ValueStatus; after: ValueStatus }[];
+}
+type ValueStatus = { value: number | null; status: string | null };
 
 export interface Briefing {
   name: string;
@@ -73,7 +87,7 @@ export interface Briefing {
     definition: string;
     sources: (SourceRef & { notes: Sentence[] })[];
     nextRelease: Sentence | null;
-    changes: { summary: Sentence; items: Sentence[] } | null;
+    changes: { summary: Sentence; items: Sentence[] }[] | null;
     statisticUrl: string;
   };
   charts: ChartSpec[];
@@ -307,6 +321,19 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
   for (const s of aboutSources) claim('about', r`${s.text} ${s.url ?? ''}`, [{ kind: 'source', observations: [] }]);
   const next = context.nextRelease;
   const changes = context.changes;
+  const byKey = new Map(dataset.observations.map((o) => [o.id.split('#')[0]!, o]));
+  /** A revised figure: its measure, its group when not all enterprises, and its period. */
+  const changedName = (o: Observation) => {
+    const measure = definition.measures.find((m) => m.id === o.measure)!.words[lang].label;
+    const groups = [
+      o.size !== null && o.size !== facts.figures.allSizes ? codeLabel(dataset, 'size', o.size, null, lang) : null,
+      o.industry !== null && !facts.figures.isTotal(o.industry, o.classification) ? codeLabel(dataset, 'industry', o.industry, o.classification, lang) : null,
+    ].filter((g): g is string => g !== null);
+    return [measure, ...groups, o.period].join(', ');
+  };
+  /** A value as the briefing prints shares, or SSB's symbol for a cell without one. */
+  const changedValue = (x: ValueStatus) =>
+    x.value === null ? (x.status ?? '–') : `${formatShare(x.value, lang)}${x.status ? ` (${x.status})` : ''}`;
   return {
     name: definition.statistic.id,
     lang,
@@ -324,11 +351,20 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
       definition: say.words.definition,
       sources: aboutSources.map(({ tableNotes: _, ...s }) => s),
       nextRelease: next ? claim('about', r`${book.about.nextRelease(next.date, say)}`, [{ kind: 'date', observations: [], nextRelease: next.date }]) : null,
-      changes: changes
-        ? {
-            summary: claim('about', r`${book.about.changes({ added: changes.added, revised: changes.revised.length, withdrawn: changes.withdrawn })}`, [{ kind: 'history', observations: [] }]),
-            items: changes.revised.slice(0, 12).map((c) => claim('about', r`${book.about.changeItem(c.name, c.before, c.after)}`, [{ kind: 'history', observations: [] }])),
-          }
+      changes: changes?.length
+        ? changes.map((c) => {
+            // The revised figures the briefing's measures use, named in this language (at most 12 a table).
+            const items = c.revised.flatMap((change) => {
+              const o = byKey.get(change.key);
+              return o?.measure ? [{ o, change }] : [];
+            });
+            return {
+              summary: claim('about', r`${book.about.changes({ table: c.table, updated: c.updated, added: c.added, revised: c.revised.length, withdrawn: c.withdrawn })}`,
+                [{ kind: 'history', observations: items.map((i) => i.o.id) }]),
+              items: items.slice(0, 12).map(({ o, change }) => claim('about',
+                r`${book.about.changeItem(changedName(o), changedValue(change.before), changedValue(change.after))}`, [{ kind: 'history', observations: [o.id] }])),
+            };
+          })
         : null,
       statisticUrl: definition.statistic.url[lang === 'en' ? 'en' : 'no'],
     },

@@ -24,6 +24,10 @@ export type { ChartSpec, RenderedChart } from '../briefing/chart-specs.js';
  * Any Vega-Lite or Vega warning fails the chart: a chart that renders with warnings is a chart nobody checked.
  * Text is laid out with Roboto's advance widths (templates/charts/font-metrics.json), so the SVG's size and the
  * labels' room match what Chromium draws. Titles are not drawn in the SVG: the HTML figure carries them as text.
+ *
+ * A bar chart's names are wrapped to the chart's width (the `lines` of each bar, measured in Roboto), so no name is
+ * cut; a template that declares the params `labelLines` and `rowStep` gets the most lines any name needs, and its
+ * rows are `rowStep` tall instead of the fixed step Vega-Lite compiles (the phone layout draws each name over its bar).
  */
 
 export interface ChartOptions {
@@ -169,9 +173,13 @@ async function loadCompiled(dir: string, compiledDir: string): Promise<Map<strin
 type Vega = typeof import('vega');
 let runtime: Promise<Vega> | undefined;
 
+/** Roboto's advances, once the runtime has loaded them. */
+let robotoMetrics: FontMetrics = {};
+
 /** Vega, loaded once, with chart text measured in Roboto. */
 function vegaRuntime(): Promise<Vega> {
   runtime ??= Promise.all([import('vega'), loadFontMetrics()]).then(([vega, metrics]) => {
+    robotoMetrics = metrics;
     // Vega's documented hook for a measure of its own (its default in Node, without a canvas, is 0.8 em a character).
     (vega as unknown as { textMetrics: { width: (item: TextItem, text?: unknown) => number } }).textMetrics.width = (item, text) => textWidth(metrics, item, text);
     return vega;
@@ -250,6 +258,7 @@ export async function renderCharts(specs: ChartSpec[], options: ChartOptions = {
 function fill(compiled: VegaSpec, spec: ChartSpec): VegaSpec {
   const datasets = spec.kind === 'trend' ? trendData(spec) : barData(spec);
   const filled = substitute(compiled, { unitLabel: spec.unitLabel }) as VegaSpec;
+  if (spec.kind === 'bars') fitRows(filled, Math.max(1, ...datasets.bars!.map((b) => (b as { lines: string[] }).lines.length)));
   const data = (filled.data ?? []) as { name: string; values?: unknown[] }[];
   for (const entry of data) {
     if (entry.name in datasets) entry.values = datasets[entry.name];
@@ -299,10 +308,50 @@ function trendData(spec: ChartSpec): Record<string, object[]> {
   };
 }
 
+/** Width a bar's name may take in the phone layout: the 300 px chart less its padding and a little air. */
+const nameWidth = 286;
+/** Size of the bar names in the phone layout (bars-compact.vl.json). */
+const nameFontSize = 12;
+
 function barData(spec: ChartSpec): Record<string, object[]> {
   const bars = spec.bars ?? [];
   for (const b of bars) if (!Number.isFinite(b.value)) throw new ChartError(`Chart "${spec.id}": bar "${b.name}" has no finite value.`, { chart: spec.id });
-  return { bars: bars.map((b, order) => ({ name: b.name, value: b.value, order, highlight: b.highlight, label: number(b.value, spec.lang) })) };
+  return {
+    bars: bars.map((b, order) => ({
+      name: b.name, lines: wrapText(b.name, nameWidth, { fontSize: nameFontSize }), value: b.value, order, highlight: b.highlight, label: number(b.value, spec.lang),
+    })),
+  };
+}
+
+/** `text` broken at spaces into lines no wider than `width` px in Roboto (a word wider than that stands alone). */
+export function wrapText(text: string, width: number, item: TextItem, metrics: FontMetrics = robotoMetrics): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && textWidth(metrics, item, next) > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = next;
+    }
+  }
+  if (line) lines.push(line);
+  return lines.length ? lines : [''];
+}
+
+/**
+ * A template with the params `labelLines` and `rowStep`: set the lines, and make each row `rowStep` tall (Vega-Lite
+ * compiles `height.step` to a fixed `y_step`; it is moved after the params it now follows).
+ */
+function fitRows(filled: VegaSpec, lines: number): void {
+  const signals = (filled.signals ?? []) as { name: string; value?: unknown; update?: string }[];
+  const labelLines = signals.find((s) => s.name === 'labelLines');
+  if (!labelLines || !signals.some((s) => s.name === 'rowStep')) return;
+  labelLines.value = lines;
+  const moved = signals.filter((s) => s.name === 'y_step' || s.name === 'height');
+  const rest = signals.filter((s) => !moved.includes(s));
+  filled.signals = [...rest, ...moved.map((s) => (s.name === 'y_step' ? { name: 'y_step', update: 'rowStep' } : s))];
 }
 
 /**

@@ -75,9 +75,18 @@ export function withdrawnKeys(history: readonly HistoryEntry[], table: string): 
   return new Set([...last].filter(([, kind]) => kind === 'withdrawn').map(([key]) => key));
 }
 
-/** The changes of each table's latest batch: what "Endringar sidan førre utgåve" tells. */
-export function lastChanges(history: readonly HistoryEntry[]): { table: string; updated: string | null; entries: HistoryEntry[] }[] {
+/**
+ * The changes of each table's latest batch: what "Endringar ved siste oppdatering" tells. `first` when that batch is
+ * the table's only one: its first fetch, where the figures came from rather than a change to them.
+ */
+export function lastChanges(history: readonly HistoryEntry[]): { table: string; updated: string | null; first: boolean; entries: HistoryEntry[] }[] {
   const latest = new Map<string, HistoryEntry[]>();
-  for (const batch of batchesOf(history)) latest.set(batch[0]!.table, batch);
-  return [...latest.entries()].map(([table, entries]) => ({ table, updated: entries.at(-1)!.updated, entries: entries.filter((e) => e.kind !== 'table') }));
+  const count = new Map<string, number>();
+  for (const batch of batchesOf(history)) {
+    latest.set(batch[0]!.table, batch);
+    count.set(batch[0]!.table, (count.get(batch[0]!.table) ?? 0) + 1);
+  }
+  return [...latest.entries()].map(([table, entries]) => ({
+    table, updated: entries.at(-1)!.updated, first: count.get(table) === 1, entries: entries.filter((e) => e.kind !== 'table'),
+  }));
 }

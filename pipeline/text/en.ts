@@ -185,13 +185,14 @@ export const en: Phrasebook = {
     table: (id, label, updated) => `Table ${id}: ${label}${updated ? `, last updated ${formatDateTime(updated, 'en')}` : ''}`,
     article: (title, published) => `Article on ssb.no: ‘${title}’${published ? `, published ${formatDate(published, 'en')}` : ', undated'}`,
     nextRelease: (date) => `Next release: ${formatDate(date, 'en')}`,
-    changes({ added, revised, withdrawn }) {
+    changes({ table, updated, added, revised, withdrawn }) {
       const parts = [
         added ? `${added} new ${added === 1 ? 'figure' : 'figures'}` : '',
         revised ? `${revised} revised ${revised === 1 ? 'figure' : 'figures'}` : '',
         withdrawn ? `${withdrawn} ${withdrawn === 1 ? 'figure' : 'figures'} withdrawn` : '',
       ].filter(Boolean);
-      return parts.length ? `${capitalise(joinList(parts, 'en'))}.` : 'No figures have changed since the last edition.';
+      const when = updated ? `, updated ${formatDateTime(updated, 'en')}` : '';
+      return `Table ${table}${when}: ${parts.length ? joinList(parts, 'en') : 'no figures changed'}.`;
     },
     changeItem: (name, before, after) => `${name}: from ${before} to ${after}`,
     sectionSources: (items) => `Source: Statistics Norway, ${items.join('; ')}`,
@@ -232,7 +233,7 @@ export const en: Phrasebook = {
     appendix: 'Table appendix',
     noteLabel: 'Note',
     tableNotes: 'Note from Statistics Norway',
-    changesHeading: 'Changes since the last edition',
+    changesHeading: 'Changes at the latest update',
     licence: 'The figures are from Statistics Norway and free to use under the CC BY 4.0 licence.',
     author: 'ssb-briefing, with figures from Statistics Norway',
     percent: 'Per cent',

@@ -176,13 +176,14 @@ export const nb: Phrasebook = {
     table: (id, label, updated) => `Tabell ${id}: ${label}${updated ? `, sist oppdatert ${formatDateTime(updated, 'nb')}` : ''}`,
     article: (title, published) => `Artikkel på ssb.no: «${title}»${published ? `, publisert ${formatDate(published, 'nb')}` : ', uten dato'}`,
     nextRelease: (date) => `Neste publisering: ${formatDate(date, 'nb')}`,
-    changes({ added, revised, withdrawn }) {
+    changes({ table, updated, added, revised, withdrawn }) {
       const parts = [
         added ? `${added} ${added === 1 ? 'nytt tall' : 'nye tall'}` : '',
         revised ? `${revised} ${revised === 1 ? 'revidert tall' : 'reviderte tall'}` : '',
-        withdrawn ? `${withdrawn} ${withdrawn === 1 ? 'tall trukket tilbake' : 'tall trukket tilbake'}` : '',
+        withdrawn ? `${withdrawn} tall trukket tilbake` : '',
       ].filter(Boolean);
-      return parts.length ? `${capitalise(joinList(parts, 'nb'))}.` : 'Ingen tall er endret siden forrige utgave.';
+      const when = updated ? `, oppdatert ${formatDateTime(updated, 'nb')}` : '';
+      return `Tabell ${table}${when}: ${parts.length ? joinList(parts, 'nb') : 'ingen tall endret'}.`;
     },
     changeItem: (name, before, after) => `${name}: fra ${before} til ${after}`,
     sectionSources: (items) => `Kilde: Statistisk sentralbyrå, ${items.join('; ')}`,
@@ -223,7 +224,7 @@ export const nb: Phrasebook = {
     appendix: 'Tabellvedlegg',
     noteLabel: 'Merknad',
     tableNotes: 'Merknad fra SSB',
-    changesHeading: 'Endringer siden forrige utgave',
+    changesHeading: 'Endringer ved siste oppdatering',
     licence: 'Tallene er fra Statistisk sentralbyrå og kan brukes fritt under lisensen CC BY 4.0.',
     author: 'ssb-briefing, med tall fra Statistisk sentralbyrå',
     percent: 'Prosent',

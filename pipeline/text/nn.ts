@@ -181,13 +181,14 @@ export const nn: Phrasebook = {
     table: (id, label, updated) => `Tabell ${id}: ${label}${updated ? `, sist oppdatert ${formatDateTime(updated, 'nn')}` : ''}`,
     article: (title, published) => `Artikkel på ssb.no: «${title}»${published ? `, publisert ${formatDate(published, 'nn')}` : ', utan dato'}`,
     nextRelease: (date) => `Neste publisering: ${formatDate(date, 'nn')}`,
-    changes({ added, revised, withdrawn }) {
+    changes({ table, updated, added, revised, withdrawn }) {
       const parts = [
         added ? `${added} ${added === 1 ? 'nytt tal' : 'nye tal'}` : '',
         revised ? `${revised} ${revised === 1 ? 'revidert tal' : 'reviderte tal'}` : '',
         withdrawn ? `${withdrawn} ${withdrawn === 1 ? 'tal trekt tilbake' : 'tal trekte tilbake'}` : '',
       ].filter(Boolean);
-      return parts.length ? `${capitalise(joinList(parts, 'nn'))}.` : 'Ingen tal er endra sidan førre utgåve.';
+      const when = updated ? `, oppdatert ${formatDateTime(updated, 'nn')}` : '';
+      return `Tabell ${table}${when}: ${parts.length ? joinList(parts, 'nn') : 'ingen tal endra'}.`;
     },
     changeItem: (name, before, after) => `${name}: frå ${before} til ${after}`,
     sectionSources: (items) => `Kjelde: Statistisk sentralbyrå, ${items.join('; ')}`,
@@ -228,7 +229,7 @@ export const nn: Phrasebook = {
     appendix: 'Tabellvedlegg',
     noteLabel: 'Merknad',
     tableNotes: 'Merknad frå SSB',
-    changesHeading: 'Endringar sidan førre utgåve',
+    changesHeading: 'Endringar ved siste oppdatering',
     licence: 'Tala er frå Statistisk sentralbyrå og kan brukast fritt under lisensen CC BY 4.0.',
     author: 'ssb-briefing, med tal frå Statistisk sentralbyrå',
     percent: 'Prosent',

@@ -108,7 +108,8 @@ export interface Phrasebook {
     table(id: string, label: string, updated: string | null, say: Say): string;
     article(title: string, published: string | null, say: Say): string;
     nextRelease(date: string, say: Say): string;
-    changes(counts: { added: number; revised: number; withdrawn: number }): string;
+    /** One table's latest update: "Tabell 13265, oppdatert …: 3 nye tal og 1 revidert tal." */
+    changes(update: { table: string; updated: string | null; added: number; revised: number; withdrawn: number }): string;
     changeItem(name: string, before: string, after: string): string;
     sectionSources(items: string[]): string;
   };

@@ -62,6 +62,7 @@ describe('the social-media briefing against each StatBank layout', () => {
         expect(text).toContain('ny standard for næringsgruppering (SN2025)');
         expect(text).not.toMatch(sn2025Codes);
         expect(text).not.toMatch(/\b(Naering|NACE2025|SosMedType|BrukType|ContentsCode)\b/);
+        expect(text).not.toContain('Endringar ved siste oppdatering'); // a table's first fetch is no change
         expect((await listEditions(out)).map((e) => e.id)).toEqual([expect.stringMatching(/^2026-nn-[0-9a-f]{12}$/)]);
 
         if (shape === 'typesAsContents') {
@@ -78,6 +79,17 @@ describe('the social-media briefing against each StatBank layout', () => {
           expect(requests.filter((r) => r !== 'GET /tables')).toEqual(['GET /tables/10977', 'GET /tables/10978', 'GET /tables/14933']);
           expect(await snapshot(data)).toEqual(before.data);
           expect(await snapshot(out)).toEqual(before.out);
+
+          // A new release of 14933 with revised 2026 figures: a new edition, whose about box says what the update changed.
+          standin.update('14933', { updated: '2026-10-01T06:00:00Z', revise: { where: { Tid: '2026' }, add: 1 } });
+          const revised = await runCli(['run', '--data', data, '--out', out], { env: { SSB_API_URL: standin.v2Url, SSB_RETRY_BUDGET_MS: '1000' } });
+          expect(revised.code, revised.stderr).toBe(0);
+          expect(revised.stdout).toMatch(/^✓ update 14933: 0 added, [1-9]\d* revised, 0 withdrawn \d+ ms$/m);
+          const about = squash((await readPdf(join(out, 'briefing-nn.pdf'))).text);
+          expect(about).toContain('I 2026 brukte 85 prosent');
+          expect(about).toContain('Endringar ved siste oppdatering');
+          expect(about).toMatch(/Tabell 14933, oppdatert 1\. oktober 2026 kl\. 08\.00: \d+ reviderte tal\./);
+          expect(about).toContain('Sosiale medium i alt, 2026: frå 84 prosent til 85 prosent');
         }
       } finally {
         await standin.close();

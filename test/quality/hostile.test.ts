@@ -269,6 +269,6 @@ describe('escape sequences in what StatBank sends never reach the terminal', () 
     const result = await runCli(['run', '--offline', '--data', data, '--out', join(dir, 'ai-bad-out')], { env: env() });
     expect(result.code, result.stdout).toBe(3);
     clean(result);
-    expect(result.stdout).toMatch(/^✗ .*dataset\.json: row \d+, field "codes\.NACE2007": "58-63.*" is not a code of NACE2007/m);
+    expect(result.stderr).toMatch(/^✗ .*dataset\.json: row \d+, field "codes\.NACE2007": "58-63.*" is not a code of NACE2007/m);
   });
 });

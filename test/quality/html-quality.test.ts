@@ -21,7 +21,13 @@ import { buildDocument, launchTestBrowser, type Folder } from '../support/visual
 const run = promisify(execFile);
 const context: BriefingContext = {
   nextRelease: { date: '2026-09-12', link: 'https://www.ssb.no/teknologi-og-innovasjon/statistikker/iktbrukn' },
-  changes: { added: 3, revised: [{ name: 'Tekstanalyse, 2024', before: '14 prosent', after: '15 prosent' }], withdrawn: 1 },
+  changes: [{
+    table: '13265', updated: '2025-09-24T06:00:00Z', added: 3, withdrawn: 1,
+    revised: [
+      { key: '13265/00/Total-K/TekstAnalyse/2024', before: { value: 14, status: null }, after: { value: 15, status: null } },
+      { key: '13265/00/58-63/TekstAnalyse/2024', before: { value: null, status: '..' }, after: { value: 41, status: null } },
+    ],
+  }],
 };
 const folders = { sm: committed('sosiale-medium'), ai: committed('kunstig-intelligens') };
 const editions: { folder: Folder; year: number; lang: Lang; context?: BriefingContext }[] = [
@@ -182,12 +188,14 @@ describe('self-contained and reproducible', () => {
     expect(htmls.get('2025-nb')).not.toContain(new Date().toISOString().slice(0, 10));
   });
 
-  test('the context appears only when given: next release and changes since the last edition', () => {
+  test('the context appears only when given: next release and the changes at the latest update, per table', () => {
     expect(htmls.get('2025-nb')).toContain('Neste publisering: 12. september 2026');
-    expect(htmls.get('2025-nb')).toContain('Endringer siden forrige utgave');
-    expect(htmls.get('2025-nb')).toContain('3 nye tall, 1 revidert tall og 1 tall trukket tilbake.');
+    expect(htmls.get('2025-nb')).toContain('Endringer ved siste oppdatering');
+    expect(htmls.get('2025-nb')).toContain('Tabell 13265, oppdatert 24. september 2025 kl. 08.00: 3 nye tall, 2 reviderte tall og 1 tall trukket tilbake.');
+    // named in the edition's language, the group when not all enterprises, SSB's symbol where there was no figure
     expect(htmls.get('2025-nb')).toContain('Tekstanalyse, 2024: fra 14 prosent til 15 prosent');
+    expect(htmls.get('2025-nb')).toContain('Tekstanalyse, Informasjon og kommunikasjon, 2024: fra .. til 41 prosent');
     expect(htmls.get('2013-nn')).not.toContain('Neste publisering');
-    expect(htmls.get('2013-nn')).not.toContain('Endringar sidan');
+    expect(htmls.get('2013-nn')).not.toContain('Endringar ved siste');
   });
 });

@@ -101,10 +101,10 @@ test('the SMTP password appears in no output, error, manifest, archive file, dat
 
   // The login refused, with --debug (stack traces on): DeliveryError, exit 10, nothing sent.
   const refused = await cli('send --debug, wrong password (SMTP_URL)', ['send', '--debug'], withUrl(wrong), 10);
-  expect(refused.stdout).toMatch(/^✗ Sending edition \S+ to ola@example\.no failed after 1 attempt: .*check SMTP_USER and SMTP_PASS/m);
-  expect(refused.stdout).toMatch(/DeliveryError/); // the stack was shown
+  expect(refused.stderr).toMatch(/^✗ Sending edition \S+ to ola@example\.no failed after 1 attempt: .*check SMTP_USER and SMTP_PASS/m);
+  expect(refused.stderr).toMatch(/DeliveryError/); // the stack was shown
   const refusedPass = await cli('run --email, wrong password (SMTP_PASS)', ['run', '--email'], withPass(wrong), 10);
-  expect(refusedPass.stdout).toContain('refused the login');
+  expect(`${refusedPass.stdout}${refusedPass.stderr}`).toContain('refused the login');
   expect(smtp.messages).toHaveLength(0);
   expect(smtp.logins.filter((l) => !l.ok).length).toBeGreaterThanOrEqual(2);
 

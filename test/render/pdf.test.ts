@@ -218,7 +218,7 @@ describe('briefing run (as a process)', () => {
       env: { ...markEnv(runMark), PUPPETEER_EXECUTABLE_PATH: silent, BRIEFING_PRINT_TIMEOUT_MS: '1000' },
     });
     expect(result.code, result.stdout).toBe(6);
-    expect(result.stdout).toMatch(
+    expect(result.stderr).toMatch(
       /^✗ Chromium took longer than 1000 ms to start and was stopped\. .*raise BRIEFING_PRINT_TIMEOUT_MS \(now 1000\).*previous briefing is left in place\.$/m,
     );
     expect(await readFile(join(out, 'briefing-nn.html'), 'utf8')).toBe(previous.html);

@@ -155,7 +155,7 @@ describe("chart specs from the briefing (buildChartSpecs over the year's facts)"
     const [groups, trend] = specsFor('sm', 2019, 'nn');
     expect(groups!.table).toEqual([
       ['Gruppe', 'Prosent'],
-      ['Alle næringer, inkludert finansnæringene', '76'],
+      ['Alle næringar, inkludert finansnæringane', '76'],
       ['Handel med og reparasjon av motorvogner', '92'],
       ['Informasjon og kommunikasjon', '92'],
     ]);
@@ -166,7 +166,7 @@ describe("chart specs from the briefing (buildChartSpecs over the year's facts)"
     expect(trend!.tableNotes).toEqual(['Tom celle: datagrunnlaget har ikkje dette talet.']);
     // The AI briefing: all industries (excluding finance) first, then highest first.
     const ai = specsFor('ai', 2025, 'nn').find((s) => s.id === 'groups')!;
-    expect(ai.table[1]).toEqual(['Alle næringer, uten finansnæringene', '30']);
+    expect(ai.table[1]).toEqual(['Alle næringar, utan finansnæringane', '30']);
     expect(ai.table[2]).toEqual(['Informasjon og kommunikasjon', '80']);
     const values = ai.bars!.slice(1).map((b) => b.value);
     expect(values).toEqual([...values].sort((a, b) => b - a));

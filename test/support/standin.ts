@@ -64,6 +64,8 @@ export interface TableChange {
   discontinued?: boolean;
   /** A code renamed in one dimension, keeping its position, label and figures. */
   renameCode?: { dimension: string; from: string; to: string };
+  /** Revise the figures of every cell whose original codes include `where`: each value plus `add` (at most 100). */
+  revise?: { where: Record<string, string>; add: number };
 }
 
 export interface Standin {
@@ -575,6 +577,15 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
         const map = t.renamed.get(dimension) ?? new Map<string, string>();
         map.set(original!, to);
         t.renamed.set(dimension, map);
+      }
+      if (change.revise) {
+        const { where, add } = change.revise;
+        const before = t.cell;
+        t.cell = (codes) => {
+          const cell = before(codes);
+          const hit = cell.value !== null && Object.entries(where).every(([dim, code]) => codes[dim] === code);
+          return hit ? { ...cell, value: Math.min(100, cell.value! + add) } : cell;
+        };
       }
     },
     fault(kind, faultOptions = {}) {
