@@ -4,12 +4,7 @@
 // Chrome as usual. PUPPETEER_EXECUTABLE_PATH, when set, always wins.
 const { existsSync } = require('node:fs');
 
-const candidates = [
-  process.env.PUPPETEER_EXECUTABLE_PATH,
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome-stable',
-].filter(Boolean);
+const candidates = [process.env.PUPPETEER_EXECUTABLE_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome-stable'].filter(Boolean);
 const systemBrowser = candidates.find((path) => existsSync(path));
 
 module.exports = systemBrowser ? { skipDownload: true, executablePath: systemBrowser } : {};

@@ -59,7 +59,9 @@ export function dataHash(observations: readonly Observation[], findings: readonl
 
 /** `<year>-<lang>-<12 hex>`. */
 export function editionId(input: { briefing: string; year: number; lang: Lang; dataHash: string }): string {
-  const digest = createHash('sha256').update(JSON.stringify([input.briefing, input.year, input.lang, input.dataHash])).digest('hex');
+  const digest = createHash('sha256')
+    .update(JSON.stringify([input.briefing, input.year, input.lang, input.dataHash]))
+    .digest('hex');
   return `${input.year}-${input.lang}-${digest.slice(0, 12)}`;
 }
 
@@ -85,9 +87,16 @@ export async function saveEdition(input: {
   const manifestPath = join(dir, 'manifest.json');
   const existing = await readManifest(manifestPath);
   if (existing === 'invalid' && !input.replace) {
-    throw new OutputError(`${manifestPath} exists but is not a valid edition manifest, so edition ${manifest.id} was not saved. Run again with --force to rebuild it.`, { path: manifestPath });
+    throw new OutputError(
+      `${manifestPath} exists but is not a valid edition manifest, so edition ${manifest.id} was not saved. Run again with --force to rebuild it.`,
+      { path: manifestPath },
+    );
   }
-  const files: Record<string, string | Uint8Array> = { [editionFiles.html]: input.html, [editionFiles.pdf]: input.pdf, [editionFiles.claims]: `${JSON.stringify(input.claims, null, 2)}\n` };
+  const files: Record<string, string | Uint8Array> = {
+    [editionFiles.html]: input.html,
+    [editionFiles.pdf]: input.pdf,
+    [editionFiles.claims]: `${JSON.stringify(input.claims, null, 2)}\n`,
+  };
   const kept = existing !== null && existing !== 'invalid' && !input.replace;
   if (kept) {
     const missing = await Promise.all(Object.keys(files).map(async (name) => ((await readFile(join(dir, name)).catch(() => null)) === null ? name : null)));
@@ -111,12 +120,21 @@ export async function listEditions(outDir: string): Promise<EditionManifest[]> {
     names = (await readdir(editionsDir(outDir), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new OutputError(`Cannot read the archive ${editionsDir(outDir)} (${(error as NodeJS.ErrnoException).code}).`, { path: editionsDir(outDir), cause: error });
+    throw new OutputError(`Cannot read the archive ${editionsDir(outDir)} (${(error as NodeJS.ErrnoException).code}).`, {
+      path: editionsDir(outDir),
+      cause: error,
+    });
   }
   const manifests = await Promise.all(names.map((name) => readManifest(join(editionsDir(outDir), name, 'manifest.json'))));
   const valid = manifests.filter((m, i): m is EditionManifest => typeof m === 'object' && m !== null && m.id === names[i]);
   const desc = (a: string | number, b: string | number) => (a < b ? 1 : a > b ? -1 : 0);
-  return valid.sort((a, b) => desc(a.year, b.year) || desc(a.revised ?? a.editionDate ?? '', b.revised ?? b.editionDate ?? '') || desc(a.rebuiltAt ?? a.generatedAt, b.rebuiltAt ?? b.generatedAt) || -desc(a.id, b.id));
+  return valid.sort(
+    (a, b) =>
+      desc(a.year, b.year) ||
+      desc(a.revised ?? a.editionDate ?? '', b.revised ?? b.editionDate ?? '') ||
+      desc(a.rebuiltAt ?? a.generatedAt, b.rebuiltAt ?? b.generatedAt) ||
+      -desc(a.id, b.id),
+  );
 }
 
 /** The edition's manifest; an OutputError listing the known ids when there is no such edition. */
@@ -143,7 +161,10 @@ const langNames: Record<Lang, string> = { nn: 'nynorsk', nb: 'bokmål', en: 'eng
 export async function writeIndex(outDir: string, templatesDir: string, title: string): Promise<string> {
   const path = join(outDir, 'index.html');
   const source = await readFile(join(templatesDir, 'index.hbs'), 'utf8').catch((cause) => {
-    throw new OutputError(`Cannot read ${join(templatesDir, 'index.hbs')} (${(cause as NodeJS.ErrnoException).code}). Restore templates/ from git.`, { path: templatesDir, cause });
+    throw new OutputError(`Cannot read ${join(templatesDir, 'index.hbs')} (${(cause as NodeJS.ErrnoException).code}). Restore templates/ from git.`, {
+      path: templatesDir,
+      cause,
+    });
   });
   const editions = (await listEditions(outDir)).map((m) => ({
     ...m,

@@ -59,32 +59,52 @@ export function printOptionsFor(b: Briefing, timeoutMs: number, fontFace?: strin
 
 const headerOf = (b: Briefing) => (b.published ? `${b.title} · ${formatDate(b.published, b.lang)}` : b.title);
 
-export async function buildBriefings(input: { dataset: Dataset; definition: Definition }, options: BuildOptions, progress: Progress, effects: BuildEffects = {}): Promise<BuiltBriefing[]> {
+export async function buildBriefings(
+  input: { dataset: Dataset; definition: Definition },
+  options: BuildOptions,
+  progress: Progress,
+  effects: BuildEffects = {},
+): Promise<BuiltBriefing[]> {
   // Chromium first: its start is the longest single step, and the content, chart and template work overlaps it.
   const printer = openPrinter(options.print, { ...(effects.print ? { hooks: effects.print } : {}), log: (line) => progress.info(`  ${line}`) });
   try {
-    const briefings = await progress.stage('content', async () => options.langs.map((lang) => buildBriefing(input.dataset, input.definition, options.year, lang, options.context)),
-      (b) => `${options.year} ${b.map((x) => x.lang).join(',')}`);
+    const briefings = await progress.stage(
+      'content',
+      async () => options.langs.map((lang) => buildBriefing(input.dataset, input.definition, options.year, lang, options.context)),
+      (b) => `${options.year} ${b.map((x) => x.lang).join(',')}`,
+    );
     const assets = await loadTemplateAssets(options.templatesDir);
     void loadPdfLib().catch(() => undefined); // loads while Chromium starts; finishPdf reports a failure
     const htmls: string[] = [];
     const charts: RenderedChart[][] = [];
     const printing: Promise<{ bytes: Uint8Array; pageCount: number }>[] = [];
     for (const b of briefings) {
-      const drawn = await progress.stage('charts', () => renderCharts(b.charts, { templatesDir: options.templatesDir }), (c) => `${c.length} rendered`);
-      const html = await progress.stage('html', async () => renderBriefing(b, drawn, assets, generator()), () => b.lang);
+      const drawn = await progress.stage(
+        'charts',
+        () => renderCharts(b.charts, { templatesDir: options.templatesDir }),
+        (c) => `${c.length} rendered`,
+      );
+      const html = await progress.stage(
+        'html',
+        async () => renderBriefing(b, drawn, assets, generator()),
+        () => b.lang,
+      );
       charts.push(drawn);
       htmls.push(html);
       const pdf = printer.print(html, printOptionsFor(b, options.print.timeoutMs, assets.marginFont)).then((printed) => finishPdf(printed, pdfMetadata(b)));
       pdf.catch(() => undefined); // awaited below
       printing.push(pdf);
     }
-    const pdfs = await progress.stage('pdf', async () => {
-      const closing = printer.close(); // after the documents queued: the browser goes while the last metadata is set
-      const out = await Promise.all(printing);
-      await closing;
-      return out;
-    }, (p) => `${p.length} printed`);
+    const pdfs = await progress.stage(
+      'pdf',
+      async () => {
+        const closing = printer.close(); // after the documents queued: the browser goes while the last metadata is set
+        const out = await Promise.all(printing);
+        await closing;
+        return out;
+      },
+      (p) => `${p.length} printed`,
+    );
     return briefings.map((briefing, i) => ({
       briefing,
       html: htmls[i]!,
@@ -115,8 +135,10 @@ function completeClaims(b: Briefing, charts: RenderedChart[], pageCount: number)
 
 function decodeEntities(text: string): string {
   const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-  return text.replace(/&(#x?[0-9a-f]+|amp|lt|gt|quot|apos);/gi, (_, code: string) =>
-    named[code.toLowerCase()] ?? String.fromCodePoint(code[1]?.toLowerCase() === 'x' ? Number.parseInt(code.slice(2), 16) : Number(code.slice(1))),
+  return text.replace(
+    /&(#x?[0-9a-f]+|amp|lt|gt|quot|apos);/gi,
+    (_, code: string) =>
+      named[code.toLowerCase()] ?? String.fromCodePoint(code[1]?.toLowerCase() === 'x' ? Number.parseInt(code.slice(2), 16) : Number(code.slice(1))),
   );
 }
 
@@ -143,6 +165,15 @@ function pdfMetadata(b: Briefing): PdfMetadata {
     // Revised later by a source without a date: when is unknown, so the PDF says nothing of it.
     modificationDate: b.revisedUndated ? null : at(b.revised ?? b.published),
     creator: generator(),
-    headings: [plain(b.headline.text), b.ui.keyFigures, ...b.sections.map((s) => plain(s.heading.text)), ...(b.notes.length ? [b.ui.notes] : []), b.ui.about, b.ui.sources, b.ui.changesHeading, b.ui.appendix],
+    headings: [
+      plain(b.headline.text),
+      b.ui.keyFigures,
+      ...b.sections.map((s) => plain(s.heading.text)),
+      ...(b.notes.length ? [b.ui.notes] : []),
+      b.ui.about,
+      b.ui.sources,
+      b.ui.changesHeading,
+      b.ui.appendix,
+    ],
   };
 }

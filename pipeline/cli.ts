@@ -79,7 +79,7 @@ const options = {
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   let debug = argv.includes('--debug');
   try {
-    let parsed;
+    let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; allowPositionals: true; strict: true }>>;
     try {
       parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     } catch (error) {

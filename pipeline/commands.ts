@@ -79,7 +79,10 @@ export async function runCommand(flags: Flags, env: Env, io: CliIo): Promise<num
 export async function fetchCommand(flags: Flags, env: Env, io: CliIo): Promise<number> {
   const config = resolveConfig({ ...flags, offline: false }, env, io.cwd);
   const [{ fetchTables }, { updateDataset }, { loadDefinition }, { parseDataset, readDatasetText }] = await Promise.all([
-    import('./fetch.js'), import('./update.js'), import('./store/definition.js'), import('./store/dataset.js'),
+    import('./fetch.js'),
+    import('./update.js'),
+    import('./store/definition.js'),
+    import('./store/dataset.js'),
   ]);
   const progress = createProgress(io.write);
   await locked(config, 'briefing fetch', async () => {
@@ -87,12 +90,20 @@ export async function fetchCommand(flags: Flags, env: Env, io: CliIo): Promise<n
     const datasetText = await readDatasetText(config.dataDir);
     const dataset = parseDataset(datasetText, join(config.dataDir, 'dataset.json'), definition);
     const client = await statbankClient(config, io.write);
-    const outcome = await progress.stage('fetch', () => fetchTables({ definition, dataset, client, force: config.force, now: new Date(), log: progress.info }), (o) => o.status);
+    const outcome = await progress.stage(
+      'fetch',
+      () => fetchTables({ definition, dataset, client, force: config.force, now: new Date(), log: progress.info }),
+      (o) => o.status,
+    );
     io.write(outcome.message);
     if (outcome.status === 'offline' && env.GITHUB_ACTIONS === 'true') io.write(`::warning title=StatBank unreachable::${outcome.message}`);
     if (outcome.fetched.length) {
-      await progress.stage('update', () => updateDataset({ dataDir: config.dataDir, definition, dataset, datasetText, fetched: outcome.fetched, now: new Date() }),
-        (u) => (u.changed ? u.tables.map((t) => `${t.table}: ${t.added} added, ${t.revised} revised, ${t.withdrawn} withdrawn`).join('; ') : 'no figure changed'));
+      await progress.stage(
+        'update',
+        () => updateDataset({ dataDir: config.dataDir, definition, dataset, datasetText, fetched: outcome.fetched, now: new Date() }),
+        (u) =>
+          u.changed ? u.tables.map((t) => `${t.table}: ${t.added} added, ${t.revised} revised, ${t.withdrawn} withdrawn`).join('; ') : 'no figure changed',
+      );
     }
   });
   return 0;
@@ -110,7 +121,15 @@ export async function sendCommand(id: string | undefined, flags: Flags, env: Env
       ids.push(latest.id);
     }
   }
-  const resend = flags.resend === undefined ? undefined : flags.resend.trim() === 'all' ? ('all' as const) : flags.resend.split(',').map((s) => s.trim()).filter(Boolean);
+  const resend =
+    flags.resend === undefined
+      ? undefined
+      : flags.resend.trim() === 'all'
+        ? ('all' as const)
+        : flags.resend
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
   const progress = createProgress(io.write);
   const shutdown = installShutdown({ log: io.write });
   const deadline = Date.now() + config.runDeadlineMs;
@@ -118,10 +137,21 @@ export async function sendCommand(id: string | undefined, flags: Flags, env: Env
     await locked(config, 'briefing send', async () => {
       for (const editionId of ids) {
         if (shutdown.stop.aborted) break;
-        await progress.stage('email',
-          () => sendEdition({ outDir: config.outDir, editionId, mail: config.mail!, dryRun: config.dryRun, deadline, ...(resend ? { resend } : {}),
-            effects: { log: (l) => io.write(`  ${l}`), stop: shutdown.stop, abort: shutdown.abort } }),
-          (r) => (config.dryRun ? `${r.eml?.length ?? 0} .eml written (dry run)` : `${editionId}: sent to ${r.sent.length}, ${r.alreadySent.length} had it already`));
+        await progress.stage(
+          'email',
+          () =>
+            sendEdition({
+              outDir: config.outDir,
+              editionId,
+              mail: config.mail!,
+              dryRun: config.dryRun,
+              deadline,
+              ...(resend ? { resend } : {}),
+              effects: { log: (l) => io.write(`  ${l}`), stop: shutdown.stop, abort: shutdown.abort },
+            }),
+          (r) =>
+            config.dryRun ? `${r.eml?.length ?? 0} .eml written (dry run)` : `${editionId}: sent to ${r.sent.length}, ${r.alreadySent.length} had it already`,
+        );
       }
     });
     return shutdown.exitCode() ?? 0;
@@ -134,12 +164,20 @@ export async function outboxCommand(flags: Flags & { confirm?: string }, env: En
   const config = resolveConfig(flags, env, io.cwd);
   const { confirmDelivery, formatOutbox, readOutbox } = await import('./send.js');
   if (flags.confirm) {
-    const addresses = flags.confirm.split(',').map((s) => s.trim()).filter(Boolean);
+    const addresses = flags.confirm
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     await locked(config, 'briefing outbox --confirm', async () => {
-      const editions = (await readOutbox(config.outDir)).filter((e) => e.recipients.some((r) => r.state === 'uncertain' && addresses.some((a) => a.toLowerCase() === r.recipient.toLowerCase())));
-      if (!editions.length) throw new ConfigError(`No edition in ${join(config.outDir, 'outbox')} is uncertain for ${addresses.join(', ')}. \`briefing outbox\` lists the states.`);
+      const editions = (await readOutbox(config.outDir)).filter((e) =>
+        e.recipients.some((r) => r.state === 'uncertain' && addresses.some((a) => a.toLowerCase() === r.recipient.toLowerCase())),
+      );
+      if (!editions.length)
+        throw new ConfigError(`No edition in ${join(config.outDir, 'outbox')} is uncertain for ${addresses.join(', ')}. \`briefing outbox\` lists the states.`);
       for (const e of editions) {
-        const which = e.recipients.filter((r) => r.state === 'uncertain' && addresses.some((a) => a.toLowerCase() === r.recipient.toLowerCase())).map((r) => r.recipient);
+        const which = e.recipients
+          .filter((r) => r.state === 'uncertain' && addresses.some((a) => a.toLowerCase() === r.recipient.toLowerCase()))
+          .map((r) => r.recipient);
         await confirmDelivery({ outDir: config.outDir, editionId: e.editionId, recipients: which });
         io.write(`${e.editionId}: recorded as delivered to ${which.join(', ')}`);
       }
@@ -153,13 +191,26 @@ export async function outboxCommand(flags: Flags & { confirm?: string }, env: En
 export async function scheduleCommand(flags: Flags, env: Env, io: CliIo): Promise<number> {
   const config = resolveConfig(flags, env, io.cwd);
   const [{ installFaultGuards, installSignalHandlers, startScheduler, validateSchedule }, { runPipeline }, { nextRelease }, send] = await Promise.all([
-    import('./schedule.js'), import('./run.js'), import('./statbank/release.js'), import('./send.js'),
+    import('./schedule.js'),
+    import('./run.js'),
+    import('./statbank/release.js'),
+    import('./send.js'),
   ]);
   validateSchedule(config.schedule.cron, config.schedule.timezone);
   const log = (line: string) => io.write(line);
   const alert = (a: { incident: string; subject: string; text: string }) =>
-    send.sendAlert({ admin: config.admin, mail: config.mail ?? tryMail(env), incident: a.incident, subject: a.subject, text: a.text, outDir: config.outDir, effects: { log } });
-  io.write(`schedule "${config.schedule.cron}" (${config.schedule.timezone}); ${config.briefing}; languages ${config.langs.join(',')}${config.email ? `; mail to ${config.mail!.to.length} recipient(s)` : ''}${config.admin ? `; alerts to ${config.admin}` : ''}`);
+    send.sendAlert({
+      admin: config.admin,
+      mail: config.mail ?? tryMail(env),
+      incident: a.incident,
+      subject: a.subject,
+      text: a.text,
+      outDir: config.outDir,
+      effects: { log },
+    });
+  io.write(
+    `schedule "${config.schedule.cron}" (${config.schedule.timezone}); ${config.briefing}; languages ${config.langs.join(',')}${config.email ? `; mail to ${config.mail!.to.length} recipient(s)` : ''}${config.admin ? `; alerts to ${config.admin}` : ''}`,
+  );
   const removeGuards = installFaultGuards(log, alert);
   /** The release SSB announced last, and whether new figures came on or after it (for the overdue alert). */
   let announced: { date: string; figuresChanged: boolean } | null = null;
@@ -187,7 +238,8 @@ export async function scheduleCommand(flags: Flags, env: Env, io: CliIo): Promis
       const sentTo = outcome.sent.reduce((n, s) => n + s.sent.length, 0);
       const next = release ? { nextRelease: release.date } : {};
       const due = announced && announced.date <= now.toISOString().slice(0, 10) ? { release: announced } : {};
-      if (outcome.fetch?.status === 'offline') return { kind: 'unchanged', detail: `StatBank unreachable; built from the committed data: ${ids}`, ...next, ...due };
+      if (outcome.fetch?.status === 'offline')
+        return { kind: 'unchanged', detail: `StatBank unreachable; built from the committed data: ${ids}`, ...next, ...due };
       if (sentTo > 0) return { kind: 'sent', detail: `${ids} sent to ${sentTo} recipient(s)`, ...next, ...due };
       if (outcome.status !== 'unchanged') return { kind: 'new-edition', detail: `new edition ${ids}`, ...next, ...due };
       return { kind: 'unchanged', detail: `unchanged (${outcome.fetch?.status ?? 'offline'}); ${ids}`, ...next, ...due };
@@ -215,11 +267,19 @@ export async function previewCommand(flags: Flags, env: Env, io: CliIo): Promise
   const shutdown = installShutdown({ log: io.write });
   try {
     const preview = await startBriefingPreview({
-      lang, dataDir: config.dataDir, templatesDir: config.templatesDir, port: config.previewPort, printTimeoutMs: config.print.timeoutMs, log: io.write,
-      ...(config.year ? { year: config.year } : {}), ...(config.print.executablePath ? { chromiumPath: config.print.executablePath } : {}),
+      lang,
+      dataDir: config.dataDir,
+      templatesDir: config.templatesDir,
+      port: config.previewPort,
+      printTimeoutMs: config.print.timeoutMs,
+      log: io.write,
+      ...(config.year ? { year: config.year } : {}),
+      ...(config.print.executablePath ? { chromiumPath: config.print.executablePath } : {}),
     });
-    io.write(`Preview of ${config.briefing} (${lang}${config.year ? ` ${config.year}` : ''}) at ${preview.url} and its PDF at ${preview.url}pdf. Save a template, ` +
-      'stylesheet, chart spec, phrasebook, the definition or the dataset and the page reloads. Ctrl+C stops it.');
+    io.write(
+      `Preview of ${config.briefing} (${lang}${config.year ? ` ${config.year}` : ''}) at ${preview.url} and its PDF at ${preview.url}pdf. Save a template, ` +
+        'stylesheet, chart spec, phrasebook, the definition or the dataset and the page reloads. Ctrl+C stops it.',
+    );
     await new Promise<void>((resolve) => shutdown.stop.addEventListener('abort', () => resolve(), { once: true }));
     await preview.close();
     return 0;
@@ -230,7 +290,11 @@ export async function previewCommand(flags: Flags, env: Env, io: CliIo): Promise
 
 export async function tablesCommand(query: string, flags: Flags, env: Env, io: CliIo): Promise<number> {
   const config = resolveConfig(flags, env, io.cwd);
-  const [{ formatTables }, { findSuccessor }, { loadDefinition }] = await Promise.all([import('./statbank/listing.js'), import('./statbank/successor.js'), import('./store/definition.js')]);
+  const [{ formatTables }, { findSuccessor }, { loadDefinition }] = await Promise.all([
+    import('./statbank/listing.js'),
+    import('./statbank/successor.js'),
+    import('./store/definition.js'),
+  ]);
   const definition = await loadDefinition(config.dataDir).catch(() => null);
   const client = await statbankClient(config, io.write);
   const tables = await client.listTables({ query: query.trim() || definition?.statistic.id || 'iktbrukn' });
@@ -246,7 +310,9 @@ export async function inspectCommand(tableId: string | undefined, flags: Flags, 
   }
   const config = resolveConfig(flags, env, io.cwd);
   const [{ parseJsonStat }, { describeDataset }, { suggestDefinition }] = await Promise.all([
-    import('./statbank/jsonstat.js'), import('./statbank/jsonstat-format.js'), import('./statbank/suggest.js'),
+    import('./statbank/jsonstat.js'),
+    import('./statbank/jsonstat-format.js'),
+    import('./statbank/suggest.js'),
   ]);
   const client = await statbankClient(config, io.write);
   const metadata = await client.metadata(tableId, 'no');
@@ -255,22 +321,28 @@ export async function inspectCommand(tableId: string | undefined, flags: Flags, 
     io.write(describeDataset(metadataNo));
     return 0;
   }
-  const metadataEn = await client.metadata(tableId, 'en').then((m) => parseJsonStat(m.body, { table: tableId, origin: m.url })).catch(() => null);
+  const metadataEn = await client
+    .metadata(tableId, 'en')
+    .then((m) => parseJsonStat(m.body, { table: tableId, origin: m.url }))
+    .catch(() => null);
   io.out(`${suggestDefinition({ id: tableId, metadataNo, metadataEn })}\n`);
   return 0;
 }
 
 export async function jsonstatCommand(source: string | undefined, format: string | undefined, io: CliIo): Promise<number> {
-  if (!source) throw new ConfigError('jsonstat: give a JSON-stat file or URL, e.g. `briefing jsonstat test/fixtures/ssb/v2/03024_data_POST_no_jsonstat2.json`.');
+  if (!source)
+    throw new ConfigError('jsonstat: give a JSON-stat file or URL, e.g. `briefing jsonstat test/fixtures/ssb/v2/03024_data_POST_no_jsonstat2.json`.');
   const chosen = format ?? 'csv';
-  if (chosen !== 'csv' && chosen !== 'json') throw new ConfigError(`--format: "${chosen}" is not a format; use csv or json.`, { setting: 'format', value: chosen });
+  if (chosen !== 'csv' && chosen !== 'json')
+    throw new ConfigError(`--format: "${chosen}" is not a format; use csv or json.`, { setting: 'format', value: chosen });
   const [{ parseJsonStatText }, { formatObservations }] = await Promise.all([import('./statbank/jsonstat.js'), import('./statbank/jsonstat-format.js')]);
   let text: string | Uint8Array;
   if (/^https?:\/\//.test(source)) {
     const response = await fetch(source, { signal: AbortSignal.timeout(30_000), headers: { accept: 'application/json' } }).catch((error: unknown) => {
       throw new FetchError(`Cannot fetch ${source}: ${(error as Error).message}.`, { url: source, cause: error, reason: 'network' });
     });
-    if (!response.ok) throw new FetchError(`Request failed with status ${response.status}: GET ${source}.`, { url: source, status: response.status, reason: 'status' });
+    if (!response.ok)
+      throw new FetchError(`Request failed with status ${response.status}: GET ${source}.`, { url: source, status: response.status, reason: 'status' });
     text = new Uint8Array(await response.arrayBuffer());
   } else {
     text = await readFile(source).catch((error: NodeJS.ErrnoException) => {

@@ -168,34 +168,67 @@ function isTrue(value: string | undefined): boolean {
 
 export function resolveConfig(flags: Flags, env: Record<string, string>, cwd: string, needs: Needs = {}): Config {
   const path = (value: string | undefined, fallback: string) => (value ? (isAbsolute(value) ? value : resolve(cwd, value)) : fallback);
-  const briefing = setting('--briefing', flags.briefing ?? env.BRIEFING, nameSetting, defaultBriefing,
-    `Give the name of a folder under data/, e.g. --briefing ${defaultBriefing} or --briefing kunstig-intelligens.`);
+  const briefing = setting(
+    '--briefing',
+    flags.briefing ?? env.BRIEFING,
+    nameSetting,
+    defaultBriefing,
+    `Give the name of a folder under data/, e.g. --briefing ${defaultBriefing} or --briefing kunstig-intelligens.`,
+  );
 
-  const langs = (flags.lang ?? env.BRIEFING_LANG ?? 'nn').split(',').map((l) => l.trim().toLowerCase()).filter(Boolean);
+  const langs = (flags.lang ?? env.BRIEFING_LANG ?? 'nn')
+    .split(',')
+    .map((l) => l.trim().toLowerCase())
+    .filter(Boolean);
   if (langs.length === 0) throw new ConfigError(`--lang: no language given. Use one of ${languages.join(', ')}.`, { setting: 'lang' });
   for (const lang of langs) {
     if (!(languages as readonly string[]).includes(lang)) {
-      throw new ConfigError(`--lang: "${lang}" is not a language of the briefing. Use one of ${languages.join(', ')} (or several, comma-separated).`,
-        { setting: 'lang', value: lang });
+      throw new ConfigError(`--lang: "${lang}" is not a language of the briefing. Use one of ${languages.join(', ')} (or several, comma-separated).`, {
+        setting: 'lang',
+        value: lang,
+      });
     }
   }
   let year: number | undefined;
   if (flags.year !== undefined) {
-    if (!/^\d{4}$/.test(flags.year)) throw new ConfigError(`--year: "${flags.year}" is not a year. Give four digits, e.g. --year 2013.`, { setting: 'year', value: flags.year });
+    if (!/^\d{4}$/.test(flags.year))
+      throw new ConfigError(`--year: "${flags.year}" is not a year. Give four digits, e.g. --year 2013.`, { setting: 'year', value: flags.year });
     year = Number(flags.year);
   }
 
-  const baseUrl = setting('SSB_API_URL', env.SSB_API_URL, httpUrl, 'https://data.ssb.no/api/pxwebapi/v2',
-    'Unset it to use https://data.ssb.no/api/pxwebapi/v2.').replace(/\/+$/, '');
+  const baseUrl = setting(
+    'SSB_API_URL',
+    env.SSB_API_URL,
+    httpUrl,
+    'https://data.ssb.no/api/pxwebapi/v2',
+    'Unset it to use https://data.ssb.no/api/pxwebapi/v2.',
+  ).replace(/\/+$/, '');
   const email = flags.email ?? false;
-  const previewPort = setting('--port', flags.port, v.pipe(v.string(), v.regex(/^\d+$/, 'a port number'), v.toNumber(), v.integer('a port number'), v.minValue(0, 'a port number'), v.maxValue(65_535, 'a port number')),
-    4180, 'Give a port from 1024 to 65535, or 0 for any free port.');
+  const previewPort = setting(
+    '--port',
+    flags.port,
+    v.pipe(
+      v.string(),
+      v.regex(/^\d+$/, 'a port number'),
+      v.toNumber(),
+      v.integer('a port number'),
+      v.minValue(0, 'a port number'),
+      v.maxValue(65_535, 'a port number'),
+    ),
+    4180,
+    'Give a port from 1024 to 65535, or 0 for any free port.',
+  );
   const dataDir = path(flags.data ?? env.BRIEFING_DATA, join(defaultDataRoot, briefing));
   if (!(flags.data ?? env.BRIEFING_DATA) && !existsSync(dataDir)) {
     // A misspelt name, not a damaged folder: say which briefings there are.
-    const known = readdirSync(defaultDataRoot, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(defaultDataRoot, d.name, 'briefing.json'))).map((d) => d.name);
-    throw new ConfigError(`--briefing: there is no briefing "${briefing}" in ${defaultDataRoot}${known.length ? ` (there are ${known.join(', ')})` : ''}. ` +
-      'Give one of them, or the briefing\'s folder with --data.', { setting: 'briefing', value: briefing, path: dataDir });
+    const known = readdirSync(defaultDataRoot, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(defaultDataRoot, d.name, 'briefing.json')))
+      .map((d) => d.name);
+    throw new ConfigError(
+      `--briefing: there is no briefing "${briefing}" in ${defaultDataRoot}${known.length ? ` (there are ${known.join(', ')})` : ''}. ` +
+        "Give one of them, or the briefing's folder with --data.",
+      { setting: 'briefing', value: briefing, path: dataDir },
+    );
   }
   const config: Config = {
     briefing,
@@ -211,30 +244,65 @@ export function resolveConfig(flags: Flags, env: Record<string, string>, cwd: st
     debug: flags.debug ?? false,
     print: {
       ...(chromium(env, path) ? { executablePath: chromium(env, path)! } : {}),
-      timeoutMs: setting('BRIEFING_PRINT_TIMEOUT_MS', env.BRIEFING_PRINT_TIMEOUT_MS, msSetting(1000, 600_000), 30_000,
-        'For example BRIEFING_PRINT_TIMEOUT_MS=30000, or unset it for that default.'),
+      timeoutMs: setting(
+        'BRIEFING_PRINT_TIMEOUT_MS',
+        env.BRIEFING_PRINT_TIMEOUT_MS,
+        msSetting(1000, 600_000),
+        30_000,
+        'For example BRIEFING_PRINT_TIMEOUT_MS=30000, or unset it for that default.',
+      ),
     },
     statbank: {
       baseUrl,
-      requestTimeoutMs: setting('SSB_TIMEOUT_MS', env.SSB_TIMEOUT_MS, msSetting(100, 300_000), 20_000, 'For example SSB_TIMEOUT_MS=20000, or unset it for that default.'),
-      retryBudgetMs: setting('SSB_RETRY_BUDGET_MS', env.SSB_RETRY_BUDGET_MS, msSetting(0, 600_000), 30_000, 'For example SSB_RETRY_BUDGET_MS=30000, or unset it for that default.'),
-      rssUrl: setting('SSB_RSS_URL', env.SSB_RSS_URL, httpUrl,
-        env.SSB_API_URL ? `${new URL(baseUrl).origin}/rss/statkal` : 'https://www.ssb.no/rss/statkal', 'Unset it to use https://www.ssb.no/rss/statkal.'),
+      requestTimeoutMs: setting(
+        'SSB_TIMEOUT_MS',
+        env.SSB_TIMEOUT_MS,
+        msSetting(100, 300_000),
+        20_000,
+        'For example SSB_TIMEOUT_MS=20000, or unset it for that default.',
+      ),
+      retryBudgetMs: setting(
+        'SSB_RETRY_BUDGET_MS',
+        env.SSB_RETRY_BUDGET_MS,
+        msSetting(0, 600_000),
+        30_000,
+        'For example SSB_RETRY_BUDGET_MS=30000, or unset it for that default.',
+      ),
+      rssUrl: setting(
+        'SSB_RSS_URL',
+        env.SSB_RSS_URL,
+        httpUrl,
+        env.SSB_API_URL ? `${new URL(baseUrl).origin}/rss/statkal` : 'https://www.ssb.no/rss/statkal',
+        'Unset it to use https://www.ssb.no/rss/statkal.',
+      ),
     },
     schedule: {
       cron: env.BRIEFING_CRON?.trim() || '30 8 * * 1-5',
       timezone: env.BRIEFING_TIMEZONE?.trim() || 'Europe/Oslo',
-      releaseGraceDays: setting('BRIEFING_RELEASE_GRACE_DAYS', env.BRIEFING_RELEASE_GRACE_DAYS,
-        wholeSetting('days', 0, 60), 2,
-        'For example BRIEFING_RELEASE_GRACE_DAYS=2, or unset it for that default.'),
+      releaseGraceDays: setting(
+        'BRIEFING_RELEASE_GRACE_DAYS',
+        env.BRIEFING_RELEASE_GRACE_DAYS,
+        wholeSetting('days', 0, 60),
+        2,
+        'For example BRIEFING_RELEASE_GRACE_DAYS=2, or unset it for that default.',
+      ),
     },
-    runDeadlineMs: setting('BRIEFING_RUN_DEADLINE_MS', env.BRIEFING_RUN_DEADLINE_MS, msSetting(10_000, 86_400_000), 3_600_000,
-      'For example BRIEFING_RUN_DEADLINE_MS=3600000 (an hour), or unset it for that default.'),
+    runDeadlineMs: setting(
+      'BRIEFING_RUN_DEADLINE_MS',
+      env.BRIEFING_RUN_DEADLINE_MS,
+      msSetting(10_000, 86_400_000),
+      3_600_000,
+      'For example BRIEFING_RUN_DEADLINE_MS=3600000 (an hour), or unset it for that default.',
+    ),
     previewPort,
   };
   const admin = env.MAIL_ADMIN?.trim();
   if (admin) {
-    if (!isEmailAddress(admin)) throw new ConfigError(`MAIL_ADMIN: "${admin}" is not an e-mail address. Give one, e.g. MAIL_ADMIN=drift@example.no, or unset it.`, { setting: 'MAIL_ADMIN', value: admin });
+    if (!isEmailAddress(admin))
+      throw new ConfigError(`MAIL_ADMIN: "${admin}" is not an e-mail address. Give one, e.g. MAIL_ADMIN=drift@example.no, or unset it.`, {
+        setting: 'MAIL_ADMIN',
+        value: admin,
+      });
     config.admin = admin;
   }
   // Mail settings are checked before any work, so a missing one can't fail a run after the PDF is printed.
@@ -281,21 +349,26 @@ export function resolveMailConfig(env: Record<string, string | undefined>): Mail
     } catch {
       return fail('SMTP_URL', 'is not a URL: write it as smtp://user:password@host:587 or smtps://user:password@host:465.');
     }
-    if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') fail('SMTP_URL', `must start with smtp:// or smtps:// (it starts with ${parsed.protocol}//).`);
+    if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:')
+      fail('SMTP_URL', `must start with smtp:// or smtps:// (it starts with ${parsed.protocol}//).`);
     if (!parsed.hostname) fail('SMTP_URL', 'has no host: write it as smtp://user:password@host:587.');
     host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
     secureDefault = parsed.protocol === 'smtps:';
     portNumber = parsed.port ? Number(parsed.port) : secureDefault ? 465 : 587;
     if (parsed.username || parsed.password) {
-      if (!parsed.username || !parsed.password) fail('SMTP_URL', 'holds a user without a password (or the reverse): give both, smtp://user:password@host, or neither.');
+      if (!parsed.username || !parsed.password)
+        fail('SMTP_URL', 'holds a user without a password (or the reverse): give both, smtp://user:password@host, or neither.');
       auth = { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) };
     }
   } else {
-    host = get('SMTP_HOST') ?? fail('SMTP_HOST', 'is not set: give the mail server, e.g. SMTP_HOST=smtp.example.no (or the whole SMTP_URL=smtp://user:password@smtp.example.no:587).');
+    host =
+      get('SMTP_HOST') ??
+      fail('SMTP_HOST', 'is not set: give the mail server, e.g. SMTP_HOST=smtp.example.no (or the whole SMTP_URL=smtp://user:password@smtp.example.no:587).');
     const portText = get('SMTP_PORT') ?? '587';
-    portNumber = /^\d+$/.test(portText) && Number(portText) >= 1 && Number(portText) <= 65_535
-      ? Number(portText)
-      : fail('SMTP_PORT', `"${portText}" is not a port: give a whole number from 1 to 65535, e.g. SMTP_PORT=587.`);
+    portNumber =
+      /^\d+$/.test(portText) && Number(portText) >= 1 && Number(portText) <= 65_535
+        ? Number(portText)
+        : fail('SMTP_PORT', `"${portText}" is not a port: give a whole number from 1 to 65535, e.g. SMTP_PORT=587.`);
     secureDefault = portNumber === 465;
     const user = get('SMTP_USER');
     const pass = env.SMTP_PASS; // a password may begin or end with a space: taken as is
@@ -304,17 +377,23 @@ export function resolveMailConfig(env: Record<string, string | undefined>): Mail
     if (user && pass) auth = { user, pass };
   }
   const secureText = get('SMTP_SECURE')?.toLowerCase();
-  if (secureText !== undefined && !['true', 'false'].includes(secureText)) fail('SMTP_SECURE', `"${env.SMTP_SECURE}" must be true (implicit TLS, usually port 465) or false (plain, then STARTTLS).`);
+  if (secureText !== undefined && !['true', 'false'].includes(secureText))
+    fail('SMTP_SECURE', `"${env.SMTP_SECURE}" must be true (implicit TLS, usually port 465) or false (plain, then STARTTLS).`);
   const starttls = (get('SMTP_STARTTLS')?.toLowerCase() ?? 'opportunistic') as StartTls;
   if (!['require', 'opportunistic', 'off'].includes(starttls)) fail('SMTP_STARTTLS', `"${env.SMTP_STARTTLS}" must be require, opportunistic or off.`);
 
-  const from = get('MAIL_FROM') ?? fail('MAIL_FROM', 'is not set: give the sender, e.g. MAIL_FROM=briefing@example.no or MAIL_FROM="SSB-briefing <briefing@example.no>".');
+  const from =
+    get('MAIL_FROM') ?? fail('MAIL_FROM', 'is not set: give the sender, e.g. MAIL_FROM=briefing@example.no or MAIL_FROM="SSB-briefing <briefing@example.no>".');
   const fromAddress = /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from;
   if (!isEmailAddress(fromAddress.trim())) fail('MAIL_FROM', `"${from}" is not an e-mail address: give one, e.g. MAIL_FROM=briefing@example.no.`);
   const toText = get('MAIL_TO') ?? fail('MAIL_TO', 'is not set: give the recipients, comma-separated, e.g. MAIL_TO=ola@example.no,kari@example.no');
   const to: string[] = [];
-  for (const entry of toText.split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (!isEmailAddress(entry)) fail('MAIL_TO', `holds "${entry}", which is not an e-mail address: give plain addresses, comma-separated, e.g. MAIL_TO=ola@example.no,kari@example.no`);
+  for (const entry of toText
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    if (!isEmailAddress(entry))
+      fail('MAIL_TO', `holds "${entry}", which is not an e-mail address: give plain addresses, comma-separated, e.g. MAIL_TO=ola@example.no,kari@example.no`);
     const key = addressKey(entry);
     if (key === null) fail('MAIL_TO', `holds "${entry}", whose domain is not a valid domain name: check its spelling.`);
     // One mailbox spelled twice (Ola@EXÄMPLE.no, ola@xn--exmple-cua.no) is mailed once.
@@ -325,7 +404,13 @@ export function resolveMailConfig(env: Record<string, string | undefined>): Mail
     setting(name, env[name], msSetting(1000, 3_600_000), fallback, `For example ${name}=${fallback}, or unset it for that default.`);
   const prefix = env.MAIL_SUBJECT_PREFIX ?? '';
   return {
-    host, port: portNumber, secure: secureText === undefined ? secureDefault : secureText === 'true', starttls, ...(auth ? { auth } : {}), from, to,
+    host,
+    port: portNumber,
+    secure: secureText === undefined ? secureDefault : secureText === 'true',
+    starttls,
+    ...(auth ? { auth } : {}),
+    from,
+    to,
     subjectPrefix: prefix && !/\s$/.test(prefix) ? `${prefix} ` : prefix,
     timeouts: {
       greetingMs: ms('SMTP_GREETING_TIMEOUT_MS', 300_000),

@@ -22,7 +22,9 @@ export abstract class BriefingError<C extends ErrorContext = ErrorContext> exten
 }
 
 /** Wrong command-line option, setting or definition value. */
-export class ConfigError extends BriefingError<ErrorContext & { setting?: string; value?: string; path?: string; field?: string; line?: number; url?: string }> {
+export class ConfigError extends BriefingError<
+  ErrorContext & { setting?: string; value?: string; path?: string; field?: string; line?: number; url?: string }
+> {
   readonly exitCode = 2;
 }
 

@@ -87,9 +87,14 @@ export async function fetchTables(options: FetchOptions): Promise<FetchOutcome> 
   } catch (error) {
     if (!(error instanceof OfflineError)) throw error;
     const { code, url, why } = error.context;
-    const reason = why === 'unavailable' ? `it kept failing until the retry budget ran out (${error.message.split('. ')[0]})` : `${code ?? 'no connection'} ${url ?? ''}`.trim();
+    const reason =
+      why === 'unavailable'
+        ? `it kept failing until the retry budget ran out (${error.message.split('. ')[0]})`
+        : `${code ?? 'no connection'} ${url ?? ''}`.trim();
     return {
-      status: 'offline', fetched: [], warnings,
+      status: 'offline',
+      fetched: [],
+      warnings,
       tables: definition.tables.map((t) => ({ id: t.id, updated: options.dataset.tables[t.id]?.updated ?? null, skipped: 'StatBank offline' })),
       message: `StatBank unreachable: ${reason}. Building from the committed data as it is; nothing was written.`,
     };
@@ -105,14 +110,21 @@ async function fetchOne(id: string, options: FetchOptions, warn: (line: string) 
   try {
     info = await client.tableInfo(id);
   } catch (error) {
-    if (error instanceof FetchError && !(error instanceof OfflineError) && error.context.status === 404 && /non-existent table/i.test(error.context.title ?? '')) {
+    if (
+      error instanceof FetchError &&
+      !(error instanceof OfflineError) &&
+      error.context.status === 404 &&
+      /non-existent table/i.test(error.context.title ?? '')
+    ) {
       return { outcome: { id, updated: stored?.updated ?? null, skipped: 'not published (StatBank answers 404 Non-existent table)' } };
     }
     throw error;
   }
   if (info.discontinued === true) {
     const successor = await client.successorOf?.(info).catch(() => null);
-    warn(`table ${id} is discontinued at StatBank${successor ? `; it is replaced by table ${successor.id} (${successor.label}): add it to the definition` : ''}`);
+    warn(
+      `table ${id} is discontinued at StatBank${successor ? `; it is replaced by table ${successor.id} (${successor.label}): add it to the definition` : ''}`,
+    );
   }
   // `updated` null (PxWebApi v1 doesn't say) is never "the same": fetch, and let the update find no change.
   if (info.updated !== null && stored?.updated === info.updated && !options.force) {
@@ -129,7 +141,9 @@ async function fetchOne(id: string, options: FetchOptions, warn: (line: string) 
     metaEnText = res.text;
   } catch (error) {
     if (error instanceof OfflineError) throw error;
-    warn(`table ${id}: no English labels (${(error as Error).message.split('. ')[0]}); English editions name its categories by the definition's words or SSB's Norwegian labels`);
+    warn(
+      `table ${id}: no English labels (${(error as Error).message.split('. ')[0]}); English editions name its categories by the definition's words or SSB's Norwegian labels`,
+    );
   }
   const shape = readShape(meta);
   const state = tableState(id, info, meta, metaEn, shape, options.now);
@@ -158,7 +172,12 @@ async function fetchOne(id: string, options: FetchOptions, warn: (line: string) 
     const ds = parseJsonStat(res.body, { table: id, origin: res.url });
     const dims = ds.dimensions.map((d) => d.id);
     for (const dim of state.dimensions) {
-      if (!dims.includes(dim.id)) throw new FetchError(`The data StatBank sent for table ${id} has no dimension "${dim.id}", which its metadata has. Nothing was written.`, { table: id, url: res.url, reason: 'malformed' });
+      if (!dims.includes(dim.id))
+        throw new FetchError(`The data StatBank sent for table ${id} has no dimension "${dim.id}", which its metadata has. Nothing was written.`, {
+          table: id,
+          url: res.url,
+          reason: 'malformed',
+        });
     }
     for (const cell of cellsOf(ds)) {
       if (cell.value === null && cell.status === null) {
@@ -172,9 +191,16 @@ async function fetchOne(id: string, options: FetchOptions, warn: (line: string) 
         continue;
       }
       const period = codes[shape.time]!;
-      if (!/^\d{4}/.test(period)) throw new FetchError(`Table ${id} has the time code "${period}", which doesn't start with a year. Nothing was written.`, { table: id, reason: 'malformed' });
+      if (!/^\d{4}/.test(period))
+        throw new FetchError(`Table ${id} has the time code "${period}", which doesn't start with a year. Nothing was written.`, {
+          table: id,
+          reason: 'malformed',
+        });
       rows.push({
-        table: id, article: null, period, year: Number(period.slice(0, 4)),
+        table: id,
+        article: null,
+        period,
+        year: Number(period.slice(0, 4)),
         measure: codesOf.get(shape.measureDims.map((d) => codes[d]).join('\u0000')) ?? null,
         size: shape.size ? codes[shape.size]! : null,
         industry: shape.industry ? codes[shape.industry]! : null,
@@ -237,7 +263,9 @@ function sinceLastFetch(stored: TableState, now: TableState): string[] {
   for (const before of stored.dimensions) {
     const after = current.get(before.id);
     if (!after) {
-      problems.push(`dimension ${before.id} (${before.label.no}) is gone${now.dimensions.length ? `; it now has ${now.dimensions.map((d) => d.id).join(', ')}` : ''}`);
+      problems.push(
+        `dimension ${before.id} (${before.label.no}) is gone${now.dimensions.length ? `; it now has ${now.dimensions.map((d) => d.id).join(', ')}` : ''}`,
+      );
       continue;
     }
     if (after.role !== before.role) problems.push(`dimension ${before.id} was read as ${before.role} and now as ${after.role}`);

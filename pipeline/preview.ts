@@ -83,7 +83,13 @@ export async function startPreviewServer(options: PreviewServerOptions): Promise
       log(`✓ rendered${changed.length ? ` (${changed.map(shortPath).join(', ')})` : ''} ${next.renderMs} ms`);
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error';
-      next = { version: state.version + 1, ok: false, error: { name, message: errorMessage(error) }, renderedAt: Date.now(), renderMs: Math.round(performance.now() - started) };
+      next = {
+        version: state.version + 1,
+        ok: false,
+        error: { name, message: errorMessage(error) },
+        renderedAt: Date.now(),
+        renderMs: Math.round(performance.now() - started),
+      };
       log(`✗ ${errorMessage(error)}`);
       // A BriefingError says what to fix; anything else is a bug, and its stack is the lead.
       if (!(error instanceof BriefingError) && error instanceof Error && error.stack) log(error.stack);
@@ -141,7 +147,9 @@ export async function startPreviewServer(options: PreviewServerOptions): Promise
     }
     if (path === '/pdf') {
       if (!state.ok) {
-        response.writeHead(409, { 'content-type': 'text/plain; charset=utf-8' }).end(`Nothing to print: the last render failed. ${state.error?.message ?? ''}\n`);
+        response
+          .writeHead(409, { 'content-type': 'text/plain; charset=utf-8' })
+          .end(`Nothing to print: the last render failed. ${state.error?.message ?? ''}\n`);
         return;
       }
       const pdf = await options.print(html);
@@ -192,7 +200,10 @@ export async function startPreviewServer(options: PreviewServerOptions): Promise
 async function watchPaths(paths: string[], onChange: (path: string) => void, onError: (path: string, error: unknown) => void): Promise<FSWatcher[]> {
   const watchers: FSWatcher[] = [];
   for (const path of paths) {
-    const isDir = await stat(path).then((s) => s.isDirectory(), () => false);
+    const isDir = await stat(path).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     const folder = isDir ? path : dirname(path);
     try {
       const watcher = watch(folder, { recursive: isDir, persistent: true }, (_event, name) => {
@@ -285,7 +296,9 @@ export async function startBriefingPreview(options: BriefingPreviewOptions): Pro
     log: options.log,
     watch: [templatesDir, join(dataDir, 'dataset.json'), join(dataDir, 'briefing.json'), ...codeFolders.filter((f) => f !== templatesDir)],
     async onChange(paths) {
-      const sources = paths.filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts') && p.startsWith(projectRoot + sep) && !p.startsWith(join(projectRoot, 'dist') + sep));
+      const sources = paths.filter(
+        (p) => p.endsWith('.ts') && !p.endsWith('.d.ts') && p.startsWith(projectRoot + sep) && !p.startsWith(join(projectRoot, 'dist') + sep),
+      );
       if (sources.length === 0) return;
       await transpileIntoDist(sources);
       await renderer.restart();
@@ -379,8 +392,14 @@ class RenderWorker {
 /** The worker's error as the class it was (a BriefingError the pipeline raises on purpose), or a plain Error with its stack. */
 function revive(error: { name: string; message: string; stack?: string }): Error {
   const classes: Record<string, new (message: string) => BriefingError> = {
-    ConfigError: errors.ConfigError, DatasetError: errors.DatasetError, NoDataError: errors.NoDataError, ChartError: errors.ChartError,
-    TemplateError: errors.TemplateError, PrintError: errors.PrintError, OutputError: errors.OutputError, JsonStatError: errors.JsonStatError,
+    ConfigError: errors.ConfigError,
+    DatasetError: errors.DatasetError,
+    NoDataError: errors.NoDataError,
+    ChartError: errors.ChartError,
+    TemplateError: errors.TemplateError,
+    PrintError: errors.PrintError,
+    OutputError: errors.OutputError,
+    JsonStatError: errors.JsonStatError,
   };
   const known = classes[error.name];
   if (known) return new known(error.message);
@@ -399,9 +418,16 @@ async function transpileIntoDist(sources: string[]): Promise<void> {
   try {
     ts = (await import('typescript')).default;
   } catch (error) {
-    throw new ConfigError(`Cannot reload ${sources.map(shortPath).join(', ')}: TypeScript is not installed (npm ci without --omit=dev). Run npm run build and start the preview again.`, { cause: error });
+    throw new ConfigError(
+      `Cannot reload ${sources.map(shortPath).join(', ')}: TypeScript is not installed (npm ci without --omit=dev). Run npm run build and start the preview again.`,
+      { cause: error },
+    );
   }
-  const parsed = ts.getParsedCommandLineOfConfigFile(join(projectRoot, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    join(projectRoot, 'tsconfig.json'),
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+  );
   // ES modules as tsc writes them for this "type": "module" package: a single file transpiled under NodeNext can't
   // look up package.json and would come out as CommonJS.
   const compilerOptions = { ...parsed?.options, module: ts.ModuleKind.ES2022, moduleResolution: ts.ModuleResolutionKind.Bundler };

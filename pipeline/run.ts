@@ -4,7 +4,7 @@ import { dataHash, editionDir, editionFiles, editionId, listEditions, saveEditio
 import { buildBriefing, type BriefingContext } from './briefing/content.js';
 import { deriveFacts, latestYear } from './briefing/facts.js';
 import { Figures } from './briefing/figures.js';
-import type { Dataset, Definition, Lang } from './briefing/model.js';
+import type { Dataset, Lang } from './briefing/model.js';
 import type { Config } from './config.js';
 import { DeliveryError, OutputError } from './errors.js';
 import { fetchTables, type FetchOutcome, type StatbankReader } from './fetch.js';
@@ -63,12 +63,19 @@ export async function runPipeline(config: Config, effects: RunEffects): Promise<
   let updated: UpdateResult | null = null;
   if (!config.offline) {
     const client = await effects.client();
-    fetched = await progress.stage('fetch', () => fetchTables({ definition, dataset, client, force: config.force, now: effects.now(), log: progress.info }),
-      (o) => o.status);
+    fetched = await progress.stage(
+      'fetch',
+      () => fetchTables({ definition, dataset, client, force: config.force, now: effects.now(), log: progress.info }),
+      (o) => o.status,
+    );
     if (fetched.status === 'offline') progress.info(`  ${fetched.message}`);
     if (fetched.fetched.length) {
-      const result = await progress.stage('update', () => updateDataset({ dataDir: config.dataDir, definition, dataset, datasetText, fetched: fetched!.fetched, now: effects.now() }),
-        (u) => (u.changed ? u.tables.map((t) => `${t.table}: ${t.added} added, ${t.revised} revised, ${t.withdrawn} withdrawn`).join('; ') : 'no figure changed'));
+      const result = await progress.stage(
+        'update',
+        () => updateDataset({ dataDir: config.dataDir, definition, dataset, datasetText, fetched: fetched!.fetched, now: effects.now() }),
+        (u) =>
+          u.changed ? u.tables.map((t) => `${t.table}: ${t.added} added, ${t.revised} revised, ${t.withdrawn} withdrawn`).join('; ') : 'no figure changed',
+      );
       updated = result;
       ({ dataset, definition, datasetText } = result);
     }
@@ -78,7 +85,7 @@ export async function runPipeline(config: Config, effects: RunEffects): Promise<
   const figures = new Figures(dataset, definition);
   const year = config.year ?? latestYear(figures);
   const facts = deriveFacts(dataset, definition, year, figures);
-  const context = await briefingContext(config, dataset, definition, effects.now(), !!fetched && fetched.status !== 'offline');
+  const context = await briefingContext(config, dataset, effects.now(), !!fetched && fetched.status !== 'offline');
   const planned = config.langs.map((lang) => {
     const briefing = buildBriefing(dataset, definition, year, lang, context, facts);
     const hash = dataHash(briefing.observations, facts.findings);
@@ -93,48 +100,74 @@ export async function runPipeline(config: Config, effects: RunEffects): Promise<
   if (!config.force && existing.every((m): m is EditionManifest => m !== null)) {
     status = 'unchanged';
     editions = existing.map((m) => ({ id: m.id, lang: m.lang, created: false, pageCount: m.pageCount, dir: editionDir(config.outDir, m.id) }));
-    files = await progress.stage('archive', () => restoreLatest(config.outDir, existing), () => `unchanged: ${planned.map((p) => p.id).join(', ')} already archived (--force rebuilds)`);
+    files = await progress.stage(
+      'archive',
+      () => restoreLatest(config.outDir, existing),
+      () => `unchanged: ${planned.map((p) => p.id).join(', ')} already archived (--force rebuilds)`,
+    );
   } else {
     // Loaded only when an edition is built: a run with nothing new never loads Vega, Handlebars or Puppeteer.
     const { buildBriefings } = await import('./build.js');
-    const built = await buildBriefings({ dataset, definition }, {
-      year, langs: config.langs, templatesDir: config.templatesDir, print: config.print, context,
-    }, progress);
+    const built = await buildBriefings(
+      { dataset, definition },
+      {
+        year,
+        langs: config.langs,
+        templatesDir: config.templatesDir,
+        print: config.print,
+        context,
+      },
+      progress,
+    );
     editions = [];
     const replaced: string[] = [];
-    files = await progress.stage('archive', async () => {
-      for (const [i, b] of built.entries()) {
-        const plan = planned[i]!;
-        const saved = await saveEdition({
-          outDir: config.outDir,
-          replace: config.force,
-          now: effects.now(),
-          html: b.html,
-          pdf: b.pdf,
-          claims: { edition: plan.id, lang: b.briefing.lang, year, claims: b.claims },
-          manifest: {
-            id: plan.id, briefing: config.briefing, lang: b.briefing.lang, year,
-            headline: plainText(b.briefing.headline.text),
-            statisticUrl: b.briefing.about.statisticUrl,
-            keyFigures: b.briefing.keyFigures.map((k) => ({ value: plainText(k.value.text), label: plainText(k.label.text) })),
-            editionDate: b.briefing.published, revised: b.briefing.revised, dataHash: plan.hash,
-            tables: Object.values(dataset.tables).map((t) => ({ id: t.id, updated: t.updated })),
-            generatedAt: effects.now().toISOString(), toolVersion: packageVersion(), pageCount: b.pageCount,
-            files: { ...editionFiles },
-          },
-        });
-        if (saved.replaced) replaced.push(plan.id);
-        editions.push({ id: plan.id, lang: b.briefing.lang, created: saved.created, pageCount: b.pageCount, dir: saved.dir });
-      }
-      await writeIndex(config.outDir, config.templatesDir, definition.words.nn.title);
-      return writeOutputs(config.outDir, built.flatMap((b) => [
-        { name: `briefing-${b.briefing.lang}.html`, data: b.html },
-        { name: `briefing-${b.briefing.lang}.pdf`, data: b.pdf },
-      ]));
-    }, () => {
-      const made = editions.filter((e) => e.created).length;
-      return `${made} new edition(s)${replaced.length ? `, ${replaced.length} rebuilt for the same figures (${replaced.join(', ')})` : ''} in ${join(config.outDir, 'editions')}`;
-    });
+    files = await progress.stage(
+      'archive',
+      async () => {
+        for (const [i, b] of built.entries()) {
+          const plan = planned[i]!;
+          const saved = await saveEdition({
+            outDir: config.outDir,
+            replace: config.force,
+            now: effects.now(),
+            html: b.html,
+            pdf: b.pdf,
+            claims: { edition: plan.id, lang: b.briefing.lang, year, claims: b.claims },
+            manifest: {
+              id: plan.id,
+              briefing: config.briefing,
+              lang: b.briefing.lang,
+              year,
+              headline: plainText(b.briefing.headline.text),
+              statisticUrl: b.briefing.about.statisticUrl,
+              keyFigures: b.briefing.keyFigures.map((k) => ({ value: plainText(k.value.text), label: plainText(k.label.text) })),
+              editionDate: b.briefing.published,
+              revised: b.briefing.revised,
+              dataHash: plan.hash,
+              tables: Object.values(dataset.tables).map((t) => ({ id: t.id, updated: t.updated })),
+              generatedAt: effects.now().toISOString(),
+              toolVersion: packageVersion(),
+              pageCount: b.pageCount,
+              files: { ...editionFiles },
+            },
+          });
+          if (saved.replaced) replaced.push(plan.id);
+          editions.push({ id: plan.id, lang: b.briefing.lang, created: saved.created, pageCount: b.pageCount, dir: saved.dir });
+        }
+        await writeIndex(config.outDir, config.templatesDir, definition.words.nn.title);
+        return writeOutputs(
+          config.outDir,
+          built.flatMap((b) => [
+            { name: `briefing-${b.briefing.lang}.html`, data: b.html },
+            { name: `briefing-${b.briefing.lang}.pdf`, data: b.pdf },
+          ]),
+        );
+      },
+      () => {
+        const made = editions.filter((e) => e.created).length;
+        return `${made} new edition(s)${replaced.length ? `, ${replaced.length} rebuilt for the same figures (${replaced.join(', ')})` : ''} in ${join(config.outDir, 'editions')}`;
+      },
+    );
     status = editions.some((e) => e.created) ? 'new-edition' : 'rebuilt';
   }
 
@@ -146,12 +179,25 @@ export async function runPipeline(config: Config, effects: RunEffects): Promise<
     for (const edition of editions) {
       if (effects.stop?.aborted) break;
       try {
-        const result = await progress.stage('email',
-          () => sendEdition({
-            outDir: config.outDir, editionId: edition.id, mail: config.mail!, dryRun: config.dryRun, deadline: started + config.runDeadlineMs,
-            effects: { log: (l) => progress.info(`  ${l}`), now: effects.now, ...(effects.stop ? { stop: effects.stop } : {}), ...(effects.abort ? { abort: effects.abort } : {}) },
-          }),
-          (r) => (config.dryRun ? `${r.eml?.length ?? 0} .eml written (dry run)` : `${edition.id}: sent to ${r.sent.length}, ${r.alreadySent.length} had it already`));
+        const result = await progress.stage(
+          'email',
+          () =>
+            sendEdition({
+              outDir: config.outDir,
+              editionId: edition.id,
+              mail: config.mail!,
+              dryRun: config.dryRun,
+              deadline: started + config.runDeadlineMs,
+              effects: {
+                log: (l) => progress.info(`  ${l}`),
+                now: effects.now,
+                ...(effects.stop ? { stop: effects.stop } : {}),
+                ...(effects.abort ? { abort: effects.abort } : {}),
+              },
+            }),
+          (r) =>
+            config.dryRun ? `${r.eml?.length ?? 0} .eml written (dry run)` : `${edition.id}: sent to ${r.sent.length}, ${r.alreadySent.length} had it already`,
+        );
         sent.push({ edition: edition.id, sent: result.sent, uncertain: result.uncertain, failed: result.failed.map((f) => f.recipient) });
       } catch (error) {
         if (!(error instanceof DeliveryError)) throw error;
@@ -162,7 +208,9 @@ export async function runPipeline(config: Config, effects: RunEffects): Promise<
     if (failures.length === 1) throw failures[0]!;
     if (failures.length > 1) {
       throw new DeliveryError(failures.map((f) => f.message).join('\n'), {
-        sent: failures.flatMap((f) => f.context.sent ?? []), uncertain: failures.flatMap((f) => f.context.uncertain ?? []), failed: failures.flatMap((f) => f.context.failed ?? []),
+        sent: failures.flatMap((f) => f.context.sent ?? []),
+        uncertain: failures.flatMap((f) => f.context.uncertain ?? []),
+        failed: failures.flatMap((f) => f.context.failed ?? []),
       });
     }
   }
@@ -177,11 +225,13 @@ function plainText(text: { text: string }[] | (string | { text?: string; note?: 
  * What the briefing tells beyond the figures: what the last update of each table changed (the history), and, unless
  * offline, SSB's next release of the statistic. Neither can fail a run.
  */
-async function briefingContext(config: Config, dataset: Dataset, definition: Definition, now: Date, online: boolean): Promise<BriefingContext> {
+async function briefingContext(config: Config, dataset: Dataset, now: Date, online: boolean): Promise<BriefingContext> {
   const history = await readHistory(config.dataDir).catch(() => []);
   const changes = lastChanges(history);
   const release = online
-    ? await import('./statbank/release.js').then(({ nextRelease }) => nextRelease({ url: config.statbank.rssUrl, now, statistic: 'iktbrukn' })).catch(() => null)
+    ? await import('./statbank/release.js')
+        .then(({ nextRelease }) => nextRelease({ url: config.statbank.rssUrl, now, statistic: 'iktbrukn' }))
+        .catch(() => null)
     : null;
   const tables = changes.filter((c) => !c.first && c.table in dataset.tables);
   return {
@@ -193,7 +243,10 @@ async function briefingContext(config: Config, dataset: Dataset, definition: Def
           added: c.entries.filter((e) => e.kind === 'added').length,
           withdrawn: c.entries.filter((e) => e.kind === 'withdrawn').length,
           revised: c.entries.flatMap((e) =>
-            e.kind === 'revised' && (e.before.value !== e.after.value || e.before.status !== e.after.status) ? [{ key: e.key, before: e.before, after: e.after }] : []),
+            e.kind === 'revised' && (e.before.value !== e.after.value || e.before.status !== e.after.status)
+              ? [{ key: e.key, before: e.before, after: e.after }]
+              : [],
+          ),
         }))
       : null,
   };
@@ -207,10 +260,18 @@ async function restoreLatest(outDir: string, editions: EditionManifest[]): Promi
   const files: string[] = [];
   for (const m of editions) {
     const claims = join(editionDir(outDir, m.id), editionFiles.claims);
-    if (!(await access(claims).then(() => true, () => false))) {
+    if (
+      !(await access(claims).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       throw new OutputError(`${claims} is missing from the archive. Run again with --force to rebuild edition ${m.id}.`, { path: claims });
     }
-    for (const [ext, name] of [['html', editionFiles.html], ['pdf', editionFiles.pdf]] as const) {
+    for (const [ext, name] of [
+      ['html', editionFiles.html],
+      ['pdf', editionFiles.pdf],
+    ] as const) {
       const target = join(outDir, `briefing-${m.lang}.${ext}`);
       const source = join(editionDir(outDir, m.id), name);
       const [a, b] = await Promise.all([readFile(source).catch(() => null), readFile(target).catch(() => null)]);
@@ -222,4 +283,3 @@ async function restoreLatest(outDir: string, editions: EditionManifest[]): Promi
   }
   return files;
 }
-

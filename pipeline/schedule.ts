@@ -99,7 +99,9 @@ export function validateSchedule(expression: string, timezone: string): void {
   let problems: string[];
   try {
     const result = cron.validateDetailed(expression);
-    problems = result.valid ? [] : result.errors.map((e) => (e.field === 'expression' ? e.message : `${fieldName(e.field)} "${e.value}" is out of range or malformed`));
+    problems = result.valid
+      ? []
+      : result.errors.map((e) => (e.field === 'expression' ? e.message : `${fieldName(e.field)} "${e.value}" is out of range or malformed`));
   } catch (error) {
     problems = [errorMessage(error)];
   }
@@ -111,10 +113,10 @@ export function validateSchedule(expression: string, timezone: string): void {
     );
   }
   if (!isTimeZone(timezone)) {
-    throw new ConfigError(
-      `BRIEFING_TIMEZONE: "${timezone}" is not a known IANA time zone; use a name like "Europe/Oslo" or "UTC".`,
-      { setting: 'BRIEFING_TIMEZONE', value: timezone },
-    );
+    throw new ConfigError(`BRIEFING_TIMEZONE: "${timezone}" is not a known IANA time zone; use a name like "Europe/Oslo" or "UTC".`, {
+      setting: 'BRIEFING_TIMEZONE',
+      value: timezone,
+    });
   }
 }
 
@@ -165,7 +167,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         await alert({
           incident: tickFailedIncident,
           subject: 'The scheduled briefing run failed',
-          text: `Tick ${n} at ${stamp} (cron "${options.cron}" ${timezone}) failed: ${errorMessage(result.error)}\n\n` +
+          text:
+            `Tick ${n} at ${stamp} (cron "${options.cron}" ${timezone}) failed: ${errorMessage(result.error)}\n\n` +
             'Later ticks keep trying; you are mailed again only after a tick has succeeded and a new failure begins.',
         });
         return;
@@ -177,9 +180,10 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         await alert({
           incident: `release-overdue:${release.date}`,
           subject: `No new figures ${overdue} days after SSB's announced release of ${release.date}`,
-          text: `SSB's release calendar announced new figures for ${release.date}; ${overdue} days later (grace ${graceDays} days) ` +
+          text:
+            `SSB's release calendar announced new figures for ${release.date}; ${overdue} days later (grace ${graceDays} days) ` +
             'the scheduled runs have found no change in the tables. The release may have been postponed, or the tables moved or renamed: ' +
-            'check the statistic\'s page and `briefing inspect <table>`.',
+            "check the statistic's page and `briefing inspect <table>`.",
         });
       }
     };
@@ -236,7 +240,9 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       log(`${localIso(now(), timezone)} tick ${n}: skipped (overlap: tick ${current?.n ?? '?'} is still running)`);
     });
     task.on('execution:missed', (context) => {
-      log(`${localIso(now(), timezone)} missed the run due at ${localIso(context.date, timezone)} (the process was suspended or blocked); waiting for the next one`);
+      log(
+        `${localIso(now(), timezone)} missed the run due at ${localIso(context.date, timezone)} (the process was suspended or blocked); waiting for the next one`,
+      );
     });
   }
   return {
@@ -317,8 +323,9 @@ export function installFaultGuards(log: (line: string) => void, alert?: (alert: 
     } catch {
       // nowhere left to say it
     }
-    void alert?.({ incident: `scheduler-fault:${kind}:${errorMessage(error).slice(0, 80)}`, subject: `The briefing scheduler hit ${kind}`, text })
-      .catch(() => undefined);
+    void alert?.({ incident: `scheduler-fault:${kind}:${errorMessage(error).slice(0, 80)}`, subject: `The briefing scheduler hit ${kind}`, text }).catch(
+      () => undefined,
+    );
   };
   const onRejection = (reason: unknown) => report('an unhandled rejection', reason);
   const onException = (error: Error) => report('an uncaught exception', error);

@@ -103,8 +103,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
   const recipients = uniqueRecipients(mail.to);
   const resend = resendKeys(options.resend, recipients);
   const from = envelopeAddress(plainAddress(mail.from));
-  const compose = (r: Recipient) =>
-    composeMessage(edition, mail, r.address, { messageId: messageIdFor(editionId, r.key, from), date: now(), templates });
+  const compose = (r: Recipient) => composeMessage(edition, mail, r.address, { messageId: messageIdFor(editionId, r.key, from), date: now(), templates });
 
   if (options.dryRun) {
     const records = new Map(((await readOutbox(outDir)).find((e) => e.editionId === editionId)?.recipients ?? []).map((r) => [r.key, r]));
@@ -143,8 +142,17 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
       doubts.set(r.address, `since an earlier run: ${record.note}`);
       log(`${r.address}: uncertain since an earlier run (${record.note}); not resent on its own`);
     } else if (record.state === 'failed' && record.failure?.permanent) {
-      result.failed.push({ recipient: r.address, ...(record.failure.code ? { code: record.failure.code } : {}), reason: record.failure.reason, permanent: true, earlier: true });
-      hints.set(r.address, 'The server refused it for good in an earlier run: fix the cause (the address in MAIL_TO, or the message), then `briefing send --resend <address>`.');
+      result.failed.push({
+        recipient: r.address,
+        ...(record.failure.code ? { code: record.failure.code } : {}),
+        reason: record.failure.reason,
+        permanent: true,
+        earlier: true,
+      });
+      hints.set(
+        r.address,
+        'The server refused it for good in an earlier run: fix the cause (the address in MAIL_TO, or the message), then `briefing send --resend <address>`.',
+      );
       log(`${r.address}: refused for good by an earlier run (${record.failure.reason}); not tried again`);
     } else todo.push(r);
   }
@@ -155,14 +163,26 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
     if (stopped) {
       result.stopped = stopped;
       result.unsent.push(...todo.slice(index).map((t) => t.address));
-      log(`${stopped === 'signal' ? 'stop requested' : 'the run reached its deadline'}: not sending to ${todo.slice(index).map((t) => t.address).join(', ')}`);
+      log(
+        `${stopped === 'signal' ? 'stop requested' : 'the run reached its deadline'}: not sending to ${todo
+          .slice(index)
+          .map((t) => t.address)
+          .join(', ')}`,
+      );
       break;
     }
     const message = await compose(r);
     const messageId = messageIdFor(editionId, r.key, from);
     for (let attempt = 1; ; attempt++) {
       const outcome = await deliver({
-        server: { host: mail.host, port: mail.port, secure: mail.secure, starttls: mail.starttls, ...(mail.auth ? { auth: mail.auth } : {}), ...(options.effects?.tls ? { tls: options.effects.tls } : {}) },
+        server: {
+          host: mail.host,
+          port: mail.port,
+          secure: mail.secure,
+          starttls: mail.starttls,
+          ...(mail.auth ? { auth: mail.auth } : {}),
+          ...(options.effects?.tls ? { tls: options.effects.tls } : {}),
+        },
         timeouts: timeoutsWithin(mail.timeouts, options.deadline),
         from,
         to: r.envelope,
@@ -185,7 +205,13 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
         break;
       }
       if (outcome.status === 'uncertain') {
-        await outbox.record({ event: 'uncertain', recipient: r.address, key: r.key, reason: redact(outcome.reason, mail), ...(outcome.code ? { code: outcome.code } : {}) });
+        await outbox.record({
+          event: 'uncertain',
+          recipient: r.address,
+          key: r.key,
+          reason: redact(outcome.reason, mail),
+          ...(outcome.code ? { code: outcome.code } : {}),
+        });
         log(`${r.address}: uncertain: ${redact(outcome.reason, mail)}; not resent on its own`);
         result.uncertain.push(r.address);
         doubts.set(r.address, redact(outcome.reason, mail));
@@ -199,8 +225,15 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
       const finalForRecipient = failure.permanent && !failure.serverWide;
       // A failure after `sending` was recorded must be recorded too; one before it only once it is final.
       if (outbox.get(r.key)?.state === 'sending' || lastTry) {
-        await outbox.record({ event: 'failed', recipient: r.address, key: r.key, permanent: finalForRecipient, reason: failure.reason,
-          ...(failure.code ? { code: failure.code } : {}), ...(outcome.status === 'rejected' ? { reply: failure.reason } : {}) });
+        await outbox.record({
+          event: 'failed',
+          recipient: r.address,
+          key: r.key,
+          permanent: finalForRecipient,
+          reason: failure.reason,
+          ...(failure.code ? { code: failure.code } : {}),
+          ...(outcome.status === 'rejected' ? { reply: failure.reason } : {}),
+        });
       }
       if (!lastTry) {
         await sleep(baseDelayMs * 2 ** (attempt - 1));
@@ -231,15 +264,22 @@ export const sendBriefing = sendEdition;
  * Record that the listed recipients have edition `editionId` (they said so): an uncertain one becomes sent, and
  * is then never mailed again. For `briefing outbox --confirm <address>`. Returns the records changed.
  */
-export async function confirmDelivery(options: { outDir: string; editionId: string; recipients: readonly string[]; now?: () => Date }): Promise<RecipientRecord[]> {
+export async function confirmDelivery(options: {
+  outDir: string;
+  editionId: string;
+  recipients: readonly string[];
+  now?: () => Date;
+}): Promise<RecipientRecord[]> {
   const outbox = await openOutbox(options.outDir, options.editionId, options.now);
   const changed: RecipientRecord[] = [];
   for (const address of options.recipients) {
     const key = addressKey(address);
     const record = key === null ? undefined : outbox.get(key);
     if (!record) {
-      throw new ConfigError(`${address} is not in the outbox of edition ${options.editionId} (${outbox.path}). Give an address listed by \`briefing outbox\`.`,
-        { value: address });
+      throw new ConfigError(
+        `${address} is not in the outbox of edition ${options.editionId} (${outbox.path}). Give an address listed by \`briefing outbox\`.`,
+        { value: address },
+      );
     }
     changed.push(await outbox.record({ event: 'confirmed', recipient: record.recipient, key: record.key, reason: 'confirmed as delivered by a person' }));
   }
@@ -300,10 +340,19 @@ export async function sendAlert(options: AlertOptions): Promise<AlertStatus> {
       // Unique per mail: a later incident under the same key must not look like a duplicate to a mail client.
       messageId: `<alert.${hash(options.incident, 12)}.${now().getTime().toString(36)}@${from.slice(from.lastIndexOf('@') + 1)}>`,
       date: now(),
-    }).compile().build();
+    })
+      .compile()
+      .build();
     await alerts.record({ event: 'sending', incident: options.incident, subject: options.subject });
     const outcome = await deliver({
-      server: { host: mail.host, port: mail.port, secure: mail.secure, starttls: mail.starttls, ...(mail.auth ? { auth: mail.auth } : {}), ...(options.effects?.tls ? { tls: options.effects.tls } : {}) },
+      server: {
+        host: mail.host,
+        port: mail.port,
+        secure: mail.secure,
+        starttls: mail.starttls,
+        ...(mail.auth ? { auth: mail.auth } : {}),
+        ...(options.effects?.tls ? { tls: options.effects.tls } : {}),
+      },
       timeouts: mail.timeouts,
       from,
       to: envelopeAddress(admin),
@@ -376,7 +425,10 @@ export async function loadTemplates(dir = join(templatesDir, 'mail')): Promise<M
     try {
       source = await readFile(path, 'utf8');
     } catch (error) {
-      throw new TemplateError(`Cannot read ${path} (${(error as NodeJS.ErrnoException).code}); nothing was sent. Restore templates/mail/ from git.`, { path, cause: error });
+      throw new TemplateError(`Cannot read ${path} (${(error as NodeJS.ErrnoException).code}); nothing was sent. Restore templates/mail/ from git.`, {
+        path,
+        cause: error,
+      });
     }
     try {
       const template = hb.compile(source, { noEscape, strict: true });
@@ -389,14 +441,27 @@ export async function loadTemplates(dir = join(templatesDir, 'mail')): Promise<M
 }
 
 /** The message for one recipient, in the edition's language, as the bytes that go after DATA (CRLF line ends). */
-export async function composeMessage(edition: MailEdition, mail: MailConfig, recipient: string, options: { messageId: string; date: Date; templates: MailTemplates }): Promise<Buffer> {
+export async function composeMessage(
+  edition: MailEdition,
+  mail: MailConfig,
+  recipient: string,
+  options: { messageId: string; date: Date; templates: MailTemplates },
+): Promise<Buffer> {
   const lang = edition.lang as Lang;
   const words = mailWords[lang];
   const ui = phrasebooks[lang].ui;
   const attachment = `ssb-briefing-${edition.year}-${edition.lang}.pdf`;
   const context = {
-    lang, headline: edition.headline, keyFigures: edition.keyFigures, keyFiguresHeading: ui.keyFigures, attached: words.attached, attachment,
-    source: ui.source, statisticUrl: edition.statisticUrl, licence: words.licence, licenceUrl,
+    lang,
+    headline: edition.headline,
+    keyFigures: edition.keyFigures,
+    keyFiguresHeading: ui.keyFigures,
+    attached: words.attached,
+    attachment,
+    source: ui.source,
+    statisticUrl: edition.statisticUrl,
+    licence: words.licence,
+    licenceUrl,
   };
   let text: string;
   let html: string;
@@ -416,7 +481,9 @@ export async function composeMessage(edition: MailEdition, mail: MailConfig, rec
     attachments: [{ filename: attachment, content: Buffer.from(edition.pdf), contentType: 'application/pdf' }],
     messageId: options.messageId,
     date: options.date,
-  }).compile().build();
+  })
+    .compile()
+    .build();
   return Buffer.from(raw.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
 }
 
@@ -452,14 +519,21 @@ async function readEdition(outDir: string, id: string): Promise<MailEdition> {
     }
     throw error;
   });
-  if (manifest.id !== id) throw new OutputError(`${join(dir, 'manifest.json')} is for edition ${manifest.id}, not ${id}; nothing was sent. Run the briefing again.`, { path: dir, editionId: id });
+  if (manifest.id !== id)
+    throw new OutputError(`${join(dir, 'manifest.json')} is for edition ${manifest.id}, not ${id}; nothing was sent. Run the briefing again.`, {
+      path: dir,
+      editionId: id,
+    });
   const path = join(dir, 'briefing.pdf');
   let pdf: Uint8Array;
   try {
     pdf = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new OutputError(`Cannot read the edition's PDF ${path} (${code}); nothing was sent. Run the briefing again to rebuild the edition.`, { path, cause: error });
+    throw new OutputError(`Cannot read the edition's PDF ${path} (${code}); nothing was sent. Run the briefing again to rebuild the edition.`, {
+      path,
+      cause: error,
+    });
   }
   return { ...manifest, pdf };
 }
@@ -479,7 +553,11 @@ function uniqueRecipients(to: readonly string[]): Recipient[] {
   const seen = new Map<string, Recipient>();
   for (const address of to) {
     const key = addressKey(address);
-    if (key === null) throw new ConfigError(`MAIL_TO holds "${address}", whose domain is not a valid domain name; nothing was sent. Fix the address.`, { setting: 'MAIL_TO', value: address });
+    if (key === null)
+      throw new ConfigError(`MAIL_TO holds "${address}", whose domain is not a valid domain name; nothing was sent. Fix the address.`, {
+        setting: 'MAIL_TO',
+        value: address,
+      });
     if (!seen.has(key)) seen.set(key, { address: address.trim(), key, envelope: envelopeAddress(address.trim()) });
   }
   return [...seen.values()];
@@ -492,8 +570,11 @@ function resendKeys(resend: SendOptions['resend'], recipients: Recipient[]): Set
   for (const address of resend) {
     const key = addressKey(address);
     if (key === null || !recipients.some((r) => r.key === key)) {
-      throw new ConfigError(`--resend: ${address} is not a recipient in MAIL_TO (${recipients.map((r) => r.address).join(', ')}); nothing was sent. ` +
-        'Give an address from MAIL_TO, or all.', { setting: 'resend', value: address });
+      throw new ConfigError(
+        `--resend: ${address} is not a recipient in MAIL_TO (${recipients.map((r) => r.address).join(', ')}); nothing was sent. ` +
+          'Give an address from MAIL_TO, or all.',
+        { setting: 'resend', value: address },
+      );
     }
     keys.add(key);
   }
@@ -511,19 +592,33 @@ async function settle(outbox: Outbox, edition: MailEdition, recipients: Recipien
     for (const entry of edition.sent ?? []) {
       const key = addressKey(entry.recipient);
       if (key === null || outbox.get(key)) continue;
-      await outbox.record({ event: 'sent', recipient: entry.recipient, key, reason: 'recorded as sent in the edition manifest', ...(entry.messageId ? { messageId: entry.messageId } : {}),
-        ...(entry.at && !Number.isNaN(Date.parse(entry.at)) ? { at: new Date(entry.at).toISOString() } : {}) });
+      await outbox.record({
+        event: 'sent',
+        recipient: entry.recipient,
+        key,
+        reason: 'recorded as sent in the edition manifest',
+        ...(entry.messageId ? { messageId: entry.messageId } : {}),
+        ...(entry.at && !Number.isNaN(Date.parse(entry.at)) ? { at: new Date(entry.at).toISOString() } : {}),
+      });
     }
   }
   for (const record of outbox.list()) {
     if (record.state !== 'sending') continue;
     if (record.finalDot) {
-      await outbox.record({ event: 'uncertain', recipient: record.recipient, key: record.key,
-        reason: 'an earlier run stopped after the final dot, before the server\'s reply was recorded' });
+      await outbox.record({
+        event: 'uncertain',
+        recipient: record.recipient,
+        key: record.key,
+        reason: "an earlier run stopped after the final dot, before the server's reply was recorded",
+      });
       log(`${record.recipient}: an earlier run stopped after the final dot: uncertain`);
     } else {
-      await outbox.record({ event: 'interrupted', recipient: record.recipient, key: record.key,
-        reason: 'an earlier run stopped before the final dot: the message was not delivered' });
+      await outbox.record({
+        event: 'interrupted',
+        recipient: record.recipient,
+        key: record.key,
+        reason: 'an earlier run stopped before the final dot: the message was not delivered',
+      });
     }
   }
   for (const r of recipients) {
@@ -560,12 +655,17 @@ function describeFailure(outcome: Extract<SmtpOutcome, { status: 'rejected' | 'n
   if (outcome.status === 'rejected') {
     const permanent = outcome.permanent;
     const hint =
-      outcome.phase === 'auth' ? `The server ${server} refused the login: check SMTP_USER and SMTP_PASS (or the user and password in SMTP_URL).`
-      : outcome.phase === 'mail' && permanent ? `The server ${server} refused the sender: check MAIL_FROM.`
-      : outcome.phase === 'rcpt' && permanent ? 'The server refused the address for good: check it in MAIL_TO, then `briefing send --resend <address>`.'
-      : permanent && !serverWide ? 'The server refused the message for good: read its answer, fix the cause, then `briefing send --resend <address>`.'
-      : permanent ? `The server ${server} refused for good: read its answer and fix the settings.`
-      : `The server ${server} deferred it: the next send tries again.`;
+      outcome.phase === 'auth'
+        ? `The server ${server} refused the login: check SMTP_USER and SMTP_PASS (or the user and password in SMTP_URL).`
+        : outcome.phase === 'mail' && permanent
+          ? `The server ${server} refused the sender: check MAIL_FROM.`
+          : outcome.phase === 'rcpt' && permanent
+            ? 'The server refused the address for good: check it in MAIL_TO, then `briefing send --resend <address>`.'
+            : permanent && !serverWide
+              ? 'The server refused the message for good: read its answer, fix the cause, then `briefing send --resend <address>`.'
+              : permanent
+                ? `The server ${server} refused for good: read its answer and fix the settings.`
+                : `The server ${server} deferred it: the next send tries again.`;
     return { permanent, serverWide, reason, code: String(outcome.reply.code), hint };
   }
   const hint = outcome.permanent
@@ -575,24 +675,34 @@ function describeFailure(outcome: Extract<SmtpOutcome, { status: 'rejected' | 'n
 }
 
 function deliveryError(
-  editionId: string, path: string, result: SendResult, doubts: Map<string, string>, hints: Map<string, string>,
+  editionId: string,
+  path: string,
+  result: SendResult,
+  doubts: Map<string, string>,
+  hints: Map<string, string>,
   server?: { recipient: string; reason: string; code?: string; attempts: number },
 ): DeliveryError {
   const parts: string[] = [];
   const reached = [...result.sent.map((r) => `${r} (now)`), ...result.alreadySent.map((r) => `${r} (earlier)`)];
   if (server) {
     const tries = server.attempts === 1 ? '1 attempt' : `${server.attempts} attempts`;
-    parts.push(`Sending edition ${editionId} to ${server.recipient} failed after ${tries}: ${server.reason}; nothing more was sent, since the server would fail everyone alike.`);
+    parts.push(
+      `Sending edition ${editionId} to ${server.recipient} failed after ${tries}: ${server.reason}; nothing more was sent, since the server would fail everyone alike.`,
+    );
   } else parts.push(`Edition ${editionId} did not reach everyone.`);
   parts.push(`Sent to: ${reached.length ? reached.join(', ') : 'nobody'}.`);
   if (result.failed.length) {
-    parts.push(`Failed: ${result.failed.map((f) => `${f.recipient} (${f.permanent ? 'for good' : 'for now'}${f.earlier ? ', in an earlier run' : ''}: ${f.reason})`).join('; ')}.`);
+    parts.push(
+      `Failed: ${result.failed.map((f) => `${f.recipient} (${f.permanent ? 'for good' : 'for now'}${f.earlier ? ', in an earlier run' : ''}: ${f.reason})`).join('; ')}.`,
+    );
     parts.push(...new Set(result.failed.map((f) => hints.get(f.recipient) ?? '')).values());
   }
   if (result.uncertain.length) {
-    parts.push(`Uncertain: ${result.uncertain.map((r) => `${r} (${doubts.get(r) ?? 'not known whether it arrived'})`).join('; ')}: ` +
-      'the connection was lost or timed out after the whole message was sent, so it may have arrived. ' +
-      'They are never mailed again on their own: ask them, then `briefing send --resend <address>` if it did not arrive, or `briefing outbox --confirm <address>` if it did.');
+    parts.push(
+      `Uncertain: ${result.uncertain.map((r) => `${r} (${doubts.get(r) ?? 'not known whether it arrived'})`).join('; ')}: ` +
+        'the connection was lost or timed out after the whole message was sent, so it may have arrived. ' +
+        'They are never mailed again on their own: ask them, then `briefing send --resend <address>` if it did not arrive, or `briefing outbox --confirm <address>` if it did.',
+    );
   }
   if (result.unsent.length) parts.push(`Not tried: ${result.unsent.join(', ')}.`);
   parts.push(`The outbox ${path} records each recipient's state; sending again mails only those not reached (refused ones and uncertain ones need --resend).`);
@@ -632,4 +742,3 @@ function plainAddress(from: string): string {
 function hash(text: string, length: number): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);
 }
-

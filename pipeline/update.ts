@@ -63,7 +63,12 @@ export async function updateDataset(options: UpdateOptions): Promise<UpdateResul
     const state = merged.dataset.tables[t.table]!;
     const stamp = { at: now.toISOString(), table: t.table, updated: state.updated, batch, previous };
     for (const change of merged.changes.get(t.table) ?? []) lines.push({ ...stamp, ...change } as HistoryEntry);
-    lines.push({ ...stamp, kind: 'table', previousUpdated: options.dataset.tables[t.table]?.updated ?? null, counts: { added: t.added, revised: t.revised, withdrawn: t.withdrawn } });
+    lines.push({
+      ...stamp,
+      kind: 'table',
+      previousUpdated: options.dataset.tables[t.table]?.updated ?? null,
+      counts: { added: t.added, revised: t.revised, withdrawn: t.withdrawn },
+    });
   }
   await commitUpdate({
     dataDir,
@@ -117,7 +122,10 @@ export function mergeFetched(definition: Definition, dataset: Dataset, fetched: 
     for (const [i, row] of f.rows.entries()) {
       const key = identityOf(row);
       if (fetchedKeys.has(key)) {
-        throw new DatasetError(`The data fetched for table ${f.id} has a second figure for ${key} (cell ${i + 1}); it is malformed. Nothing was written.`, { table: f.id, row: i + 1 });
+        throw new DatasetError(`The data fetched for table ${f.id} has a second figure for ${key} (cell ${i + 1}); it is malformed. Nothing was written.`, {
+          table: f.id,
+          row: i + 1,
+        });
       }
       fetchedKeys.add(key);
       const before = current.get(key);
@@ -153,7 +161,10 @@ export function mergeFetched(definition: Definition, dataset: Dataset, fetched: 
     counts.push(count);
   }
   // Rows already there keep their place; a newly resolved measure reaches them too.
-  const observations = [...dataset.observations.map((o) => (o.table !== null ? { ...o, measure: measureOf(index, tables, o.table, o.codes!) } : o)), ...appended];
+  const observations = [
+    ...dataset.observations.map((o) => (o.table !== null ? { ...o, measure: measureOf(index, tables, o.table, o.codes!) } : o)),
+    ...appended,
+  ];
   return {
     changed,
     definitionChanged,

@@ -37,7 +37,9 @@ const lines = [
   '| --- | --- | --- | --- | --- |',
   ...bench.figures.map((f) => `| ${f.name} | ${f.target} | **${number(f)}** | ${f.detail} | ${f.pass ? 'met' : '**missed**'} |`),
   '',
-  `Report stages (median ms): ${Object.entries(bench.stagesMedianMs).map(([k, v]) => `${k} ${v}`).join(', ')}; peak memory of the report process ${bench.peakMemoryMb} MB.`,
+  `Report stages (median ms): ${Object.entries(bench.stagesMedianMs)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}; peak memory of the report process ${bench.peakMemoryMb} MB.`,
   '<!-- bench:end -->',
 ];
 const section = lines.join('\n');
@@ -48,7 +50,9 @@ if (readme) {
   if (found === section) {
     console.log(`${readme}: the benchmark section matches ${benchPath}`);
   } else {
-    console.error(`✗ ${readme}: the benchmark section ${found ? 'differs from' : 'is missing; expected'} what ${benchPath} renders. Paste the output of node scripts/bench-readme.mjs.`);
+    console.error(
+      `✗ ${readme}: the benchmark section ${found ? 'differs from' : 'is missing; expected'} what ${benchPath} renders. Paste the output of node scripts/bench-readme.mjs.`,
+    );
     process.exitCode = 1;
   }
 } else {

@@ -75,10 +75,25 @@ async function save(manifest: EditionManifest, text: string, options: { replace?
 }
 const read = (id: string, name: string) => readFile(join(outDir, 'editions', id, name), 'utf8');
 
-describe('an edition\'s identity', () => {
+describe("an edition's identity", () => {
   const row = (over: Partial<Observation>): Observation => ({
-    id: '10977/00/Total+K/SosMedium/2025', table: '10977', article: null, period: '2025', year: 2025, measure: 'any_social_media', size: '00',
-    industry: 'Total+K', classification: 'SN2007', codes: { SyssGrpIKT: '00' }, value: 83, status: null, bound: null, published: '2025-09-24', revision: 0, note: null, ...over,
+    id: '10977/00/Total+K/SosMedium/2025',
+    table: '10977',
+    article: null,
+    period: '2025',
+    year: 2025,
+    measure: 'any_social_media',
+    size: '00',
+    industry: 'Total+K',
+    classification: 'SN2007',
+    codes: { SyssGrpIKT: '00' },
+    value: 83,
+    status: null,
+    bound: null,
+    published: '2025-09-24',
+    revision: 0,
+    note: null,
+    ...over,
   });
 
   it('rests on the figures: their ids, values, symbols, bounds and publication dates, in any order', () => {
@@ -87,7 +102,13 @@ describe('an edition\'s identity', () => {
     const hash = dataHash([a, b], []);
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
     expect(dataHash([b, a], [])).toBe(hash);
-    for (const changed of [{ value: 84 }, { status: '..' as const, value: null }, { bound: 'over' as const }, { published: '2025-10-01' }, { id: `${a.id}#r1` }]) {
+    for (const changed of [
+      { value: 84 },
+      { status: '..' as const, value: null },
+      { bound: 'over' as const },
+      { published: '2025-10-01' },
+      { id: `${a.id}#r1` },
+    ]) {
       expect(dataHash([row(changed), b], []), JSON.stringify(changed)).not.toBe(hash);
     }
     // Not the wording around them: a note or the measure's name makes the same edition.
@@ -163,13 +184,15 @@ describe('saveEdition', () => {
     await writeFile(join(dir, 'manifest.json'), '{"id": "half');
     const error = await save(m, 'first').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OutputError);
-    expect((error as OutputError).message).toBe(`${join(dir, 'manifest.json')} exists but is not a valid edition manifest, so edition ${m.id} was not saved. Run again with --force to rebuild it.`);
+    expect((error as OutputError).message).toBe(
+      `${join(dir, 'manifest.json')} exists but is not a valid edition manifest, so edition ${m.id} was not saved. Run again with --force to rebuild it.`,
+    );
     expect(await read(m.id, 'manifest.json')).toBe('{"id": "half');
     expect(await save(m, 'forced', { replace: true })).toMatchObject({ created: true });
     expect((await loadEdition(outDir, m.id)).id).toBe(m.id);
   });
 
-  it('completes a save a crash cut short before the manifest (such a folder is no edition) and clears a dead run\'s temp files', async () => {
+  it("completes a save a crash cut short before the manifest (such a folder is no edition) and clears a dead run's temp files", async () => {
     const m = manifestFor();
     const dir = join(outDir, 'editions', m.id);
     await mkdir(dir, { recursive: true });
@@ -228,7 +251,7 @@ describe('the order of editions (what `send` with no id picks, and index.html li
     expect((await listEditions(outDir)).map((e) => e.id)).toEqual([m.id]);
   });
 
-  it('loadEdition names the editions there are, newest first, when asked for one that isn\'t', async () => {
+  it("loadEdition names the editions there are, newest first, when asked for one that isn't", async () => {
     const a = manifestFor({ year: 2024 });
     const b = manifestFor({ year: 2025, lang: 'en' });
     await save(a, 'a');
@@ -259,7 +282,12 @@ describe('writeIndex', () => {
     expect(index).toMatch(/^<!DOCTYPE html>\n<html lang="nn">/);
     expect(index).toContain('<title>Utgåver: Sosiale medium i norske føretak</title>');
     const hrefs = [...index.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!);
-    expect(hrefs).toEqual([`editions/${newer.id}/briefing.html`, `editions/${newer.id}/briefing.pdf`, `editions/${older.id}/briefing.html`, `editions/${older.id}/briefing.pdf`]);
+    expect(hrefs).toEqual([
+      `editions/${newer.id}/briefing.html`,
+      `editions/${newer.id}/briefing.pdf`,
+      `editions/${older.id}/briefing.html`,
+      `editions/${older.id}/briefing.pdf`,
+    ]);
     for (const href of hrefs) expect((await stat(join(outDir, href))).isFile()).toBe(true);
     expect(index).toContain('<time datetime="2025-11-15">15. november 2025</time>');
     expect(index).toContain('2025 · engelsk');

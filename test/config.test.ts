@@ -23,13 +23,19 @@ const fails = (fn: () => unknown, pattern: RegExp) => {
 };
 
 describe('.env and the environment', () => {
-  it('reads .env with Node\'s own parser; real variables win; a missing file is no error', async () => {
+  it("reads .env with Node's own parser; real variables win; a missing file is no error", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'briefing-env-'));
     dirs.push(dir);
     expect(environment(dir, { A: '1' })).toEqual({ A: '1' });
-    await writeFile(join(dir, '.env'), ['# mail', 'SMTP_HOST=smtp.example.no # the relay', 'export SMTP_PORT=2525', `SMTP_PASS='a #b "c"'`, 'MAIL_TO=file@example.no', ''].join('\n'));
+    await writeFile(
+      join(dir, '.env'),
+      ['# mail', 'SMTP_HOST=smtp.example.no # the relay', 'export SMTP_PORT=2525', `SMTP_PASS='a #b "c"'`, 'MAIL_TO=file@example.no', ''].join('\n'),
+    );
     expect(environment(dir, { MAIL_TO: 'real@example.no', UNSET: undefined })).toEqual({
-      SMTP_HOST: 'smtp.example.no', SMTP_PORT: '2525', SMTP_PASS: 'a #b "c"', MAIL_TO: 'real@example.no',
+      SMTP_HOST: 'smtp.example.no',
+      SMTP_PORT: '2525',
+      SMTP_PASS: 'a #b "c"',
+      MAIL_TO: 'real@example.no',
     });
   });
 });
@@ -61,7 +67,13 @@ describe('settings', () => {
     fails(() => resolveConfig({ email: true }, {}, '/'), /SMTP_HOST is not set/);
   });
   it('mail settings: the same mailbox twice (case, IDNA) is one recipient; the password is never echoed', () => {
-    const env = { SMTP_HOST: 'smtp.example.no', MAIL_FROM: 'b@example.no', MAIL_TO: 'ola@exämple.no, OLA@xn--exmple-cua.no, kari@example.no', SMTP_USER: 'u', SMTP_PASS: 'hemmelig-passord' };
+    const env = {
+      SMTP_HOST: 'smtp.example.no',
+      MAIL_FROM: 'b@example.no',
+      MAIL_TO: 'ola@exämple.no, OLA@xn--exmple-cua.no, kari@example.no',
+      SMTP_USER: 'u',
+      SMTP_PASS: 'hemmelig-passord',
+    };
     const c = resolveConfig({ email: true }, env, '/');
     expect(c.mail!.to).toEqual(['ola@exämple.no', 'kari@example.no']);
     expect(c.mail!.timeouts.finalDotMs).toBe(600_000);

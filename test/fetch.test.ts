@@ -103,7 +103,7 @@ describe('first contact with every table shape', () => {
   });
 });
 
-describe('what can\'t be trusted stops before anything is written', () => {
+describe("what can't be trusted stops before anything is written", () => {
   it('a code renamed since the last fetch stops the fetch, names the code and leaves the folder byte-identical', async () => {
     const dir = await folder();
     const s = await standin({ asOf: 2026 });

@@ -10,7 +10,16 @@ import { ConfigError } from '../pipeline/errors.js';
 import { lockPath, withLock } from '../pipeline/io/lock.js';
 import { projectRoot } from '../pipeline/io/paths.js';
 import {
-  defaultSchedule, localIso, overdueRelease, startScheduler, validateSchedule, type Alert, type Scheduler, type SchedulerOptions, type TickContext, type TickOutcome,
+  defaultSchedule,
+  localIso,
+  overdueRelease,
+  startScheduler,
+  validateSchedule,
+  type Alert,
+  type Scheduler,
+  type SchedulerOptions,
+  type TickContext,
+  type TickOutcome,
 } from '../pipeline/schedule.js';
 import { resolveIncident, sendAlert } from '../pipeline/send.js';
 import { startFaultySmtp } from './support/faulty-smtp.js';
@@ -80,7 +89,15 @@ describe('validateSchedule', () => {
 
   it('makes startScheduler fail before anything runs', () => {
     let calls = 0;
-    expect(() => start(async () => (calls++, unchanged), { cron: '61 * * * *' })).toThrow(ConfigError);
+    expect(() =>
+      start(
+        async () => {
+          calls++;
+          return unchanged;
+        },
+        { cron: '61 * * * *' },
+      ),
+    ).toThrow(ConfigError);
     expect(calls).toBe(0);
   });
 });
@@ -88,10 +105,16 @@ describe('validateSchedule', () => {
 describe('startScheduler', () => {
   it('once: runs exactly one tick at once, logs it with the local time, and resolves done', async () => {
     let calls = 0;
-    const { scheduler, lines } = start(async () => (calls++, { kind: 'new-edition', detail: '2025-nn-abc123', nextRelease: '2026-12-10' }), {
-      once: true,
-      now: () => new Date('2026-11-30T07:30:00Z'),
-    });
+    const { scheduler, lines } = start(
+      async () => {
+        calls++;
+        return { kind: 'new-edition', detail: '2025-nn-abc123', nextRelease: '2026-12-10' };
+      },
+      {
+        once: true,
+        now: () => new Date('2026-11-30T07:30:00Z'),
+      },
+    );
     await scheduler.done;
     await sleep(1300); // an every-second cron would have fired by now
     expect(calls).toBe(1);
@@ -135,7 +158,10 @@ describe('startScheduler', () => {
     let calls = 0;
     let lines: string[] = [];
     await withLock(dir, 'manual run', async () => {
-      lines = start(async () => (calls++, unchanged)).lines;
+      lines = start(async () => {
+        calls++;
+        return unchanged;
+      }).lines;
       await until(() => lines.length >= 1, 3000, 'a tick');
     });
     expect(calls).toBe(0);
@@ -178,7 +204,10 @@ describe('alerts', () => {
       await until(() => calls >= 4 && lines.length >= 4, 8000, 'four ticks');
       await scheduler.stop();
       expect(lines.slice(0, 4).map((l) => l.replace(/^\S+ /, ''))).toEqual([
-        'tick 1: failed: StatBank answered 503', 'tick 2: failed: StatBank answered 503', 'tick 3: unchanged (no new figures)', 'tick 4: failed: StatBank answered 503',
+        'tick 1: failed: StatBank answered 503',
+        'tick 2: failed: StatBank answered 503',
+        'tick 3: unchanged (no new figures)',
+        'tick 4: failed: StatBank answered 503',
       ]);
       await until(() => smtp.received('drift@example.no') >= 2, 3000, 'the second alert');
       expect(smtp.received('drift@example.no')).toBe(2);
@@ -192,10 +221,15 @@ describe('alerts', () => {
     const alerts: Alert[] = [];
     const release = { date: '2026-03-02', figuresChanged: false };
     const { scheduler } = start(async () => ({ ...unchanged, release }), {
-      once: true, now: () => new Date('2026-03-05T07:30:00Z'), alert: async (a) => void alerts.push(a), releaseGraceDays: 2,
+      once: true,
+      now: () => new Date('2026-03-05T07:30:00Z'),
+      alert: async (a) => void alerts.push(a),
+      releaseGraceDays: 2,
     });
     await scheduler.done;
-    expect(alerts).toEqual([expect.objectContaining({ incident: 'release-overdue:2026-03-02', subject: "No new figures 3 days after SSB's announced release of 2026-03-02" })]);
+    expect(alerts).toEqual([
+      expect.objectContaining({ incident: 'release-overdue:2026-03-02', subject: "No new figures 3 days after SSB's announced release of 2026-03-02" }),
+    ]);
     expect(overdueRelease(release, new Date('2026-03-04T22:59:00Z'), 'Europe/Oslo', 2)).toBeUndefined(); // 23:59 in Oslo: still day 2
     expect(overdueRelease(release, new Date('2026-03-04T23:00:00Z'), 'Europe/Oslo', 2)).toBe(3);
     expect(overdueRelease({ ...release, figuresChanged: true }, new Date('2026-04-01T12:00:00Z'), 'Europe/Oslo', 2)).toBeUndefined();
@@ -205,7 +239,9 @@ describe('alerts', () => {
     let calls = 0;
     let logged = 0;
     const scheduler = startScheduler({
-      cron: everySecond, timezone: 'UTC', lockDir: dir,
+      cron: everySecond,
+      timezone: 'UTC',
+      lockDir: dir,
       tick: async () => {
         calls++;
         throw new Error('boom');
@@ -245,7 +281,11 @@ describe('the tick', () => {
   });
 });
 
-const exists = (path: string) => readFile(path).then(() => true, () => false);
+const exists = (path: string) =>
+  readFile(path).then(
+    () => true,
+    () => false,
+  );
 
 it('localIso gives the wall-clock time and offset of the zone', () => {
   expect(localIso(new Date('2026-07-01T06:30:00Z'), 'Europe/Oslo')).toBe('2026-07-01T08:30:00+02:00');
@@ -279,13 +319,35 @@ describe('installSignalHandlers', () => {
   // Compiled into a folder of its own: the project-wide build may hold other modules mid-edit.
   const build = join(projectRoot, 'dist', '.test-schedule');
   beforeAll(async () => {
-    await promisify(execFile)('npx', ['tsc', '--outDir', build, '--rootDir', '.', '--module', 'NodeNext', '--moduleResolution', 'NodeNext',
-      '--target', 'ES2022', '--strict', '--skipLibCheck', '--types', 'node', 'pipeline/schedule.ts'], { cwd: projectRoot });
+    await promisify(execFile)(
+      'npx',
+      [
+        'tsc',
+        '--outDir',
+        build,
+        '--rootDir',
+        '.',
+        '--module',
+        'NodeNext',
+        '--moduleResolution',
+        'NodeNext',
+        '--target',
+        'ES2022',
+        '--strict',
+        '--skipLibCheck',
+        '--types',
+        'node',
+        'pipeline/schedule.ts',
+      ],
+      { cwd: projectRoot },
+    );
   }, 60_000);
 
   it('SIGTERM during a job: logs, waits for the job (marker written), exits 0', async () => {
     const marker = join(dir, 'marker');
-    const child = spawn(process.execPath, [join(projectRoot, 'test', 'support', 'schedule-child.mjs'), build, dir, marker], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(projectRoot, 'test', 'support', 'schedule-child.mjs'), build, dir, marker], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));

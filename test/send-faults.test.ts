@@ -46,9 +46,19 @@ async function start(options: FaultySmtpOptions): Promise<FaultySmtp> {
 const mail = (port: number, timeouts: Partial<MailConfig['timeouts']> = {}, to = recipients) => testMailConfig(port, { MAIL_TO: to.join(',') }, timeouts);
 
 /** The result, or the DeliveryError's context in the same shape. */
-async function send(config: MailConfig, extra: Partial<SendOptions> = {}): Promise<{ result: Pick<SendResult, 'sent' | 'uncertain' | 'unsent'> & { failed: string[] }; error?: DeliveryError }> {
+async function send(
+  config: MailConfig,
+  extra: Partial<SendOptions> = {},
+): Promise<{ result: Pick<SendResult, 'sent' | 'uncertain' | 'unsent'> & { failed: string[] }; error?: DeliveryError }> {
   try {
-    const r = await sendEdition({ outDir, editionId: testEditionId, mail: config, retry: { baseDelayMs: 10 }, effects: { log: (l) => logLines.push(l) }, ...extra });
+    const r = await sendEdition({
+      outDir,
+      editionId: testEditionId,
+      mail: config,
+      retry: { baseDelayMs: 10 },
+      effects: { log: (l) => logLines.push(l) },
+      ...extra,
+    });
     return { result: { sent: r.sent, failed: r.failed.map((f) => f.recipient), uncertain: r.uncertain, unsent: r.unsent } };
   } catch (error) {
     if (!(error instanceof DeliveryError)) throw error;
@@ -66,7 +76,8 @@ describe('at most once, everyone reachable reached', () => {
     const first = await send(mail(s.port));
     expect(first.result).toEqual({ sent: ['ola@example.no', 'per@example.no'], failed: [], uncertain: ['kari@example.no'], unsent: [] });
     expect(first.error!.message).toMatch(
-      /Uncertain: kari@example.no \(the server closed the connection, after the final dot: the server may have accepted the message\): .*never mailed again on their own: ask them, then `briefing send --resend <address>`/);
+      /Uncertain: kari@example.no \(the server closed the connection, after the final dot: the server may have accepted the message\): .*never mailed again on their own: ask them, then `briefing send --resend <address>`/,
+    );
     expect(await states()).toEqual({ 'ola@example.no': 'sent', 'kari@example.no': 'uncertain', 'per@example.no': 'sent' });
 
     const second = await send(mail(s.port));
@@ -197,7 +208,12 @@ describe('at most once, everyone reachable reached', () => {
 describe('stopping', () => {
   it('a stop during a message finishes and records that message, sends no other, and returns what was not tried', async () => {
     const stop = new AbortController();
-    const s = await start({ afterDot: () => (stop.abort(), { kind: 'delay', ms: 500 }) });
+    const s = await start({
+      afterDot: () => {
+        stop.abort();
+        return { kind: 'delay', ms: 500 };
+      },
+    });
     const r = await sendEdition({ outDir, editionId: testEditionId, mail: mail(s.port), effects: { stop: stop.signal } });
     expect(r).toMatchObject({ sent: ['ola@example.no'], unsent: ['kari@example.no', 'per@example.no'], stopped: 'signal' });
     expect(await states()).toEqual({ 'ola@example.no': 'sent', 'kari@example.no': 'queued', 'per@example.no': 'queued' });
@@ -206,14 +222,19 @@ describe('stopping', () => {
 
   it('an abort while waiting for the final-dot reply leaves that recipient uncertain at once', async () => {
     const abort = new AbortController();
-    const s = await start({ afterDot: () => (setTimeout(() => abort.abort(), 200), { kind: 'delay', ms: 60_000 }) });
+    const s = await start({
+      afterDot: () => {
+        setTimeout(() => abort.abort(), 200);
+        return { kind: 'delay', ms: 60_000 };
+      },
+    });
     const started = Date.now();
     const { result } = await send(mail(s.port, {}, ['ola@example.no']), { effects: { abort: abort.signal } });
     expect(Date.now() - started).toBeLessThan(3000);
     expect(result.uncertain).toEqual(['ola@example.no']);
   });
 
-  it('the run\'s deadline: no message starts after it and none runs past it', async () => {
+  it("the run's deadline: no message starts after it and none runs past it", async () => {
     const s = await start({ afterDot: () => ({ kind: 'delay', ms: 60_000 }) });
     const started = Date.now();
     const { result, error } = await send(mail(s.port), { deadline: Date.now() + 1500 });
@@ -224,23 +245,31 @@ describe('stopping', () => {
 });
 
 describe('the outbox on a bad day', () => {
-  it.skipIf(!mounts.ok)(`the outbox turns read-only between the 250 and its record: the run stops, and the next one mails nobody twice ${noMount}`, async () => {
-    const folder = join(outDir, 'outbox');
-    await mkdir(folder);
-    const s = await start({ afterDot: ({ n }) => (n === 1 && bindReadOnly(folder), { kind: 'ok' }) });
-    try {
-      const error = await sendEdition({ outDir, editionId: testEditionId, mail: mail(s.port) }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(OutputError);
-      expect((error as Error).message).toMatch(/^ola@example.no was sent edition .* but that could not be recorded: Cannot record in .*\(EROFS\)/);
-      expect((error as Error).message).toContain('reports as uncertain and never resends on its own');
-      expect(s.messages).toHaveLength(1); // nothing more went out without a record
-    } finally {
-      unmount(folder);
-    }
-    const { result } = await send(mail(s.port));
-    expect(result).toEqual({ sent: ['kari@example.no', 'per@example.no'], failed: [], uncertain: ['ola@example.no'], unsent: [] });
-    expect(counts(s)).toEqual({ 'ola@example.no': 1, 'kari@example.no': 1, 'per@example.no': 1 });
-  });
+  it.skipIf(!mounts.ok)(
+    `the outbox turns read-only between the 250 and its record: the run stops, and the next one mails nobody twice ${noMount}`,
+    async () => {
+      const folder = join(outDir, 'outbox');
+      await mkdir(folder);
+      const s = await start({
+        afterDot: ({ n }) => {
+          if (n === 1) bindReadOnly(folder);
+          return { kind: 'ok' };
+        },
+      });
+      try {
+        const error = await sendEdition({ outDir, editionId: testEditionId, mail: mail(s.port) }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(OutputError);
+        expect((error as Error).message).toMatch(/^ola@example.no was sent edition .* but that could not be recorded: Cannot record in .*\(EROFS\)/);
+        expect((error as Error).message).toContain('reports as uncertain and never resends on its own');
+        expect(s.messages).toHaveLength(1); // nothing more went out without a record
+      } finally {
+        unmount(folder);
+      }
+      const { result } = await send(mail(s.port));
+      expect(result).toEqual({ sent: ['kari@example.no', 'per@example.no'], failed: [], uncertain: ['ola@example.no'], unsent: [] });
+      expect(counts(s)).toEqual({ 'ola@example.no': 1, 'kari@example.no': 1, 'per@example.no': 1 });
+    },
+  );
 
   it.skipIf(!mounts.ok)(`a full disk under the outbox: nothing is sent, since nothing could be recorded ${noMount}`, async () => {
     const folder = join(outDir, 'outbox');
@@ -248,14 +277,16 @@ describe('the outbox on a bad day', () => {
     try {
       await writeFile(join(folder, 'filler'), Buffer.alloc(4096)).catch(() => undefined);
       const s = await start({});
-      await expect(sendEdition({ outDir, editionId: testEditionId, mail: mail(s.port) })).rejects.toThrow(/Cannot record in .*\(ENOSPC\): nothing more is sent/);
+      await expect(sendEdition({ outDir, editionId: testEditionId, mail: mail(s.port) })).rejects.toThrow(
+        /Cannot record in .*\(ENOSPC\): nothing more is sent/,
+      );
       expect(s.connections()).toBe(0);
     } finally {
       unmount(folder);
     }
   });
 
-  it('a journal that can\'t be written (full disk, read-only) sends nothing more: nobody is mailed without a record', async () => {
+  it("a journal that can't be written (full disk, read-only) sends nothing more: nobody is mailed without a record", async () => {
     const s = await start({});
     await writeFile(join(outDir, 'outbox'), 'not a folder');
     await expect(sendEdition({ outDir, editionId: testEditionId, mail: mail(s.port) })).rejects.toThrow(/Cannot create the outbox folder/);
@@ -275,8 +306,15 @@ describe('the outbox on a bad day', () => {
 describe('sendAlert', () => {
   const admin = 'drift@example.no';
   const alert = (port: number, incident = 'tick-failed') =>
-    sendAlert({ admin, mail: mail(port), incident, subject: 'The scheduled briefing run failed', text: 'Tick 3 failed: StatBank answered 503', outDir,
-      effects: { log: (l) => logLines.push(l) } });
+    sendAlert({
+      admin,
+      mail: mail(port),
+      incident,
+      subject: 'The scheduled briefing run failed',
+      text: 'Tick 3 failed: StatBank answered 503',
+      outDir,
+      effects: { log: (l) => logLines.push(l) },
+    });
 
   it('mails the admin once per incident, logs every alert, and mails again once the incident was resolved', async () => {
     const s = await start({});
@@ -304,7 +342,7 @@ describe('sendAlert', () => {
     expect(s.received(admin)).toBe(1);
   });
 
-  it('never throws, even when the outbox folder can\'t be written', async () => {
+  it("never throws, even when the outbox folder can't be written", async () => {
     const s = await start({});
     await writeFile(join(outDir, 'outbox'), 'not a folder');
     expect(await alert(s.port)).toBe('failed');

@@ -47,15 +47,26 @@ interface Child {
 }
 
 function startChild(options: { mail: MailConfig; lockDirs: string[]; shutdown?: boolean; waitForGo?: boolean }): Child {
-  const child = spawn(process.execPath, [join(projectRoot, 'test', 'support', 'send-child.mjs'), JSON.stringify({ outDir, editionId: testEditionId, ...options })],
-    { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [join(projectRoot, 'test', 'support', 'send-child.mjs'), JSON.stringify({ outDir, editionId: testEditionId, ...options })],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   children.add(child);
   let out = '';
   const listeners = new Set<() => void>();
-  child.stdout!.on('data', (d: Buffer) => ((out += d), listeners.forEach((l) => l())));
-  child.stderr!.on('data', (d: Buffer) => ((out += d), listeners.forEach((l) => l())));
+  const heard = (d: Buffer) => {
+    out += d;
+    for (const l of listeners) l();
+  };
+  child.stdout!.on('data', heard);
+  child.stderr!.on('data', heard);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('close', (code, signal) => (listeners.forEach((l) => l()), resolve({ code, signal }))));
+    child.once('close', (code, signal) => {
+      for (const l of listeners) l();
+      resolve({ code, signal });
+    }),
+  );
   return {
     process: child,
     output: () => out,
@@ -63,8 +74,14 @@ function startChild(options: { mail: MailConfig; lockDirs: string[]; shutdown?: 
     waitFor: (pattern) =>
       new Promise<void>((resolve, reject) => {
         const check = () => {
-          if (pattern.test(out)) return listeners.delete(check), resolve();
-          if (child.exitCode !== null || child.signalCode !== null) return listeners.delete(check), reject(new Error(`child ended before ${pattern}:\n${out}`));
+          if (pattern.test(out)) {
+            listeners.delete(check);
+            return resolve();
+          }
+          if (child.exitCode !== null || child.signalCode !== null) {
+            listeners.delete(check);
+            reject(new Error(`child ended before ${pattern}:\n${out}`));
+          }
         };
         listeners.add(check);
         check();
@@ -113,7 +130,7 @@ describe('SIGKILL at seeded moments, then the next send', () => {
       const s = await startFaultySmtp({
         afterDot: (): AfterDot => ({ kind: 'delay', ms: 15 }),
         onAccepted: ({ n }) => {
-          if (round % 2 === 0 && n === target) (delayMs === 0 ? kill?.() : setTimeout(() => kill?.(), delayMs));
+          if (round % 2 === 0 && n === target) delayMs === 0 ? kill?.() : setTimeout(() => kill?.(), delayMs);
         },
       });
       server = s;
@@ -130,7 +147,8 @@ describe('SIGKILL at seeded moments, then the next send', () => {
       const final = await finalSend(mail);
       const after = Object.fromEntries(((await readOutbox(outDir))[0]?.recipients ?? []).map((r) => [r.recipient, r.state]));
       for (const r of recipients) {
-        const context = `round ${round} (SIGKILL ${plan}, child ${ended.signal ?? `exit ${ended.code}`}), ${r}: ${after[r]}, ` +
+        const context =
+          `round ${round} (SIGKILL ${plan}, child ${ended.signal ?? `exit ${ended.code}`}), ${r}: ${after[r]}, ` +
           `before: ${JSON.stringify(before[0]?.recipients.find((x) => x.recipient === r)?.history.map((h) => h.event))}`;
         expect(s.received(r), context).toBeLessThanOrEqual(1);
         expect(after[r], context).toMatch(/^(sent|uncertain)$/);

@@ -40,14 +40,23 @@ function mailConfig(port: number, overrides: Record<string, string> = {}): MailC
 
 const send = (mail: MailConfig, extra: Partial<SendOptions> = {}) =>
   sendEdition({
-    outDir, editionId: testEditionId, mail, ...extra,
+    outDir,
+    editionId: testEditionId,
+    mail,
+    ...extra,
     effects: { sleep: async (ms) => void sleeps.push(ms), log: (line) => logLines.push(line), now: () => new Date('2025-10-03T07:00:00Z'), ...extra.effects },
   });
 
 const squash = (text: string) => text.replace(/[\s\u00a0]+/g, ' ');
 const toOf = (m: ParsedMail) => (Array.isArray(m.to) ? m.to : m.to ? [m.to] : []).flatMap((a) => a.value.map((v) => v.address));
 const states = async () => Object.fromEntries(((await readOutbox(outDir))[0]?.recipients ?? []).map((r) => [r.recipient, r.state]));
-const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e,
+  );
 
 describe('sendEdition against a real SMTP server', () => {
   it('sends one message per recipient with both bodies and the PDF byte for byte, and records each as sent', async () => {
@@ -55,12 +64,16 @@ describe('sendEdition against a real SMTP server', () => {
     const result = await send(mailConfig(server.port));
     expect(result).toEqual({ sent: recipients, alreadySent: [], failed: [], uncertain: [], unsent: [] });
     expect(server.messages.map((m) => m.to)).toEqual(recipients.map((r) => [r]));
-    expect(server.logins).toEqual([{ user, ok: true }, { user, ok: true }]);
+    expect(server.logins).toEqual([
+      { user, ok: true },
+      { user, ok: true },
+    ]);
 
     const [outbox] = await readOutbox(outDir);
     expect(outbox!.editionId).toBe(testEditionId);
     expect(outbox!.recipients.map((r) => [r.recipient, r.state, r.sentAt, r.history.map((h) => h.event)])).toEqual(
-      recipients.map((r) => [r, 'sent', '2025-10-03T07:00:00.000Z', ['queued', 'sending', 'final-dot', 'sent']]));
+      recipients.map((r) => [r, 'sent', '2025-10-03T07:00:00.000Z', ['queued', 'sending', 'final-dot', 'sent']]),
+    );
     for (const [i, received] of server.messages.entries()) {
       const mail = await simpleParser(received.raw);
       expect(mail.from?.value[0]?.address).toBe('briefing@example.no');
@@ -85,7 +98,7 @@ describe('sendEdition against a real SMTP server', () => {
     expect(server.messages[0]!.raw.toString()).not.toMatch(/[^\r]\n/); // CRLF only
   });
 
-  it('escapes the edition\'s text in the HTML body (the template engine does it) and leaves the text body as written', async () => {
+  it("escapes the edition's text in the HTML body (the template engine does it) and leaves the text body as written", async () => {
     await writeEdition(outDir, { headline: 'Kafé & <b>"bruk"</b>', keyFigures: [{ value: '<1 %', label: 'av "alle" & fleire' }] });
     server = await startSmtpServer({ credentials: { user, pass: password } });
     await send(mailConfig(server.port, { MAIL_TO: 'ola@example.no' }));
@@ -173,7 +186,9 @@ describe('sendEdition against a real SMTP server', () => {
     server.failNext({ stage: 'rcpt', code: 550, message: '5.1.1 Mailbox unavailable' });
     const refused = await failure(send(mail));
     expect(refused).toBeInstanceOf(DeliveryError);
-    expect((refused as Error).message).toMatch(/Sent to: kari@example.no \(now\), per@example.no \(now\)\. Failed: ola@example.no \(for good: .*550 5\.1\.1 Mailbox unavailable.*\)\..*MAIL_TO/);
+    expect((refused as Error).message).toMatch(
+      /Sent to: kari@example.no \(now\), per@example.no \(now\)\. Failed: ola@example.no \(for good: .*550 5\.1\.1 Mailbox unavailable.*\)\..*MAIL_TO/,
+    );
     expect(server.messages.map((m) => m.to[0])).toEqual(['kari@example.no', 'per@example.no']);
     expect(sleeps).toEqual([]);
 
@@ -195,7 +210,7 @@ describe('sendEdition against a real SMTP server', () => {
     expect(server.messages).toEqual([]);
   });
 
-  it('resend on a person\'s word: the same Message-ID again; an address not in MAIL_TO is refused before anything is sent', async () => {
+  it("resend on a person's word: the same Message-ID again; an address not in MAIL_TO is refused before anything is sent", async () => {
     server = await startSmtpServer({ credentials: { user, pass: password } });
     const mail = mailConfig(server.port);
     await send(mail);
@@ -226,7 +241,10 @@ describe('sendEdition against a real SMTP server', () => {
 
   it('takes over the recipients an older manifest records as sent, so an upgrade mails nobody twice', async () => {
     // An older manifest: the recipients it mailed, and no statisticUrl (recorded since).
-    await writeEdition(outDir, { statisticUrl: undefined, sent: [{ recipient: 'OLA@example.no', at: '2025-10-02T09:00:00.000Z', messageId: '<old@example.no>' }] });
+    await writeEdition(outDir, {
+      statisticUrl: undefined,
+      sent: [{ recipient: 'OLA@example.no', at: '2025-10-02T09:00:00.000Z', messageId: '<old@example.no>' }],
+    });
     server = await startSmtpServer({ credentials: { user, pass: password } });
     const result = await send(mailConfig(server.port));
     expect(result).toMatchObject({ sent: ['kari@example.no'], alreadySent: ['ola@example.no'] });
@@ -270,8 +288,23 @@ describe('TLS', () => {
   beforeEach(async () => {
     const key = join(outDir, 'key.pem');
     const crt = join(outDir, 'cert.pem');
-    await openssl('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1']);
+    await openssl('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      crt,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ]);
     cert = { key: await readFile(key, 'utf8'), cert: await readFile(crt, 'utf8') };
   });
 
@@ -321,7 +354,9 @@ describe('resolveMailConfig', () => {
     expect(fails({ ...base, SMTP_SECURE: 'yes' })).toMatch(/^SMTP_SECURE/);
     expect(fails({ ...base, SMTP_STARTTLS: 'maybe' })).toMatch(/^SMTP_STARTTLS "maybe" must be require, opportunistic or off/);
     expect(fails({ ...base, SMTP_USER: 'u' })).toMatch(/^SMTP_PASS is not set but SMTP_USER is/);
-    expect(fails({ ...base, SMTP_DATA_TIMEOUT_MS: '10s' })).toMatch(/^SMTP_DATA_TIMEOUT_MS: "10s" is not a whole number of milliseconds from 1000 to 3600000\. For example SMTP_DATA_TIMEOUT_MS=600000/);
+    expect(fails({ ...base, SMTP_DATA_TIMEOUT_MS: '10s' })).toMatch(
+      /^SMTP_DATA_TIMEOUT_MS: "10s" is not a whole number of milliseconds from 1000 to 3600000\. For example SMTP_DATA_TIMEOUT_MS=600000/,
+    );
     const urlError = fails({ MAIL_FROM: 'a@b.no', MAIL_TO: 'ola@example.no', SMTP_URL: `http://u:${password}@host` });
     expect(urlError).toMatch(/^SMTP_URL must start with smtp:\/\/ or smtps:\/\//);
     expect(urlError).not.toContain(password);
@@ -329,10 +364,19 @@ describe('resolveMailConfig', () => {
 
   it('reads SMTP_URL with credentials, applies the port defaults, and keeps one spelling of each mailbox', () => {
     const config = resolveMailConfig({
-      MAIL_FROM: 'a@b.no', MAIL_TO: ' ola@example.no , OLA@example.no,kari@exämple.no,kari@XN--EXMPLE-CUA.no',
+      MAIL_FROM: 'a@b.no',
+      MAIL_TO: ' ola@example.no , OLA@example.no,kari@exämple.no,kari@XN--EXMPLE-CUA.no',
       SMTP_URL: `smtps://me%40x.no:${encodeURIComponent(password)}@mail.example.no`,
     });
-    expect(config).toMatchObject({ host: 'mail.example.no', port: 465, secure: true, starttls: 'opportunistic', auth: { user: 'me@x.no', pass: password }, to: ['ola@example.no', 'kari@exämple.no'], subjectPrefix: '' });
+    expect(config).toMatchObject({
+      host: 'mail.example.no',
+      port: 465,
+      secure: true,
+      starttls: 'opportunistic',
+      auth: { user: 'me@x.no', pass: password },
+      to: ['ola@example.no', 'kari@exämple.no'],
+      subjectPrefix: '',
+    });
     expect(resolveMailConfig(base)).toMatchObject({ port: 587, secure: false });
     expect(resolveMailConfig(base).auth).toBeUndefined();
     expect(resolveMailConfig({ ...base, SMTP_PORT: '465' }).secure).toBe(true);
@@ -341,7 +385,10 @@ describe('resolveMailConfig', () => {
 
   it('has the RFC 5321 timeouts by default, each settable', () => {
     expect(resolveMailConfig(base).timeouts).toEqual({ greetingMs: 300_000, commandMs: 300_000, finalDotMs: 600_000, messageDeadlineMs: 900_000 });
-    expect(resolveMailConfig({ ...base, SMTP_DATA_TIMEOUT_MS: '20000', SMTP_MESSAGE_DEADLINE_MS: '30000' }).timeouts).toMatchObject({ finalDotMs: 20_000, messageDeadlineMs: 30_000 });
+    expect(resolveMailConfig({ ...base, SMTP_DATA_TIMEOUT_MS: '20000', SMTP_MESSAGE_DEADLINE_MS: '30000' }).timeouts).toMatchObject({
+      finalDotMs: 20_000,
+      messageDeadlineMs: 30_000,
+    });
   });
 
   it('redacts the password and URL credentials', () => {

@@ -15,7 +15,10 @@ describe('the layout', () => {
     const cli = join(projectRoot, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruiser.mjs');
     let output: string;
     try {
-      output = execFileSync(process.execPath, [cli, 'pipeline', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], { cwd: projectRoot, encoding: 'utf8' });
+      output = execFileSync(process.execPath, [cli, 'pipeline', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], {
+        cwd: projectRoot,
+        encoding: 'utf8',
+      });
     } catch (error) {
       throw new Error(`dependency-cruiser found violations:\n${(error as { stdout?: string }).stdout ?? error}`);
     }
@@ -27,12 +30,19 @@ describe('the layout', () => {
     try {
       mkdirSync(join(dir, 'pipeline', 'briefing'), { recursive: true });
       writeFileSync(join(dir, 'tsconfig.json'), '{"compilerOptions":{"module":"NodeNext","moduleResolution":"NodeNext"}}');
-      writeFileSync(join(dir, 'pipeline', 'briefing', 'a.ts'), "import { readFileSync } from 'node:fs';\nimport { b } from './b.js';\nexport const a = () => readFileSync('x') && b;\n");
+      writeFileSync(
+        join(dir, 'pipeline', 'briefing', 'a.ts'),
+        "import { readFileSync } from 'node:fs';\nimport { b } from './b.js';\nexport const a = () => readFileSync('x') && b;\n",
+      );
       writeFileSync(join(dir, 'pipeline', 'briefing', 'b.ts'), "import { a } from './a.js';\nexport const b = () => a;\n");
       const cli = join(projectRoot, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruiser.mjs');
       let output = '';
       try {
-        execFileSync(process.execPath, [cli, 'pipeline', '--config', join(projectRoot, '.dependency-cruiser.cjs'), '--output-type', 'err'], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+        execFileSync(process.execPath, [cli, 'pipeline', '--config', join(projectRoot, '.dependency-cruiser.cjs'), '--output-type', 'err'], {
+          cwd: dir,
+          encoding: 'utf8',
+          stdio: 'pipe',
+        });
       } catch (error) {
         output = String((error as { stdout?: string }).stdout);
       }
@@ -46,8 +56,24 @@ describe('the layout', () => {
   it('the top of pipeline/ holds the entry points and the stages; everything else is in a folder with a rule', () => {
     const entries = readdirSync(join(projectRoot, 'pipeline')).sort();
     expect(entries).toEqual([
-      'archive.ts', 'briefing', 'build.ts', 'cli.ts', 'commands.ts', 'config.ts', 'errors.ts', 'fetch.ts', 'io', 'preview.ts',
-      'render', 'run.ts', 'schedule.ts', 'send.ts', 'statbank', 'store', 'text', 'update.ts',
+      'archive.ts',
+      'briefing',
+      'build.ts',
+      'cli.ts',
+      'commands.ts',
+      'config.ts',
+      'errors.ts',
+      'fetch.ts',
+      'io',
+      'preview.ts',
+      'render',
+      'run.ts',
+      'schedule.ts',
+      'send.ts',
+      'statbank',
+      'store',
+      'text',
+      'update.ts',
     ]);
   });
 });

@@ -30,7 +30,11 @@ async function aiFolder(): Promise<string> {
 }
 
 /** The table as a later fetch would bring it: the stored rows (of 13265) with `change` applied. */
-function refetch(dir: string, change: (rows: Omit<Observation, 'id' | 'revision'>[]) => Omit<Observation, 'id' | 'revision'>[], updated = '2026-09-25T06:00:00Z'): FetchedTable {
+function refetch(
+  dir: string,
+  change: (rows: Omit<Observation, 'id' | 'revision'>[]) => Omit<Observation, 'id' | 'revision'>[],
+  updated = '2026-09-25T06:00:00Z',
+): FetchedTable {
   const { dataset } = loadFolder(dir);
   const current = new Map<string, Observation>();
   for (const o of dataset.observations) if (o.table === '13265') current.set(o.id.split('#')[0]!, o);
@@ -52,8 +56,17 @@ describe('merging a later fetch', () => {
       rows.push({ ...cell(rows, '2025', 'Total-K'), period: '2026', year: 2026, value: 38, codes: { ...cell(rows, '2025', 'Total-K').codes!, Tid: '2026' } });
       return rows;
     });
-    fetched.state.dimensions = fetched.state.dimensions.map((d) => (d.role === 'time' ? { ...d, categories: [...d.categories, { code: '2026', label: { no: '2026' } }] } : d));
-    const result = await updateDataset({ dataDir: dir, definition: before.definition, dataset: before.dataset, datasetText: before.text, fetched: [fetched], now: new Date('2026-09-25T08:00:00Z') });
+    fetched.state.dimensions = fetched.state.dimensions.map((d) =>
+      d.role === 'time' ? { ...d, categories: [...d.categories, { code: '2026', label: { no: '2026' } }] } : d,
+    );
+    const result = await updateDataset({
+      dataDir: dir,
+      definition: before.definition,
+      dataset: before.dataset,
+      datasetText: before.text,
+      fetched: [fetched],
+      now: new Date('2026-09-25T08:00:00Z'),
+    });
     expect(result.changed).toBe(true);
     expect(result.tables).toEqual([{ table: '13265', added: 1, revised: 1, withdrawn: 1 }]);
 
@@ -65,7 +78,10 @@ describe('merging a later fetch', () => {
     expect(newLines.length).toBe(oldLines.length + 2);
     const { dataset } = loadFolder(dir);
     const revised = dataset.observations.filter((o) => o.period === '2025' && o.industry === 'Total-K' && o.measure === 'ai_any');
-    expect(revised.map((o) => [o.value, o.revision])).toEqual([[30, 0], [31, 1]]);
+    expect(revised.map((o) => [o.value, o.revision])).toEqual([
+      [30, 0],
+      [31, 1],
+    ]);
 
     const history = await readHistory(dir);
     const last = history.filter((e) => e.batch === sha16(after));
@@ -78,7 +94,14 @@ describe('merging a later fetch', () => {
     const before = loadFolder(dir);
     const fetched = refetch(dir, (rows) => rows, before.dataset.tables['13265']!.updated!);
     const history = await readFile(join(dir, 'history.jsonl'), 'utf8');
-    const result = await updateDataset({ dataDir: dir, definition: before.definition, dataset: before.dataset, datasetText: before.text, fetched: [fetched], now: new Date() });
+    const result = await updateDataset({
+      dataDir: dir,
+      definition: before.definition,
+      dataset: before.dataset,
+      datasetText: before.text,
+      fetched: [fetched],
+      now: new Date(),
+    });
     expect(result.changed).toBe(false);
     expect(await readFile(join(dir, 'dataset.json'), 'utf8')).toBe(before.text);
     expect(await readFile(join(dir, 'history.jsonl'), 'utf8')).toBe(history);
@@ -88,12 +111,23 @@ describe('merging a later fetch', () => {
     const dir = await aiFolder();
     const before = loadFolder(dir);
     const historyBefore = await readFile(join(dir, 'history.jsonl'), 'utf8');
-    const fetched = refetch(dir, (rows) => ((cell(rows, '2025', 'Total-K').value = 31), rows));
+    const fetched = refetch(dir, (rows) => {
+      cell(rows, '2025', 'Total-K').value = 31;
+      return rows;
+    });
     const crash = async (path: string, data: Parameters<typeof writeFileAtomic>[1]) => {
       if (path.endsWith('dataset.json')) throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
       await writeFileAtomic(path, data);
     };
-    const error = await updateDataset({ dataDir: dir, definition: before.definition, dataset: before.dataset, datasetText: before.text, fetched: [fetched], now: new Date(), effects: { writeFile: crash } }).catch((e: unknown) => e);
+    const error = await updateDataset({
+      dataDir: dir,
+      definition: before.definition,
+      dataset: before.dataset,
+      datasetText: before.text,
+      fetched: [fetched],
+      now: new Date(),
+      effects: { writeFile: crash },
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OutputError);
     expect(await readFile(join(dir, 'dataset.json'), 'utf8')).toBe(before.text);
     // The history has the batch of a dataset that was never written; reconcile drops exactly it.

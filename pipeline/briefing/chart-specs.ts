@@ -55,23 +55,42 @@ function trend(facts: YearFacts, say: Say, book: Phrasebook): ChartSpec | null {
   if (years.length < 2) return null;
   const title = book.charts.trendTitle(say);
   const period = `${years[0]}–${years.at(-1)}`;
-  const points = series.flatMap((s) => s.points.map((p) => ({ series: s.name, period: p.figure.year, value: p.figure.current.value!, joinPrevious: p.joinPrevious })));
-  const table = [[book.charts.head.trend, ...series.map((s) => s.name)], ...years.map((year) => [
-    String(year),
-    ...series.map((s) => {
-      const p = s.points.find((x) => x.figure.year === year);
-      return p ? cell(p.figure.current.value!, lang) : '';
-    }),
-  ])];
+  const points = series.flatMap((s) =>
+    s.points.map((p) => ({ series: s.name, period: p.figure.year, value: p.figure.current.value!, joinPrevious: p.joinPrevious })),
+  );
+  const table = [
+    [book.charts.head.trend, ...series.map((s) => s.name)],
+    ...years.map((year) => [
+      String(year),
+      ...series.map((s) => {
+        const p = s.points.find((x) => x.figure.year === year);
+        return p ? cell(p.figure.current.value!, lang) : '';
+      }),
+    ]),
+  ];
   const top = points.reduce((a, b) => (b.value > a.value ? b : a));
-  const alt = book.charts.trendAlt(`${title}, ${period}`, series.filter((s) => s.points.length >= 2).map((s) => ({
-    name: s.name,
-    first: { year: s.points[0]!.figure.year, value: s.points[0]!.figure.current.value! },
-    last: { year: s.points.at(-1)!.figure.year, value: s.points.at(-1)!.figure.current.value! },
-  })), { name: top.series, year: top.period, value: top.value });
+  const alt = book.charts.trendAlt(
+    `${title}, ${period}`,
+    series
+      .filter((s) => s.points.length >= 2)
+      .map((s) => ({
+        name: s.name,
+        first: { year: s.points[0]!.figure.year, value: s.points[0]!.figure.current.value! },
+        last: { year: s.points.at(-1)!.figure.year, value: s.points.at(-1)!.figure.current.value! },
+      })),
+    { name: top.series, year: top.period, value: top.value },
+  );
   return {
-    id: 'trend', kind: 'trend', lang, title, subtitle: book.charts.subtitle(period, say.of(facts.headline.figure, true)), alt, unitLabel: book.ui.percent,
-    points, series: series.map((s) => s.name), table,
+    id: 'trend',
+    kind: 'trend',
+    lang,
+    title,
+    subtitle: book.charts.subtitle(period, say.of(facts.headline.figure, true)),
+    alt,
+    unitLabel: book.ui.percent,
+    points,
+    series: series.map((s) => s.name),
+    table,
     notes: facts.notAsked.length ? [book.charts.notAsked(facts.notAsked)] : [],
     tableNotes: table.slice(1).some((row) => row.includes('')) ? [book.charts.emptyCell] : [],
     observations: series.flatMap((s) => s.points.map((p) => p.figure.current.id)),
@@ -104,16 +123,29 @@ function bars(id: 'types' | 'purposes' | 'groups', facts: YearFacts, say: Say, b
   const drawn = ordered.filter((r) => !r.highlight).map((r) => ({ name: r.name, value: r.figure.current.value! }));
   const extreme = (pick: (...values: number[]) => number) => {
     const value = pick(...drawn.map((d) => d.value));
-    return { name: joinList(drawn.filter((d) => d.value === value).map((d) => d.name), lang), value };
+    return {
+      name: joinList(
+        drawn.filter((d) => d.value === value).map((d) => d.name),
+        lang,
+      ),
+      value,
+    };
   };
   const top = extreme(Math.max);
   const bottom = extreme(Math.min);
   const alt = book.charts.barsAlt(`${title}, ${facts.year}`, top, bottom.value !== top.value ? bottom : null);
   return {
-    id, kind: 'bars', lang, title, subtitle: book.charts.subtitle(String(facts.year), id === 'groups' ? say.of(facts.headline.figure, true) : whose), alt, unitLabel: book.ui.percent,
+    id,
+    kind: 'bars',
+    lang,
+    title,
+    subtitle: book.charts.subtitle(String(facts.year), id === 'groups' ? say.of(facts.headline.figure, true) : whose),
+    alt,
+    unitLabel: book.ui.percent,
     bars: ordered.map((r) => ({ name: r.name, value: r.figure.current.value!, highlight: r.highlight })),
     table: [[book.charts.head[id], book.ui.percent], ...ordered.map((r) => [r.name, cell(r.figure.current.value!, lang)])],
-    notes: [], tableNotes: [],
+    notes: [],
+    tableNotes: [],
     observations: ordered.map((r) => r.figure.current.id),
   };
 }

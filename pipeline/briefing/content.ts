@@ -105,7 +105,14 @@ export interface Briefing {
   facts: YearFacts;
 }
 
-export function buildBriefing(dataset: Dataset, definition: Definition, year: number, lang: Lang, context: BriefingContext = {}, facts = deriveFacts(dataset, definition, year)): Briefing {
+export function buildBriefing(
+  dataset: Dataset,
+  definition: Definition,
+  year: number,
+  lang: Lang,
+  context: BriefingContext = {},
+  facts = deriveFacts(dataset, definition, year),
+): Briefing {
   const book = phrasebooks[lang];
   const say = makeSay(dataset, definition, facts, lang);
   const claims: Claim[] = [];
@@ -117,26 +124,43 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
     claims.push({ id, where, text: plain(text), facts: rest.length ? [...records, { kind: 'level', observations: rest }] : records });
     return { claim: id, text };
   };
-  const level = (f: Figure): FactRecord => ({ kind: 'level', observations: [f.current.id], measure: f.measure, year: f.year, base: say.base(f), population: f.industry });
+  const level = (f: Figure): FactRecord => ({
+    kind: 'level',
+    observations: [f.current.id],
+    measure: f.measure,
+    year: f.year,
+    base: say.base(f),
+    population: f.industry,
+  });
   const change = (c: Change): FactRecord => ({ kind: 'change', observations: [c.from.current.id, c.to.current.id], points: c.points, lastAsked: c.lastAsked });
 
   // Headline: a milestone first, then a newsworthy change, then the level, as a fraction when one fits.
   const h = facts.headline.figure;
   const hc = facts.headlineChange;
   const newsworthy = hc && Math.abs(hc.points) >= 5 ? hc : null;
-  const headline = facts.milestone || !newsworthy
-    ? say.fraction(h)
-      ? claim('headline', book.headlineFraction(h, say), [level(h), ...(facts.milestone ? [{ kind: 'milestone', observations: [h.current.id], ...facts.milestone }] : [])])
-      : claim('headline', book.headlineLevel(h, say), [level(h)])
-    : claim('headline', book.headlineChange(newsworthy, say), [change(newsworthy)]);
+  const headline =
+    facts.milestone || !newsworthy
+      ? say.fraction(h)
+        ? claim('headline', book.headlineFraction(h, say), [
+            level(h),
+            ...(facts.milestone ? [{ kind: 'milestone', observations: [h.current.id], ...facts.milestone }] : []),
+          ])
+        : claim('headline', book.headlineLevel(h, say), [level(h)])
+      : claim('headline', book.headlineChange(newsworthy, say), [change(newsworthy)]);
 
   const lede: Sentence[] = [claim('lede', book.ledeLevel(h, hc, say), [level(h), ...(hc ? [change(hc)] : [])])];
-  if (facts.milestone) lede.push(claim('lede', book.ledeMilestone(facts.milestone, say), [{ kind: 'milestone', observations: historyIds(facts), ...facts.milestone }]));
+  if (facts.milestone)
+    lede.push(claim('lede', book.ledeMilestone(facts.milestone, say), [{ kind: 'milestone', observations: historyIds(facts), ...facts.milestone }]));
   else if (facts.record) lede.push(claim('lede', book.ledeRecord(facts.record, say), [{ kind: 'record', observations: historyIds(facts), ...facts.record }]));
   // What the topic is used for most, when every purpose the survey asked about has a figure (the seed's second sentence).
   const topPurpose = facts.purposes.complete ? facts.purposes.figures[0] : undefined;
   const topType = facts.types.complete ? facts.types.figures.find((f) => f.measure !== h.measure) : undefined;
-  if (topPurpose) lede.push(claim('lede', book.ledeTop(topPurpose, say), [{ kind: 'ranking', observations: facts.purposes.figures.map((f) => f.current.id), top: topPurpose.measure }]));
+  if (topPurpose)
+    lede.push(
+      claim('lede', book.ledeTop(topPurpose, say), [
+        { kind: 'ranking', observations: facts.purposes.figures.map((f) => f.current.id), top: topPurpose.measure },
+      ]),
+    );
 
   const notes: Briefing['notes'] = [];
   const note = (text: Rich, records: FactRecord[]): { note: number } => {
@@ -146,38 +170,75 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
     notes.push({ number: notes.length + 1, sentence: claim('note', text, records) });
     return { note: notes.length };
   };
-  const revisionRef = (f: Figure): Rich => (facts.revisions.includes(f) ? [note(book.revisionNote(f, say), [{ kind: 'revision', observations: f.rows.map((o) => o.id) }])] : []);
+  const revisionRef = (f: Figure): Rich =>
+    facts.revisions.includes(f) ? [note(book.revisionNote(f, say), [{ kind: 'revision', observations: f.rows.map((o) => o.id) }])] : [];
 
   const sections: Section[] = [];
   // 1 Size and industry.
   const groups: Sentence[] = [];
   const sizeFacts = facts.sizeComparison;
-  if (sizeFacts) groups.push(claim('section:groups', [...book.sizeComparison(sizeFacts.large, sizeFacts.all, say), ...revisionRef(sizeFacts.large)], [{ kind: 'comparison', observations: [sizeFacts.large.current.id, sizeFacts.all.current.id] }]));
-  if (facts.gradient) groups.push(claim('section:groups', book.sizeGradient(facts.sizes.figures, say), [{ kind: 'gradient', observations: facts.sizes.figures.map((f) => f.current.id) }]));
+  if (sizeFacts)
+    groups.push(
+      claim(
+        'section:groups',
+        [...book.sizeComparison(sizeFacts.large, sizeFacts.all, say), ...revisionRef(sizeFacts.large)],
+        [{ kind: 'comparison', observations: [sizeFacts.large.current.id, sizeFacts.all.current.id] }],
+      ),
+    );
+  if (facts.gradient)
+    groups.push(
+      claim('section:groups', book.sizeGradient(facts.sizes.figures, say), [{ kind: 'gradient', observations: facts.sizes.figures.map((f) => f.current.id) }]),
+    );
   const industries = facts.industries.figures;
   if (industries.length >= 2 && facts.industries.complete) {
-    groups.push(claim('section:groups', book.industryRanking(facts.industries, say), [{ kind: 'ranking', observations: industries.map((f) => f.current.id), over: 'industry', complete: true }]));
+    groups.push(
+      claim('section:groups', book.industryRanking(facts.industries, say), [
+        { kind: 'ranking', observations: industries.map((f) => f.current.id), over: 'industry', complete: true },
+      ]),
+    );
   } else if (industries.length) {
     const byValue = new Map<number, Figure[]>();
     for (const f of industries) byValue.set(f.current.value!, [...(byValue.get(f.current.value!) ?? []), f]);
     groups.push(claim('section:groups', book.industryLevels([...byValue.values()], say), industries.map(level)));
   }
-  if (facts.bounds.length) groups.push(claim('section:groups', book.industryBounds(facts.bounds, say), [{ kind: 'bound', observations: facts.bounds.map((f) => f.current.id), bound: facts.bounds[0]!.current.bound }]));
+  if (facts.bounds.length)
+    groups.push(
+      claim('section:groups', book.industryBounds(facts.bounds, say), [
+        { kind: 'bound', observations: facts.bounds.map((f) => f.current.id), bound: facts.bounds[0]!.current.bound },
+      ]),
+    );
   const gradientFinding = facts.findings.find((f) => f.kind === 'size-gradient');
   const topFinding = facts.findings.find((f) => f.kind === 'top-industry');
   if (gradientFinding || topFinding) {
-    groups.push(claim('section:groups', book.published({
-      ...(gradientFinding && gradientFinding.kind === 'size-gradient' ? { gradient: gradientFinding.measures } : {}),
-      ...(topFinding && topFinding.kind === 'top-industry' ? { topIndustry: topFinding.industry } : {}),
-    }, say), [gradientFinding, topFinding].filter((f) => f !== undefined).map((f) => ({ kind: 'published', observations: [], finding: f.id, article: dataset.articles[f.article]!.url }))));
+    groups.push(
+      claim(
+        'section:groups',
+        book.published(
+          {
+            ...(gradientFinding && gradientFinding.kind === 'size-gradient' ? { gradient: gradientFinding.measures } : {}),
+            ...(topFinding && topFinding.kind === 'top-industry' ? { topIndustry: topFinding.industry } : {}),
+          },
+          say,
+        ),
+        [gradientFinding, topFinding]
+          .filter((f) => f !== undefined)
+          .map((f) => ({ kind: 'published', observations: [], finding: f.id, article: dataset.articles[f.article]!.url })),
+      ),
+    );
   }
   const groupChart = facts.sizes.figures.length + industries.length >= 1;
   if (groups.length) {
     const largerMore = !!sizeFacts && sizeFacts.large.current.value! > sizeFacts.all.current.value!;
     sections.push({
       id: 'groups',
-      heading: claim('section:groups', r`${book.headings.sizes(largerMore, facts.sizes.figures.length > 0 || !!sizeFacts, industries.length > 0 || facts.bounds.length > 0 || !!topFinding)}`, largerMore ? [{ kind: 'comparison', observations: [sizeFacts!.large.current.id, sizeFacts!.all.current.id] }] : []),
-      paragraphs: [groups], charts: groupChart ? ['groups'] : [], sources: [],
+      heading: claim(
+        'section:groups',
+        r`${book.headings.sizes(largerMore, facts.sizes.figures.length > 0 || !!sizeFacts, industries.length > 0 || facts.bounds.length > 0 || !!topFinding)}`,
+        largerMore ? [{ kind: 'comparison', observations: [sizeFacts!.large.current.id, sizeFacts!.all.current.id] }] : [],
+      ),
+      paragraphs: [groups],
+      charts: groupChart ? ['groups'] : [],
+      sources: [],
     });
   }
 
@@ -188,15 +249,25 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
     const [top, ...rest] = facts.types.figures as [Figure, ...Figure[]];
     const ranked = facts.types.complete && rest.every((f) => f.current.value! < top.current.value!);
     const topChange = facts.types.changes.get(top.measure) ?? null;
-    const sentences = [claim('section:types', [...book.typeFirst(top, topChange, say), ...revisionRef(top)], [level(top), ...(topChange ? [change(topChange)] : [])])];
+    const sentences = [
+      claim('section:types', [...book.typeFirst(top, topChange, say), ...revisionRef(top)], [level(top), ...(topChange ? [change(topChange)] : [])]),
+    ];
     if (rest.length) sentences.push(claim('section:types', [...book.typeRest(rest, say), ...rest.flatMap(revisionRef)], rest.map(level)));
     if (facts.typeSizes.length) {
-      sentences.push(claim('section:types', book.typeSizes(facts.typeSizes, say), facts.typeSizes.map((p) => ({ kind: 'comparison', observations: [p.large.current.id, ...(p.all ? [p.all.current.id] : [])] }))));
+      sentences.push(
+        claim(
+          'section:types',
+          book.typeSizes(facts.typeSizes, say),
+          facts.typeSizes.map((p) => ({ kind: 'comparison', observations: [p.large.current.id, ...(p.all ? [p.all.current.id] : [])] })),
+        ),
+      );
     }
     sections.push({
       id: 'types',
       heading: ranked
-        ? claim('section:types', book.headings.typesTop(top, say), [{ kind: 'ranking', observations: facts.types.figures.map((f) => f.current.id), top: top.measure, complete: true }])
+        ? claim('section:types', book.headings.typesTop(top, say), [
+            { kind: 'ranking', observations: facts.types.figures.map((f) => f.current.id), top: top.measure, complete: true },
+          ])
         : claim('section:types', r`${book.charts.typesTitle(say)}`),
       paragraphs: [sentences],
       charts: trendYears.size >= 2 ? ['trend'] : facts.types.figures.length >= 2 ? ['types'] : [],
@@ -211,16 +282,25 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
     const [top, ...rest] = facts.purposes.figures as [Figure, ...Figure[]];
     const ranked = facts.purposes.complete && rest.every((f) => f.current.value! < top.current.value!);
     const topChange = facts.purposes.changes.get(top.measure) ?? null;
-    const sentences = [claim('section:purposes', [...book.purposeFirst(top, topChange, say), ...revisionRef(top)], [level(top), ...(topChange ? [change(topChange)] : [])])];
+    const sentences = [
+      claim('section:purposes', [...book.purposeFirst(top, topChange, say), ...revisionRef(top)], [level(top), ...(topChange ? [change(topChange)] : [])]),
+    ];
     if (rest.length) {
-      sentences.push(claim('section:purposes', [...book.purposeRest(rest, ranked, say), ...rest.flatMap(revisionRef)],
-        [...rest.map(level), ...(ranked ? [{ kind: 'ranking', observations: facts.purposes.figures.map((f) => f.current.id), complete: true }] : [])]));
+      sentences.push(
+        claim(
+          'section:purposes',
+          [...book.purposeRest(rest, ranked, say), ...rest.flatMap(revisionRef)],
+          [...rest.map(level), ...(ranked ? [{ kind: 'ranking', observations: facts.purposes.figures.map((f) => f.current.id), complete: true }] : [])],
+        ),
+      );
     }
     if (facts.purposes.figures.some((f) => say.base(f) === 'users')) note(book.usersBaseNote(say), []);
     sections.push({
       id: 'purposes',
       heading: ranked
-        ? claim('section:purposes', book.headings.purposesTop(top, say), [{ kind: 'ranking', observations: facts.purposes.figures.map((f) => f.current.id), top: top.measure, complete: true }])
+        ? claim('section:purposes', book.headings.purposesTop(top, say), [
+            { kind: 'ranking', observations: facts.purposes.figures.map((f) => f.current.id), top: top.measure, complete: true },
+          ])
         : claim('section:purposes', r`${book.charts.purposesTitle(say)}`),
       paragraphs: [sentences],
       charts: facts.purposes.figures.length >= 2 ? ['purposes'] : [],
@@ -234,16 +314,33 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
     const low = p.current.value! < 25 && h.current.value! >= 2 * p.current.value!;
     const words = say.m(p.measure);
     const pc = changeOf(facts, p);
-    const paragraphs: Sentence[][] = [[claim('section:policy', [...book.policy(p, low, pc, say), ...revisionRef(p)],
-      [level(p), ...(pc ? [change(pc)] : []), ...(low ? [{ kind: 'comparison', observations: [p.current.id, h.current.id] }] : [])])]];
+    const paragraphs: Sentence[][] = [
+      [
+        claim(
+          'section:policy',
+          [...book.policy(p, low, pc, say), ...revisionRef(p)],
+          [level(p), ...(pc ? [change(pc)] : []), ...(low ? [{ kind: 'comparison', observations: [p.current.id, h.current.id] }] : [])],
+        ),
+      ],
+    ];
     const reading = facts.findings.find((f) => f.kind === 'reading' && f.about === p.measure);
     if (reading && reading.kind === 'reading') {
-      paragraphs.push([claim('section:policy', r`${reading.text[lang]}`, [{ kind: 'published', observations: [], finding: reading.id, article: dataset.articles[reading.article]!.url }])]);
+      paragraphs.push([
+        claim('section:policy', r`${reading.text[lang]}`, [
+          { kind: 'published', observations: [], finding: reading.id, article: dataset.articles[reading.article]!.url },
+        ]),
+      ]);
     }
     sections.push({
       id: 'policy',
-      heading: claim('section:policy', r`${low && words.lowHeading ? words.lowHeading : words.label}`, low ? [{ kind: 'comparison', observations: [p.current.id, h.current.id] }] : []),
-      paragraphs, charts: [], sources: [],
+      heading: claim(
+        'section:policy',
+        r`${low && words.lowHeading ? words.lowHeading : words.label}`,
+        low ? [{ kind: 'comparison', observations: [p.current.id, h.current.id] }] : [],
+      ),
+      paragraphs,
+      charts: [],
+      sources: [],
     });
   }
 
@@ -260,12 +357,14 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
   const trendShown = sections.some((s) => s.charts.includes('trend'));
   if (facts.notAsked.length && !trendShown) note(book.notAskedNote(facts.notAsked, say), [{ kind: 'not-asked', observations: [], years: facts.notAsked }]);
   // After the change of industry standard (SN2007 to SN2025), say why nothing is compared across it.
-  if (facts.seriesBreak && facts.classification === 'SN2025') note(book.seriesBreakNote(say), [{ kind: 'series-break', observations: [], other: facts.seriesBreak }]);
+  if (facts.seriesBreak && facts.classification === 'SN2025')
+    note(book.seriesBreakNote(say), [{ kind: 'series-break', observations: [], other: facts.seriesBreak }]);
 
   // Key figures: the headline, the largest enterprises (or the top purpose), the policy (or the top industry).
   const keyFigures: Briefing['keyFigures'] = [];
   const key = (f: Figure | undefined, c: Change | null) => {
-    if (!f || keyFigures.length >= 3 || keyFigures.some((k) => k.value.text.some((s) => typeof s === 'object' && 'refs' in s && s.refs.includes(f.current.id)))) return;
+    if (!f || keyFigures.length >= 3 || keyFigures.some((k) => k.value.text.some((s) => typeof s === 'object' && 'refs' in s && s.refs.includes(f.current.id))))
+      return;
     keyFigures.push({
       value: claim('key-figure', [say.sign(f)], [level(f)]),
       label: claim('key-figure', book.keyFigure(f, say), [level(f)]),
@@ -279,21 +378,35 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
   key(facts.policy?.figure ?? topIndustry ?? topType, facts.policy ? facts.policyChange : null);
 
   // Charts, then the sources of every section from the figures its sentences and charts rest on.
-  const charts = buildChartSpecs(facts, say, book, sections.flatMap((s) => s.charts));
+  const charts = buildChartSpecs(
+    facts,
+    say,
+    book,
+    sections.flatMap((s) => s.charts),
+  );
   const chartObservations = new Map(charts.map((c) => [c.id, c.observations]));
   for (const chart of charts) {
-    claim(`chart:${chart.id}`, r`${chart.title} ${chart.subtitle} ${chart.table.flat().join(' ')} ${chart.notes.join(' ')} ${chart.tableNotes.join(' ')}`, [{ kind: 'chart', observations: chart.observations }]);
+    claim(`chart:${chart.id}`, r`${chart.title} ${chart.subtitle} ${chart.table.flat().join(' ')} ${chart.notes.join(' ')} ${chart.tableNotes.join(' ')}`, [
+      { kind: 'chart', observations: chart.observations },
+    ]);
   }
   const byId = new Map(dataset.observations.map((o) => [o.id, o]));
   const sourceOf = makeSources(dataset, definition, book, lang, say);
   /** Each section's observations: what its source line names the sources of. */
   const sectionObservations = new Map<string, string[]>();
   for (const s of sections) {
-    const ids = new Set([s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts.flatMap((f) => f.observations)));
+    const ids = new Set(
+      [s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts.flatMap((f) => f.observations)),
+    );
     for (const chart of s.charts) for (const id of chartObservations.get(chart) ?? []) ids.add(id);
-    const findingArticles = [s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts.flatMap((f) => (typeof f.article === 'string' ? [f.article] : [])));
+    const findingArticles = [s.heading, ...s.paragraphs.flat()].flatMap((sentence) =>
+      claims.find((c) => c.id === sentence.claim)!.facts.flatMap((f) => (typeof f.article === 'string' ? [f.article] : [])),
+    );
     s.sources = sourceOf.forObservations([...ids].map((id) => byId.get(id)!).filter(Boolean), findingArticles);
-    sectionObservations.set(s.id, [...ids].filter((id) => byId.has(id)));
+    sectionObservations.set(
+      s.id,
+      [...ids].filter((id) => byId.has(id)),
+    );
   }
   const chartSources: Record<string, string> = {};
   for (const chart of charts) {
@@ -314,10 +427,20 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
   const used = new Set(claims.flatMap((c) => c.facts.flatMap((f) => f.observations)));
   const observations = dataset.observations.filter((o) => used.has(o.id));
   const { published, tableUpdated, revised } = publicationDates(dataset, facts, observations);
-  const editionLine = claim('edition', r`${book.editionLine({ year, month: definition.statistic.referenceMonth, published, tableUpdated, revised }, say)}`,
-    [{ kind: 'date', observations: observations.filter((o) => o.year === year).map((o) => o.id), published, tableUpdated, revised, referenceMonth: definition.statistic.referenceMonth }]);
+  const editionLine = claim('edition', r`${book.editionLine({ year, month: definition.statistic.referenceMonth, published, tableUpdated, revised }, say)}`, [
+    {
+      kind: 'date',
+      observations: observations.filter((o) => o.year === year).map((o) => o.id),
+      published,
+      tableUpdated,
+      revised,
+      referenceMonth: definition.statistic.referenceMonth,
+    },
+  ]);
 
-  const aboutSources = sourceOf.all(observations).map((s) => ({ ...s, notes: s.tableNotes.map((n) => claim('about', r`${n}`, [{ kind: 'source-note', observations: [] }])) }));
+  const aboutSources = sourceOf
+    .all(observations)
+    .map((s) => ({ ...s, notes: s.tableNotes.map((n) => claim('about', r`${n}`, [{ kind: 'source-note', observations: [] }])) }));
   for (const s of aboutSources) claim('about', r`${s.text} ${s.url ?? ''}`, [{ kind: 'source', observations: [] }]);
   const next = context.nextRelease;
   const changes = context.changes;
@@ -332,8 +455,7 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
     return [measure, ...groups, o.period].join(', ');
   };
   /** A value as the briefing prints shares, or SSB's symbol for a cell without one. */
-  const changedValue = (x: ValueStatus) =>
-    x.value === null ? (x.status ?? '–') : `${formatShare(x.value, lang)}${x.status ? ` (${x.status})` : ''}`;
+  const changedValue = (x: ValueStatus) => (x.value === null ? (x.status ?? '–') : `${formatShare(x.value, lang)}${x.status ? ` (${x.status})` : ''}`);
   return {
     name: definition.statistic.id,
     lang,
@@ -359,10 +481,18 @@ export function buildBriefing(dataset: Dataset, definition: Definition, year: nu
               return o?.measure ? [{ o, change }] : [];
             });
             return {
-              summary: claim('about', r`${book.about.changes({ table: c.table, updated: c.updated, added: c.added, revised: c.revised.length, withdrawn: c.withdrawn })}`,
-                [{ kind: 'history', observations: items.map((i) => i.o.id) }]),
-              items: items.slice(0, 12).map(({ o, change }) => claim('about',
-                r`${book.about.changeItem(changedName(o), changedValue(change.before), changedValue(change.after))}`, [{ kind: 'history', observations: [o.id] }])),
+              summary: claim(
+                'about',
+                r`${book.about.changes({ table: c.table, updated: c.updated, added: c.added, revised: c.revised.length, withdrawn: c.withdrawn })}`,
+                [{ kind: 'history', observations: items.map((i) => i.o.id) }],
+              ),
+              items: items
+                .slice(0, 12)
+                .map(({ o, change }) =>
+                  claim('about', r`${book.about.changeItem(changedName(o), changedValue(change.before), changedValue(change.after))}`, [
+                    { kind: 'history', observations: [o.id] },
+                  ]),
+                ),
             };
           })
         : null,
@@ -387,7 +517,10 @@ function changeOf(facts: YearFacts, f: Figure): Change | null {
 /** The earlier figures a milestone or record rests on: every earlier figure of the headline series. */
 function historyIds(facts: YearFacts): string[] {
   const h = facts.headline.figure;
-  return facts.figures.series(h.measure, h.size, h.industry, h.classification).filter((f) => f.year <= h.year).map((f) => f.current.id);
+  return facts.figures
+    .series(h.measure, h.size, h.industry, h.classification)
+    .filter((f) => f.year <= h.year)
+    .map((f) => f.current.id);
 }
 
 /**
@@ -395,10 +528,22 @@ function historyIds(facts: YearFacts): string[] {
  * tables only, or no article gives a date), when the StatBank tables they come from were last updated, and when the
  * last of them was revised after it was first published ('undated' when the revising source has no date).
  */
-function publicationDates(dataset: Dataset, facts: YearFacts, observations: Observation[]): { published: string | null; tableUpdated: string | null; revised: string | null | 'undated' } {
+function publicationDates(
+  dataset: Dataset,
+  facts: YearFacts,
+  observations: Observation[],
+): { published: string | null; tableUpdated: string | null; revised: string | null | 'undated' } {
   const ofYear = observations.filter((o) => o.year === facts.year);
-  const published = ofYear.filter((o) => o.table === null && o.published).map((o) => o.published!).sort()[0] ?? null;
-  const tableUpdated = [...new Set(ofYear.flatMap((o) => (o.table ? [dataset.tables[o.table]?.updated ?? null] : [])))].filter((u): u is string => !!u).sort().at(-1) ?? null;
+  const published =
+    ofYear
+      .filter((o) => o.table === null && o.published)
+      .map((o) => o.published!)
+      .sort()[0] ?? null;
+  const tableUpdated =
+    [...new Set(ofYear.flatMap((o) => (o.table ? [dataset.tables[o.table]?.updated ?? null] : [])))]
+      .filter((u): u is string => !!u)
+      .sort()
+      .at(-1) ?? null;
   let revised: string | null | 'undated' = null;
   for (const f of facts.revisions.filter((x) => x.year === facts.year)) {
     if (!f.current.published) revised = 'undated';
@@ -468,7 +613,7 @@ function makeSources(dataset: Dataset, definition: Definition, book: Phrasebook,
   };
   const label = (id: string) => {
     const t = dataset.tables[id];
-    const text = t ? pickLabel(t.label, lang === 'nb' ? 'nn' : lang) : definition.tables.find((x) => x.id === id)?.label ?? id;
+    const text = t ? pickLabel(t.label, lang === 'nb' ? 'nn' : lang) : (definition.tables.find((x) => x.id === id)?.label ?? id);
     return text.replace(new RegExp(`^${id}:\\s*`), '');
   };
   return {

@@ -131,7 +131,8 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   const cls = headline.classification;
   const population = headline.industry ?? story.totals[0]!;
   const value = (f: Figure | undefined) => (f && f.current.value !== null && f.current.bound === null ? f : undefined);
-  const at = (measure: string, size: string | null = all, industry: string | null = headline!.industry) => value(figures.get(measure, year, size, industry, cls));
+  const at = (measure: string, size: string | null = all, industry: string | null = headline!.industry) =>
+    value(figures.get(measure, year, size, industry, cls));
 
   const change = (f: Figure): Change | null => changeOf(figures, f);
   const history = completeHistory(figures, headline);
@@ -140,8 +141,21 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   let record: YearFacts['record'] = null;
   if (history.complete && history.earlier.length > 0) {
     const share = round(headline.current.value!);
-    const fraction = [[9, 10], [8, 10], [3, 4], [7, 10], [2, 3], [6, 10], [1, 2], [4, 10], [1, 3], [3, 10], [1, 4], [1, 5], [1, 10]]
-      .find(([n, d]) => Math.abs(share - (100 * n!) / d!) < 0.5);
+    const fraction = [
+      [9, 10],
+      [8, 10],
+      [3, 4],
+      [7, 10],
+      [2, 3],
+      [6, 10],
+      [1, 2],
+      [4, 10],
+      [1, 3],
+      [3, 10],
+      [1, 4],
+      [1, 5],
+      [1, 10],
+    ].find(([n, d]) => Math.abs(share - (100 * n!) / d!) < 0.5);
     if (fraction && history.earlier.every((e) => round(e.current.value!) < share)) {
       milestone = { numerator: fraction[0]!, denominator: fraction[1]!, since: history.earlier[0]!.year };
     }
@@ -161,8 +175,9 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   const industryCodes = tableDimension(figures, headline, 'industry');
   const industryFigures = figures.ofMeasureYear(headline.measure, year, cls).filter((f) => f.size === all && !figures.isTotal(f.industry, cls));
   const inUse = (code: string) => figures.get(headline!.measure, year, all, code, cls)?.current.status !== '.';
-  const industriesComplete = industryCodes !== null &&
-    industryCodes.filter((c) => !figures.isTotal(c, cls) && inUse(c)).every((c) => value(figures.get(headline!.measure, year, all, c, cls)) !== undefined);
+  const industriesComplete =
+    industryCodes?.filter((c) => !figures.isTotal(c, cls) && inUse(c)).every((c) => value(figures.get(headline!.measure, year, all, c, cls)) !== undefined) ===
+    true;
 
   const group = (measures: string[]) => {
     const list = measures.map((m) => at(m)).filter((f): f is Figure => f !== undefined);
@@ -172,10 +187,12 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
     return {
       figures: byValue(list, measures),
       complete: expected.length > 0 && expected.length === measures.length && expected.every((m) => list.some((f) => f.measure === m)),
-      changes: new Map(list.flatMap((f) => {
-        const c = change(f);
-        return c ? [[f.measure, c] as const] : [];
-      })),
+      changes: new Map(
+        list.flatMap((f) => {
+          const c = change(f);
+          return c ? [[f.measure, c] as const] : [];
+        }),
+      ),
     };
   };
 
@@ -193,24 +210,28 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   const findings = figures.dataset.findings.filter((f) => f.year === year);
 
   const trendMeasures = [headline.measure, ...story.types.filter((m) => m !== headline!.measure && at(m) !== undefined)];
-  const trend = trendMeasures.map((measure) => {
-    const series = figures.series(measure, all, headline!.industry, cls).filter((f) => f.year <= year && value(f));
-    const expected = figures.expectedYears(measure, cls);
-    return {
-      measure,
-      points: series.map((f, i) => ({ figure: f, joinPrevious: i > 0 && consecutive(expected, series[i - 1]!.year, f.year) })),
-    };
-  }).filter((t) => t.points.length > 0);
+  const trend = trendMeasures
+    .map((measure) => {
+      const series = figures.series(measure, all, headline!.industry, cls).filter((f) => f.year <= year && value(f));
+      const expected = figures.expectedYears(measure, cls);
+      return {
+        measure,
+        points: series.map((f, i) => ({ figure: f, joinPrevious: i > 0 && consecutive(expected, series[i - 1]!.year, f.year) })),
+      };
+    })
+    .filter((t) => t.points.length > 0);
   const span = trend.flatMap((t) => t.points.map((p) => p.figure.year));
   const first = Math.min(...span);
   const asked = new Set(trendMeasures.flatMap((m) => figures.expectedYears(m, cls)));
   const notAsked: number[] = [];
   for (let y = first + 1; y < year; y++) if (!asked.has(y)) notAsked.push(y);
-  const gaps = trend.map((t) => {
-    const have = new Set(t.points.map((p) => p.figure.year));
-    const firstOfSeries = t.points[0]!.figure.year;
-    return { measure: t.measure, years: figures.expectedYears(t.measure, cls).filter((y) => y >= firstOfSeries && y <= year && !have.has(y)) };
-  }).filter((g) => g.years.length > 0);
+  const gaps = trend
+    .map((t) => {
+      const have = new Set(t.points.map((p) => p.figure.year));
+      const firstOfSeries = t.points[0]!.figure.year;
+      return { measure: t.measure, years: figures.expectedYears(t.measure, cls).filter((y) => y >= firstOfSeries && y <= year && !have.has(y)) };
+    })
+    .filter((g) => g.years.length > 0);
 
   const missing = [...new Set([headline.measure, ...story.types, ...story.purposes, ...(story.policy ? [story.policy] : [])])]
     .flatMap((m) => figures.ofMeasureYear(m, year, cls))
@@ -219,14 +240,23 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   const other = [...figures.byKey.values()].find((f) => f.classification !== cls)?.classification ?? null;
 
   return {
-    year, classification: cls, population,
+    year,
+    classification: cls,
+    population,
     headline: { figure: headline, value: headline.current.value! },
     headlineChange: change(headline),
-    milestone, record,
+    milestone,
+    record,
     sizes: { figures: presentSizes, complete: sizesComplete, all: sizeFigures.filter((f): f is Figure => f !== undefined) },
     sizeComparison: large && large !== headline ? { large, all: headline } : null,
     gradient,
-    industries: { figures: byValue(industryFigures.filter((f) => value(f)), []), complete: industriesComplete },
+    industries: {
+      figures: byValue(
+        industryFigures.filter((f) => value(f)),
+        [],
+      ),
+      complete: industriesComplete,
+    },
     bounds: figures.ofMeasureYear(headline.measure, year, cls).filter((f) => f.current.bound === 'over' && f.size === all && f.industry !== null),
     types: { ...types, complete: types.complete },
     typeSizes,
@@ -247,7 +277,9 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
 /** The latest earlier figure of the series, when the two are consecutive measurements (same question, base, population). */
 export function changeOf(figures: Figures, f: Figure): Change | null {
   if (f.current.value === null || f.current.bound !== null) return null;
-  const series = figures.series(f.measure, f.size, f.industry, f.classification).filter((x) => x.year < f.year && x.current.value !== null && x.current.bound === null);
+  const series = figures
+    .series(f.measure, f.size, f.industry, f.classification)
+    .filter((x) => x.year < f.year && x.current.value !== null && x.current.bound === null);
   const previous = series.at(-1);
   if (!previous) return null;
   const expected = figures.expectedYears(f.measure, f.classification);
@@ -262,7 +294,9 @@ function consecutive(expected: number[], from: number, to: number): boolean {
 
 /** The earlier figures of the series, and whether every earlier expected period has one. */
 function completeHistory(figures: Figures, f: Figure): { complete: boolean; earlier: Figure[] } {
-  const earlier = figures.series(f.measure, f.size, f.industry, f.classification).filter((x) => x.year < f.year && x.current.value !== null && x.current.bound === null);
+  const earlier = figures
+    .series(f.measure, f.size, f.industry, f.classification)
+    .filter((x) => x.year < f.year && x.current.value !== null && x.current.bound === null);
   const have = new Set(earlier.map((x) => x.year));
   const expected = figures.expectedYears(f.measure, f.classification).filter((y) => y < f.year);
   return { complete: expected.length > 0 && expected.every((y) => have.has(y)), earlier };
@@ -280,7 +314,6 @@ function tableDimension(figures: Figures, f: Figure, role: 'size' | 'industry'):
   const table = f.current.table ? figures.dataset.tables[f.current.table] : undefined;
   return table?.dimensions.find((d) => d.role === role)?.categories.map((c) => c.code) ?? null;
 }
-
 
 /** A measure whose every figure of the year is "." was not asked that year. */
 function inUseMeasure(figures: Figures, measure: string, year: number, cls: Classification | null): boolean {

@@ -44,7 +44,10 @@ export class Figures {
   private readonly expected = new Map<string, Set<number>>();
   readonly allSizes: string;
 
-  constructor(readonly dataset: Dataset, readonly definition: Definition) {
+  constructor(
+    readonly dataset: Dataset,
+    readonly definition: Definition,
+  ) {
     this.allSizes = definition.story.allSizes;
     const rows = new Map<string, Observation[]>();
     for (const o of dataset.observations) {
@@ -55,14 +58,24 @@ export class Figures {
       else rows.set(key, [o]);
     }
     for (const [key, list] of rows) {
-      const byPublication = [...list].sort((a, b) => publishedOrder(a) - publishedOrder(b) || (a.table === null ? -1 : 0) - (b.table === null ? -1 : 0) || a.revision - b.revision);
+      const byPublication = [...list].sort(
+        (a, b) => publishedOrder(a) - publishedOrder(b) || (a.table === null ? -1 : 0) - (b.table === null ? -1 : 0) || a.revision - b.revision,
+      );
       const fromTables = list.filter((o) => o.table !== null);
       const candidates = fromTables.length ? fromTables : list;
       const current = candidates.reduce((a, b) => (b.revision > a.revision || (b.revision === a.revision && publishedOrder(b) > publishedOrder(a)) ? b : a));
       const o = current;
       const figure: Figure = {
-        key, measure: o.measure!, year: o.year, period: o.period, size: this.sizeOf(o), industry: o.industry, classification: o.classification,
-        current, first: byPublication[0]!, rows: byPublication,
+        key,
+        measure: o.measure!,
+        year: o.year,
+        period: o.period,
+        size: this.sizeOf(o),
+        industry: o.industry,
+        classification: o.classification,
+        current,
+        first: byPublication[0]!,
+        rows: byPublication,
       };
       this.byKey.set(key, figure);
       push(this.bySeries, seriesKey(figure.measure, figure.size, figure.industry, figure.classification), figure);

@@ -89,7 +89,7 @@ export interface Story {
 
 export interface Definition {
   format: 'ssb-briefing/definition@1';
-  statistic: { id: string; name: Labels; url: { no: string; en: string }; /** The survey's reference month (1 = January). */ referenceMonth: number };
+  statistic: { id: string; name: Labels; url: { no: string; en: string } /** The survey's reference month (1 = January). */; referenceMonth: number };
   words: Record<Lang, BriefingWords>;
   tables: { id: string; label: string }[];
   measures: MeasureDefinition[];

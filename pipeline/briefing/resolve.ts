@@ -24,7 +24,12 @@ export interface Resolution {
   warnings: string[];
 }
 
-export function resolveMeasures(definition: Pick<Definition, 'measures'>, table: string, measures: TableMeasure[], dims: Pick<TableDimension, 'id' | 'role' | 'categories'>[]): Resolution {
+export function resolveMeasures(
+  definition: Pick<Definition, 'measures'>,
+  table: string,
+  measures: TableMeasure[],
+  dims: Pick<TableDimension, 'id' | 'role' | 'categories'>[],
+): Resolution {
   const resolution: Resolution = { codes: {}, newly: [], problems: [], warnings: [] };
   const measureDims = dims.filter((d) => d.role === 'measure');
   const known = new Map(measureDims.map((d) => [d.id, new Set(d.categories.map((c) => c.code))]));
@@ -57,10 +62,14 @@ export function resolveMeasures(definition: Pick<Definition, 'measures'>, table:
       resolution.newly.push(m.id);
       claimed.add(key(candidates[0]!.codes));
     } else if (candidates.length === 0) {
-      resolution.warnings.push(`measure ${m.id}: no measure of table ${table} matches /${m.match}/ (it has: ${measures.map((x) => `"${x.label}"`).join(', ')}); left out`);
+      resolution.warnings.push(
+        `measure ${m.id}: no measure of table ${table} matches /${m.match}/ (it has: ${measures.map((x) => `"${x.label}"`).join(', ')}); left out`,
+      );
     } else {
-      resolution.warnings.push(`measure ${m.id}: ${candidates.length} measures of table ${table} match /${m.match}/ (${candidates.map((x) => `"${x.label}"`).join(', ')}); ` +
-        'left out until the definition records one (codes) or its pattern is narrowed');
+      resolution.warnings.push(
+        `measure ${m.id}: ${candidates.length} measures of table ${table} match /${m.match}/ (${candidates.map((x) => `"${x.label}"`).join(', ')}); ` +
+          'left out until the definition records one (codes) or its pattern is narrowed',
+      );
     }
   }
   return resolution;

@@ -11,12 +11,7 @@ type Schema<T> = v.GenericSchema<unknown, T>;
 /** `tables[0].measures.Wikiar` from a valibot issue's path; `(document)` for the root. */
 export function issuePath(issue: v.BaseIssue<unknown>): string {
   const keys = issue.path?.map((item) => item.key) ?? [];
-  return (
-    keys.reduce<string>(
-      (path, key) => (typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${String(key)}` : String(key)),
-      '',
-    ) || '(document)'
-  );
+  return keys.reduce<string>((path, key) => (typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${String(key)}` : String(key)), '') || '(document)';
 }
 
 /** The first problem, as `field "x.y": message`. */

@@ -216,11 +216,7 @@ function createError(path: string, error: unknown): OutputError {
   );
 }
 
-type Inspection =
-  | { kind: 'gone' }
-  | { kind: 'live'; holder: LockHolder }
-  | { kind: 'young-unreadable' }
-  | { kind: 'stale'; text: string; why: string };
+type Inspection = { kind: 'gone' } | { kind: 'live'; holder: LockHolder } | { kind: 'young-unreadable' } | { kind: 'stale'; text: string; why: string };
 
 async function inspect(path: string, staleAfterMs: number): Promise<Inspection> {
   let text: string;
@@ -246,7 +242,7 @@ export function staleness(holder: LockHolder): string | undefined {
     return 'the machine has restarted since (boot time differs)';
   }
   if (holder.pid === process.pid) {
-    return holder.instance === self.instance ? undefined : 'an earlier process had this process\'s pid (a restarted container)';
+    return holder.instance === self.instance ? undefined : "an earlier process had this process's pid (a restarted container)";
   }
   if (!isProcessAlive(holder.pid)) return 'no process has its pid';
   if (holder.procStart) {

@@ -10,10 +10,10 @@ export async function ensureWritableDir(dir: string, what: string): Promise<void
     await access(dir, constants.W_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new OutputError(
-      `${what} ${dir} is not writable (${code}). Choose another folder with --out, or fix its permissions; nothing was written.`,
-      { path: dir, cause: error },
-    );
+    throw new OutputError(`${what} ${dir} is not writable (${code}). Choose another folder with --out, or fix its permissions; nothing was written.`, {
+      path: dir,
+      cause: error,
+    });
   }
 }
 
@@ -44,7 +44,11 @@ export async function writeOutputs(dir: string, files: { name: string; data: str
     } catch (error) {
       await Promise.all(staged.slice(i + 1).map((rest) => rest.discard()));
       const done = staged.slice(0, i).map((d) => d.path);
-      throw fail(s.path, error, done.length ? `${done.join(', ')} were already replaced; the rest are left as they were.` : 'The previous files are left in place.');
+      throw fail(
+        s.path,
+        error,
+        done.length ? `${done.join(', ')} were already replaced; the rest are left as they were.` : 'The previous files are left in place.',
+      );
     }
   }
   await removeOrphanTemps(dir);

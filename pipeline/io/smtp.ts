@@ -94,7 +94,8 @@ export async function deliver(options: DeliverOptions): Promise<SmtpOutcome> {
   const deadline = AbortSignal.timeout(timeouts.messageDeadlineMs);
   const stop = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   const wire = new Wire(stop, () =>
-    deadline.aborted ? `the transaction passed its deadline of ${timeouts.messageDeadlineMs} ms` : 'the send was abandoned (stop requested)');
+    deadline.aborted ? `the transaction passed its deadline of ${timeouts.messageDeadlineMs} ms` : 'the send was abandoned (stop requested)',
+  );
   let phase: SmtpPhase = 'connect';
   let dotSent = false;
   try {
@@ -155,7 +156,8 @@ export async function deliver(options: DeliverOptions): Promise<SmtpOutcome> {
     if (!problem) throw error; // a hook's own error
     if (problem.reply) return { status: 'rejected', phase, permanent: problem.reply.code >= 500, reply: problem.reply, reason: problem.message };
     const code = problem.code === undefined ? {} : { code: problem.code };
-    if (dotSent) return { status: 'uncertain', phase: 'final-dot', ...code, reason: `${problem.message}, after the final dot: the server may have accepted the message` };
+    if (dotSent)
+      return { status: 'uncertain', phase: 'final-dot', ...code, reason: `${problem.message}, after the final dot: the server may have accepted the message` };
     return { status: 'not-sent', phase, permanent: problem.permanent, ...code, reason: problem.message };
   }
 }
@@ -195,7 +197,12 @@ interface Problem {
 const problemKey = Symbol('smtp problem');
 
 function fail(message: string, extra: { permanent?: boolean; code?: string; reply?: SmtpReply } = {}): Error {
-  const problem: Problem = { message, permanent: extra.permanent ?? false, ...(extra.code ? { code: extra.code } : {}), ...(extra.reply ? { reply: extra.reply } : {}) };
+  const problem: Problem = {
+    message,
+    permanent: extra.permanent ?? false,
+    ...(extra.code ? { code: extra.code } : {}),
+    ...(extra.reply ? { reply: extra.reply } : {}),
+  };
   return Object.assign(new Error(message), { [problemKey]: problem });
 }
 
@@ -223,9 +230,23 @@ async function hello(wire: Wire, name: string, timeoutMs: number): Promise<Set<s
   wire.send(`EHLO ${name}`);
   const reply = await wire.read(timeoutMs, 'the reply to EHLO');
   if (reply.code === 250) {
-    const keywords = reply.text.split('\n').slice(1).map((line) => line.trim().toUpperCase());
+    const keywords = reply.text
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().toUpperCase());
     // "AUTH PLAIN LOGIN" (or the old "AUTH=PLAIN LOGIN") becomes AUTH, AUTH=PLAIN, AUTH=LOGIN.
-    return new Set(keywords.flatMap((line) => [line.split(/[\s=]+/)[0]!, ...(line.startsWith('AUTH') ? line.slice(5).split(/[\s=]+/).filter(Boolean).map((m) => `AUTH=${m}`) : [])]));
+    return new Set(
+      keywords.flatMap((line) => [
+        line.split(/[\s=]+/)[0]!,
+        ...(line.startsWith('AUTH')
+          ? line
+              .slice(5)
+              .split(/[\s=]+/)
+              .filter(Boolean)
+              .map((m) => `AUTH=${m}`)
+          : []),
+      ]),
+    );
   }
   if (reply.code !== 500 && reply.code !== 502) throw rejection(reply, 'ehlo');
   wire.send(`HELO ${name}`);
@@ -295,7 +316,10 @@ class Wire {
   private readonly onError = (error: NodeJS.ErrnoException) =>
     this.breakWith(fail(`connection error: ${error.message}`, { code: error.code ?? 'ESOCKET', permanent: permanentNetworkError(error) }));
 
-  constructor(private readonly stop: AbortSignal, private readonly stopReason: () => string) {}
+  constructor(
+    private readonly stop: AbortSignal,
+    private readonly stopReason: () => string,
+  ) {}
 
   localAddress(): string | undefined {
     return this.socket?.localAddress;
@@ -306,8 +330,11 @@ class Wire {
       ? connectTls({ host: server.host, port: server.port, ...tlsName(server), ...server.tls })
       : connectTcp({ host: server.host, port: server.port });
     this.attach(socket);
-    await this.until(new Promise<void>((resolve) => socket.once(server.secure ? 'secureConnect' : 'connect', () => resolve())), timeoutMs,
-      `connecting to ${server.host}:${server.port}`);
+    await this.until(
+      new Promise<void>((resolve) => socket.once(server.secure ? 'secureConnect' : 'connect', () => resolve())),
+      timeoutMs,
+      `connecting to ${server.host}:${server.port}`,
+    );
   }
 
   /** STARTTLS: the plain socket is handed to TLS; replies already read (there must be none) are dropped. */

@@ -213,7 +213,10 @@ export function openPrinter(settings: LaunchSettings, effects: { hooks?: PrintHo
             const crashed = !hung && (await hasCrashed(browser, tab));
             if (!crashed) throw asPrintError(error, options.timeoutMs ?? defaultTimeoutMs);
             if (attempt > 1) {
-              throw new PrintError(`Chromium crashed while printing, twice, the second time in a fresh browser (${firstLine(error)}). ${leftInPlace} Check free memory and /dev/shm, then run again.`, { attempt, cause: error });
+              throw new PrintError(
+                `Chromium crashed while printing, twice, the second time in a fresh browser (${firstLine(error)}). ${leftInPlace} Check free memory and /dev/shm, then run again.`,
+                { attempt, cause: error },
+              );
             }
             effects.log?.(`Chromium crashed while printing (${firstLine(error)}); printing again in a fresh browser`);
             attempt += 1;
@@ -227,7 +230,12 @@ export function openPrinter(settings: LaunchSettings, effects: { hooks?: PrintHo
     },
     close() {
       // After the documents already asked for: closing does not cut a print short.
-      closing ??= queue.then(() => session).then((open) => closeBrowser(open.browser, hung ? 0 : undefined), () => undefined);
+      closing ??= queue
+        .then(() => session)
+        .then(
+          (open) => closeBrowser(open.browser, hung ? 0 : undefined),
+          () => undefined,
+        );
       return closing;
     },
   };
@@ -328,7 +336,10 @@ async function hasCrashed(browser: Browser, tab: LockedPage): Promise<boolean> {
 }
 
 class Deadline extends Error {
-  constructor(readonly step: string, readonly ms: number) {
+  constructor(
+    readonly step: string,
+    readonly ms: number,
+  ) {
     super(`took longer than ${ms} ms ${step}`);
   }
 }
@@ -337,7 +348,10 @@ class Deadline extends Error {
 function withDeadline<T>(work: Promise<T>, ms: number, step: string, onExpire?: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => (onExpire?.(), reject(new Deadline(step, ms))), ms);
+    timer = setTimeout(() => {
+      onExpire?.();
+      reject(new Deadline(step, ms));
+    }, ms);
   });
   work.catch(() => undefined);
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
@@ -361,8 +375,8 @@ function asPrintError(error: unknown, timeoutMs: number): PrintError {
   return new PrintError(`Printing the PDF failed: ${firstLine(error)}. ${leftInPlace}`, { cause: error });
 }
 
-
-const marginText = 'font-family: Roboto, "Liberation Sans", Arial, sans-serif; font-size: 7.5pt; color: #2d6975; width: 100%; padding: 0 17mm; display: flex; justify-content: space-between;';
+const marginText =
+  'font-family: Roboto, "Liberation Sans", Arial, sans-serif; font-size: 7.5pt; color: #2d6975; width: 100%; padding: 0 17mm; display: flex; justify-content: space-between;';
 
 /** The font rule as a style element of a margin template (a rule from our own assets; `<` can't occur in it). */
 const marginStyle = (fontFace: string | undefined) => (fontFace && !fontFace.includes('<') ? `<style>${fontFace}</style>` : '');

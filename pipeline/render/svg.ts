@@ -75,7 +75,10 @@ async function readTemplateSources(dir: string): Promise<{ config: string; templ
     try {
       return await readFile(path, 'utf8');
     } catch (error) {
-      throw new ChartError(`${path}: cannot read the chart template (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Restore it from git.`, { path, cause: error });
+      throw new ChartError(
+        `${path}: cannot read the chart template (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Restore it from git.`,
+        { path, cause: error },
+      );
     }
   };
   const configPath = join(dir, 'charts', 'config.json');
@@ -119,7 +122,9 @@ async function compileTemplate(source: TemplateSource, configText: string): Prom
     throw new ChartError(`${source.path}: does not compile (${firstLine(error)}). Check it against the Vega-Lite schema.`, { path: source.path, cause: error });
   }
   if (warnings.length) {
-    throw new ChartError(`${source.path}: Vega-Lite warns: ${warnings.join('; ')}. Fix the template; a chart is never drawn with a warning.`, { path: source.path });
+    throw new ChartError(`${source.path}: Vega-Lite warns: ${warnings.join('; ')}. Fix the template; a chart is never drawn with a warning.`, {
+      path: source.path,
+    });
   }
   return { name: source.name, source: source.hash, spec };
 }
@@ -159,7 +164,10 @@ async function loadCompiled(dir: string, compiledDir: string): Promise<Map<strin
       const key = `${compiledDir}\0${source.hash}`;
       const known = compiledByHash.get(key);
       if (known) return known;
-      const ahead = await readFile(join(compiledDir, `${source.name}.vg.json`), 'utf8').then((t) => JSON.parse(t) as CompiledChart, () => null);
+      const ahead = await readFile(join(compiledDir, `${source.name}.vg.json`), 'utf8').then(
+        (t) => JSON.parse(t) as CompiledChart,
+        () => null,
+      );
       const chart = ahead && ahead.source === source.hash ? ahead : await compileTemplate(source, config);
       compiledByHash.set(key, chart);
       return chart;
@@ -181,7 +189,8 @@ function vegaRuntime(): Promise<Vega> {
   runtime ??= Promise.all([import('vega'), loadFontMetrics()]).then(([vega, metrics]) => {
     robotoMetrics = metrics;
     // Vega's documented hook for a measure of its own (its default in Node, without a canvas, is 0.8 em a character).
-    (vega as unknown as { textMetrics: { width: (item: TextItem, text?: unknown) => number } }).textMetrics.width = (item, text) => textWidth(metrics, item, text);
+    (vega as unknown as { textMetrics: { width: (item: TextItem, text?: unknown) => number } }).textMetrics.width = (item, text) =>
+      textWidth(metrics, item, text);
     return vega;
   });
   return runtime;
@@ -199,7 +208,10 @@ async function loadFontMetrics(): Promise<FontMetrics> {
   try {
     return (JSON.parse(await readFile(path, 'utf8')) as { widths: FontMetrics }).widths;
   } catch (error) {
-    throw new ChartError(`${path}: cannot read the font metrics (${firstLine(error)}). Restore it from git or run node scripts/font-metrics.mjs.`, { path, cause: error });
+    throw new ChartError(`${path}: cannot read the font metrics (${firstLine(error)}). Restore it from git or run node scripts/font-metrics.mjs.`, {
+      path,
+      cause: error,
+    });
   }
 }
 
@@ -226,7 +238,10 @@ const englishNumbers = { decimal: '.', thousands: ',', grouping: [3], currency: 
 /** Draw each chart in both layouts. A spec that breaks its contract or a Vega warning is a ChartError naming the chart. */
 export async function renderCharts(specs: ChartSpec[], options: ChartOptions = {}): Promise<RenderedChart[]> {
   if (specs.length === 0) return [];
-  const [compiled, vega] = await Promise.all([loadCompiled(options.templatesDir ?? defaultTemplatesDir, options.compiledDir ?? compiledChartsDir), vegaRuntime()]);
+  const [compiled, vega] = await Promise.all([
+    loadCompiled(options.templatesDir ?? defaultTemplatesDir, options.compiledDir ?? compiledChartsDir),
+    vegaRuntime(),
+  ]);
   const draw = async (spec: ChartSpec, layout: Layout): Promise<string> => {
     const chart = compiled.get(templateName(spec.kind, layout));
     if (!chart) throw new ChartError(`Chart "${spec.id}": there is no template for kind "${spec.kind}" (${chartKinds.join(', ')}).`, { chart: spec.id });
@@ -282,28 +297,38 @@ function trendData(spec: ChartSpec): Record<string, object[]> {
   const rank = new Map(order.map((s, i) => [s, i]));
   for (const p of points) {
     if (!rank.has(p.series)) throw new ChartError(`Chart "${spec.id}": point of series "${p.series}", which is not in its series list.`, { chart: spec.id });
-    if (!Number.isFinite(p.value) || !Number.isInteger(p.period)) throw new ChartError(`Chart "${spec.id}": ${p.series} ${p.period} has no finite value.`, { chart: spec.id });
+    if (!Number.isFinite(p.value) || !Number.isInteger(p.period))
+      throw new ChartError(`Chart "${spec.id}": ${p.series} ${p.period} has no finite value.`, { chart: spec.id });
   }
   const bySeries = order.map((series) => points.filter((p) => p.series === series).sort((a, b) => a.period - b.period));
   const segments: object[] = [];
   for (const [s, list] of bySeries.entries()) {
     list.forEach((p, i) => {
-      if (i > 0 && list[i - 1]!.period === p.period) throw new ChartError(`Chart "${spec.id}": ${p.series} has two points for ${p.period}.`, { chart: spec.id });
+      if (i > 0 && list[i - 1]!.period === p.period)
+        throw new ChartError(`Chart "${spec.id}": ${p.series} has two points for ${p.period}.`, { chart: spec.id });
       if (!p.joinPrevious) return;
       const previous = list[i - 1];
-      if (!previous) throw new ChartError(`Chart "${spec.id}": the first point of ${p.series} (${p.period}) joins a previous point it does not have.`, { chart: spec.id });
+      if (!previous)
+        throw new ChartError(`Chart "${spec.id}": the first point of ${p.series} (${p.period}) joins a previous point it does not have.`, { chart: spec.id });
       const segment = `${s}:${previous.period}`;
       for (const q of [previous, p]) segments.push({ segment, series: q.series, order: s, date: date(q.period), value: q.value });
     });
   }
   const ends = bySeries.flatMap((list) => (list.length ? [list[list.length - 1]!] : []));
-  const placed = placeLabels(ends.map((e) => e.value), { min: 0, max: 100, gap: labelGap });
+  const placed = placeLabels(
+    ends.map((e) => e.value),
+    { min: 0, max: 100, gap: labelGap },
+  );
   return {
     points: points.map((p) => ({ series: p.series, order: rank.get(p.series)!, date: date(p.period), value: p.value })),
     segments,
     labels: ends.map((e, i) => ({
-      series: e.series, order: rank.get(e.series)!, date: date(e.period), labelY: placed[i]!,
-      label: `${e.series} ${number(e.value, spec.lang)}`, short: number(e.value, spec.lang),
+      series: e.series,
+      order: rank.get(e.series)!,
+      date: date(e.period),
+      labelY: placed[i]!,
+      label: `${e.series} ${number(e.value, spec.lang)}`,
+      short: number(e.value, spec.lang),
     })),
   };
 }
@@ -318,7 +343,12 @@ function barData(spec: ChartSpec): Record<string, object[]> {
   for (const b of bars) if (!Number.isFinite(b.value)) throw new ChartError(`Chart "${spec.id}": bar "${b.name}" has no finite value.`, { chart: spec.id });
   return {
     bars: bars.map((b, order) => ({
-      name: b.name, lines: wrapText(b.name, nameWidth, { fontSize: nameFontSize }), value: b.value, order, highlight: b.highlight, label: number(b.value, spec.lang),
+      name: b.name,
+      lines: wrapText(b.name, nameWidth, { fontSize: nameFontSize }),
+      value: b.value,
+      order,
+      highlight: b.highlight,
+      label: number(b.value, spec.lang),
     })),
   };
 }
@@ -367,7 +397,9 @@ export function placeLabels(values: number[], { min, max, gap }: { min: number; 
     for (let k = y.length - 2; k >= 0; k--) y[k] = Math.max(y[k]!, y[k + 1]! + gap);
   }
   const out = new Array<number>(values.length);
-  order.forEach((o, k) => (out[o.i] = Math.round(y[k]! * 100) / 100));
+  order.forEach((o, k) => {
+    out[o.i] = Math.round(y[k]! * 100) / 100;
+  });
   return out;
 }
 
@@ -390,8 +422,9 @@ function substitute(node: unknown, texts: Record<string, string>): unknown {
  * unnamed "graphics-symbol" roles are an accessibility error).
  */
 function withAccessibleName(svg: string, title: string, alt: string): string {
-  return svg.replace(/\s(?:role|aria-[a-z]+)="[^"]*"/g, '').replace(/^<svg\b([^>]*)>/, (_, attributes: string) =>
-    `<svg role="img" aria-label="${escapeHtml(alt)}"${attributes}><title>${escapeHtml(title)}</title>`);
+  return svg
+    .replace(/\s(?:role|aria-[a-z]+)="[^"]*"/g, '')
+    .replace(/^<svg\b([^>]*)>/, (_, attributes: string) => `<svg role="img" aria-label="${escapeHtml(alt)}"${attributes}><title>${escapeHtml(title)}</title>`);
 }
 
 /** A vega/vega-lite logger that records warnings and errors instead of printing them. */
@@ -403,10 +436,20 @@ export function collectingLogger(into: string[]) {
       level = value;
       return logger;
     },
-    error(...args: unknown[]) { into.push(args.map(String).join(' ')); return logger; },
-    warn(...args: unknown[]) { into.push(args.map(String).join(' ')); return logger; },
-    info() { return logger; },
-    debug() { return logger; },
+    error(...args: unknown[]) {
+      into.push(args.map(String).join(' '));
+      return logger;
+    },
+    warn(...args: unknown[]) {
+      into.push(args.map(String).join(' '));
+      return logger;
+    },
+    info() {
+      return logger;
+    },
+    debug() {
+      return logger;
+    },
   };
   return logger;
 }

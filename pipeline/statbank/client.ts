@@ -2,7 +2,13 @@ import { ConfigError, FetchError } from '../errors.js';
 import { packageVersion } from '../io/paths.js';
 import { splitSelection, toV1Query, type Selection } from './selection.js';
 import {
-  createTransport, defaultEffects, httpFailure, maxBodyBytes, problemTitle, type HttpRequest, type HttpResponse,
+  createTransport,
+  defaultEffects,
+  httpFailure,
+  maxBodyBytes,
+  problemTitle,
+  type HttpRequest,
+  type HttpResponse,
   type StatbankEffects,
 } from './transport.js';
 import { checkUpdated } from './updated.js';
@@ -136,8 +142,10 @@ class V2Gone extends Error {}
 export function createStatbankClient(options: StatbankClientOptions = {}): StatbankClient {
   const baseUrl = (options.baseUrl ?? 'https://data.ssb.no/api/pxwebapi/v2').replace(/\/+$/, '');
   if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
-    throw new ConfigError(`The StatBank address "${baseUrl}" is not an http(s) URL; set SSB_API_URL to the PxWebApi v2 ` +
-      'root, e.g. https://data.ssb.no/api/pxwebapi/v2.', { url: baseUrl });
+    throw new ConfigError(
+      `The StatBank address "${baseUrl}" is not an http(s) URL; set SSB_API_URL to the PxWebApi v2 ` + 'root, e.g. https://data.ssb.no/api/pxwebapi/v2.',
+      { url: baseUrl },
+    );
   }
   const v1BaseUrl = (options.v1BaseUrl ?? `${new URL(baseUrl).origin}/api/v0`).replace(/\/+$/, '');
   const defaultLang = options.lang ?? 'no';
@@ -215,13 +223,19 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
       res = await request('v2', { method: 'GET', url });
     } catch (error) {
       if (!(error instanceof V2Gone)) throw error;
-      throw new FetchError(`StatBank's table search answered as if PxWebApi v2 were gone (${error.message}); v1 has no ` +
-        'search the briefing uses. Check SSB_API_URL; search on https://www.ssb.no/statbank meanwhile.', { url, reason: 'status' });
+      throw new FetchError(
+        `StatBank's table search answered as if PxWebApi v2 were gone (${error.message}); v1 has no ` +
+          'search the briefing uses. Check SSB_API_URL; search on https://www.ssb.no/statbank meanwhile.',
+        { url, reason: 'status' },
+      );
     }
     const b = res.body as { tables?: unknown; page?: { totalPages?: unknown } } | null;
     if (!Array.isArray(b?.tables)) {
-      throw new FetchError(`StatBank answered GET ${url} without a list of tables; it is not a table search answer. Check ` +
-        'SSB_API_URL points at PxWebApi v2. Nothing was stored.', { url, status: res.status, reason: 'malformed' });
+      throw new FetchError(
+        `StatBank answered GET ${url} without a list of tables; it is not a table search answer. Check ` +
+          'SSB_API_URL points at PxWebApi v2. Nothing was stored.',
+        { url, status: res.status, reason: 'malformed' },
+      );
     }
     const totalPages = typeof b.page?.totalPages === 'number' && Number.isInteger(b.page.totalPages) ? b.page.totalPages : page;
     return { tables: b.tables.map((t, i) => readListedTable(t, url, `tables[${i}]`)), totalPages, url };
@@ -231,13 +245,17 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
     api: () => api,
 
     tableInfo: (id) =>
-      v2OrV1<TableInfo>(id,
+      v2OrV1<TableInfo>(
+        id,
         async () => {
           const res = await request('v2', { method: 'GET', url: v2Url(id, '', false), table: id });
           const b = res.body as Record<string, unknown> | null;
           if (typeof b?.id !== 'string' || typeof b.label !== 'string') {
-            throw new FetchError(`StatBank answered ${res.method} ${res.url} without a table id and label; it is not a table ` +
-              'description. Check SSB_API_URL points at PxWebApi v2.', { url: res.url, status: res.status, table: id, reason: 'malformed' });
+            throw new FetchError(
+              `StatBank answered ${res.method} ${res.url} without a table id and label; it is not a table ` +
+                'description. Check SSB_API_URL points at PxWebApi v2.',
+              { url: res.url, status: res.status, table: id, reason: 'malformed' },
+            );
           }
           return { ...readListedTable(b, res.url, "table info's", id), api: 'v2' as const, raw: res.body };
         },
@@ -246,18 +264,28 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
           const meta = readV1Metadata(res, id);
           const time = meta.variables.find((v) => v.time) ?? meta.variables.find((v) => v.code === 'Tid');
           return {
-            id, label: meta.title, updated: null, discontinued: null, paths: [], api: 'v1' as const, raw: res.body,
-            firstPeriod: time?.values[0] ?? null, lastPeriod: time?.values.at(-1) ?? null,
+            id,
+            label: meta.title,
+            updated: null,
+            discontinued: null,
+            paths: [],
+            api: 'v1' as const,
+            raw: res.body,
+            firstPeriod: time?.values[0] ?? null,
+            lastPeriod: time?.values.at(-1) ?? null,
           };
-        }),
+        },
+      ),
 
     metadata: (id, lang) =>
-      v2OrV1(id,
+      v2OrV1(
+        id,
         async () => checkedJsonStat(await request('v2', { method: 'GET', url: v2Url(id, '/metadata', true, lang), table: id }), id),
         async () => {
           const res = await v1Metadata(id, lang);
           return { ...res, body: v1MetadataToJsonStat(readV1Metadata(res, id)) };
-        }),
+        },
+      ),
 
     async data(id, selection, dataOptions = {}) {
       const chunks = splitSelection(selection, dataOptions.dimensionSizes ?? {}, maxCells, id);
@@ -266,14 +294,19 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
         for (const chunk of chunks) responses.push(checkedJsonStat(await one(chunk), id)); // one at a time, by contract
         return responses;
       };
-      return v2OrV1(id,
+      return v2OrV1(
+        id,
         () => sendAll((chunk) => request('v2', { method: 'POST', url: v2Url(id, '/data', true), table: id, body: { selection: chunk } })),
-        () => sendAll((chunk) => request('v1', { method: 'POST', url: v1Url(id), table: id, body: toV1Query(chunk, id) })));
+        () => sendAll((chunk) => request('v1', { method: 'POST', url: v1Url(id), table: id, body: toV1Query(chunk, id) })),
+      );
     },
 
     async listTables(search) {
       if (search.pastDays !== undefined && !(Number.isInteger(search.pastDays) && search.pastDays > 0)) {
-        throw new ConfigError(`pastDays must be a positive whole number of days, not ${search.pastDays}.`, { setting: 'pastDays', value: String(search.pastDays) });
+        throw new ConfigError(`pastDays must be a positive whole number of days, not ${search.pastDays}.`, {
+          setting: 'pastDays',
+          value: String(search.pastDays),
+        });
       }
       const tables: ListedTable[] = [];
       for (let page = 1; ; page++) {
@@ -281,8 +314,10 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
         tables.push(...answer.tables);
         if (page >= answer.totalPages || answer.tables.length === 0) break;
         if (page >= maxPages) {
-          effects.log?.(`StatBank: the search "${search.query}" has ${answer.totalPages} pages; read the first ${maxPages} ` +
-            `(${tables.length} tables). Narrow the search to see the rest.`);
+          effects.log?.(
+            `StatBank: the search "${search.query}" has ${answer.totalPages} pages; read the first ${maxPages} ` +
+              `(${tables.length} tables). Narrow the search to see the rest.`,
+          );
           break;
         }
       }
@@ -299,33 +334,58 @@ function readListedTable(value: unknown, url: string, where: string, asked?: str
   const b = (value ?? {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
   if (typeof b.id !== 'string') {
-    throw new FetchError(`StatBank answered GET ${url} with a table without an id (${where}); it is not a table list. ` +
-      'Check SSB_API_URL points at PxWebApi v2. Nothing was stored.', { url, reason: 'malformed' });
+    throw new FetchError(
+      `StatBank answered GET ${url} with a table without an id (${where}); it is not a table list. ` +
+        'Check SSB_API_URL points at PxWebApi v2. Nothing was stored.',
+      { url, reason: 'malformed' },
+    );
   }
   const table = asked ?? b.id;
   const field = where.endsWith("'s") ? `${where} updated` : `updated (${where})`;
   const paths = Array.isArray(b.paths)
-    ? b.paths.filter(Array.isArray).map((path: unknown[]) => path
-      .filter((p): p is { id: string; label?: unknown } => typeof (p as { id?: unknown })?.id === 'string')
-      .map((p) => ({ id: p.id, label: typeof p.label === 'string' ? p.label : p.id })))
+    ? b.paths
+        .filter(Array.isArray)
+        .map((path: unknown[]) =>
+          path
+            .filter((p): p is { id: string; label?: unknown } => typeof (p as { id?: unknown })?.id === 'string')
+            .map((p) => ({ id: p.id, label: typeof p.label === 'string' ? p.label : p.id })),
+        )
     : [];
   return {
-    id: b.id, label: str(b.label) ?? '', updated: checkUpdated(b.updated, { table, field, url }),
-    firstPeriod: str(b.firstPeriod), lastPeriod: str(b.lastPeriod),
-    discontinued: typeof b.discontinued === 'boolean' ? b.discontinued : null, paths,
+    id: b.id,
+    label: str(b.label) ?? '',
+    updated: checkUpdated(b.updated, { table, field, url }),
+    firstPeriod: str(b.firstPeriod),
+    lastPeriod: str(b.lastPeriod),
+    discontinued: typeof b.discontinued === 'boolean' ? b.discontinued : null,
+    paths,
   };
 }
 
-interface V1Variable { code: string; text: string; values: string[]; valueTexts: string[]; elimination?: boolean; time?: boolean }
-interface V1Metadata { title: string; variables: V1Variable[] }
+interface V1Variable {
+  code: string;
+  text: string;
+  values: string[];
+  valueTexts: string[];
+  elimination?: boolean;
+  time?: boolean;
+}
+interface V1Metadata {
+  title: string;
+  variables: V1Variable[];
+}
 
 function readV1Metadata(res: StatbankResponse, id: string): V1Metadata {
   const b = res.body as Partial<V1Metadata> | null;
-  const ok = typeof b?.title === 'string' && Array.isArray(b.variables) && b.variables.every((v) =>
-    typeof v?.code === 'string' && Array.isArray(v.values) && Array.isArray(v.valueTexts));
+  const ok =
+    typeof b?.title === 'string' &&
+    Array.isArray(b.variables) &&
+    b.variables.every((v) => typeof v?.code === 'string' && Array.isArray(v.values) && Array.isArray(v.valueTexts));
   if (!ok) {
-    throw new FetchError(`StatBank v1 answered ${res.method} ${res.url} with something that is not table metadata ` +
-      '({title, variables[{code, values, valueTexts}]}).', { url: res.url, status: res.status, table: id, api: 'v1', reason: 'malformed' });
+    throw new FetchError(
+      `StatBank v1 answered ${res.method} ${res.url} with something that is not table metadata ` + '({title, variables[{code, values, valueTexts}]}).',
+      { url: res.url, status: res.status, table: id, api: 'v1', reason: 'malformed' },
+    );
   }
   return b as V1Metadata;
 }
@@ -347,9 +407,13 @@ export function v1MetadataToJsonStat(meta: V1Metadata): Record<string, unknown> 
   const time = meta.variables.filter((v) => v.time).map((v) => v.code);
   const metric = meta.variables.filter((v) => v.code === 'ContentsCode').map((v) => v.code);
   return {
-    version: '2.0', class: 'dataset', label: meta.title,
+    version: '2.0',
+    class: 'dataset',
+    label: meta.title,
     role: { ...(time.length ? { time } : {}), ...(metric.length ? { metric } : {}) },
-    id: meta.variables.map((v) => v.code), size: meta.variables.map((v) => v.values.length), dimension, value: [],
+    id: meta.variables.map((v) => v.code),
+    size: meta.variables.map((v) => v.values.length),
+    dimension,
+    value: [],
   };
 }
-

@@ -49,10 +49,7 @@ export function describeDataset(ds: JsonStatDataset): string {
   lines.push(`${ds.table === null ? 'Table (no id)' : `Table ${ds.table}`}${ds.label === null ? '' : `: ${ds.label}`}`);
   lines.push(`Updated: ${ds.updated ?? 'not given'}`);
   if (ds.source !== null) lines.push(`Source: ${ds.source}`);
-  lines.push(
-    `Cells: ${ds.size.join(' x ')} = ${ds.cellCount}` +
-      (ds.hasValues ? '' : ' (metadata only: no values in this document)'),
-  );
+  lines.push(`Cells: ${ds.size.join(' x ')} = ${ds.cellCount}` + (ds.hasValues ? '' : ' (metadata only: no values in this document)'));
   for (const dim of ds.dimensions) {
     const role = dim.role === null ? '' : ` [${dim.role}]`;
     const count = dim.categories.length;
@@ -61,9 +58,7 @@ export function describeDataset(ds: JsonStatDataset): string {
     for (const c of dim.categories) {
       const decimals = c.unit?.decimals;
       const decimalsText = decimals === undefined ? undefined : `${decimals} decimal${decimals === 1 ? '' : 's'}`;
-      const unitText = [c.unit?.label, decimalsText]
-        .filter((u) => u !== undefined)
-        .join(', ');
+      const unitText = [c.unit?.label, decimalsText].filter((u) => u !== undefined).join(', ');
       lines.push(`  ${c.code.padEnd(width)}  ${c.label}${unitText === '' ? '' : ` (${unitText})`}`);
     }
   }

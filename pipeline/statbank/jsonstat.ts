@@ -95,11 +95,15 @@ const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 /** Own properties only: a key such as "constructor" or "__proto__" must not reach Object.prototype. */
 const own = (o: Json, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
 const show = (v: unknown): string =>
-  v === undefined ? 'nothing'
-    : Array.isArray(v) ? 'an array'
-    : isRecord(v) ? 'an object'
-    : typeof v === 'number' ? String(v) // JSON.stringify(Infinity) would say "null"
-    : JSON.stringify(v).slice(0, 60);
+  v === undefined
+    ? 'nothing'
+    : Array.isArray(v)
+      ? 'an array'
+      : isRecord(v)
+        ? 'an object'
+        : typeof v === 'number'
+          ? String(v) // JSON.stringify(Infinity) would say "null"
+          : JSON.stringify(v).slice(0, 60);
 
 /** `dimension.Tid.category.index`, `value[5]`, `dimension."odd key"`. */
 export function fieldPath(base: string, k: string | number): string {
@@ -167,8 +171,7 @@ export function parseJsonStat(document: unknown, source: JsonStatSource = {}): J
   const cls = own(doc, 'class');
   if (cls !== 'dataset') {
     const apiError = own(doc, 'error') ?? own(doc, 'title');
-    if (cls === undefined && apiError !== undefined)
-      fail(at('class'), `is missing; this is an API error body (${show(apiError)}), not a dataset`);
+    if (cls === undefined && apiError !== undefined) fail(at('class'), `is missing; this is an API error body (${show(apiError)}), not a dataset`);
     fail(at('class'), `expected "dataset", got ${show(cls)} (only single datasets are read, not collections)`);
   }
   const version = own(doc, 'version');
@@ -178,12 +181,8 @@ export function parseJsonStat(document: unknown, source: JsonStatSource = {}): J
   const { size, cellCount } = readSize(own(doc, 'size'), ids.length, at('size'), fail);
   const roles = readRoles(own(doc, 'role'), ids, at('role'), fail);
   const dimensionObject = own(doc, 'dimension');
-  if (!isRecord(dimensionObject))
-    fail(at('dimension'), `expected an object keyed by dimension id, got ${show(dimensionObject)}`);
-  const dimensions = ids.map((id, k) =>
-    readDimension(own(dimensionObject, id), id, k, size[k]!, roles.get(id) ?? null, fieldPath(at('dimension'), id),
-      fail),
-  );
+  if (!isRecord(dimensionObject)) fail(at('dimension'), `expected an object keyed by dimension id, got ${show(dimensionObject)}`);
+  const dimensions = ids.map((id, k) => readDimension(own(dimensionObject, id), id, k, size[k]!, roles.get(id) ?? null, fieldPath(at('dimension'), id), fail));
   const extension = own(doc, 'extension');
   const cells = readCells(own(doc, 'value'), own(doc, 'status'), cellCount, at('value'), at('status'), fail);
   return {
@@ -191,8 +190,13 @@ export function parseJsonStat(document: unknown, source: JsonStatSource = {}): J
     label: readOptionalString(own(doc, 'label'), at('label'), fail),
     updated: readOptionalString(own(doc, 'updated'), at('updated'), fail),
     source: readOptionalString(own(doc, 'source'), at('source'), fail),
-    notes: readNotes(own(doc, 'note'), isRecord(extension) ? own(extension, 'noteMandatory') : undefined, at('note'),
-      fieldPath(at('extension'), 'noteMandatory'), fail),
+    notes: readNotes(
+      own(doc, 'note'),
+      isRecord(extension) ? own(extension, 'noteMandatory') : undefined,
+      at('note'),
+      fieldPath(at('extension'), 'noteMandatory'),
+      fail,
+    ),
     dimensions,
     size,
     cellCount,
@@ -214,8 +218,7 @@ function readIds(v: unknown, path: string, fail: Fail): string[] {
   if (!Array.isArray(v) || v.length === 0) fail(path, `expected a non-empty array of dimension ids, got ${show(v)}`);
   const seen = new Set<string>();
   return v.map((id: unknown, i) => {
-    if (typeof id !== 'string' || id === '' || id === '__proto__')
-      fail(fieldPath(path, i), `expected a dimension id, got ${show(id)}`);
+    if (typeof id !== 'string' || id === '' || id === '__proto__') fail(fieldPath(path, i), `expected a dimension id, got ${show(id)}`);
     if (seen.has(id)) fail(fieldPath(path, i), `dimension id "${id}" appears twice`);
     seen.add(id);
     return id;
@@ -228,11 +231,9 @@ function readSize(v: unknown, dimensions: number, path: string, fail: Fail): { s
   if (v.length !== dimensions) fail(path, `has ${v.length} entries but id lists ${dimensions} dimensions`);
   let cellCount = 1;
   const size = v.map((n: unknown, i) => {
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
-      fail(fieldPath(path, i), `expected a positive integer, got ${show(n)}`);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) fail(fieldPath(path, i), `expected a positive integer, got ${show(n)}`);
     cellCount *= n;
-    if (cellCount > MAX_CELLS)
-      fail(path, `describes more than ${MAX_CELLS} cells (StatBank serves at most 800,000 a request)`);
+    if (cellCount > MAX_CELLS) fail(path, `describes more than ${MAX_CELLS} cells (StatBank serves at most 800,000 a request)`);
     return n;
   });
   return { size, cellCount };
@@ -247,35 +248,27 @@ function readRoles(v: unknown, ids: string[], path: string, fail: Fail): Map<str
     if (list === undefined) continue;
     if (!Array.isArray(list)) fail(fieldPath(path, role), `expected an array of dimension ids, got ${show(list)}`);
     list.forEach((id: unknown, i) => {
-      if (typeof id !== 'string' || !ids.includes(id))
-        fail(fieldPath(fieldPath(path, role), i), `${show(id)} is not a dimension listed in id`);
+      if (typeof id !== 'string' || !ids.includes(id)) fail(fieldPath(fieldPath(path, role), i), `${show(id)} is not a dimension listed in id`);
       if (!roles.has(id)) roles.set(id, role);
     });
   }
   return roles;
 }
 
-function readDimension(
-  v: unknown, id: string, k: number, size: number, role: JsonStatRole | null, path: string, fail: Fail,
-): JsonStatDimension {
-  if (!isRecord(v))
-    fail(path, `dimension "${id}" is listed in id but ${v === undefined ? 'missing' : `is ${show(v)}`}`);
+function readDimension(v: unknown, id: string, k: number, size: number, role: JsonStatRole | null, path: string, fail: Fail): JsonStatDimension {
+  if (!isRecord(v)) fail(path, `dimension "${id}" is listed in id but ${v === undefined ? 'missing' : `is ${show(v)}`}`);
   const category = own(v, 'category');
   const cpath = fieldPath(path, 'category');
   if (!isRecord(category)) fail(cpath, `expected an object with index and label, got ${show(category)}`);
   const labels = own(category, 'label');
-  if (labels !== undefined && !isRecord(labels))
-    fail(fieldPath(cpath, 'label'), `expected an object {code: text}, got ${show(labels)}`);
+  if (labels !== undefined && !isRecord(labels)) fail(fieldPath(cpath, 'label'), `expected an object {code: text}, got ${show(labels)}`);
   const units = own(category, 'unit');
-  if (units !== undefined && !isRecord(units))
-    fail(fieldPath(cpath, 'unit'), `expected an object {code: unit}, got ${show(units)}`);
+  if (units !== undefined && !isRecord(units)) fail(fieldPath(cpath, 'unit'), `expected an object {code: unit}, got ${show(units)}`);
   const codes = readCodes(own(category, 'index'), labels, fieldPath(cpath, 'index'), fail);
-  if (codes.length !== size)
-    fail(fieldPath(cpath, 'index'), `has ${codes.length} categories but size[${k}] is ${size}`);
+  if (codes.length !== size) fail(fieldPath(cpath, 'index'), `has ${codes.length} categories but size[${k}] is ${size}`);
   const categories = codes.map((code): JsonStatCategory => {
     const label = labels === undefined ? undefined : own(labels, code);
-    if (label !== undefined && typeof label !== 'string')
-      fail(fieldPath(fieldPath(cpath, 'label'), code), `expected a string, got ${show(label)}`);
+    if (label !== undefined && typeof label !== 'string') fail(fieldPath(fieldPath(cpath, 'label'), code), `expected a string, got ${show(label)}`);
     const unitPath = fieldPath(fieldPath(cpath, 'unit'), code);
     const unit = units === undefined ? undefined : readUnit(own(units, code), unitPath, fail);
     return unit === undefined ? { code, label: label ?? code } : { code, label: label ?? code, unit };
@@ -286,8 +279,13 @@ function readDimension(
     label: readOptionalString(own(v, 'label'), fieldPath(path, 'label'), fail) ?? id,
     role,
     categories,
-    notes: readNotes(own(v, 'note'), isRecord(extension) ? own(extension, 'noteMandatory') : undefined,
-      fieldPath(path, 'note'), fieldPath(fieldPath(path, 'extension'), 'noteMandatory'), fail),
+    notes: readNotes(
+      own(v, 'note'),
+      isRecord(extension) ? own(extension, 'noteMandatory') : undefined,
+      fieldPath(path, 'note'),
+      fieldPath(fieldPath(path, 'extension'), 'noteMandatory'),
+      fail,
+    ),
   };
 }
 
@@ -295,11 +293,7 @@ function readDimension(
 function readCodes(index: unknown, labels: Json | undefined, path: string, fail: Fail): string[] {
   if (index === undefined) {
     const keys = labels === undefined ? [] : Object.keys(labels);
-    if (keys.length !== 1)
-      fail(
-        path,
-        `is missing, which is allowed only for a dimension with one category (category.label has ${keys.length})`,
-      );
+    if (keys.length !== 1) fail(path, `is missing, which is allowed only for a dimension with one category (category.label has ${keys.length})`);
     return keys;
   }
   if (Array.isArray(index)) {
@@ -316,10 +310,8 @@ function readCodes(index: unknown, labels: Json | undefined, path: string, fail:
   const codes = new Array<string | undefined>(keys.length).fill(undefined);
   for (const code of keys) {
     const position = index[code];
-    if (typeof position !== 'number' || !Number.isInteger(position))
-      fail(fieldPath(path, code), `expected an integer position, got ${show(position)}`);
-    if (position < 0 || position >= keys.length)
-      fail(path, `position ${position} is out of range for ${keys.length} categories`);
+    if (typeof position !== 'number' || !Number.isInteger(position)) fail(fieldPath(path, code), `expected an integer position, got ${show(position)}`);
+    if (position < 0 || position >= keys.length) fail(path, `position ${position} is out of range for ${keys.length} categories`);
     const taken = codes[position];
     if (taken !== undefined) fail(fieldPath(path, code), `position ${position} is also given to "${taken}"`);
     codes[position] = code;
@@ -339,8 +331,7 @@ function readUnit(v: unknown, path: string, fail: Fail): JsonStatUnit | undefine
   }
   const label = own(v, 'label') ?? own(v, 'base');
   if (label !== undefined) {
-    if (typeof label !== 'string')
-      fail(fieldPath(path, own(v, 'label') === undefined ? 'base' : 'label'), `expected a string, got ${show(label)}`);
+    if (typeof label !== 'string') fail(fieldPath(path, own(v, 'label') === undefined ? 'base' : 'label'), `expected a string, got ${show(label)}`);
     unit.label = label;
   }
   return unit;
@@ -349,25 +340,20 @@ function readUnit(v: unknown, path: string, fail: Fail): JsonStatUnit | undefine
 function readNotes(v: unknown, mandatory: unknown, path: string, mandatoryPath: string, fail: Fail): JsonStatNote[] {
   if (v === undefined) return [];
   if (!Array.isArray(v)) fail(path, `expected an array of strings, got ${show(v)}`);
-  if (mandatory !== undefined && !isRecord(mandatory))
-    fail(mandatoryPath, `expected an object {noteIndex: true}, got ${show(mandatory)}`);
+  if (mandatory !== undefined && !isRecord(mandatory)) fail(mandatoryPath, `expected an object {noteIndex: true}, got ${show(mandatory)}`);
   return v.map((text: unknown, i) => {
     if (typeof text !== 'string') fail(fieldPath(path, i), `expected a string, got ${show(text)}`);
     const flag = mandatory === undefined ? undefined : own(mandatory, String(i));
-    if (flag !== undefined && typeof flag !== 'boolean')
-      fail(fieldPath(mandatoryPath, String(i)), `expected true or false, got ${show(flag)}`);
+    if (flag !== undefined && typeof flag !== 'boolean') fail(fieldPath(mandatoryPath, String(i)), `expected true or false, got ${show(flag)}`);
     return { text: text.replace(/\r\n?/g, '\n'), mandatory: flag === true };
   });
 }
 
 type Cells = Pick<JsonStatDataset, 'hasValues' | 'values' | 'statuses' | 'warnings'>;
 
-function readCells(
-  value: unknown, status: unknown, cellCount: number, vpath: string, spath: string, fail: Fail,
-): Cells {
+function readCells(value: unknown, status: unknown, cellCount: number, vpath: string, spath: string, fail: Fail): Cells {
   // A metadata response: no value key (v2-beta) or exactly `[]` (v2). Its status, if any, has nothing to describe.
-  if (value === undefined || (Array.isArray(value) && value.length === 0))
-    return { hasValues: false, values: [], statuses: [], warnings: [] };
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) return { hasValues: false, values: [], statuses: [], warnings: [] };
   let values: (number | null)[];
   if (Array.isArray(value)) {
     if (value.length !== cellCount) fail(vpath, `has ${value.length} cells but size makes ${cellCount}`);
@@ -396,8 +382,7 @@ function readCells(
     else if (status.length !== cellCount) fail(spath, `has ${status.length} entries but size makes ${cellCount} cells`);
     else for (let i = 0; i < cellCount; i++) statuses[i] = symbol(status[i], fieldPath(spath, i));
   } else if (isRecord(status)) {
-    for (const key of Object.keys(status))
-      statuses[flatIndex(key, cellCount, spath, fail)] = symbol(status[key], fieldPath(spath, key));
+    for (const key of Object.keys(status)) statuses[flatIndex(key, cellCount, spath, fail)] = symbol(status[key], fieldPath(spath, key));
   } else if (status !== undefined && status !== null) {
     fail(spath, `expected a string, an array or an object {flatIndex: symbol}, got ${show(status)}`);
   }
@@ -411,12 +396,7 @@ function readCells(
     }
   }
   const warnings =
-    unmarked === 0
-      ? []
-      : [
-          `${unmarked} of ${cellCount} cells are null without a status symbol (first at flat index ${first}); ` +
-            'kept as missing, not 0',
-        ];
+    unmarked === 0 ? [] : [`${unmarked} of ${cellCount} cells are null without a status symbol (first at flat index ${first}); ` + 'kept as missing, not 0'];
   return { hasValues: true, values, statuses, warnings };
 }
 

@@ -20,7 +20,13 @@ export interface FormatTablesOptions {
 }
 
 const oslo = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Europe/Oslo', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  timeZone: 'Europe/Oslo',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
 });
 
 /** `2025-09-24T06:00:00Z` -> `2025-09-24 08:00` (Oslo); a bare date stays as it is; null -> "unknown". */
@@ -34,7 +40,11 @@ export function osloTime(updated: string | null): string {
 }
 
 /** One line of plain text: control characters (a terminal's escape sequences among them) dropped, spaces collapsed. */
-const clean = (text: string) => text.replace(/\p{Cc}+/gu, ' ').replace(/\s+/g, ' ').trim();
+const clean = (text: string) =>
+  text
+    .replace(/\p{Cc}+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 function status(t: TableLine): string {
   if (t.discontinued === true) return t.successor ? `discontinued, successor ${clean(t.successor)}` : 'discontinued';
@@ -55,7 +65,8 @@ export function formatTables(tables: TableLine[], options: FormatTablesOptions =
   const width = (key: 'id' | 'updated' | 'last' | 'status') => Math.max(...rows.map((r) => r[key].length));
   const w = { id: width('id'), updated: width('updated'), last: width('last'), status: width('status') };
   const lines = rows.map((r) =>
-    `${r.mark} ${r.id.padEnd(w.id)}  ${r.updated.padEnd(w.updated)}  ${r.last.padEnd(w.last)}  ${r.status.padEnd(w.status)}  ${r.label}`.trimEnd());
+    `${r.mark} ${r.id.padEnd(w.id)}  ${r.updated.padEnd(w.updated)}  ${r.last.padEnd(w.last)}  ${r.status.padEnd(w.status)}  ${r.label}`.trimEnd(),
+  );
   const legend = reading.size > 0 && rows.some((r) => r.mark === '*') ? ['* read by a briefing'] : [];
   return `${[...lines, ...legend].join('\n')}\n`;
 }

@@ -78,10 +78,14 @@ export async function nextRelease(options: ReleaseOptions): Promise<Release | nu
 export function pickNextRelease(items: RssItem[], statistic: string, now: Date): Release | null {
   const names = [statistic, ...(statisticNames[statistic] ?? [])].map((n) => n.toLowerCase());
   const linkPattern = new RegExp(`/${statistic}(?=[/?#]|$)`, 'i');
-  const matching = items.filter((item) =>
-    item.at !== null && item.at > now.getTime() &&
-    (item.shortname === statistic || linkPattern.test(item.link) ||
-      names.some((n) => new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegExp(n)}($|[^\\p{L}\\p{N}])`, 'iu').test(item.title))));
+  const matching = items.filter(
+    (item) =>
+      item.at !== null &&
+      item.at > now.getTime() &&
+      (item.shortname === statistic ||
+        linkPattern.test(item.link) ||
+        names.some((n) => new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegExp(n)}($|[^\\p{L}\\p{N}])`, 'iu').test(item.title))),
+  );
   const first = matching.sort((a, b) => a.at! - b.at!)[0];
   return first ? { date: osloDate(first.at!), title: first.title, link: first.link } : null;
 }
@@ -107,19 +111,24 @@ export function parseRssItems(xml: string): RssItem[] {
   }
   const items: unknown = doc?.rss?.channel?.item ?? doc?.['rdf:RDF']?.item ?? doc?.channel?.item;
   if (!Array.isArray(items)) return [];
-  return items.filter((item) => item !== null && typeof item === 'object').map((item: Record<string, unknown>) => {
-    const field = (tag: string): string | null => {
-      const value = Object.hasOwn(item, tag) ? item[tag] : undefined;
-      // An element with child elements comes as an object: its own text, if any, is under "#text".
-      const text = typeof value === 'string' ? value : typeof (value as any)?.['#text'] === 'string' ? (value as any)['#text'] : null;
-      return text === null ? null : text.trim();
-    };
-    const title = field('title') ?? '';
-    return {
-      title, link: field('link') ?? '', description: field('description') ?? '', shortname: field('ssbrss:shortname'),
-      at: releaseMoment(field('ssbrss:date'), field('dc:date'), field('pubDate'), title),
-    };
-  });
+  return items
+    .filter((item) => item !== null && typeof item === 'object')
+    .map((item: Record<string, unknown>) => {
+      const field = (tag: string): string | null => {
+        const value = Object.hasOwn(item, tag) ? item[tag] : undefined;
+        // An element with child elements comes as an object: its own text, if any, is under "#text".
+        const text = typeof value === 'string' ? value : typeof (value as any)?.['#text'] === 'string' ? (value as any)['#text'] : null;
+        return text === null ? null : text.trim();
+      };
+      const title = field('title') ?? '';
+      return {
+        title,
+        link: field('link') ?? '',
+        description: field('description') ?? '',
+        shortname: field('ssbrss:shortname'),
+        at: releaseMoment(field('ssbrss:date'), field('dc:date'), field('pubDate'), title),
+      };
+    });
 }
 
 function releaseMoment(ssbDate: string | null, dcDate: string | null, pubDate: string | null, title: string): number | null {
@@ -137,7 +146,13 @@ function releaseMoment(ssbDate: string | null, dcDate: string | null, pubDate: s
 }
 
 const oslo = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Europe/Oslo', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  timeZone: 'Europe/Oslo',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
 });
 
 function osloParts(at: number): { y: number; m: number; d: number; h: number; min: number } {

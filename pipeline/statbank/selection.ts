@@ -46,15 +46,17 @@ export function countSelectionCells(selection: Selection, dimensionSizes: Record
  * (all plain codes, no expressions) into consecutive chunks, recursing into the next variable when even one code
  * of it is too many. Throws a FetchError, before anything is sent, when the cells can't be counted or split.
  */
-export function splitSelection(selection: Selection, dimensionSizes: Record<string, number>, maxCells: number,
-  table?: string): Selection[] {
+export function splitSelection(selection: Selection, dimensionSizes: Record<string, number>, maxCells: number, table?: string): Selection[] {
   const deduped = selection.map((v) => ({ variableCode: v.variableCode, valueCodes: [...new Set(v.valueCodes)] }));
   const counts = deduped.map((v) => countValues(v.valueCodes, dimensionSizes[v.variableCode]));
   const unknown = deduped.find((_, i) => counts[i] === undefined);
   if (unknown) {
-    throw new FetchError(`Cannot count the cells selected from table ${table ?? '?'}: ${unknown.variableCode} uses ` +
-      `${JSON.stringify(unknown.valueCodes)}. Pass dimensionSizes.${unknown.variableCode} (from the table's metadata) ` +
-      `so requests stay within ${maxCells} cells. Nothing was sent.`, { table });
+    throw new FetchError(
+      `Cannot count the cells selected from table ${table ?? '?'}: ${unknown.variableCode} uses ` +
+        `${JSON.stringify(unknown.valueCodes)}. Pass dimensionSizes.${unknown.variableCode} (from the table's metadata) ` +
+        `so requests stay within ${maxCells} cells. Nothing was sent.`,
+      { table },
+    );
   }
   return split(deduped, counts as number[], maxCells, table);
 }
@@ -68,9 +70,12 @@ function split(selection: Selection, counts: number[], maxCells: number, table?:
     if (n > 1 && v.valueCodes.every(isPlainCode) && (best < 0 || n > counts[best]!)) best = i;
   });
   if (best < 0) {
-    throw new FetchError(`The selection from table ${table ?? '?'} covers ${cells} cells, more than ${maxCells} per ` +
-      'request, and cannot be split: no variable lists more than one explicit value code. Replace expressions ' +
-      '(*, top(n), range) with explicit codes. Nothing was sent.', { table });
+    throw new FetchError(
+      `The selection from table ${table ?? '?'} covers ${cells} cells, more than ${maxCells} per ` +
+        'request, and cannot be split: no variable lists more than one explicit value code. Replace expressions ' +
+        '(*, top(n), range) with explicit codes. Nothing was sent.',
+      { table },
+    );
   }
   const per = Math.max(1, Math.floor(maxCells / (cells / counts[best]!)));
   const codes = selection[best]!.valueCodes;
@@ -78,7 +83,14 @@ function split(selection: Selection, counts: number[], maxCells: number, table?:
   for (let start = 0; start < codes.length; start += per) {
     const part = codes.slice(start, start + per);
     const chunk = selection.map((v, i) => (i === best ? { variableCode: v.variableCode, valueCodes: part } : v));
-    chunks.push(...split(chunk, counts.map((n, i) => (i === best ? part.length : n)), maxCells, table));
+    chunks.push(
+      ...split(
+        chunk,
+        counts.map((n, i) => (i === best ? part.length : n)),
+        maxCells,
+        table,
+      ),
+    );
   }
   return chunks;
 }
@@ -87,7 +99,10 @@ function split(selection: Selection, counts: number[], maxCells: number, table?:
  * A v2 selection as a v1 query: codes -> filter `item`, `top(n)` -> `top` ["n"], `*` or a wildcard -> `all`.
  * v1 has no `bottom`, `range`, `from`, `to` or `?`: those throw a FetchError before anything is sent.
  */
-export function toV1Query(selection: Selection, table?: string): {
+export function toV1Query(
+  selection: Selection,
+  table?: string,
+): {
   query: { code: string; selection: { filter: 'item' | 'top' | 'all'; values: string[] } }[];
   response: { format: 'json-stat2' };
 } {
@@ -97,9 +112,11 @@ export function toV1Query(selection: Selection, table?: string): {
     const top = /^\[?top\(\s*(\d+)\s*\)\]?$/i.exec(only);
     if (top) return { code: variableCode, selection: { filter: 'top' as const, values: [top[1]!] } };
     if (/^[^()?[\]]*\*[^()?[\]]*$/.test(only)) return { code: variableCode, selection: { filter: 'all' as const, values: [only] } };
-    throw new FetchError(`The selection ${JSON.stringify(valueCodes)} for ${variableCode} in table ${table ?? '?'} ` +
-      'cannot be sent to PxWebApi v1 (it knows value codes, top(n) and * only). Use explicit codes. Nothing was sent.',
-    { table, api: 'v1' });
+    throw new FetchError(
+      `The selection ${JSON.stringify(valueCodes)} for ${variableCode} in table ${table ?? '?'} ` +
+        'cannot be sent to PxWebApi v1 (it knows value codes, top(n) and * only). Use explicit codes. Nothing was sent.',
+      { table, api: 'v1' },
+    );
   });
   return { query, response: { format: 'json-stat2' } };
 }

@@ -85,10 +85,12 @@ export function readShape(meta: JsonStatDataset): TableShape {
   const size = candidates.find((d) => d.id.startsWith('SyssGrp')) ?? candidates.find((d) => sizeLabel.test(d.label)) ?? null;
   const rest = candidates.filter((d) => d !== size);
   const industry = rest.find((d) => d.id.startsWith('NACE')) ?? rest.find((d) => industryLabel.test(d.label)) ?? null;
-  const roleOf = (d: JsonStatDimension): DimensionRole =>
-    d === time ? 'time' : d === size ? 'size' : d === industry ? 'industry' : 'measure';
+  const roleOf = (d: JsonStatDimension): DimensionRole => (d === time ? 'time' : d === size ? 'size' : d === industry ? 'industry' : 'measure');
   const shaped = dims.map((d) => ({
-    id: d.id, label: d.label, role: roleOf(d), codes: d.categories.map((c) => ({ code: c.code, label: c.label })),
+    id: d.id,
+    label: d.label,
+    role: roleOf(d),
+    codes: d.categories.map((c) => ({ code: c.code, label: c.label })),
   }));
   return {
     time: time.id,
@@ -108,15 +110,16 @@ export function measures(shape: TableShape): Measure[] {
   const metric = dims.find((d) => d.id === shape.metric);
   let combos: { codes: Record<string, string>; labels: Record<string, string> }[] = [{ codes: {}, labels: {} }];
   for (const d of dims) {
-    combos = combos.flatMap((c) => d.codes.map((code) => ({
-      codes: { ...c.codes, [d.id]: code.code }, labels: { ...c.labels, [d.id]: code.label },
-    })));
+    combos = combos.flatMap((c) =>
+      d.codes.map((code) => ({
+        codes: { ...c.codes, [d.id]: code.code },
+        labels: { ...c.labels, [d.id]: code.label },
+      })),
+    );
   }
   if (dims.length === 0) return [];
   return combos.map(({ codes, labels }) => ({
     codes,
-    label: varying.length > 0
-      ? varying.map((d) => labels[d.id]).join(' – ')
-      : metric ? labels[metric.id]! : dims.map((d) => labels[d.id]).join(' – '),
+    label: varying.length > 0 ? varying.map((d) => labels[d.id]).join(' – ') : metric ? labels[metric.id]! : dims.map((d) => labels[d.id]).join(' – '),
   }));
 }

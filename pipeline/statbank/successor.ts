@@ -13,7 +13,11 @@ import type { ListedTable, StatbankClient } from './client.js';
 
 /** Words a label starts with, after SSB's "12345: " prefix, lower case, punctuation dropped. */
 export function leadingWords(label: string): string[] {
-  return label.replace(/^\s*\d+\s*:\s*/, '').toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  return label
+    .replace(/^\s*\d+\s*:\s*/, '')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
 }
 
 /** How many words two labels start with in common. */

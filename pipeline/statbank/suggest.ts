@@ -55,17 +55,27 @@ export function escapeRegExp(text: string): string {
 
 /** "Nettsamfunn (t.d. Facebook, Linkedin)" -> "nettsamfunn_t_d_facebook_linkedin"-like slugs, without the brackets. */
 export function slug(label: string): string {
-  const plain = label.replace(/\([^)]*\)/g, ' ')
-    .replace(/[æÆ]/g, 'ae').replace(/[øØ]/g, 'o').replace(/[åÅ]/g, 'a')
-    .normalize('NFKD').replace(/\p{M}/gu, '')
-    .toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const plain = label
+    .replace(/\([^)]*\)/g, ' ')
+    .replace(/[æÆ]/g, 'ae')
+    .replace(/[øØ]/g, 'o')
+    .replace(/[åÅ]/g, 'a')
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   const cut = plain.length <= 48 ? plain : plain.slice(0, 48).replace(/_[^_]*$/, '');
   return cut || 'measure';
 }
 
 /** The label as it reads inside a sentence. */
 export function sentenceObject(label: string): string {
-  const plain = label.replace(/\s*\([^)]*\)/g, '').replace(/\s+/g, ' ').trim() || label.trim();
+  const plain =
+    label
+      .replace(/\s*\([^)]*\)/g, '')
+      .replace(/\s+/g, ' ')
+      .trim() || label.trim();
   // "IKT-…", "KI", "EU": keep the capitals of an abbreviation.
   return /^\p{Lu}[\p{Lu}\d]/u.test(plain) ? plain : plain.charAt(0).toLowerCase() + plain.slice(1);
 }
@@ -85,7 +95,11 @@ export function suggestion(input: SuggestInput): Suggestion {
     used.add(id);
     const words = (label: string) => ({ label, object: sentenceObject(label) });
     return {
-      id, tables: [input.id], match: escapeRegExp(m.label), codes: { [input.id]: m.codes }, base: 'all',
+      id,
+      tables: [input.id],
+      match: escapeRegExp(m.label),
+      codes: { [input.id]: m.codes },
+      base: 'all',
       words: { nn: words(m.label), nb: words(m.label), en: words(en) },
     };
   });

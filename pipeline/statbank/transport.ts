@@ -103,15 +103,15 @@ export interface HttpResponse {
   attempts: number;
 }
 
-const keptHeaders = ['content-type', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-policy', 'retry-after',
-  'last-modified', 'etag', 'date'];
+const keptHeaders = ['content-type', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-policy', 'retry-after', 'last-modified', 'etag', 'date'];
 /**
  * Network error codes meaning the host can't be reached from here at all: not resolved (ENOTFOUND, EAI_AGAIN),
  * refused (ECONNREFUSED), or no route to it (ENETUNREACH, EHOSTUNREACH). Retrying within seconds does not help.
  */
 const unreachableCodes = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH']);
 /** Codes of failures that come back the same on every try. */
-const permanentCode = /^(ERR_INVALID_|ERR_HTTP_|ERR_UNESCAPED_|ERR_TLS_|ERR_SSL_|Z_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_|UND_ERR_INVALID_ARG|UND_ERR_NOT_SUPPORTED)/;
+const permanentCode =
+  /^(ERR_INVALID_|ERR_HTTP_|ERR_UNESCAPED_|ERR_TLS_|ERR_SSL_|Z_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_|UND_ERR_INVALID_ARG|UND_ERR_NOT_SUPPORTED)/;
 
 /** `40;w=60s` (or `40;w=60`) -> the window in ms; undefined when absent or unreadable. */
 export function parseRateLimitWindowMs(policy: string | null | undefined): number | undefined {
@@ -165,8 +165,12 @@ export function createTransport(options: TransportOptions): Transport {
   let blockedUntil = 0;
   let queue: Promise<unknown> = Promise.resolve();
 
-  const context = (request: HttpRequest, more: Partial<FetchContext> = {}): FetchContext =>
-    ({ url: request.url, method: request.method, ...(request.table === undefined ? {} : { table: request.table }), ...more });
+  const context = (request: HttpRequest, more: Partial<FetchContext> = {}): FetchContext => ({
+    url: request.url,
+    method: request.method,
+    ...(request.table === undefined ? {} : { table: request.table }),
+    ...more,
+  });
 
   /** A failure no retry can mend: p-retry stops and the request rejects with `error`. */
   const final = (error: FetchError) => new AbortError(error);
@@ -176,22 +180,26 @@ export function createTransport(options: TransportOptions): Transport {
     const what = `${request.method} ${request.url}`;
     if (code && unreachableCodes.has(code)) {
       const how = code === 'ECONNREFUSED' ? 'refused the connection' : code.endsWith('UNREACH') ? 'has no route from here' : 'could not be resolved';
-      return final(new OfflineError(
-        `StatBank could not be reached (${code}): ${what}. The host ${how}; check the network connection and ` +
-          'SSB_API_URL. Not retried; nothing was stored.',
-        { ...context(request, { code, reason: 'network', cause: error }), why: 'unreachable' },
-      ));
+      return final(
+        new OfflineError(
+          `StatBank could not be reached (${code}): ${what}. The host ${how}; check the network connection and ` +
+            'SSB_API_URL. Not retried; nothing was stored.',
+          { ...context(request, { code, reason: 'network', cause: error }), why: 'unreachable' },
+        ),
+      );
     }
     if ((error as Error)?.name === 'TimeoutError') return new Transient(`timed out after ${options.requestTimeoutMs} ms`, 'unavailable');
     if (code && !permanentCode.test(code)) return new Transient(`connection dropped (${code})`, 'unavailable');
     // No system error code (an invalid URL or header, a redirect loop) or one that repeats on every try.
     const cause = (error as Error)?.cause as Error | undefined;
     const detail = code ?? ([(error as Error)?.message, cause?.message].filter(Boolean).join(': ') || String(error));
-    return final(new FetchError(
-      `StatBank request failed in a way retrying would not mend (${detail}): ${what}. Check SSB_API_URL (and ` +
-        "SSB_RSS_URL), the network's proxy or TLS setup. Not retried; nothing was stored.",
-      context(request, { ...(code ? { code } : {}), reason: 'permanent', cause: error }),
-    ));
+    return final(
+      new FetchError(
+        `StatBank request failed in a way retrying would not mend (${detail}): ${what}. Check SSB_API_URL (and ` +
+          "SSB_RSS_URL), the network's proxy or TLS setup. Not retried; nothing was stored.",
+        context(request, { ...(code ? { code } : {}), reason: 'permanent', cause: error }),
+      ),
+    );
   }
 
   function tooLarge(request: HttpRequest, seen: string): FetchError {
@@ -217,8 +225,13 @@ export function createTransport(options: TransportOptions): Transport {
       if (bytes > options.maxBodyBytes) {
         abort.abort();
         await reader.cancel().catch(() => undefined);
-        throw final(tooLarge(request, `more than ${options.maxBodyBytes} bytes arrived` +
-          `${res.headers.get('content-encoding') ? ` after decompressing its ${res.headers.get('content-encoding')} encoding` : ''}`));
+        throw final(
+          tooLarge(
+            request,
+            `more than ${options.maxBodyBytes} bytes arrived` +
+              `${res.headers.get('content-encoding') ? ` after decompressing its ${res.headers.get('content-encoding')} encoding` : ''}`,
+          ),
+        );
       }
       chunks.push(value);
     }
@@ -248,15 +261,17 @@ export function createTransport(options: TransportOptions): Transport {
       if (res.status >= 300 && res.status < 400) {
         await res.body?.cancel().catch(() => undefined);
         const location = res.headers.get('location');
-        throw final(new FetchError(
-          request.method === 'POST'
-            ? `StatBank answered ${request.method} ${request.url} with a redirect (status ${res.status}` +
-              `${location ? ` to ${location}` : ''}); a redirected POST would lose the selection, so it was not ` +
-              'followed. Check SSB_API_URL (use the final address, https and all). Not retried; nothing was stored.'
-            : `StatBank answered ${request.method} ${request.url} with status ${res.status}${location ? ` (to ${location})` : ''}, ` +
-              'a redirect that could not be followed. Check SSB_API_URL. Not retried; nothing was stored.',
-          context(request, { status: res.status, reason: 'redirect' }),
-        ));
+        throw final(
+          new FetchError(
+            request.method === 'POST'
+              ? `StatBank answered ${request.method} ${request.url} with a redirect (status ${res.status}` +
+                  `${location ? ` to ${location}` : ''}); a redirected POST would lose the selection, so it was not ` +
+                  'followed. Check SSB_API_URL (use the final address, https and all). Not retried; nothing was stored.'
+              : `StatBank answered ${request.method} ${request.url} with status ${res.status}${location ? ` (to ${location})` : ''}, ` +
+                  'a redirect that could not be followed. Check SSB_API_URL. Not retried; nothing was stored.',
+            context(request, { status: res.status, reason: 'redirect' }),
+          ),
+        );
       }
       const declared = res.headers.get('content-length');
       if (declared !== null && /^\d+$/.test(declared) && Number(declared) > options.maxBodyBytes) {
@@ -284,8 +299,7 @@ export function createTransport(options: TransportOptions): Transport {
     }
     const response: HttpResponse = { method: request.method, url: request.url, status: res.status, headers, text, json, attempts };
     if (res.status === 429) {
-      const retryAfterMs = parseRetryAfterMs(headers['retry-after'], effects.now())
-        ?? parseRateLimitWindowMs(headers['x-ratelimit-policy']);
+      const retryAfterMs = parseRetryAfterMs(headers['retry-after'], effects.now()) ?? parseRateLimitWindowMs(headers['x-ratelimit-policy']);
       throw new Transient('status 429 (Too many requests)', 'rate-limited', retryAfterMs, response);
     }
     if (res.status >= 500) {
@@ -335,35 +349,42 @@ export function createTransport(options: TransportOptions): Transport {
   async function run(request: HttpRequest): Promise<HttpResponse> {
     let waitedMs = 0;
     let jsonRetried = false;
-    return pRetry(async (attempt) => {
-      const pause = blockedUntil - effects.now();
-      if (pause > 0) {
-        effects.log?.(`StatBank: rate limit reached; waiting ${Math.ceil(pause / 1000)} s for the next window`);
-        await effects.sleep(pause);
-      }
-      return attemptOnce(request, attempt, jsonRetried);
-    }, {
-      retries: options.maxRetries,
-      // The waits are taken in onFailedAttempt, through effects.sleep, so tests need no real time.
-      minTimeout: 0,
-      async onFailedAttempt({ error, attemptNumber, retriesLeft }) {
-        if (!(error instanceof Transient)) throw error;
-        if (error.kind === 'malformed') jsonRetried = true;
-        const backoff = options.backoffBaseMs * 2 ** (attemptNumber - 1) * (0.5 + 0.5 * effects.random());
-        const wait = Math.round(error.retryAfterMs ?? backoff);
-        const attempts = `${attemptNumber} attempt${attemptNumber === 1 ? '' : 's'}`;
-        if (retriesLeft <= 0) {
-          throw giveUp(request, error, attemptNumber, `${attempts}, the most allowed (maxRetries ${options.maxRetries})`);
+    return pRetry(
+      async (attempt) => {
+        const pause = blockedUntil - effects.now();
+        if (pause > 0) {
+          effects.log?.(`StatBank: rate limit reached; waiting ${Math.ceil(pause / 1000)} s for the next window`);
+          await effects.sleep(pause);
         }
-        if (waitedMs + wait > options.retryBudgetMs) {
-          throw giveUp(request, error, attemptNumber, `the next wait (${wait} ms) would pass the retry budget of ` +
-            `${options.retryBudgetMs} ms (${waitedMs} ms waited, ${attempts})`);
-        }
-        effects.log?.(`StatBank: ${error.reason} on ${request.method} ${request.url}; retrying in ${wait} ms`);
-        await effects.sleep(wait);
-        waitedMs += wait;
+        return attemptOnce(request, attempt, jsonRetried);
       },
-    });
+      {
+        retries: options.maxRetries,
+        // The waits are taken in onFailedAttempt, through effects.sleep, so tests need no real time.
+        minTimeout: 0,
+        async onFailedAttempt({ error, attemptNumber, retriesLeft }) {
+          if (!(error instanceof Transient)) throw error;
+          if (error.kind === 'malformed') jsonRetried = true;
+          const backoff = options.backoffBaseMs * 2 ** (attemptNumber - 1) * (0.5 + 0.5 * effects.random());
+          const wait = Math.round(error.retryAfterMs ?? backoff);
+          const attempts = `${attemptNumber} attempt${attemptNumber === 1 ? '' : 's'}`;
+          if (retriesLeft <= 0) {
+            throw giveUp(request, error, attemptNumber, `${attempts}, the most allowed (maxRetries ${options.maxRetries})`);
+          }
+          if (waitedMs + wait > options.retryBudgetMs) {
+            throw giveUp(
+              request,
+              error,
+              attemptNumber,
+              `the next wait (${wait} ms) would pass the retry budget of ` + `${options.retryBudgetMs} ms (${waitedMs} ms waited, ${attempts})`,
+            );
+          }
+          effects.log?.(`StatBank: ${error.reason} on ${request.method} ${request.url}; retrying in ${wait} ms`);
+          await effects.sleep(wait);
+          waitedMs += wait;
+        },
+      },
+    );
   }
 
   return {
@@ -391,26 +412,34 @@ export function httpFailure(response: HttpResponse, table: string | undefined, m
   const title = problemTitle(response.json);
   const advice = adviceFor(status, title, response.text, maxCells);
   const stopped = gaveUp ? ` Gave up: ${gaveUp}.` : status < 500 && status !== 429 ? ' Not retried.' : '';
-  return new FetchError(
-    `StatBank request failed with status ${status}${title ? ` (${title})` : ''}: ${method} ${url}.${stopped} ${advice}`,
-    { url, method, status, ...(table === undefined ? {} : { table }), ...(title === undefined ? {} : { title }), attempts: response.attempts, reason: 'status' },
-  );
+  return new FetchError(`StatBank request failed with status ${status}${title ? ` (${title})` : ''}: ${method} ${url}.${stopped} ${advice}`, {
+    url,
+    method,
+    status,
+    ...(table === undefined ? {} : { table }),
+    ...(title === undefined ? {} : { title }),
+    attempts: response.attempts,
+    reason: 'status',
+  });
 }
 
 function adviceFor(status: number, title: string | undefined, text: string, maxCells: number): string {
   const t = title ?? '';
   if (/too many (cells|values)/i.test(t) || (status === 403 && !t)) {
-    return `The selection covers more cells than StatBank allows in one request (${maxCells}); the selection must be ` +
-      'split into smaller requests (pass dimensionSizes so the client can count the cells).';
+    return (
+      `The selection covers more cells than StatBank allows in one request (${maxCells}); the selection must be ` +
+      'split into smaller requests (pass dimensionSizes so the client can count the cells).'
+    );
   }
   if (status === 500 && text.trim() === '') {
-    return 'StatBank answers 500 with an empty body when a value code is repeated in the selection (or when it is ' +
-      'failing); check the selection for a value code that appears twice, else try again later.';
+    return (
+      'StatBank answers 500 with an empty body when a value code is repeated in the selection (or when it is ' +
+      'failing); check the selection for a value code that appears twice, else try again later.'
+    );
   }
   if (status >= 500) return 'StatBank is failing or in maintenance (around 05:00 and 11:30 Oslo time); try again later.';
   if (status === 429) {
-    return "StatBank's rate limit (per IP address) is still exceeded; wait a minute and check that nothing else on " +
-      'this machine is calling StatBank.';
+    return "StatBank's rate limit (per IP address) is still exceeded; wait a minute and check that nothing else on " + 'this machine is calling StatBank.';
   }
   if (/non-existent table/i.test(t)) return 'Check the table id: the table may have been replaced (briefing tables <words> searches StatBank).';
   if (/non-existent|missing selection|illegal selection|parameter error|variable/i.test(t) || status === 400) {

@@ -62,8 +62,11 @@ export async function commitUpdate(commit: Commit): Promise<void> {
       await rm(old, { recursive: true, force: true });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? String(error);
-      throw new OutputError(`${target}: dataset.json was updated, but the raw responses could not be put in place (${code}); ${target} may hold ` +
-        'the previous fetch\'s responses or none. The figures are fine; fetch again with --force to replace the raw responses.', { path: target, cause: error });
+      throw new OutputError(
+        `${target}: dataset.json was updated, but the raw responses could not be put in place (${code}); ${target} may hold ` +
+          "the previous fetch's responses or none. The figures are fine; fetch again with --force to replace the raw responses.",
+        { path: target, cause: error },
+      );
     }
   }
 }
@@ -74,7 +77,11 @@ async function clearStaging(rawDir: string): Promise<void> {
   for (const entry of entries) if (/^\..+\.(staging|old)$/.test(entry)) await rm(join(rawDir, entry), { recursive: true, force: true }).catch(() => undefined);
 }
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 function plainName(name: string, dir: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new OutputError(`${dir}: "${name}" is not a plain file name; nothing was written.`, { path: dir });

@@ -33,7 +33,10 @@ export function observationId(o: Parameters<typeof identityOf>[0] & { revision: 
 }
 
 /** For each table, its measure dimensions' codes (joined) -> the definition's measure id. */
-export function measureIndex(definition: Pick<Definition, 'measures'>, tables: Record<string, Pick<TableState, 'dimensions'>>): Map<string, Map<string, string>> {
+export function measureIndex(
+  definition: Pick<Definition, 'measures'>,
+  tables: Record<string, Pick<TableState, 'dimensions'>>,
+): Map<string, Map<string, string>> {
   const index = new Map<string, Map<string, string>>();
   for (const [id, table] of Object.entries(tables)) {
     const dims = table.dimensions.filter((d) => d.role === 'measure').map((d) => d.id);
@@ -49,7 +52,12 @@ export function measureIndex(definition: Pick<Definition, 'measures'>, tables: R
 }
 
 /** The measure of a table row, by the definition's recorded codes; null when the definition doesn't use it. */
-export function measureOf(index: Map<string, Map<string, string>>, tables: Record<string, Pick<TableState, 'dimensions'>>, table: string, codes: Record<string, string>): string | null {
+export function measureOf(
+  index: Map<string, Map<string, string>>,
+  tables: Record<string, Pick<TableState, 'dimensions'>>,
+  table: string,
+  codes: Record<string, string>,
+): string | null {
   const dims = tables[table]!.dimensions.filter((d) => d.role === 'measure').map((d) => d.id);
   return index.get(table)?.get(dims.map((d) => codes[d]).join('\u0000')) ?? null;
 }
@@ -96,7 +104,8 @@ export function parseDataset(text: string, file: string, definition: Definition)
       return fail(n, field, message);
     }
     const r: Row = parsed.output;
-    if (r.value === null && (r.status === null || r.status === '*')) fail(n, 'status', 'a missing figure (value null) needs SSB\'s symbol for why (".", "..", ":" or "-")');
+    if (r.value === null && (r.status === null || r.status === '*'))
+      fail(n, 'status', 'a missing figure (value null) needs SSB\'s symbol for why (".", "..", ":" or "-")');
     let measure: string | null;
     if (r.table !== null) {
       const dims = categories.get(r.table) ?? fail(n, 'table', `table ${r.table} is not described in "tables"`);
@@ -109,7 +118,8 @@ export function parseDataset(text: string, file: string, definition: Definition)
       }
       if (Object.keys(r.codes).length !== dims.size) fail(n, 'codes', `the row has codes for dimensions table ${r.table} does not have`);
       measure = measureOf(index, tables, r.table, r.codes);
-      if (r.measure !== null && r.measure !== measure) fail(n, 'measure', `"${r.measure}" is not what the definition's codes make of the row (${measure ?? 'no measure'})`);
+      if (r.measure !== null && r.measure !== measure)
+        fail(n, 'measure', `"${r.measure}" is not what the definition's codes make of the row (${measure ?? 'no measure'})`);
     } else {
       if (r.article === null || !articles[r.article]) fail(n, 'article', `an article row needs the index of one of the ${articles.length} "articles"`);
       if (r.codes !== null) fail(n, 'codes', 'an article row has no codes (null)');
@@ -127,11 +137,21 @@ export function parseDataset(text: string, file: string, definition: Definition)
     return o;
   });
   for (const f of findings) {
-    if (!articles[f.article]) throw new DatasetError(`${file}: finding ${f.id} names article ${f.article}, which "articles" does not have. ${advice(file)}`, { path: file, field: 'findings' });
+    if (!articles[f.article])
+      throw new DatasetError(`${file}: finding ${f.id} names article ${f.article}, which "articles" does not have. ${advice(file)}`, {
+        path: file,
+        field: 'findings',
+      });
   }
   return {
-    format: 'ssb-briefing/dataset@3', title: header.output.title, provenance: header.output.provenance,
-    tables: tables as Dataset['tables'], articles, codelists: codelists as Dataset['codelists'], observations, findings: findings as Dataset['findings'],
+    format: 'ssb-briefing/dataset@3',
+    title: header.output.title,
+    provenance: header.output.provenance,
+    tables: tables as Dataset['tables'],
+    articles,
+    codelists: codelists as Dataset['codelists'],
+    observations,
+    findings: findings as Dataset['findings'],
   };
 }
 
@@ -141,8 +161,20 @@ export function serializeDataset(dataset: Dataset): string {
   const head = JSON.stringify({ format, title, provenance, tables, articles, codelists, columns: datasetColumns, findings }, null, 2);
   const rows = dataset.observations.map((o) =>
     JSON.stringify([
-      o.table, o.article, o.period, o.table === null ? o.measure : null, o.size, o.industry, o.classification, o.codes,
-      o.value, o.status, o.bound, o.published, o.revision, o.note,
+      o.table,
+      o.article,
+      o.period,
+      o.table === null ? o.measure : null,
+      o.size,
+      o.industry,
+      o.classification,
+      o.codes,
+      o.value,
+      o.status,
+      o.bound,
+      o.published,
+      o.revision,
+      o.note,
     ]),
   );
   return `${head.slice(0, -2)},\n  "observations": [\n${rows.map((r) => `    ${r}`).join(',\n')}\n  ]\n}\n`;

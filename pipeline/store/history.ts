@@ -87,6 +87,9 @@ export function lastChanges(history: readonly HistoryEntry[]): { table: string; 
     count.set(batch[0]!.table, (count.get(batch[0]!.table) ?? 0) + 1);
   }
   return [...latest.entries()].map(([table, entries]) => ({
-    table, updated: entries.at(-1)!.updated, first: count.get(table) === 1, entries: entries.filter((e) => e.kind !== 'table'),
+    table,
+    updated: entries.at(-1)!.updated,
+    first: count.get(table) === 1,
+    entries: entries.filter((e) => e.kind !== 'table'),
   }));
 }

@@ -249,7 +249,7 @@ export function formatOutbox(editions: EditionOutbox[]): string {
     const width = Math.max(...edition.recipients.map((r) => r.recipient.length), 9);
     const lines = edition.recipients.map((r) => {
       const state = r.state === 'failed' ? (r.failure?.permanent ? 'failed' : 'failed*') : r.state === 'sending' && r.finalDot ? 'sending.' : r.state;
-      const why = r.state === 'failed' ? `${r.failure?.code ? `${r.failure.code}: ` : ''}${r.failure?.reason ?? ''}` : r.note ?? r.lastReply ?? '';
+      const why = r.state === 'failed' ? `${r.failure?.code ? `${r.failure.code}: ` : ''}${r.failure?.reason ?? ''}` : (r.note ?? r.lastReply ?? '');
       return `  ${state.padEnd(9)} ${r.recipient.padEnd(width)}  ${shortTime(r.sentAt ?? r.updatedAt)}  ${r.messageId ?? '-'}${why ? `  ${oneLine(why)}` : ''}`;
     });
     const counts = (['sent', 'uncertain', 'failed', 'sending', 'queued'] as const)
@@ -258,8 +258,10 @@ export function formatOutbox(editions: EditionOutbox[]): string {
       .map(([state, n]) => `${n} ${state}`);
     const uncertain = edition.recipients.filter((r) => r.state === 'uncertain').map((r) => r.recipient);
     const advice = uncertain.length
-      ? [`  Uncertain: ask ${uncertain.join(', ')} whether the edition arrived; then \`briefing send ${edition.editionId} --resend <address>\` ` +
-          'if it did not (the same Message-ID, so a mail client that saw it shows one), or confirm it with `briefing outbox --confirm <address>`.']
+      ? [
+          `  Uncertain: ask ${uncertain.join(', ')} whether the edition arrived; then \`briefing send ${edition.editionId} --resend <address>\` ` +
+            'if it did not (the same Message-ID, so a mail client that saw it shows one), or confirm it with `briefing outbox --confirm <address>`.',
+        ]
       : [];
     const torn = edition.tornTail ? ['  (a torn last line, from a run killed while writing, was ignored)'] : [];
     return [`${edition.editionId}  ${counts.join(', ')}`, ...lines, ...advice, ...torn].join('\n');
@@ -326,7 +328,7 @@ async function openJournal<E extends { at: string }>(path: string, schema: v.Gen
           broken = new OutputError(
             `Cannot record in ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): nothing more is sent in this run, ` +
               'since a message that is not recorded could be sent twice. The outbox holds every change made before this one. ' +
-              'Free disk space or fix the folder\'s permissions, then send again.',
+              "Free disk space or fix the folder's permissions, then send again.",
             { path, cause: error },
           );
           throw broken;
@@ -379,16 +381,21 @@ async function readText(path: string): Promise<string> {
 }
 
 function readError(path: string, error: unknown): OutputError {
-  return new OutputError(`Cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was sent. Fix its permissions and try again.`,
-    { path, cause: error });
+  return new OutputError(
+    `Cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was sent. Fix its permissions and try again.`,
+    { path, cause: error },
+  );
 }
 
 async function guard<T>(path: string, what: string, action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {
-    throw new OutputError(`Cannot ${what} for ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was sent. ` +
-      'Check that the output folder is writable and has free space, then send again.', { path, cause: error });
+    throw new OutputError(
+      `Cannot ${what} for ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was sent. ` +
+        'Check that the output folder is writable and has free space, then send again.',
+      { path, cause: error },
+    );
   }
 }
 

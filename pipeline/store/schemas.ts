@@ -42,7 +42,10 @@ const regexText = v.pipe(
   }, 'a valid regular expression'),
 );
 const labels = v.strictObject({
-  no: v.string(), en: v.optional(v.nullable(v.string())), nb: v.optional(v.nullable(v.string())), nn: v.optional(v.nullable(v.string())),
+  no: v.string(),
+  en: v.optional(v.nullable(v.string())),
+  nb: v.optional(v.nullable(v.string())),
+  nn: v.optional(v.nullable(v.string())),
 });
 const perLanguage = <T extends v.GenericSchema>(schema: T) => v.strictObject({ nn: schema, nb: schema, en: schema });
 
@@ -69,8 +72,15 @@ export const definitionSchema = v.pipe(
     }),
     words: perLanguage(
       v.strictObject({
-        title: nonEmpty, kicker: nonEmpty, topic: nonEmpty, definition: nonEmpty, coverage: nonEmpty,
-        population: nonEmpty, users: nonEmpty, types: nonEmpty, purposes: nonEmpty,
+        title: nonEmpty,
+        kicker: nonEmpty,
+        topic: nonEmpty,
+        definition: nonEmpty,
+        coverage: nonEmpty,
+        population: nonEmpty,
+        users: nonEmpty,
+        types: nonEmpty,
+        purposes: nonEmpty,
       }),
     ),
     tables: v.array(v.strictObject({ id: tableId, label: nonEmpty })),
@@ -97,13 +107,10 @@ export const definitionSchema = v.pipe(
     }),
   }),
   v.check((d) => new Set(d.measures.map((m) => m.id)).size === d.measures.length, 'two measures have the same id'),
-  v.check(
-    (d) => {
-      const ids = new Set(d.measures.map((m) => m.id));
-      return [...d.story.headline, ...d.story.types, ...d.story.purposes, ...(d.story.policy ? [d.story.policy] : [])].every((id) => ids.has(id));
-    },
-    'the story names a measure that "measures" does not define',
-  ),
+  v.check((d) => {
+    const ids = new Set(d.measures.map((m) => m.id));
+    return [...d.story.headline, ...d.story.types, ...d.story.purposes, ...(d.story.policy ? [d.story.policy] : [])].every((id) => ids.has(id));
+  }, 'the story names a measure that "measures" does not define'),
   v.check((d) => {
     const ids = new Set(d.tables.map((t) => t.id));
     return d.measures.every((m) => m.tables.every((t) => ids.has(t)));
@@ -114,8 +121,20 @@ export const definitionSchema = v.pipe(
 
 /** The columns of a row, in order; each observation is one line, a JSON array of these values. */
 export const datasetColumns = [
-  'table', 'article', 'period', 'measure', 'size', 'industry', 'classification', 'codes',
-  'value', 'status', 'bound', 'published', 'revision', 'note',
+  'table',
+  'article',
+  'period',
+  'measure',
+  'size',
+  'industry',
+  'classification',
+  'codes',
+  'value',
+  'status',
+  'bound',
+  'published',
+  'revision',
+  'note',
 ] as const;
 
 const classification = v.nullable(v.picklist(['SN2007', 'SN2025'], '"SN2007", "SN2025" or null'));

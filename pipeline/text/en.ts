@@ -21,7 +21,11 @@ function changeClause(c: Change | null, say: Say): Rich {
   return r`, ${c.points > 0 ? 'up' : 'down'} from ${say.share(c.from)} in ${c.from.year}${since}`;
 }
 
-const inIndustries = (figures: Figure[], say: Say) => joinList(figures.map((f) => `in ${say.industry(f.industry!)}`), 'en');
+const inIndustries = (figures: Figure[], say: Say) =>
+  joinList(
+    figures.map((f) => `in ${say.industry(f.industry!)}`),
+    'en',
+  );
 
 export const en: Phrasebook = {
   lang: 'en',
@@ -60,7 +64,8 @@ export const en: Phrasebook = {
   },
 
   headings: {
-    sizes: (largerMore, bySize, byIndustry) => (largerMore ? 'Large enterprises are more active' : bySize && byIndustry ? 'Size and industry' : bySize ? 'By size' : 'By industry'),
+    sizes: (largerMore, bySize, byIndustry) =>
+      largerMore ? 'Large enterprises are more active' : bySize && byIndustry ? 'Size and industry' : bySize ? 'By size' : 'By industry',
     typesTop: (top, say) => r`${say.m(top.measure).label}: the most used`,
     purposesTop: (top, say) => r`Used most for ${say.m(top.measure).noun ?? say.m(top.measure).object}`,
   },
@@ -103,13 +108,18 @@ export const en: Phrasebook = {
     return r`The share of ${say.of(f)} that ${m.verb.past} ${m.object}${m.examples ? `, such as ${m.examples},` : ''} was ${say.share(f)}${changeClause(change, say)}.`;
   },
   typeRest(figures, say) {
-    return r`The share was ${list(figures.map((f) => {
-      const m = say.m(f.measure);
-      return r`${say.share(f)} for ${m.noun ?? m.object}${m.examples ? ` (such as ${m.examples})` : ''}`;
-    }))}.`;
+    return r`The share was ${list(
+      figures.map((f) => {
+        const m = say.m(f.measure);
+        return r`${say.share(f)} for ${m.noun ?? m.object}${m.examples ? ` (such as ${m.examples})` : ''}`;
+      }),
+    )}.`;
   },
   typeSizes(pairs, say) {
-    const items = pairs.map((p) => r`${say.share(p.large)} ${say.m(p.large.measure).verb.past} ${say.m(p.large.measure).object}${p.all ? r` (compared with ${say.share(p.all)} of all enterprises)` : ''}`);
+    const items = pairs.map(
+      (p) =>
+        r`${say.share(p.large)} ${say.m(p.large.measure).verb.past} ${say.m(p.large.measure).object}${p.all ? r` (compared with ${say.share(p.all)} of all enterprises)` : ''}`,
+    );
     return r`Among enterprises with ${say.size(pairs[0]!.large.size!)}, ${list(items)}.`;
   },
   purposeFirst(f, change, say) {
@@ -129,7 +139,11 @@ export const en: Phrasebook = {
 
   keyFigure(f, say) {
     const m = say.m(f.measure);
-    const whose = !say.isAllSizes(f) ? `enterprises with ${say.size(f.size!)}` : !say.isTotal(f) ? `enterprises in ${say.industry(f.industry!)}` : say.of(f, true);
+    const whose = !say.isAllSizes(f)
+      ? `enterprises with ${say.size(f.size!)}`
+      : !say.isTotal(f)
+        ? `enterprises in ${say.industry(f.industry!)}`
+        : say.of(f, true);
     return r`of ${whose} ${m.verb.past} ${m.object}`;
   },
   keyChange(c, say) {
@@ -153,7 +167,10 @@ export const en: Phrasebook = {
     return r`${en.figureName(f, say)}: no figure from Statistics Norway (${symbol} = ${en.symbols[symbol]}).`;
   },
   gapNote(measures, years, say) {
-    return r`This dataset has no figures for ${yearRanges(years, 'and')} for ${joinList(measures.map((m) => `‘${say.m(m).label}’`), 'en')}.`;
+    return r`This dataset has no figures for ${yearRanges(years, 'and')} for ${joinList(
+      measures.map((m) => `‘${say.m(m).label}’`),
+      'en',
+    )}.`;
   },
   notAskedNote(years) {
     return r`The questions were not asked in ${yearRanges(years, 'and')}.`;
@@ -205,9 +222,11 @@ export const en: Phrasebook = {
     subtitle: (period, whose) => `Share of ${whose}. ${period}. Per cent`,
     trendAlt(title, series, top) {
       const n = (value: number) => formatNumber(value, 'en');
-      const changes = series.map((s) => (s.last.value === s.first.value
-        ? `${s.name} was ${n(s.last.value)} per cent in both ${s.first.year} and ${s.last.year}`
-        : `${s.name} ${s.last.value > s.first.value ? 'rose' : 'fell'} from ${n(s.first.value)} per cent in ${s.first.year} to ${n(s.last.value)} per cent in ${s.last.year}`));
+      const changes = series.map((s) =>
+        s.last.value === s.first.value
+          ? `${s.name} was ${n(s.last.value)} per cent in both ${s.first.year} and ${s.last.year}`
+          : `${s.name} ${s.last.value > s.first.value ? 'rose' : 'fell'} from ${n(s.first.value)} per cent in ${s.first.year} to ${n(s.last.value)} per cent in ${s.last.year}`,
+      );
       return [`Line chart: ${title}.`, ...changes.map((c) => `${c}.`), `The largest value is ${n(top.value)} per cent (${top.name}, ${top.year}).`].join(' ');
     },
     barsAlt(title, top, bottom) {

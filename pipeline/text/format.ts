@@ -55,7 +55,20 @@ export interface Fraction {
 
 /** Fractions people say, most natural first. Fifths other than one in five are said as tenths ("seks av ti"). */
 const fractionCandidates: [number, number][] = [
-  [1, 2], [1, 4], [3, 4], [1, 3], [2, 3], [1, 5], [1, 10], [2, 10], [3, 10], [4, 10], [6, 10], [7, 10], [8, 10], [9, 10],
+  [1, 2],
+  [1, 4],
+  [3, 4],
+  [1, 3],
+  [2, 3],
+  [1, 5],
+  [1, 10],
+  [2, 10],
+  [3, 10],
+  [4, 10],
+  [6, 10],
+  [7, 10],
+  [8, 10],
+  [9, 10],
 ];
 
 /**
@@ -86,7 +99,9 @@ export function fractionWords(fraction: Fraction, lang: Lang): string {
   const words = numberWords[lang];
   const core = `${words[fraction.numerator]} ${lang === 'en' ? 'in' : 'av'} ${words[fraction.denominator]}`;
   if (fraction.approx === 'exact') return core;
-  const qualifier = { nn: { over: 'vel', under: 'nær' }, nb: { over: 'vel', under: 'nesten' }, en: { over: 'just over', under: 'almost' } }[lang][fraction.approx];
+  const qualifier = { nn: { over: 'vel', under: 'nær' }, nb: { over: 'vel', under: 'nesten' }, en: { over: 'just over', under: 'almost' } }[lang][
+    fraction.approx
+  ];
   return `${qualifier} ${core}`;
 }
 

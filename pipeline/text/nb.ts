@@ -15,7 +15,11 @@ function changeClause(c: Change | null, say: Say): Rich {
   return r`, ${c.points > 0 ? 'opp' : 'ned'} fra ${say.share(c.from)} i ${c.from.year}${since}`;
 }
 
-const inIndustries = (figures: Figure[], say: Say) => joinList(figures.map((f) => `i ${say.industry(f.industry!)}`), 'nb');
+const inIndustries = (figures: Figure[], say: Say) =>
+  joinList(
+    figures.map((f) => `i ${say.industry(f.industry!)}`),
+    'nb',
+  );
 
 export const nb: Phrasebook = {
   lang: 'nb',
@@ -53,7 +57,8 @@ export const nb: Phrasebook = {
   },
 
   headings: {
-    sizes: (largerMore, bySize, byIndustry) => (largerMore ? 'De store foretakene er mer aktive' : bySize && byIndustry ? 'Størrelse og næring' : bySize ? 'Etter størrelse' : 'Etter næring'),
+    sizes: (largerMore, bySize, byIndustry) =>
+      largerMore ? 'De store foretakene er mer aktive' : bySize && byIndustry ? 'Størrelse og næring' : bySize ? 'Etter størrelse' : 'Etter næring',
     typesTop: (top, say) => r`${say.m(top.measure).label} er mest brukt`,
     purposesTop: (top, say) => r`Mest brukt til ${say.m(top.measure).noun ?? say.m(top.measure).object}`,
   },
@@ -96,10 +101,14 @@ export const nb: Phrasebook = {
     return cap(r`${say.share(f)} av ${say.of(f)} ${m.verb.past} ${m.object}${m.examples ? `, som ${m.examples}` : ''}${changeClause(change, say)}.`);
   },
   typeRest(figures, say) {
-    return cap(r`${list(figures.map((f) => {
-      const m = say.m(f.measure);
-      return r`${say.share(f)} ${m.verb.past} ${m.object}${m.examples ? ` (som ${m.examples})` : ''}`;
-    }))}.`);
+    return cap(
+      r`${list(
+        figures.map((f) => {
+          const m = say.m(f.measure);
+          return r`${say.share(f)} ${m.verb.past} ${m.object}${m.examples ? ` (som ${m.examples})` : ''}`;
+        }),
+      )}.`,
+    );
   },
   typeSizes(pairs, say) {
     const items = pairs.map((p) => r`${say.share(p.large)} ${say.m(p.large.measure).object}${p.all ? r` (mot ${say.share(p.all)} av alle foretakene)` : ''}`);
@@ -144,7 +153,10 @@ export const nb: Phrasebook = {
     return r`${nb.figureName(f, say)}: ingen tall fra SSB (${symbol} = ${nb.symbols[symbol]}).`;
   },
   gapNote(measures, years, say) {
-    return r`Datagrunnlaget har ikke tall for ${yearRanges(years, 'og')} for ${joinList(measures.map((m) => `«${say.m(m).label}»`), 'nb')}.`;
+    return r`Datagrunnlaget har ikke tall for ${yearRanges(years, 'og')} for ${joinList(
+      measures.map((m) => `«${say.m(m).label}»`),
+      'nb',
+    )}.`;
   },
   notAskedNote(years) {
     return r`Spørsmålene ble ikke stilt i ${yearRanges(years, 'og')}.`;
@@ -196,9 +208,11 @@ export const nb: Phrasebook = {
     subtitle: (period, whose) => `Andel av ${whose}. ${period}. Prosent`,
     trendAlt(title, series, top) {
       const n = (value: number) => formatNumber(value, 'nb');
-      const changes = series.map((s) => (s.last.value === s.first.value
-        ? `${s.name} var ${n(s.last.value)} prosent både i ${s.first.year} og i ${s.last.year}`
-        : `${s.name} ${s.last.value > s.first.value ? 'økte' : 'gikk ned'} fra ${n(s.first.value)} prosent i ${s.first.year} til ${n(s.last.value)} prosent i ${s.last.year}`));
+      const changes = series.map((s) =>
+        s.last.value === s.first.value
+          ? `${s.name} var ${n(s.last.value)} prosent både i ${s.first.year} og i ${s.last.year}`
+          : `${s.name} ${s.last.value > s.first.value ? 'økte' : 'gikk ned'} fra ${n(s.first.value)} prosent i ${s.first.year} til ${n(s.last.value)} prosent i ${s.last.year}`,
+      );
       return [`Linjediagram: ${title}.`, ...changes.map((c) => `${c}.`), `Høyeste verdi er ${n(top.value)} prosent (${top.name}, ${top.year}).`].join(' ');
     },
     barsAlt(title, top, bottom) {

@@ -20,7 +20,11 @@ function changeClause(c: Change | null, say: Say): Rich {
 }
 
 /** "i informasjon og kommunikasjon og i handel med …": each industry with its own preposition. */
-const inIndustries = (figures: Figure[], say: Say) => joinList(figures.map((f) => `i ${say.industry(f.industry!)}`), 'nn');
+const inIndustries = (figures: Figure[], say: Say) =>
+  joinList(
+    figures.map((f) => `i ${say.industry(f.industry!)}`),
+    'nn',
+  );
 
 export const nn: Phrasebook = {
   lang: 'nn',
@@ -43,7 +47,7 @@ export const nn: Phrasebook = {
     const examples = m.examples && !change ? `, som ${m.examples}` : '';
     return r`I ${f.year} ${m.verb.past} ${say.share(f)} av ${say.of(f, true)} ${m.object}${examples}${changeClause(change, say)}.`;
   },
-  ledeMilestone(ms, say) {
+  ledeMilestone(ms, _say) {
     return r`Det er første gong sidan målingane starta i ${ms.since} at delen når ${fractionWords({ ...ms, approx: 'exact' }, 'nn')}.`;
   },
   ledeRecord(rec) {
@@ -58,7 +62,8 @@ export const nn: Phrasebook = {
   },
 
   headings: {
-    sizes: (largerMore, bySize, byIndustry) => (largerMore ? 'Dei store føretaka er meir aktive' : bySize && byIndustry ? 'Storleik og næring' : bySize ? 'Etter storleik' : 'Etter næring'),
+    sizes: (largerMore, bySize, byIndustry) =>
+      largerMore ? 'Dei store føretaka er meir aktive' : bySize && byIndustry ? 'Storleik og næring' : bySize ? 'Etter storleik' : 'Etter næring',
     typesTop: (top, say) => r`${say.m(top.measure).label} er mest brukt`,
     purposesTop: (top, say) => r`Mest brukt til ${say.m(top.measure).noun ?? say.m(top.measure).object}`,
   },
@@ -101,10 +106,14 @@ export const nn: Phrasebook = {
     return cap(r`${say.share(f)} av ${say.of(f)} ${m.verb.past} ${m.object}${m.examples ? `, som ${m.examples}` : ''}${changeClause(change, say)}.`);
   },
   typeRest(figures, say) {
-    return cap(r`${list(figures.map((f) => {
-      const m = say.m(f.measure);
-      return r`${say.share(f)} ${m.verb.past} ${m.object}${m.examples ? ` (som ${m.examples})` : ''}`;
-    }))}.`);
+    return cap(
+      r`${list(
+        figures.map((f) => {
+          const m = say.m(f.measure);
+          return r`${say.share(f)} ${m.verb.past} ${m.object}${m.examples ? ` (som ${m.examples})` : ''}`;
+        }),
+      )}.`,
+    );
   },
   typeSizes(pairs, say) {
     const items = pairs.map((p) => r`${say.share(p.large)} ${say.m(p.large.measure).object}${p.all ? r` (mot ${say.share(p.all)} av alle føretaka)` : ''}`);
@@ -149,7 +158,10 @@ export const nn: Phrasebook = {
     return r`${nn.figureName(f, say)}: ingen tal frå SSB (${symbol} = ${nn.symbols[symbol]}).`;
   },
   gapNote(measures, years, say) {
-    return r`Datagrunnlaget har ikkje tal for ${yearRanges(years, 'og')} for ${joinList(measures.map((m) => `«${say.m(m).label}»`), 'nn')}.`;
+    return r`Datagrunnlaget har ikkje tal for ${yearRanges(years, 'og')} for ${joinList(
+      measures.map((m) => `«${say.m(m).label}»`),
+      'nn',
+    )}.`;
   },
   notAskedNote(years) {
     return r`Spørsmåla vart ikkje stilte i ${yearRanges(years, 'og')}.`;
@@ -201,9 +213,11 @@ export const nn: Phrasebook = {
     subtitle: (period, whose) => `Del av ${whose}. ${period}. Prosent`,
     trendAlt(title, series, top) {
       const n = (value: number) => formatNumber(value, 'nn');
-      const changes = series.map((s) => (s.last.value === s.first.value
-        ? `${s.name} var ${n(s.last.value)} prosent både i ${s.first.year} og i ${s.last.year}`
-        : `${s.name} ${s.last.value > s.first.value ? 'auka' : 'gjekk ned'} frå ${n(s.first.value)} prosent i ${s.first.year} til ${n(s.last.value)} prosent i ${s.last.year}`));
+      const changes = series.map((s) =>
+        s.last.value === s.first.value
+          ? `${s.name} var ${n(s.last.value)} prosent både i ${s.first.year} og i ${s.last.year}`
+          : `${s.name} ${s.last.value > s.first.value ? 'auka' : 'gjekk ned'} frå ${n(s.first.value)} prosent i ${s.first.year} til ${n(s.last.value)} prosent i ${s.last.year}`,
+      );
       return [`Linjediagram: ${title}.`, ...changes.map((c) => `${c}.`), `Høgaste verdi er ${n(top.value)} prosent (${top.name}, ${top.year}).`].join(' ');
     },
     barsAlt(title, top, bottom) {

@@ -102,7 +102,10 @@ export interface Phrasebook {
 
   /** "Referanseperiode: januar 2019 · Publisert 1. oktober 2013 · Sist revidert …". */
   /** Reference period; publication in an article (or "not given"); the StatBank tables' last update; the last revision. */
-  editionLine(input: { year: number; month: number; published: string | null; tableUpdated: string | null; revised: string | null | 'undated' }, say: Say): string;
+  editionLine(
+    input: { year: number; month: number; published: string | null; tableUpdated: string | null; revised: string | null | 'undated' },
+    say: Say,
+  ): string;
   about: {
     coverage(say: Say): string;
     table(id: string, label: string, updated: string | null, say: Say): string;
@@ -120,7 +123,11 @@ export interface Phrasebook {
     groupsTitle(size: boolean, industry: boolean, say: Say): string;
     /** "Del av føretaka med minst ti sysselsette. 2019. Prosent": whose share, the period, the unit. */
     subtitle(period: string, whose: string): string;
-    trendAlt(title: string, series: { name: string; first: { year: number; value: number }; last: { year: number; value: number } }[], top: { name: string; year: number; value: number }): string;
+    trendAlt(
+      title: string,
+      series: { name: string; first: { year: number; value: number }; last: { year: number; value: number } }[],
+      top: { name: string; year: number; value: number },
+    ): string;
     barsAlt(title: string, top: { name: string; value: number }, bottom: { name: string; value: number } | null): string;
     head: { trend: string; types: string; purposes: string; groups: string };
     /** Under a data table: what an empty cell means (a figure this dataset lacks). */

@@ -59,7 +59,7 @@ export function refsOf(text: Rich): string[] {
 
 /** Upper-case the first letter of the text (a sentence start), wherever it is. */
 export function capitaliseRich(text: Rich): Rich {
-  const i = text.findIndex((s) => typeof s === 'string' ? s.length > 0 : isFigure(s));
+  const i = text.findIndex((s) => (typeof s === 'string' ? s.length > 0 : isFigure(s)));
   if (i < 0) return text;
   const first = text[i]!;
   const up = (t: string) => t.charAt(0).toLocaleUpperCase('nb-NO') + t.slice(1);

@@ -16,12 +16,17 @@ const lexicon: { kind: string; words: RegExp }[] = [
   { kind: 'milestone', words: /første gong|første gang|first time/i },
   { kind: 'record', words: /høgaste delen|høyeste andelen|highest share|rekord|record/i },
   { kind: 'change', words: /\b(opp|ned) (frå|fra)\b|\b(up|down) from\b|uendra|uendret|unchanged|^(Fleire|Flere|Færre|More|Fewer) /i },
-  { kind: 'ranking', words: /\bhøgast\b|\bhøyest\b|\bhighest\b(?! share)|\blågast\b|\blavest\b|\blowest\b|mest brukt|most used|used most|deretter følg|next came/i },
+  {
+    kind: 'ranking',
+    words: /\bhøgast\b|\bhøyest\b|\bhighest\b(?! share)|\blågast\b|\blavest\b|\blowest\b|mest brukt|most used|used most|deretter følg|next came/i,
+  },
 ];
 
 function sentencesOf(b: Briefing): Sentence[] {
   return [
-    b.headline, ...b.lede, b.editionLine,
+    b.headline,
+    ...b.lede,
+    b.editionLine,
     ...b.keyFigures.flatMap((k) => [k.value, k.label, ...(k.change ? [k.change] : [])]),
     ...b.sections.flatMap((s) => [s.heading, ...s.paragraphs.flat()]),
     ...b.notes.map((n) => n.sentence),
@@ -40,28 +45,50 @@ function checkEdition(dataset: Dataset, definition: Definition, year: number, la
     // SSB's own published statements are told as SSB's ("Ifølgje SSB …"): their words are SSB's, not ours.
     const published = claim.facts.some((f) => f.kind === 'published');
     for (const { kind, words } of lexicon) {
-      if (words.test(claim.text) && !published && kind !== 'ranking') expect(claim.facts.map((f) => f.kind), where).toContain(kind);
-      if (words.test(claim.text) && !published && kind === 'ranking') expect(claim.facts.some((f) => f.kind === 'ranking' && f.complete !== false), where).toBe(true);
+      if (words.test(claim.text) && !published && kind !== 'ranking')
+        expect(
+          claim.facts.map((f) => f.kind),
+          where,
+        ).toContain(kind);
+      if (words.test(claim.text) && !published && kind === 'ranking')
+        expect(
+          claim.facts.some((f) => f.kind === 'ranking' && f.complete !== false),
+          where,
+        ).toBe(true);
     }
     for (const fact of claim.facts) {
       if (fact.kind === 'change') {
         const [from, to] = fact.observations.map((id) => figureOf(id)!);
-        expect(seriesKey(from!.measure, from!.size, from!.industry, from!.classification), where).toBe(seriesKey(to!.measure, to!.size, to!.industry, to!.classification));
+        expect(seriesKey(from!.measure, from!.size, from!.industry, from!.classification), where).toBe(
+          seriesKey(to!.measure, to!.size, to!.industry, to!.classification),
+        );
         expect(from!.year < to!.year, where).toBe(true);
         const expected = figures.expectedYears(to!.measure, to!.classification);
-        expect(expected.filter((y) => y > from!.year && y < to!.year), `${where}: a change skips a year the question was asked`).toEqual([]);
+        expect(
+          expected.filter((y) => y > from!.year && y < to!.year),
+          `${where}: a change skips a year the question was asked`,
+        ).toEqual([]);
         expect(fact.points, where).toBe(Math.round(to!.current.value!) - Math.round(from!.current.value!));
       }
       if (fact.kind === 'milestone' || fact.kind === 'record') {
         const h = figureOf(fact.observations.at(-1)!) ?? b.facts.headline.figure;
         const series = figures.series(h.measure, h.size, h.industry, h.classification).filter((f) => f.year < year && f.current.value !== null);
         const expected = figures.expectedYears(h.measure, h.classification).filter((y) => y < year);
-        expect(expected.every((y) => series.some((f) => f.year === y)), `${where}: a first or a record needs every earlier year`).toBe(true);
-        expect(series.every((f) => Math.round(f.current.value!) < Math.round(b.facts.headline.value)), where).toBe(true);
+        expect(
+          expected.every((y) => series.some((f) => f.year === y)),
+          `${where}: a first or a record needs every earlier year`,
+        ).toBe(true);
+        expect(
+          series.every((f) => Math.round(f.current.value!) < Math.round(b.facts.headline.value)),
+          where,
+        ).toBe(true);
       }
       if (fact.kind === 'ranking' && fact.complete) {
         const ranked = fact.observations.map((id) => byId.get(id)!);
-        expect(ranked.every((o) => o.value !== null), where).toBe(true);
+        expect(
+          ranked.every((o) => o.value !== null),
+          where,
+        ).toBe(true);
       }
     }
     for (const segment of sentence.text) {
@@ -86,7 +113,10 @@ for (const name of ['sosiale-medium', 'kunstig-intelligens'] as const) {
 
 describe('the facts the issue names', () => {
   const social = committed('sosiale-medium');
-  const text = (year: number, lang: (typeof languages)[number]) => buildBriefing(social.dataset, social.definition, year, lang).claims.map((c) => c.text).join('\n');
+  const text = (year: number, lang: (typeof languages)[number]) =>
+    buildBriefing(social.dataset, social.definition, year, lang)
+      .claims.map((c) => c.text)
+      .join('\n');
 
   it('says no "first time" while earlier years of the series are missing (2014–2016 have no "any social media")', () => {
     for (const year of [2014, 2016, 2017, 2019]) {
@@ -110,10 +140,14 @@ describe('the facts the issue names', () => {
     const ai = committed('kunstig-intelligens');
     const b = buildBriefing(ai.dataset, ai.definition, 2025, 'nn');
     const all = b.claims.map((c) => c.text).join('\n');
-    expect(all).toContain('I 2025 brukte 30 prosent av føretaka med minst ti sysselsette utanom finansnæringane kunstig intelligens, opp frå 21 prosent i 2024.');
+    expect(all).toContain(
+      'I 2025 brukte 30 prosent av føretaka med minst ti sysselsette utanom finansnæringane kunstig intelligens, opp frå 21 prosent i 2024.',
+    );
     expect(all).toContain('høgast i informasjon og kommunikasjon, med 80 prosent');
     expect(b.facts.population).toBe('Total-K');
-    const en = buildBriefing(ai.dataset, ai.definition, 2025, 'en').claims.map((c) => c.text).join('\n');
+    const en = buildBriefing(ai.dataset, ai.definition, 2025, 'en')
+      .claims.map((c) => c.text)
+      .join('\n');
     expect(en).toContain('outside the financial sector');
   });
 });

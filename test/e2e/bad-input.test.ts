@@ -88,7 +88,9 @@ describe('a bad dataset or definition: exit 3 naming the row or field', () => {
     });
     const result = await c.run();
     expect(result.code, result.stdout).toBe(3);
-    expect(errorLines(result)).toEqual([expect.stringMatching(datasetLine(c.data, row, 'measure', '"formal_polcy" is not a measure of the definition \\(.*formal_policy\\)'))]);
+    expect(errorLines(result)).toEqual([
+      expect.stringMatching(datasetLine(c.data, row, 'measure', '"formal_polcy" is not a measure of the definition \\(.*formal_policy\\)')),
+    ]);
     await c.expectNothingChanged(result);
   });
 
@@ -110,7 +112,11 @@ describe('a bad dataset or definition: exit 3 naming the row or field', () => {
     });
     const result = await c.run();
     expect(result.code, result.stdout).toBe(3);
-    expect(errorLines(result)).toEqual([expect.stringMatching(datasetLine(c.data, row, 'status', 'a missing figure \\(value null\\) needs SSB\'s symbol for why \\("\\.", "\\.\\.", ":" or "-"\\)'))]);
+    expect(errorLines(result)).toEqual([
+      expect.stringMatching(
+        datasetLine(c.data, row, 'status', 'a missing figure \\(value null\\) needs SSB\'s symbol for why \\("\\.", "\\.\\.", ":" or "-"\\)'),
+      ),
+    ]);
     await c.expectNothingChanged(result);
   });
 
@@ -118,7 +124,11 @@ describe('a bad dataset or definition: exit 3 naming the row or field', () => {
     const c = await setUp((data) => writeFile(join(data, 'dataset.json'), '{"format": "ssb-briefing/dataset@3", '));
     const result = await c.run();
     expect(result.code, result.stdout).toBe(3);
-    expect(errorLines(result)).toEqual([expect.stringMatching(/^✗ \S+dataset\.json: not valid JSON \(.*\)\. Fix the file or restore it with `git checkout -- \S+dataset\.json`; nothing was rendered\.$/)]);
+    expect(errorLines(result)).toEqual([
+      expect.stringMatching(
+        /^✗ \S+dataset\.json: not valid JSON \(.*\)\. Fix the file or restore it with `git checkout -- \S+dataset\.json`; nothing was rendered\.$/,
+      ),
+    ]);
     await c.expectNothingChanged(result);
   });
 
@@ -129,11 +139,13 @@ describe('a bad dataset or definition: exit 3 naming the row or field', () => {
     });
     const result = await c.run();
     expect(result.code, result.stdout).toBe(3);
-    expect(errorLines(result)).toEqual([expect.stringMatching(/^✗ \S+briefing\.json: not valid JSON \(.*\(line 10 column 3\)\)\. Fix it .*nothing was fetched or rendered\.$/)]);
+    expect(errorLines(result)).toEqual([
+      expect.stringMatching(/^✗ \S+briefing\.json: not valid JSON \(.*\(line 10 column 3\)\)\. Fix it .*nothing was fetched or rendered\.$/),
+    ]);
     await c.expectNothingChanged(result);
   });
 
-  test('a definition with a value it does not know (a measure\'s base)', async () => {
+  test("a definition with a value it does not know (a measure's base)", async () => {
     const c = await setUp(async (data) => {
       const file = join(data, 'briefing.json');
       const definition = JSON.parse(await readFile(file, 'utf8'));
@@ -142,21 +154,48 @@ describe('a bad dataset or definition: exit 3 naming the row or field', () => {
     });
     const result = await c.run();
     expect(result.code, result.stdout).toBe(3);
-    expect(errorLines(result)).toEqual([expect.stringMatching(/^✗ \S+briefing\.json: field "measures\[0\]\.base": "all" \(every enterprise\) or "users" .*nothing was fetched or rendered\.$/)]);
+    expect(errorLines(result)).toEqual([
+      expect.stringMatching(/^✗ \S+briefing\.json: field "measures\[0\]\.base": "all" \(every enterprise\) or "users" .*nothing was fetched or rendered\.$/),
+    ]);
     await c.expectNothingChanged(result);
   });
 });
 
 describe('a bad setting: exit 2 naming it, before anything is read or written', () => {
   const cases: { name: string; args?: string[]; env?: Record<string, string>; line: RegExp }[] = [
-    { name: 'an unknown --lang', args: ['--lang', 'nn,se'], line: /^✗ --lang: "se" is not a language of the briefing\. Use one of nn, nb, en \(or several, comma-separated\)\.$/ },
+    {
+      name: 'an unknown --lang',
+      args: ['--lang', 'nn,se'],
+      line: /^✗ --lang: "se" is not a language of the briefing\. Use one of nn, nb, en \(or several, comma-separated\)\.$/,
+    },
     { name: 'a --year that is not a year', args: ['--year', '20x'], line: /^✗ --year: "20x" is not a year\. Give four digits, e\.g\. --year 2013\.$/ },
-    { name: 'a --briefing with no folder', args: ['--briefing', 'sosiale-medier'], line: /^✗ --briefing: there is no briefing "sosiale-medier" in \S+\/data \(there are kunstig-intelligens, sosiale-medium\)\. Give one of them, or the briefing's folder with --data\.$/ },
-    { name: 'an SSB_API_URL that is not http(s)', env: { SSB_API_URL: 'ftp://data.ssb.no/' }, line: /^✗ SSB_API_URL: "ftp:\/\/data\.ssb\.no\/" is not an http\(s\) URL\./ },
-    { name: 'a retry budget that is not a number', env: { SSB_RETRY_BUDGET_MS: 'soon' }, line: /^✗ SSB_RETRY_BUDGET_MS: "soon" is not a whole number of milliseconds from 0 to 600000\. For example SSB_RETRY_BUDGET_MS=30000, or unset it for that default\.$/ },
-    { name: 'a print timeout out of range', env: { BRIEFING_PRINT_TIMEOUT_MS: '5' }, line: /^✗ BRIEFING_PRINT_TIMEOUT_MS: "5" is not a whole number of milliseconds from 1000 to 600000\. / },
+    {
+      name: 'a --briefing with no folder',
+      args: ['--briefing', 'sosiale-medier'],
+      line: /^✗ --briefing: there is no briefing "sosiale-medier" in \S+\/data \(there are kunstig-intelligens, sosiale-medium\)\. Give one of them, or the briefing's folder with --data\.$/,
+    },
+    {
+      name: 'an SSB_API_URL that is not http(s)',
+      env: { SSB_API_URL: 'ftp://data.ssb.no/' },
+      line: /^✗ SSB_API_URL: "ftp:\/\/data\.ssb\.no\/" is not an http\(s\) URL\./,
+    },
+    {
+      name: 'a retry budget that is not a number',
+      env: { SSB_RETRY_BUDGET_MS: 'soon' },
+      line: /^✗ SSB_RETRY_BUDGET_MS: "soon" is not a whole number of milliseconds from 0 to 600000\. For example SSB_RETRY_BUDGET_MS=30000, or unset it for that default\.$/,
+    },
+    {
+      name: 'a print timeout out of range',
+      env: { BRIEFING_PRINT_TIMEOUT_MS: '5' },
+      line: /^✗ BRIEFING_PRINT_TIMEOUT_MS: "5" is not a whole number of milliseconds from 1000 to 600000\. /,
+    },
     { name: '--email without the mail settings', args: ['--email'], line: /^✗ SMTP_HOST is not set: give the mail server/ },
-    { name: 'a MAIL_TO that is not an address', args: ['--email'], env: { SMTP_HOST: '127.0.0.1', MAIL_FROM: 'b@example.no', MAIL_TO: 'ola@example.no, kari' }, line: /^✗ MAIL_TO holds "kari", which is not an e-mail address/ },
+    {
+      name: 'a MAIL_TO that is not an address',
+      args: ['--email'],
+      env: { SMTP_HOST: '127.0.0.1', MAIL_FROM: 'b@example.no', MAIL_TO: 'ola@example.no, kari' },
+      line: /^✗ MAIL_TO holds "kari", which is not an e-mail address/,
+    },
     { name: 'an unknown option', args: ['--yaer', '2013'], line: /^✗ Unknown option '--yaer'.*Run `briefing --help` for the options\.$/ },
   ];
   for (const c of cases) {
@@ -185,21 +224,27 @@ describe('a bad setting: exit 2 naming it, before anything is read or written', 
   });
 });
 
-describe('the briefing can\'t be made from good input', () => {
+describe("the briefing can't be made from good input", () => {
   test('a --year with no figures lists the years there are: exit 4', async () => {
     const c = await setUp();
     const result = await c.run('--year', '2011');
     expect(result.code, result.stdout).toBe(4);
-    expect(errorLines(result)).toEqual(['✗ The dataset has no headline figure for 2011 (any_social_media or social_networks, all enterprises). Years with it: 2013, 2014, 2015, 2016, 2017, 2019. Choose one with --year.']);
+    expect(errorLines(result)).toEqual([
+      '✗ The dataset has no headline figure for 2011 (any_social_media or social_networks, all enterprises). Years with it: 2013, 2014, 2015, 2016, 2017, 2019. Choose one with --year.',
+    ]);
     await c.expectNothingChanged(result);
   });
 
-  test('a Chromium that can\'t start: exit 6, the previous briefing left in place', async () => {
+  test("a Chromium that can't start: exit 6, the previous briefing left in place", async () => {
     const c = await setUp();
     const missing = join(work, 'no-such-chromium');
     const result = await runCli(['run', '--offline', '--year', '2013', '--data', c.data, '--out', c.out], { env: { PUPPETEER_EXECUTABLE_PATH: missing } });
     expect(result.code, result.stdout).toBe(6);
-    expect(errorLines(result)).toEqual([expect.stringMatching(new RegExp(`^✗ Chromium could not start \\(.*${missing}.*\\)\\. .*PUPPETEER_EXECUTABLE_PATH.*The previous briefing is left in place\\.$`))]);
+    expect(errorLines(result)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^✗ Chromium could not start \\(.*${missing}.*\\)\\. .*PUPPETEER_EXECUTABLE_PATH.*The previous briefing is left in place\\.$`),
+      ),
+    ]);
     expect(hasStack(result)).toBe(false);
     expect(await snapshot(c.out)).toEqual(c.before.out);
     expect(await snapshot(c.data)).toEqual(c.before.data);
@@ -210,6 +255,7 @@ describe('help', () => {
   test('briefing --help lists the commands and options', async () => {
     const result = await runCli(['--help']);
     expect(result.code).toBe(0);
-    for (const word of ['run', 'fetch', 'send', 'jsonstat', '--briefing', '--year', '--lang', '--out', '--data', '--offline', '--force', '--debug']) expect(result.stdout).toContain(word);
+    for (const word of ['run', 'fetch', 'send', 'jsonstat', '--briefing', '--year', '--lang', '--out', '--data', '--offline', '--force', '--debug'])
+      expect(result.stdout).toContain(word);
   });
 });

@@ -43,7 +43,9 @@ describe('briefing jsonstat', () => {
     expect(result.code).toBe(0);
     const rows = JSON.parse(result.stdout) as Record<string, unknown>[];
     expect(rows[0]).toEqual({ SyssGrpIKT: '00', NACE2007: 'Total+K', ContentsCode: 'TekstAnalyse', Tid: '2021', value: null, status: '.' });
-    expect(rows.filter((r) => r.NACE2007 === '58-63' && r.Tid === '2025' && r.SyssGrpIKT === '00' && r.ContentsCode === 'BrukarKunstigIntelli').map((r) => r.value)).toEqual([80]);
+    expect(
+      rows.filter((r) => r.NACE2007 === '58-63' && r.Tid === '2025' && r.SyssGrpIKT === '00' && r.ContentsCode === 'BrukarKunstigIntelli').map((r) => r.value),
+    ).toEqual([80]);
   });
 
   test('a file that is not there or not JSON-stat: one line on standard error, no stack', async () => {
@@ -68,14 +70,27 @@ describe('briefing jsonstat', () => {
       // size 40 × 50 × 40; values and a status now and then, as StatBank sends them.
       const codes = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
       const dims = { Region: codes('R', 40), ContentsCode: codes('Maal', 50), Tid: codes('2', 40).map((_, i) => String(1990 + i)) };
-      const dimension = Object.fromEntries(Object.entries(dims).map(([id, list]) => [id, {
-        label: id, category: { index: Object.fromEntries(list.map((c, i) => [c, i])), label: Object.fromEntries(list.map((c) => [c, `${id} ${c}`])) },
-      }]));
+      const dimension = Object.fromEntries(
+        Object.entries(dims).map(([id, list]) => [
+          id,
+          {
+            label: id,
+            category: { index: Object.fromEntries(list.map((c, i) => [c, i])), label: Object.fromEntries(list.map((c) => [c, `${id} ${c}`])) },
+          },
+        ]),
+      );
       const total = 40 * 50 * 40;
-      const value = Array.from({ length: total }, (_, i) => (i % 97 === 0 ? null : (i * 7919) % 1000 / 10));
-      const status = Object.fromEntries(Array.from({ length: total }, (_, i) => i).filter((i) => i % 97 === 0).map((i) => [String(i), '..']));
+      const value = Array.from({ length: total }, (_, i) => (i % 97 === 0 ? null : ((i * 7919) % 1000) / 10));
+      const status = Object.fromEntries(
+        Array.from({ length: total }, (_, i) => i)
+          .filter((i) => i % 97 === 0)
+          .map((i) => [String(i), '..']),
+      );
       big = join(work, 'big.json');
-      await writeFile(big, JSON.stringify({ version: '2.0', class: 'dataset', label: 'big', id: Object.keys(dims), size: [40, 50, 40], dimension, value, status }));
+      await writeFile(
+        big,
+        JSON.stringify({ version: '2.0', class: 'dataset', label: 'big', id: Object.keys(dims), size: [40, 50, 40], dimension, value, status }),
+      );
       // The whole output, written to a file by the shell.
       const whole = await shell(`node '${cliPath}' jsonstat '${big}' > '${join(work, 'whole.csv')}'`);
       expect(whole.status, whole.stderr).toEqual(['0']);
@@ -105,7 +120,11 @@ describe('briefing jsonstat', () => {
 /** Run a bash pipeline; `status` is every command's exit status (PIPESTATUS). */
 function shell(pipeline: string): Promise<{ stdout: string; stderr: string; status: string[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', `${pipeline}; echo "PIPESTATUS=\${PIPESTATUS[*]}" >&2`], { cwd: work, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', `${pipeline}; echo "PIPESTATUS=\${PIPESTATUS[*]}" >&2`], {
+      cwd: work,
+      env: cliEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -140,7 +159,7 @@ describe('briefing jsonstat <url>, inspect and tables against StatBank stand-ins
     expect(errorLines(missing)).toEqual([`✗ Request failed with status 404: GET ${replay.v2Url}/tables/99999/metadata.`]);
   });
 
-  test('inspect lists the dimensions, codes and SSB\'s labels of a table', async () => {
+  test("inspect lists the dimensions, codes and SSB's labels of a table", async () => {
     const result = await runCli(['inspect', '14933'], { env: { SSB_API_URL: standin.v2Url } });
     expect(result.code, result.stdout).toBe(0);
     for (const text of ['NACE2025', 'SyssGrpIKT', 'ContentsCode', 'Tid', '58-60', 'Forlagsverksemd, kringkasting og produksjon av innhald', 'Heimeside']) {
@@ -161,7 +180,7 @@ describe('briefing jsonstat <url>, inspect and tables against StatBank stand-ins
     expect(errorLines(result)).toEqual(['✗ inspect: give a StatBank table id of five digits, e.g. `briefing inspect 10977` (got "123").']);
   });
 
-  test('tables lists the statistic\'s tables, the discontinued ones with their successor', async () => {
+  test("tables lists the statistic's tables, the discontinued ones with their successor", async () => {
     const result = await runCli(['tables', 'sosiale', 'medium'], { env: { SSB_API_URL: standin.v2Url } });
     expect(result.code, result.stdout).toBe(0);
     // Marked * : read by the briefing (the default one, sosiale-medium, reads all three).

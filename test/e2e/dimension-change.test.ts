@@ -47,9 +47,11 @@ describe('a table changed since the last fetch', () => {
       const result = await run(command);
       expect(result.code, result.stdout).toBe(8);
       expect(errorsOnStderrOnly(result)).toBe(true);
-      expect(errorLines(result)).toEqual([expect.stringMatching(
-        /^✗ Table 10977 at StatBank changed since the last fetch: NACE2007 "58-63" \(Informasjon og kommunikasjon\) is gone; new: "58-63X" \(Informasjon og kommunikasjon\)\. .*stopped before writing anything\. .*`briefing inspect 10977`/,
-      )]);
+      expect(errorLines(result)).toEqual([
+        expect.stringMatching(
+          /^✗ Table 10977 at StatBank changed since the last fetch: NACE2007 "58-63" \(Informasjon og kommunikasjon\) is gone; new: "58-63X" \(Informasjon og kommunikasjon\)\. .*stopped before writing anything\. .*`briefing inspect 10977`/,
+        ),
+      ]);
       expect(hasStack(result)).toBe(false);
       expect(result.stdout).not.toMatch(/^✓ (update|content|charts|pdf|archive)\b/m);
       expect(await snapshot(data)).toEqual(before.data);
@@ -84,7 +86,9 @@ describe('a table changed since the last fetch', () => {
     const before = { data: await snapshot(data), out: await snapshot(out) };
     const result = await run();
     expect(result.code, result.stdout).toBe(8);
-    expect(errorLines(result)).toEqual([expect.stringMatching(/^✗ Table 10977 at StatBank changed since the last fetch: .*"Blogg".*stopped before writing anything/)]);
+    expect(errorLines(result)).toEqual([
+      expect.stringMatching(/^✗ Table 10977 at StatBank changed since the last fetch: .*"Blogg".*stopped before writing anything/),
+    ]);
     expect(hasStack(result)).toBe(false);
     expect(await snapshot(data)).toEqual(before.data);
     expect(await snapshot(out)).toEqual(before.out);

@@ -94,12 +94,16 @@ describe('--force and a damaged archive', () => {
     const dir = join(out, 'editions', nn.id);
     // What an older build left: its files, distinguishable from what this build makes.
     await writeFile(join(dir, 'briefing.html'), (await readFile(join(dir, 'briefing.html'), 'utf8')).replace('</body>', '<!-- older build --></body>'));
-    const inodes = Object.fromEntries(await Promise.all(['briefing.html', 'briefing.pdf', 'claims.json', 'manifest.json'].map(async (f) => [f, (await stat(join(dir, f))).ino])));
+    const inodes = Object.fromEntries(
+      await Promise.all(['briefing.html', 'briefing.pdf', 'claims.json', 'manifest.json'].map(async (f) => [f, (await stat(join(dir, f))).ino])),
+    );
 
     const result = await run('--force');
     expect(result.code, result.stdout).toBe(0);
     const ids = `${editions2019.nn!.id}, ${editions2019.en!.id}`;
-    expect(result.stdout).toMatch(new RegExp(`^✓ archive 0 new edition\\(s\\), 2 rebuilt for the same figures \\(${ids}\\) in ${join(out, 'editions')} \\d+ ms$`, 'm'));
+    expect(result.stdout).toMatch(
+      new RegExp(`^✓ archive 0 new edition\\(s\\), 2 rebuilt for the same figures \\(${ids}\\) in ${join(out, 'editions')} \\d+ ms$`, 'm'),
+    );
     expect(result.stdout).toMatch(/^Briefing for 2019 \(nn \d+ pages, en \d+ pages; rebuilt for the same figures\)/m);
 
     const after = await listEditions(out);
@@ -126,7 +130,8 @@ describe('--force and a damaged archive', () => {
   test('a file missing from the archive: a normal run says to use --force, which repairs it', async () => {
     const nn = editions2019.nn!;
     const en = editions2019.en!;
-    const missing = (id: string, file: string) => `✗ ${join(out, 'editions', id, file)} is missing from the archive. Run again with --force to rebuild edition ${id}.`;
+    const missing = (id: string, file: string) =>
+      `✗ ${join(out, 'editions', id, file)} is missing from the archive. Run again with --force to rebuild edition ${id}.`;
     await rm(join(out, 'editions', en.id, 'claims.json'));
     const claimsGone = await snapshot(out);
     const noClaims = await run();

@@ -24,8 +24,13 @@ describe('briefing run --email with a real SMTP server on 127.0.0.1', () => {
     data = await copyBriefing('sosiale-medium', join(work, 'data'));
     out = join(work, 'out');
     env = {
-      SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_USER: 'briefing', SMTP_PASS: 'correct horse battery',
-      SMTP_STARTTLS: 'off', MAIL_FROM: 'Briefing <briefing@example.no>', MAIL_TO: 'ola@example.no, kari@example.no',
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(smtp.port),
+      SMTP_USER: 'briefing',
+      SMTP_PASS: 'correct horse battery',
+      SMTP_STARTTLS: 'off',
+      MAIL_FROM: 'Briefing <briefing@example.no>',
+      MAIL_TO: 'ola@example.no, kari@example.no',
       MAIL_SUBJECT_PREFIX: '[SSB]',
     };
   });

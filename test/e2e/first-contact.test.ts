@@ -40,7 +40,9 @@ describe('the social-media briefing against each StatBank layout', () => {
         expect(result.stderr).toBe('');
         expect(result.code, result.stdout).toBe(0);
         expect(result.stdout).toMatch(/^✓ fetch fetched \d+ ms$/m);
-        expect(result.stdout).toMatch(/^✓ update 10977: \d+ added, 0 revised, 0 withdrawn; 10978: \d+ added, 0 revised, 0 withdrawn; 14933: \d+ added, 0 revised, 0 withdrawn \d+ ms$/m);
+        expect(result.stdout).toMatch(
+          /^✓ update 10977: \d+ added, 0 revised, 0 withdrawn; 10978: \d+ added, 0 revised, 0 withdrawn; 14933: \d+ added, 0 revised, 0 withdrawn \d+ ms$/m,
+        );
         expect(result.stdout).toMatch(/^ {2}! table 10977 is discontinued at StatBank; it is replaced by table 14933/m);
         expect(result.stdout).toMatch(/^Briefing for 2026 \(nn \d+ pages; new edition\)/m);
         expect(standin.requests.every((r) => r.path.startsWith(v2Prefix) || r.path === '/rss/statkal')).toBe(true);
@@ -75,7 +77,10 @@ describe('the social-media briefing against each StatBank layout', () => {
           expect(again.stdout).toMatch(/^✓ archive unchanged: 2026-nn-[0-9a-f]{12} already archived/m);
           expect(again.stdout).not.toMatch(/^✓ (update|content|charts|pdf)\b/m);
           // Each table's info; for the discontinued ones, the search for a successor. No metadata, no data.
-          const requests = standin.requests.slice(asked).map((r) => `${r.method} ${r.path.replace(v2Prefix, '')}`).filter((r) => !r.endsWith('/rss/statkal'));
+          const requests = standin.requests
+            .slice(asked)
+            .map((r) => `${r.method} ${r.path.replace(v2Prefix, '')}`)
+            .filter((r) => !r.endsWith('/rss/statkal'));
           expect(requests.filter((r) => r !== 'GET /tables')).toEqual(['GET /tables/10977', 'GET /tables/10978', 'GET /tables/14933']);
           expect(await snapshot(data)).toEqual(before.data);
           expect(await snapshot(out)).toEqual(before.out);
@@ -121,7 +126,9 @@ describe('the AI briefing from the real 13265 answer, into an empty folder', () 
   afterAll(() => server?.close());
 
   test('run fetches through v1, and the dataset holds the committed figures: same rows, values and statuses', async () => {
-    const result = await runCli(['run', '--briefing', 'kunstig-intelligens', '--data', data, '--out', out], { env: { SSB_API_URL: server.v2Url, SSB_RETRY_BUDGET_MS: '1000' } });
+    const result = await runCli(['run', '--briefing', 'kunstig-intelligens', '--data', data, '--out', out], {
+      env: { SSB_API_URL: server.v2Url, SSB_RETRY_BUDGET_MS: '1000' },
+    });
     expect(result.stderr).toBe('');
     expect(result.code, result.stdout).toBe(0);
     expect(result.stdout).toMatch(/PxWebApi v2 answered as if it were gone .*; using v1 at http:\/\/127\.0\.0\.1:\d+\/api\/v0$/m);
@@ -139,7 +146,9 @@ describe('the AI briefing from the real 13265 answer, into an empty folder', () 
 
   test('the PDF says 30 per cent in 2025, up from 21 in 2024, and 80 in information and communication', async () => {
     const text = squash((await readPdf(join(out, 'briefing-nn.pdf'))).text);
-    expect(text).toContain('I 2025 brukte 30 prosent av føretaka med minst ti sysselsette utanom finansnæringane kunstig intelligens, opp frå 21 prosent i 2024');
+    expect(text).toContain(
+      'I 2025 brukte 30 prosent av føretaka med minst ti sysselsette utanom finansnæringane kunstig intelligens, opp frå 21 prosent i 2024',
+    );
     expect(text).toContain('høgast i informasjon og kommunikasjon, med 80 prosent');
   });
 });

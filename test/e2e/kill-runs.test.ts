@@ -56,7 +56,9 @@ function newRelease(): string {
 }
 
 const start = (...extra: string[]) =>
-  startCli(['run', '--data', data, '--out', out, ...extra], { env: { SSB_API_URL: standin.v2Url, SSB_RETRY_BUDGET_MS: '300', SSB_TIMEOUT_MS: '5000', ...markEnv(mark) } });
+  startCli(['run', '--data', data, '--out', out, ...extra], {
+    env: { SSB_API_URL: standin.v2Url, SSB_RETRY_BUDGET_MS: '300', SSB_TIMEOUT_MS: '5000', ...markEnv(mark) },
+  });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fetched = /^✓ fetch fetched \d+ ms$/m;
 
@@ -87,7 +89,7 @@ async function expectRecoverable(round: string): Promise<{ interrupted: boolean;
 
 test(`SIGKILL and SIGTERM at random moments across ${rounds} runs that write data/: it stays a valid dataset; the next run goes on`, async () => {
   let seed = 20261206;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
   // Calibration, uninterrupted: the first contact (fetch, build) and a run that fetches one new release.
   newRelease();
@@ -118,7 +120,10 @@ test(`SIGKILL and SIGTERM at random moments across ${rounds} runs that write dat
     }
     if (round % 2 === 0) {
       // Aimed at the writes: from the moment the fetch has its figures, within the time the update took calmly.
-      const reached = await cli.waitFor(fetched).then(() => true, () => false);
+      const reached = await cli.waitFor(fetched).then(
+        () => true,
+        () => false,
+      );
       if (reached) await sleep(random() * calm.update * 1.5);
     } else {
       // Anywhere after the first fifth (before that, Node is still loading and nothing can be written).
@@ -143,7 +148,11 @@ test(`SIGKILL and SIGTERM at random moments across ${rounds} runs that write dat
       expect(left, `${where}: Chromium left behind: ${describeProcesses(left)}`).toEqual([]);
     }
   }
-  console.log(`kills across ${rounds} runs:`, stats, `calibration: run ${Math.round(calm.total)} ms (update ${calm.update} ms), --force ${Math.round(forced.total)} ms`);
+  console.log(
+    `kills across ${rounds} runs:`,
+    stats,
+    `calibration: run ${Math.round(calm.total)} ms (update ${calm.update} ms), --force ${Math.round(forced.total)} ms`,
+  );
   // Most runs were killed, and kills landed while a run held the lock (its work), not only while Node was starting.
   expect(stats.killed).toBeGreaterThan(rounds * 0.3);
   expect(stats.staleLocks).toBeGreaterThan(0);

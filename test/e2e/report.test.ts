@@ -36,7 +36,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(work, { recursive: true, force: true }));
 
-describe('the social-media briefing, 2013 (the seed\'s story)', () => {
+describe("the social-media briefing, 2013 (the seed's story)", () => {
   let data: string;
   let out: string;
   let result: CliResult;
@@ -100,8 +100,13 @@ describe('the social-media briefing, 2013 (the seed\'s story)', () => {
     const [edition] = editions;
     expect(result.stdout).toContain(`✓ archive 1 new edition(s) in ${join(out, 'editions')}`);
     expect(edition).toMatchObject({
-      briefing: 'sosiale-medium', lang: 'nn', year: 2013, headline: 'Eitt av to norske føretak bruker sosiale medium',
-      editionDate: '2013-10-01', pageCount: pdf.pageCount, files: { html: 'briefing.html', pdf: 'briefing.pdf', claims: 'claims.json' },
+      briefing: 'sosiale-medium',
+      lang: 'nn',
+      year: 2013,
+      headline: 'Eitt av to norske føretak bruker sosiale medium',
+      editionDate: '2013-10-01',
+      pageCount: pdf.pageCount,
+      files: { html: 'briefing.html', pdf: 'briefing.pdf', claims: 'claims.json' },
     });
     expect(edition!.rebuiltAt).toBeUndefined();
     const dir = join(out, 'editions', edition!.id);
@@ -138,15 +143,25 @@ describe('the social-media briefing, the latest year in three languages', () => 
     expect(result.stdout).toMatch(/^Briefing for 2019 \(nn \d+ pages, nb \d+ pages, en \d+ pages; new edition\)/m);
     expect(launchesFirst).toBe(1);
     expect((await listEditions(out)).map((e) => e.id).sort()).toEqual([
-      expect.stringMatching(/^2019-en-/), expect.stringMatching(/^2019-nb-/), expect.stringMatching(/^2019-nn-/),
+      expect.stringMatching(/^2019-en-/),
+      expect.stringMatching(/^2019-nb-/),
+      expect.stringMatching(/^2019-nn-/),
     ]);
   });
 
   test('each language gets an HTML and a PDF in its own words', async () => {
     const expected = {
-      nn: { headline: 'Vel tre av fire norske føretak bruker sosiale medium', page: 'Side 1 av', words: 'I 2019 brukte 76 prosent av føretaka med minst ti sysselsette sosiale medium, opp frå 72 prosent i 2017' },
+      nn: {
+        headline: 'Vel tre av fire norske føretak bruker sosiale medium',
+        page: 'Side 1 av',
+        words: 'I 2019 brukte 76 prosent av føretaka med minst ti sysselsette sosiale medium, opp frå 72 prosent i 2017',
+      },
       nb: { headline: 'Vel tre av fire norske foretak bruker sosiale medier', page: 'Side 1 av', words: '76 prosent' },
-      en: { headline: 'Just over three in four Norwegian enterprises use social media', page: 'Page 1 of', words: 'In 2019, 76 per cent of enterprises with at least ten persons employed used social media, up from 72 per cent in 2017' },
+      en: {
+        headline: 'Just over three in four Norwegian enterprises use social media',
+        page: 'Page 1 of',
+        words: 'In 2019, 76 per cent of enterprises with at least ten persons employed used social media, up from 72 per cent in 2017',
+      },
     };
     for (const [lang, e] of Object.entries(expected)) {
       const pdf = await readPdf(join(out, `briefing-${lang}.pdf`));
@@ -183,7 +198,9 @@ describe('the social-media briefing, the latest year in three languages', () => 
     const again = await runCli(['run', '--offline', '--lang', 'nn,nb,en', '--data', data, '--out', out], { env: { PUPPETEER_EXECUTABLE_PATH: wrapper } });
     expect(again.stderr).toBe('');
     expect(again.code, again.stdout).toBe(0);
-    expect(again.stdout).toMatch(/^✓ archive unchanged: 2019-nn-[0-9a-f]{12}, 2019-nb-[0-9a-f]{12}, 2019-en-[0-9a-f]{12} already archived \(--force rebuilds\) \d+ ms$/m);
+    expect(again.stdout).toMatch(
+      /^✓ archive unchanged: 2019-nn-[0-9a-f]{12}, 2019-nb-[0-9a-f]{12}, 2019-en-[0-9a-f]{12} already archived \(--force rebuilds\) \d+ ms$/m,
+    );
     expect(again.stdout).toMatch(/^Briefing for 2019 \(nn \d+ pages, nb \d+ pages, en \d+ pages; unchanged, no new edition\)/m);
     expect(again.stdout).not.toMatch(/^✓ (content|charts|html|pdf)\b/m);
     expect(await launchCount()).toBe(launched);
@@ -218,7 +235,9 @@ describe('the AI briefing (table 13265), run from outside the project folder', (
     const text = squash(pdf.text);
     expect(pdf.title).toBe('Kunstig intelligens i norske føretak 2025');
     expect(text).toContain('Tre av ti norske føretak bruker kunstig intelligens');
-    expect(text).toContain('I 2025 brukte 30 prosent av føretaka med minst ti sysselsette utanom finansnæringane kunstig intelligens, opp frå 21 prosent i 2024');
+    expect(text).toContain(
+      'I 2025 brukte 30 prosent av føretaka med minst ti sysselsette utanom finansnæringane kunstig intelligens, opp frå 21 prosent i 2024',
+    );
     expect(text).toContain('høgast i informasjon og kommunikasjon, med 80 prosent');
     expect(text).toContain('Opp 9 prosentpoeng frå 2024');
     expect(text).toContain('tabell 13265');
@@ -229,7 +248,9 @@ describe('the AI briefing (table 13265), run from outside the project folder', (
     const text = squash(pdf.text);
     expect(pdf.lang).toBe('en');
     expect(text).toContain('Three in ten Norwegian enterprises use artificial intelligence');
-    expect(text).toContain('In 2025, 30 per cent of enterprises with at least ten persons employed outside the financial sector used artificial intelligence, up from 21 per cent in 2024');
+    expect(text).toContain(
+      'In 2025, 30 per cent of enterprises with at least ten persons employed outside the financial sector used artificial intelligence, up from 21 per cent in 2024',
+    );
     expect(text).toContain('highest in information and communication, at 80 per cent');
   });
 });

@@ -66,7 +66,9 @@ describe('StatBank down is offline: the run builds from the committed data and e
     const again = await run(f, standin.v2Url, [], { GITHUB_ACTIONS: 'true' });
     expect(again.code, again.stdout).toBe(0);
     expect(again.stdout).toMatch(offlineLine);
-    expect(again.stdout).toMatch(/^::warning title=StatBank unreachable::StatBank unreachable: it kept failing until the retry budget ran out .*nothing was written\.$/m);
+    expect(again.stdout).toMatch(
+      /^::warning title=StatBank unreachable::StatBank unreachable: it kept failing until the retry budget ran out .*nothing was written\.$/m,
+    );
     expect(again.stdout).toMatch(/^✓ archive unchanged: /m); // the same figures: the edition of the first run
     expect(await snapshot(f.data)).toEqual(before);
   });
@@ -75,32 +77,48 @@ describe('StatBank down is offline: the run builds from the committed data and e
     const port = await closedPort();
     const result = await run(f, `http://127.0.0.1:${port}/api/pxwebapi/v2`);
     expect(result.code, result.stdout).toBe(0);
-    expect(result.stdout).toMatch(/^ *StatBank unreachable: ECONNREFUSED http:\/\/127\.0\.0\.1:\d+\/api\/pxwebapi\/v2\/tables\/10977\S*\. Building from the committed data/m);
+    expect(result.stdout).toMatch(
+      /^ *StatBank unreachable: ECONNREFUSED http:\/\/127\.0\.0\.1:\d+\/api\/pxwebapi\/v2\/tables\/10977\S*\. Building from the committed data/m,
+    );
     expect(await snapshot(f.data)).toEqual(before);
   });
 });
 
-describe('an answer that can\'t be trusted stops the run: exit 8, one clear line, no stack, nothing written', () => {
+describe("an answer that can't be trusted stops the run: exit 8, one clear line, no stack, nothing written", () => {
   const post = String.raw`POST http://127\.0\.0\.1:\d+/api/pxwebapi/v2/tables/10977/data\S*`;
   const cases: { name: string; fault: StandinFault; options?: { declareLength?: boolean }; line: RegExp }[] = [
     {
-      name: 'an oversize data answer (Content-Length says so)', fault: 'oversize',
-      line: new RegExp(`^✗ StatBank's answer to ${post} is larger than \\d+ bytes, the most a request of at most 800000 cells can need .*: its Content-Length says \\d+ bytes\\. It was not read further, not retried, and nothing was stored\\. Check that SSB_API_URL points at StatBank\\.$`),
+      name: 'an oversize data answer (Content-Length says so)',
+      fault: 'oversize',
+      line: new RegExp(
+        `^✗ StatBank's answer to ${post} is larger than \\d+ bytes, the most a request of at most 800000 cells can need .*: its Content-Length says \\d+ bytes\\. It was not read further, not retried, and nothing was stored\\. Check that SSB_API_URL points at StatBank\\.$`,
+      ),
     },
     {
-      name: 'an oversize data answer (chunked, no length)', fault: 'oversize', options: { declareLength: false },
-      line: new RegExp(`^✗ StatBank's answer to ${post} is larger than \\d+ bytes, .*: more than \\d+ bytes arrived.* It was not read further, not retried, and nothing was stored\\.`),
+      name: 'an oversize data answer (chunked, no length)',
+      fault: 'oversize',
+      options: { declareLength: false },
+      line: new RegExp(
+        `^✗ StatBank's answer to ${post} is larger than \\d+ bytes, .*: more than \\d+ bytes arrived.* It was not read further, not retried, and nothing was stored\\.`,
+      ),
     },
     {
-      name: 'a gzip bomb (2 MB that inflates to 2 GiB)', fault: 'gzipBomb',
-      line: new RegExp(`^✗ StatBank's answer to ${post} is larger than \\d+ bytes, .*: more than \\d+ bytes arrived after decompressing its gzip encoding\\. It was not read further, not retried, and nothing was stored\\.`),
+      name: 'a gzip bomb (2 MB that inflates to 2 GiB)',
+      fault: 'gzipBomb',
+      line: new RegExp(
+        `^✗ StatBank's answer to ${post} is larger than \\d+ bytes, .*: more than \\d+ bytes arrived after decompressing its gzip encoding\\. It was not read further, not retried, and nothing was stored\\.`,
+      ),
     },
     {
-      name: 'a redirect on the data POST', fault: 'redirectPost',
-      line: new RegExp(`^✗ StatBank answered ${post} with a redirect \\(status 307 to \\S+\\); a redirected POST would lose the selection, so it was not followed\\. .*Not retried; nothing was stored\\.$`),
+      name: 'a redirect on the data POST',
+      fault: 'redirectPost',
+      line: new RegExp(
+        `^✗ StatBank answered ${post} with a redirect \\(status 307 to \\S+\\); a redirected POST would lose the selection, so it was not followed\\. .*Not retried; nothing was stored\\.$`,
+      ),
     },
     {
-      name: 'a malformed `updated` (30 February)', fault: 'malformedUpdated',
+      name: 'a malformed `updated` (30 February)',
+      fault: 'malformedUpdated',
       line: /^✗ StatBank sent table 10977 with a malformed table info's updated: "2025-02-30T06:00:00Z" is not an ISO 8601 date-time or date of the calendar .*the answer was refused and nothing was stored/,
     },
   ];

@@ -35,10 +35,14 @@ async function holdAs(pid: number, owner: string, startedAt = '2026-01-05T07:00:
 const hasProc = existsSync('/proc/self/stat') && existsSync('/proc/sys/kernel/random/boot_id');
 const bootId = hasProc ? readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() : '';
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 describe('withLock', () => {
-  it('holds <dir>/.lock with pid, owner, start time and the process\'s identity while fn runs, then removes it', async () => {
+  it("holds <dir>/.lock with pid, owner, start time and the process's identity while fn runs, then removes it", async () => {
     const result = await withLock(dir, 'cli run', async () => {
       const content = JSON.parse(await readFile(lockPath(dir), 'utf8'));
       expect(content).toMatchObject({ pid: process.pid, owner: 'cli run', instance: expect.stringMatching(/^[0-9a-f]{16}$/) });
@@ -75,7 +79,7 @@ describe('withLock', () => {
     expect(await exists(lockPath(dir))).toBe(false);
   });
 
-  it("takes over the lock of a process that has died", async () => {
+  it('takes over the lock of a process that has died', async () => {
     await holdAs(await otherProcess(true), 'killed run');
     const owner = await withLock(dir, 'cli run', async () => JSON.parse(await readFile(lockPath(dir), 'utf8')).owner);
     expect(owner).toBe('cli run');
@@ -111,7 +115,7 @@ describe('withLock', () => {
 });
 
 describe('over several folders', () => {
-  it('takes every folder\'s lock, in sorted order, and releases them all', async () => {
+  it("takes every folder's lock, in sorted order, and releases them all", async () => {
     const a = join(dir, 'a');
     const b = join(dir, 'b');
     await Promise.all([mkdir(a), mkdir(b)]);
@@ -129,7 +133,9 @@ describe('over several folders', () => {
     const pid = await otherProcess(false);
     await holdAs(pid, 'briefing send (other --data)', undefined, {}, out);
     let ran = false;
-    await expect(withLock([data, out], 'briefing send', async () => (ran = true))).rejects.toThrow(/out\/\.lock: another briefing run holds the lock \(briefing send \(other --data\)/);
+    await expect(withLock([data, out], 'briefing send', async () => (ran = true))).rejects.toThrow(
+      /out\/\.lock: another briefing run holds the lock \(briefing send \(other --data\)/,
+    );
     expect(ran).toBe(false);
     expect(await exists(lockPath(data))).toBe(false);
     expect(await lockHolder([data, out])).toMatchObject({ pid, owner: 'briefing send (other --data)' });
@@ -166,7 +172,7 @@ describe('a stale lock is recognised without trusting a pid alone', () => {
     await expect(withLock(dir, 'cli run', async () => 'taken')).rejects.toThrow(/the holder itself, pid/);
   });
 
-  it('a lock with this process\'s pid that this process did not take (an earlier PID 1) is taken over', async () => {
+  it("a lock with this process's pid that this process did not take (an earlier PID 1) is taken over", async () => {
     await holdAs(process.pid, 'this pid, earlier', undefined, { instance: '0000000000000000' });
     await expect(withLock(dir, 'cli run', async () => 'taken')).resolves.toBe('taken');
   });

@@ -7,7 +7,11 @@ describe('installShutdown', () => {
   const fakeProcess = () => {
     const emitter = new EventEmitter();
     const exits: (number | undefined)[] = [];
-    return { emitter, exits, target: { on: emitter.on.bind(emitter), off: emitter.off.bind(emitter), exit: (code?: number) => void exits.push(code) } as never };
+    return {
+      emitter,
+      exits,
+      target: { on: emitter.on.bind(emitter), off: emitter.off.bind(emitter), exit: (code?: number) => void exits.push(code) } as never,
+    };
   };
 
   it('first signal: stop; second: abort; third: exit at once with 128 + the signal number', () => {
@@ -27,7 +31,12 @@ describe('installShutdown', () => {
 
   it('SIGINT alone gives 130; dispose removes the handlers; a log that throws changes nothing', () => {
     const { emitter, target } = fakeProcess();
-    const shutdown = installShutdown({ log: () => { throw new Error('EPIPE'); }, target });
+    const shutdown = installShutdown({
+      log: () => {
+        throw new Error('EPIPE');
+      },
+      target,
+    });
     emitter.emit('SIGINT', 'SIGINT');
     expect(shutdown.exitCode()).toBe(130);
     shutdown.dispose();

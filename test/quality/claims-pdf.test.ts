@@ -209,7 +209,10 @@ for (const name of names) {
               expect(headings.has(squash(lines.join(' '))), `${where} holds only a heading`).toBe(false);
               // Nor does a page end with a heading (of one line or two) whose text is on the next.
               const tail = [lines.at(-1)!, lines.slice(-2).join(' ')].map(squash);
-              expect(tail.some((l) => headings.has(l)), `${where} ends with a heading`).toBe(false);
+              expect(
+                tail.some((l) => headings.has(l)),
+                `${where} ends with a heading`,
+              ).toBe(false);
               start = end;
             });
           });

@@ -118,6 +118,7 @@ describe("markup in a table's labels and notes", () => {
       await page.goto(`file://${file}`, { waitUntil: 'load' });
       const seen = await page.evaluate(() => ({
         elements: document.querySelectorAll('script, img, b, iframe').length,
+        // biome-ignore lint/performance/useDomNodeTextContent: the text as rendered (innerText) is what a reader sees
         text: document.body.innerText,
         links: Array.from(document.querySelectorAll('a')).map((a) => a.getAttribute('href') ?? ''),
       }));

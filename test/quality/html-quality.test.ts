@@ -21,13 +21,18 @@ import { buildDocument, launchTestBrowser, type Folder } from '../support/visual
 const run = promisify(execFile);
 const context: BriefingContext = {
   nextRelease: { date: '2026-09-12', link: 'https://www.ssb.no/teknologi-og-innovasjon/statistikker/iktbrukn' },
-  changes: [{
-    table: '13265', updated: '2025-09-24T06:00:00Z', added: 3, withdrawn: 1,
-    revised: [
-      { key: '13265/00/Total-K/TekstAnalyse/2024', before: { value: 14, status: null }, after: { value: 15, status: null } },
-      { key: '13265/00/58-63/TekstAnalyse/2024', before: { value: null, status: '..' }, after: { value: 41, status: null } },
-    ],
-  }],
+  changes: [
+    {
+      table: '13265',
+      updated: '2025-09-24T06:00:00Z',
+      added: 3,
+      withdrawn: 1,
+      revised: [
+        { key: '13265/00/Total-K/TekstAnalyse/2024', before: { value: 14, status: null }, after: { value: 15, status: null } },
+        { key: '13265/00/58-63/TekstAnalyse/2024', before: { value: null, status: '..' }, after: { value: 41, status: null } },
+      ],
+    },
+  ],
 };
 const folders = { sm: committed('sosiale-medium'), ai: committed('kunstig-intelligens') };
 const editions: { folder: Folder; year: number; lang: Lang; context?: BriefingContext }[] = [

@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FetchError } from '../../pipeline/errors.js';
 import {
-  countSelectionCells, createStatbankClient, OfflineError, splitSelection, toV1Query, type Selection,
+  countSelectionCells,
+  createStatbankClient,
+  OfflineError,
+  splitSelection,
+  toV1Query,
+  type Selection,
   type StatbankClientOptions,
 } from '../../pipeline/statbank/client.js';
 import { parseRateLimitWindowMs, parseRetryAfterMs } from '../../pipeline/statbank/transport.js';
@@ -27,11 +32,24 @@ const client = (options: StatbankClientOptions = {}) =>
 function fakeClock(start = Date.parse('2026-03-02T09:00:00Z')) {
   const sleeps: number[] = [];
   let now = start;
-  return { sleeps, effects: { now: () => now, sleep: async (ms: number) => void (sleeps.push(ms), (now += ms)), random: () => 1 } };
+  return {
+    sleeps,
+    effects: {
+      now: () => now,
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+      random: () => 1,
+    },
+  };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<FetchError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(FetchError);
   return error as FetchError;
 }
@@ -47,7 +65,12 @@ describe('happy paths on PxWebApi v2', () => {
   it('tableInfo reads id, label, updated, periods and discontinued', async () => {
     const info = await client().tableInfo('03013');
     expect(info).toMatchObject({
-      id: '03013', updated: '2024-11-11T07:00:00Z', firstPeriod: '1979M01', lastPeriod: '2024M10', discontinued: null, api: 'v2',
+      id: '03013',
+      updated: '2024-11-11T07:00:00Z',
+      firstPeriod: '1979M01',
+      lastPeriod: '2024M10',
+      discontinued: null,
+      api: 'v2',
     });
     expect(info.label).toMatch(/^03013: Konsumprisindeks/);
     expect(server.requests).toHaveLength(1);
@@ -91,20 +114,31 @@ describe('PxWebApi v1 fallback', () => {
     const meta = await c.metadata('13265');
     expect(meta.api).toBe('v1');
     expect(meta.body).toMatchObject({
-      version: '2.0', class: 'dataset', id: ['SyssGrpIKT', 'NACE2007', 'ContentsCode', 'Tid'], size: [5, 13, 9, 4],
-      role: { time: ['Tid'], metric: ['ContentsCode'] }, value: [],
+      version: '2.0',
+      class: 'dataset',
+      id: ['SyssGrpIKT', 'NACE2007', 'ContentsCode', 'Tid'],
+      size: [5, 13, 9, 4],
+      role: { time: ['Tid'], metric: ['ContentsCode'] },
+      value: [],
     });
     expect(JSON.parse(meta.text)).toHaveProperty('variables');
 
-    const [data] = await c.data('13265', [
-      { variableCode: 'SyssGrpIKT', valueCodes: ['00', '05'] },
-      { variableCode: 'NACE2007', valueCodes: ['*'] },
-      { variableCode: 'Tid', valueCodes: ['top(1)'] },
-    ], { dimensionSizes: { NACE2007: 13 } });
+    const [data] = await c.data(
+      '13265',
+      [
+        { variableCode: 'SyssGrpIKT', valueCodes: ['00', '05'] },
+        { variableCode: 'NACE2007', valueCodes: ['*'] },
+        { variableCode: 'Tid', valueCodes: ['top(1)'] },
+      ],
+      { dimensionSizes: { NACE2007: 13 } },
+    );
     expect(data!.api).toBe('v1');
     expect(data!.body).toMatchObject({ class: 'dataset' });
     expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
-      'GET /api/pxwebapi/v2/tables/13265', 'GET /api/v0/no/table/13265', 'GET /api/v0/no/table/13265', 'POST /api/v0/no/table/13265',
+      'GET /api/pxwebapi/v2/tables/13265',
+      'GET /api/v0/no/table/13265',
+      'GET /api/v0/no/table/13265',
+      'POST /api/v0/no/table/13265',
     ]);
     expect(server.requests[3]!.body).toEqual({
       query: [
@@ -120,9 +154,11 @@ describe('PxWebApi v1 fallback', () => {
     server.addJsonRoute('POST', '/api/pxwebapi/v2/tables/05300/data', { title: 'Gone', status: 410 }, 410);
     server.addJsonRoute('POST', '/api/v0/no/table/05300', { error: 'Parameter error' }, 400);
     const error = await rejection(client().data('05300', [{ variableCode: 'Avstand1', valueCodes: ['01'] }]));
-    expect(error.message).toBe(`StatBank request failed with status 400 (Parameter error): POST ${server.url}/api/v0/no/table/05300. ` +
-      "Not retried. The selection does not match the table: compare the variable and value codes with the table's metadata. " +
-      `(Asked PxWebApi v1 because v2 at ${server.v2Url} answered as if it were gone.)`);
+    expect(error.message).toBe(
+      `StatBank request failed with status 400 (Parameter error): POST ${server.url}/api/v0/no/table/05300. ` +
+        "Not retried. The selection does not match the table: compare the variable and value codes with the table's metadata. " +
+        `(Asked PxWebApi v1 because v2 at ${server.v2Url} answered as if it were gone.)`,
+    );
     expect(error.context).toMatchObject({ status: 400, table: '05300', api: 'v1' });
     expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /api/pxwebapi/v2/tables/05300/data', 'POST /api/v0/no/table/05300']);
   });
@@ -130,8 +166,10 @@ describe('PxWebApi v1 fallback', () => {
   it('a Problem JSON 404 (Non-existent table) is a real error, not a reason to fall back', async () => {
     const c = client();
     const error = await rejection(c.tableInfo('99999'));
-    expect(error.message).toBe(`StatBank request failed with status 404 (Non-existent table): GET ${server.v2Url}/tables/99999?lang=no. ` +
-      'Not retried. Check the table id: the table may have been replaced (briefing tables <words> searches StatBank).');
+    expect(error.message).toBe(
+      `StatBank request failed with status 404 (Non-existent table): GET ${server.v2Url}/tables/99999?lang=no. ` +
+        'Not retried. Check the table id: the table may have been replaced (briefing tables <words> searches StatBank).',
+    );
     expect(error.context).toMatchObject({ status: 404, table: '99999', reason: 'status' });
     expect(server.requests).toHaveLength(1);
     expect(c.api()).toBe('v2');
@@ -159,7 +197,9 @@ describe('faults', () => {
     const clock = fakeClock();
     server.setFault('/api/pxwebapi/v2/tables/03013', { kind: 'tooManyRequests', retryAfter: '120' });
     const error = await rejection(client({ effects: clock.effects, retryBudgetMs: 30_000 }).tableInfo('03013'));
-    expect(error.message).toMatch(/^StatBank request failed with status 429 \(Too many requests\): GET .*\/tables\/03013\?lang=no\. Gave up: the next wait \(120000 ms\) would pass the retry budget of 30000 ms/);
+    expect(error.message).toMatch(
+      /^StatBank request failed with status 429 \(Too many requests\): GET .*\/tables\/03013\?lang=no\. Gave up: the next wait \(120000 ms\) would pass the retry budget of 30000 ms/,
+    );
     expect(error.message).toMatch(/rate limit/);
     expect(error).not.toBeInstanceOf(OfflineError);
     expect(error.context).toMatchObject({ status: 429, reason: 'status' });
@@ -170,8 +210,10 @@ describe('faults', () => {
   it('400 Non-existent value fails after exactly one request, with the title and what to do', async () => {
     server.setFault(/^POST /, { kind: 'problem', status: 400, title: 'Non-existent value', type: 'Parameter error' });
     const error = await rejection(client().data('03024', salmon));
-    expect(error.message).toBe(`StatBank request failed with status 400 (Non-existent value): POST ${dataUrl('03024')}. Not retried. ` +
-      "The selection does not match the table: compare the variable and value codes with the table's metadata.");
+    expect(error.message).toBe(
+      `StatBank request failed with status 400 (Non-existent value): POST ${dataUrl('03024')}. Not retried. ` +
+        "The selection does not match the table: compare the variable and value codes with the table's metadata.",
+    );
     expect(error.context).toMatchObject({ url: dataUrl('03024'), status: 400, table: '03024' });
     expect(server.requests).toHaveLength(1);
   });
@@ -258,12 +300,20 @@ describe('faults', () => {
     const clock = fakeClock();
     const c = createStatbankClient({
       baseUrl: closed.v2Url,
-      effects: { ...clock.effects, fetch: (input, init) => (calls++, fetch(input, init)) },
+      effects: {
+        ...clock.effects,
+        fetch: (input, init) => {
+          calls++;
+          return fetch(input, init);
+        },
+      },
     });
     const error = await rejection(c.tableInfo('03013'));
     expect(error).toBeInstanceOf(OfflineError);
-    expect(error.message).toBe(`StatBank could not be reached (ECONNREFUSED): GET ${closed.v2Url}/tables/03013?lang=no. ` +
-      'The host refused the connection; check the network connection and SSB_API_URL. Not retried; nothing was stored.');
+    expect(error.message).toBe(
+      `StatBank could not be reached (ECONNREFUSED): GET ${closed.v2Url}/tables/03013?lang=no. ` +
+        'The host refused the connection; check the network connection and SSB_API_URL. Not retried; nothing was stored.',
+    );
     expect(error.context).toMatchObject({ why: 'unreachable', code: 'ECONNREFUSED', reason: 'network' });
     expect(calls).toBe(1);
     expect(clock.sleeps).toEqual([]);
@@ -272,7 +322,10 @@ describe('faults', () => {
   it('a redirect loop or a user agent Node refuses fails at once, without retries: retrying would not mend it', async () => {
     const { createServer } = await import('node:http');
     let hits = 0;
-    const loop = createServer((_req, res) => (hits++, res.writeHead(302, { location: '/api/pxwebapi/v2/again' }).end()));
+    const loop = createServer((_req, res) => {
+      hits++;
+      res.writeHead(302, { location: '/api/pxwebapi/v2/again' }).end();
+    });
     await new Promise<void>((resolve) => loop.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = loop.address() as import('node:net').AddressInfo;
@@ -355,7 +408,12 @@ describe('cell-limit splitting', () => {
   });
 
   it('counts top(n), needs dimension sizes for *, drops repeated codes', () => {
-    expect(countSelectionCells([{ variableCode: 'Tid', valueCodes: ['top(3)'] }, { variableCode: 'X', valueCodes: ['a', 'b'] }])).toBe(6);
+    expect(
+      countSelectionCells([
+        { variableCode: 'Tid', valueCodes: ['top(3)'] },
+        { variableCode: 'X', valueCodes: ['a', 'b'] },
+      ]),
+    ).toBe(6);
     expect(countSelectionCells([{ variableCode: 'Tid', valueCodes: ['*'] }])).toBeUndefined();
     expect(countSelectionCells([{ variableCode: 'Tid', valueCodes: ['*'] }], { Tid: 13 })).toBe(13);
     expect(splitSelection([{ variableCode: 'X', valueCodes: ['a', 'a', 'b'] }], {}, 10)).toEqual([[{ variableCode: 'X', valueCodes: ['a', 'b'] }]]);

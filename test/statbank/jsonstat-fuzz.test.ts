@@ -15,7 +15,6 @@ import { mulberry32 } from '../support/json-mutations.js';
 const SEED = 0x5eed_2026;
 const ROUNDS = 3000;
 
-
 type Node = Record<string, unknown> | unknown[];
 interface Slot {
   parent: Node;
@@ -30,8 +29,32 @@ const fixtures = readdirSync(ssbDir, { recursive: true, encoding: 'utf8' })
   .filter(({ text }) => text.includes('"class"') && text.includes('"dataset"'));
 
 const junk: unknown[] = [
-  null, true, false, '', 'x', '..', ':', '__proto__', 0, -1, 1, 0.5, 2 ** 31, 2 ** 53, 1e308, -1e308, 1e9,
-  [], {}, [null], [1, 2, 3], ['a', 'a'], { 0: 0 }, { 0: 5 }, { a: 1, b: 1 }, { __proto__: 1 },
+  null,
+  true,
+  false,
+  '',
+  'x',
+  '..',
+  ':',
+  '__proto__',
+  0,
+  -1,
+  1,
+  0.5,
+  2 ** 31,
+  2 ** 53,
+  1e308,
+  -1e308,
+  1e9,
+  [],
+  {},
+  [null],
+  [1, 2, 3],
+  ['a', 'a'],
+  { 0: 0 },
+  { 0: 5 },
+  { a: 1, b: 1 },
+  { __proto__: 1 },
 ];
 const keyNames = ['', 'x', '0', '99999', 'index', 'label', 'value', 'status', 'size', 'constructor', 'toString', '__proto__'];
 
@@ -118,10 +141,16 @@ it(`${ROUNDS} seeded mutations of the recorded responses: a dataset or a JsonSta
       ok++;
       expect(ds.cellCount, where).toBe(ds.size.reduce((a, b) => a * b, 1));
       expect(ds.cellCount, where).toBeLessThanOrEqual(MAX_CELLS);
-      expect(ds.dimensions.map((d) => d.categories.length), where).toEqual(ds.size);
+      expect(
+        ds.dimensions.map((d) => d.categories.length),
+        where,
+      ).toEqual(ds.size);
       expect(ds.values.length, where).toBe(ds.hasValues ? ds.cellCount : 0);
       expect(ds.statuses.length, where).toBe(ds.values.length);
-      expect(ds.values.every((v) => v === null || Number.isFinite(v)), where).toBe(true);
+      expect(
+        ds.values.every((v) => v === null || Number.isFinite(v)),
+        where,
+      ).toBe(true);
       describeDataset(ds);
       if (round % 5 === 0) {
         let count = 0;
@@ -133,7 +162,12 @@ it(`${ROUNDS} seeded mutations of the recorded responses: a dataset or a JsonSta
       if (!(error instanceof JsonStatError)) throw new Error(`${where}: ${String(error)}`, { cause: error });
       expect(error.message, where).toMatch(/^JSON-stat from (table \S+ \()?fuzz\//);
       // The field path (cell indices folded), or the JSON syntax complaint: one entry per kind of check hit.
-      problems.add(error.message.replace(/^JSON-stat from [^:]+: /, '').split(/[:(]/)[0]!.replace(/\[\d+\]/g, '[]'));
+      problems.add(
+        error.message
+          .replace(/^JSON-stat from [^:]+: /, '')
+          .split(/[:(]/)[0]!
+          .replace(/\[\d+\]/g, '[]'),
+      );
     }
   }
   // The mutations must exercise both outcomes and many distinct checks, or this test proves nothing.

@@ -67,7 +67,9 @@ describe('parseJsonStat on every recorded SSB JSON-stat document', () => {
       expect(ds.values).toEqual(doc.value);
       expect([...observations(ds)]).toHaveLength(ds.cellCount);
       if (doc.status !== undefined) {
-        ds.values.forEach((v, i) => v === null && expect(ds.statuses[i], `${file} cell ${i}`).not.toBeNull());
+        ds.values.forEach((v, i) => {
+          if (v === null) expect(ds.statuses[i], `${file} cell ${i}`).not.toBeNull();
+        });
         expect(ds.warnings).toEqual([]);
       }
     });
@@ -154,9 +156,7 @@ describe('parseJsonStat on hand-made edge cases (test/fixtures/jsonstat/)', () =
     const ds = parseEdge('sparse-value.json');
     expect(ds.values).toEqual([null, 5, null, null, 7.5, null]);
     expect(ds.statuses).toEqual([null, '*', null, null, null, ':']);
-    expect(ds.warnings).toEqual([
-      '3 of 6 cells are null without a status symbol (first at flat index 0); kept as missing, not 0',
-    ]);
+    expect(ds.warnings).toEqual(['3 of 6 cells are null without a status symbol (first at flat index 0); kept as missing, not 0']);
     expect(ds).toMatchObject({ table: '99901', updated: '2025-09-24', source: null });
     expect(ds.notes).toEqual([
       { text: 'First line\nsecond line', mandatory: true },
@@ -226,7 +226,9 @@ describe('parseJsonStat rejects what breaks the format', () => {
   const reject = (mutate: (doc: Record<string, any>) => void, source = { table: '10977' }) => {
     const doc = base();
     mutate(doc);
-    return rejection(() => parseJsonStat(doc, source)).replace(/^JSON-stat from table 10977: /, '').replace(/\. The whole .*$/, '');
+    return rejection(() => parseJsonStat(doc, source))
+      .replace(/^JSON-stat from table 10977: /, '')
+      .replace(/\. The whole .*$/, '');
   };
 
   it.each([
@@ -238,9 +240,17 @@ describe('parseJsonStat rejects what breaks the format', () => {
     ['negative size', (d: any) => (d.size[0] = -2), 'size[0]: expected a positive integer, got -2'],
     ['too many cells', (d: any) => (d.size = [100_000, 1_000]), `size: describes more than ${MAX_CELLS} cells (StatBank serves at most 800,000 a request)`],
     ['size vs categories', (d: any) => (d.size = [2, 1]), 'dimension.Tid.category.index: has 2 categories but size[1] is 1'],
-    ['position not integer', (d: any) => (d.dimension.Tid.category.index['2025'] = 0.5), 'dimension.Tid.category.index.2025: expected an integer position, got 0.5'],
+    [
+      'position not integer',
+      (d: any) => (d.dimension.Tid.category.index['2025'] = 0.5),
+      'dimension.Tid.category.index.2025: expected an integer position, got 0.5',
+    ],
     ['position twice', (d: any) => (d.dimension.Tid.category.index['2025'] = 0), 'dimension.Tid.category.index.2025: position 0 is also given to "2024"'],
-    ['index missing, 2 labels', (d: any) => (d.dimension.Tid.category = { label: { a: 'A', b: 'B' } }), 'dimension.Tid.category.index: is missing, which is allowed only for a dimension with one category (category.label has 2)'],
+    [
+      'index missing, 2 labels',
+      (d: any) => (d.dimension.Tid.category = { label: { a: 'A', b: 'B' } }),
+      'dimension.Tid.category.index: is missing, which is allowed only for a dimension with one category (category.label has 2)',
+    ],
     ['label not string', (d: any) => (d.dimension.Tid.category.label = { 2024: 7 }), 'dimension.Tid.category.label.2024: expected a string, got 7'],
     ['role unknown id', (d: any) => (d.role = { time: ['Year'] }), 'role.time[0]: "Year" is not a dimension listed in id'],
     ['string value', (d: any) => (d.value[2] = '12'), 'value[2]: is the string "12"; only numbers or null are read'],
@@ -249,7 +259,11 @@ describe('parseJsonStat rejects what breaks the format', () => {
     ['status array length', (d: any) => (d.status = ['.', '.']), 'status: has 2 entries but size makes 4 cells'],
     ['status object range', (d: any) => (d.status = { 9: '.' }), 'status.9: key must be a flat cell index from 0 to 3'],
     ['status number', (d: any) => (d.status = 3), 'status: expected a string, an array or an object {flatIndex: symbol}, got 3'],
-    ['unit decimals', (d: any) => (d.dimension.Tid.category.unit = { 2024: { decimals: -1 } }), 'dimension.Tid.category.unit.2024.decimals: expected an integer from 0 to 20, got -1'],
+    [
+      'unit decimals',
+      (d: any) => (d.dimension.Tid.category.unit = { 2024: { decimals: -1 } }),
+      'dimension.Tid.category.unit.2024.decimals: expected an integer from 0 to 20, got -1',
+    ],
     ['note not array', (d: any) => (d.note = 'text'), 'note: expected an array of strings, got "text"'],
   ])('%s', (_name, mutate, expected) => {
     expect(reject(mutate)).toBe(expected);
@@ -269,7 +283,13 @@ describe('parseJsonStat rejects what breaks the format', () => {
     const wrapped = { fetched_at: '2026-03-17T08:42:29Z', table_id: '14306', dataset: { ...base(), size: [2] } };
     const message = rejection(() => parseJsonStat(wrapped));
     expect(message).toMatch(/^JSON-stat from table 14306: dataset\.size: has 1 entries but id lists 2 dimensions/);
-    const error = (() => { try { parseJsonStat(wrapped); } catch (e) { return e as JsonStatError; } })()!;
+    const error = (() => {
+      try {
+        parseJsonStat(wrapped);
+      } catch (e) {
+        return e as JsonStatError;
+      }
+    })()!;
     expect(error.exitCode).toBe(8);
     expect(error.context).toMatchObject({ table: '14306', path: 'dataset.size' });
   });
@@ -280,11 +300,7 @@ describe('formatObservations and describeDataset', () => {
 
   it('CSV per RFC 4180: codes, value, status; quoted where needed; empty for null', () => {
     expect(formatObservations(ds(), 'csv')).toBe(
-      'kind,Tid,value,status\r\n' +
-        '"a,b",2024,1.5,\r\n' +
-        '"a,b",2025,,:\r\n' +
-        '"q""x",2024,-2,\r\n' +
-        '"q""x",2025,1000000,*\r\n',
+      'kind,Tid,value,status\r\n' + '"a,b",2024,1.5,\r\n' + '"a,b",2025,,:\r\n' + '"q""x",2024,-2,\r\n' + '"q""x",2025,1000000,*\r\n',
     );
   });
 

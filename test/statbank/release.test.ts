@@ -40,7 +40,8 @@ describe('nextRelease', () => {
   it('picks the earliest future iktbrukn release, passing over past ones and look-alikes (iktbrukhus)', async () => {
     const { r, log } = await next();
     expect(r).toEqual({
-      date: '2026-09-10', title: '10.09.2026: Bruk av IKT i næringslivet, 2026',
+      date: '2026-09-10',
+      title: '10.09.2026: Bruk av IKT i næringslivet, 2026',
       link: 'https://www.ssb.no/teknologi-og-innovasjon/informasjons-og-kommunikasjonsteknologi-ikt/statistikk/bruk-av-ikt-i-naeringslivet',
     });
     expect(log).toEqual([]);
@@ -96,19 +97,31 @@ describe('parsing', () => {
   it('reads titles, links and dates from CDATA, entities, ssbrss:date, dc:date and pubDate', () => {
     const items = parseRssItems(feed);
     expect(items.map((i) => i.title)).toEqual([
-      '10.09.2026: Bruk av IKT i næringslivet, 2026', '18.08.2026: Konsumprisindeksen, juli 2026',
-      '02.09.2026: Bruk av IKT i hushaldningane, 2026', '10.09.2025: Bruk av IKT i næringslivet, 2025',
+      '10.09.2026: Bruk av IKT i næringslivet, 2026',
+      '18.08.2026: Konsumprisindeksen, juli 2026',
+      '02.09.2026: Bruk av IKT i hushaldningane, 2026',
+      '10.09.2025: Bruk av IKT i næringslivet, 2025',
       'Lønn & sysselsetjing <kvartal>, 2. kvartal 2026',
     ]);
     expect(items[0]!.description).toBe('Bruk av IKT i næringslivet <b>2026</b> – sosiale medium, skytenester & KI');
     expect(items.map((i) => i.at && new Date(i.at).toISOString())).toEqual([
-      '2026-09-10T06:00:00.000Z', '2026-08-18T06:00:00.000Z', '2026-09-02T06:00:00.000Z', '2025-09-10T06:00:00.000Z', '2026-08-21T06:00:00.000Z',
+      '2026-09-10T06:00:00.000Z',
+      '2026-08-18T06:00:00.000Z',
+      '2026-09-02T06:00:00.000Z',
+      '2025-09-10T06:00:00.000Z',
+      '2026-08-21T06:00:00.000Z',
     ]);
     expect(items.map((i) => i.shortname)).toEqual(['iktbrukn', 'kpi', 'iktbrukhus', 'iktbrukn', 'lonnkvart']);
   });
 
   it('matches the statistic by short name, link path or its name in the title, not by look-alikes', () => {
-    const item = (title: string, link: string, shortname: string | null = null) => ({ title, link, description: '', shortname, at: Date.parse('2026-10-01T06:00:00Z') });
+    const item = (title: string, link: string, shortname: string | null = null) => ({
+      title,
+      link,
+      description: '',
+      shortname,
+      at: Date.parse('2026-10-01T06:00:00Z'),
+    });
     const pick = (...items: ReturnType<typeof item>[]) => pickNextRelease(items, 'iktbrukn', now)?.title ?? null;
     expect(pick(item('ICT usage in enterprises, 2026', 'https://www.ssb.no/en/x'))).toBe('ICT usage in enterprises, 2026');
     expect(pick(item('Ny statistikk', 'https://www.ssb.no/iktbrukn?lang=no'))).toBe('Ny statistikk');
@@ -125,11 +138,18 @@ describe('parsing', () => {
   });
 
   it('reads RSS 1.0 items, nested elements and attributes, and gives [] for what is not XML', () => {
-    const rdf = '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><item rdf:about="x"><title lang="nn">Ny</title>' +
+    const rdf =
+      '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><item rdf:about="x"><title lang="nn">Ny</title>' +
       '<link>https://www.ssb.no/iktbrukn</link><dc:date>2026-10-01</dc:date></item></rdf:RDF>';
-    expect(parseRssItems(rdf)).toEqual([{
-      title: 'Ny', link: 'https://www.ssb.no/iktbrukn', description: '', shortname: null, at: Date.parse('2026-10-01T06:00:00Z'),
-    }]);
+    expect(parseRssItems(rdf)).toEqual([
+      {
+        title: 'Ny',
+        link: 'https://www.ssb.no/iktbrukn',
+        description: '',
+        shortname: null,
+        at: Date.parse('2026-10-01T06:00:00Z'),
+      },
+    ]);
     expect(parseRssItems('<rss><channel><item><title>Solo</title></item></channel></rss>')).toHaveLength(1);
     expect(parseRssItems('\u0000{"not":"rss"} <item unclosed')).toEqual([]);
     expect(parseRssItems('')).toEqual([]);

@@ -19,19 +19,39 @@ const roles = (shape: TableShape) => Object.fromEntries(shape.dims.map((d) => [d
 
 /** A small JSON-stat metadata document: `dims` as [id, label, codes] in order, `role` as JSON-stat's. */
 function doc(dims: [string, string, string[]][], role: Record<string, string[]> = {}): JsonStatDataset {
-  return parseJsonStat({
-    version: '2.0', class: 'dataset', label: 'x', role, id: dims.map((d) => d[0]), size: dims.map((d) => d[2].length), value: [],
-    dimension: Object.fromEntries(dims.map(([id, label, codes]) => [id, {
-      label, category: { index: codes, label: Object.fromEntries(codes.map((c) => [c, `${label} ${c}`])) },
-    }])),
-  }, { table: 'X' });
+  return parseJsonStat(
+    {
+      version: '2.0',
+      class: 'dataset',
+      label: 'x',
+      role,
+      id: dims.map((d) => d[0]),
+      size: dims.map((d) => d[2].length),
+      value: [],
+      dimension: Object.fromEntries(
+        dims.map(([id, label, codes]) => [
+          id,
+          {
+            label,
+            category: { index: codes, label: Object.fromEntries(codes.map((c) => [c, `${label} ${c}`])) },
+          },
+        ]),
+      ),
+    },
+    { table: 'X' },
+  );
 }
 
 describe('the real table 13265', () => {
   it('v1 metadata (converted to JSON-stat): time Tid, size SyssGrpIKT, industry NACE2007 (SN2007), measure ContentsCode', () => {
     const shape = readShape(parseJsonStat(v1MetadataToJsonStat(real('13265_v0_metadata.json')), { table: '13265' }));
     expect(shape).toMatchObject({
-      time: 'Tid', size: 'SyssGrpIKT', industry: 'NACE2007', classification: 'SN2007', measureDims: ['ContentsCode'], metric: 'ContentsCode',
+      time: 'Tid',
+      size: 'SyssGrpIKT',
+      industry: 'NACE2007',
+      classification: 'SN2007',
+      measureDims: ['ContentsCode'],
+      metric: 'ContentsCode',
     });
     expect(roles(shape)).toEqual({ SyssGrpIKT: 'size', NACE2007: 'industry', ContentsCode: 'measure', Tid: 'time' });
     expect(shape.dims.find((d) => d.id === 'NACE2007')!.codes.slice(0, 2)).toEqual([
@@ -76,8 +96,11 @@ describe('every stand-in shape, as the client fetches it', () => {
     const shape = await meta(['typesAsContents'], '10977');
     expect(roles(shape)).toEqual({ SyssGrpIKT: 'size', NACE2007: 'industry', ContentsCode: 'measure', Tid: 'time' });
     expect(measures(shape).map((m) => m.label)).toEqual([
-      'Nyttar sosiale medium', 'Nettsamfunn (t.d. Facebook, Linkedin)', 'Føretaksblogg eller mikroblogg (t.d. Twitter)',
-      'Nettstader for deling av multimedieinnhald (t.d. YouTube)', 'Digitale dugnadsarenaer (t.d. wikiar)',
+      'Nyttar sosiale medium',
+      'Nettsamfunn (t.d. Facebook, Linkedin)',
+      'Føretaksblogg eller mikroblogg (t.d. Twitter)',
+      'Nettstader for deling av multimedieinnhald (t.d. YouTube)',
+      'Digitale dugnadsarenaer (t.d. wikiar)',
     ]);
   });
 
@@ -128,24 +151,62 @@ describe('every stand-in shape, as the client fetches it', () => {
 
 describe('the rules one by one', () => {
   it('time from role.time first, then the id Tid, then the label', () => {
-    expect(readShape(doc([['Aar', 'period', ['2025']], ['Tid', 'x', ['a']]], { time: ['Aar'] })).time).toBe('Aar');
-    expect(readShape(doc([['Aar', 'år', ['2025']], ['Tid', 'x', ['a']]])).time).toBe('Tid');
-    expect(readShape(doc([['C', 'c', ['a']], ['Aar', 'år', ['2025']]])).time).toBe('Aar');
+    expect(
+      readShape(
+        doc(
+          [
+            ['Aar', 'period', ['2025']],
+            ['Tid', 'x', ['a']],
+          ],
+          { time: ['Aar'] },
+        ),
+      ).time,
+    ).toBe('Aar');
+    expect(
+      readShape(
+        doc([
+          ['Aar', 'år', ['2025']],
+          ['Tid', 'x', ['a']],
+        ]),
+      ).time,
+    ).toBe('Tid');
+    expect(
+      readShape(
+        doc([
+          ['C', 'c', ['a']],
+          ['Aar', 'år', ['2025']],
+        ]),
+      ).time,
+    ).toBe('Aar');
     expect(readShape(doc([['Year', ' Year ', ['2025']]])).time).toBe('Year');
   });
 
   it('size and industry by label when the codes say nothing; the metric is never either', () => {
-    const shape = readShape(doc([
-      ['ContentsCode', 'number employed in industry', ['a']], ['Storleik', 'employment size', ['00', '05']],
-      ['Bransje', 'industry (SIC2007)', ['Total']], ['Tema', 'tema', ['x', 'y']], ['Aar', 'year', ['2025']],
-    ], { metric: ['ContentsCode'] }));
+    const shape = readShape(
+      doc(
+        [
+          ['ContentsCode', 'number employed in industry', ['a']],
+          ['Storleik', 'employment size', ['00', '05']],
+          ['Bransje', 'industry (SIC2007)', ['Total']],
+          ['Tema', 'tema', ['x', 'y']],
+          ['Aar', 'year', ['2025']],
+        ],
+        { metric: ['ContentsCode'] },
+      ),
+    );
     expect(roles(shape)).toEqual({ ContentsCode: 'measure', Storleik: 'size', Bransje: 'industry', Tema: 'measure', Aar: 'time' });
     expect(shape.classification).toBe('SN2007');
     expect(shape.measureDims).toEqual(['ContentsCode', 'Tema']);
   });
 
   it('a second dimension that would fit a taken role is a measure', () => {
-    const shape = readShape(doc([['NACE2007', 'næring (SN2007)', ['a']], ['NACE2025', 'næring (SN2025)', ['b']], ['Tid', 'år', ['2025']]]));
+    const shape = readShape(
+      doc([
+        ['NACE2007', 'næring (SN2007)', ['a']],
+        ['NACE2025', 'næring (SN2025)', ['b']],
+        ['Tid', 'år', ['2025']],
+      ]),
+    );
     expect(roles(shape)).toEqual({ NACE2007: 'industry', NACE2025: 'measure', Tid: 'time' });
   });
 
@@ -154,18 +215,43 @@ describe('the rules one by one', () => {
     expect(industryClassification({ id: 'Naering', label: 'næring (SN2025)' })).toBe('SN2025');
     expect(industryClassification({ id: 'Naering', label: 'industry (SIC 2007)' })).toBe('SN2007');
     expect(industryClassification({ id: 'Naering', label: 'næring (SN2002)' })).toBeNull();
-    expect(readShape(doc([['Naering', 'næring', ['a']], ['Tid', 'år', ['2025']]])).classification).toBeNull();
+    expect(
+      readShape(
+        doc([
+          ['Naering', 'næring', ['a']],
+          ['Tid', 'år', ['2025']],
+        ]),
+      ).classification,
+    ).toBeNull();
   });
 
   it('measures: the varying dimensions name a combination; with one code each, the metric does', () => {
-    const two = readShape(doc([['Type', 'type', ['a', 'b']], ['ContentsCode', 'c', ['p', 'q']], ['Tid', 'år', ['2025']]], { metric: ['ContentsCode'] }));
+    const two = readShape(
+      doc(
+        [
+          ['Type', 'type', ['a', 'b']],
+          ['ContentsCode', 'c', ['p', 'q']],
+          ['Tid', 'år', ['2025']],
+        ],
+        { metric: ['ContentsCode'] },
+      ),
+    );
     expect(measures(two)).toEqual([
       { codes: { Type: 'a', ContentsCode: 'p' }, label: 'type a – c p' },
       { codes: { Type: 'a', ContentsCode: 'q' }, label: 'type a – c q' },
       { codes: { Type: 'b', ContentsCode: 'p' }, label: 'type b – c p' },
       { codes: { Type: 'b', ContentsCode: 'q' }, label: 'type b – c q' },
     ]);
-    const single = readShape(doc([['Type', 'type', ['a']], ['ContentsCode', 'c', ['p']], ['Tid', 'år', ['2025']]], { metric: ['ContentsCode'] }));
+    const single = readShape(
+      doc(
+        [
+          ['Type', 'type', ['a']],
+          ['ContentsCode', 'c', ['p']],
+          ['Tid', 'år', ['2025']],
+        ],
+        { metric: ['ContentsCode'] },
+      ),
+    );
     expect(measures(single)).toEqual([{ codes: { Type: 'a', ContentsCode: 'p' }, label: 'c p' }]);
     expect(measures(readShape(doc([['Tid', 'år', ['2025']]])))).toEqual([]);
   });
@@ -173,13 +259,19 @@ describe('the rules one by one', () => {
   it('no time dimension: a FetchError (malformed) that names the table and its dimensions', () => {
     let error: unknown;
     try {
-      readShape(doc([['SyssGrpIKT', 'sysselsette', ['00']], ['ContentsCode', 'statistikkvariabel', ['a']]]));
+      readShape(
+        doc([
+          ['SyssGrpIKT', 'sysselsette', ['00']],
+          ['ContentsCode', 'statistikkvariabel', ['a']],
+        ]),
+      );
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(FetchError);
     expect((error as FetchError).context).toMatchObject({ table: 'X', reason: 'malformed' });
-    expect((error as FetchError).message).toMatch(/^Table X has no time dimension .* its dimensions are SyssGrpIKT "sysselsette", ContentsCode "statistikkvariabel"\)/);
+    expect((error as FetchError).message).toMatch(
+      /^Table X has no time dimension .* its dimensions are SyssGrpIKT "sysselsette", ContentsCode "statistikkvariabel"\)/,
+    );
   });
 });
-

@@ -38,7 +38,10 @@ async function cells(id: string, selection: Selection, c = client) {
 const v = (variableCode: string, ...valueCodes: string[]) => ({ variableCode, valueCodes });
 
 async function rejection(promise: Promise<unknown>): Promise<FetchError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(FetchError);
   return error as FetchError;
 }
@@ -47,24 +50,56 @@ describe('tables as SSB lays them out', () => {
   it('table info, metadata with the survey conventions (13265), in Nynorsk and in English', async () => {
     const info = await client.tableInfo('10977');
     expect(info).toMatchObject({
-      id: '10977', updated: '2025-09-24T06:00:00Z', firstPeriod: '2013', lastPeriod: '2025', discontinued: true,
-      paths: [[{ id: 'tk', label: 'Teknologi og innovasjon' }, { id: 'iktbrukn', label: 'Bruk av IKT i næringslivet' }]],
+      id: '10977',
+      updated: '2025-09-24T06:00:00Z',
+      firstPeriod: '2013',
+      lastPeriod: '2025',
+      discontinued: true,
+      paths: [
+        [
+          { id: 'tk', label: 'Teknologi og innovasjon' },
+          { id: 'iktbrukn', label: 'Bruk av IKT i næringslivet' },
+        ],
+      ],
     });
     expect(info.label).toBe('10977: Bruk av sosiale medium, etter type og sysselsetting og næring (SN2007) (prosent) 2013-2025');
     const no = (await client.metadata('10977')).body as any;
     expect(no).toMatchObject({
-      version: '2.0', class: 'dataset', id: ['SyssGrpIKT', 'NACE2007', 'ContentsCode', 'Tid'], size: [5, 13, 5, 9], value: [],
+      version: '2.0',
+      class: 'dataset',
+      id: ['SyssGrpIKT', 'NACE2007', 'ContentsCode', 'Tid'],
+      size: [5, 13, 5, 9],
+      value: [],
       role: { time: ['Tid'], metric: ['ContentsCode'] },
       note: ['Føretak med minst 10 sysselsette er med i undersøkinga.', expect.stringMatching(/^\. = Ikke mulig å oppgi tall/)],
       extension: { px: { tableid: '10977', decimals: 0, language: 'no', contents: '10977: Bruk av sosiale medium (prosent),' } },
     });
     expect(no.dimension.SyssGrpIKT.category.label).toEqual({
-      '00': 'Alle sysselsette', '02': '10-19 sysselsette', '03': '20-49 sysselsette', '04': '50-99 sysselsette', '05': '100 sysselsette eller fleire',
+      '00': 'Alle sysselsette',
+      '02': '10-19 sysselsette',
+      '03': '20-49 sysselsette',
+      '04': '50-99 sysselsette',
+      '05': '100 sysselsette eller fleire',
     });
     // An index object's key order is not the position ("45" sorts first in a JS object): order by position.
-    const inOrder = (index: Record<string, number>) => Object.entries(index).sort((x, y) => x[1] - y[1]).map(([code]) => code);
+    const inOrder = (index: Record<string, number>) =>
+      Object.entries(index)
+        .sort((x, y) => x[1] - y[1])
+        .map(([code]) => code);
     expect(inOrder(no.dimension.NACE2007.category.index)).toEqual([
-      'Total+K', 'Total-K', '10-39', '41-43', '45', '46', '47', '49-53', '55-56', '58-63', '64-66', '68-74+77-82+95.1', '68-75+77-82+95.1',
+      'Total+K',
+      'Total-K',
+      '10-39',
+      '41-43',
+      '45',
+      '46',
+      '47',
+      '49-53',
+      '55-56',
+      '58-63',
+      '64-66',
+      '68-74+77-82+95.1',
+      '68-75+77-82+95.1',
     ]);
     expect(inOrder(no.dimension.Tid.category.index)).toEqual(['2013', '2014', '2015', '2016', '2017', '2019', '2021', '2023', '2025']);
     expect(no.dimension.ContentsCode.category.label.Nettsamfunn).toBe('Nettsamfunn (t.d. Facebook, Linkedin)');
@@ -77,7 +112,12 @@ describe('tables as SSB lays them out', () => {
   });
 
   it('carries SSB\'s published figures, and "." where a category was not in use or a question not asked', async () => {
-    const { out } = await cells('10977', [v('SyssGrpIKT', '00', '05'), v('NACE2007', 'Total+K', '58-63', '68-74+77-82+95.1', '68-75+77-82+95.1'), v('ContentsCode', '*'), v('Tid', '*')]);
+    const { out } = await cells('10977', [
+      v('SyssGrpIKT', '00', '05'),
+      v('NACE2007', 'Total+K', '58-63', '68-74+77-82+95.1', '68-75+77-82+95.1'),
+      v('ContentsCode', '*'),
+      v('Tid', '*'),
+    ]);
     expect(out['00|Total+K|SosMedium|2013']).toEqual([50, null]);
     expect(out['00|Total+K|Nettsamfunn|2013']).toEqual([44, null]); // revised from 45
     expect(out['05|Total+K|SosMedium|2013']).toEqual([60, null]);
@@ -88,7 +128,9 @@ describe('tables as SSB lays them out', () => {
     expect(out['00|68-75+77-82+95.1|SosMedium|2019']).toEqual([null, '.']);
     expect(out['00|68-74+77-82+95.1|SosMedium|2021']).toEqual([null, '.']);
     expect(out['00|68-74+77-82+95.1|SosMedium|2019']![0]).toBeTypeOf('number');
-    const values = Object.values(out).map(([value]) => value).filter((x): x is number => x !== null);
+    const values = Object.values(out)
+      .map(([value]) => value)
+      .filter((x): x is number => x !== null);
     expect(values.every((x) => Number.isInteger(x) && x >= 0 && x <= 100)).toBe(true);
   });
 
@@ -155,7 +197,9 @@ describe('selections', () => {
   });
 
   it('refuses as PxWebApi does: an unknown value or variable, a mandatory variable left out (400); a repeated code (empty 500)', async () => {
-    const unknownValue = await rejection(client.data('10977', [v('NACE2007', '99-99'), v('ContentsCode', '*'), v('Tid', '*')], { dimensionSizes: { ContentsCode: 5, Tid: 9 } }));
+    const unknownValue = await rejection(
+      client.data('10977', [v('NACE2007', '99-99'), v('ContentsCode', '*'), v('Tid', '*')], { dimensionSizes: { ContentsCode: 5, Tid: 9 } }),
+    );
     expect(unknownValue.context).toMatchObject({ status: 400, title: 'Non-existent value' });
     const unknownVariable = await rejection(client.data('10977', [v('Fylke', '03'), v('NACE2007', 'Total+K')]));
     expect(unknownVariable.context).toMatchObject({ status: 400, title: 'Non-existent variable' });
@@ -163,7 +207,8 @@ describe('selections', () => {
     expect(missing.context).toMatchObject({ status: 400, title: 'Missing selection for mandantory variable' });
     // The client drops repeated codes; sent as they are, StatBank (and the stand-in) answer an empty 500.
     const res = await fetch(`${standin.v2Url}/tables/10977/data?lang=no&outputFormat=json-stat2`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ selection: [v('NACE2007', 'Total+K', 'Total+K'), v('ContentsCode', '*'), v('Tid', '*')] }),
     });
     expect(res.status).toBe(500);
@@ -211,7 +256,9 @@ describe('faults', () => {
     standin.fault('malformedUpdated');
     const info = await rejection(client.tableInfo('10977'));
     expect(info.context).toMatchObject({ reason: 'malformed', table: '10977' });
-    expect(info.message).toMatch(/^StatBank sent table 10977 with a malformed table info's updated: "2025-02-30T06:00:00Z" is not an ISO 8601 date-time or date of the calendar/);
+    expect(info.message).toMatch(
+      /^StatBank sent table 10977 with a malformed table info's updated: "2025-02-30T06:00:00Z" is not an ISO 8601 date-time or date of the calendar/,
+    );
     const meta = await rejection(client.metadata('10977'));
     expect(meta.message).toMatch(/malformed JSON-stat updated: "2025-02-30T06:00:00Z"/);
     const data = await rejection(client.data('10977', [v('NACE2007', 'Total+K'), v('ContentsCode', 'SosMedium'), v('Tid', '2019')]));
@@ -235,8 +282,10 @@ describe('faults', () => {
     const selection = [v('NACE2007', 'Total+K'), v('ContentsCode', 'SosMedium'), v('Tid', '2019')];
     const small = createStatbankClient({ baseUrl: standin.v2Url, maxCells: 1000 });
     for (const [fault, options, reason] of [
-      ['oversize', { maxCells: 1000 }, 'too-large'], ['oversize', { maxCells: 1000, declareLength: false }, 'too-large'],
-      ['gzipBomb', {}, 'too-large'], ['redirectPost', {}, 'redirect'],
+      ['oversize', { maxCells: 1000 }, 'too-large'],
+      ['oversize', { maxCells: 1000, declareLength: false }, 'too-large'],
+      ['gzipBomb', {}, 'too-large'],
+      ['redirectPost', {}, 'redirect'],
     ] as const) {
       standin.clearFaults();
       standin.fault(fault, options);
@@ -252,7 +301,8 @@ describe('faults', () => {
 describe('the command line', () => {
   it('node dist/test/support/standin.js --shape typesAsDimension --port 0 prints its URL and serves until SIGTERM', async () => {
     const child = spawn(process.execPath, [join(projectRoot, 'dist/test/support/standin.js'), '--shape', 'typesAsDimension', '--port', '0'], {
-      cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: projectRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     try {

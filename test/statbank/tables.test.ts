@@ -42,25 +42,40 @@ describe('listTables', () => {
     });
   }
 
-  it('follows the pages of SSB\'s answer format and reads each table', async () => {
+  it("follows the pages of SSB's answer format and reads each table", async () => {
     servePages(3);
     const tables = await createStatbankClient({ baseUrl: replay.v2Url }).listTables({ query: 'befolkning', pastDays: 30 });
     expect(tables.map((t) => t.id)).toEqual(['1-12631', '1-13760', '1-05803', '2-12631', '2-13760', '2-05803', '3-12631', '3-13760', '3-05803']);
     expect(tables[0]).toEqual({
-      id: '1-12631', label: '12631: Andel av befolkningen (mellom 16 og 79 år) på ferie (prosent) 2013-2023', updated: '2024-02-26T07:00:00Z',
-      firstPeriod: '2013', lastPeriod: '2023', discontinued: null, paths: [],
+      id: '1-12631',
+      label: '12631: Andel av befolkningen (mellom 16 og 79 år) på ferie (prosent) 2013-2023',
+      updated: '2024-02-26T07:00:00Z',
+      firstPeriod: '2013',
+      lastPeriod: '2023',
+      discontinued: null,
+      paths: [],
     });
     const queries = replay.requests.map((r) => Object.fromEntries(new URLSearchParams(r.query)));
-    expect(queries).toEqual([1, 2, 3].map((n) => ({
-      lang: 'no', query: 'befolkning', pastDays: '30', includeDiscontinued: 'true', pageNumber: String(n), pageSize: '100',
-    })));
+    expect(queries).toEqual(
+      [1, 2, 3].map((n) => ({
+        lang: 'no',
+        query: 'befolkning',
+        pastDays: '30',
+        includeDiscontinued: 'true',
+        pageNumber: String(n),
+        pageSize: '100',
+      })),
+    );
   });
 
   it('reads at most maxPages pages and says so in the log', async () => {
     servePages(121);
     const log: string[] = [];
-    const tables = await createStatbankClient({ baseUrl: replay.v2Url, maxPages: 2, effects: { log: (l) => log.push(l) } })
-      .listTables({ query: 'befolkning', lang: 'en', includeDiscontinued: false });
+    const tables = await createStatbankClient({ baseUrl: replay.v2Url, maxPages: 2, effects: { log: (l) => log.push(l) } }).listTables({
+      query: 'befolkning',
+      lang: 'en',
+      includeDiscontinued: false,
+    });
     expect(tables).toHaveLength(6);
     expect(replay.requests).toHaveLength(2);
     expect(new URLSearchParams(replay.requests[0]!.query).get('lang')).toBe('en');
@@ -83,8 +98,17 @@ describe('listTables', () => {
     try {
       const c = createStatbankClient({ baseUrl: standin.v2Url });
       const all = await c.listTables({ query: 'sosiale medium' });
-      expect(all.map((t) => [t.id, t.discontinued])).toEqual([['10977', true], ['10978', true], ['14933', false]]);
-      expect(all[2]!.paths).toEqual([[{ id: 'tk', label: 'Teknologi og innovasjon' }, { id: 'iktbrukn', label: 'Bruk av IKT i næringslivet' }]]);
+      expect(all.map((t) => [t.id, t.discontinued])).toEqual([
+        ['10977', true],
+        ['10978', true],
+        ['14933', false],
+      ]);
+      expect(all[2]!.paths).toEqual([
+        [
+          { id: 'tk', label: 'Teknologi og innovasjon' },
+          { id: 'iktbrukn', label: 'Bruk av IKT i næringslivet' },
+        ],
+      ]);
       expect((await c.listTables({ query: 'sosiale medium', includeDiscontinued: false })).map((t) => t.id)).toEqual(['14933']);
       expect((await c.listTables({ query: 'SN2007' })).map((t) => t.id)).toEqual(['10975', '10977', '10978', '11307', '13265']);
       expect((await c.listTables({ query: '', pastDays: 30 })).map((t) => t.id)).toEqual(['14933']);
@@ -120,15 +144,37 @@ describe('findSuccessor', () => {
     expect(await findSuccessor(c, await c.tableInfo('10977'))).toBeNull();
   });
 
-  const path = [{ id: 'tk', label: 'Teknologi' }, { id: 'iktbrukn', label: 'IKT' }];
-  const table = (id: string, label: string, first: string, last: string, discontinued: boolean | null = false, paths = [path]): ListedTable =>
-    ({ id, label: `${id}: ${label}`, updated: null, firstPeriod: first, lastPeriod: last, discontinued, paths });
+  const path = [
+    { id: 'tk', label: 'Teknologi' },
+    { id: 'iktbrukn', label: 'IKT' },
+  ];
+  const table = (id: string, label: string, first: string, last: string, discontinued: boolean | null = false, paths = [path]): ListedTable => ({
+    id,
+    label: `${id}: ${label}`,
+    updated: null,
+    firstPeriod: first,
+    lastPeriod: last,
+    discontinued,
+    paths,
+  });
   const old = table('10977', 'Bruk av sosiale medium, etter type (prosent)', '2013', '2025', true);
 
   it('pickSuccessor: same path, current, starting later, sharing at least three leading words; most words first', () => {
     const good = table('14933', 'Bruk av sosiale medium og heimeside (prosent)', '2026', '2026');
     expect(pickSuccessor(old, [good])).toBe(good);
-    expect(pickSuccessor(old, [{ ...good, paths: [[{ id: 'tk', label: '' }, { id: 'other', label: '' }]] }])).toBeNull();
+    expect(
+      pickSuccessor(old, [
+        {
+          ...good,
+          paths: [
+            [
+              { id: 'tk', label: '' },
+              { id: 'other', label: '' },
+            ],
+          ],
+        },
+      ]),
+    ).toBeNull();
     expect(pickSuccessor(old, [{ ...good, discontinued: true }])).toBeNull();
     expect(pickSuccessor(old, [{ ...good, firstPeriod: '2025' }])).toBeNull();
     expect(pickSuccessor(old, [table('13265', 'Bruk av kunstig intelligens (prosent)', '2026', '2026')])).toBeNull();
@@ -151,25 +197,62 @@ describe('findSuccessor', () => {
 
 describe('formatTables', () => {
   const tables = [
-    { id: '10977', label: '10977: Bruk av sosiale medium, etter type (prosent) 2013-2025', updated: '2025-09-24T06:00:00Z', firstPeriod: '2013', lastPeriod: '2025', discontinued: true, paths: [], successor: '14933' },
-    { id: '14933', label: '14933: Bruk av sosiale medium og heimeside (prosent) 2026', updated: '2026-01-15T07:00:00Z', firstPeriod: '2026', lastPeriod: '2026', discontinued: false, paths: [] },
-    { id: '10975', label: '10975: Formål med eiga heimeside\u001b[31m\n(prosent)', updated: null, firstPeriod: '2011', lastPeriod: null, discontinued: null, paths: [] },
-    { id: '10978', label: '10978: Formål med bruk av sosiale medium', updated: '2023-09-26', firstPeriod: '2013', lastPeriod: '2023', discontinued: true, paths: [] },
+    {
+      id: '10977',
+      label: '10977: Bruk av sosiale medium, etter type (prosent) 2013-2025',
+      updated: '2025-09-24T06:00:00Z',
+      firstPeriod: '2013',
+      lastPeriod: '2025',
+      discontinued: true,
+      paths: [],
+      successor: '14933',
+    },
+    {
+      id: '14933',
+      label: '14933: Bruk av sosiale medium og heimeside (prosent) 2026',
+      updated: '2026-01-15T07:00:00Z',
+      firstPeriod: '2026',
+      lastPeriod: '2026',
+      discontinued: false,
+      paths: [],
+    },
+    {
+      id: '10975',
+      label: '10975: Formål med eiga heimeside\u001b[31m\n(prosent)',
+      updated: null,
+      firstPeriod: '2011',
+      lastPeriod: null,
+      discontinued: null,
+      paths: [],
+    },
+    {
+      id: '10978',
+      label: '10978: Formål med bruk av sosiale medium',
+      updated: '2023-09-26',
+      firstPeriod: '2013',
+      lastPeriod: '2023',
+      discontinued: true,
+      paths: [],
+    },
   ];
 
   it('one line per table: mark, id, Oslo time, last period, status with the successor, label', () => {
-    expect(formatTables(tables, { reading: ['10977', '99999'] })).toBe([
-      '* 10977  updated 2025-09-24 08:00  last 2025  discontinued, successor 14933  Bruk av sosiale medium, etter type (prosent) 2013-2025',
-      '  14933  updated 2026-01-15 08:00  last 2026  current                        Bruk av sosiale medium og heimeside (prosent) 2026',
-      '  10975  updated unknown           last ?     status unknown                 Formål med eiga heimeside [31m (prosent)',
-      '  10978  updated 2023-09-26        last 2023  discontinued                   Formål med bruk av sosiale medium',
-      '* read by a briefing',
-      '',
-    ].join('\n'));
+    expect(formatTables(tables, { reading: ['10977', '99999'] })).toBe(
+      [
+        '* 10977  updated 2025-09-24 08:00  last 2025  discontinued, successor 14933  Bruk av sosiale medium, etter type (prosent) 2013-2025',
+        '  14933  updated 2026-01-15 08:00  last 2026  current                        Bruk av sosiale medium og heimeside (prosent) 2026',
+        '  10975  updated unknown           last ?     status unknown                 Formål med eiga heimeside [31m (prosent)',
+        '  10978  updated 2023-09-26        last 2023  discontinued                   Formål med bruk av sosiale medium',
+        '* read by a briefing',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('no mark and no legend when no briefing reads a listed table; a clear line for none', () => {
-    expect(formatTables(tables.slice(1, 2))).toBe('  14933  updated 2026-01-15 08:00  last 2026  current  Bruk av sosiale medium og heimeside (prosent) 2026\n');
+    expect(formatTables(tables.slice(1, 2))).toBe(
+      '  14933  updated 2026-01-15 08:00  last 2026  current  Bruk av sosiale medium og heimeside (prosent) 2026\n',
+    );
     expect(formatTables([], { reading: ['10977'] })).toBe('No StatBank tables found.\n');
   });
 
@@ -203,10 +286,19 @@ describe('suggestDefinition', () => {
     const doc = JSON.parse(text);
     expect(doc.tables).toEqual([{ id: '10977', label: '10977: Bruk av sosiale medium, etter type og sysselsetting og næring (SN2007) (prosent)' }]);
     expect(doc.readAs).toEqual({ time: 'Tid', size: 'SyssGrpIKT', industry: 'NACE2007', classification: 'SN2007', measure: ['SosMedType', 'ContentsCode'] });
-    expect(doc.measures.map((m: { id: string }) => m.id)).toEqual(['uses_social_media', 'social_networks', 'enterprise_s_blog_or_microblogs', 'multimedia_content_sharing_websites', 'wiki_based_knowledge_sharing_tools']);
+    expect(doc.measures.map((m: { id: string }) => m.id)).toEqual([
+      'uses_social_media',
+      'social_networks',
+      'enterprise_s_blog_or_microblogs',
+      'multimedia_content_sharing_websites',
+      'wiki_based_knowledge_sharing_tools',
+    ]);
     expect(doc.measures[1]).toEqual({
-      id: 'social_networks', tables: ['10977'], match: 'Nettsamfunn \\(t\\.d\\. Facebook, Linkedin\\)',
-      codes: { 10977: { SosMedType: 'Nettsamfunn', ContentsCode: 'Foretak' } }, base: 'all',
+      id: 'social_networks',
+      tables: ['10977'],
+      match: 'Nettsamfunn \\(t\\.d\\. Facebook, Linkedin\\)',
+      codes: { 10977: { SosMedType: 'Nettsamfunn', ContentsCode: 'Foretak' } },
+      base: 'all',
       words: {
         nn: { label: 'Nettsamfunn (t.d. Facebook, Linkedin)', object: 'nettsamfunn' },
         nb: { label: 'Nettsamfunn (t.d. Facebook, Linkedin)', object: 'nettsamfunn' },
@@ -227,7 +319,12 @@ describe('suggestDefinition', () => {
     const { id, metadataNo } = await input(['typesAsContents'], '10977');
     const s = suggestion({ id, metadataNo });
     expect(s.measures[0]).toMatchObject({ id: 'nyttar_sosiale_medium', words: { en: { label: 'Nyttar sosiale medium' } } });
-    const twice = { ...metadataNo, dimensions: metadataNo.dimensions.map((d) => d.id !== 'ContentsCode' ? d : { ...d, categories: d.categories.map((c) => ({ ...c, label: 'Same (x)' })) }) };
+    const twice = {
+      ...metadataNo,
+      dimensions: metadataNo.dimensions.map((d) =>
+        d.id !== 'ContentsCode' ? d : { ...d, categories: d.categories.map((c) => ({ ...c, label: 'Same (x)' })) },
+      ),
+    };
     expect(suggestion({ id, metadataNo: twice }).measures.map((m) => m.id)).toEqual(['same', 'same_2', 'same_3', 'same_4', 'same_5']);
   });
 
@@ -244,10 +341,21 @@ describe('suggestDefinition', () => {
 
 describe('updated timestamps', () => {
   it.each([
-    ['2025-09-24T06:00:00Z', true], ['2025-09-24', true], ['2025-09-24T06:00Z', true], ['2025-09-24T08:00:00+02:00', true],
-    ['2025-09-24T06:00:00.123Z', true], ['2024-02-29', true],
-    ['2025-02-30T06:00:00Z', false], ['2025-02-29', false], ['2025-13-01', false], ['2025-09-24T24:00:00Z', false],
-    ['24.09.2025', false], ['Wed, 24 Sep 2025 06:00:00 GMT', false], ['', false], ['2025-9-24', false], ['2025-09-24T06:00:00Zjunk', false],
+    ['2025-09-24T06:00:00Z', true],
+    ['2025-09-24', true],
+    ['2025-09-24T06:00Z', true],
+    ['2025-09-24T08:00:00+02:00', true],
+    ['2025-09-24T06:00:00.123Z', true],
+    ['2024-02-29', true],
+    ['2025-02-30T06:00:00Z', false],
+    ['2025-02-29', false],
+    ['2025-13-01', false],
+    ['2025-09-24T24:00:00Z', false],
+    ['24.09.2025', false],
+    ['Wed, 24 Sep 2025 06:00:00 GMT', false],
+    ['', false],
+    ['2025-9-24', false],
+    ['2025-09-24T06:00:00Zjunk', false],
   ])('%s -> %s', (value, ok) => {
     expect(isStatbankTimestamp(value)).toBe(ok);
   });

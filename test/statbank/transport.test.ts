@@ -5,7 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FetchError, OfflineError } from '../../pipeline/errors.js';
 import { createStatbankClient } from '../../pipeline/statbank/client.js';
 import {
-  createTransport, defaultEffects, maxBodyBytes, networkErrorCode, type HttpRequest, type StatbankEffects, type TransportOptions,
+  createTransport,
+  defaultEffects,
+  maxBodyBytes,
+  networkErrorCode,
+  type HttpRequest,
+  type StatbankEffects,
+  type TransportOptions,
 } from '../../pipeline/statbank/transport.js';
 import { startReplayServer, type ReplayServer } from '../support/replay-server.js';
 
@@ -56,8 +62,15 @@ function fakeClock(start = Date.parse('2026-03-02T09:00:00Z'), random = 1) {
 function transport(options: Partial<Omit<TransportOptions, 'effects'>> & { effects?: StatbankEffects } = {}) {
   const { effects, ...rest } = options;
   return createTransport({
-    userAgent: 'briefing-test', requestTimeoutMs: 2000, retryBudgetMs: 5000, maxRetries: 4, backoffBaseMs: 20,
-    maxCells: 1000, maxBodyBytes: maxBodyBytes(1000), ...rest, effects: defaultEffects(effects ?? fakeClock().effects),
+    userAgent: 'briefing-test',
+    requestTimeoutMs: 2000,
+    retryBudgetMs: 5000,
+    maxRetries: 4,
+    backoffBaseMs: 20,
+    maxCells: 1000,
+    maxBodyBytes: maxBodyBytes(1000),
+    ...rest,
+    effects: defaultEffects(effects ?? fakeClock().effects),
   });
 }
 
@@ -66,7 +79,10 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 
 async function rejection(promise: Promise<unknown>): Promise<FetchError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(FetchError);
   return error as FetchError;
 }
@@ -108,7 +124,8 @@ describe('answers', () => {
     ['deflate (raw)', 'deflate', deflateRawSync],
   ])('decompresses a %s answer', async (_name, encoding, compress) => {
     const doc = { label: 'Næringsliv', values: Array.from({ length: 200 }, (_, i) => i) };
-    handle = (_req, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding }).end(compress(Buffer.from(JSON.stringify(doc))));
+    handle = (_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': encoding }).end(compress(Buffer.from(JSON.stringify(doc))));
     expect((await transport().send(get('/zipped'))).json).toEqual(doc);
   });
 
@@ -143,7 +160,11 @@ describe('redirects', () => {
       const error = await rejection(client.data('03024', [{ variableCode: 'Tid', valueCodes: ['2025U01'] }]));
       expect(error).not.toBeInstanceOf(OfflineError);
       expect(error.context).toMatchObject({ reason: 'redirect', status, table: '03024', method: 'POST' });
-      expect(error.message).toMatch(new RegExp(`^StatBank answered POST .*/tables/03024/data\\?lang=no&outputFormat=json-stat2 with a redirect \\(status ${status} to .*/elsewhere\\); a redirected POST would lose the selection`));
+      expect(error.message).toMatch(
+        new RegExp(
+          `^StatBank answered POST .*/tables/03024/data\\?lang=no&outputFormat=json-stat2 with a redirect \\(status ${status} to .*/elsewhere\\); a redirected POST would lose the selection`,
+        ),
+      );
       expect(replay.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /api/pxwebapi/v2/tables/03024/data']);
       expect(clock.sleeps).toEqual([]);
     } finally {
@@ -187,7 +208,7 @@ describe('the body bound', () => {
     expect(res!.text).toHaveLength(bound);
   });
 
-  it('a gzip bomb (2 MiB that inflates to 2 GiB) is abandoned at the bound, with StatBank\'s real cell limit', async () => {
+  it("a gzip bomb (2 MiB that inflates to 2 GiB) is abandoned at the bound, with StatBank's real cell limit", async () => {
     replay.setFault(/^POST /, { kind: 'gzipBomb', inflatedBytes: 2 * 1024 ** 3 }, Infinity);
     const before = process.memoryUsage().rss;
     const started = Date.now();
@@ -311,7 +332,10 @@ describe('network failures', () => {
     expect(seen).toHaveLength(2);
   });
 
-  it.each([['with Content-Length', true], ['chunked', false]])('a body cut short (%s) is a dropped connection: retried', async (_name, withLength) => {
+  it.each([
+    ['with Content-Length', true],
+    ['chunked', false],
+  ])('a body cut short (%s) is a dropped connection: retried', async (_name, withLength) => {
     handle = (_req, res) => {
       if (seen.length > 1) return json(res, 200, { ok: true });
       res.writeHead(200, { 'content-type': 'application/json', ...(withLength ? { 'content-length': '1000' } : {}) });
@@ -331,7 +355,15 @@ describe('network failures', () => {
     await new Promise((resolve) => closed.close(resolve));
     let calls = 0;
     const clock = fakeClock();
-    const t = transport({ effects: { ...clock.effects, fetch: (input, init) => (calls++, fetch(input, init)) } });
+    const t = transport({
+      effects: {
+        ...clock.effects,
+        fetch: (input, init) => {
+          calls++;
+          return fetch(input, init);
+        },
+      },
+    });
     const error = await rejection(t.send({ method: 'GET', url: `http://127.0.0.1:${port}/tables/10977` }));
     expect(error).toBeInstanceOf(OfflineError);
     expect(error.context).toMatchObject({ why: 'unreachable', code: 'ECONNREFUSED' });
@@ -354,7 +386,9 @@ describe('network failures', () => {
 
   it('networkErrorCode finds the code in the cause chain or an AggregateError', () => {
     expect(networkErrorCode(new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } }))).toBe('ECONNRESET');
-    expect(networkErrorCode(new TypeError('fetch failed', { cause: new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })]) }))).toBe('ECONNREFUSED');
+    expect(networkErrorCode(new TypeError('fetch failed', { cause: new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })]) }))).toBe(
+      'ECONNREFUSED',
+    );
     expect(networkErrorCode(new Error('plain'))).toBeUndefined();
   });
 });

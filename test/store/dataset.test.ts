@@ -45,19 +45,24 @@ describe('the committed datasets', () => {
     expect(rows.length).toBe(csv.length);
     for (const o of rows) {
       const article = dataset.articles[o.article!]!;
-      const line = csv.find((l) => l.startsWith(`${o.period},${o.measure},${o.size},${o.industry},${o.value},${o.bound ?? ''},percent,${article.url},${o.published ?? ''},`));
+      const line = csv.find((l) =>
+        l.startsWith(`${o.period},${o.measure},${o.size},${o.industry},${o.value},${o.bound ?? ''},percent,${article.url},${o.published ?? ''},`),
+      );
       expect(line, `${o.id} is not in published-figures.csv`).toBeDefined();
     }
   });
 
-  it('keeps every code of a table cell and SSB\'s labels for each', () => {
+  it("keeps every code of a table cell and SSB's labels for each", () => {
     const dataset = parseDataset(ai.text, 'dataset.json', ai.definition);
     const row = dataset.observations.find((o) => o.measure === 'ai_any' && o.period === '2025' && o.industry === 'Total-K')!;
     expect(row.codes).toEqual({ SyssGrpIKT: '00', NACE2007: 'Total-K', ContentsCode: 'BrukarKunstigIntelli', Tid: '2025' });
     expect(row.value).toBe(30);
     const industry = dataset.tables['13265']!.dimensions.find((d) => d.role === 'industry')!;
     expect(industry.categories.find((c) => c.code === 'Total-K')!.label.no).toBe('Alle næringer, uten finansnæringene');
-    expect(dataset.observations.find((o) => o.industry === 'Total+K' && o.period === '2025' && o.measure === 'ai_any')).toMatchObject({ value: null, status: '.' });
+    expect(dataset.observations.find((o) => o.industry === 'Total+K' && o.period === '2025' && o.measure === 'ai_any')).toMatchObject({
+      value: null,
+      status: '.',
+    });
   });
 });
 
@@ -69,23 +74,44 @@ describe('a bad dataset is refused, naming the row and the field', () => {
     expect(fails(withRow(social.text, 2, (r) => (r[8] = -1)))).toMatch(/row 3, field "value"/);
   });
   it('a misspelt measure', () => {
-    expect(fails(withRow(social.text, 4, (r) => (r[3] = 'socal_networks')))).toMatch(/row 5, field "measure": "socal_networks" is not a measure of the definition/);
+    expect(fails(withRow(social.text, 4, (r) => (r[3] = 'socal_networks')))).toMatch(
+      /row 5, field "measure": "socal_networks" is not a measure of the definition/,
+    );
   });
   it('an impossible published date', () => {
     expect(fails(withRow(social.text, 0, (r) => (r[11] = '2013-02-30')))).toMatch(/row 1, field "published": a real date/);
     expect(fails(withRow(social.text, 0, (r) => (r[11] = 'yesterday')))).toMatch(/row 1, field "published"/);
   });
-  it('a missing figure without SSB\'s symbol', () => {
-    expect(fails(withRow(social.text, 0, (r) => ((r[8] = null), (r[9] = null))))).toMatch(/row 1, field "status": a missing figure/);
+  it("a missing figure without SSB's symbol", () => {
+    expect(
+      fails(
+        withRow(social.text, 0, (r) => {
+          r[8] = null;
+          r[9] = null;
+        }),
+      ),
+    ).toMatch(/row 1, field "status": a missing figure/);
   });
   it('a symbol SSB does not use', () => {
-    expect(fails(withRow(social.text, 0, (r) => ((r[8] = null), (r[9] = '?'))))).toMatch(/row 1, field "status"/);
+    expect(
+      fails(
+        withRow(social.text, 0, (r) => {
+          r[8] = null;
+          r[9] = '?';
+        }),
+      ),
+    ).toMatch(/row 1, field "status"/);
   });
   it('a size class the codelist does not know', () => {
     expect(fails(withRow(social.text, 0, (r) => (r[4] = '09')))).toMatch(/row 1, field "size": "09" is not in codelists.size/);
   });
-  it('a table row with a code the table\'s metadata does not have', () => {
-    expect(fails(withRow(ai.text, 0, (r) => ((r[7] as Record<string, string>).NACE2007 = '58-63X')), ai.definition)).toMatch(/row 1, field "codes.NACE2007": "58-63X" is not a code of NACE2007 in table 13265/);
+  it("a table row with a code the table's metadata does not have", () => {
+    expect(
+      fails(
+        withRow(ai.text, 0, (r) => ((r[7] as Record<string, string>).NACE2007 = '58-63X')),
+        ai.definition,
+      ),
+    ).toMatch(/row 1, field "codes.NACE2007": "58-63X" is not a code of NACE2007 in table 13265/);
   });
   it('two rows for the same figure and revision', () => {
     const doc = JSON.parse(social.text);

@@ -36,8 +36,19 @@ describe('the outbox journal', () => {
     const [edition] = await readOutbox(outDir);
     expect(edition).toMatchObject({ editionId: id, tornTail: false });
     expect(edition!.recipients).toEqual([
-      expect.objectContaining({ ...ola, state: 'sent', messageId: '<m1@example.no>', attempts: 1, sentAt: '2025-10-03T07:00:03.000Z', lastReply: '250 2.0.0 Ok' }),
-      expect.objectContaining({ ...kari, state: 'failed', failure: { permanent: true, code: '550', reason: 'the server answered 550 5.1.1 No such user at rcpt' } }),
+      expect.objectContaining({
+        ...ola,
+        state: 'sent',
+        messageId: '<m1@example.no>',
+        attempts: 1,
+        sentAt: '2025-10-03T07:00:03.000Z',
+        lastReply: '250 2.0.0 Ok',
+      }),
+      expect.objectContaining({
+        ...kari,
+        state: 'failed',
+        failure: { permanent: true, code: '550', reason: 'the server answered 550 5.1.1 No such user at rcpt' },
+      }),
     ]);
     const reopened = await openOutbox(outDir, id, now);
     expect(reopened.list()).toEqual(outbox.list());
@@ -46,7 +57,10 @@ describe('the outbox journal', () => {
   it('serialises records made without waiting: every line whole and in order', async () => {
     const outbox = await openOutbox(outDir, id, now);
     await Promise.all(Array.from({ length: 50 }, (_, i) => outbox.record({ event: 'queued', recipient: `r${i}@example.no`, key: `r${i}@example.no` })));
-    const lines = (await readFile(outboxPath(outDir, id), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).recipient);
+    const lines = (await readFile(outboxPath(outDir, id), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).recipient);
     expect(lines).toEqual(Array.from({ length: 50 }, (_, i) => `r${i}@example.no`));
   });
 
@@ -64,7 +78,12 @@ describe('the outbox journal', () => {
     await reopened.record({ event: 'interrupted', ...ola });
     const text = await readFile(outboxPath(outDir, id), 'utf8');
     expect(text.endsWith('\n')).toBe(true);
-    expect(text.split('\n').filter(Boolean).map((l) => JSON.parse(l).event)).toEqual(['queued', 'sending', 'interrupted']);
+    expect(
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).event),
+    ).toEqual(['queued', 'sending', 'interrupted']);
     expect(reopened.get(ola.key)).toMatchObject({ state: 'queued', note: 'the last run stopped before the final dot' });
   });
 
@@ -89,7 +108,7 @@ describe('the outbox journal', () => {
 });
 
 describe('formatOutbox', () => {
-  it('lists every recipient\'s state, time, Message-ID and last reply or reason, counts, and what to do about the uncertain ones', async () => {
+  it("lists every recipient's state, time, Message-ID and last reply or reason, counts, and what to do about the uncertain ones", async () => {
     const outbox = await openOutbox(outDir, id, now);
     const per = { recipient: 'per@example.no', key: 'per@example.no' };
     const liv = { recipient: 'liv@example.no', key: 'liv@example.no' };
@@ -127,6 +146,9 @@ describe('alerts', () => {
     await alerts.record({ event: 'sending', incident: 'release-overdue:2026-03-02' });
     await alerts.record({ event: 'failed', incident: 'release-overdue:2026-03-02', reason: 'ECONNREFUSED' });
     const again = await openAlerts(outDir, now);
-    expect(again.list().map((i) => [i.incident, i.state])).toEqual([['tick-failed', 'resolved'], ['release-overdue:2026-03-02', 'failed']]);
+    expect(again.list().map((i) => [i.incident, i.state])).toEqual([
+      ['tick-failed', 'resolved'],
+      ['release-overdue:2026-03-02', 'failed'],
+    ]);
   });
 });

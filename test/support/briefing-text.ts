@@ -20,8 +20,7 @@ export function committed(name: 'sosiale-medium' | 'kunstig-intelligens') {
 }
 
 const s = (sentence: Sentence) => plain(sentence.text);
-const withNotes = (sentence: Sentence) =>
-  sentence.text.map((x) => (typeof x === 'string' ? x : 'note' in x ? `[${x.note}]` : x.text)).join('');
+const withNotes = (sentence: Sentence) => sentence.text.map((x) => (typeof x === 'string' ? x : 'note' in x ? `[${x.note}]` : x.text)).join('');
 
 /**
  * The briefing as a person reads it, every word and number in order, footnote marks as [n]: what the golden files
@@ -42,7 +41,13 @@ export function briefingText(b: Briefing): string {
     for (const id of section.charts) {
       const c = b.charts.find((x) => x.id === id);
       if (!c) continue;
-      lines.push(`[${c.title}. ${c.subtitle}]`, ...c.table.map((row) => `  | ${row.join(' | ')} |`), ...c.notes.map((n) => `  ${n}`), ...c.tableNotes.map((n) => `  ${n}`), `  ${b.chartSources[c.id]}`);
+      lines.push(
+        `[${c.title}. ${c.subtitle}]`,
+        ...c.table.map((row) => `  | ${row.join(' | ')} |`),
+        ...c.notes.map((n) => `  ${n}`),
+        ...c.tableNotes.map((n) => `  ${n}`),
+        `  ${b.chartSources[c.id]}`,
+      );
     }
     if (section.sources.length) lines.push(`${b.ui.source}, ${section.sources.map((x) => x.text).join('; ')}`);
   }
@@ -52,6 +57,7 @@ export function briefingText(b: Briefing): string {
   }
   lines.push('', `## ${b.ui.about}`, s(b.about.coverage), b.about.definition);
   if (b.about.nextRelease) lines.push(s(b.about.nextRelease));
-  for (const source of b.about.sources) lines.push(`- ${source.text}${source.url ? ` <${source.url}>` : ''}${source.notes.map((n) => ` (${b.ui.tableNotes}: ${s(n)})`).join('')}`);
+  for (const source of b.about.sources)
+    lines.push(`- ${source.text}${source.url ? ` <${source.url}>` : ''}${source.notes.map((n) => ` (${b.ui.tableNotes}: ${s(n)})`).join('')}`);
   return `${lines.join('\n')}\n`;
 }

@@ -106,7 +106,10 @@ async function marked(mark: string, all?: ProcessInfo[], seen = new Map<string, 
       const key = `${p.pid}@${p.started}`;
       const known = seen.get(key);
       if (known !== undefined) return known;
-      const hit = await readFile(`/proc/${p.pid}/environ`, 'latin1').then((env) => env.includes(needle), () => false);
+      const hit = await readFile(`/proc/${p.pid}/environ`, 'latin1').then(
+        (env) => env.includes(needle),
+        () => false,
+      );
       // A "no" is final only for processes older than the watch: a new one may be between fork and exec.
       if (hit || p.started <= since) seen.set(key, hit);
       return hit;

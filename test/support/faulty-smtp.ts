@@ -146,7 +146,9 @@ export async function startFaultySmtp(options: FaultySmtpOptions = {}): Promise<
             mode = 'auth-user';
             return reply('334 VXNlcm5hbWU6');
           }
-          const [, user, pass] = Buffer.from(initial ?? '', 'base64').toString().split('\0');
+          const [, user, pass] = Buffer.from(initial ?? '', 'base64')
+            .toString()
+            .split('\0');
           const ok = !!options.auth && user === options.auth.user && pass === options.auth.pass;
           return reply(ok ? '235 2.7.0 Authentication successful' : '535 5.7.8 Authentication credentials invalid');
         }

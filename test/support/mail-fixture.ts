@@ -7,7 +7,9 @@ import { resolveMailConfig, type MailConfig } from '../../pipeline/config.js';
  * settings for a server on 127.0.0.1, for the send tests.
  */
 
-export const testPdf = new Uint8Array(Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1'));
+export const testPdf = new Uint8Array(
+  Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1'),
+);
 
 export const testEditionId = '2025-nn-0123456789ab';
 
@@ -44,8 +46,12 @@ export async function writeEdition(outDir: string, overrides: Record<string, unk
 /** Settings for a plain-text server on 127.0.0.1; `timeouts` overrides the RFC defaults. */
 export function testMailConfig(port: number, env: Record<string, string> = {}, timeouts: Partial<MailConfig['timeouts']> = {}): MailConfig {
   const config = resolveMailConfig({
-    SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_STARTTLS: 'off',
-    MAIL_FROM: 'SSB-briefing <briefing@example.no>', MAIL_TO: 'ola@example.no,kari@example.no', MAIL_SUBJECT_PREFIX: '[SSB]',
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(port),
+    SMTP_STARTTLS: 'off',
+    MAIL_FROM: 'SSB-briefing <briefing@example.no>',
+    MAIL_TO: 'ola@example.no,kari@example.no',
+    MAIL_SUBJECT_PREFIX: '[SSB]',
     ...env,
   });
   return { ...config, timeouts: { ...config.timeouts, ...timeouts } };

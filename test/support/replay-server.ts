@@ -117,8 +117,11 @@ function recordedRoutes(): Map<string, RouteHandler> {
   return routes;
 }
 
-const problemJson = (status: number, title: string, type = title) =>
-  ({ status, headers: { 'content-type': 'application/problem+json; charset=utf-8' }, body: { type, title, status } });
+const problemJson = (status: number, title: string, type = title) => ({
+  status,
+  headers: { 'content-type': 'application/problem+json; charset=utf-8' },
+  body: { type, title, status },
+});
 const notFoundHtml: ReplayResponse = {
   status: 404,
   headers: { 'content-type': 'text/html; charset=utf-8' },
@@ -145,8 +148,7 @@ function* gzipBombChunks(inflatedBytes: number): Generator<Buffer> {
 }
 
 /** Streams `chunks` with backpressure, stopping when the client goes away. */
-function stream(res: ServerResponse, r: RecordedRequest, rateHeaders: Record<string, string>, chunks: Iterator<Buffer>,
-  headers: Record<string, string>): void {
+function stream(res: ServerResponse, r: RecordedRequest, rateHeaders: Record<string, string>, chunks: Iterator<Buffer>, headers: Record<string, string>): void {
   if (res.destroyed) return;
   r.status = 200;
   res.writeHead(200, { ...headers, ...rateHeaders });
@@ -188,8 +190,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     return notFoundHtml;
   }
 
-  function send(res: ServerResponse, r: RecordedRequest, answer: ReplayResponse, rateHeaders: Record<string, string>,
-    cut?: 'truncate' | 'destroy'): void {
+  function send(res: ServerResponse, r: RecordedRequest, answer: ReplayResponse, rateHeaders: Record<string, string>, cut?: 'truncate' | 'destroy'): void {
     if (res.destroyed) return;
     const full = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
     const bytes = Buffer.from(full, 'utf8');
@@ -217,7 +218,9 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       let body: unknown = text === '' ? undefined : text;
       try {
         body = text === '' ? undefined : JSON.parse(text);
-      } catch { /* keep the raw text */ }
+      } catch {
+        /* keep the raw text */
+      }
       inFlight++;
       res.on('close', () => inFlight--);
       const r: RecordedRequest = { method: req.method ?? 'GET', path, query, body, headers: req.headers, at: Date.now(), concurrent: inFlight };
@@ -241,24 +244,34 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       if (entry) entry.left--;
       const fault = entry?.fault;
       switch (fault?.kind) {
-        case undefined: return send(res, r, normalAnswer(r), rateHeaders);
+        case undefined:
+          return send(res, r, normalAnswer(r), rateHeaders);
         case 'tooManyRequests': {
           const p = problemJson(429, 'Too many requests');
           return send(res, r, { ...p, headers: { ...p.headers, 'retry-after': fault.retryAfter ?? '1' } }, rateHeaders);
         }
-        case 'unavailable': return send(res, r, problemJson(503, 'Service Unavailable'), rateHeaders);
-        case 'problem': return send(res, r, problemJson(fault.status, fault.title, fault.type), rateHeaders);
-        case 'emptyServerError': return send(res, r, { status: 500, body: '', headers: { 'content-type': 'text/plain' } }, rateHeaders);
-        case 'gone': return send(res, r, notFoundHtml, rateHeaders);
-        case 'truncated': return send(res, r, normalAnswer(r), rateHeaders, 'truncate');
-        case 'destroy': return send(res, r, normalAnswer(r), rateHeaders, 'destroy');
-        case 'oversize': return stream(res, r, rateHeaders, oversizeChunks(fault.bytes), {
-          'content-type': 'application/json; charset=utf-8',
-          ...(fault.declareLength === false ? {} : { 'content-length': String(fault.bytes) }),
-        });
-        case 'gzipBomb': return stream(res, r, rateHeaders, gzipBombChunks(fault.inflatedBytes), {
-          'content-type': 'application/json; charset=utf-8', 'content-encoding': 'gzip',
-        });
+        case 'unavailable':
+          return send(res, r, problemJson(503, 'Service Unavailable'), rateHeaders);
+        case 'problem':
+          return send(res, r, problemJson(fault.status, fault.title, fault.type), rateHeaders);
+        case 'emptyServerError':
+          return send(res, r, { status: 500, body: '', headers: { 'content-type': 'text/plain' } }, rateHeaders);
+        case 'gone':
+          return send(res, r, notFoundHtml, rateHeaders);
+        case 'truncated':
+          return send(res, r, normalAnswer(r), rateHeaders, 'truncate');
+        case 'destroy':
+          return send(res, r, normalAnswer(r), rateHeaders, 'destroy');
+        case 'oversize':
+          return stream(res, r, rateHeaders, oversizeChunks(fault.bytes), {
+            'content-type': 'application/json; charset=utf-8',
+            ...(fault.declareLength === false ? {} : { 'content-length': String(fault.bytes) }),
+          });
+        case 'gzipBomb':
+          return stream(res, r, rateHeaders, gzipBombChunks(fault.inflatedBytes), {
+            'content-type': 'application/json; charset=utf-8',
+            'content-encoding': 'gzip',
+          });
         case 'redirect': {
           const location = fault.location ?? `${r.path}${r.query ? `?${r.query}` : ''}`;
           return send(res, r, { status: fault.status ?? 307, headers: { location }, body: '' }, rateHeaders);

@@ -53,7 +53,10 @@ export async function briefingProblems(outDir: string): Promise<string[]> {
   for (const name of names) if (/^(briefing-[a-z]{2}\.(pdf|html)|index\.html)$/.test(name)) await check(join(outDir, name), false);
   for (const id of await readdir(join(outDir, 'editions')).catch(() => [] as string[])) {
     const dir = join(outDir, 'editions', id);
-    const manifest = await readFile(join(dir, 'manifest.json'), 'utf8').then((t) => v.safeParse(editionManifestSchema, JSON.parse(t)), () => null);
+    const manifest = await readFile(join(dir, 'manifest.json'), 'utf8').then(
+      (t) => v.safeParse(editionManifestSchema, JSON.parse(t)),
+      () => null,
+    );
     if (!manifest?.success) continue; // no valid manifest: not an edition (a run killed while saving it)
     await check(join(dir, 'briefing.pdf'), true);
     await check(join(dir, 'briefing.html'), true);
@@ -91,7 +94,9 @@ export async function dataState(dataDir: string, original?: string): Promise<Dat
     interrupted = dropped > 0;
     const last = batchesOf(kept).at(-1);
     if (last && last[0]!.batch !== datasetHash) {
-      problems.push(`dataset.json (${datasetHash}) is neither what the history's last batch made (${last[0]!.batch}) nor what it started from (${last[0]!.previous})`);
+      problems.push(
+        `dataset.json (${datasetHash}) is neither what the history's last batch made (${last[0]!.batch}) nor what it started from (${last[0]!.previous})`,
+      );
     }
     if (!last && original !== undefined && datasetHash !== original) problems.push(`dataset.json (${datasetHash}) changed with no history batch describing it`);
   } catch (error) {

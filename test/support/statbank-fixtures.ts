@@ -50,8 +50,10 @@ export function withUpdated(info: string, updated: string, discontinued?: boolea
 }
 
 /** Flat row-major index of the cell with these codes (last dimension fastest). */
-export function cellIndex(doc: { id: string[]; size: number[]; dimension: Record<string, { category: { index: Record<string, number> } }> },
-  codes: Record<string, string>): number {
+export function cellIndex(
+  doc: { id: string[]; size: number[]; dimension: Record<string, { category: { index: Record<string, number> } }> },
+  codes: Record<string, string>,
+): number {
   return doc.id.reduce((flat, dim, k) => {
     const position = doc.dimension[dim]!.category.index[codes[dim]!];
     if (position === undefined) throw new Error(`no ${dim} "${codes[dim]}" in the fixture`);
