@@ -105,7 +105,7 @@ export function mergeFetched(definition: Definition, dataset: Dataset, fetched: 
   /** identity -> the current (highest revision) row. */
   const current = new Map<string, Observation>();
   for (const o of dataset.observations) {
-    const key = identityOf(o);
+    const key = o.revision === 0 ? o.id : o.id.slice(0, o.id.lastIndexOf('#')); // identityOf(o), from the id it made
     const seen = current.get(key);
     if (!seen || o.revision > seen.revision) current.set(key, o);
   }
@@ -148,9 +148,10 @@ export function mergeFetched(definition: Definition, dataset: Dataset, fetched: 
       log.push({ kind: 'withdrawn', key, before: { value: o.value, status: o.status } });
       count.withdrawn++;
     }
-    fresh.sort((a, b) => (identityOf(a) < identityOf(b) ? -1 : identityOf(a) > identityOf(b) ? 1 : 0));
+    const keyOf = new Map(fresh.map((o) => [o, identityOf(o)]));
+    fresh.sort((a, b) => (keyOf.get(a)! < keyOf.get(b)! ? -1 : keyOf.get(a)! > keyOf.get(b)! ? 1 : 0));
     for (const o of fresh) {
-      o.measure = measureOf(index, tables, f.id, o.codes!);
+      o.measure = measureOf(index, f.id, o.codes!);
       o.id = observationId(o);
     }
     appended.push(...fresh);
@@ -162,7 +163,10 @@ export function mergeFetched(definition: Definition, dataset: Dataset, fetched: 
   }
   // Rows already there keep their place; a newly resolved measure reaches them too.
   const observations = [
-    ...dataset.observations.map((o) => (o.table !== null ? { ...o, measure: measureOf(index, tables, o.table, o.codes!) } : o)),
+    ...dataset.observations.map((o) => {
+      const measure = o.table !== null ? measureOf(index, o.table, o.codes!) : o.measure;
+      return measure === o.measure ? o : { ...o, measure };
+    }),
     ...appended,
   ];
   return {

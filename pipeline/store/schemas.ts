@@ -9,6 +9,16 @@ import { languages, statusSymbols } from '../briefing/model.js';
 
 /** A real calendar date, YYYY-MM-DD. */
 export function isCalendarDate(text: string): boolean {
+  // A dataset repeats a handful of dates over thousands of rows: each is checked once (measured: bench merge).
+  const known = calendarDates.get(text);
+  if (known !== undefined) return known;
+  const real = checkCalendarDate(text);
+  if (calendarDates.size < 10_000) calendarDates.set(text, real);
+  return real;
+}
+const calendarDates = new Map<string, boolean>();
+
+function checkCalendarDate(text: string): boolean {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (!match) return false;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];

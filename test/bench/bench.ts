@@ -8,8 +8,6 @@
  *              (launch, page, setContent, pdf, close), same Chromium binary, flags and page options  target ≤ 1.3 ×
  *   languages  the same run with --lang nn,nb,en vs one language                                      target ≤ 1.5 ×
  *   preview    a partial saved → the open page (real Chromium) shows the reloaded HTML, warm        target ≤ 300 ms
- *   unchanged  a run whose tables' `updated` hasn't changed (the StatBank stand-in on 127.0.0.1, after a first run
- *              fetched its tables) vs `node -e ""`, and no browser started                            target ≤ 4 ×
  *   start      what `npm run report` and the other scripts add before their program: the check that dist/ is
  *              newer than every source (scripts/prebuilt.mjs), nothing to build                 target ≤ 100 ms
  *   parse      800,000 JSON-stat cells to observations                                   target < 1.5 s, < 500 MB
@@ -32,8 +30,6 @@ import { defaultOutRoot, projectRoot, templatesDir } from '../../pipeline/io/pat
 import { startBriefingPreview } from '../../pipeline/preview.js';
 import { machineArgs, resolveExecutable } from '../../pipeline/render/pdf.js';
 import { copyBriefing } from '../support/data-folder.js';
-import { statbankText } from '../support/statbank-fixtures.js';
-import { startStandin } from '../support/standin.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const cli = join(projectRoot, 'dist/pipeline/cli.js');
@@ -52,7 +48,7 @@ const peakMemory = `data:text/javascript,${encodeURIComponent(
 )}`;
 
 export interface Figure {
-  id: 'report' | 'languages' | 'preview' | 'unchanged' | 'start' | 'parse' | 'merge';
+  id: 'report' | 'languages' | 'preview' | 'start' | 'parse' | 'merge';
   name: string;
   value: number;
   unit: '×' | 'ms' | 's';
@@ -226,32 +222,6 @@ async function main(): Promise<number> {
       detail: `median of ${preview.length}: ${round(preview).join(', ')} ms`,
       samples: { save: round(preview) },
     });
-
-    // unchanged run against the StatBank stand-in vs node -e ""
-    const server = await startStandin({ rateLimit: 10_000 });
-    try {
-      server.server.routes.set('GET /rss/statkal', { body: statbankText('statkal.xml'), headers: { 'content-type': 'application/rss+xml' } });
-      const fetchedData = await copyBriefing('sosiale-medium', join(work, 'fetched-data'));
-      const env = { SSB_API_URL: server.v2Url, SSB_RSS_URL: `${server.url}/rss/statkal` };
-      // The run itself, as the target was set (the scripts' start-up check is measured on its own below).
-      const unchangedRun = () => timed(process.execPath, [cli, 'run', '--data', fetchedData, '--out', join(work, 'fetched-out')], env);
-      await unchangedRun(); // fetches the stand-in's tables and builds their latest year's edition once
-      const unchanged = await pair(unchangedRun, () => timed(process.execPath, ['-e', '']));
-      const browserStarted = unchanged.aOut.some((s) => /^✓ pdf/m.test(s) || !/^✓ fetch unchanged/m.test(s));
-      const r = median(unchanged.a) / median(unchanged.b);
-      figures.push({
-        id: 'unchanged',
-        name: 'unchanged run / node -e ""',
-        value: r,
-        unit: '×',
-        target: '≤ 4.00, no browser',
-        pass: r <= 4 && !browserStarted,
-        detail: `run ${Math.round(median(unchanged.a))} ms, node ${Math.round(median(unchanged.b))} ms${browserStarted ? ', BROWSER STARTED' : ', no browser'}`,
-        samples: { run: round(unchanged.a), node: round(unchanged.b) },
-      });
-    } finally {
-      await server.close();
-    }
 
     // what an npm script adds before its program: the staleness check (nothing to build) and the compile cache
     const start = await pair(
