@@ -101,7 +101,9 @@ export function parseDataset(text: string, file: string, definition: Definition)
     const parsed = v.safeParse(rowSchema, rowObject(line));
     if (!parsed.success) {
       const { field, message } = firstIssue(parsed.issues);
-      return fail(n, field, message);
+      const input = parsed.issues[0]!.input;
+      const shown = input === undefined ? '' : JSON.stringify(input);
+      return fail(n, field, shown ? `${message} (the row has ${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown})` : message);
     }
     const r: Row = parsed.output;
     if (r.value === null && (r.status === null || r.status === '*'))

@@ -77,7 +77,7 @@ describe('a bad dataset or definition: exit 3 naming the row or field', () => {
     });
     const result = await c.run('--year', '2013');
     expect(result.code, result.stdout).toBe(3);
-    expect(errorLines(result)).toEqual([expect.stringMatching(datasetLine(c.data, row, 'value', 'a share from 0 to 100'))]);
+    expect(errorLines(result)).toEqual([expect.stringMatching(datasetLine(c.data, row, 'value', 'a share from 0 to 100 \\(the row has 760\\)'))]);
     await c.expectNothingChanged(result);
   });
 
@@ -101,7 +101,7 @@ describe('a bad dataset or definition: exit 3 naming the row or field', () => {
     });
     const result = await c.run();
     expect(result.code, result.stdout).toBe(3);
-    expect(errorLines(result)).toEqual([expect.stringMatching(datasetLine(c.data, row, 'published', 'a real date as YYYY-MM-DD'))]);
+    expect(errorLines(result)).toEqual([expect.stringMatching(datasetLine(c.data, row, 'published', 'a real date as YYYY-MM-DD \\(the row has "2013-02-30"\\)'))]);
     await c.expectNothingChanged(result);
   });
 

@@ -68,7 +68,7 @@ describe('the committed datasets', () => {
 
 describe('a bad dataset is refused, naming the row and the field', () => {
   it('a share over 100 (760 %)', () => {
-    expect(fails(withRow(social.text, 0, (r) => (r[8] = 760)))).toMatch(/row 1, field "value": a share from 0 to 100/);
+    expect(fails(withRow(social.text, 0, (r) => (r[8] = 760)))).toMatch(/row 1, field "value": a share from 0 to 100 \(the row has 760\)/);
   });
   it('a negative share', () => {
     expect(fails(withRow(social.text, 2, (r) => (r[8] = -1)))).toMatch(/row 3, field "value"/);
