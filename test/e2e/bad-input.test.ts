@@ -101,7 +101,9 @@ describe('a bad dataset or definition: exit 3 naming the row or field', () => {
     });
     const result = await c.run();
     expect(result.code, result.stdout).toBe(3);
-    expect(errorLines(result)).toEqual([expect.stringMatching(datasetLine(c.data, row, 'published', 'a real date as YYYY-MM-DD \\(the row has "2013-02-30"\\)'))]);
+    expect(errorLines(result)).toEqual([
+      expect.stringMatching(datasetLine(c.data, row, 'published', 'a real date as YYYY-MM-DD \\(the row has "2013-02-30"\\)')),
+    ]);
     await c.expectNothingChanged(result);
   });
 
