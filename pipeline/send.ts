@@ -175,14 +175,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
     const messageId = messageIdFor(editionId, r.key, from);
     for (let attempt = 1; ; attempt++) {
       const outcome = await deliver({
-        server: {
-          host: mail.host,
-          port: mail.port,
-          secure: mail.secure,
-          starttls: mail.starttls,
-          ...(mail.auth ? { auth: mail.auth } : {}),
-          ...(options.effects?.tls ? { tls: options.effects.tls } : {}),
-        },
+        server: smtpServer(mail, options.effects?.tls),
         timeouts: timeoutsWithin(mail.timeouts, options.deadline),
         from,
         to: r.envelope,
@@ -255,6 +248,18 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
     throw deliveryError(editionId, outbox.path, result, doubts, hints, serverProblem);
   }
   return result;
+}
+
+/** The SMTP server of the settings, as io/smtp.ts connects to it. */
+function smtpServer(mail: MailConfig, tls: SmtpServer['tls'] | undefined): SmtpServer {
+  return {
+    host: mail.host,
+    port: mail.port,
+    secure: mail.secure,
+    starttls: mail.starttls,
+    ...(mail.auth ? { auth: mail.auth } : {}),
+    ...(tls ? { tls } : {}),
+  };
 }
 
 /** The name `run.ts` and `commands.ts` call. */
@@ -345,14 +350,7 @@ export async function sendAlert(options: AlertOptions): Promise<AlertStatus> {
       .build();
     await alerts.record({ event: 'sending', incident: options.incident, subject: options.subject });
     const outcome = await deliver({
-      server: {
-        host: mail.host,
-        port: mail.port,
-        secure: mail.secure,
-        starttls: mail.starttls,
-        ...(mail.auth ? { auth: mail.auth } : {}),
-        ...(options.effects?.tls ? { tls: options.effects.tls } : {}),
-      },
+      server: smtpServer(mail, options.effects?.tls),
       timeouts: mail.timeouts,
       from,
       to: envelopeAddress(admin),

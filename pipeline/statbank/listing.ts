@@ -1,4 +1,5 @@
 import type { ListedTable } from './client.js';
+import { osloParts } from './release.js';
 
 /**
  * The text of `briefing tables [query]`: StatBank's tables, one line each, pure. A line gives a mark (`*` when a
@@ -19,24 +20,15 @@ export interface FormatTablesOptions {
   reading?: string[];
 }
 
-const oslo = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Europe/Oslo',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
-
 /** `2025-09-24T06:00:00Z` -> `2025-09-24 08:00` (Oslo); a bare date stays as it is; null -> "unknown". */
 export function osloTime(updated: string | null): string {
   if (updated === null) return 'unknown';
   if (/^\d{4}-\d{2}-\d{2}$/.test(updated)) return updated;
   const at = Date.parse(updated);
   if (Number.isNaN(at)) return updated;
-  const p = Object.fromEntries(oslo.formatToParts(at).map((x) => [x.type, x.value]));
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+  const p = osloParts(at);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${p.y}-${two(p.m)}-${two(p.d)} ${two(p.h)}:${two(p.min)}`;
 }
 
 /** One line of plain text: control characters (a terminal's escape sequences among them) dropped, spaces collapsed. */

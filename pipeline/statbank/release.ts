@@ -155,7 +155,8 @@ const oslo = new Intl.DateTimeFormat('en-CA', {
   hourCycle: 'h23',
 });
 
-function osloParts(at: number): { y: number; m: number; d: number; h: number; min: number } {
+/** The Oslo calendar date and time of an instant (epoch ms). */
+export function osloParts(at: number): { y: number; m: number; d: number; h: number; min: number } {
   const p = Object.fromEntries(oslo.formatToParts(at).map((x) => [x.type, Number(x.value)]));
   return { y: p.year!, m: p.month!, d: p.day!, h: p.hour!, min: p.minute! };
 }
