@@ -10,6 +10,7 @@ import { projectRoot } from '../pipeline/io/paths.js';
 import { readOutbox, sendEdition, type MailConfig } from '../pipeline/send.js';
 import { startFaultySmtp, type AfterDot, type FaultySmtp } from './support/faulty-smtp.js';
 import { testEditionId, testMailConfig, writeEdition } from './support/mail-fixture.js';
+import { mulberry32 } from './support/json-mutations.js';
 
 /**
  * `briefing send` as a process that is killed, stopped or run twice at once (test/support/send-child.mjs, the
@@ -89,18 +90,6 @@ function startChild(options: { mail: MailConfig; lockDirs: string[]; shutdown?: 
   };
 }
 
-/** mulberry32: a small seeded generator, so every run of the test kills at the same planned moments. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function finalSend(mail: MailConfig): Promise<{ sent: string[]; uncertain: string[] }> {
   try {
     const result = await withLock([outDir], 'test', () => sendEdition({ outDir, editionId: testEditionId, mail, retry: { attempts: 2, baseDelayMs: 10 } }));
@@ -115,7 +104,7 @@ async function finalSend(mail: MailConfig): Promise<{ sent: string[]; uncertain:
 describe('SIGKILL at seeded moments, then the next send', () => {
   it('mails nobody twice: a recipient is sent or uncertain, never resent on its own; everyone else is reached', async () => {
     const rounds = 12;
-    const random = seeded(20_251_003);
+    const random = mulberry32(20_251_003);
     let uncertainRounds = 0;
     let killed = 0;
     for (let round = 0; round < rounds; round++) {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FetchError } from '../../pipeline/errors.js';
+import { rejection } from '../support/statbank-fixtures.js';
 import {
   countSelectionCells,
   createStatbankClient,
@@ -43,15 +43,6 @@ function fakeClock(start = Date.parse('2026-03-02T09:00:00Z')) {
       random: () => 1,
     },
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<FetchError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FetchError);
-  return error as FetchError;
 }
 
 const salmon: Selection = [

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FetchError, OfflineError } from '../../pipeline/errors.js';
+import { rejection } from '../support/statbank-fixtures.js';
+import { OfflineError } from '../../pipeline/errors.js';
 import { projectRoot } from '../../pipeline/io/paths.js';
 import { createStatbankClient, type Selection, type StatbankClient } from '../../pipeline/statbank/client.js';
 import { observations, parseJsonStat } from '../../pipeline/statbank/jsonstat.js';
@@ -36,15 +37,6 @@ async function cells(id: string, selection: Selection, c = client) {
 }
 
 const v = (variableCode: string, ...valueCodes: string[]) => ({ variableCode, valueCodes });
-
-async function rejection(promise: Promise<unknown>): Promise<FetchError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FetchError);
-  return error as FetchError;
-}
 
 describe('tables as SSB lays them out', () => {
   it('table info, metadata with the survey conventions (13265), in Nynorsk and in English', async () => {

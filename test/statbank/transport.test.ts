@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FetchError, OfflineError } from '../../pipeline/errors.js';
+import { rejection } from '../support/statbank-fixtures.js';
+import { OfflineError } from '../../pipeline/errors.js';
 import { createStatbankClient } from '../../pipeline/statbank/client.js';
 import {
   createTransport,
@@ -77,15 +78,6 @@ function transport(options: Partial<Omit<TransportOptions, 'effects'>> & { effec
 const get = (path: string): HttpRequest => ({ method: 'GET', url: `${base}${path}`, table: '10977' });
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-
-async function rejection(promise: Promise<unknown>): Promise<FetchError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FetchError);
-  return error as FetchError;
-}
 
 describe('answers', () => {
   it('GET: status, kept headers, JSON parsed; sends the user agent and asks for JSON', async () => {

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { expect } from 'vitest';
+import { FetchError } from '../../pipeline/errors.js';
 import { projectRoot } from '../../pipeline/io/paths.js';
 import { readFileSync } from 'node:fs';
 import { v2Prefix, type ReplayServer } from './replay-server.js';
@@ -89,4 +91,14 @@ export function withDimensionRenamed(text: string, from: string, to: string): st
     doc.dimension = Object.fromEntries(Object.entries(doc.dimension).map(([k, v]) => [k === from ? to : k, v]));
     if (doc.extension?.px?.stub) doc.extension.px.stub = doc.extension.px.stub.map((d: string) => (d === from ? to : d));
   });
+}
+
+/** The FetchError a StatBank call rejects with (the test fails if it resolves or rejects with anything else). */
+export async function rejection(promise: Promise<unknown>): Promise<FetchError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(FetchError);
+  return error as FetchError;
 }
