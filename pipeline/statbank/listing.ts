@@ -2,23 +2,12 @@ import type { ListedTable } from './client.js';
 import { osloParts } from './release.js';
 
 /**
- * The text of `briefing tables [query]`: StatBank's tables, one line each, pure. A line gives a mark (`*` when a
- * briefing reads the table), the id, when it was updated (Oslo time), its last period, whether SSB still updates
- * it (and, for a discontinued table, its successor when known), and its label without SSB's "12345: " prefix:
- *
+ * The text of `briefing tables [query]`, pure: one line per table, e.g.
  *   * 10977  updated 2025-09-24 08:00  last 2025  discontinued, successor 14933  Bruk av sosiale medium, etter …
- *     14933  updated 2026-09-25 08:00  last 2026  current                        Bruk av sosiale medium og …
  */
 
-export interface TableLine extends ListedTable {
-  /** For a discontinued table: the id of the table that replaces it, when known (findSuccessor). */
-  successor?: string | null;
-}
-
-export interface FormatTablesOptions {
-  /** Ids of the tables a briefing reads: marked with `*`. */
-  reading?: string[];
-}
+/** `successor`: for a discontinued table, the id of the table that replaces it, when known. */
+export type TableLine = ListedTable & { successor?: string | null };
 
 /** `2025-09-24T06:00:00Z` -> `2025-09-24 08:00` (Oslo); a bare date stays as it is; null -> "unknown". */
 export function osloTime(updated: string | null): string {
@@ -43,7 +32,8 @@ function status(t: TableLine): string {
   return t.discontinued === false ? 'current' : 'status unknown';
 }
 
-export function formatTables(tables: TableLine[], options: FormatTablesOptions = {}): string {
+/** `reading`: ids of the tables a briefing reads, marked with `*`. */
+export function formatTables(tables: TableLine[], options: { reading?: string[] } = {}): string {
   if (tables.length === 0) return 'No StatBank tables found.\n';
   const reading = new Set(options.reading ?? []);
   const rows = tables.map((t) => ({

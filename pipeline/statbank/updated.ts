@@ -1,11 +1,9 @@
 import { FetchError } from '../errors.js';
 
 /**
- * StatBank's `updated` timestamps (a table's `updated` in /tables and /tables/{id}, JSON-stat's `updated`): ISO
- * 8601, a date-time in UTC (`2025-09-10T06:00:00Z`) or a bare date (`2025-09-10`), and a real calendar date. The
- * pipeline decides whether a table changed by this field, so anything else is refused rather than guessed at.
+ * StatBank's `updated` timestamps: ISO 8601, a date-time (`2025-09-10T06:00:00Z`) or a bare date, of a real calendar
+ * day. The pipeline decides whether a table changed by this field, so anything else is refused rather than guessed at.
  */
-
 const isoTimestamp = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** True for an ISO 8601 date-time or bare date that Date.parse reads and whose day exists (no 2025-02-30). */
@@ -18,10 +16,7 @@ export function isStatbankTimestamp(value: string): boolean {
   return m[4] === undefined || (Number(m[4]) <= 23 && Number(m[5]) <= 59 && Number(m[6] ?? 0) <= 59);
 }
 
-/**
- * `value` when it is null/absent or a valid timestamp; else a FetchError (reason 'malformed') naming the table, the
- * field and the value. `field` says where it was read, e.g. "table info's updated".
- */
+/** `value` when it is null/absent or a valid timestamp; else a FetchError (reason 'malformed'). `field`: where it was read. */
 export function checkUpdated(value: unknown, where: { table: string; field: string; url?: string }): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value === 'string' && isStatbankTimestamp(value)) return value;
