@@ -62,38 +62,21 @@ export interface ListedTable {
   paths: { id: string; label: string }[][];
 }
 
-export interface TableInfo extends ListedTable {
-  api: StatbankApi;
-  /** The parsed answer as received. */
-  raw: unknown;
-}
+/** `raw`: the parsed answer as received. */
+export type TableInfo = ListedTable & { api: StatbankApi; raw: unknown };
 
-export interface ListTablesOptions {
-  /** Words to search for, as StatBank's search box takes them. */
-  query: string;
-  lang?: StatbankLang;
-  /** Only tables updated in the last this many days (a positive whole number). */
-  pastDays?: number;
-  /** @default true (a listing says which are discontinued) */
-  includeDiscontinued?: boolean;
-}
+/**
+ * `query`: words as StatBank's search box takes them; `pastDays`: only tables updated in the last this many days;
+ * `includeDiscontinued` defaults to true (a listing says which are discontinued).
+ */
+export type ListTablesOptions = { query: string; lang?: StatbankLang; pastDays?: number; includeDiscontinued?: boolean };
 
-export interface StatbankClient {
-  tableInfo(id: string): Promise<TableInfo>;
-  /** JSON-stat 2.0 with `value: []`; the caller parses it. */
-  metadata(id: string, lang?: StatbankLang): Promise<StatbankResponse>;
-  /** One response per chunk of at most maxCells cells, sent one at a time. `dimensionSizes` count `*` and other open expressions. */
-  data(id: string, selection: Selection, options?: { dimensionSizes?: Record<string, number> }): Promise<StatbankResponse[]>;
-  /** Every table StatBank's search finds, all pages (at most maxPages), in StatBank's order. v2 only. */
-  listTables(options: ListTablesOptions): Promise<ListedTable[]>;
-  /** 'v2' until v2 answered as if it were gone, then 'v1'. */
-  api(): StatbankApi;
-}
+export type StatbankClient = ReturnType<typeof createStatbankClient>;
 
 /** Thrown inside the client when v2 looks removed; never escapes it. */
 class V2Gone extends Error {}
 
-export function createStatbankClient(options: StatbankClientOptions = {}): StatbankClient {
+export function createStatbankClient(options: StatbankClientOptions = {}) {
   const baseUrl = (options.baseUrl ?? 'https://data.ssb.no/api/pxwebapi/v2').replace(/\/+$/, '');
   if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
     throw new ConfigError(
@@ -196,9 +179,10 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
   }
 
   return {
-    api: () => api,
+    /** 'v2' until v2 answered as if it were gone, then 'v1'. */
+    api: (): StatbankApi => api,
 
-    tableInfo: (id) =>
+    tableInfo: (id: string) =>
       v2OrV1<TableInfo>(
         id,
         async () => {
@@ -221,8 +205,9 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
         },
       ),
 
-    metadata: (id, lang) =>
-      v2OrV1(
+    /** JSON-stat 2.0 with `value: []`; the caller parses it. */
+    metadata: (id: string, lang?: StatbankLang) =>
+      v2OrV1<StatbankResponse>(
         id,
         () => request('v2', { method: 'GET', url: v2Url(id, '/metadata', true, lang), table: id }, true),
         async () => {
@@ -231,7 +216,8 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
         },
       ),
 
-    async data(id, selection, dataOptions = {}) {
+    /** One response per chunk of at most maxCells cells, sent one at a time. `dimensionSizes` count `*` and other open expressions. */
+    async data(id: string, selection: Selection, dataOptions: { dimensionSizes?: Record<string, number> } = {}): Promise<StatbankResponse[]> {
       const chunks = splitSelection(selection, dataOptions.dimensionSizes ?? {}, maxCells, id);
       const sendAll = async (which: StatbankApi, toRequest: (chunk: Selection) => HttpRequest) => {
         const responses: StatbankResponse[] = [];
@@ -245,7 +231,8 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
       );
     },
 
-    async listTables(search) {
+    /** Every table StatBank's search finds, all pages (at most maxPages), in StatBank's order. v2 only. */
+    async listTables(search: ListTablesOptions): Promise<ListedTable[]> {
       if (search.pastDays !== undefined && !(Number.isInteger(search.pastDays) && search.pastDays > 0)) {
         throw new ConfigError(`pastDays must be a positive whole number of days, not ${search.pastDays}.`, {
           setting: 'pastDays',

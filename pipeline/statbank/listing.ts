@@ -1,5 +1,5 @@
 import type { ListedTable } from './client.js';
-import { osloParts } from './release.js';
+import { osloStamp } from './release.js';
 
 /**
  * The text of `briefing tables [query]`, pure: one line per table, e.g.
@@ -14,10 +14,7 @@ export function osloTime(updated: string | null): string {
   if (updated === null) return 'unknown';
   if (/^\d{4}-\d{2}-\d{2}$/.test(updated)) return updated;
   const at = Date.parse(updated);
-  if (Number.isNaN(at)) return updated;
-  const p = osloParts(at);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${p.y}-${two(p.m)}-${two(p.d)} ${two(p.h)}:${two(p.min)}`;
+  return Number.isNaN(at) ? updated : osloStamp(at);
 }
 
 /** One line of plain text: control characters (a terminal's escape sequences among them) dropped, spaces collapsed. */

@@ -67,7 +67,7 @@ export function pickNextRelease(items: RssItem[], statistic: string, now: Date):
         names.some((n) => new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegExp(n)}($|[^\\p{L}\\p{N}])`, 'iu').test(item.title))),
   );
   const first = matching.sort((a, b) => a.at! - b.at!)[0];
-  return first ? { date: osloDate(first.at!), title: first.title, link: first.link } : null;
+  return first ? { date: osloStamp(first.at!).slice(0, 10), title: first.title, link: first.link } : null;
 }
 
 const parser = new XMLParser({
@@ -129,7 +129,8 @@ function releaseMoment(ssbDate: string | null, dcDate: string | null, pubDate: s
   return prefix ? osloEight(Number(prefix[3]), Number(prefix[2]), Number(prefix[1])) : null;
 }
 
-const oslo = new Intl.DateTimeFormat('en-CA', {
+/** Swedish writes an instant the ISO way: "2025-09-24 08:00", here on Oslo's clock. */
+const oslo = new Intl.DateTimeFormat('sv-SE', {
   timeZone: 'Europe/Oslo',
   year: 'numeric',
   month: '2-digit',
@@ -139,21 +140,12 @@ const oslo = new Intl.DateTimeFormat('en-CA', {
   hourCycle: 'h23',
 });
 
-/** The Oslo calendar date and time of an instant (epoch ms). */
-export function osloParts(at: number): { y: number; m: number; d: number; h: number; min: number } {
-  const p = Object.fromEntries(oslo.formatToParts(at).map((x) => [x.type, Number(x.value)]));
-  return { y: p.year!, m: p.month!, d: p.day!, h: p.hour!, min: p.minute! };
-}
+/** The Oslo date and time of an instant (epoch ms), "YYYY-MM-DD HH:MM". */
+export const osloStamp = (at: number): string => oslo.format(at);
 
 /** 08:00 Europe/Oslo on that day, as epoch ms (Oslo is UTC+1 or +2; no DST change happens near 08:00). */
 function osloEight(y: number, m: number, d: number): number {
   const guess = Date.UTC(y, m - 1, d, 8);
-  const p = osloParts(guess);
-  const offset = Date.UTC(p.y, p.m - 1, p.d, p.h, p.min) - guess;
-  return guess - offset;
-}
-
-function osloDate(at: number): string {
-  const p = osloParts(at);
-  return `${p.y}-${String(p.m).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`;
+  const [py, pm, pd, ph, pmin] = osloStamp(guess).split(/\D+/).map(Number);
+  return guess - (Date.UTC(py!, pm! - 1, pd!, ph!, pmin!) - guess);
 }

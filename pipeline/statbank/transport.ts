@@ -2,21 +2,17 @@ import pRetry, { AbortError } from 'p-retry';
 import { FetchError, OfflineError, type FetchContext } from '../errors.js';
 
 /**
- * The transport under the StatBank client: Node's `fetch`, one request at a time, a timeout on each, SSB's rate-limit
- * headers honoured, a bound on every answer. It knows HTTP, not PxWebApi: any final answer goes back to the client.
- *
- * Retried (p-retry; backoff with jitter, or the server's `Retry-After`) while `retryBudgetMs` and `maxRetries` last:
- * 429, 5xx, timeouts, dropped connections, and once a 2xx body that is not JSON. 5xx, timeouts and dropped
- * connections that outlast the budget end in OfflineError 'unavailable'. Never retried: an unreachable host
- * (OfflineError 'unreachable'), other 4xx (returned), an answer over `maxBodyBytes` ('too-large'), a redirect on a
- * POST or one a GET could not follow ('redirect'), failures retrying can't mend ('permanent').
+ * The HTTP under the StatBank client: Node's `fetch`, one request at a time, a timeout and a size bound on each, SSB's
+ * rate limit honoured. Retried (p-retry, backoff with jitter or `Retry-After`, within `retryBudgetMs`/`maxRetries`):
+ * 429, 5xx, timeouts, dropped connections, and once a 2xx body that is not JSON; outlasting the budget is OfflineError
+ * 'unavailable'. Never retried: an unreachable host (OfflineError 'unreachable'), other 4xx (returned), 'too-large',
+ * 'redirect' (on a POST, or one a GET could not follow) and 'permanent' failures.
  */
 
 /** Effects the transport needs; tests swap them to run without waiting. */
 export interface StatbankEffects {
   fetch?: typeof globalThis.fetch;
   sleep?: (ms: number) => Promise<void>;
-  /** Epoch ms. */
   now?: () => number;
   /** A number in [0, 1) for jitter. */
   random?: () => number;
@@ -48,13 +44,13 @@ export function maxBodyBytes(maxCells: number): number {
 
 export interface TransportOptions {
   userAgent: string;
-  /** Per attempt, body included, in ms. */
+  /** Per attempt, body included. */
   requestTimeoutMs: number;
-  /** Total waiting between the retries of one request, in ms; sitting out the rate-limit window is not charged. */
+  /** Total waiting between the retries of one request; sitting out the rate-limit window is not charged. */
   retryBudgetMs: number;
   /** Retries after the first attempt. */
   maxRetries: number;
-  /** First backoff wait in ms; doubles per retry, jittered to 50-100 %. */
+  /** First backoff wait; doubles per retry, jittered to 50-100 %. */
   backoffBaseMs: number;
   /** The largest answer read, in bytes after decompression. */
   maxBodyBytes: number;
@@ -63,18 +59,12 @@ export interface TransportOptions {
   effects: ResolvedEffects;
 }
 
-export interface HttpRequest {
-  method: 'GET' | 'POST';
-  url: string;
-  /** Sent as JSON. */
-  body?: unknown;
-  /** For error context only. */
-  table?: string;
-}
+/** `body` is sent as JSON; `table` is for error context only. */
+export type HttpRequest = { method: 'GET' | 'POST'; url: string; body?: unknown; table?: string };
 
+/** `url` is the URL asked for (a GET may have been redirected). */
 export interface HttpResponse {
   method: 'GET' | 'POST';
-  /** The URL asked for (a GET may have been redirected). */
   url: string;
   status: number;
   /** Only the headers worth keeping (content type, rate limit, caching, date), lower-case names. */
