@@ -148,36 +148,6 @@ export function createStatbankClient(options: StatbankClientOptions = {}) {
     return { res, meta: readV1Metadata(res, id) };
   };
 
-  async function listPage(search: ListTablesOptions, page: number): Promise<{ tables: ListedTable[]; totalPages: number }> {
-    const params = new URLSearchParams({ lang: search.lang ?? defaultLang, query: search.query });
-    if (search.pastDays !== undefined) params.set('pastDays', String(search.pastDays));
-    if (search.includeDiscontinued ?? true) params.set('includeDiscontinued', 'true');
-    params.set('pageNumber', String(page));
-    params.set('pageSize', '100');
-    const url = `${baseUrl}/tables?${params}`;
-    let res: StatbankResponse;
-    try {
-      res = await request('v2', { method: 'GET', url });
-    } catch (error) {
-      if (!(error instanceof V2Gone)) throw error;
-      throw new FetchError(
-        `StatBank's table search answered as if PxWebApi v2 were gone (${error.message}); v1 has no search the briefing uses. Check ` +
-          'SSB_API_URL; search on https://www.ssb.no/statbank meanwhile.',
-        { url, reason: 'status' },
-      );
-    }
-    const b = res.body as { tables?: unknown; page?: { totalPages?: unknown } } | null;
-    if (!Array.isArray(b?.tables)) {
-      throw new FetchError(
-        `StatBank answered GET ${url} without a list of tables; it is not a table search answer. Check SSB_API_URL points at PxWebApi v2. ` +
-          'Nothing was stored.',
-        { url, status: res.status, reason: 'malformed' },
-      );
-    }
-    const totalPages = Number.isInteger(b.page?.totalPages) ? (b.page!.totalPages as number) : page;
-    return { tables: b.tables.map((t, i) => readListedTable(t, url, `tables[${i}]`)), totalPages };
-  }
-
   return {
     /** 'v2' until v2 answered as if it were gone, then 'v1'. */
     api: (): StatbankApi => api,
@@ -239,14 +209,36 @@ export function createStatbankClient(options: StatbankClientOptions = {}) {
           value: String(search.pastDays),
         });
       }
+      const params = new URLSearchParams({ lang: search.lang ?? defaultLang, query: search.query });
+      if (search.pastDays !== undefined) params.set('pastDays', String(search.pastDays));
+      if (search.includeDiscontinued ?? true) params.set('includeDiscontinued', 'true');
       const tables: ListedTable[] = [];
       for (let page = 1; ; page++) {
-        const answer = await listPage(search, page);
-        tables.push(...answer.tables);
-        if (page >= answer.totalPages || answer.tables.length === 0) break;
+        params.set('pageNumber', String(page));
+        params.set('pageSize', '100');
+        const url = `${baseUrl}/tables?${params}`;
+        const res = await request('v2', { method: 'GET', url }).catch((error: unknown) => {
+          if (!(error instanceof V2Gone)) throw error;
+          throw new FetchError(
+            `StatBank's table search answered as if PxWebApi v2 were gone (${error.message}); v1 has no search the briefing uses. Check ` +
+              'SSB_API_URL; search on https://www.ssb.no/statbank meanwhile.',
+            { url, reason: 'status' },
+          );
+        });
+        const b = res.body as { tables?: unknown; page?: { totalPages?: unknown } } | null;
+        if (!Array.isArray(b?.tables)) {
+          throw new FetchError(
+            `StatBank answered GET ${url} without a list of tables; it is not a table search answer. Check SSB_API_URL points at PxWebApi v2. ` +
+              'Nothing was stored.',
+            { url, status: res.status, reason: 'malformed' },
+          );
+        }
+        const totalPages = Number.isInteger(b.page?.totalPages) ? (b.page!.totalPages as number) : page;
+        tables.push(...b.tables.map((t, i) => readListedTable(t, url, `tables[${i}]`)));
+        if (page >= totalPages || b.tables.length === 0) break;
         if (page >= maxPages) {
           effects.log?.(
-            `StatBank: the search "${search.query}" has ${answer.totalPages} pages; read the first ${maxPages} (${tables.length} tables). ` +
+            `StatBank: the search "${search.query}" has ${totalPages} pages; read the first ${maxPages} (${tables.length} tables). ` +
               'Narrow the search to see the rest.',
           );
           break;

@@ -16,16 +16,11 @@ export function formatObservations(ds: JsonStatDataset, format: 'json' | 'csv'):
     );
   }
   if (format === 'csv') {
-    const lines = [[...ids, 'value', 'status'].map(csvField).join(',')];
-    for (const o of observations(ds)) {
-      const fields = ids.map((id) => csvField(o.codes[id]!));
-      fields.push(o.value === null ? '' : String(o.value), o.status === null ? '' : csvField(o.status));
-      lines.push(fields.join(','));
-    }
-    return lines.join('\r\n') + '\r\n';
+    const header = [...ids, 'value', 'status'].map(csvField);
+    const rows = Array.from(observations(ds), (o) => [...ids.map((id) => csvField(o.codes[id]!)), o.value ?? '', csvField(o.status ?? '')]);
+    return [header, ...rows].map((fields) => `${fields.join(',')}\r\n`).join('');
   }
-  const rows: string[] = [];
-  for (const o of observations(ds)) rows.push(JSON.stringify({ ...o.codes, value: o.value, status: o.status }));
+  const rows = Array.from(observations(ds), (o) => JSON.stringify({ ...o.codes, value: o.value, status: o.status }));
   return rows.length === 0 ? '[]\n' : `[\n${rows.join(',\n')}\n]\n`;
 }
 

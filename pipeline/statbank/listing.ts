@@ -35,17 +35,11 @@ export function formatTables(tables: TableLine[], options: { reading?: string[] 
   const reading = new Set(options.reading ?? []);
   const rows = tables.map((t) => ({
     mark: reading.has(t.id) ? '*' : ' ',
-    id: clean(t.id),
-    updated: `updated ${clean(osloTime(t.updated))}`,
-    last: `last ${clean(t.lastPeriod ?? '?')}`,
-    status: status(t),
+    columns: [clean(t.id), `updated ${clean(osloTime(t.updated))}`, `last ${clean(t.lastPeriod ?? '?')}`, status(t)],
     label: clean(t.label).replace(/^\d+\s*:\s*/, ''),
   }));
-  const width = (key: 'id' | 'updated' | 'last' | 'status') => Math.max(...rows.map((r) => r[key].length));
-  const w = { id: width('id'), updated: width('updated'), last: width('last'), status: width('status') };
-  const lines = rows.map((r) =>
-    `${r.mark} ${r.id.padEnd(w.id)}  ${r.updated.padEnd(w.updated)}  ${r.last.padEnd(w.last)}  ${r.status.padEnd(w.status)}  ${r.label}`.trimEnd(),
-  );
+  const widths = rows[0]!.columns.map((_, i) => Math.max(...rows.map((r) => r.columns[i]!.length)));
+  const lines = rows.map((r) => `${r.mark} ${r.columns.map((c, i) => c.padEnd(widths[i]!)).join('  ')}  ${r.label}`.trimEnd());
   const legend = reading.size > 0 && rows.some((r) => r.mark === '*') ? ['* read by a briefing'] : [];
   return `${[...lines, ...legend].join('\n')}\n`;
 }

@@ -56,9 +56,9 @@ export function readShape(meta: JsonStatDataset): TableShape {
   if (!time) {
     const table = meta.table ?? 'without an id';
     throw new FetchError(
-      `Table ${table} has no time dimension (none has role.time, the id Tid or the label "år"/"year"/"tid"; its ` +
-        `dimensions are ${dims.map((d) => `${d.id} "${d.label}"`).join(', ') || 'none'}). A briefing reads figures by ` +
-        'year, so the table can not be used as it is; check the table id.',
+      `Table ${table} has no time dimension (none has role.time, the id Tid or the label "år"/"year"/"tid"; its dimensions are ` +
+        `${dims.map((d) => `${d.id} "${d.label}"`).join(', ') || 'none'}). A briefing reads figures by year, so the table can not be used as ` +
+        'it is; check the table id.',
       { ...(meta.table ? { table: meta.table } : {}), reason: 'malformed' },
     );
   }
@@ -68,12 +68,7 @@ export function readShape(meta: JsonStatDataset): TableShape {
   const rest = candidates.filter((d) => d !== size);
   const industry = rest.find((d) => d.id.startsWith('NACE')) ?? rest.find((d) => industryLabel.test(d.label)) ?? null;
   const roleOf = (d: JsonStatDimension): DimensionRole => (d === time ? 'time' : d === size ? 'size' : d === industry ? 'industry' : 'measure');
-  const shaped = dims.map((d) => ({
-    id: d.id,
-    label: d.label,
-    role: roleOf(d),
-    codes: d.categories.map((c) => ({ code: c.code, label: c.label })),
-  }));
+  const shaped = dims.map((d) => ({ id: d.id, label: d.label, role: roleOf(d), codes: d.categories.map(({ code, label }) => ({ code, label })) }));
   return {
     time: time.id,
     size: size?.id ?? null,
@@ -92,12 +87,7 @@ export function measures(shape: TableShape): Measure[] {
   const metric = dims.find((d) => d.id === shape.metric);
   let combos: { codes: Record<string, string>; labels: Record<string, string> }[] = [{ codes: {}, labels: {} }];
   for (const d of dims) {
-    combos = combos.flatMap((c) =>
-      d.codes.map((code) => ({
-        codes: { ...c.codes, [d.id]: code.code },
-        labels: { ...c.labels, [d.id]: code.label },
-      })),
-    );
+    combos = combos.flatMap((c) => d.codes.map((code) => ({ codes: { ...c.codes, [d.id]: code.code }, labels: { ...c.labels, [d.id]: code.label } })));
   }
   if (dims.length === 0) return [];
   return combos.map(({ codes, labels }) => ({
