@@ -128,15 +128,11 @@ export function parseJsonStatText(text: string | Uint8Array, source: JsonStatSou
 
 /** Check a parsed JSON-stat 2.0 dataset and convert it; see the module comment. */
 export function parseJsonStat(document: unknown, source: JsonStatSource = {}): JsonStatDataset {
-  let doc = document;
-  let base = '';
-  let wrapperTable: string | undefined;
-  if (isRecord(doc) && !Object.hasOwn(doc, 'class') && isRecord(own(doc, 'dataset'))) {
-    const tableId = own(doc, 'table_id');
-    if (typeof tableId === 'string' && tableId !== '') wrapperTable = tableId;
-    doc = own(doc, 'dataset');
-    base = 'dataset';
-  }
+  // The v1-era wrapper {fetched_at, table_id, metadata, dataset}.
+  const wrapper = isRecord(document) && !Object.hasOwn(document, 'class') && isRecord(own(document, 'dataset')) ? document : undefined;
+  const doc = wrapper ? own(wrapper, 'dataset') : document;
+  const base = wrapper ? 'dataset' : '';
+  const wrapperTable = wrapper && typeof own(wrapper, 'table_id') === 'string' ? (own(wrapper, 'table_id') as string) : undefined;
   const px = isRecord(doc) && isRecord(own(doc, 'extension')) ? own(own(doc, 'extension') as Json, 'px') : undefined;
   const pxTable = isRecord(px) && typeof own(px, 'tableid') === 'string' ? (own(px, 'tableid') as string) : undefined;
   const table = pxTable || wrapperTable || source.table || null;
@@ -283,20 +279,14 @@ function readCodes(index: unknown, labels: Json | undefined, path: string): stri
 function readUnit(v: unknown, path: string): JsonStatCategory['unit'] {
   if (v === undefined) return undefined;
   if (!isRecord(v)) fail(path, `expected an object {decimals, label}, got ${show(v)}`);
-  const unit: JsonStatCategory['unit'] = {};
   const decimals = own(v, 'decimals');
-  if (decimals !== undefined) {
-    if (typeof decimals !== 'number' || !Number.isInteger(decimals) || decimals < 0 || decimals > 20) {
-      fail(fieldPath(path, 'decimals'), `expected an integer from 0 to 20, got ${show(decimals)}`);
-    }
-    unit.decimals = decimals;
+  if (decimals !== undefined && !(typeof decimals === 'number' && Number.isInteger(decimals) && decimals >= 0 && decimals <= 20)) {
+    fail(fieldPath(path, 'decimals'), `expected an integer from 0 to 20, got ${show(decimals)}`);
   }
   const label = own(v, 'label') ?? own(v, 'base');
-  if (label !== undefined) {
-    if (typeof label !== 'string') fail(fieldPath(path, own(v, 'label') === undefined ? 'base' : 'label'), `expected a string, got ${show(label)}`);
-    unit.label = label;
-  }
-  return unit;
+  const labelPath = fieldPath(path, own(v, 'label') === undefined ? 'base' : 'label');
+  if (label !== undefined && typeof label !== 'string') fail(labelPath, `expected a string, got ${show(label)}`);
+  return { ...(decimals === undefined ? {} : { decimals: decimals as number }), ...(label === undefined ? {} : { label }) };
 }
 
 /** `note` of the dataset or a dimension at `path`, flagged by its `extension.noteMandatory`. */
@@ -354,17 +344,11 @@ function readCells(value: unknown, status: unknown, cellCount: number, vpath: st
     fail(spath, `expected a string, an array or an object {flatIndex: symbol}, got ${show(status)}`);
   }
 
-  let unmarked = 0;
-  let first = -1;
-  for (let i = 0; i < cellCount; i++) {
-    if (values[i] === null && statuses[i] === null) {
-      unmarked++;
-      if (first < 0) first = i;
-    }
-  }
-  const warnings =
-    unmarked === 0 ? [] : [`${unmarked} of ${cellCount} cells are null without a status symbol (first at flat index ${first}); kept as missing, not 0`];
-  return { hasValues: true, values, statuses, warnings };
+  const first = values.findIndex((v, i) => v === null && statuses[i] === null);
+  if (first < 0) return { hasValues: true, values, statuses, warnings: [] };
+  const unmarked = values.filter((v, i) => v === null && statuses[i] === null).length;
+  const warning = `${unmarked} of ${cellCount} cells are null without a status symbol (first at flat index ${first}); kept as missing, not 0`;
+  return { hasValues: true, values, statuses, warnings: [warning] };
 }
 
 function checkValue(v: unknown, path: string, i: number): number | null {
