@@ -187,12 +187,17 @@ function readOptionalString(v: unknown, path: string): string | null {
 
 function readIds(v: unknown, path: string): string[] {
   if (!Array.isArray(v) || v.length === 0) fail(path, `expected a non-empty array of dimension ids, got ${show(v)}`);
+  return uniqueStrings(v, path, 'dimension id', (id) => id !== '' && id !== '__proto__');
+}
+
+/** Strings (that `ok` accepts), none twice: dimension ids or category codes. */
+function uniqueStrings(list: unknown[], path: string, what: string, ok: (s: string) => boolean = () => true): string[] {
   const seen = new Set<string>();
-  return v.map((id: unknown, i) => {
-    if (typeof id !== 'string' || id === '' || id === '__proto__') fail(fieldPath(path, i), `expected a dimension id, got ${show(id)}`);
-    if (seen.has(id)) fail(fieldPath(path, i), `dimension id "${id}" appears twice`);
-    seen.add(id);
-    return id;
+  return list.map((s, i) => {
+    if (typeof s !== 'string' || !ok(s)) fail(fieldPath(path, i), `expected a ${what}, got ${show(s)}`);
+    if (seen.has(s)) fail(fieldPath(path, i), `${what} "${s}" appears twice`);
+    seen.add(s);
+    return s;
   });
 }
 
@@ -253,15 +258,7 @@ function readCodes(index: unknown, labels: Json | undefined, path: string): stri
     if (keys.length !== 1) fail(path, `is missing, which is allowed only for a dimension with one category (category.label has ${keys.length})`);
     return keys;
   }
-  if (Array.isArray(index)) {
-    const seen = new Set<string>();
-    return index.map((code: unknown, i) => {
-      if (typeof code !== 'string') fail(fieldPath(path, i), `expected a category code, got ${show(code)}`);
-      if (seen.has(code)) fail(fieldPath(path, i), `category code "${code}" appears twice`);
-      seen.add(code);
-      return code;
-    });
-  }
+  if (Array.isArray(index)) return uniqueStrings(index, path, 'category code');
   if (!isRecord(index)) fail(path, `expected an array of codes or an object {code: position}, got ${show(index)}`);
   const keys = Object.keys(index);
   const codes = new Array<string | undefined>(keys.length).fill(undefined);
