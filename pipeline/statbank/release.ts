@@ -8,9 +8,7 @@ import { networkErrorCode } from './transport.js';
  */
 
 /** Words in a title that mean the statistic, besides its short name. */
-const statisticNames: Record<string, string[]> = {
-  iktbrukn: ['IKT i næringslivet', 'ICT usage in enterprises'],
-};
+const statisticNames: Record<string, string[]> = { iktbrukn: ['IKT i næringslivet', 'ICT usage in enterprises'] };
 
 export interface ReleaseOptions {
   /** @default env SSB_RSS_URL, else https://www.ssb.no/rss/statkal */

@@ -23,18 +23,12 @@ export function sharedLeadingWords(a: string, b: string): number {
   return n;
 }
 
-/** The first year in a period code ("2025", "2024M10", "2024K1"); null if it has none. */
-function periodYear(period: string | null): number | null {
-  const year = period?.match(/^\d{4}/)?.[0];
-  return year === undefined ? null : Number(year);
-}
-
-/** True when period `a` comes after period `b` (same format compared as text, else by year). */
+/** True when period `a` ("2025", "2024M10", "2024K1") comes after period `b`: same format compared as text, else by year. */
 export function periodAfter(a: string | null, b: string | null): boolean {
   if (a === null || b === null) return false;
   if (a.length === b.length && /^\d{4}/.test(a) && /^\d{4}/.test(b)) return a > b;
-  const [ya, yb] = [periodYear(a), periodYear(b)];
-  return ya !== null && yb !== null && ya > yb;
+  const [ya, yb] = [a, b].map((period) => /^\d{4}/.exec(period)?.[0]);
+  return ya !== undefined && yb !== undefined && ya > yb;
 }
 
 const pathKey = (path: { id: string }[]) => path.map((p) => p.id).join('/');
