@@ -10,56 +10,34 @@ import {
   type HttpRequest,
   type HttpResponse,
   type StatbankEffects,
+  type TransportOptions,
 } from './transport.js';
 import { checkUpdated } from './updated.js';
 
-export { OfflineError } from '../errors.js';
-export { countSelectionCells, splitSelection, toV1Query, type Selection } from './selection.js';
+export type { Selection } from './selection.js';
 export type { StatbankEffects } from './transport.js';
 
 /**
- * Client for SSB's StatBank: PxWebApi v2, falling back to v1 ("v0" in the URL) only when v2 answers as if it
- * were gone. Every request goes through one transport queue (transport.ts), so calls may be made concurrently but
- * reach StatBank one at a time.
- *
- *   tableInfo(id)       ── GET  /tables/{id}                 (v1: GET  /{lang}/table/{id}, derived)
- *   metadata(id, lang)  ── GET  /tables/{id}/metadata        (v1: GET  /{lang}/table/{id}, converted to JSON-stat)
- *   data(id, sel)       ── POST /tables/{id}/data  x chunks   (v1: POST /{lang}/table/{id})
- *   listTables(search)  ── GET  /tables?query=… x pages       (v2 only: v1 has no equivalent the client uses)
- *
- * "Gone" means HTTP 410, or a 404 whose body is not Problem JSON (an HTML page, an empty body): the API itself
- * is missing. A Problem JSON 404 ("Non-existent table") is a real answer and fails. Once v2 is gone the client
- * stays on v1 for the rest of its life.
- *
- * Every `updated` StatBank sends (table info, table lists, JSON-stat) must be an ISO 8601 date-time or date of the
- * calendar, else the answer is refused (FetchError reason 'malformed'): whether a table changed is decided by it.
+ * Client for SSB's StatBank: PxWebApi v2, falling back to v1 ("v0" in the URL) for good once v2 answers as if it
+ * were gone: HTTP 410, or a 404 whose body is not Problem JSON (a Problem JSON 404, "Non-existent table", is a real
+ * answer and fails). Every request goes through one transport queue, so StatBank sees one at a time. Every
+ * `updated` StatBank sends must be an ISO 8601 date-time or date of the calendar, else the answer is refused.
  */
 
 export type StatbankLang = 'no' | 'en';
 
-export interface StatbankClientOptions {
-  /** PxWebApi v2 root, no trailing slash. The caller applies env SSB_API_URL. @default 'https://data.ssb.no/api/pxwebapi/v2' */
+/**
+ * Transport settings default to: userAgent `ssb-briefing/<version> (+https://github.com/ssb-briefing)`,
+ * requestTimeoutMs 20000, retryBudgetMs 30000, maxRetries 4, backoffBaseMs 1000, maxCells 800000 (larger selections
+ * are split), maxBodyBytes maxBodyBytes(maxCells).
+ */
+export interface StatbankClientOptions extends Partial<Omit<TransportOptions, 'effects'>> {
+  /** PxWebApi v2 root; the caller applies env SSB_API_URL. @default 'https://data.ssb.no/api/pxwebapi/v2' */
   baseUrl?: string;
-  /** PxWebApi v1 root. @default `${origin of baseUrl}/api/v0` (https://data.ssb.no/api/v0 for the default baseUrl) */
+  /** PxWebApi v1 root. @default `${origin of baseUrl}/api/v0` */
   v1BaseUrl?: string;
   /** Language of labels where a call does not choose. @default 'no' */
   lang?: StatbankLang;
-  /** @default `ssb-briefing/<package version> (+https://github.com/ssb-briefing)` */
-  userAgent?: string;
-  /** Timeout of one attempt, response body included, in milliseconds. @default 20000 */
-  requestTimeoutMs?: number;
-  /** Total waiting between retries of one request, in milliseconds; a wait that would pass it fails instead. @default 30000 */
-  retryBudgetMs?: number;
-  /** @deprecated The same as retryBudgetMs, for callers not yet renamed; retryBudgetMs wins when both are given. */
-  maxTotalWaitMs?: number;
-  /** Retries after the first attempt of one request. @default 4 */
-  maxRetries?: number;
-  /** First backoff wait in milliseconds; doubles per retry, jittered to 50-100 %. @default 1000 */
-  backoffBaseMs?: number;
-  /** Most cells (empty ones included) one data request may select; larger selections are split. @default 800000 */
-  maxCells?: number;
-  /** Largest answer read, in bytes after decompression. @default maxBodyBytes(maxCells) */
-  maxBodyBytes?: number;
   /** Most pages of 100 tables listTables reads. @default 20 */
   maxPages?: number;
   effects?: StatbankEffects;
@@ -67,25 +45,8 @@ export interface StatbankClientOptions {
 
 export type StatbankApi = 'v2' | 'v1';
 
-export interface StatbankResponse {
-  /** Which API answered. */
-  api: StatbankApi;
-  method: 'GET' | 'POST';
-  url: string;
-  status: number;
-  /** content-type, x-ratelimit-*, retry-after, last-modified, etag, date when present. */
-  headers: Record<string, string>;
-  /** Parsed JSON. For v1 metadata() this is the v1 answer converted to JSON-stat 2.0 (see v1MetadataToJsonStat). */
-  body: unknown;
-  /** The raw text as received (byte order mark removed). */
-  text: string;
-}
-
-/** One step of where StatBank files a table (subject, statistic…). */
-export interface TablePathElement {
-  id: string;
-  label: string;
-}
+/** `body` is the parsed JSON; for v1 metadata() the v1 answer converted to JSON-stat 2.0. */
+export type StatbankResponse = Omit<HttpResponse, 'json' | 'attempts'> & { api: StatbankApi; body: unknown };
 
 /** A table as StatBank's table list (GET /tables) describes it. */
 export interface ListedTable {
@@ -96,54 +57,30 @@ export interface ListedTable {
   updated: string | null;
   firstPeriod: string | null;
   lastPeriod: string | null;
-  /** null when unknown. */
   discontinued: boolean | null;
-  /** Where StatBank files it: one or more paths from a subject down, e.g. [[tk, iktbrukn]]. [] when not given. */
-  paths: TablePathElement[][];
+  /** Where StatBank files it: paths from a subject down, e.g. [[tk, iktbrukn]]. */
+  paths: { id: string; label: string }[][];
 }
 
-export interface TableInfo extends ListedTable {
-  api: StatbankApi;
-  /** The parsed answer as received. */
-  raw: unknown;
-}
+/** `raw`: the parsed answer as received. */
+export type TableInfo = ListedTable & { api: StatbankApi; raw: unknown };
 
-export interface DataOptions {
-  /** Number of values per variable, needed to count `*` and other open expressions (from metadata()). */
-  dimensionSizes?: Record<string, number>;
-}
+/**
+ * `query`: words as StatBank's search box takes them; `pastDays`: only tables updated in the last this many days;
+ * `includeDiscontinued` defaults to true (a listing says which are discontinued).
+ */
+export type ListTablesOptions = { query: string; lang?: StatbankLang; pastDays?: number; includeDiscontinued?: boolean };
 
-export interface ListTablesOptions {
-  /** Words to search for, as StatBank's search box takes them. */
-  query: string;
-  /** @default the client's lang */
-  lang?: StatbankLang;
-  /** Only tables updated in the last this many days (a positive whole number). */
-  pastDays?: number;
-  /** Include tables SSB no longer updates. @default true (a listing says which are discontinued) */
-  includeDiscontinued?: boolean;
-}
-
-export interface StatbankClient {
-  tableInfo(id: string): Promise<TableInfo>;
-  /** JSON-stat 2.0 with `value: []`; the caller parses it. */
-  metadata(id: string, lang?: StatbankLang): Promise<StatbankResponse>;
-  /** One response per chunk, in order, sent one at a time; a selection within maxCells gives one. */
-  data(id: string, selection: Selection, options?: DataOptions): Promise<StatbankResponse[]>;
-  /** Every table StatBank's search finds, all pages (at most maxPages), in StatBank's order. v2 only. */
-  listTables(options: ListTablesOptions): Promise<ListedTable[]>;
-  /** 'v2' until v2 answered as if it were gone, then 'v1'. */
-  api(): StatbankApi;
-}
+export type StatbankClient = ReturnType<typeof createStatbankClient>;
 
 /** Thrown inside the client when v2 looks removed; never escapes it. */
 class V2Gone extends Error {}
 
-export function createStatbankClient(options: StatbankClientOptions = {}): StatbankClient {
+export function createStatbankClient(options: StatbankClientOptions = {}) {
   const baseUrl = (options.baseUrl ?? 'https://data.ssb.no/api/pxwebapi/v2').replace(/\/+$/, '');
   if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
     throw new ConfigError(
-      `The StatBank address "${baseUrl}" is not an http(s) URL; set SSB_API_URL to the PxWebApi v2 ` + 'root, e.g. https://data.ssb.no/api/pxwebapi/v2.',
+      `The StatBank address "${baseUrl}" is not an http(s) URL; set SSB_API_URL to the PxWebApi v2 root, e.g. https://data.ssb.no/api/pxwebapi/v2.`,
       { url: baseUrl },
     );
   }
@@ -155,7 +92,7 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
   const transport = createTransport({
     userAgent: options.userAgent ?? `ssb-briefing/${packageVersion()} (+https://github.com/ssb-briefing)`,
     requestTimeoutMs: options.requestTimeoutMs ?? 20_000,
-    retryBudgetMs: options.retryBudgetMs ?? options.maxTotalWaitMs ?? 30_000,
+    retryBudgetMs: options.retryBudgetMs ?? 30_000,
     maxRetries: options.maxRetries ?? 4,
     backoffBaseMs: options.backoffBaseMs ?? 1000,
     maxBodyBytes: options.maxBodyBytes ?? maxBodyBytes(maxCells),
@@ -168,21 +105,18 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
     `${baseUrl}/tables/${encodeURIComponent(id)}${suffix}?lang=${lang}${format ? '&outputFormat=json-stat2' : ''}`;
   const v1Url = (id: string, lang: StatbankLang = defaultLang) => `${v1BaseUrl}/${lang}/table/${encodeURIComponent(id)}`;
 
-  async function request(which: StatbankApi, req: HttpRequest): Promise<StatbankResponse> {
-    const res: HttpResponse = await transport.send(req);
+  /** The answer of `which` API; with `checked`, a JSON-stat answer whose `updated` is checked. */
+  async function request(which: StatbankApi, req: HttpRequest, checked = false): Promise<StatbankResponse> {
+    const res = await transport.send(req);
     if (which === 'v2' && (res.status === 410 || (res.status === 404 && problemTitle(res.json) === undefined))) {
       throw new V2Gone(`${res.status} on ${req.method} ${req.url}`);
     }
     if (res.status < 200 || res.status >= 300) throw httpFailure(res, req.table, maxCells);
     const { method, url, status, headers, json: body, text } = res;
+    if (checked && body !== null && typeof body === 'object') {
+      checkUpdated((body as { updated?: unknown }).updated, { table: req.table!, field: 'JSON-stat updated', url });
+    }
     return { api: which, method, url, status, headers, body, text };
-  }
-
-  /** A JSON-stat answer with its `updated` checked. */
-  function checkedJsonStat(res: StatbankResponse, id: string): StatbankResponse {
-    const body = res.body as { updated?: unknown } | null;
-    if (body !== null && typeof body === 'object') checkUpdated(body.updated, { table: id, field: 'JSON-stat updated', url: res.url });
-    return res;
   }
 
   /** Run on v2 unless it is known gone; on the first sign it is gone, switch to v1 for good. */
@@ -209,42 +143,16 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
     }
   }
 
-  const v1Metadata = (id: string, lang?: StatbankLang) => request('v1', { method: 'GET', url: v1Url(id, lang), table: id });
-
-  async function listPage(search: ListTablesOptions, page: number): Promise<{ tables: ListedTable[]; totalPages: number; url: string }> {
-    const params = new URLSearchParams({ lang: search.lang ?? defaultLang, query: search.query });
-    if (search.pastDays !== undefined) params.set('pastDays', String(search.pastDays));
-    if (search.includeDiscontinued ?? true) params.set('includeDiscontinued', 'true');
-    params.set('pageNumber', String(page));
-    params.set('pageSize', '100');
-    const url = `${baseUrl}/tables?${params}`;
-    let res: StatbankResponse;
-    try {
-      res = await request('v2', { method: 'GET', url });
-    } catch (error) {
-      if (!(error instanceof V2Gone)) throw error;
-      throw new FetchError(
-        `StatBank's table search answered as if PxWebApi v2 were gone (${error.message}); v1 has no ` +
-          'search the briefing uses. Check SSB_API_URL; search on https://www.ssb.no/statbank meanwhile.',
-        { url, reason: 'status' },
-      );
-    }
-    const b = res.body as { tables?: unknown; page?: { totalPages?: unknown } } | null;
-    if (!Array.isArray(b?.tables)) {
-      throw new FetchError(
-        `StatBank answered GET ${url} without a list of tables; it is not a table search answer. Check ` +
-          'SSB_API_URL points at PxWebApi v2. Nothing was stored.',
-        { url, status: res.status, reason: 'malformed' },
-      );
-    }
-    const totalPages = typeof b.page?.totalPages === 'number' && Number.isInteger(b.page.totalPages) ? b.page.totalPages : page;
-    return { tables: b.tables.map((t, i) => readListedTable(t, url, `tables[${i}]`)), totalPages, url };
-  }
+  const v1Metadata = async (id: string, lang?: StatbankLang) => {
+    const res = await request('v1', { method: 'GET', url: v1Url(id, lang), table: id });
+    return { res, meta: readV1Metadata(res, id) };
+  };
 
   return {
-    api: () => api,
+    /** 'v2' until v2 answered as if it were gone, then 'v1'. */
+    api: (): StatbankApi => api,
 
-    tableInfo: (id) =>
+    tableInfo: (id: string) =>
       v2OrV1<TableInfo>(
         id,
         async () => {
@@ -252,71 +160,86 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
           const b = res.body as Record<string, unknown> | null;
           if (typeof b?.id !== 'string' || typeof b.label !== 'string') {
             throw new FetchError(
-              `StatBank answered ${res.method} ${res.url} without a table id and label; it is not a table ` +
-                'description. Check SSB_API_URL points at PxWebApi v2.',
+              `StatBank answered ${res.method} ${res.url} without a table id and label; it is not a table description. Check SSB_API_URL ` +
+                'points at PxWebApi v2.',
               { url: res.url, status: res.status, table: id, reason: 'malformed' },
             );
           }
-          return { ...readListedTable(b, res.url, "table info's", id), api: 'v2' as const, raw: res.body };
+          return { ...readListedTable(b, res.url, "table info's", id), api: 'v2', raw: res.body };
         },
         async () => {
-          const res = await v1Metadata(id);
-          const meta = readV1Metadata(res, id);
+          const { res, meta } = await v1Metadata(id);
           const time = meta.variables.find((v) => v.time) ?? meta.variables.find((v) => v.code === 'Tid');
-          return {
-            id,
-            label: meta.title,
-            updated: null,
-            discontinued: null,
-            paths: [],
-            api: 'v1' as const,
-            raw: res.body,
-            firstPeriod: time?.values[0] ?? null,
-            lastPeriod: time?.values.at(-1) ?? null,
-          };
+          const [firstPeriod, lastPeriod] = [time?.values[0] ?? null, time?.values.at(-1) ?? null];
+          return { id, label: meta.title, updated: null, discontinued: null, paths: [], api: 'v1', raw: res.body, firstPeriod, lastPeriod };
         },
       ),
 
-    metadata: (id, lang) =>
-      v2OrV1(
+    /** JSON-stat 2.0 with `value: []`; the caller parses it. */
+    metadata: (id: string, lang?: StatbankLang) =>
+      v2OrV1<StatbankResponse>(
         id,
-        async () => checkedJsonStat(await request('v2', { method: 'GET', url: v2Url(id, '/metadata', true, lang), table: id }), id),
+        () => request('v2', { method: 'GET', url: v2Url(id, '/metadata', true, lang), table: id }, true),
         async () => {
-          const res = await v1Metadata(id, lang);
-          return { ...res, body: v1MetadataToJsonStat(readV1Metadata(res, id)) };
+          const { res, meta } = await v1Metadata(id, lang);
+          return { ...res, body: v1MetadataToJsonStat(meta) };
         },
       ),
 
-    async data(id, selection, dataOptions = {}) {
+    /** One response per chunk of at most maxCells cells, sent one at a time. `dimensionSizes` count `*` and other open expressions. */
+    async data(id: string, selection: Selection, dataOptions: { dimensionSizes?: Record<string, number> } = {}): Promise<StatbankResponse[]> {
       const chunks = splitSelection(selection, dataOptions.dimensionSizes ?? {}, maxCells, id);
-      const sendAll = async (one: (chunk: Selection) => Promise<StatbankResponse>) => {
+      const sendAll = async (which: StatbankApi, toRequest: (chunk: Selection) => HttpRequest) => {
         const responses: StatbankResponse[] = [];
-        for (const chunk of chunks) responses.push(checkedJsonStat(await one(chunk), id)); // one at a time, by contract
+        for (const chunk of chunks) responses.push(await request(which, toRequest(chunk), true)); // one at a time, by contract
         return responses;
       };
       return v2OrV1(
         id,
-        () => sendAll((chunk) => request('v2', { method: 'POST', url: v2Url(id, '/data', true), table: id, body: { selection: chunk } })),
-        () => sendAll((chunk) => request('v1', { method: 'POST', url: v1Url(id), table: id, body: toV1Query(chunk, id) })),
+        () => sendAll('v2', (chunk) => ({ method: 'POST', url: v2Url(id, '/data', true), table: id, body: { selection: chunk } })),
+        () => sendAll('v1', (chunk) => ({ method: 'POST', url: v1Url(id), table: id, body: toV1Query(chunk, id) })),
       );
     },
 
-    async listTables(search) {
+    /** Every table StatBank's search finds, all pages (at most maxPages), in StatBank's order. v2 only. */
+    async listTables(search: ListTablesOptions): Promise<ListedTable[]> {
       if (search.pastDays !== undefined && !(Number.isInteger(search.pastDays) && search.pastDays > 0)) {
         throw new ConfigError(`pastDays must be a positive whole number of days, not ${search.pastDays}.`, {
           setting: 'pastDays',
           value: String(search.pastDays),
         });
       }
+      const params = new URLSearchParams({ lang: search.lang ?? defaultLang, query: search.query });
+      if (search.pastDays !== undefined) params.set('pastDays', String(search.pastDays));
+      if (search.includeDiscontinued ?? true) params.set('includeDiscontinued', 'true');
       const tables: ListedTable[] = [];
       for (let page = 1; ; page++) {
-        const answer = await listPage(search, page);
-        tables.push(...answer.tables);
-        if (page >= answer.totalPages || answer.tables.length === 0) break;
+        params.set('pageNumber', String(page));
+        params.set('pageSize', '100');
+        const url = `${baseUrl}/tables?${params}`;
+        const res = await request('v2', { method: 'GET', url }).catch((error: unknown) => {
+          if (!(error instanceof V2Gone)) throw error;
+          throw new FetchError(
+            `StatBank's table search answered as if PxWebApi v2 were gone (${error.message}); v1 has no search the briefing uses. Check ` +
+              'SSB_API_URL; search on https://www.ssb.no/statbank meanwhile.',
+            { url, reason: 'status' },
+          );
+        });
+        const b = res.body as { tables?: unknown; page?: { totalPages?: unknown } } | null;
+        if (!Array.isArray(b?.tables)) {
+          throw new FetchError(
+            `StatBank answered GET ${url} without a list of tables; it is not a table search answer. Check SSB_API_URL points at PxWebApi v2. ` +
+              'Nothing was stored.',
+            { url, status: res.status, reason: 'malformed' },
+          );
+        }
+        const totalPages = Number.isInteger(b.page?.totalPages) ? (b.page!.totalPages as number) : page;
+        tables.push(...b.tables.map((t, i) => readListedTable(t, url, `tables[${i}]`)));
+        if (page >= totalPages || b.tables.length === 0) break;
         if (page >= maxPages) {
           effects.log?.(
-            `StatBank: the search "${search.query}" has ${answer.totalPages} pages; read the first ${maxPages} ` +
-              `(${tables.length} tables). Narrow the search to see the rest.`,
+            `StatBank: the search "${search.query}" has ${totalPages} pages; read the first ${maxPages} (${tables.length} tables). ` +
+              'Narrow the search to see the rest.',
           );
           break;
         }
@@ -326,35 +249,24 @@ export function createStatbankClient(options: StatbankClientOptions = {}): Statb
   };
 }
 
-/**
- * A table of a table list or a table info answer: id and label required, `updated` checked, the rest as far as
- * given. `where` names it in messages ("tables[3]", "table info's").
- */
+/** A table of a table list or a table info answer. `where` names it in messages ("tables[3]", "table info's"). */
 function readListedTable(value: unknown, url: string, where: string, asked?: string): ListedTable {
   const b = (value ?? {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
   if (typeof b.id !== 'string') {
     throw new FetchError(
-      `StatBank answered GET ${url} with a table without an id (${where}); it is not a table list. ` +
-        'Check SSB_API_URL points at PxWebApi v2. Nothing was stored.',
+      `StatBank answered GET ${url} with a table without an id (${where}); it is not a table list. Check SSB_API_URL points at PxWebApi v2. ` +
+        'Nothing was stored.',
       { url, reason: 'malformed' },
     );
   }
-  const table = asked ?? b.id;
-  const field = where.endsWith("'s") ? `${where} updated` : `updated (${where})`;
   const paths = Array.isArray(b.paths)
-    ? b.paths
-        .filter(Array.isArray)
-        .map((path: unknown[]) =>
-          path
-            .filter((p): p is { id: string; label?: unknown } => typeof (p as { id?: unknown })?.id === 'string')
-            .map((p) => ({ id: p.id, label: typeof p.label === 'string' ? p.label : p.id })),
-        )
+    ? b.paths.filter(Array.isArray).map((path: any[]) => path.filter((p) => typeof p?.id === 'string').map((p) => ({ id: p.id, label: str(p.label) ?? p.id })))
     : [];
   return {
     id: b.id,
     label: str(b.label) ?? '',
-    updated: checkUpdated(b.updated, { table, field, url }),
+    updated: checkUpdated(b.updated, { table: asked ?? b.id, field: where.endsWith("'s") ? `${where} updated` : `updated (${where})`, url }),
     firstPeriod: str(b.firstPeriod),
     lastPeriod: str(b.lastPeriod),
     discontinued: typeof b.discontinued === 'boolean' ? b.discontinued : null,
@@ -362,17 +274,9 @@ function readListedTable(value: unknown, url: string, where: string, asked?: str
   };
 }
 
-interface V1Variable {
-  code: string;
-  text: string;
-  values: string[];
-  valueTexts: string[];
-  elimination?: boolean;
-  time?: boolean;
-}
 interface V1Metadata {
   title: string;
-  variables: V1Variable[];
+  variables: { code: string; text: string; values: string[]; valueTexts: string[]; elimination?: boolean; time?: boolean }[];
 }
 
 function readV1Metadata(res: StatbankResponse, id: string): V1Metadata {
@@ -383,7 +287,7 @@ function readV1Metadata(res: StatbankResponse, id: string): V1Metadata {
     b.variables.every((v) => typeof v?.code === 'string' && Array.isArray(v.values) && Array.isArray(v.valueTexts));
   if (!ok) {
     throw new FetchError(
-      `StatBank v1 answered ${res.method} ${res.url} with something that is not table metadata ` + '({title, variables[{code, values, valueTexts}]}).',
+      `StatBank v1 answered ${res.method} ${res.url} with something that is not table metadata ({title, variables[{code, values, valueTexts}]}).`,
       { url: res.url, status: res.status, table: id, api: 'v1', reason: 'malformed' },
     );
   }
@@ -391,9 +295,8 @@ function readV1Metadata(res: StatbankResponse, id: string): V1Metadata {
 }
 
 /**
- * v1 metadata as the JSON-stat 2.0 metadata v2 sends (`value: []`), so callers parse one shape: `id`/`size` from
- * the variables, category index as an array, labels from valueTexts, `role.time` from `time: true`,
- * `extension.elimination` per dimension.
+ * v1 metadata as the JSON-stat 2.0 metadata v2 sends (`value: []`), so callers parse one shape: labels from
+ * valueTexts, `role.time` from `time: true`, `extension.elimination` per dimension.
  */
 export function v1MetadataToJsonStat(meta: V1Metadata): Record<string, unknown> {
   const dimension: Record<string, unknown> = {};

@@ -2,15 +2,8 @@ import { JsonStatError } from '../errors.js';
 import { observations, type JsonStatDataset, type JsonStatNote } from './jsonstat.js';
 
 /**
- * Text views of a parsed JSON-stat dataset for the CLI: `briefing jsonstat` prints every cell
- * (formatObservations), `briefing inspect` describes the table (describeDataset). Pure: values in, string out.
- */
-
-/**
- * One row per cell in row-major order: one column per dimension (the category CODE, in `id` order), then
- * `value` and `status`. CSV follows RFC 4180 (CRLF line ends, header row, fields with a comma, quote or line
- * break quoted, quotes doubled; null is an empty field). JSON is an array with one object per line, null kept.
- * A metadata-only dataset gives the header alone / `[]`.
+ * `briefing jsonstat`: one row per cell in row-major order, a column per dimension (the category code), then
+ * `value` and `status`. CSV per RFC 4180 (CRLF, header row, null an empty field); JSON an array, an object a line.
  */
 export function formatObservations(ds: JsonStatDataset, format: 'json' | 'csv'): string {
   const ids = ds.dimensions.map((d) => d.id);
@@ -23,16 +16,11 @@ export function formatObservations(ds: JsonStatDataset, format: 'json' | 'csv'):
     );
   }
   if (format === 'csv') {
-    const lines = [[...ids, 'value', 'status'].map(csvField).join(',')];
-    for (const o of observations(ds)) {
-      const fields = ids.map((id) => csvField(o.codes[id]!));
-      fields.push(o.value === null ? '' : String(o.value), o.status === null ? '' : csvField(o.status));
-      lines.push(fields.join(','));
-    }
-    return lines.join('\r\n') + '\r\n';
+    const header = [...ids, 'value', 'status'].map(csvField);
+    const rows = Array.from(observations(ds), (o) => [...ids.map((id) => csvField(o.codes[id]!)), o.value ?? '', csvField(o.status ?? '')]);
+    return [header, ...rows].map((fields) => `${fields.join(',')}\r\n`).join('');
   }
-  const rows: string[] = [];
-  for (const o of observations(ds)) rows.push(JSON.stringify({ ...o.codes, value: o.value, status: o.status }));
+  const rows = Array.from(observations(ds), (o) => JSON.stringify({ ...o.codes, value: o.value, status: o.status }));
   return rows.length === 0 ? '[]\n' : `[\n${rows.join(',\n')}\n]\n`;
 }
 
@@ -40,10 +28,7 @@ function csvField(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/**
- * Human description: the table's label, `updated`, source and size, then each dimension (id, label, role,
- * category count) with its codes and labels indented beneath, then every mandatory note (table and dimension).
- */
+/** `briefing inspect`: the table's label, `updated`, source and size, each dimension with its codes, the mandatory notes. */
 export function describeDataset(ds: JsonStatDataset): string {
   const lines: string[] = [];
   lines.push(`${ds.table === null ? 'Table (no id)' : `Table ${ds.table}`}${ds.label === null ? '' : `: ${ds.label}`}`);

@@ -1,31 +1,18 @@
 import { JsonStatError } from '../errors.js';
 
 /**
- * JSON-stat 2.0 datasets (what both StatBank APIs answer) checked at the boundary and turned into dense arrays.
- *
- * Contract:
- * - Only `class: "dataset"` is read (also inside the v1-era wrapper `{fetched_at, table_id, metadata, dataset}`).
- * - Positions come from the numbers in `category.index`, never from an object's key order.
- * - `values`/`statuses` are dense and row-major (the LAST dimension in `id` varies fastest); a missing cell is
- *   `null` with its SSB status symbol (`.`, `..`, `:`, `-`), never 0. A null without a status is kept and
- *   reported in `warnings`.
- * - A metadata document (`value` absent, or exactly `[]` while size says there are cells) has `hasValues: false`
- *   and empty `values`/`statuses`; `observations()` yields nothing for it.
- * - Anything else that breaks the format throws JsonStatError naming the table/origin and the field path.
- *   At most MAX_CELLS cells are accepted, checked before anything is allocated.
- * Parsing allocates no object per cell (an 800,000-cell response must parse fast); `observations()` builds
- * each cell's codes lazily.
+ * JSON-stat 2.0 datasets (what both StatBank APIs answer, also inside the v1-era wrapper `{table_id, dataset}`)
+ * checked at the boundary and turned into dense, row-major arrays (the last dimension in `id` varies fastest).
+ * Positions come from the numbers in `category.index`, never from key order. A missing cell is `null` with its SSB
+ * status symbol, never 0. A metadata document (`value` absent or `[]`) has `hasValues: false`. Anything else that
+ * breaks the format throws JsonStatError naming the origin and the field path. No object is allocated per cell.
  */
 
 /** Upper bound on the product of `size`: StatBank serves at most 800,000 cells a request. */
 export const MAX_CELLS = 10_000_000;
 
-export interface JsonStatSource {
-  /** Table id the caller asked for (used in messages and when the document has no extension.px.tableid). */
-  table?: string;
-  /** Where the document came from (URL or file path), for messages. */
-  origin?: string;
-}
+/** `table`: the id asked for; `origin`: URL or file path. Both for messages. */
+type JsonStatSource = { table?: string; origin?: string };
 
 export interface JsonStatNote {
   text: string;
@@ -33,16 +20,11 @@ export interface JsonStatNote {
   mandatory: boolean;
 }
 
-/** `decimals` as published; `label` is JSON-stat's `unit.label`, or SSB's `unit.base` (e.g. "prosent"). */
-export interface JsonStatUnit {
-  decimals?: number;
-  label?: string;
-}
-
 export interface JsonStatCategory {
   code: string;
   label: string;
-  unit?: JsonStatUnit;
+  /** `label` is JSON-stat's `unit.label`, or SSB's `unit.base` (e.g. "prosent"). */
+  unit?: { decimals?: number; label?: string };
 }
 
 export type JsonStatRole = 'time' | 'metric' | 'geo';
@@ -77,36 +59,38 @@ export interface JsonStatDataset {
   warnings: string[];
 }
 
-export interface JsonStatObservation {
-  /** Dimension id -> category code. */
-  codes: Record<string, string>;
-  value: number | null;
-  status: string | null;
-}
-
 type Json = Record<string, unknown>;
-type Fail = (path: string, problem: string) => never;
 
 const HINT =
   'The whole document was rejected and nothing was taken from it; check that the request asked for ' +
   'outputFormat=json-stat2 and fetch it again, and report the table to SSB if it persists.';
 
+/** What a reader throws; parseJsonStat turns it into a JsonStatError naming the document. */
+class Invalid extends Error {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(problem);
+  }
+}
+function fail(path: string, problem: string): never {
+  throw new Invalid(path, problem);
+}
+
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** Own properties only: a key such as "constructor" or "__proto__" must not reach Object.prototype. */
 const own = (o: Json, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
-const show = (v: unknown): string =>
-  v === undefined
-    ? 'nothing'
-    : Array.isArray(v)
-      ? 'an array'
-      : isRecord(v)
-        ? 'an object'
-        : typeof v === 'number'
-          ? String(v) // JSON.stringify(Infinity) would say "null"
-          : JSON.stringify(v).slice(0, 60);
+
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'an array';
+  if (isRecord(v)) return 'an object';
+  return typeof v === 'number' ? String(v) : JSON.stringify(v).slice(0, 60); // JSON.stringify(Infinity) would say "null"
+}
 
 /** `dimension.Tid.category.index`, `value[5]`, `dimension."odd key"`. */
-export function fieldPath(base: string, k: string | number): string {
+function fieldPath(base: string, k: string | number): string {
   if (typeof k === 'number') return `${base}[${k}]`;
   const name = /^[\w$+-]+$/.test(k) ? k : JSON.stringify(k);
   return base ? `${base}.${name}` : name;
@@ -114,8 +98,7 @@ export function fieldPath(base: string, k: string | number): string {
 
 function originName(table: string | null | undefined, origin: string | undefined): string {
   if (table && origin) return `table ${table} (${origin})`;
-  if (table) return `table ${table}`;
-  return origin ?? 'an unnamed source';
+  return table ? `table ${table}` : (origin ?? 'an unnamed source');
 }
 
 /** Decode (BOM tolerated), parse and check a JSON-stat text; invalid or truncated JSON throws JsonStatError. */
@@ -143,30 +126,30 @@ export function parseJsonStatText(text: string | Uint8Array, source: JsonStatSou
   return parseJsonStat(document, source);
 }
 
-/** Check a parsed JSON-stat 2.0 dataset and convert it; see the module contract. */
+/** Check a parsed JSON-stat 2.0 dataset and convert it; see the module comment. */
 export function parseJsonStat(document: unknown, source: JsonStatSource = {}): JsonStatDataset {
-  let doc = document;
-  let base = '';
-  let wrapperTable: string | undefined;
-  if (isRecord(doc) && !Object.hasOwn(doc, 'class') && isRecord(own(doc, 'dataset'))) {
-    const tableId = own(doc, 'table_id');
-    if (typeof tableId === 'string' && tableId !== '') wrapperTable = tableId;
-    doc = own(doc, 'dataset');
-    base = 'dataset';
-  }
+  // The v1-era wrapper {fetched_at, table_id, metadata, dataset}.
+  const wrapper = isRecord(document) && !Object.hasOwn(document, 'class') && isRecord(own(document, 'dataset')) ? document : undefined;
+  const doc = wrapper ? own(wrapper, 'dataset') : document;
+  const base = wrapper ? 'dataset' : '';
+  const wrapperTable = wrapper && typeof own(wrapper, 'table_id') === 'string' ? (own(wrapper, 'table_id') as string) : undefined;
   const px = isRecord(doc) && isRecord(own(doc, 'extension')) ? own(own(doc, 'extension') as Json, 'px') : undefined;
   const pxTable = isRecord(px) && typeof own(px, 'tableid') === 'string' ? (own(px, 'tableid') as string) : undefined;
   const table = pxTable || wrapperTable || source.table || null;
-  const where = originName(source.table || table, source.origin);
-  const fail: Fail = (path, problem) => {
-    throw new JsonStatError(`JSON-stat from ${where}: ${path || 'document'}: ${problem}. ${HINT}`, {
-      table,
-      origin: source.origin,
-      path: path || 'document',
-    });
-  };
-  const at = (k: string | number) => fieldPath(base, k);
+  try {
+    const dataset = readDataset(doc, base, table);
+    if (source.table && pxTable && source.table !== pxTable) dataset.warnings.unshift(`asked for table ${source.table} but the document is table ${pxTable}`);
+    return dataset;
+  } catch (error) {
+    if (!(error instanceof Invalid)) throw error;
+    const path = error.path || 'document';
+    const message = `JSON-stat from ${originName(source.table || table, source.origin)}: ${path}: ${error.problem}. ${HINT}`;
+    throw new JsonStatError(message, { table, origin: source.origin, path });
+  }
+}
 
+function readDataset(doc: unknown, base: string, table: string | null): JsonStatDataset {
+  const at = (k: string | number) => fieldPath(base, k);
   if (!isRecord(doc)) fail(base, `expected a JSON object, got ${show(doc)}`);
   const cls = own(doc, 'class');
   if (cls !== 'dataset') {
@@ -177,56 +160,49 @@ export function parseJsonStat(document: unknown, source: JsonStatSource = {}): J
   const version = own(doc, 'version');
   if (version !== undefined && version !== '2.0') fail(at('version'), `expected "2.0", got ${show(version)}`);
 
-  const ids = readIds(own(doc, 'id'), at('id'), fail);
-  const { size, cellCount } = readSize(own(doc, 'size'), ids.length, at('size'), fail);
-  const roles = readRoles(own(doc, 'role'), ids, at('role'), fail);
+  const ids = readIds(own(doc, 'id'), at('id'));
+  const { size, cellCount } = readSize(own(doc, 'size'), ids.length, at('size'));
+  const roles = readRoles(own(doc, 'role'), ids, at('role'));
   const dimensionObject = own(doc, 'dimension');
   if (!isRecord(dimensionObject)) fail(at('dimension'), `expected an object keyed by dimension id, got ${show(dimensionObject)}`);
-  const dimensions = ids.map((id, k) => readDimension(own(dimensionObject, id), id, k, size[k]!, roles.get(id) ?? null, fieldPath(at('dimension'), id), fail));
-  const extension = own(doc, 'extension');
-  const cells = readCells(own(doc, 'value'), own(doc, 'status'), cellCount, at('value'), at('status'), fail);
+  const dimensions = ids.map((id, k) => readDimension(own(dimensionObject, id), id, k, size[k]!, roles.get(id) ?? null, fieldPath(at('dimension'), id)));
+  const cells = readCells(own(doc, 'value'), own(doc, 'status'), cellCount, at('value'), at('status'));
   return {
     table,
-    label: readOptionalString(own(doc, 'label'), at('label'), fail),
-    updated: readOptionalString(own(doc, 'updated'), at('updated'), fail),
-    source: readOptionalString(own(doc, 'source'), at('source'), fail),
-    notes: readNotes(
-      own(doc, 'note'),
-      isRecord(extension) ? own(extension, 'noteMandatory') : undefined,
-      at('note'),
-      fieldPath(at('extension'), 'noteMandatory'),
-      fail,
-    ),
+    label: readOptionalString(own(doc, 'label'), at('label')),
+    updated: readOptionalString(own(doc, 'updated'), at('updated')),
+    source: readOptionalString(own(doc, 'source'), at('source')),
+    notes: readNotes(doc, base),
     dimensions,
     size,
     cellCount,
     ...cells,
-    warnings:
-      source.table && pxTable && source.table !== pxTable
-        ? [`asked for table ${source.table} but the document is table ${pxTable}`, ...cells.warnings]
-        : cells.warnings,
   };
 }
 
-function readOptionalString(v: unknown, path: string, fail: Fail): string | null {
+function readOptionalString(v: unknown, path: string): string | null {
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') fail(path, `expected a string, got ${show(v)}`);
-  return v;
+  return typeof v === 'string' ? v : fail(path, `expected a string, got ${show(v)}`);
 }
 
-function readIds(v: unknown, path: string, fail: Fail): string[] {
+function readIds(v: unknown, path: string): string[] {
   if (!Array.isArray(v) || v.length === 0) fail(path, `expected a non-empty array of dimension ids, got ${show(v)}`);
+  return uniqueStrings(v, path, 'dimension id', (id) => id !== '' && id !== '__proto__');
+}
+
+/** Strings (that `ok` accepts), none twice: dimension ids or category codes. */
+function uniqueStrings(list: unknown[], path: string, what: string, ok: (s: string) => boolean = () => true): string[] {
   const seen = new Set<string>();
-  return v.map((id: unknown, i) => {
-    if (typeof id !== 'string' || id === '' || id === '__proto__') fail(fieldPath(path, i), `expected a dimension id, got ${show(id)}`);
-    if (seen.has(id)) fail(fieldPath(path, i), `dimension id "${id}" appears twice`);
-    seen.add(id);
-    return id;
+  return list.map((s, i) => {
+    if (typeof s !== 'string' || !ok(s)) fail(fieldPath(path, i), `expected a ${what}, got ${show(s)}`);
+    if (seen.has(s)) fail(fieldPath(path, i), `${what} "${s}" appears twice`);
+    seen.add(s);
+    return s;
   });
 }
 
 /** Sizes are checked, and their product bounded by MAX_CELLS, before anything per cell is allocated. */
-function readSize(v: unknown, dimensions: number, path: string, fail: Fail): { size: number[]; cellCount: number } {
+function readSize(v: unknown, dimensions: number, path: string): { size: number[]; cellCount: number } {
   if (!Array.isArray(v)) fail(path, `expected an array of category counts, got ${show(v)}`);
   if (v.length !== dimensions) fail(path, `has ${v.length} entries but id lists ${dimensions} dimensions`);
   let cellCount = 1;
@@ -239,7 +215,7 @@ function readSize(v: unknown, dimensions: number, path: string, fail: Fail): { s
   return { size, cellCount };
 }
 
-function readRoles(v: unknown, ids: string[], path: string, fail: Fail): Map<string, JsonStatRole> {
+function readRoles(v: unknown, ids: string[], path: string): Map<string, JsonStatRole> {
   const roles = new Map<string, JsonStatRole>();
   if (v === undefined) return roles;
   if (!isRecord(v)) fail(path, `expected an object {time, geo, metric}, got ${show(v)}`);
@@ -255,7 +231,7 @@ function readRoles(v: unknown, ids: string[], path: string, fail: Fail): Map<str
   return roles;
 }
 
-function readDimension(v: unknown, id: string, k: number, size: number, role: JsonStatRole | null, path: string, fail: Fail): JsonStatDimension {
+function readDimension(v: unknown, id: string, k: number, size: number, role: JsonStatRole | null, path: string): JsonStatDimension {
   if (!isRecord(v)) fail(path, `dimension "${id}" is listed in id but ${v === undefined ? 'missing' : `is ${show(v)}`}`);
   const category = own(v, 'category');
   const cpath = fieldPath(path, 'category');
@@ -264,47 +240,25 @@ function readDimension(v: unknown, id: string, k: number, size: number, role: Js
   if (labels !== undefined && !isRecord(labels)) fail(fieldPath(cpath, 'label'), `expected an object {code: text}, got ${show(labels)}`);
   const units = own(category, 'unit');
   if (units !== undefined && !isRecord(units)) fail(fieldPath(cpath, 'unit'), `expected an object {code: unit}, got ${show(units)}`);
-  const codes = readCodes(own(category, 'index'), labels, fieldPath(cpath, 'index'), fail);
+  const codes = readCodes(own(category, 'index'), labels, fieldPath(cpath, 'index'));
   if (codes.length !== size) fail(fieldPath(cpath, 'index'), `has ${codes.length} categories but size[${k}] is ${size}`);
   const categories = codes.map((code): JsonStatCategory => {
     const label = labels === undefined ? undefined : own(labels, code);
     if (label !== undefined && typeof label !== 'string') fail(fieldPath(fieldPath(cpath, 'label'), code), `expected a string, got ${show(label)}`);
-    const unitPath = fieldPath(fieldPath(cpath, 'unit'), code);
-    const unit = units === undefined ? undefined : readUnit(own(units, code), unitPath, fail);
+    const unit = units === undefined ? undefined : readUnit(own(units, code), fieldPath(fieldPath(cpath, 'unit'), code));
     return unit === undefined ? { code, label: label ?? code } : { code, label: label ?? code, unit };
   });
-  const extension = own(v, 'extension');
-  return {
-    id,
-    label: readOptionalString(own(v, 'label'), fieldPath(path, 'label'), fail) ?? id,
-    role,
-    categories,
-    notes: readNotes(
-      own(v, 'note'),
-      isRecord(extension) ? own(extension, 'noteMandatory') : undefined,
-      fieldPath(path, 'note'),
-      fieldPath(fieldPath(path, 'extension'), 'noteMandatory'),
-      fail,
-    ),
-  };
+  return { id, label: readOptionalString(own(v, 'label'), fieldPath(path, 'label')) ?? id, role, categories, notes: readNotes(v, path) };
 }
 
 /** Category codes in position order. An object index's key order means nothing: its numbers are the positions. */
-function readCodes(index: unknown, labels: Json | undefined, path: string, fail: Fail): string[] {
+function readCodes(index: unknown, labels: Json | undefined, path: string): string[] {
   if (index === undefined) {
     const keys = labels === undefined ? [] : Object.keys(labels);
     if (keys.length !== 1) fail(path, `is missing, which is allowed only for a dimension with one category (category.label has ${keys.length})`);
     return keys;
   }
-  if (Array.isArray(index)) {
-    const seen = new Set<string>();
-    return index.map((code: unknown, i) => {
-      if (typeof code !== 'string') fail(fieldPath(path, i), `expected a category code, got ${show(code)}`);
-      if (seen.has(code)) fail(fieldPath(path, i), `category code "${code}" appears twice`);
-      seen.add(code);
-      return code;
-    });
-  }
+  if (Array.isArray(index)) return uniqueStrings(index, path, 'category code');
   if (!isRecord(index)) fail(path, `expected an array of codes or an object {code: position}, got ${show(index)}`);
   const keys = Object.keys(index);
   const codes = new Array<string | undefined>(keys.length).fill(undefined);
@@ -319,30 +273,30 @@ function readCodes(index: unknown, labels: Json | undefined, path: string, fail:
   return codes as string[];
 }
 
-function readUnit(v: unknown, path: string, fail: Fail): JsonStatUnit | undefined {
+function readUnit(v: unknown, path: string): JsonStatCategory['unit'] {
   if (v === undefined) return undefined;
   if (!isRecord(v)) fail(path, `expected an object {decimals, label}, got ${show(v)}`);
-  const unit: JsonStatUnit = {};
   const decimals = own(v, 'decimals');
-  if (decimals !== undefined) {
-    if (typeof decimals !== 'number' || !Number.isInteger(decimals) || decimals < 0 || decimals > 20)
-      fail(fieldPath(path, 'decimals'), `expected an integer from 0 to 20, got ${show(decimals)}`);
-    unit.decimals = decimals;
+  if (decimals !== undefined && !(typeof decimals === 'number' && Number.isInteger(decimals) && decimals >= 0 && decimals <= 20)) {
+    fail(fieldPath(path, 'decimals'), `expected an integer from 0 to 20, got ${show(decimals)}`);
   }
   const label = own(v, 'label') ?? own(v, 'base');
-  if (label !== undefined) {
-    if (typeof label !== 'string') fail(fieldPath(path, own(v, 'label') === undefined ? 'base' : 'label'), `expected a string, got ${show(label)}`);
-    unit.label = label;
-  }
-  return unit;
+  const labelPath = fieldPath(path, own(v, 'label') === undefined ? 'base' : 'label');
+  if (label !== undefined && typeof label !== 'string') fail(labelPath, `expected a string, got ${show(label)}`);
+  return { ...(decimals === undefined ? {} : { decimals: decimals as number }), ...(label === undefined ? {} : { label }) };
 }
 
-function readNotes(v: unknown, mandatory: unknown, path: string, mandatoryPath: string, fail: Fail): JsonStatNote[] {
-  if (v === undefined) return [];
-  if (!Array.isArray(v)) fail(path, `expected an array of strings, got ${show(v)}`);
+/** `note` of the dataset or a dimension at `path`, flagged by its `extension.noteMandatory`. */
+function readNotes(owner: Json, path: string): JsonStatNote[] {
+  const notes = own(owner, 'note');
+  const extension = own(owner, 'extension');
+  const mandatory = isRecord(extension) ? own(extension, 'noteMandatory') : undefined;
+  const [notePath, mandatoryPath] = [fieldPath(path, 'note'), fieldPath(fieldPath(path, 'extension'), 'noteMandatory')];
+  if (notes === undefined) return [];
+  if (!Array.isArray(notes)) fail(notePath, `expected an array of strings, got ${show(notes)}`);
   if (mandatory !== undefined && !isRecord(mandatory)) fail(mandatoryPath, `expected an object {noteIndex: true}, got ${show(mandatory)}`);
-  return v.map((text: unknown, i) => {
-    if (typeof text !== 'string') fail(fieldPath(path, i), `expected a string, got ${show(text)}`);
+  return notes.map((text: unknown, i) => {
+    if (typeof text !== 'string') fail(fieldPath(notePath, i), `expected a string, got ${show(text)}`);
     const flag = mandatory === undefined ? undefined : own(mandatory, String(i));
     if (flag !== undefined && typeof flag !== 'boolean') fail(fieldPath(mandatoryPath, String(i)), `expected true or false, got ${show(flag)}`);
     return { text: text.replace(/\r\n?/g, '\n'), mandatory: flag === true };
@@ -351,19 +305,19 @@ function readNotes(v: unknown, mandatory: unknown, path: string, mandatoryPath: 
 
 type Cells = Pick<JsonStatDataset, 'hasValues' | 'values' | 'statuses' | 'warnings'>;
 
-function readCells(value: unknown, status: unknown, cellCount: number, vpath: string, spath: string, fail: Fail): Cells {
+function readCells(value: unknown, status: unknown, cellCount: number, vpath: string, spath: string): Cells {
   // A metadata response: no value key (v2-beta) or exactly `[]` (v2). Its status, if any, has nothing to describe.
   if (value === undefined || (Array.isArray(value) && value.length === 0)) return { hasValues: false, values: [], statuses: [], warnings: [] };
   let values: (number | null)[];
   if (Array.isArray(value)) {
     if (value.length !== cellCount) fail(vpath, `has ${value.length} cells but size makes ${cellCount}`);
-    for (let i = 0; i < value.length; i++) checkValue(value[i], vpath, i, fail);
-    values = value.slice() as (number | null)[];
+    for (let i = 0; i < value.length; i++) checkValue(value[i], vpath, i);
+    values = value.slice();
   } else if (isRecord(value)) {
     values = new Array<number | null>(cellCount).fill(null);
     for (const key of Object.keys(value)) {
-      const i = flatIndex(key, cellCount, vpath, fail);
-      values[i] = checkValue(value[key], vpath, i, fail);
+      const i = flatIndex(key, cellCount, vpath);
+      values[i] = checkValue(value[key], vpath, i);
     }
   } else {
     fail(vpath, `expected an array or an object {flatIndex: value}, got ${show(value)}`);
@@ -382,39 +336,33 @@ function readCells(value: unknown, status: unknown, cellCount: number, vpath: st
     else if (status.length !== cellCount) fail(spath, `has ${status.length} entries but size makes ${cellCount} cells`);
     else for (let i = 0; i < cellCount; i++) statuses[i] = symbol(status[i], fieldPath(spath, i));
   } else if (isRecord(status)) {
-    for (const key of Object.keys(status)) statuses[flatIndex(key, cellCount, spath, fail)] = symbol(status[key], fieldPath(spath, key));
+    for (const key of Object.keys(status)) statuses[flatIndex(key, cellCount, spath)] = symbol(status[key], fieldPath(spath, key));
   } else if (status !== undefined && status !== null) {
     fail(spath, `expected a string, an array or an object {flatIndex: symbol}, got ${show(status)}`);
   }
 
-  let unmarked = 0;
-  let first = -1;
-  for (let i = 0; i < cellCount; i++) {
-    if (values[i] === null && statuses[i] === null) {
-      unmarked++;
-      if (first < 0) first = i;
-    }
-  }
-  const warnings =
-    unmarked === 0 ? [] : [`${unmarked} of ${cellCount} cells are null without a status symbol (first at flat index ${first}); ` + 'kept as missing, not 0'];
-  return { hasValues: true, values, statuses, warnings };
+  const first = values.findIndex((v, i) => v === null && statuses[i] === null);
+  if (first < 0) return { hasValues: true, values, statuses, warnings: [] };
+  const unmarked = values.filter((v, i) => v === null && statuses[i] === null).length;
+  const warning = `${unmarked} of ${cellCount} cells are null without a status symbol (first at flat index ${first}); kept as missing, not 0`;
+  return { hasValues: true, values, statuses, warnings: [warning] };
 }
 
-function checkValue(v: unknown, path: string, i: number, fail: Fail): number | null {
+function checkValue(v: unknown, path: string, i: number): number | null {
   if (v === null || (typeof v === 'number' && Number.isFinite(v))) return v;
   if (typeof v === 'string') fail(fieldPath(path, i), `is the string ${show(v)}; only numbers or null are read`);
-  return fail(fieldPath(path, i), `expected a finite number or null, got ${show(v)}`);
+  fail(fieldPath(path, i), `expected a finite number or null, got ${show(v)}`);
 }
 
 /** A sparse key: the row-major flat index as a canonical decimal string, below `cellCount`. */
-function flatIndex(key: string, cellCount: number, path: string, fail: Fail): number {
+function flatIndex(key: string, cellCount: number, path: string): number {
   const i = /^(0|[1-9]\d{0,8})$/.test(key) ? Number(key) : -1;
   if (i < 0 || i >= cellCount) fail(fieldPath(path, key), `key must be a flat cell index from 0 to ${cellCount - 1}`);
   return i;
 }
 
 /** One observation per cell in row-major order (last dimension fastest); nothing for a metadata-only dataset. */
-export function* observations(ds: JsonStatDataset): Generator<JsonStatObservation, void, undefined> {
+export function* observations(ds: JsonStatDataset): Generator<{ codes: Record<string, string>; value: number | null; status: string | null }, void, undefined> {
   if (!ds.hasValues) return;
   const dims = ds.dimensions;
   const position = new Array<number>(dims.length).fill(0);

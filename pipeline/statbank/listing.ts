@@ -1,34 +1,20 @@
 import type { ListedTable } from './client.js';
-import { osloParts } from './release.js';
+import { osloStamp } from './release.js';
 
 /**
- * The text of `briefing tables [query]`: StatBank's tables, one line each, pure. A line gives a mark (`*` when a
- * briefing reads the table), the id, when it was updated (Oslo time), its last period, whether SSB still updates
- * it (and, for a discontinued table, its successor when known), and its label without SSB's "12345: " prefix:
- *
+ * The text of `briefing tables [query]`, pure: one line per table, e.g.
  *   * 10977  updated 2025-09-24 08:00  last 2025  discontinued, successor 14933  Bruk av sosiale medium, etter …
- *     14933  updated 2026-09-25 08:00  last 2026  current                        Bruk av sosiale medium og …
  */
 
-export interface TableLine extends ListedTable {
-  /** For a discontinued table: the id of the table that replaces it, when known (findSuccessor). */
-  successor?: string | null;
-}
-
-export interface FormatTablesOptions {
-  /** Ids of the tables a briefing reads: marked with `*`. */
-  reading?: string[];
-}
+/** `successor`: for a discontinued table, the id of the table that replaces it, when known. */
+export type TableLine = ListedTable & { successor?: string | null };
 
 /** `2025-09-24T06:00:00Z` -> `2025-09-24 08:00` (Oslo); a bare date stays as it is; null -> "unknown". */
 export function osloTime(updated: string | null): string {
   if (updated === null) return 'unknown';
   if (/^\d{4}-\d{2}-\d{2}$/.test(updated)) return updated;
   const at = Date.parse(updated);
-  if (Number.isNaN(at)) return updated;
-  const p = osloParts(at);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${p.y}-${two(p.m)}-${two(p.d)} ${two(p.h)}:${two(p.min)}`;
+  return Number.isNaN(at) ? updated : osloStamp(at);
 }
 
 /** One line of plain text: control characters (a terminal's escape sequences among them) dropped, spaces collapsed. */
@@ -43,22 +29,17 @@ function status(t: TableLine): string {
   return t.discontinued === false ? 'current' : 'status unknown';
 }
 
-export function formatTables(tables: TableLine[], options: FormatTablesOptions = {}): string {
+/** `reading`: ids of the tables a briefing reads, marked with `*`. */
+export function formatTables(tables: TableLine[], options: { reading?: string[] } = {}): string {
   if (tables.length === 0) return 'No StatBank tables found.\n';
   const reading = new Set(options.reading ?? []);
   const rows = tables.map((t) => ({
     mark: reading.has(t.id) ? '*' : ' ',
-    id: clean(t.id),
-    updated: `updated ${clean(osloTime(t.updated))}`,
-    last: `last ${clean(t.lastPeriod ?? '?')}`,
-    status: status(t),
+    columns: [clean(t.id), `updated ${clean(osloTime(t.updated))}`, `last ${clean(t.lastPeriod ?? '?')}`, status(t)],
     label: clean(t.label).replace(/^\d+\s*:\s*/, ''),
   }));
-  const width = (key: 'id' | 'updated' | 'last' | 'status') => Math.max(...rows.map((r) => r[key].length));
-  const w = { id: width('id'), updated: width('updated'), last: width('last'), status: width('status') };
-  const lines = rows.map((r) =>
-    `${r.mark} ${r.id.padEnd(w.id)}  ${r.updated.padEnd(w.updated)}  ${r.last.padEnd(w.last)}  ${r.status.padEnd(w.status)}  ${r.label}`.trimEnd(),
-  );
+  const widths = rows[0]!.columns.map((_, i) => Math.max(...rows.map((r) => r.columns[i]!.length)));
+  const lines = rows.map((r) => `${r.mark} ${r.columns.map((c, i) => c.padEnd(widths[i]!)).join('  ')}  ${r.label}`.trimEnd());
   const legend = reading.size > 0 && rows.some((r) => r.mark === '*') ? ['* read by a briefing'] : [];
   return `${[...lines, ...legend].join('\n')}\n`;
 }

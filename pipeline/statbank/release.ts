@@ -1,30 +1,20 @@
-/**
- * When SSB next publishes the statistic, from its RSS release calendar (https://www.ssb.no/rss/statkal). Used to
- * say "next release: <date>" in logs and the briefing; never essential, so `nextRelease` never throws: any failure
- * (offline, HTTP error, timeout, a body that isn't RSS, no matching item) is logged and gives null.
- *
- * The feed is read with fast-xml-parser: the `<item>`s of an RSS 2.0 channel (or an RSS 1.0 `rdf:RDF`) with title,
- * link, description and a date from `ssbrss:date` (SSB's namespace, a bare date), `dc:date`, `pubDate` or a
- * "DD.MM.YYYY:" prefix of the title. CDATA sections are taken as they are; entities (XML's five, numeric
- * references, HTML's named ones) are decoded elsewhere.
- */
-
 import { XMLParser } from 'fast-xml-parser';
+import { escapeRegExp } from './suggest.js';
 import { networkErrorCode } from './transport.js';
 
-export const defaultRssUrl = 'https://www.ssb.no/rss/statkal';
+/**
+ * When SSB next publishes the statistic, from its RSS release calendar. Never essential, so `nextRelease` never
+ * throws: any failure (offline, HTTP error, timeout, not RSS, no matching item) is logged and gives null.
+ */
 
 /** Words in a title that mean the statistic, besides its short name. */
-const statisticNames: Record<string, string[]> = {
-  iktbrukn: ['IKT i næringslivet', 'ICT usage in enterprises'],
-};
+const statisticNames: Record<string, string[]> = { iktbrukn: ['IKT i næringslivet', 'ICT usage in enterprises'] };
 
 export interface ReleaseOptions {
   /** @default env SSB_RSS_URL, else https://www.ssb.no/rss/statkal */
   url?: string;
-  /** @default the global fetch */
   fetch?: typeof globalThis.fetch;
-  /** Whole request, body included, in milliseconds. @default 5000 */
+  /** Whole request, body included. @default 5000 */
   timeoutMs?: number;
   now: Date;
   statistic: 'iktbrukn';
@@ -33,24 +23,12 @@ export interface ReleaseOptions {
   log?: (line: string) => void;
 }
 
-export interface Release {
-  /** Oslo calendar date, YYYY-MM-DD. */
-  date: string;
-  title: string;
-  link: string;
-}
-
-export interface RssItem {
-  title: string;
-  link: string;
-  description: string;
-  /** The release moment, epoch ms; a bare date counts as 08:00 Oslo time (SSB publishes then). null if no date. */
-  at: number | null;
-  shortname: string | null;
-}
+/** `date` is the Oslo calendar date, YYYY-MM-DD. */
+export type Release = { date: string; title: string; link: string };
+type RssItem = ReturnType<typeof parseRssItems>[number];
 
 export async function nextRelease(options: ReleaseOptions): Promise<Release | null> {
-  const url = options.url ?? (options.env ?? process.env).SSB_RSS_URL ?? defaultRssUrl;
+  const url = options.url ?? (options.env ?? process.env).SSB_RSS_URL ?? 'https://www.ssb.no/rss/statkal';
   const timeoutMs = options.timeoutMs ?? 5000;
   try {
     if (!/^https?:\/\//i.test(url)) throw new Error('not an http(s) URL (check SSB_RSS_URL)');
@@ -87,7 +65,7 @@ export function pickNextRelease(items: RssItem[], statistic: string, now: Date):
         names.some((n) => new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegExp(n)}($|[^\\p{L}\\p{N}])`, 'iu').test(item.title))),
   );
   const first = matching.sort((a, b) => a.at! - b.at!)[0];
-  return first ? { date: osloDate(first.at!), title: first.title, link: first.link } : null;
+  return first ? { date: osloStamp(first.at!).slice(0, 10), title: first.title, link: first.link } : null;
 }
 
 const parser = new XMLParser({
@@ -101,8 +79,12 @@ const parser = new XMLParser({
   isArray: (name) => name === 'item',
 });
 
-/** Every `<item>` of an RSS text; [] when there is none or the text is not XML. Tolerant: never throws. */
-export function parseRssItems(xml: string): RssItem[] {
+/**
+ * Every `<item>` of an RSS 2.0 channel or RSS 1.0 `rdf:RDF`; [] when there is none or the text is not XML. `at` is
+ * the release moment in epoch ms, from `ssbrss:date`, `dc:date`, `pubDate` or a "DD.MM.YYYY:" title prefix (a bare
+ * date counts as 08:00 Oslo time, when SSB publishes); null if none.
+ */
+export function parseRssItems(xml: string) {
   let doc: any;
   try {
     doc = parser.parse(xml);
@@ -113,11 +95,11 @@ export function parseRssItems(xml: string): RssItem[] {
   if (!Array.isArray(items)) return [];
   return items
     .filter((item) => item !== null && typeof item === 'object')
-    .map((item: Record<string, unknown>) => {
+    .map((item: Record<string, any>) => {
+      // An element with child elements comes as an object: its own text, if any, is under "#text".
       const field = (tag: string): string | null => {
         const value = Object.hasOwn(item, tag) ? item[tag] : undefined;
-        // An element with child elements comes as an object: its own text, if any, is under "#text".
-        const text = typeof value === 'string' ? value : typeof (value as any)?.['#text'] === 'string' ? (value as any)['#text'] : null;
+        const text = typeof value === 'string' ? value : typeof value?.['#text'] === 'string' ? value['#text'] : null;
         return text === null ? null : text.trim();
       };
       const title = field('title') ?? '';
@@ -145,7 +127,8 @@ function releaseMoment(ssbDate: string | null, dcDate: string | null, pubDate: s
   return prefix ? osloEight(Number(prefix[3]), Number(prefix[2]), Number(prefix[1])) : null;
 }
 
-const oslo = new Intl.DateTimeFormat('en-CA', {
+/** Swedish writes an instant the ISO way: "2025-09-24 08:00", here on Oslo's clock. */
+const oslo = new Intl.DateTimeFormat('sv-SE', {
   timeZone: 'Europe/Oslo',
   year: 'numeric',
   month: '2-digit',
@@ -155,25 +138,12 @@ const oslo = new Intl.DateTimeFormat('en-CA', {
   hourCycle: 'h23',
 });
 
-/** The Oslo calendar date and time of an instant (epoch ms). */
-export function osloParts(at: number): { y: number; m: number; d: number; h: number; min: number } {
-  const p = Object.fromEntries(oslo.formatToParts(at).map((x) => [x.type, Number(x.value)]));
-  return { y: p.year!, m: p.month!, d: p.day!, h: p.hour!, min: p.minute! };
-}
+/** The Oslo date and time of an instant (epoch ms), "YYYY-MM-DD HH:MM". */
+export const osloStamp = (at: number): string => oslo.format(at);
 
 /** 08:00 Europe/Oslo on that day, as epoch ms (Oslo is UTC+1 or +2; no DST change happens near 08:00). */
 function osloEight(y: number, m: number, d: number): number {
   const guess = Date.UTC(y, m - 1, d, 8);
-  const p = osloParts(guess);
-  const offset = Date.UTC(p.y, p.m - 1, p.d, p.h, p.min) - guess;
-  return guess - offset;
-}
-
-function osloDate(at: number): string {
-  const p = osloParts(at);
-  return `${p.y}-${String(p.m).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const [py, pm, pd, ph, pmin] = osloStamp(guess).split(/\D+/).map(Number);
+  return guess - (Date.UTC(py!, pm! - 1, pd!, ph!, pmin!) - guess);
 }

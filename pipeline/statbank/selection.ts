@@ -1,10 +1,5 @@
 import { FetchError } from '../errors.js';
 
-/**
- * Selections of a StatBank data request, pure: how many cells one covers, how to split it under the cell limit,
- * and how to say it to PxWebApi v1.
- */
-
 /** A PxWebApi v2 selection: value codes or expressions (`*`, `top(n)`, `range(a,b)`, ...) per variable. */
 export type Selection = { variableCode: string; valueCodes: string[] }[];
 
@@ -13,9 +8,8 @@ const openExpression = /[*?]|^\[?(?:range|from|to)\(/i;
 const isPlainCode = (code: string) => !countedExpression.test(code) && !openExpression.test(code);
 
 /**
- * How many values one variable selects: a code counts 1, `top(n)`/`bottom(n)` count n, an open expression (`*`,
- * `?`, `range`, `from`, `to`, wildcards) counts the whole dimension; capped at the dimension size when known.
- * undefined when it depends on a size that wasn't given.
+ * How many values one variable selects: a code counts 1, `top(n)`/`bottom(n)` n, an open expression (`*`, `?`,
+ * `range`, `from`, `to`) the whole dimension; capped at the dimension size. undefined when that size is not given.
  */
 function countValues(codes: string[], size: number | undefined): number | undefined {
   let count = 0;
@@ -31,20 +25,14 @@ function countValues(codes: string[], size: number | undefined): number | undefi
 
 /** Cells a selection covers (variables left out are eliminated: 1 each); undefined when it can't be counted. */
 export function countSelectionCells(selection: Selection, dimensionSizes: Record<string, number> = {}): number | undefined {
-  let cells = 1;
-  for (const v of selection) {
-    const n = countValues(v.valueCodes, dimensionSizes[v.variableCode]);
-    if (n === undefined) return undefined;
-    cells *= n;
-  }
-  return cells;
+  const counts = selection.map((v) => countValues(v.valueCodes, dimensionSizes[v.variableCode]));
+  return counts.includes(undefined) ? undefined : counts.reduce((a, b) => a! * b!, 1);
 }
 
 /**
- * The selection as requests of at most `maxCells` cells each. Repeated codes are dropped first (StatBank answers
- * a repeated code with an empty 500). Over the limit, it is split along the variable with the most explicit codes
- * (all plain codes, no expressions) into consecutive chunks, recursing into the next variable when even one code
- * of it is too many. Throws a FetchError, before anything is sent, when the cells can't be counted or split.
+ * The selection as requests of at most `maxCells` cells each, repeated codes dropped (StatBank answers them with an
+ * empty 500). It is split along the variable with the most explicit codes, recursing into the next when even one
+ * code of it is too many. Throws a FetchError, before anything is sent, when the cells can't be counted or split.
  */
 export function splitSelection(selection: Selection, dimensionSizes: Record<string, number>, maxCells: number, table?: string): Selection[] {
   const deduped = selection.map((v) => ({ variableCode: v.variableCode, valueCodes: [...new Set(v.valueCodes)] }));
@@ -52,9 +40,8 @@ export function splitSelection(selection: Selection, dimensionSizes: Record<stri
   const unknown = deduped.find((_, i) => counts[i] === undefined);
   if (unknown) {
     throw new FetchError(
-      `Cannot count the cells selected from table ${table ?? '?'}: ${unknown.variableCode} uses ` +
-        `${JSON.stringify(unknown.valueCodes)}. Pass dimensionSizes.${unknown.variableCode} (from the table's metadata) ` +
-        `so requests stay within ${maxCells} cells. Nothing was sent.`,
+      `Cannot count the cells selected from table ${table ?? '?'}: ${unknown.variableCode} uses ${JSON.stringify(unknown.valueCodes)}. Pass ` +
+        `dimensionSizes.${unknown.variableCode} (from the table's metadata) so requests stay within ${maxCells} cells. Nothing was sent.`,
       { table },
     );
   }
@@ -71,9 +58,8 @@ function split(selection: Selection, counts: number[], maxCells: number, table?:
   });
   if (best < 0) {
     throw new FetchError(
-      `The selection from table ${table ?? '?'} covers ${cells} cells, more than ${maxCells} per ` +
-        'request, and cannot be split: no variable lists more than one explicit value code. Replace expressions ' +
-        '(*, top(n), range) with explicit codes. Nothing was sent.',
+      `The selection from table ${table ?? '?'} covers ${cells} cells, more than ${maxCells} per request, and cannot be split: no variable ` +
+        'lists more than one explicit value code. Replace expressions (*, top(n), range) with explicit codes. Nothing was sent.',
       { table },
     );
   }
@@ -83,14 +69,8 @@ function split(selection: Selection, counts: number[], maxCells: number, table?:
   for (let start = 0; start < codes.length; start += per) {
     const part = codes.slice(start, start + per);
     const chunk = selection.map((v, i) => (i === best ? { variableCode: v.variableCode, valueCodes: part } : v));
-    chunks.push(
-      ...split(
-        chunk,
-        counts.map((n, i) => (i === best ? part.length : n)),
-        maxCells,
-        table,
-      ),
-    );
+    const partCounts = counts.map((n, i) => (i === best ? part.length : n));
+    chunks.push(...split(chunk, partCounts, maxCells, table));
   }
   return chunks;
 }
@@ -99,13 +79,7 @@ function split(selection: Selection, counts: number[], maxCells: number, table?:
  * A v2 selection as a v1 query: codes -> filter `item`, `top(n)` -> `top` ["n"], `*` or a wildcard -> `all`.
  * v1 has no `bottom`, `range`, `from`, `to` or `?`: those throw a FetchError before anything is sent.
  */
-export function toV1Query(
-  selection: Selection,
-  table?: string,
-): {
-  query: { code: string; selection: { filter: 'item' | 'top' | 'all'; values: string[] } }[];
-  response: { format: 'json-stat2' };
-} {
+export function toV1Query(selection: Selection, table?: string) {
   const query = selection.map(({ variableCode, valueCodes }) => {
     if (valueCodes.every(isPlainCode)) return { code: variableCode, selection: { filter: 'item' as const, values: valueCodes } };
     const only = valueCodes.length === 1 ? valueCodes[0]! : '';
@@ -113,8 +87,8 @@ export function toV1Query(
     if (top) return { code: variableCode, selection: { filter: 'top' as const, values: [top[1]!] } };
     if (/^[^()?[\]]*\*[^()?[\]]*$/.test(only)) return { code: variableCode, selection: { filter: 'all' as const, values: [only] } };
     throw new FetchError(
-      `The selection ${JSON.stringify(valueCodes)} for ${variableCode} in table ${table ?? '?'} ` +
-        'cannot be sent to PxWebApi v1 (it knows value codes, top(n) and * only). Use explicit codes. Nothing was sent.',
+      `The selection ${JSON.stringify(valueCodes)} for ${variableCode} in table ${table ?? '?'} cannot be sent to PxWebApi v1 (it knows ` +
+        'value codes, top(n) and * only). Use explicit codes. Nothing was sent.',
       { table, api: 'v1' },
     );
   });

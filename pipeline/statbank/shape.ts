@@ -2,14 +2,12 @@ import { FetchError } from '../errors.js';
 import type { JsonStatDataset, JsonStatDimension } from './jsonstat.js';
 
 /**
- * How a StatBank table is laid out, read from its metadata as it is rather than from what a definition expects.
- * Pure. Every dimension gets one role:
+ * How a StatBank table is laid out, read from its metadata as it is. Pure. Every dimension gets one role:
  * - `time`: JSON-stat role.time, else the id `Tid`, else a label "år" / "year" / "tid";
- * - `size` (employment size class): a code starting `SyssGrp`, or a label containing "sysselsett" / "employ";
- * - `industry`: a code starting `NACE`, or a label matching /næring|industry/ ("næring (SN2007)",
- *   "industry (SIC2007)"); its classification is the SN/SIC/NACE year (2007 or 2025) in its code or label;
- * - `measure`: everything else, the metric (role.metric, else `ContentsCode`) included: what is measured. A type
- *   of social media may be a dimension of its own or ContentsCode values; either way it is a measure dimension.
+ * - `size`: a code starting `SyssGrp`, or a label containing "sysselsett" / "employ";
+ * - `industry`: a code starting `NACE`, or a label matching /næring|industry/; its classification is the SN/SIC/NACE
+ *   year (2007 or 2025) in its code or label;
+ * - `measure`: everything else, the metric (role.metric, else `ContentsCode`) included.
  * One dimension per role: a code that fits wins over a label that fits, then the first in the table's order (the
  * metric is never size or industry); another one that would fit is a measure dimension.
  */
@@ -17,42 +15,26 @@ import type { JsonStatDataset, JsonStatDimension } from './jsonstat.js';
 export type DimensionRole = 'time' | 'size' | 'industry' | 'measure';
 export type IndustryClassification = 'SN2007' | 'SN2025';
 
-export interface ShapeCode {
-  code: string;
-  label: string;
-}
-
-export interface ShapeDimension {
-  id: string;
-  label: string;
-  role: DimensionRole;
-  /** In the table's order. */
-  codes: ShapeCode[];
-}
-
 export interface TableShape {
   /** The time dimension's id. */
   time: string;
   size: string | null;
   industry: string | null;
-  /** The industry classification, when the industry dimension's code or label names it. */
   classification: IndustryClassification | null;
   /** Ids of the measure dimensions, in the table's order. */
   measureDims: string[];
-  /** The metric dimension (role.metric, else ContentsCode), one of measureDims; null when there is none. */
+  /** The metric dimension (role.metric, else ContentsCode), one of measureDims. */
   metric: string | null;
-  /** Every dimension, in the table's order. */
-  dims: ShapeDimension[];
+  /** Every dimension and its codes, in the table's order. */
+  dims: { id: string; label: string; role: DimensionRole; codes: { code: string; label: string }[] }[];
 }
 
-/** One thing the table measures: a code of every measure dimension. */
+/**
+ * One thing the table measures: a code of every measure dimension. `label` joins the labels of the measure
+ * dimensions with more than one code (" – "); when all have one, the metric's label (else all labels joined).
+ */
 export interface Measure {
-  /** Measure dimension id -> code. */
   codes: Record<string, string>;
-  /**
-   * The labels of the measure dimensions that have more than one code, joined with " – "; when all have one code,
-   * the metric's label (else the measure dimensions' labels joined).
-   */
   label: string;
 }
 
@@ -74,9 +56,9 @@ export function readShape(meta: JsonStatDataset): TableShape {
   if (!time) {
     const table = meta.table ?? 'without an id';
     throw new FetchError(
-      `Table ${table} has no time dimension (none has role.time, the id Tid or the label "år"/"year"/"tid"; its ` +
-        `dimensions are ${dims.map((d) => `${d.id} "${d.label}"`).join(', ') || 'none'}). A briefing reads figures by ` +
-        'year, so the table can not be used as it is; check the table id.',
+      `Table ${table} has no time dimension (none has role.time, the id Tid or the label "år"/"year"/"tid"; its dimensions are ` +
+        `${dims.map((d) => `${d.id} "${d.label}"`).join(', ') || 'none'}). A briefing reads figures by year, so the table can not be used as ` +
+        'it is; check the table id.',
       { ...(meta.table ? { table: meta.table } : {}), reason: 'malformed' },
     );
   }
@@ -86,12 +68,7 @@ export function readShape(meta: JsonStatDataset): TableShape {
   const rest = candidates.filter((d) => d !== size);
   const industry = rest.find((d) => d.id.startsWith('NACE')) ?? rest.find((d) => industryLabel.test(d.label)) ?? null;
   const roleOf = (d: JsonStatDimension): DimensionRole => (d === time ? 'time' : d === size ? 'size' : d === industry ? 'industry' : 'measure');
-  const shaped = dims.map((d) => ({
-    id: d.id,
-    label: d.label,
-    role: roleOf(d),
-    codes: d.categories.map((c) => ({ code: c.code, label: c.label })),
-  }));
+  const shaped = dims.map((d) => ({ id: d.id, label: d.label, role: roleOf(d), codes: d.categories.map(({ code, label }) => ({ code, label })) }));
   return {
     time: time.id,
     size: size?.id ?? null,
@@ -110,12 +87,7 @@ export function measures(shape: TableShape): Measure[] {
   const metric = dims.find((d) => d.id === shape.metric);
   let combos: { codes: Record<string, string>; labels: Record<string, string> }[] = [{ codes: {}, labels: {} }];
   for (const d of dims) {
-    combos = combos.flatMap((c) =>
-      d.codes.map((code) => ({
-        codes: { ...c.codes, [d.id]: code.code },
-        labels: { ...c.labels, [d.id]: code.label },
-      })),
-    );
+    combos = combos.flatMap((c) => d.codes.map((code) => ({ codes: { ...c.codes, [d.id]: code.code }, labels: { ...c.labels, [d.id]: code.label } })));
   }
   if (dims.length === 0) return [];
   return combos.map(({ codes, labels }) => ({

@@ -1,18 +1,13 @@
 import type { ListedTable, StatbankClient } from './client.js';
 
 /**
- * Which table StatBank lists that most plausibly replaces a discontinued one.
- *
- * This is a heuristic, not a lookup: StatBank records no link from a discontinued table to the one that carries
- * its series on (10977 says so only in a free-text note, "Frå 2026 … publiserte i tabell 14933"), and a successor
- * often changes its title, dimensions and classification (SN2007 -> SN2025) at the same time. So it guesses from
- * what a successor keeps: it is filed under the same statistic (a `paths` entry in common), is itself current (not
- * discontinued), starts after the old table's last period, and its label begins with the same words ("Bruk av
- * sosiale medium …"). A person should confirm the guess before a briefing reads the new table.
+ * Which listed table most plausibly replaces a discontinued one. A heuristic: StatBank records no link to a successor
+ * (10977 names 14933 only in a free-text note), and a successor often changes title, dimensions and classification.
+ * A person should confirm the guess before a briefing reads the new table.
  */
 
 /** Words a label starts with, after SSB's "12345: " prefix, lower case, punctuation dropped. */
-export function leadingWords(label: string): string[] {
+function leadingWords(label: string): string[] {
   return label
     .replace(/^\s*\d+\s*:\s*/, '')
     .toLowerCase()
@@ -28,29 +23,23 @@ export function sharedLeadingWords(a: string, b: string): number {
   return n;
 }
 
-/** The first year in a period code ("2025", "2024M10", "2024K1"); null if it has none. */
-function periodYear(period: string | null): number | null {
-  const year = period?.match(/^\d{4}/)?.[0];
-  return year === undefined ? null : Number(year);
-}
-
-/** True when period `a` comes after period `b` (same format compared as text, else by year). */
+/** True when period `a` ("2025", "2024M10", "2024K1") comes after period `b`: same format compared as text, else by year. */
 export function periodAfter(a: string | null, b: string | null): boolean {
   if (a === null || b === null) return false;
   if (a.length === b.length && /^\d{4}/.test(a) && /^\d{4}/.test(b)) return a > b;
-  const [ya, yb] = [periodYear(a), periodYear(b)];
-  return ya !== null && yb !== null && ya > yb;
+  const [ya, yb] = [a, b].map((period) => /^\d{4}/.exec(period)?.[0]);
+  return ya !== undefined && yb !== undefined && ya > yb;
 }
 
 const pathKey = (path: { id: string }[]) => path.map((p) => p.id).join('/');
 
 /** The least number of leading words a successor's label must share: enough to pass "Bruk av …" alone. */
-export const minSharedWords = 3;
+const minSharedWords = 3;
 
 /**
- * The best successor among `candidates` (pure): same path, not discontinued, first period after `table`'s last
- * period, at least `minSharedWords` leading words in common (or the whole of the shorter label); the one sharing
- * most words wins, then the earliest first period. null when none qualifies.
+ * The best successor (pure): filed under a path in common, not discontinued, first period after `table`'s last,
+ * at least `minSharedWords` leading words in common (or the whole of the shorter label); most words shared wins,
+ * then the earliest first period.
  */
 export function pickSuccessor(table: ListedTable, candidates: ListedTable[]): ListedTable | null {
   const paths = new Set(table.paths.map(pathKey));
@@ -64,10 +53,7 @@ export function pickSuccessor(table: ListedTable, candidates: ListedTable[]): Li
   return scored[0]?.c ?? null;
 }
 
-/**
- * For a discontinued table, the table StatBank lists that most plausibly replaces it (see pickSuccessor), found by
- * searching StatBank for the first words of its label; null when it is not discontinued or nothing qualifies.
- */
+/** For a discontinued table, its likely successor among the tables a search for its label's first words finds. */
 export async function findSuccessor(client: Pick<StatbankClient, 'listTables'>, info: ListedTable): Promise<ListedTable | null> {
   if (info.discontinued !== true) return null;
   const words = leadingWords(info.label).slice(0, minSharedWords);

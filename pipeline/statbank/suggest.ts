@@ -1,52 +1,16 @@
 import type { JsonStatDataset } from './jsonstat.js';
-import { measures, readShape, type Measure, type TableShape } from './shape.js';
+import { measures, readShape, type Measure } from './shape.js';
 
 /**
- * The text of `briefing inspect <id> --suggest`, pure: a JSON snippet for a briefing definition
- * (data/<name>/briefing.json, format ssb-briefing/definition@1) read from a table's live metadata. It holds one
- * `tables` entry, one measure per combination of the measure dimensions' codes, and `readAs`: which dimensions
- * were read as time, size, industry and measure (JSON has no comments; drop it when pasting).
- *
- * Per measure: `id` a snake_case slug of its English label (else the Norwegian), unique within the snippet;
- * `match` its combined lang=no label with regular-expression metacharacters escaped (matched case-insensitively);
- * `codes` the combination; `base` "all"; `words` from the labels: nn as SSB writes lang=no (Nynorsk), nb the same
- * text for a person to put into Bokmål, en from lang=en (the Norwegian when the English is missing). `object` is
- * the label as it reads inside a sentence: examples in brackets dropped, the first letter lower-cased.
+ * The text of `briefing inspect <id> --suggest`, pure: a JSON snippet for a briefing definition read from a table's
+ * live metadata: one `tables` entry, one measure per combination of the measure dimensions' codes, and `readAs`
+ * (which dimensions were read as what; JSON has no comments, so drop it when pasting). Per measure: `id` a slug of
+ * its English label (else the Norwegian), unique; `match` its lang=no label, escaped; `words` nn and nb from lang=no
+ * (a person puts nb into Bokmål), en from lang=en.
  */
 
-export interface SuggestInput {
-  id: string;
-  /** The table's metadata with lang=no, parsed. */
-  metadataNo: JsonStatDataset;
-  /** The same with lang=en; optional. */
-  metadataEn?: JsonStatDataset | null;
-}
-
-interface Words {
-  label: string;
-  object: string;
-}
-
-export interface SuggestedMeasure {
-  id: string;
-  tables: string[];
-  match: string;
-  codes: Record<string, Record<string, string>>;
-  base: 'all';
-  words: { nn: Words; nb: Words; en: Words };
-}
-
-export interface Suggestion {
-  tables: { id: string; label: string }[];
-  measures: SuggestedMeasure[];
-  readAs: {
-    time: string;
-    size: string | null;
-    industry: string | null;
-    classification: TableShape['classification'];
-    measure: string[];
-  };
-}
+/** `metadataNo`: the table's metadata with lang=no, parsed; `metadataEn` the same with lang=en. */
+export type SuggestInput = { id: string; metadataNo: JsonStatDataset; metadataEn?: JsonStatDataset | null };
 
 /** Regular-expression metacharacters escaped, so the text matches itself. */
 export function escapeRegExp(text: string): string {
@@ -84,11 +48,11 @@ const sameCodes = (a: Measure, b: Measure) =>
   Object.keys(a.codes).length === Object.keys(b.codes).length && Object.entries(a.codes).every(([k, v]) => b.codes[k] === v);
 
 /** The suggestion as data. */
-export function suggestion(input: SuggestInput): Suggestion {
+export function suggestion(input: SuggestInput) {
   const shape = readShape(input.metadataNo);
   const english = input.metadataEn ? measures(readShape(input.metadataEn)) : [];
   const used = new Set<string>();
-  const suggested = measures(shape).map((m): SuggestedMeasure => {
+  const suggested = measures(shape).map((m) => {
     const en = english.find((e) => sameCodes(e, m))?.label ?? m.label;
     let id = slug(input.metadataEn ? en : m.label);
     for (let n = 2; used.has(id); n++) id = `${slug(input.metadataEn ? en : m.label)}_${n}`;
@@ -99,7 +63,7 @@ export function suggestion(input: SuggestInput): Suggestion {
       tables: [input.id],
       match: escapeRegExp(m.label),
       codes: { [input.id]: m.codes },
-      base: 'all',
+      base: 'all' as const,
       words: { nn: words(m.label), nb: words(m.label), en: words(en) },
     };
   });

@@ -2,35 +2,21 @@ import pRetry, { AbortError } from 'p-retry';
 import { FetchError, OfflineError, type FetchContext } from '../errors.js';
 
 /**
- * The transport under the StatBank client: Node's `fetch`, one request at a time, a timeout on each, SSB's
- * rate-limit headers honoured, retries (p-retry) only for transient failures, and a bound on every answer. It
- * knows HTTP, not PxWebApi: it returns any final HTTP answer the client must judge (a 404 may mean "v2 is gone")
- * and throws when no usable answer came back.
- *
- * Retried, with exponential backoff and jitter (or the server's `Retry-After`), while the request's waiting budget
- * (`retryBudgetMs`) and `maxRetries` last: 429, 5xx, timeouts, dropped connections, and a 2xx whose body is not
- * valid JSON (once only: a cut body is usually a proxy hiccup, a second one is not).
- * When 5xx, timeouts or dropped connections outlast the budget: OfflineError, why 'unavailable'.
- * At once, never retried:
- * - a host that can't be resolved or refuses the connection: OfflineError, why 'unreachable';
- * - other 4xx: returned to the client, which turns them into a FetchError reason 'status';
- * - an answer larger than `maxBodyBytes` (FetchError 'too-large'), a redirect on a POST or a redirect a GET could
- *   not follow (FetchError 'redirect'), and failures retrying can't mend (FetchError 'permanent': an invalid URL or
- *   header, a TLS problem, an answer that does not decompress, a redirect loop).
- * Nothing is written anywhere: a refusal leaves every file as it was.
+ * The HTTP under the StatBank client: Node's `fetch`, one request at a time, a timeout and a size bound on each, SSB's
+ * rate limit honoured. Retried (p-retry, backoff with jitter or `Retry-After`, within `retryBudgetMs`/`maxRetries`):
+ * 429, 5xx, timeouts, dropped connections, and once a 2xx body that is not JSON; outlasting the budget is OfflineError
+ * 'unavailable'. Never retried: an unreachable host (OfflineError 'unreachable'), other 4xx (returned), 'too-large',
+ * 'redirect' (on a POST, or one a GET could not follow) and 'permanent' failures.
  */
 
-/** Effects the transport needs; production defaults in `defaultEffects`. Tests swap them to run without waiting. */
+/** Effects the transport needs; tests swap them to run without waiting. */
 export interface StatbankEffects {
-  /** @default the global fetch */
   fetch?: typeof globalThis.fetch;
-  /** Wait this many milliseconds. @default setTimeout-based */
   sleep?: (ms: number) => Promise<void>;
-  /** The current time in epoch milliseconds. @default Date.now */
   now?: () => number;
-  /** A number in [0, 1) for jitter. @default Math.random */
+  /** A number in [0, 1) for jitter. */
   random?: () => number;
-  /** One line per retry or wait, for the run log. @default none */
+  /** One line per retry or wait, for the run log. */
   log?: (message: string) => void;
 }
 export type ResolvedEffects = Required<Omit<StatbankEffects, 'log'>> & Pick<StatbankEffects, 'log'>;
@@ -45,16 +31,12 @@ export function defaultEffects(effects: StatbankEffects = {}): ResolvedEffects {
   };
 }
 
-/** Bytes a JSON-stat value may take at most per cell (see maxBodyBytes). */
-export const bytesPerCell = 64;
-/** Room for everything in an answer that is not per cell: dimensions, labels, notes, links, extensions. */
-export const bytesForLabels = 16 * 1024 * 1024;
+const bytesPerCell = 64;
+const bytesForLabels = 16 * 1024 * 1024;
 
 /**
- * The largest answer worth reading for a request of at most `maxCells` cells, in bytes (after decompression):
- * `maxCells × 64 + 16 MiB`. A cell costs at most about 25 bytes in `value` (`-1.2345678901234567e-300,`) and
- * about 15 in a sparse `status` (`"799999":"..",`), so 64 is generous; SSB's dimensions, labels and notes take a
- * few hundred kilobytes even for large tables, so 16 MiB is too. For StatBank's 800,000 cells: 67,977,216 bytes.
+ * The largest answer worth reading for a request of at most `maxCells` cells, after decompression: a cell takes at
+ * most ~25 bytes in `value` and ~15 in `status`; dimensions, labels and notes take a few hundred kilobytes.
  */
 export function maxBodyBytes(maxCells: number): number {
   return maxCells * bytesPerCell + bytesForLabels;
@@ -62,36 +44,27 @@ export function maxBodyBytes(maxCells: number): number {
 
 export interface TransportOptions {
   userAgent: string;
-  /** Per attempt, headers and body included, in ms. */
+  /** Per attempt, body included. */
   requestTimeoutMs: number;
-  /**
-   * Total time one request may spend waiting between its retries, in ms; a wait that would pass it ends the
-   * request instead. Sitting out the rate-limit window is not charged to it (SSB asks for that wait).
-   */
+  /** Total waiting between the retries of one request; sitting out the rate-limit window is not charged. */
   retryBudgetMs: number;
   /** Retries after the first attempt. */
   maxRetries: number;
-  /** First backoff wait in ms; doubles per retry, jittered to 50-100 %. */
+  /** First backoff wait; doubles per retry, jittered to 50-100 %. */
   backoffBaseMs: number;
-  /** The largest answer read, in bytes after decompression; see maxBodyBytes. */
+  /** The largest answer read, in bytes after decompression. */
   maxBodyBytes: number;
   /** The cell limit per request, for the advice on "Too many cells selected". */
   maxCells: number;
   effects: ResolvedEffects;
 }
 
-export interface HttpRequest {
-  method: 'GET' | 'POST';
-  url: string;
-  /** Sent as JSON. */
-  body?: unknown;
-  /** For error context only. */
-  table?: string;
-}
+/** `body` is sent as JSON; `table` is for error context only. */
+export type HttpRequest = { method: 'GET' | 'POST'; url: string; body?: unknown; table?: string };
 
+/** `url` is the URL asked for (a GET may have been redirected). */
 export interface HttpResponse {
   method: 'GET' | 'POST';
-  /** The URL asked for (a GET may have been redirected; errors name what the caller asked for). */
   url: string;
   status: number;
   /** Only the headers worth keeping (content type, rate limit, caching, date), lower-case names. */
@@ -104,10 +77,7 @@ export interface HttpResponse {
 }
 
 const keptHeaders = ['content-type', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-policy', 'retry-after', 'last-modified', 'etag', 'date'];
-/**
- * Network error codes meaning the host can't be reached from here at all: not resolved (ENOTFOUND, EAI_AGAIN),
- * refused (ECONNREFUSED), or no route to it (ENETUNREACH, EHOSTUNREACH). Retrying within seconds does not help.
- */
+/** The host is not resolved, refuses, or has no route: retrying within seconds does not help. */
 const unreachableCodes = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH']);
 /** Codes of failures that come back the same on every try. */
 const permanentCode =
@@ -127,11 +97,7 @@ export function parseRetryAfterMs(value: string | null | undefined, now: number)
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/**
- * The errno of a failed request: Node's fetch (undici) rejects with `TypeError('fetch failed')` holding the
- * system error in `cause` (or in an AggregateError's `errors`); a body cut short rejects with a cause whose code
- * is UND_ERR_SOCKET.
- */
+/** The errno of a failed request: undici puts it in `cause` (or an AggregateError's `errors`) of 'fetch failed'. */
 export function networkErrorCode(error: unknown): string | undefined {
   for (let e: any = error, depth = 0; e && depth < 4; e = e.cause, depth++) {
     if (typeof e.code === 'string' && !e.code.startsWith('ABORT')) return e.code;
@@ -153,13 +119,8 @@ class Transient extends Error {
   }
 }
 
-/** What `send` returns: any final answer; 429 and 5xx only once retrying is over are thrown instead. */
-export interface Transport {
-  /** Queued behind every earlier request of this transport, so StatBank never sees two at once. */
-  send(request: HttpRequest): Promise<HttpResponse>;
-}
-
-export function createTransport(options: TransportOptions): Transport {
+/** `send` returns any final answer; 429 and 5xx are thrown once retrying is over. Requests queue: one at a time. */
+export function createTransport(options: TransportOptions): { send(request: HttpRequest): Promise<HttpResponse> } {
   const { effects } = options;
   /** Epoch ms before which no request may be sent (the rate-limit window after `remaining: 0`). */
   let blockedUntil = 0;
@@ -172,18 +133,17 @@ export function createTransport(options: TransportOptions): Transport {
     ...more,
   });
 
-  /** A failure no retry can mend: p-retry stops and the request rejects with `error`. */
-  const final = (error: FetchError) => new AbortError(error);
+  /** A failure no retry can mend: p-retry stops and the request rejects with the FetchError. */
+  const final = (request: HttpRequest, message: string, more: Partial<FetchContext>) => new AbortError(new FetchError(message, context(request, more)));
 
   function failedToSend(request: HttpRequest, error: unknown): Error {
     const code = networkErrorCode(error);
     const what = `${request.method} ${request.url}`;
     if (code && unreachableCodes.has(code)) {
       const how = code === 'ECONNREFUSED' ? 'refused the connection' : code.endsWith('UNREACH') ? 'has no route from here' : 'could not be resolved';
-      return final(
+      return new AbortError(
         new OfflineError(
-          `StatBank could not be reached (${code}): ${what}. The host ${how}; check the network connection and ` +
-            'SSB_API_URL. Not retried; nothing was stored.',
+          `StatBank could not be reached (${code}): ${what}. The host ${how}; check the network connection and SSB_API_URL. Not retried; nothing was stored.`,
           { ...context(request, { code, reason: 'network', cause: error }), why: 'unreachable' },
         ),
       );
@@ -194,46 +154,43 @@ export function createTransport(options: TransportOptions): Transport {
     const cause = (error as Error)?.cause as Error | undefined;
     const detail = code ?? ([(error as Error)?.message, cause?.message].filter(Boolean).join(': ') || String(error));
     return final(
-      new FetchError(
-        `StatBank request failed in a way retrying would not mend (${detail}): ${what}. Check SSB_API_URL (and ` +
-          "SSB_RSS_URL), the network's proxy or TLS setup. Not retried; nothing was stored.",
-        context(request, { ...(code ? { code } : {}), reason: 'permanent', cause: error }),
-      ),
+      request,
+      `StatBank request failed in a way retrying would not mend (${detail}): ${what}. Check SSB_API_URL (and SSB_RSS_URL), the network's proxy ` +
+        'or TLS setup. Not retried; nothing was stored.',
+      { ...(code ? { code } : {}), reason: 'permanent', cause: error },
     );
   }
 
-  function tooLarge(request: HttpRequest, seen: string): FetchError {
-    return new FetchError(
-      `StatBank's answer to ${request.method} ${request.url} is larger than ${options.maxBodyBytes} bytes, the most a ` +
-        `request of at most ${options.maxCells} cells can need (cells × ${bytesPerCell} bytes + ${bytesForLabels} bytes ` +
-        `for labels): ${seen}. It was not read further, not retried, and nothing was stored. Check that SSB_API_URL ` +
-        'points at StatBank.',
-      context(request, { reason: 'too-large' }),
+  const tooLarge = (request: HttpRequest, seen: string) =>
+    final(
+      request,
+      `StatBank's answer to ${request.method} ${request.url} is larger than ${options.maxBodyBytes} bytes, the most a request of at most ` +
+        `${options.maxCells} cells can need (cells × ${bytesPerCell} bytes + ${bytesForLabels} bytes for labels): ${seen}. It was not read ` +
+        'further, not retried, and nothing was stored. Check that SSB_API_URL points at StatBank.',
+      { reason: 'too-large' },
     );
-  }
 
   /** The body as text, read as it arrives (decompressed) and abandoned as soon as it passes the bound. */
   async function readBody(request: HttpRequest, res: Response, abort: AbortController): Promise<string> {
+    const declared = res.headers.get('content-length');
+    if (declared !== null && /^\d+$/.test(declared) && Number(declared) > options.maxBodyBytes) {
+      abort.abort();
+      await res.body?.cancel().catch(() => undefined);
+      throw tooLarge(request, `its Content-Length says ${declared} bytes`);
+    }
     if (!res.body) return '';
     const reader = res.body.getReader();
     const chunks: Uint8Array[] = [];
     let bytes = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      bytes += value.byteLength;
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      bytes += read.value.byteLength;
       if (bytes > options.maxBodyBytes) {
         abort.abort();
         await reader.cancel().catch(() => undefined);
-        throw final(
-          tooLarge(
-            request,
-            `more than ${options.maxBodyBytes} bytes arrived` +
-              `${res.headers.get('content-encoding') ? ` after decompressing its ${res.headers.get('content-encoding')} encoding` : ''}`,
-          ),
-        );
+        const encoding = res.headers.get('content-encoding');
+        throw tooLarge(request, `more than ${options.maxBodyBytes} bytes arrived${encoding ? ` after decompressing its ${encoding} encoding` : ''}`);
       }
-      chunks.push(value);
+      chunks.push(read.value);
     }
     // TextDecoder drops a leading byte order mark.
     return new TextDecoder().decode(Buffer.concat(chunks));
@@ -241,7 +198,6 @@ export function createTransport(options: TransportOptions): Transport {
 
   async function attemptOnce(request: HttpRequest, attempts: number, jsonRetried: boolean): Promise<HttpResponse> {
     const abort = new AbortController();
-    const signal = AbortSignal.any([abort.signal, AbortSignal.timeout(options.requestTimeoutMs)]);
     let res: Response;
     let text: string;
     try {
@@ -253,49 +209,37 @@ export function createTransport(options: TransportOptions): Transport {
           ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
-        // A redirected POST is re-sent as a body-less GET (301-303) or to a place nobody chose: the selection would
-        // be lost or go astray. GETs follow (at most 20, fetch's own bound).
+        // A redirected POST is re-sent as a body-less GET (301-303) or to a place nobody chose: the selection would be
+        // lost or go astray. GETs follow (at most 20, fetch's own bound).
         redirect: request.method === 'POST' ? 'manual' : 'follow',
-        signal,
+        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(options.requestTimeoutMs)]),
       });
       if (res.status >= 300 && res.status < 400) {
         await res.body?.cancel().catch(() => undefined);
         const location = res.headers.get('location');
-        throw final(
-          new FetchError(
-            request.method === 'POST'
-              ? `StatBank answered ${request.method} ${request.url} with a redirect (status ${res.status}` +
-                  `${location ? ` to ${location}` : ''}); a redirected POST would lose the selection, so it was not ` +
-                  'followed. Check SSB_API_URL (use the final address, https and all). Not retried; nothing was stored.'
-              : `StatBank answered ${request.method} ${request.url} with status ${res.status}${location ? ` (to ${location})` : ''}, ` +
-                  'a redirect that could not be followed. Check SSB_API_URL. Not retried; nothing was stored.',
-            context(request, { status: res.status, reason: 'redirect' }),
-          ),
-        );
-      }
-      const declared = res.headers.get('content-length');
-      if (declared !== null && /^\d+$/.test(declared) && Number(declared) > options.maxBodyBytes) {
-        abort.abort();
-        await res.body?.cancel().catch(() => undefined);
-        throw final(tooLarge(request, `its Content-Length says ${declared} bytes`));
+        const message =
+          request.method === 'POST'
+            ? `StatBank answered ${request.method} ${request.url} with a redirect (status ${res.status}${location ? ` to ${location}` : ''}); a ` +
+              'redirected POST would lose the selection, so it was not followed. Check SSB_API_URL (use the final address, https and all). '
+            : `StatBank answered ${request.method} ${request.url} with status ${res.status}${location ? ` (to ${location})` : ''}, ` +
+              'a redirect that could not be followed. Check SSB_API_URL. ';
+        throw final(request, `${message}Not retried; nothing was stored.`, { status: res.status, reason: 'redirect' });
       }
       text = await readBody(request, res, abort);
     } catch (error) {
       if (error instanceof AbortError) throw error;
       throw failedToSend(request, error);
     }
-    const headers: Record<string, string> = {};
-    for (const name of keptHeaders) {
-      const value = res.headers.get(name);
-      if (value !== null) headers[name] = value;
+    const headers = Object.fromEntries(keptHeaders.filter((name) => res.headers.has(name)).map((name) => [name, res.headers.get(name)!]));
+    // After a 429 the Retry-After wait governs, charged to the retry budget.
+    if (res.status !== 429 && headers['x-ratelimit-remaining'] === '0') {
+      blockedUntil = effects.now() + (parseRateLimitWindowMs(headers['x-ratelimit-policy']) ?? 60_000);
     }
-    noteRateLimit(res.status, headers);
     let json: unknown;
-    let invalidJson = false;
     try {
       json = JSON.parse(text);
     } catch {
-      invalidJson = true;
+      // Not JSON: json stays undefined (JSON.parse never returns undefined).
     }
     const response: HttpResponse = { method: request.method, url: request.url, status: res.status, headers, text, json, attempts };
     if (res.status === 429) {
@@ -305,43 +249,34 @@ export function createTransport(options: TransportOptions): Transport {
     if (res.status >= 500) {
       throw new Transient(`status ${res.status}`, 'unavailable', parseRetryAfterMs(headers['retry-after'], effects.now()), response);
     }
-    if (res.ok && invalidJson) {
-      const cut = new FetchError(
-        `StatBank answered ${request.method} ${request.url} with a body that is not valid JSON (${text.length} characters` +
-          `${jsonRetried ? ', a second time' : ''}). The response was cut short or is not an API answer; nothing was ` +
-          'stored. Try again later.',
-        context(request, { status: res.status, attempts, reason: 'malformed' }),
+    if (res.ok && json === undefined) {
+      if (!jsonRetried) throw new Transient('invalid JSON body', 'malformed', undefined, response);
+      throw final(
+        request,
+        `StatBank answered ${request.method} ${request.url} with a body that is not valid JSON (${text.length} characters, a second time). The ` +
+          'response was cut short or is not an API answer; nothing was stored. Try again later.',
+        { status: res.status, attempts, reason: 'malformed' },
       );
-      if (jsonRetried) throw final(cut);
-      throw new Transient('invalid JSON body', 'malformed', undefined, response);
     }
     return response;
   }
 
-  /** Remember the window to sit out when the server says no requests remain in it. */
-  function noteRateLimit(status: number, headers: Record<string, string>): void {
-    // After a 429 the Retry-After wait governs, charged to the retry budget.
-    if (status === 429 || headers['x-ratelimit-remaining'] !== '0') return;
-    blockedUntil = effects.now() + (parseRateLimitWindowMs(headers['x-ratelimit-policy']) ?? 60_000);
-  }
-
   /** The error a request ends in when its last transient failure gets no further try. */
   function giveUp(request: HttpRequest, failure: Transient, attempts: number, why: string): FetchError {
-    if (failure.response && failure.kind !== 'malformed') {
-      const error = httpFailure(failure.response, request.table, options.maxCells, why);
-      if (failure.kind === 'rate-limited') return error;
-      return new OfflineError(error.message, { ...error.context, why: 'unavailable' });
-    }
     if (failure.kind === 'malformed') {
       return new FetchError(
-        `StatBank answered ${request.method} ${request.url} with a body that is not valid JSON, and gave no valid ` +
-          `answer after it. Gave up: ${why}. Nothing was stored; try again later.`,
+        `StatBank answered ${request.method} ${request.url} with a body that is not valid JSON, and gave no valid answer after it. Gave up: ${why}. ` +
+          'Nothing was stored; try again later.',
         context(request, { attempts, reason: 'malformed' }),
       );
     }
+    if (failure.response) {
+      const error = httpFailure(failure.response, request.table, options.maxCells, why);
+      return failure.kind === 'rate-limited' ? error : new OfflineError(error.message, { ...error.context, why: 'unavailable' });
+    }
     return new OfflineError(
-      `StatBank is unavailable: ${failure.reason}: ${request.method} ${request.url}. Gave up: ${why}. StatBank may ` +
-        'be slow or in maintenance (around 05:00 and 11:30 Oslo time); nothing was stored. Try again later.',
+      `StatBank is unavailable: ${failure.reason}: ${request.method} ${request.url}. Gave up: ${why}. StatBank may be slow or in maintenance ` +
+        '(around 05:00 and 11:30 Oslo time); nothing was stored. Try again later.',
       { ...context(request, { attempts, reason: 'network' }), why: 'unavailable' },
     );
   }
@@ -368,16 +303,10 @@ export function createTransport(options: TransportOptions): Transport {
           const backoff = options.backoffBaseMs * 2 ** (attemptNumber - 1) * (0.5 + 0.5 * effects.random());
           const wait = Math.round(error.retryAfterMs ?? backoff);
           const attempts = `${attemptNumber} attempt${attemptNumber === 1 ? '' : 's'}`;
-          if (retriesLeft <= 0) {
-            throw giveUp(request, error, attemptNumber, `${attempts}, the most allowed (maxRetries ${options.maxRetries})`);
-          }
+          if (retriesLeft <= 0) throw giveUp(request, error, attemptNumber, `${attempts}, the most allowed (maxRetries ${options.maxRetries})`);
           if (waitedMs + wait > options.retryBudgetMs) {
-            throw giveUp(
-              request,
-              error,
-              attemptNumber,
-              `the next wait (${wait} ms) would pass the retry budget of ` + `${options.retryBudgetMs} ms (${waitedMs} ms waited, ${attempts})`,
-            );
+            const why = `the next wait (${wait} ms) would pass the retry budget of ${options.retryBudgetMs} ms (${waitedMs} ms waited, ${attempts})`;
+            throw giveUp(request, error, attemptNumber, why);
           }
           effects.log?.(`StatBank: ${error.reason} on ${request.method} ${request.url}; retrying in ${wait} ms`);
           await effects.sleep(wait);
@@ -398,20 +327,16 @@ export function createTransport(options: TransportOptions): Transport {
 
 /** Problem JSON (`{type, title, status}`, v2) or `{error}` (v1): the short reason, if any. */
 export function problemTitle(json: unknown): string | undefined {
-  if (json === null || typeof json !== 'object') return undefined;
-  const { title, error } = json as { title?: unknown; error?: unknown };
+  const { title, error } = (json ?? {}) as { title?: unknown; error?: unknown };
   return typeof title === 'string' ? title : typeof error === 'string' ? error : undefined;
 }
 
-/**
- * A final non-2xx answer as a FetchError (reason 'status') whose message says what failed and what to do;
- * `gaveUp` says why retrying stopped, for a transient status.
- */
+/** A final non-2xx answer as a FetchError (reason 'status'); `gaveUp` says why retrying a transient status stopped. */
 export function httpFailure(response: HttpResponse, table: string | undefined, maxCells: number, gaveUp?: string): FetchError {
   const { status, method, url } = response;
   const title = problemTitle(response.json);
-  const advice = adviceFor(status, title, response.text, maxCells);
   const stopped = gaveUp ? ` Gave up: ${gaveUp}.` : status < 500 && status !== 429 ? ' Not retried.' : '';
+  const advice = adviceFor(status, title ?? '', response.text, maxCells);
   return new FetchError(`StatBank request failed with status ${status}${title ? ` (${title})` : ''}: ${method} ${url}.${stopped} ${advice}`, {
     url,
     method,
@@ -423,26 +348,25 @@ export function httpFailure(response: HttpResponse, table: string | undefined, m
   });
 }
 
-function adviceFor(status: number, title: string | undefined, text: string, maxCells: number): string {
-  const t = title ?? '';
-  if (/too many (cells|values)/i.test(t) || (status === 403 && !t)) {
+function adviceFor(status: number, title: string, text: string, maxCells: number): string {
+  if (/too many (cells|values)/i.test(title) || (status === 403 && !title)) {
     return (
-      `The selection covers more cells than StatBank allows in one request (${maxCells}); the selection must be ` +
-      'split into smaller requests (pass dimensionSizes so the client can count the cells).'
+      `The selection covers more cells than StatBank allows in one request (${maxCells}); the selection must be split into smaller requests ` +
+      '(pass dimensionSizes so the client can count the cells).'
     );
   }
   if (status === 500 && text.trim() === '') {
     return (
-      'StatBank answers 500 with an empty body when a value code is repeated in the selection (or when it is ' +
-      'failing); check the selection for a value code that appears twice, else try again later.'
+      'StatBank answers 500 with an empty body when a value code is repeated in the selection (or when it is failing); check the selection for ' +
+      'a value code that appears twice, else try again later.'
     );
   }
   if (status >= 500) return 'StatBank is failing or in maintenance (around 05:00 and 11:30 Oslo time); try again later.';
   if (status === 429) {
-    return "StatBank's rate limit (per IP address) is still exceeded; wait a minute and check that nothing else on " + 'this machine is calling StatBank.';
+    return "StatBank's rate limit (per IP address) is still exceeded; wait a minute and check that nothing else on this machine is calling StatBank.";
   }
-  if (/non-existent table/i.test(t)) return 'Check the table id: the table may have been replaced (briefing tables <words> searches StatBank).';
-  if (/non-existent|missing selection|illegal selection|parameter error|variable/i.test(t) || status === 400) {
+  if (/non-existent table/i.test(title)) return 'Check the table id: the table may have been replaced (briefing tables <words> searches StatBank).';
+  if (/non-existent|missing selection|illegal selection|parameter error|variable/i.test(title) || status === 400) {
     return "The selection does not match the table: compare the variable and value codes with the table's metadata.";
   }
   return 'Check the request and the API address (SSB_API_URL).';

@@ -1,14 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rejection } from '../support/statbank-fixtures.js';
-import {
-  countSelectionCells,
-  createStatbankClient,
-  OfflineError,
-  splitSelection,
-  toV1Query,
-  type Selection,
-  type StatbankClientOptions,
-} from '../../pipeline/statbank/client.js';
+import { OfflineError } from '../../pipeline/errors.js';
+import { createStatbankClient, type StatbankClientOptions } from '../../pipeline/statbank/client.js';
+import { countSelectionCells, splitSelection, toV1Query, type Selection } from '../../pipeline/statbank/selection.js';
 import { parseRateLimitWindowMs, parseRetryAfterMs } from '../../pipeline/statbank/transport.js';
 import { startReplayServer, type ReplayServer } from '../support/replay-server.js';
 

@@ -12,7 +12,7 @@ import { v2Prefix, type ReplayServer } from './replay-server.js';
  */
 
 // From the project root, so the compiled copy under dist/ (the bench, the soak) finds them too.
-export const fixturesDir = pathToFileURL(join(projectRoot, 'test/fixtures/statbank/'));
+const fixturesDir = pathToFileURL(join(projectRoot, 'test/fixtures/statbank/'));
 
 /** The text of `test/fixtures/statbank/<name>`. */
 export function statbankText(name: string): string {
@@ -37,7 +37,7 @@ export function serveTable(server: ReplayServer, id: string, texts: TableTexts):
 }
 
 /** Parse, change, serialise (pretty, as the fixtures are). */
-export function editJson(text: string, change: (doc: any) => void): string {
+function editJson(text: string, change: (doc: any) => void): string {
   const doc = JSON.parse(text);
   change(doc);
   return JSON.stringify(doc, null, 2) + '\n';
@@ -52,7 +52,7 @@ export function withUpdated(info: string, updated: string, discontinued?: boolea
 }
 
 /** Flat row-major index of the cell with these codes (last dimension fastest). */
-export function cellIndex(
+function cellIndex(
   doc: { id: string[]; size: number[]; dimension: Record<string, { category: { index: Record<string, number> } }> },
   codes: Record<string, string>,
 ): number {
@@ -70,26 +70,6 @@ export function withCell(data: string, codes: Record<string, string>, value: num
     doc.value[i] = value;
     if (status === null) delete doc.status[String(i)];
     else doc.status[String(i)] = status;
-  });
-}
-
-/** Metadata (or data) with a category code renamed in one dimension, keeping its position and label. */
-export function withCodeRenamed(text: string, dimension: string, from: string, to: string): string {
-  return editJson(text, (doc) => {
-    const cat = doc.dimension[dimension].category;
-    for (const key of ['index', 'label', 'unit']) {
-      if (!cat[key] || !(from in cat[key])) continue;
-      cat[key] = Object.fromEntries(Object.entries(cat[key]).map(([k, v]) => [k === from ? to : k, v]));
-    }
-  });
-}
-
-/** Metadata (or data) with a dimension renamed, keeping its position. */
-export function withDimensionRenamed(text: string, from: string, to: string): string {
-  return editJson(text, (doc) => {
-    doc.id = doc.id.map((d: string) => (d === from ? to : d));
-    doc.dimension = Object.fromEntries(Object.entries(doc.dimension).map(([k, v]) => [k === from ? to : k, v]));
-    if (doc.extension?.px?.stub) doc.extension.px.stub = doc.extension.px.stub.map((d: string) => (d === from ? to : d));
   });
 }
 
