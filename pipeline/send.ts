@@ -28,16 +28,15 @@ export { formatOutbox, readOutbox } from './store/outbox.js';
  * connect, login refused) stops the run. The caller holds the lock over the output folder (io/lock.ts).
  */
 
+/**
+ * `sleep` waits between attempts (a timer cut short by `stop`); `log` gets redacted lines; `now` is the time recorded.
+ * After `stop` no new message is started; after `abort` the message on the wire is abandoned at once.
+ */
 export interface SendEffects {
-  /** Wait between attempts. @default a timer, cut short by `stop` */
   sleep?: (ms: number) => Promise<void>;
-  /** One line per attempt, outcome and skipped recipient; already redacted. */
   log?: (line: string) => void;
-  /** Time recorded in the outbox and the Date header. */
   now?: () => Date;
-  /** When aborted, no new message is started; the one on the wire is finished and recorded. */
   stop?: AbortSignal;
-  /** When aborted, the message on the wire is abandoned at once (recorded as uncertain if past the final dot). */
   abort?: AbortSignal;
   /** TLS settings for the server (a private CA in tests). */
   tls?: SmtpServer['tls'];
@@ -51,23 +50,20 @@ export interface SendOptions {
   dryRun?: boolean;
   /** Send again to these recipients (or every recipient in MAIL_TO), whatever the outbox says: a person's word. */
   resend?: 'all' | readonly string[];
-  /** Attempts per recipient within this run, and the first backoff (ms), doubled after each. @default { attempts: 3, baseDelayMs: 500 } */
+  /** Attempts per recipient in this run, and the first backoff (ms), doubled after each. @default { attempts: 3, baseDelayMs: 500 } */
   retry?: { attempts?: number; baseDelayMs?: number };
   /** The run's deadline (epoch ms): no message is started after it, and none runs past it. */
   deadline?: number;
   effects?: SendEffects;
 }
 
+/** `uncertain`: may or may not have the message, never resent on their own; `unsent`: not tried in this call. */
 export interface SendResult {
-  /** Reached in this call. */
   sent: string[];
-  /** Reached before (the outbox says sent). */
   alreadySent: string[];
-  /** Refused or not reachable; `earlier`: refused for good by an earlier run and not tried again. */
+  /** `earlier`: refused for good by an earlier run and not tried again. */
   failed: { recipient: string; code?: string; reason: string; permanent: boolean; earlier?: boolean }[];
-  /** May or may not have the message: never resent on their own. */
   uncertain: string[];
-  /** Not tried in this call (a stop, the deadline, or a server that can't be reached). */
   unsent: string[];
   stopped?: 'signal' | 'deadline' | 'server';
   /** Dry run: the .eml files written. */
@@ -99,13 +95,12 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
   const backoff = (attempt: number) => (options.retry?.baseDelayMs ?? 500) * 2 ** (attempt - 1);
 
   const edition = await readEdition(outDir, editionId);
-  const templates = await loadTemplates();
+  const compose = await messageFor(edition, mail);
   const recipients = uniqueRecipients(mail.to);
   const resend = resendKeys(options.resend, recipients);
   const from = envelopeAddress(plainAddress(mail.from));
   // The same for every message of this edition to this recipient, so a deliberate resend is one message to a mail client that removes duplicates.
   const messageIdOf = (r: Recipient) => `<${editionId}.${hash(r.key, 20)}@${domainOf(from)}>`;
-  const compose = (r: Recipient) => composeMessage(edition, mail, r.address, messageIdOf(r), now(), templates);
 
   if (options.dryRun) {
     const records = new Map(((await readOutbox(outDir)).find((e) => e.editionId === editionId)?.recipients ?? []).map((r) => [r.key, r]));
@@ -119,7 +114,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
         continue;
       }
       const path = join(folder, `${r.address.replace(/[^\w.@+-]/g, '_')}.eml`);
-      await writeFileAtomic(path, await compose(r));
+      await writeFileAtomic(path, await compose(r.address, messageIdOf(r), now()));
       log(`${r.address}: dry run, written to ${path}`);
       eml.push(path);
     }
@@ -130,9 +125,9 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
   await settle(outbox, edition, recipients, resend, log);
 
   const result: SendResult = { sent: [], alreadySent: [], failed: [], uncertain: [], unsent: [] };
-  /** Why each uncertain recipient is uncertain, and what to do about each failed one, for the error message. */
-  const doubts = new Map<string, string>();
-  const hints = new Map<string, string>();
+  /** For the error message: each uncertain recipient and why, and what to do about the failed ones. */
+  const doubts: string[] = [];
+  const hints: string[] = [];
   const todo: Recipient[] = [];
   for (const r of recipients) {
     const record = outbox.get(r.key)!;
@@ -141,13 +136,12 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
       log(`${r.address}: already sent edition ${editionId}, skipped`);
     } else if (record.state === 'uncertain') {
       result.uncertain.push(r.address);
-      doubts.set(r.address, `since an earlier run: ${record.note}`);
+      doubts.push(`${r.address} (since an earlier run: ${record.note})`);
       log(`${r.address}: uncertain since an earlier run (${record.note}); not resent on its own`);
     } else if (record.state === 'failed' && record.failure?.permanent) {
       const { code, reason } = record.failure;
       result.failed.push({ recipient: r.address, ...(code ? { code } : {}), reason, permanent: true, earlier: true });
-      hints.set(
-        r.address,
+      hints.push(
         'The server refused it for good in an earlier run: fix the cause (the address in MAIL_TO, or the message), then `briefing send --resend <address>`.',
       );
       log(`${r.address}: refused for good by an earlier run (${reason}); not tried again`);
@@ -164,8 +158,8 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
       log(`${stopped === 'signal' ? 'stop requested' : 'the run reached its deadline'}: not sending to ${rest.join(', ')}`);
       break;
     }
-    const message = await compose(r);
     const messageId = messageIdOf(r);
+    const message = await compose(r.address, messageId, now());
     // One attempt: accepted or uncertain end the attempts; a failure is logged and, once recorded, thrown (AbortError when it is final).
     const attempt = async (n: number): Promise<Extract<SmtpOutcome, { status: 'accepted' | 'uncertain' }>> => {
       const outcome = await deliver({
@@ -211,7 +205,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
       if (!(error instanceof FailedAttempt)) throw error;
       const { failure } = error;
       result.failed.push({ recipient: r.address, ...(failure.code ? { code: failure.code } : {}), reason: failure.reason, permanent: failure.permanent });
-      hints.set(r.address, failure.hint);
+      hints.push(failure.hint);
       if (!failure.serverWide) continue;
       serverProblem = { recipient: r.address, reason: failure.reason, attempts: error.attempt };
       result.unsent.push(...todo.slice(index + 1).map((t) => t.address));
@@ -223,7 +217,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
       await outbox.record({ event: 'uncertain', recipient: r.address, key: r.key, reason, ...(outcome.code ? { code: outcome.code } : {}) });
       log(`${r.address}: uncertain: ${reason}; not resent on its own`);
       result.uncertain.push(r.address);
-      doubts.set(r.address, reason);
+      doubts.push(`${r.address} (${reason})`);
       continue;
     }
     const reply = redact(describeReply(outcome.reply), mail);
@@ -388,24 +382,6 @@ const editionSchema = v.looseObject({
   sent: v.optional(v.array(v.looseObject({ recipient: v.string(), at: v.optional(v.string()), messageId: v.optional(v.string()) }))),
 });
 type MailEdition = v.InferOutput<typeof editionSchema> & { pdf: Uint8Array };
-type MailTemplates = Record<'text' | 'html', HandlebarsTemplateDelegate>;
-
-/** templates/mail/text.hbs and html.hbs, compiled: the HTML one escapes every value, the text one none. */
-async function loadTemplates(): Promise<MailTemplates> {
-  const hb = Handlebars.create();
-  const load = async (name: string, noEscape: boolean) => {
-    const path = join(templatesDir, 'mail', name);
-    const source = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new TemplateError(`Cannot read ${path} (${error.code}); nothing was sent. Restore templates/mail/ from git.`, { path, cause: error });
-    });
-    try {
-      return hb.compile(source, { noEscape, strict: true });
-    } catch (error) {
-      throw new TemplateError(`${path} does not compile: ${(error as Error).message}. Nothing was sent.`, { path, cause: error });
-    }
-  };
-  return { text: await load('text.hbs', true), html: await load('html.hbs', false) };
-}
 
 const mailWords: Record<Lang, { attached: string; licence: string }> = {
   nn: { attached: 'Heile briefingen ligg ved som PDF', licence: 'Lisens:' },
@@ -413,16 +389,12 @@ const mailWords: Record<Lang, { attached: string; licence: string }> = {
   en: { attached: 'The full briefing is attached as a PDF', licence: 'Licence:' },
 };
 
-/** The message for one recipient, in the edition's language, as the bytes that go after DATA (CRLF line ends). */
-async function composeMessage(
-  edition: MailEdition,
-  mail: MailConfig,
-  recipient: string,
-  messageId: string,
-  date: Date,
-  templates: MailTemplates,
-): Promise<Buffer> {
-  const lang = edition.lang;
+/**
+ * The edition's message, its bodies filled from templates/mail/text.hbs and html.hbs (the HTML one escapes every
+ * value, the text one none): a function of the recipient that gives the bytes that go after DATA (CRLF line ends).
+ */
+async function messageFor(edition: MailEdition, mail: MailConfig): Promise<(to: string, messageId: string, date: Date) => Promise<Buffer>> {
+  const { lang } = edition;
   const ui = phrasebooks[lang].ui;
   const attachment = `ssb-briefing-${edition.year}-${lang}.pdf`;
   const context = {
@@ -436,28 +408,27 @@ async function composeMessage(
     statisticUrl: edition.statisticUrl,
     licenceUrl: 'https://creativecommons.org/licenses/by/4.0/',
   };
-  let text: string;
-  let html: string;
-  try {
-    text = templates.text(context);
-    html = templates.html(context);
-  } catch (error) {
-    throw new TemplateError(`templates/mail could not be filled for edition ${edition.id}: ${(error as Error).message}. Nothing was sent.`, { cause: error });
-  }
+  const handlebars = Handlebars.create();
+  const fill = async (name: string, noEscape: boolean) => {
+    const path = join(templatesDir, 'mail', name);
+    const source = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new TemplateError(`Cannot read ${path} (${error.code}); nothing was sent. Restore templates/mail/ from git.`, { path, cause: error });
+    });
+    try {
+      return handlebars.compile(source, { noEscape, strict: true })(context);
+    } catch (error) {
+      throw new TemplateError(`templates/mail could not be filled for edition ${edition.id}: ${(error as Error).message}. Nothing was sent.`, { cause: error });
+    }
+  };
+  const text = await fill('text.hbs', true);
+  const html = await fill('html.hbs', false);
   const published = edition.editionDate ?? edition.generatedAt;
-  const raw = await new MailComposer({
-    from: mail.from,
-    to: recipient,
-    subject: `${mail.subjectPrefix}${edition.headline}${published ? ` (${formatDate(published, lang)})` : ''}`,
-    text,
-    html,
-    attachments: [{ filename: attachment, content: Buffer.from(edition.pdf), contentType: 'application/pdf' }],
-    messageId,
-    date,
-  })
-    .compile()
-    .build();
-  return Buffer.from(raw.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+  const subject = `${mail.subjectPrefix}${edition.headline}${published ? ` (${formatDate(published, lang)})` : ''}`;
+  return async (to, messageId, date) => {
+    const attachments = [{ filename: attachment, content: Buffer.from(edition.pdf), contentType: 'application/pdf' }];
+    const raw = await new MailComposer({ from: mail.from, to, subject, text, html, attachments, messageId, date }).compile().build();
+    return Buffer.from(raw.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+  };
 }
 
 /** `<outDir>/editions/<id>/manifest.json` and briefing.pdf, as archive.ts writes them. */
@@ -574,17 +545,16 @@ async function settle(outbox: Outbox, edition: MailEdition, recipients: Recipien
 
 // --- failures ----------------------------------------------------------------------------------------------------
 
+/**
+ * `retryable`: worth another attempt in this run; `permanent`: final for this recipient; `serverWide`: about the server
+ * or the sender, so the next recipient would fail alike; `code`: the SMTP or network error code; `hint`: what to do.
+ */
 interface Failure {
-  /** Worth another attempt in this run (a 4xx, a connection problem). */
   retryable: boolean;
-  /** Final for this recipient: the server refused the recipient or the message for good. */
   permanent: boolean;
-  /** About the server or the sender (connecting, login, MAIL FROM): trying the next recipient would fail alike. */
   serverWide: boolean;
   reason: string;
-  /** The SMTP reply code or the network error code. */
   code?: string;
-  /** What a person can do about it. */
   hint: string;
 }
 
@@ -619,34 +589,27 @@ function deliveryError(
   editionId: string,
   path: string,
   result: SendResult,
-  doubts: Map<string, string>,
-  hints: Map<string, string>,
+  doubts: string[],
+  hints: string[],
   server?: { recipient: string; reason: string; attempts: number },
 ): DeliveryError {
-  const parts: string[] = [];
   const reached = [...result.sent.map((r) => `${r} (now)`), ...result.alreadySent.map((r) => `${r} (earlier)`)];
-  if (server) {
-    const tries = server.attempts === 1 ? '1 attempt' : `${server.attempts} attempts`;
-    parts.push(
-      `Sending edition ${editionId} to ${server.recipient} failed after ${tries}: ${server.reason}; nothing more was sent, since the server would fail everyone alike.`,
-    );
-  } else parts.push(`Edition ${editionId} did not reach everyone.`);
-  parts.push(`Sent to: ${reached.length ? reached.join(', ') : 'nobody'}.`);
-  if (result.failed.length) {
-    parts.push(
-      `Failed: ${result.failed.map((f) => `${f.recipient} (${f.permanent ? 'for good' : 'for now'}${f.earlier ? ', in an earlier run' : ''}: ${f.reason})`).join('; ')}.`,
-    );
-    parts.push(...new Set(result.failed.map((f) => hints.get(f.recipient) ?? '')));
-  }
-  if (result.uncertain.length) {
-    parts.push(
-      `Uncertain: ${result.uncertain.map((r) => `${r} (${doubts.get(r) ?? 'not known whether it arrived'})`).join('; ')}: ` +
-        'the connection was lost or timed out after the whole message was sent, so it may have arrived. ' +
-        'They are never mailed again on their own: ask them, then `briefing send --resend <address>` if it did not arrive, or `briefing outbox --confirm <address>` if it did.',
-    );
-  }
-  if (result.unsent.length) parts.push(`Not tried: ${result.unsent.join(', ')}.`);
-  parts.push(`The outbox ${path} records each recipient's state; sending again mails only those not reached (refused ones and uncertain ones need --resend).`);
+  const failed = result.failed.map((f) => `${f.recipient} (${f.permanent ? 'for good' : 'for now'}${f.earlier ? ', in an earlier run' : ''}: ${f.reason})`);
+  const parts = [
+    server
+      ? `Sending edition ${editionId} to ${server.recipient} failed after ${server.attempts === 1 ? '1 attempt' : `${server.attempts} attempts`}: ${server.reason}; nothing more was sent, since the server would fail everyone alike.`
+      : `Edition ${editionId} did not reach everyone.`,
+    `Sent to: ${reached.length ? reached.join(', ') : 'nobody'}.`,
+    ...(failed.length ? [`Failed: ${failed.join('; ')}.`, ...new Set(hints)] : []),
+    ...(doubts.length
+      ? [
+          `Uncertain: ${doubts.join('; ')}: the connection was lost or timed out after the whole message was sent, so it may have arrived. ` +
+            'They are never mailed again on their own: ask them, then `briefing send --resend <address>` if it did not arrive, or `briefing outbox --confirm <address>` if it did.',
+        ]
+      : []),
+    ...(result.unsent.length ? [`Not tried: ${result.unsent.join(', ')}.`] : []),
+    `The outbox ${path} records each recipient's state; sending again mails only those not reached (refused ones and uncertain ones need --resend).`,
+  ];
   const first = result.failed[0];
   return new DeliveryError(parts.join(' '), {
     editionId,
