@@ -163,7 +163,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
     // One attempt: accepted or uncertain end the attempts; a failure is logged and, once recorded, thrown (AbortError when it is final).
     const attempt = async (n: number): Promise<Extract<SmtpOutcome, { status: 'accepted' | 'uncertain' }>> => {
       const outcome = await deliver({
-        server: smtpServer(mail, effects.tls),
+        server: { ...mail, tls: effects.tls },
         timeouts: timeoutsWithin(mail.timeouts, deadline),
         from,
         to: r.envelope,
@@ -237,12 +237,6 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
     throw deliveryError(editionId, outbox.path, result, doubts, hints, serverProblem);
   }
   return result;
-}
-
-/** The SMTP server of the settings, as io/smtp.ts connects to it. */
-function smtpServer(mail: MailConfig, tls: SmtpServer['tls'] | undefined): SmtpServer {
-  const { host, port, secure, starttls, auth } = mail;
-  return { host, port, secure, starttls, ...(auth ? { auth } : {}), ...(tls ? { tls } : {}) };
 }
 
 /**
@@ -323,7 +317,7 @@ export async function sendAlert(options: {
       .build();
     await alerts.record({ event: 'sending', incident, subject: options.subject });
     const outcome = await deliver({
-      server: smtpServer(mail, effects.tls),
+      server: { ...mail, tls: effects.tls },
       timeouts: mail.timeouts,
       from,
       to: envelopeAddress(admin),

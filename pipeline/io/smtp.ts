@@ -12,17 +12,6 @@ import { domainToASCII } from 'node:url';
  * and before the final dot, and the outcome says whether the server can have accepted the message.
  */
 
-interface SmtpTimeouts {
-  /** Connecting and the 220 greeting (RFC: 5 minutes). */
-  greetingMs: number;
-  /** Each command's reply and each block of the message written (RFC: 5 minutes). */
-  commandMs: number;
-  /** The reply to the final dot (RFC: 10 minutes). */
-  finalDotMs: number;
-  /** The whole transaction, whatever the server does (an endless or trickling reply). */
-  messageDeadlineMs: number;
-}
-
 export interface SmtpServer {
   host: string;
   port: number;
@@ -35,9 +24,9 @@ export interface SmtpServer {
   tls?: Pick<ConnectionOptions, 'ca' | 'rejectUnauthorized' | 'servername'>;
 }
 
+/** `text`: the reply's lines without their codes, joined with '\n'. */
 export interface SmtpReply {
   code: number;
-  /** The reply's lines without their codes, joined with '\n'. */
   text: string;
 }
 
@@ -55,7 +44,8 @@ export type SmtpOutcome =
 
 interface DeliverOptions {
   server: SmtpServer;
-  timeouts: SmtpTimeouts;
+  /** RFC 5321 §4.5.3.2, as MailConfig describes them; each block of the message written has `commandMs`. */
+  timeouts: Record<'greetingMs' | 'commandMs' | 'finalDotMs' | 'messageDeadlineMs', number>;
   /** Envelope sender and the one recipient, plain addresses. */
   from: string;
   to: string;
@@ -273,12 +263,9 @@ class Wire {
   ) {}
 
   async open(server: SmtpServer, timeoutMs: number): Promise<void> {
-    const socket = server.secure
-      ? connectTls({ host: server.host, port: server.port, ...tlsName(server), ...server.tls })
-      : connectTcp({ host: server.host, port: server.port });
-    this.attach(socket);
-    const connected = new Promise<void>((resolve) => socket.once(server.secure ? 'secureConnect' : 'connect', () => resolve()));
-    await this.until(connected, timeoutMs, `connecting to ${server.host}:${server.port}`);
+    const { host, port } = server;
+    const socket = server.secure ? connectTls({ host, port, ...tlsOptions(server) }) : connectTcp({ host, port });
+    await this.attach(socket, server.secure ? 'secureConnect' : 'connect', timeoutMs, `connecting to ${host}:${port}`);
   }
 
   /** STARTTLS: the plain socket is handed to TLS; replies already read (there must be none) are dropped. */
@@ -290,9 +277,7 @@ class Wire {
     this.decoder = new StringDecoder('utf8');
     this.replies = [];
     // `host` too: without it the certificate is checked against "localhost".
-    const secure = connectTls({ socket: plain, host: server.host, ...tlsName(server), ...server.tls });
-    this.attach(secure);
-    await this.until(new Promise<void>((resolve) => secure.once('secureConnect', () => resolve())), timeoutMs, 'the TLS handshake after STARTTLS');
+    await this.attach(connectTls({ socket: plain, host: server.host, ...tlsOptions(server) }), 'secureConnect', timeoutMs, 'the TLS handshake after STARTTLS');
   }
 
   /** One command line. Nothing here logs or echoes what is sent, so AUTH's secrets stay on the wire. */
@@ -336,9 +321,11 @@ class Wire {
     this.socket?.off('data', this.onData).destroy();
   }
 
-  private attach(socket: Socket | TLSSocket): void {
+  /** Listen to `socket` and wait for it to connect. */
+  private async attach(socket: Socket | TLSSocket, connected: string, timeoutMs: number, what: string): Promise<void> {
     this.socket = socket;
     socket.on('data', this.onData).on('end', this.onEnd).on('close', this.onEnd).on('error', this.onError);
+    await this.until(new Promise<void>((resolve) => socket.once(connected, () => resolve())), timeoutMs, what);
   }
 
   /** `work`, unless the timeout, the stop signal or a broken connection comes first. */
@@ -401,6 +388,6 @@ class Wire {
   }
 }
 
-function tlsName(server: SmtpServer): { servername?: string } {
-  return isIP(server.host) ? {} : { servername: server.host };
+function tlsOptions(server: SmtpServer): ConnectionOptions {
+  return { ...(isIP(server.host) ? {} : { servername: server.host }), ...server.tls };
 }
