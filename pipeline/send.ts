@@ -20,15 +20,6 @@ export { redact, resolveMailConfig, type MailConfig } from './config.js';
 export { formatOutbox, readOutbox } from './store/outbox.js';
 
 /**
- * Mail an edition's PDF briefing, one message per recipient, each recipient at most once per edition unless a person
- * asks for it again (`resend`). Each step is fsynced to the outbox (store/outbox.ts) before it goes on the wire, so a
- * run killed at any moment never mails anyone twice: a message that may have arrived (the connection was lost, or the
- * run stopped, after the final dot) is `uncertain` and never resent on its own. A temporary failure is retried with
- * backoff, and again by the next run; a 5xx is final for that recipient; a problem with the server itself (can't
- * connect, login refused) stops the run. The caller holds the lock over the output folder (io/lock.ts).
- */
-
-/**
  * `sleep` waits between attempts (a timer cut short by `stop`); `log` gets redacted lines; `now` is the time recorded.
  * After `stop` no new message is started; after `abort` the message on the wire is abandoned at once.
  */
@@ -72,18 +63,20 @@ export interface SendResult {
 
 /** A failed attempt at one recipient, as thrown inside p-retry. */
 class FailedAttempt extends Error {
-  constructor(
-    readonly failure: Failure,
-    readonly attempt: number,
-  ) {
+  constructor(readonly failure: Failure) {
     super(failure.reason);
   }
 }
 
 /**
- * Send edition `editionId` to everyone in `mail.to` who does not have it yet. Throws DeliveryError (exit 10) at the
- * end, after trying everyone reachable, when anyone failed, is uncertain, or was not tried; ConfigError for a
- * `resend` address not in MAIL_TO; OutputError when the edition or the outbox can't be read or written.
+ * Mail edition `editionId` (its PDF) to everyone in `mail.to` who does not have it yet, one message each. Each step is
+ * fsynced to the outbox (store/outbox.ts) before it goes on the wire, so a run killed at any moment never mails anyone
+ * twice: a message that may have arrived (the connection was lost, or the run stopped, after the final dot) is
+ * `uncertain` and never resent on its own. A temporary failure is retried with backoff, and again by the next run; a
+ * 5xx is final for that recipient; a problem with the server itself (can't connect, login refused) stops the run.
+ * Throws DeliveryError (exit 10) at the end when anyone failed, is uncertain, or was not tried; ConfigError for a
+ * `resend` address not in MAIL_TO; OutputError when the edition or the outbox can't be read or written. The caller
+ * holds the lock over the output folder (io/lock.ts).
  */
 export async function sendEdition(options: SendOptions): Promise<SendResult> {
   const { outDir, editionId, mail, deadline, effects = {} } = options;
@@ -159,6 +152,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
       break;
     }
     const messageId = messageIdOf(r);
+    let tries = 0;
     const message = await compose(r.address, messageId, now());
     // One attempt: accepted or uncertain end the attempts; a failure is logged and, once recorded, thrown (AbortError when it is final).
     const attempt = async (n: number): Promise<Extract<SmtpOutcome, { status: 'accepted' | 'uncertain' }>> => {
@@ -188,7 +182,8 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
           ...(outcome.status === 'rejected' ? { reply: failure.reason } : {}),
         });
       }
-      throw lastTry ? new AbortError(new FailedAttempt(failure, n)) : new FailedAttempt(failure, n);
+      tries = n;
+      throw lastTry ? new AbortError(new FailedAttempt(failure)) : new FailedAttempt(failure);
     };
     let outcome: Awaited<ReturnType<typeof attempt>>;
     try {
@@ -207,7 +202,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
       result.failed.push({ recipient: r.address, ...(failure.code ? { code: failure.code } : {}), reason: failure.reason, permanent: failure.permanent });
       hints.push(failure.hint);
       if (!failure.serverWide) continue;
-      serverProblem = { recipient: r.address, reason: failure.reason, attempts: error.attempt };
+      serverProblem = { recipient: r.address, reason: failure.reason, attempts: tries };
       result.unsent.push(...todo.slice(index + 1).map((t) => t.address));
       result.stopped = 'server';
       break;

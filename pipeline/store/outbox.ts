@@ -42,7 +42,6 @@ export interface RecipientRecord {
   messageId?: string;
   /** Messages started (sending events) over all runs. */
   attempts: number;
-  firstAt: string;
   updatedAt: string;
   sentAt?: string;
   lastReply?: string;
@@ -113,7 +112,7 @@ function replay(events: OutboxEvent[]): Map<string, RecipientRecord> {
 function applyOutboxEvent(records: Map<string, RecipientRecord>, event: OutboxEvent): RecipientRecord {
   let record = records.get(event.key);
   if (!record) {
-    record = { recipient: event.recipient, key: event.key, state: 'queued', finalDot: false, attempts: 0, firstAt: event.at, updatedAt: event.at, history: [] };
+    record = { recipient: event.recipient, key: event.key, state: 'queued', finalDot: false, attempts: 0, updatedAt: event.at, history: [] };
     records.set(event.key, record);
   }
   record.updatedAt = event.at;
@@ -253,48 +252,39 @@ async function openJournal<E extends { at: string }>(path: string, schema: v.Gen
   let size = goodBytes;
   let created = text === '';
   let broken: Error | undefined;
+  /** The last append, settled: never rejects. */
   let queue: Promise<unknown> = Promise.resolve();
-
-  const write = async (line: string): Promise<void> => {
-    const handle = await open(path, 'a');
-    try {
-      await handle.writeFile(line);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    if (created) {
-      await syncDir(dir); // the new file's name must survive a crash too
-      created = false;
-    }
-  };
-  const run = async (partial: Omit<E, 'at' | 'by'> & { at?: string }): Promise<E> => {
-    if (broken) throw broken;
-    const event = v.parse(schema, { ...partial, at: partial.at ?? now().toISOString(), by: writer });
-    const line = `${JSON.stringify(event)}\n`;
-    try {
-      await write(line);
-    } catch (error) {
-      await truncate(path, size).catch(() => undefined); // a partial line would hide every later one
-      broken = new OutputError(
-        `Cannot record in ${path} (${errorCode(error)}): nothing more is sent in this run, since a message that is not recorded could be sent twice. ` +
-          "The outbox holds every change made before this one. Free disk space or fix the folder's permissions, then send again.",
-        { path, cause: error },
-      );
-      throw broken;
-    }
-    size += Buffer.byteLength(line);
-    return event;
-  };
 
   return {
     events,
-    /** Appends are serialised: each waits for the one before it. */
+    /** Append the event and fsync it. Appends are serialised: each waits for the one before it. */
     append(partial: Omit<E, 'at' | 'by'> & { at?: string }): Promise<E> {
-      const result = queue.then(
-        () => run(partial),
-        () => run(partial),
-      );
+      const result = queue.then(async () => {
+        if (broken) throw broken;
+        const event = v.parse(schema, { ...partial, at: partial.at ?? now().toISOString(), by: writer });
+        const line = `${JSON.stringify(event)}\n`;
+        try {
+          const handle = await open(path, 'a');
+          try {
+            await handle.writeFile(line);
+            await handle.sync();
+          } finally {
+            await handle.close();
+          }
+          if (created) await syncDir(dir); // the new file's name must survive a crash too
+          created = false;
+        } catch (error) {
+          await truncate(path, size).catch(() => undefined); // a partial line would hide every later one
+          broken = new OutputError(
+            `Cannot record in ${path} (${errorCode(error)}): nothing more is sent in this run, since a message that is not recorded could be sent twice. ` +
+              "The outbox holds every change made before this one. Free disk space or fix the folder's permissions, then send again.",
+            { path, cause: error },
+          );
+          throw broken;
+        }
+        size += Buffer.byteLength(line);
+        return event;
+      });
       queue = result.catch(() => undefined);
       return result;
     },
