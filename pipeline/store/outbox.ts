@@ -86,15 +86,12 @@ export async function openOutbox(outDir: string, editionId: string, now: () => D
 
 /** Every edition's outbox in `<outDir>/outbox/`, oldest file name first; nothing is changed. */
 export async function readOutbox(outDir: string): Promise<EditionOutbox[]> {
-  let names: string[];
-  try {
-    names = (await readdir(outboxDir(outDir))).filter((n) => n.endsWith('.jsonl') && n !== 'alerts.jsonl').sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+  const names = await readdir(outboxDir(outDir)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
     throw readError(outboxDir(outDir), error);
-  }
+  });
   const editions: EditionOutbox[] = [];
-  for (const name of names) {
+  for (const name of names.filter((n) => n.endsWith('.jsonl') && n !== 'alerts.jsonl').sort()) {
     const path = join(outboxDir(outDir), name);
     const { events, tornTail } = parseJournal(path, await readText(path), outboxEventSchema);
     editions.push({ editionId: name.slice(0, -'.jsonl'.length), path, recipients: [...replay(events).values()], tornTail });
@@ -318,12 +315,10 @@ function corrupt(path: string, line: number, why: string): OutputError {
 }
 
 async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+  return readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
     throw readError(path, error);
-  }
+  });
 }
 
 function errorCode(error: unknown): string {
@@ -334,15 +329,13 @@ function readError(path: string, error: unknown): OutputError {
   return new OutputError(`Cannot read ${path} (${errorCode(error)}); nothing was sent. Fix its permissions and try again.`, { path, cause: error });
 }
 
-async function guard<T>(path: string, what: string, action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (error) {
+async function guard(path: string, what: string, action: () => Promise<unknown>): Promise<void> {
+  await action().catch((error: unknown) => {
     throw new OutputError(
       `Cannot ${what} for ${path} (${errorCode(error)}); nothing was sent. Check that the output folder is writable and has free space, then send again.`,
       { path, cause: error },
     );
-  }
+  });
 }
 
 async function syncDir(dir: string): Promise<void> {
