@@ -451,11 +451,10 @@ async function readEdition(outDir: string, id: string): Promise<MailEdition> {
 
 // --- recipients and the outbox -----------------------------------------------------------------------------------
 
+/** `address` as MAIL_TO spells it (first spelling wins), its addressKey(), and `envelope` for RCPT TO (domain in ASCII). */
 interface Recipient {
-  /** As MAIL_TO spells it (first spelling wins). */
   address: string;
   key: string;
-  /** For RCPT TO: the domain in ASCII. */
   envelope: string;
 }
 

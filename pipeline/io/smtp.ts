@@ -90,14 +90,11 @@ export async function deliver(options: DeliverOptions): Promise<SmtpOutcome> {
     const reply = await wire.read(timeouts.commandMs, 'the reply to EHLO');
     if (reply.code === 250) {
       // "AUTH PLAIN LOGIN" (or the old "AUTH=PLAIN LOGIN") becomes AUTH, AUTH=PLAIN, AUTH=LOGIN.
-      const lines = reply.text.split('\n').slice(1);
-      const words = lines.map((line) =>
-        line
-          .trim()
-          .toUpperCase()
-          .split(/[\s=]+/),
-      );
-      return new Set(words.flatMap(([keyword, ...params]) => (keyword === 'AUTH' ? [keyword, ...params.map((p) => `AUTH=${p}`)] : [keyword!])));
+      const words = reply.text
+        .split('\n')
+        .slice(1)
+        .map((line) => line.toUpperCase().match(/[^\s=]+/g) ?? []);
+      return new Set(words.flatMap(([keyword = '', ...params]) => (keyword === 'AUTH' ? [keyword, ...params.map((p) => `AUTH=${p}`)] : [keyword])));
     }
     if (reply.code !== 500 && reply.code !== 502) throw rejection(reply, phase);
     await command(`HELO ${name}`, 250, 'the reply to HELO');
