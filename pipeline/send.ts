@@ -4,48 +4,30 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import Handlebars from 'handlebars';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import pRetry, { AbortError } from 'p-retry';
 import * as v from 'valibot';
 import { ConfigError, DeliveryError, OutputError, TemplateError } from './errors.js';
 import { writeFileAtomic } from './io/atomic.js';
 import { readJsonFile } from './io/json-file.js';
 import { templatesDir } from './io/paths.js';
-import { addressKey, deliver, describeReply, envelopeAddress, type SmtpOutcome, type SmtpPhase, type SmtpServer } from './io/smtp.js';
+import { addressKey, deliver, describeReply, envelopeAddress, type SmtpOutcome, type SmtpServer } from './io/smtp.js';
 import { redact, type MailConfig } from './config.js';
 import { openAlerts, openOutbox, readOutbox, type Outbox, type RecipientRecord } from './store/outbox.js';
 import { formatDate, languages, type Lang } from './text/format.js';
 import { phrasebooks } from './text/index.js';
 
 export { redact, resolveMailConfig, type MailConfig } from './config.js';
-export { formatOutbox, readOutbox, type EditionOutbox, type RecipientRecord } from './store/outbox.js';
+export { formatOutbox, readOutbox } from './store/outbox.js';
 
 /**
- * Mail an edition's PDF briefing, one message per recipient (nobody sees the others), each recipient at most
- * once per edition unless a person asks for it again (`resend`).
- *
- *   read the edition ─► open its outbox (store/outbox.ts) ─► settle what a stopped run left
- *     ─► for each recipient not yet reached:  queued ─► sending ─► final dot ─► sent │ failed │ uncertain
- *     ─► DeliveryError at the end if anyone failed, is uncertain or was not tried
- *
- * Each step is fsynced to the outbox before it goes on the wire, so a run killed at any moment, a full disk or
- * a lost connection never makes the next run mail someone twice: a message that may have arrived (the
- * connection was lost, or the run stopped, after the final dot) is `uncertain` and is never resent on its own.
- * A temporary failure (4xx, a connection problem before the final dot) is retried with backoff, and again by the
- * next run; a 5xx is final for that recipient and does not stop the others. A problem with the server itself
- * (can't connect, login refused) stops the run, since it would fail everyone alike.
- *
- * The caller holds the lock over the output folder (io/lock.ts) for the whole call.
+ * `sleep` waits between attempts (a timer cut short by `stop`); `log` gets redacted lines; `now` is the time recorded.
+ * After `stop` no new message is started; after `abort` the message on the wire is abandoned at once.
  */
-
 export interface SendEffects {
-  /** Wait between attempts. @default a timer, cut short by `stop` */
   sleep?: (ms: number) => Promise<void>;
-  /** One line per attempt, outcome and skipped recipient; already redacted. @default nothing */
   log?: (line: string) => void;
-  /** Time recorded in the outbox and the Date header. @default new Date() */
   now?: () => Date;
-  /** When aborted, no new message is started; the one on the wire is finished and recorded. */
   stop?: AbortSignal;
-  /** When aborted, the message on the wire is abandoned at once (recorded as uncertain if past the final dot). */
   abort?: AbortSignal;
   /** TLS settings for the server (a private CA in tests). */
   tls?: SmtpServer['tls'];
@@ -59,51 +41,59 @@ export interface SendOptions {
   dryRun?: boolean;
   /** Send again to these recipients (or every recipient in MAIL_TO), whatever the outbox says: a person's word. */
   resend?: 'all' | readonly string[];
-  /** Attempts per recipient within this run (1 = no retry), and the first backoff (ms), doubled after each. @default { attempts: 3, baseDelayMs: 500 } */
+  /** Attempts per recipient in this run, and the first backoff (ms), doubled after each. @default { attempts: 3, baseDelayMs: 500 } */
   retry?: { attempts?: number; baseDelayMs?: number };
-  /** The run's deadline (epoch ms): no message is started after it, and none runs past it. @default none */
+  /** The run's deadline (epoch ms): no message is started after it, and none runs past it. */
   deadline?: number;
   effects?: SendEffects;
 }
 
+/** `uncertain`: may or may not have the message, never resent on their own; `unsent`: not tried in this call. */
 export interface SendResult {
-  /** Reached in this call. */
   sent: string[];
-  /** Reached before (the outbox says sent). */
   alreadySent: string[];
-  /** Refused or not reachable; `earlier`: refused for good by an earlier run and not tried again. */
+  /** `earlier`: refused for good by an earlier run and not tried again. */
   failed: { recipient: string; code?: string; reason: string; permanent: boolean; earlier?: boolean }[];
-  /** May or may not have the message: never resent on their own. */
   uncertain: string[];
-  /** Not tried in this call (a stop, the deadline, or a server that can't be reached). */
   unsent: string[];
-  /** Why the call ended before trying everyone. */
   stopped?: 'signal' | 'deadline' | 'server';
   /** Dry run: the .eml files written. */
   eml?: string[];
 }
 
+/** A failed attempt at one recipient, as thrown inside p-retry. */
+class FailedAttempt extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.reason);
+  }
+}
+
 /**
- * Send edition `editionId` to everyone in `mail.to` who does not have it yet. Never throws for one recipient's
- * failure; throws DeliveryError (exit 10) at the end, after trying everyone reachable, when anyone failed, is
- * uncertain, or was not tried. Throws ConfigError for a `resend` address not in MAIL_TO and OutputError when the
- * edition or the outbox can't be read or written, before sending anything more.
+ * Mail edition `editionId` (its PDF) to everyone in `mail.to` who does not have it yet, one message each. Each step is
+ * fsynced to the outbox (store/outbox.ts) before it goes on the wire, so a run killed at any moment never mails anyone
+ * twice: a message that may have arrived (the connection was lost, or the run stopped, after the final dot) is
+ * `uncertain` and never resent on its own. A temporary failure is retried with backoff, and again by the next run; a
+ * 5xx is final for that recipient; a problem with the server itself (can't connect, login refused) stops the run.
+ * Throws DeliveryError (exit 10) at the end when anyone failed, is uncertain, or was not tried; ConfigError for a
+ * `resend` address not in MAIL_TO; OutputError when the edition or the outbox can't be read or written. The caller
+ * holds the lock over the output folder (io/lock.ts).
  */
 export async function sendEdition(options: SendOptions): Promise<SendResult> {
-  const { outDir, editionId, mail } = options;
-  const log = (line: string) => options.effects?.log?.(redact(line, mail));
-  const now = options.effects?.now ?? (() => new Date());
-  const stop = options.effects?.stop;
-  const sleep = options.effects?.sleep ?? ((ms: number) => delay(ms, undefined, stop ? { signal: stop } : {}).catch(() => undefined));
+  const { outDir, editionId, mail, deadline, effects = {} } = options;
+  const { stop } = effects;
+  const log = (line: string) => effects.log?.(redact(line, mail));
+  const now = effects.now ?? (() => new Date());
+  const sleep = effects.sleep ?? ((ms: number) => delay(ms, undefined, { signal: stop }).catch(() => undefined));
   const attempts = Math.max(1, options.retry?.attempts ?? 3);
-  const baseDelayMs = options.retry?.baseDelayMs ?? 500;
+  const backoff = (attempt: number) => (options.retry?.baseDelayMs ?? 500) * 2 ** (attempt - 1);
 
   const edition = await readEdition(outDir, editionId);
-  const templates = await loadTemplates();
+  const compose = await messageFor(edition, mail);
   const recipients = uniqueRecipients(mail.to);
   const resend = resendKeys(options.resend, recipients);
   const from = envelopeAddress(plainAddress(mail.from));
-  const compose = (r: Recipient) => composeMessage(edition, mail, r.address, { messageId: messageIdFor(editionId, r.key, from), date: now(), templates });
+  // The same for every message of this edition to this recipient, so a deliberate resend is one message to a mail client that removes duplicates.
+  const messageIdOf = (r: Recipient) => `<${editionId}.${hash(r.key, 20)}@${domainOf(from)}>`;
 
   if (options.dryRun) {
     const records = new Map(((await readOutbox(outDir)).find((e) => e.editionId === editionId)?.recipients ?? []).map((r) => [r.key, r]));
@@ -117,7 +107,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
         continue;
       }
       const path = join(folder, `${r.address.replace(/[^\w.@+-]/g, '_')}.eml`);
-      await writeFileAtomic(path, await compose(r));
+      await writeFileAtomic(path, await compose(r.address, messageIdOf(r), now()));
       log(`${r.address}: dry run, written to ${path}`);
       eml.push(path);
     }
@@ -128,9 +118,9 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
   await settle(outbox, edition, recipients, resend, log);
 
   const result: SendResult = { sent: [], alreadySent: [], failed: [], uncertain: [], unsent: [] };
-  /** Why each uncertain recipient is uncertain, and what to do about each failed one, for the error message. */
-  const doubts = new Map<string, string>();
-  const hints = new Map<string, string>();
+  /** For the error message: each uncertain recipient and why, and what to do about the failed ones. */
+  const doubts: string[] = [];
+  const hints: string[] = [];
   const todo: Recipient[] = [];
   for (const r of recipients) {
     const record = outbox.get(r.key)!;
@@ -139,109 +129,103 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
       log(`${r.address}: already sent edition ${editionId}, skipped`);
     } else if (record.state === 'uncertain') {
       result.uncertain.push(r.address);
-      doubts.set(r.address, `since an earlier run: ${record.note}`);
+      doubts.push(`${r.address} (since an earlier run: ${record.note})`);
       log(`${r.address}: uncertain since an earlier run (${record.note}); not resent on its own`);
     } else if (record.state === 'failed' && record.failure?.permanent) {
-      result.failed.push({
-        recipient: r.address,
-        ...(record.failure.code ? { code: record.failure.code } : {}),
-        reason: record.failure.reason,
-        permanent: true,
-        earlier: true,
-      });
-      hints.set(
-        r.address,
+      const { code, reason } = record.failure;
+      result.failed.push({ recipient: r.address, ...(code ? { code } : {}), reason, permanent: true, earlier: true });
+      hints.push(
         'The server refused it for good in an earlier run: fix the cause (the address in MAIL_TO, or the message), then `briefing send --resend <address>`.',
       );
-      log(`${r.address}: refused for good by an earlier run (${record.failure.reason}); not tried again`);
+      log(`${r.address}: refused for good by an earlier run (${reason}); not tried again`);
     } else todo.push(r);
   }
 
-  let serverProblem: { recipient: string; reason: string; code?: string; attempts: number } | undefined;
+  let serverProblem: { recipient: string; reason: string; attempts: number } | undefined;
   for (const [index, r] of todo.entries()) {
-    const stopped = stopReason(stop, options.deadline);
+    const stopped = stopReason(stop, deadline);
     if (stopped) {
+      const rest = todo.slice(index).map((t) => t.address);
       result.stopped = stopped;
-      result.unsent.push(...todo.slice(index).map((t) => t.address));
-      log(
-        `${stopped === 'signal' ? 'stop requested' : 'the run reached its deadline'}: not sending to ${todo
-          .slice(index)
-          .map((t) => t.address)
-          .join(', ')}`,
-      );
+      result.unsent.push(...rest);
+      log(`${stopped === 'signal' ? 'stop requested' : 'the run reached its deadline'}: not sending to ${rest.join(', ')}`);
       break;
     }
-    const message = await compose(r);
-    const messageId = messageIdFor(editionId, r.key, from);
-    for (let attempt = 1; ; attempt++) {
+    const messageId = messageIdOf(r);
+    let tries = 0;
+    const message = await compose(r.address, messageId, now());
+    // One attempt: accepted or uncertain end the attempts; a failure is logged and, once recorded, thrown (AbortError when it is final).
+    const attempt = async (n: number): Promise<Extract<SmtpOutcome, { status: 'accepted' | 'uncertain' }>> => {
       const outcome = await deliver({
-        server: smtpServer(mail, options.effects?.tls),
-        timeouts: timeoutsWithin(mail.timeouts, options.deadline),
+        server: { ...mail, tls: effects.tls },
+        timeouts: timeoutsWithin(mail.timeouts, deadline),
         from,
         to: r.envelope,
         message,
-        ...(options.effects?.abort ? { signal: options.effects.abort } : {}),
+        signal: effects.abort,
         beforeData: async () => void (await outbox.record({ event: 'sending', recipient: r.address, key: r.key, messageId })),
         beforeFinalDot: async () => void (await outbox.record({ event: 'final-dot', recipient: r.address, key: r.key })),
       });
-      if (outcome.status === 'accepted') {
-        await outbox.record({ event: 'sent', recipient: r.address, key: r.key, reply: redact(describeReply(outcome.reply), mail) }).catch((error: unknown) => {
-          throw new OutputError(
-            `${r.address} was sent edition ${editionId} (${messageId}), but that could not be recorded: ${(error as Error).message} ` +
-              `The outbox shows ${r.address} as past the final dot, which the next send reports as uncertain and never resends on its own; ` +
-              `once you have checked with them, \`briefing outbox --confirm ${r.address}\` records it as sent.`,
-            { path: outbox.path, editionId, recipient: r.address, cause: error },
-          );
-        });
-        log(`${r.address}: sent (${messageId}; ${redact(describeReply(outcome.reply), mail)})`);
-        result.sent.push(r.address);
-        break;
-      }
-      if (outcome.status === 'uncertain') {
-        await outbox.record({
-          event: 'uncertain',
-          recipient: r.address,
-          key: r.key,
-          reason: redact(outcome.reason, mail),
-          ...(outcome.code ? { code: outcome.code } : {}),
-        });
-        log(`${r.address}: uncertain: ${redact(outcome.reason, mail)}; not resent on its own`);
-        result.uncertain.push(r.address);
-        doubts.set(r.address, redact(outcome.reason, mail));
-        break;
-      }
+      if (outcome.status === 'accepted' || outcome.status === 'uncertain') return outcome;
       const failure = describeFailure(outcome, mail);
-      const lastTry = failure.permanent || attempt >= attempts || stopReason(stop, options.deadline) !== undefined;
-      log(`${r.address}: attempt ${attempt} of ${attempts} failed (${failure.reason})${lastTry ? '' : `; retrying in ${baseDelayMs * 2 ** (attempt - 1)} ms`}`);
-      // Final for this recipient only when the server refused the recipient or the message: a login refused or a
-      // sender refused is about the settings, and the next send (with them fixed) tries again.
-      const finalForRecipient = failure.permanent && !failure.serverWide;
+      const lastTry = !failure.retryable || n >= attempts || stopReason(stop, deadline) !== undefined;
+      log(`${r.address}: attempt ${n} of ${attempts} failed (${failure.reason})${lastTry ? '' : `; retrying in ${backoff(n)} ms`}`);
       // A failure after `sending` was recorded must be recorded too; one before it only once it is final.
       if (outbox.get(r.key)?.state === 'sending' || lastTry) {
         await outbox.record({
           event: 'failed',
           recipient: r.address,
           key: r.key,
-          permanent: finalForRecipient,
+          permanent: failure.permanent,
           reason: failure.reason,
           ...(failure.code ? { code: failure.code } : {}),
           ...(outcome.status === 'rejected' ? { reply: failure.reason } : {}),
         });
       }
-      if (!lastTry) {
-        await sleep(baseDelayMs * 2 ** (attempt - 1));
-        continue;
-      }
-      result.failed.push({ recipient: r.address, ...(failure.code ? { code: failure.code } : {}), reason: failure.reason, permanent: finalForRecipient });
-      hints.set(r.address, failure.hint);
-      if (failure.serverWide) {
-        serverProblem = { recipient: r.address, reason: failure.reason, ...(failure.code ? { code: failure.code } : {}), attempts: attempt };
-        result.unsent.push(...todo.slice(index + 1).map((t) => t.address));
-        result.stopped = 'server';
-      }
+      tries = n;
+      throw lastTry ? new AbortError(new FailedAttempt(failure)) : new FailedAttempt(failure);
+    };
+    let outcome: Awaited<ReturnType<typeof attempt>>;
+    try {
+      outcome = await pRetry(attempt, {
+        retries: attempts - 1,
+        // The waits are taken in onFailedAttempt, through sleep, so tests need no real time.
+        minTimeout: 0,
+        async onFailedAttempt({ error, attemptNumber }) {
+          if (!(error instanceof FailedAttempt)) throw error; // the outbox could not be written: never retried
+          await sleep(backoff(attemptNumber));
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof FailedAttempt)) throw error;
+      const { failure } = error;
+      result.failed.push({ recipient: r.address, ...(failure.code ? { code: failure.code } : {}), reason: failure.reason, permanent: failure.permanent });
+      hints.push(failure.hint);
+      if (!failure.serverWide) continue;
+      serverProblem = { recipient: r.address, reason: failure.reason, attempts: tries };
+      result.unsent.push(...todo.slice(index + 1).map((t) => t.address));
+      result.stopped = 'server';
       break;
     }
-    if (result.stopped === 'server') break;
+    if (outcome.status === 'uncertain') {
+      const reason = redact(outcome.reason, mail);
+      await outbox.record({ event: 'uncertain', recipient: r.address, key: r.key, reason, ...(outcome.code ? { code: outcome.code } : {}) });
+      log(`${r.address}: uncertain: ${reason}; not resent on its own`);
+      result.uncertain.push(r.address);
+      doubts.push(`${r.address} (${reason})`);
+      continue;
+    }
+    const reply = redact(describeReply(outcome.reply), mail);
+    await outbox.record({ event: 'sent', recipient: r.address, key: r.key, reply }).catch((error: unknown) => {
+      throw new OutputError(
+        `${r.address} was sent edition ${editionId} (${messageId}), but that could not be recorded: ${(error as Error).message} ` +
+          `The outbox shows ${r.address} as past the final dot, which the next send reports as uncertain and never resends on its own; ` +
+          `once you have checked with them, \`briefing outbox --confirm ${r.address}\` records it as sent.`,
+        { path: outbox.path, editionId, recipient: r.address, cause: error },
+      );
+    });
+    log(`${r.address}: sent (${messageId}; ${reply})`);
+    result.sent.push(r.address);
   }
 
   if (result.failed.length || result.uncertain.length || result.stopped === 'server' || result.stopped === 'deadline') {
@@ -250,24 +234,9 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
   return result;
 }
 
-/** The SMTP server of the settings, as io/smtp.ts connects to it. */
-function smtpServer(mail: MailConfig, tls: SmtpServer['tls'] | undefined): SmtpServer {
-  return {
-    host: mail.host,
-    port: mail.port,
-    secure: mail.secure,
-    starttls: mail.starttls,
-    ...(mail.auth ? { auth: mail.auth } : {}),
-    ...(tls ? { tls } : {}),
-  };
-}
-
-/** The name `run.ts` and `commands.ts` call. */
-export const sendBriefing = sendEdition;
-
 /**
- * Record that the listed recipients have edition `editionId` (they said so): an uncertain one becomes sent, and
- * is then never mailed again. For `briefing outbox --confirm <address>`. Returns the records changed.
+ * `briefing outbox --confirm <address>`: record that the listed recipients have edition `editionId` (they said so),
+ * so an uncertain one becomes sent and is never mailed again. Returns the records changed.
  */
 export async function confirmDelivery(options: {
   outDir: string;
@@ -293,72 +262,65 @@ export async function confirmDelivery(options: {
 
 // --- alerts ------------------------------------------------------------------------------------------------------
 
-export interface AlertOptions {
-  /** Where alerts go (MAIL_ADMIN); without it the alert is only logged. */
+/**
+ * Tell a person: log the alert, and mail it to `admin` (MAIL_ADMIN) once per incident (a key stable while it lasts,
+ * "tick-failed"). The incident is recorded in `<outDir>/outbox/alerts.jsonl` before the mail goes out, so a crash
+ * can't make it twice. Never throws: a failure to alert is logged, and the next call for the incident tries again.
+ */
+export async function sendAlert(options: {
   admin?: string | undefined;
-  /** The SMTP settings; without them the alert is only logged. */
   mail?: MailConfig | undefined;
-  /** What the alert is about, stable while it lasts ("tick-failed", "release-overdue:2026-03-05"): one mail per incident. */
   incident: string;
   subject: string;
   text: string;
   outDir: string;
   effects?: Pick<SendEffects, 'log' | 'now' | 'tls' | 'abort'>;
-}
-
-export type AlertStatus = 'sent' | 'already-alerted' | 'logged-only' | 'failed' | 'uncertain';
-
-/**
- * Tell a person: log the alert, and mail it to `admin` once per incident (the incident is recorded in
- * `<outDir>/outbox/alerts.jsonl` before the mail goes out, so a crash can't make it twice). Never throws: a
- * failure to alert is logged, and the next call for the same incident tries again.
- */
-export async function sendAlert(options: AlertOptions): Promise<AlertStatus> {
-  const auth = options.mail ?? { auth: undefined };
+}): Promise<'sent' | 'already-alerted' | 'logged-only' | 'failed' | 'uncertain'> {
+  const { admin, mail, incident, effects = {} } = options;
   const log = (line: string) => {
     try {
-      options.effects?.log?.(redact(line, auth));
+      effects.log?.(redact(line, mail ?? { auth: undefined }));
     } catch {
       // a log that can't be written must not turn an alert into a crash
     }
   };
-  log(`ALERT [${options.incident}] ${options.subject}: ${options.text.replace(/\s+/g, ' ').trim()}`);
-  const { admin, mail } = options;
+  log(`ALERT [${incident}] ${options.subject}: ${options.text.replace(/\s+/g, ' ').trim()}`);
   if (!admin || !mail) {
     log('  (no MAIL_ADMIN set: the alert is only logged)');
     return 'logged-only';
   }
   try {
-    const now = options.effects?.now ?? (() => new Date());
+    const now = effects.now ?? (() => new Date());
     const alerts = await openAlerts(options.outDir, now);
-    const open = alerts.get(options.incident);
+    const open = alerts.get(incident);
     if (open?.state === 'open') {
       log(`  (${admin} was alerted about this incident at ${open.alertedAt}: not mailed again)`);
       return 'already-alerted';
     }
     const from = envelopeAddress(plainAddress(mail.from));
+    const date = now();
     const message = await new MailComposer({
       from: mail.from,
       to: admin,
       subject: `${mail.subjectPrefix}${options.subject}`,
-      text: `${options.text.trim()}\n\nIncident: ${options.incident}\nYou get one mail per incident; the next comes once this one is over and a new one begins.\n`,
+      text: `${options.text.trim()}\n\nIncident: ${incident}\nYou get one mail per incident; the next comes once this one is over and a new one begins.\n`,
       // Unique per mail: a later incident under the same key must not look like a duplicate to a mail client.
-      messageId: `<alert.${hash(options.incident, 12)}.${now().getTime().toString(36)}@${from.slice(from.lastIndexOf('@') + 1)}>`,
-      date: now(),
+      messageId: `<alert.${hash(incident, 12)}.${date.getTime().toString(36)}@${domainOf(from)}>`,
+      date,
     })
       .compile()
       .build();
-    await alerts.record({ event: 'sending', incident: options.incident, subject: options.subject });
+    await alerts.record({ event: 'sending', incident, subject: options.subject });
     const outcome = await deliver({
-      server: smtpServer(mail, options.effects?.tls),
+      server: { ...mail, tls: effects.tls },
       timeouts: mail.timeouts,
       from,
       to: envelopeAddress(admin),
       message,
-      ...(options.effects?.abort ? { signal: options.effects.abort } : {}),
+      signal: effects.abort,
     });
     if (outcome.status === 'accepted') {
-      await alerts.record({ event: 'sent', incident: options.incident });
+      await alerts.record({ event: 'sent', incident });
       log(`  (mailed to ${admin})`);
       return 'sent';
     }
@@ -366,8 +328,8 @@ export async function sendAlert(options: AlertOptions): Promise<AlertStatus> {
       log(`  (may have reached ${admin}: ${outcome.reason}; counted as given)`);
       return 'uncertain';
     }
-    const reason = redact(outcome.status === 'rejected' ? outcome.reason : outcome.reason, mail);
-    await alerts.record({ event: 'failed', incident: options.incident, reason });
+    const reason = redact(outcome.reason, mail);
+    await alerts.record({ event: 'failed', incident, reason });
     log(`  (could not mail ${admin}: ${reason}; the next alert for this incident tries again)`);
     return 'failed';
   } catch (error) {
@@ -378,14 +340,15 @@ export async function sendAlert(options: AlertOptions): Promise<AlertStatus> {
 
 /** The incident is over: the next alert under the same key mails the admin again. Never throws. */
 export async function resolveIncident(options: { outDir: string; incident: string; effects?: Pick<SendEffects, 'log' | 'now'> }): Promise<boolean> {
+  const { incident, effects } = options;
   try {
-    const alerts = await openAlerts(options.outDir, options.effects?.now);
-    if (alerts.get(options.incident)?.state !== 'open') return false;
-    await alerts.record({ event: 'resolved', incident: options.incident });
-    options.effects?.log?.(`incident [${options.incident}] resolved`);
+    const alerts = await openAlerts(options.outDir, effects?.now);
+    if (alerts.get(incident)?.state !== 'open') return false;
+    await alerts.record({ event: 'resolved', incident });
+    effects?.log?.(`incident [${incident}] resolved`);
     return true;
   } catch (error) {
-    options.effects?.log?.(`could not record incident [${options.incident}] as resolved: ${(error as Error).message}`);
+    effects?.log?.(`could not record incident [${incident}] as resolved: ${(error as Error).message}`);
     return false;
   }
 }
@@ -402,147 +365,96 @@ const editionSchema = v.looseObject({
   /** The date the figures were published (YYYY-MM-DD or ISO), null when unknown. */
   editionDate: v.optional(v.nullable(v.string()), null),
   generatedAt: v.optional(v.string()),
-  /** The statistic's page on ssb.no, linked under the figures; editions archived before it was recorded have none. */
+  /** The statistic's page on ssb.no; editions archived before it was recorded have none. */
   statisticUrl: v.optional(v.string()),
   /** Recipients recorded in the manifest before the outbox existed: taken over as sent. */
   sent: v.optional(v.array(v.looseObject({ recipient: v.string(), at: v.optional(v.string()), messageId: v.optional(v.string()) }))),
 });
-export type MailEdition = v.InferOutput<typeof editionSchema> & { pdf: Uint8Array };
+type MailEdition = v.InferOutput<typeof editionSchema> & { pdf: Uint8Array };
 
-export interface MailTemplates {
-  text: HandlebarsTemplateDelegate;
-  html: HandlebarsTemplateDelegate;
-}
-
-/** templates/mail/text.hbs and html.hbs, compiled: the HTML one escapes every value, the text one none. */
-export async function loadTemplates(dir = join(templatesDir, 'mail')): Promise<MailTemplates> {
-  const hb = Handlebars.create();
-  const load = async (name: string, noEscape: boolean) => {
-    const path = join(dir, name);
-    let source: string;
-    try {
-      source = await readFile(path, 'utf8');
-    } catch (error) {
-      throw new TemplateError(`Cannot read ${path} (${(error as NodeJS.ErrnoException).code}); nothing was sent. Restore templates/mail/ from git.`, {
-        path,
-        cause: error,
-      });
-    }
-    try {
-      const template = hb.compile(source, { noEscape, strict: true });
-      return template;
-    } catch (error) {
-      throw new TemplateError(`${path} does not compile: ${(error as Error).message}. Nothing was sent.`, { path, cause: error });
-    }
-  };
-  return { text: await load('text.hbs', true), html: await load('html.hbs', false) };
-}
-
-/** The message for one recipient, in the edition's language, as the bytes that go after DATA (CRLF line ends). */
-export async function composeMessage(
-  edition: MailEdition,
-  mail: MailConfig,
-  recipient: string,
-  options: { messageId: string; date: Date; templates: MailTemplates },
-): Promise<Buffer> {
-  const lang = edition.lang as Lang;
-  const words = mailWords[lang];
-  const ui = phrasebooks[lang].ui;
-  const attachment = `ssb-briefing-${edition.year}-${edition.lang}.pdf`;
-  const context = {
-    lang,
-    headline: edition.headline,
-    keyFigures: edition.keyFigures,
-    keyFiguresHeading: ui.keyFigures,
-    attached: words.attached,
-    attachment,
-    source: ui.source,
-    statisticUrl: edition.statisticUrl,
-    licence: words.licence,
-    licenceUrl,
-  };
-  let text: string;
-  let html: string;
-  try {
-    text = options.templates.text(context);
-    html = options.templates.html(context);
-  } catch (error) {
-    throw new TemplateError(`templates/mail could not be filled for edition ${edition.id}: ${(error as Error).message}. Nothing was sent.`, { cause: error });
-  }
-  const date = edition.editionDate ?? edition.generatedAt;
-  const raw = await new MailComposer({
-    from: mail.from,
-    to: recipient,
-    subject: `${mail.subjectPrefix}${edition.headline}${date ? ` (${formatDate(date, lang)})` : ''}`,
-    text,
-    html,
-    attachments: [{ filename: attachment, content: Buffer.from(edition.pdf), contentType: 'application/pdf' }],
-    messageId: options.messageId,
-    date: options.date,
-  })
-    .compile()
-    .build();
-  return Buffer.from(raw.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
-}
-
-/**
- * `<editionId.hash@sender's domain>`: the same for every message of this edition to this recipient, so a
- * deliberate resend is one message to a mail client that removes duplicates.
- */
-export function messageIdFor(editionId: string, recipientKey: string, from: string): string {
-  return `<${editionId}.${hash(recipientKey, 20)}@${from.slice(from.lastIndexOf('@') + 1)}>`;
-}
-
-const licenceUrl = 'https://creativecommons.org/licenses/by/4.0/';
 const mailWords: Record<Lang, { attached: string; licence: string }> = {
   nn: { attached: 'Heile briefingen ligg ved som PDF', licence: 'Lisens:' },
   nb: { attached: 'Hele briefingen ligger ved som PDF', licence: 'Lisens:' },
   en: { attached: 'The full briefing is attached as a PDF', licence: 'Licence:' },
 };
 
+/**
+ * The edition's message, its bodies filled from templates/mail/text.hbs and html.hbs (the HTML one escapes every
+ * value, the text one none): a function of the recipient that gives the bytes that go after DATA (CRLF line ends).
+ */
+async function messageFor(edition: MailEdition, mail: MailConfig): Promise<(to: string, messageId: string, date: Date) => Promise<Buffer>> {
+  const { lang } = edition;
+  const ui = phrasebooks[lang].ui;
+  const attachment = `ssb-briefing-${edition.year}-${lang}.pdf`;
+  const context = {
+    lang,
+    headline: edition.headline,
+    keyFigures: edition.keyFigures,
+    keyFiguresHeading: ui.keyFigures,
+    ...mailWords[lang],
+    attachment,
+    source: ui.source,
+    statisticUrl: edition.statisticUrl,
+    licenceUrl: 'https://creativecommons.org/licenses/by/4.0/',
+  };
+  const handlebars = Handlebars.create();
+  const fill = async (name: string, noEscape: boolean) => {
+    const path = join(templatesDir, 'mail', name);
+    const source = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new TemplateError(`Cannot read ${path} (${error.code}); nothing was sent. Restore templates/mail/ from git.`, { path, cause: error });
+    });
+    try {
+      return handlebars.compile(source, { noEscape, strict: true })(context);
+    } catch (error) {
+      throw new TemplateError(`templates/mail could not be filled for edition ${edition.id}: ${(error as Error).message}. Nothing was sent.`, { cause: error });
+    }
+  };
+  const text = await fill('text.hbs', true);
+  const html = await fill('html.hbs', false);
+  const published = edition.editionDate ?? edition.generatedAt;
+  const subject = `${mail.subjectPrefix}${edition.headline}${published ? ` (${formatDate(published, lang)})` : ''}`;
+  return async (to, messageId, date) => {
+    const attachments = [{ filename: attachment, content: Buffer.from(edition.pdf), contentType: 'application/pdf' }];
+    const raw = await new MailComposer({ from: mail.from, to, subject, text, html, attachments, messageId, date }).compile().build();
+    return Buffer.from(raw.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+  };
+}
+
 /** `<outDir>/editions/<id>/manifest.json` and briefing.pdf, as archive.ts writes them. */
 async function readEdition(outDir: string, id: string): Promise<MailEdition> {
   const dir = join(outDir, 'editions', id);
   if (!/^[\w-]+$/.test(id)) throw new OutputError(`"${id}" is not an edition id; nothing was sent.`, { editionId: id });
-  const known = async () => {
-    const names = await readdir(join(outDir, 'editions')).catch(() => [] as string[]);
-    return names.length ? `Editions there: ${names.sort().join(', ')}.` : 'There are no editions there yet: run the briefing first.';
-  };
   const manifest = await readJsonFile(join(dir, 'manifest.json'), editionSchema, {
     advice: 'Nothing was sent.',
     fail: (message, context) => new OutputError(message, { path: context.path, editionId: id, cause: context.cause }),
   }).catch(async (error: unknown) => {
-    if (((error as OutputError).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
-      throw new OutputError(`Edition "${id}" does not exist in ${join(outDir, 'editions')}; nothing was sent. ${await known()}`, { path: dir, editionId: id });
-    }
-    throw error;
+    if (((error as OutputError).cause as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT') throw error;
+    const names = await readdir(join(outDir, 'editions')).catch(() => [] as string[]);
+    const known = names.length ? `Editions there: ${names.sort().join(', ')}.` : 'There are no editions there yet: run the briefing first.';
+    throw new OutputError(`Edition "${id}" does not exist in ${join(outDir, 'editions')}; nothing was sent. ${known}`, { path: dir, editionId: id });
   });
-  if (manifest.id !== id)
+  if (manifest.id !== id) {
     throw new OutputError(`${join(dir, 'manifest.json')} is for edition ${manifest.id}, not ${id}; nothing was sent. Run the briefing again.`, {
       path: dir,
       editionId: id,
     });
+  }
   const path = join(dir, 'briefing.pdf');
-  let pdf: Uint8Array;
-  try {
-    pdf = await readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new OutputError(`Cannot read the edition's PDF ${path} (${code}); nothing was sent. Run the briefing again to rebuild the edition.`, {
+  const pdf = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+    throw new OutputError(`Cannot read the edition's PDF ${path} (${error.code}); nothing was sent. Run the briefing again to rebuild the edition.`, {
       path,
       cause: error,
     });
-  }
+  });
   return { ...manifest, pdf };
 }
 
 // --- recipients and the outbox -----------------------------------------------------------------------------------
 
+/** `address` as MAIL_TO spells it (first spelling wins), its addressKey(), and `envelope` for RCPT TO (domain in ASCII). */
 interface Recipient {
-  /** As MAIL_TO spells it (first spelling wins). */
   address: string;
   key: string;
-  /** For RCPT TO: the domain in ASCII. */
   envelope: string;
 }
 
@@ -551,21 +463,21 @@ function uniqueRecipients(to: readonly string[]): Recipient[] {
   const seen = new Map<string, Recipient>();
   for (const address of to) {
     const key = addressKey(address);
-    if (key === null)
+    if (key === null) {
       throw new ConfigError(`MAIL_TO holds "${address}", whose domain is not a valid domain name; nothing was sent. Fix the address.`, {
         setting: 'MAIL_TO',
         value: address,
       });
+    }
     if (!seen.has(key)) seen.set(key, { address: address.trim(), key, envelope: envelopeAddress(address.trim()) });
   }
   return [...seen.values()];
 }
 
 function resendKeys(resend: SendOptions['resend'], recipients: Recipient[]): Set<string> {
-  if (resend === undefined) return new Set();
   if (resend === 'all') return new Set(recipients.map((r) => r.key));
   const keys = new Set<string>();
-  for (const address of resend) {
+  for (const address of resend ?? []) {
     const key = addressKey(address);
     if (key === null || !recipients.some((r) => r.key === key)) {
       throw new ConfigError(
@@ -580,10 +492,9 @@ function resendKeys(resend: SendOptions['resend'], recipients: Recipient[]): Set
 }
 
 /**
- * Bring the outbox up to date before sending: recipients the manifest says were sent (before the outbox
- * existed) are taken over as sent; what a stopped run left in `sending` is settled (before the final dot: the
- * message never arrived, queue it again; after it: uncertain); a person's resend re-queues; new recipients are
- * queued.
+ * Bring the outbox up to date before sending: recipients the manifest says were sent (before the outbox existed) are
+ * taken over as sent; what a stopped run left in `sending` is settled (before the final dot: queued again; after it:
+ * uncertain); a person's resend re-queues; new recipients are queued.
  */
 async function settle(outbox: Outbox, edition: MailEdition, recipients: Recipient[], resend: Set<string>, log: (line: string) => void): Promise<void> {
   if (outbox.list().length === 0) {
@@ -600,23 +511,13 @@ async function settle(outbox: Outbox, edition: MailEdition, recipients: Recipien
       });
     }
   }
-  for (const record of outbox.list()) {
-    if (record.state !== 'sending') continue;
-    if (record.finalDot) {
-      await outbox.record({
-        event: 'uncertain',
-        recipient: record.recipient,
-        key: record.key,
-        reason: "an earlier run stopped after the final dot, before the server's reply was recorded",
-      });
-      log(`${record.recipient}: an earlier run stopped after the final dot: uncertain`);
+  for (const { state, finalDot, recipient, key } of outbox.list()) {
+    if (state !== 'sending') continue;
+    if (finalDot) {
+      await outbox.record({ event: 'uncertain', recipient, key, reason: "an earlier run stopped after the final dot, before the server's reply was recorded" });
+      log(`${recipient}: an earlier run stopped after the final dot: uncertain`);
     } else {
-      await outbox.record({
-        event: 'interrupted',
-        recipient: record.recipient,
-        key: record.key,
-        reason: 'an earlier run stopped before the final dot: the message was not delivered',
-      });
+      await outbox.record({ event: 'interrupted', recipient, key, reason: 'an earlier run stopped before the final dot: the message was not delivered' });
     }
   }
   for (const r of recipients) {
@@ -632,78 +533,71 @@ async function settle(outbox: Outbox, edition: MailEdition, recipients: Recipien
 
 // --- failures ----------------------------------------------------------------------------------------------------
 
-/** Phases that are about the server or the sender, not the recipient: a failure there would fail everyone alike. */
-const serverPhases: ReadonlySet<SmtpPhase> = new Set(['connect', 'greeting', 'ehlo', 'starttls', 'auth', 'mail']);
-
+/**
+ * `retryable`: worth another attempt in this run; `permanent`: final for this recipient; `serverWide`: about the server
+ * or the sender, so the next recipient would fail alike; `code`: the SMTP or network error code; `hint`: what to do.
+ */
 interface Failure {
+  retryable: boolean;
   permanent: boolean;
-  /** About the server or the sender (connecting, login, MAIL FROM): trying the next recipient would fail alike. */
   serverWide: boolean;
   reason: string;
-  /** The SMTP reply code or the network error code. */
   code?: string;
-  /** What a person can do about it. */
   hint: string;
 }
 
 function describeFailure(outcome: Extract<SmtpOutcome, { status: 'rejected' | 'not-sent' }>, mail: MailConfig): Failure {
   const server = `${mail.host}:${mail.port}`;
-  const serverWide = serverPhases.has(outcome.phase);
-  const reason = redact(outcome.reason, mail);
-  if (outcome.status === 'rejected') {
-    const permanent = outcome.permanent;
-    const hint =
-      outcome.phase === 'auth'
-        ? `The server ${server} refused the login: check SMTP_USER and SMTP_PASS (or the user and password in SMTP_URL).`
-        : outcome.phase === 'mail' && permanent
-          ? `The server ${server} refused the sender: check MAIL_FROM.`
-          : outcome.phase === 'rcpt' && permanent
-            ? 'The server refused the address for good: check it in MAIL_TO, then `briefing send --resend <address>`.'
-            : permanent && !serverWide
-              ? 'The server refused the message for good: read its answer, fix the cause, then `briefing send --resend <address>`.'
-              : permanent
-                ? `The server ${server} refused for good: read its answer and fix the settings.`
-                : `The server ${server} deferred it: the next send tries again.`;
-    return { permanent, serverWide, reason, code: String(outcome.reply.code), hint };
+  const serverWide = ['connect', 'greeting', 'ehlo', 'starttls', 'auth', 'mail'].includes(outcome.phase);
+  const { permanent } = outcome;
+  // A login or a sender refused for good is about the settings: the next send, with them fixed, tries again.
+  const base = { retryable: !permanent, permanent: permanent && !serverWide, serverWide, reason: redact(outcome.reason, mail) };
+  if (outcome.status === 'not-sent') {
+    const hint = permanent
+      ? `Check the mail settings (SMTP_HOST, SMTP_PORT, SMTP_SECURE, SMTP_STARTTLS, the server's certificate) against the server ${server}.`
+      : `Could not talk to the mail server ${server}: check SMTP_HOST/SMTP_PORT (or SMTP_URL), SMTP_SECURE and that the server is up; the next send tries again.`;
+    return { ...base, ...(outcome.code ? { code: outcome.code } : {}), hint };
   }
-  const hint = outcome.permanent
-    ? `Check the mail settings (SMTP_HOST, SMTP_PORT, SMTP_SECURE, SMTP_STARTTLS, the server's certificate) against the server ${server}.`
-    : `Could not talk to the mail server ${server}: check SMTP_HOST/SMTP_PORT (or SMTP_URL), SMTP_SECURE and that the server is up; the next send tries again.`;
-  return { permanent: outcome.permanent, serverWide, reason, ...(outcome.code ? { code: outcome.code } : {}), hint };
+  const hint =
+    outcome.phase === 'auth'
+      ? `The server ${server} refused the login: check SMTP_USER and SMTP_PASS (or the user and password in SMTP_URL).`
+      : !permanent
+        ? `The server ${server} deferred it: the next send tries again.`
+        : outcome.phase === 'mail'
+          ? `The server ${server} refused the sender: check MAIL_FROM.`
+          : outcome.phase === 'rcpt'
+            ? 'The server refused the address for good: check it in MAIL_TO, then `briefing send --resend <address>`.'
+            : serverWide
+              ? `The server ${server} refused for good: read its answer and fix the settings.`
+              : 'The server refused the message for good: read its answer, fix the cause, then `briefing send --resend <address>`.';
+  return { ...base, code: String(outcome.reply.code), hint };
 }
 
 function deliveryError(
   editionId: string,
   path: string,
   result: SendResult,
-  doubts: Map<string, string>,
-  hints: Map<string, string>,
-  server?: { recipient: string; reason: string; code?: string; attempts: number },
+  doubts: string[],
+  hints: string[],
+  server?: { recipient: string; reason: string; attempts: number },
 ): DeliveryError {
-  const parts: string[] = [];
   const reached = [...result.sent.map((r) => `${r} (now)`), ...result.alreadySent.map((r) => `${r} (earlier)`)];
-  if (server) {
-    const tries = server.attempts === 1 ? '1 attempt' : `${server.attempts} attempts`;
-    parts.push(
-      `Sending edition ${editionId} to ${server.recipient} failed after ${tries}: ${server.reason}; nothing more was sent, since the server would fail everyone alike.`,
-    );
-  } else parts.push(`Edition ${editionId} did not reach everyone.`);
-  parts.push(`Sent to: ${reached.length ? reached.join(', ') : 'nobody'}.`);
-  if (result.failed.length) {
-    parts.push(
-      `Failed: ${result.failed.map((f) => `${f.recipient} (${f.permanent ? 'for good' : 'for now'}${f.earlier ? ', in an earlier run' : ''}: ${f.reason})`).join('; ')}.`,
-    );
-    parts.push(...new Set(result.failed.map((f) => hints.get(f.recipient) ?? '')).values());
-  }
-  if (result.uncertain.length) {
-    parts.push(
-      `Uncertain: ${result.uncertain.map((r) => `${r} (${doubts.get(r) ?? 'not known whether it arrived'})`).join('; ')}: ` +
-        'the connection was lost or timed out after the whole message was sent, so it may have arrived. ' +
-        'They are never mailed again on their own: ask them, then `briefing send --resend <address>` if it did not arrive, or `briefing outbox --confirm <address>` if it did.',
-    );
-  }
-  if (result.unsent.length) parts.push(`Not tried: ${result.unsent.join(', ')}.`);
-  parts.push(`The outbox ${path} records each recipient's state; sending again mails only those not reached (refused ones and uncertain ones need --resend).`);
+  const failed = result.failed.map((f) => `${f.recipient} (${f.permanent ? 'for good' : 'for now'}${f.earlier ? ', in an earlier run' : ''}: ${f.reason})`);
+  const parts = [
+    server
+      ? `Sending edition ${editionId} to ${server.recipient} failed after ${server.attempts === 1 ? '1 attempt' : `${server.attempts} attempts`}: ${server.reason}; nothing more was sent, since the server would fail everyone alike.`
+      : `Edition ${editionId} did not reach everyone.`,
+    `Sent to: ${reached.length ? reached.join(', ') : 'nobody'}.`,
+    ...(failed.length ? [`Failed: ${failed.join('; ')}.`, ...new Set(hints)] : []),
+    ...(doubts.length
+      ? [
+          `Uncertain: ${doubts.join('; ')}: the connection was lost or timed out after the whole message was sent, so it may have arrived. ` +
+            'They are never mailed again on their own: ask them, then `briefing send --resend <address>` if it did not arrive, or `briefing outbox --confirm <address>` if it did.',
+        ]
+      : []),
+    ...(result.unsent.length ? [`Not tried: ${result.unsent.join(', ')}.`] : []),
+    `The outbox ${path} records each recipient's state; sending again mails only those not reached (refused ones and uncertain ones need --resend).`,
+  ];
   const first = result.failed[0];
   return new DeliveryError(parts.join(' '), {
     editionId,
@@ -735,6 +629,10 @@ function timeoutsWithin(timeouts: MailConfig['timeouts'], deadline: number | und
 /** `briefing@example.no` from `SSB-briefing <briefing@example.no>`. */
 function plainAddress(from: string): string {
   return (/<([^<>]+)>\s*$/.exec(from)?.[1] ?? from).trim();
+}
+
+function domainOf(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1);
 }
 
 function hash(text: string, length: number): string {

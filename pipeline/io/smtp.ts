@@ -5,36 +5,12 @@ import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'n
 import { domainToASCII } from 'node:url';
 
 /**
- * One message to one recipient over SMTP (RFC 5321), with the client's side of the transaction visible to the
- * caller: a hook runs before the DATA command and another just before the final dot, and the outcome says
- * whether the server can have accepted the message.
- *
- *   connect ─► 220 ─► EHLO ─► [STARTTLS ─► EHLO] ─► [AUTH] ─► MAIL ─► RCPT ─► beforeData() ─► DATA ─► 354
- *     ─► message ─► beforeFinalDot() ─► "." ─► 250 accepted │ 4xx/5xx rejected │ no reply: uncertain
- *
- * Why not nodemailer's SMTP transport (which this project used before): it has one idle-socket timeout for every
- * stage, so it either gives up on a slow reply to the final dot (RFC 5321 §4.5.3.2.6 allows 10 minutes) or waits
- * 10 minutes for a greeting, and its errors don't say whether the final dot had been sent. Without that, a
- * lost connection after the server stored the message looks like one that can safely be retried, and the
- * recipient gets two copies. This module is only the protocol (about 300 lines); nodemailer still composes the
- * message (MIME, encodings), which is the hard part.
- *
- * Timeouts (RFC 5321 §4.5.3.2): the greeting (and connecting) `greetingMs`; each command's reply and each block
- * of the message written `commandMs`; the reply to the final dot `finalDotMs`; the whole transaction, from
- * connecting to the last reply, `messageDeadlineMs`, whatever the server does (an endless multi-line reply, a
- * reply that trickles in). A reply longer than 200 lines or 64 KiB is a protocol error at once.
+ * One message to one recipient over SMTP (RFC 5321). Hand-written rather than nodemailer's SMTP transport (which
+ * still composes the message), because that has one idle timeout for every stage and its errors don't say whether
+ * the final dot was sent: a connection lost after the server stored the message would look safe to retry, and the
+ * recipient would get two copies. Here each stage has its own timeout (RFC 5321 §4.5.3.2), hooks run before DATA
+ * and before the final dot, and the outcome says whether the server can have accepted the message.
  */
-
-export interface SmtpTimeouts {
-  /** Connecting and the 220 greeting, ms. RFC 5321: 5 minutes. */
-  greetingMs: number;
-  /** Each command's reply (EHLO, AUTH, MAIL, RCPT, DATA) and each block of the message written, ms. RFC: 5 (3) minutes. */
-  commandMs: number;
-  /** The reply to the final dot, ms. RFC: 10 minutes. */
-  finalDotMs: number;
-  /** The whole transaction, from connecting to the reply to the final dot, ms. */
-  messageDeadlineMs: number;
-}
 
 export interface SmtpServer {
   host: string;
@@ -48,18 +24,17 @@ export interface SmtpServer {
   tls?: Pick<ConnectionOptions, 'ca' | 'rejectUnauthorized' | 'servername'>;
 }
 
+/** `text`: the reply's lines without their codes, joined with '\n'. */
 export interface SmtpReply {
   code: number;
-  /** The reply's lines without their codes, joined with '\n'. */
   text: string;
 }
 
 export type SmtpPhase = 'connect' | 'greeting' | 'ehlo' | 'starttls' | 'auth' | 'mail' | 'rcpt' | 'data' | 'message' | 'final-dot';
 
 /**
- * What became of the message. Only `accepted` and `uncertain` can have reached the recipient: `rejected` is the
- * server's no (a 4xx to try later, a 5xx for good), `not-sent` a transaction that ended before the final dot
- * (a server must not deliver a message whose final dot it never got).
+ * Only `accepted` and `uncertain` can have reached the recipient: `rejected` is the server's no (a 4xx to try later,
+ * a 5xx for good), `not-sent` a transaction that ended before the final dot.
  */
 export type SmtpOutcome =
   | { status: 'accepted'; reply: SmtpReply }
@@ -67,22 +42,30 @@ export type SmtpOutcome =
   | { status: 'not-sent'; phase: SmtpPhase; permanent: boolean; code?: string; reason: string }
   | { status: 'uncertain'; phase: 'final-dot'; code?: string; reason: string };
 
-export interface DeliverOptions {
+interface DeliverOptions {
   server: SmtpServer;
-  timeouts: SmtpTimeouts;
-  /** Envelope sender and the one recipient, plain addresses (`ola@example.no`). */
+  /** RFC 5321 §4.5.3.2, as MailConfig describes them; each block of the message written has `commandMs`. */
+  timeouts: Record<'greetingMs' | 'commandMs' | 'finalDotMs' | 'messageDeadlineMs', number>;
+  /** Envelope sender and the one recipient, plain addresses. */
   from: string;
   to: string;
-  /** The whole message (headers and body), lines ending in CRLF, not yet dot-stuffed. */
+  /** The whole message, not yet dot-stuffed. */
   message: Uint8Array;
   /** Abandon the transaction now (a second Ctrl-C): before the final dot it is `not-sent`, after it `uncertain`. */
-  signal?: AbortSignal;
-  /** Awaited after the server accepted the recipient and before DATA. If it throws, the transaction is abandoned unsent and the error passed on. */
+  signal?: AbortSignal | undefined;
+  /** Awaited before DATA and before the final dot. If one throws, nothing is delivered and its error passed on. */
   beforeData?: () => Promise<void>;
-  /** Awaited after the message was written and before the final dot. If it throws, nothing is delivered and the error passed on. */
   beforeFinalDot?: () => Promise<void>;
-  /** The name given in EHLO. @default the host name when it has a dot, else the local address literal */
-  clientName?: string;
+}
+
+/** What went wrong inside a transaction; deliver() turns it into an SmtpOutcome. */
+class SmtpProblem extends Error {
+  constructor(
+    message: string,
+    readonly details: { permanent?: boolean; code?: string; reply?: SmtpReply } = {},
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -92,43 +75,67 @@ export interface DeliverOptions {
 export async function deliver(options: DeliverOptions): Promise<SmtpOutcome> {
   const { server, timeouts } = options;
   const deadline = AbortSignal.timeout(timeouts.messageDeadlineMs);
-  const stop = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
-  const wire = new Wire(stop, () =>
+  const wire = new Wire(options.signal ? AbortSignal.any([options.signal, deadline]) : deadline, () =>
     deadline.aborted ? `the transaction passed its deadline of ${timeouts.messageDeadlineMs} ms` : 'the send was abandoned (stop requested)',
   );
   let phase: SmtpPhase = 'connect';
   let dotSent = false;
+  const command = async (line: string, code: number, what: string) => {
+    wire.send(line);
+    expectCode(await wire.read(timeouts.commandMs, what), code, phase);
+  };
+  /** EHLO (HELO when the server does not know it); the extension keywords, upper-case. */
+  const hello = async (name: string): Promise<Set<string>> => {
+    wire.send(`EHLO ${name}`);
+    const reply = await wire.read(timeouts.commandMs, 'the reply to EHLO');
+    if (reply.code === 250) {
+      // "AUTH PLAIN LOGIN" (or the old "AUTH=PLAIN LOGIN") becomes AUTH, AUTH=PLAIN, AUTH=LOGIN.
+      const words = reply.text
+        .split('\n')
+        .slice(1)
+        .map((line) => line.toUpperCase().match(/[^\s=]+/g) ?? []);
+      return new Set(words.flatMap(([keyword = '', ...params]) => (keyword === 'AUTH' ? [keyword, ...params.map((p) => `AUTH=${p}`)] : [keyword])));
+    }
+    if (reply.code !== 500 && reply.code !== 502) throw rejection(reply, phase);
+    await command(`HELO ${name}`, 250, 'the reply to HELO');
+    return new Set();
+  };
   try {
     await wire.open(server, timeouts.greetingMs);
     phase = 'greeting';
     expectCode(await wire.read(timeouts.greetingMs, 'the greeting'), 220, phase);
 
     phase = 'ehlo';
-    const name = options.clientName ?? clientName(wire.localAddress());
-    let extensions = await hello(wire, name, timeouts.commandMs);
+    const name = clientName(wire.socket?.localAddress);
+    let extensions = await hello(name);
     const tlsOffered = extensions.has('STARTTLS');
     if (!server.secure && server.starttls !== 'off' && (tlsOffered || server.starttls === 'require')) {
       phase = 'starttls';
-      if (!tlsOffered) throw fail('the server does not offer STARTTLS, and SMTP_STARTTLS=require', { permanent: true });
-      wire.send('STARTTLS');
-      expectCode(await wire.read(timeouts.commandMs, 'the reply to STARTTLS'), 220, phase);
+      if (!tlsOffered) throw new SmtpProblem('the server does not offer STARTTLS, and SMTP_STARTTLS=require', { permanent: true });
+      await command('STARTTLS', 220, 'the reply to STARTTLS');
       await wire.upgrade(server, timeouts.greetingMs);
       phase = 'ehlo';
-      extensions = await hello(wire, name, timeouts.commandMs);
+      extensions = await hello(name);
     }
 
     if (server.auth) {
       phase = 'auth';
-      await login(wire, server.auth, extensions, timeouts.commandMs);
+      const { user, pass } = server.auth;
+      const base64 = (text: string) => Buffer.from(text).toString('base64');
+      if (extensions.has('AUTH=PLAIN')) await command(`AUTH PLAIN ${base64(`\0${user}\0${pass}`)}`, 235, 'the reply to AUTH');
+      else if (extensions.has('AUTH=LOGIN')) {
+        await command('AUTH LOGIN', 334, 'the reply to AUTH LOGIN');
+        await command(base64(user), 334, 'the reply to the user name');
+        await command(base64(pass), 235, 'the reply to the password');
+      } else throw new SmtpProblem('the server offers neither AUTH PLAIN nor AUTH LOGIN, but a user and password are set', { permanent: true });
     }
 
     phase = 'mail';
-    const utf8 = !isAscii(options.from) || !isAscii(options.to);
+    const utf8 = !/^[\x20-\x7e]*$/.test(options.from + options.to);
     if (utf8 && !extensions.has('SMTPUTF8')) {
-      throw fail('the address has characters outside ASCII and the server does not offer SMTPUTF8', { permanent: true });
+      throw new SmtpProblem('the address has characters outside ASCII and the server does not offer SMTPUTF8', { permanent: true });
     }
-    wire.send(`MAIL FROM:<${options.from}>${utf8 ? ' SMTPUTF8' : ''}`);
-    expectCode(await wire.read(timeouts.commandMs, 'the reply to MAIL FROM'), 250, phase);
+    await command(`MAIL FROM:<${options.from}>${utf8 ? ' SMTPUTF8' : ''}`, 250, 'the reply to MAIL FROM');
     phase = 'rcpt';
     wire.send(`RCPT TO:<${options.to}>`);
     const rcpt = await wire.read(timeouts.commandMs, 'the reply to RCPT TO');
@@ -136,8 +143,7 @@ export async function deliver(options: DeliverOptions): Promise<SmtpOutcome> {
 
     await options.beforeData?.();
     phase = 'data';
-    wire.send('DATA');
-    expectCode(await wire.read(timeouts.commandMs, 'the reply to DATA'), 354, phase);
+    await command('DATA', 354, 'the reply to DATA');
     phase = 'message';
     await wire.writeMessage(dotStuff(options.message), timeouts.commandMs);
     await options.beforeFinalDot?.();
@@ -147,18 +153,25 @@ export async function deliver(options: DeliverOptions): Promise<SmtpOutcome> {
     const final = await wire.read(timeouts.finalDotMs, 'the reply to the final dot');
     if (final.code >= 400 && final.code < 600) throw rejection(final, phase); // the server's no: it did not take the message
     // Anything else but 250 is not an answer RFC 5321 allows here: whether the message was taken is not known.
-    if (final.code !== 250) throw fail(`the server answered ${describeReply(final)} to the final dot, where 250 was expected`, { code: 'EPROTOCOL' });
+    if (final.code !== 250)
+      throw new SmtpProblem(`the server answered ${describeReply(final)} to the final dot, where 250 was expected`, { code: 'EPROTOCOL' });
     await wire.quit(Math.min(timeouts.commandMs, 2000));
     return { status: 'accepted', reply: final };
   } catch (error) {
     wire.destroy();
-    const problem = problemOf(error);
-    if (!problem) throw error; // a hook's own error
-    if (problem.reply) return { status: 'rejected', phase, permanent: problem.reply.code >= 500, reply: problem.reply, reason: problem.message };
-    const code = problem.code === undefined ? {} : { code: problem.code };
-    if (dotSent)
-      return { status: 'uncertain', phase: 'final-dot', ...code, reason: `${problem.message}, after the final dot: the server may have accepted the message` };
-    return { status: 'not-sent', phase, permanent: problem.permanent, ...code, reason: problem.message };
+    if (!(error instanceof SmtpProblem)) throw error; // a hook's own error
+    const { permanent = false, code, reply } = error.details;
+    if (reply) return { status: 'rejected', phase, permanent: reply.code >= 500, reply, reason: error.message };
+    const withCode = code === undefined ? {} : { code };
+    if (dotSent) {
+      return {
+        status: 'uncertain',
+        phase: 'final-dot',
+        ...withCode,
+        reason: `${error.message}, after the final dot: the server may have accepted the message`,
+      };
+    }
+    return { status: 'not-sent', phase, permanent, ...withCode, reason: error.message };
   }
 }
 
@@ -171,53 +184,15 @@ export function envelopeAddress(address: string): string {
 }
 
 /**
- * The key two spellings of one mailbox share: domain in lower-case ASCII (IDNA, so `exämple.no` and
- * `xn--exmple-cua.no` are one), local part NFC-normalised and lower-cased. RFC 5321 lets a server treat local
- * parts case-sensitively, but no mail system in use does, and here a false match costs one person one copy while
- * a missed one mails them twice. Null for text with no valid domain.
+ * The key two spellings of one mailbox share: domain in lower-case ASCII (IDNA), local part NFC-normalised and
+ * lower-cased. RFC 5321 lets a server treat local parts case-sensitively, but no mail system in use does, and a
+ * false match costs one person one copy while a missed one mails them twice. Null for text with no valid domain.
  */
 export function addressKey(address: string): string | null {
-  const at = address.trim().lastIndexOf('@');
-  if (at <= 0) return null;
-  const domain = domainToASCII(address.trim().slice(at + 1));
-  if (!domain) return null;
-  return `${address.trim().slice(0, at).normalize('NFC').toLowerCase()}@${domain}`;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-
-/** What went wrong inside a transaction; turned into an SmtpOutcome by deliver(). Never leaves this module. */
-interface Problem {
-  message: string;
-  permanent: boolean;
-  code?: string;
-  reply?: SmtpReply;
-}
-
-const problemKey = Symbol('smtp problem');
-
-function fail(message: string, extra: { permanent?: boolean; code?: string; reply?: SmtpReply } = {}): Error {
-  const problem: Problem = {
-    message,
-    permanent: extra.permanent ?? false,
-    ...(extra.code ? { code: extra.code } : {}),
-    ...(extra.reply ? { reply: extra.reply } : {}),
-  };
-  return Object.assign(new Error(message), { [problemKey]: problem });
-}
-
-function problemOf(error: unknown): Problem | undefined {
-  return (error as { [problemKey]?: Problem } | null)?.[problemKey];
-}
-
-function rejection(reply: SmtpReply, phase: SmtpPhase): Error {
-  return fail(`the server answered ${describeReply(reply)} at ${phase}`, { reply });
-}
-
-function expectCode(reply: SmtpReply, code: number, phase: SmtpPhase): void {
-  if (reply.code === code) return;
-  if (reply.code >= 400 && reply.code < 600) throw rejection(reply, phase);
-  throw fail(`the server answered ${describeReply(reply)} at ${phase}, where ${code} was expected`, { permanent: true });
+  const trimmed = address.trim();
+  const at = trimmed.lastIndexOf('@');
+  const domain = at > 0 ? domainToASCII(trimmed.slice(at + 1)) : '';
+  return domain ? `${trimmed.slice(0, at).normalize('NFC').toLowerCase()}@${domain}` : null;
 }
 
 export function describeReply(reply: SmtpReply): string {
@@ -225,53 +200,17 @@ export function describeReply(reply: SmtpReply): string {
   return text ? `${reply.code} ${text}` : String(reply.code);
 }
 
-/** EHLO (HELO when the server does not know EHLO); the extension keywords, upper-case. */
-async function hello(wire: Wire, name: string, timeoutMs: number): Promise<Set<string>> {
-  wire.send(`EHLO ${name}`);
-  const reply = await wire.read(timeoutMs, 'the reply to EHLO');
-  if (reply.code === 250) {
-    const keywords = reply.text
-      .split('\n')
-      .slice(1)
-      .map((line) => line.trim().toUpperCase());
-    // "AUTH PLAIN LOGIN" (or the old "AUTH=PLAIN LOGIN") becomes AUTH, AUTH=PLAIN, AUTH=LOGIN.
-    return new Set(
-      keywords.flatMap((line) => [
-        line.split(/[\s=]+/)[0]!,
-        ...(line.startsWith('AUTH')
-          ? line
-              .slice(5)
-              .split(/[\s=]+/)
-              .filter(Boolean)
-              .map((m) => `AUTH=${m}`)
-          : []),
-      ]),
-    );
-  }
-  if (reply.code !== 500 && reply.code !== 502) throw rejection(reply, 'ehlo');
-  wire.send(`HELO ${name}`);
-  expectCode(await wire.read(timeoutMs, 'the reply to HELO'), 250, 'ehlo');
-  return new Set();
+function rejection(reply: SmtpReply, phase: SmtpPhase): SmtpProblem {
+  return new SmtpProblem(`the server answered ${describeReply(reply)} at ${phase}`, { reply });
 }
 
-async function login(wire: Wire, auth: { user: string; pass: string }, extensions: Set<string>, timeoutMs: number): Promise<void> {
-  if (extensions.has('AUTH=PLAIN')) {
-    wire.send(`AUTH PLAIN ${Buffer.from(`\0${auth.user}\0${auth.pass}`).toString('base64')}`);
-    expectCode(await wire.read(timeoutMs, 'the reply to AUTH'), 235, 'auth');
-    return;
-  }
-  if (extensions.has('AUTH=LOGIN')) {
-    wire.send('AUTH LOGIN');
-    expectCode(await wire.read(timeoutMs, 'the reply to AUTH LOGIN'), 334, 'auth');
-    wire.send(Buffer.from(auth.user).toString('base64'));
-    expectCode(await wire.read(timeoutMs, 'the reply to the user name'), 334, 'auth');
-    wire.send(Buffer.from(auth.pass).toString('base64'));
-    expectCode(await wire.read(timeoutMs, 'the reply to the password'), 235, 'auth');
-    return;
-  }
-  throw fail('the server offers neither AUTH PLAIN nor AUTH LOGIN, but a user and password are set', { permanent: true });
+function expectCode(reply: SmtpReply, code: number, phase: SmtpPhase): void {
+  if (reply.code === code) return;
+  if (reply.code >= 400 && reply.code < 600) throw rejection(reply, phase);
+  throw new SmtpProblem(`the server answered ${describeReply(reply)} at ${phase}, where ${code} was expected`, { permanent: true });
 }
 
+/** The name given in EHLO: the host name when it has a dot, else the local address literal. */
 function clientName(localAddress: string | undefined): string {
   const name = hostname();
   if (name.includes('.')) return name;
@@ -279,12 +218,8 @@ function clientName(localAddress: string | undefined): string {
   return isIP(localAddress) === 6 ? `[IPv6:${localAddress}]` : `[${localAddress}]`;
 }
 
-function isAscii(text: string): boolean {
-  return /^[\x20-\x7e]*$/.test(text);
-}
-
 /** The message with CRLF line ends, every line that starts with "." given a second one (RFC 5321 §4.5.2), ending in CRLF. */
-export function dotStuff(message: Uint8Array): Buffer {
+function dotStuff(message: Uint8Array): Buffer {
   // latin1 maps each byte to one code unit and back, so the bytes of any encoding pass through unchanged.
   let text = Buffer.from(message.buffer, message.byteOffset, message.byteLength).toString('latin1').replace(/\r?\n/g, '\r\n');
   if (!text.endsWith('\r\n')) text += '\r\n';
@@ -300,7 +235,7 @@ const messageBlock = 64 * 1024;
  * bounded by its own timeout and by `stop` (the transaction's deadline and the caller's signal).
  */
 class Wire {
-  private socket: Socket | TLSSocket | undefined;
+  socket: Socket | TLSSocket | undefined;
   /** UTF-8 (SMTPUTF8 replies) decoded across chunk boundaries. */
   private decoder = new StringDecoder('utf8');
   private pending = '';
@@ -312,29 +247,22 @@ class Wire {
   /** Rejects the wait in progress (until()) when the connection breaks. */
   private brokenWaiter: ((error: Error) => void) | undefined;
   private readonly onData = (chunk: Buffer) => this.take(chunk);
-  private readonly onEnd = () => this.breakWith(fail('the server closed the connection', { code: 'ECONNRESET' }));
-  private readonly onError = (error: NodeJS.ErrnoException) =>
-    this.breakWith(fail(`connection error: ${error.message}`, { code: error.code ?? 'ESOCKET', permanent: permanentNetworkError(error) }));
+  private readonly onEnd = () => this.breakWith(new SmtpProblem('the server closed the connection', { code: 'ECONNRESET' }));
+  private readonly onError = (error: NodeJS.ErrnoException) => {
+    // An unknown host or a certificate that does not verify: trying again will not mend it.
+    const permanent = error.code === 'ENOTFOUND' || /^(ERR_TLS_|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_SSL_)/.test(error.code ?? '');
+    this.breakWith(new SmtpProblem(`connection error: ${error.message}`, { code: error.code ?? 'ESOCKET', permanent }));
+  };
 
   constructor(
     private readonly stop: AbortSignal,
     private readonly stopReason: () => string,
   ) {}
 
-  localAddress(): string | undefined {
-    return this.socket?.localAddress;
-  }
-
   async open(server: SmtpServer, timeoutMs: number): Promise<void> {
-    const socket = server.secure
-      ? connectTls({ host: server.host, port: server.port, ...tlsName(server), ...server.tls })
-      : connectTcp({ host: server.host, port: server.port });
-    this.attach(socket);
-    await this.until(
-      new Promise<void>((resolve) => socket.once(server.secure ? 'secureConnect' : 'connect', () => resolve())),
-      timeoutMs,
-      `connecting to ${server.host}:${server.port}`,
-    );
+    const { host, port } = server;
+    const socket = server.secure ? connectTls({ host, port, ...tlsOptions(server) }) : connectTcp({ host, port });
+    await this.attach(socket, server.secure ? 'secureConnect' : 'connect', timeoutMs, `connecting to ${host}:${port}`);
   }
 
   /** STARTTLS: the plain socket is handed to TLS; replies already read (there must be none) are dropped. */
@@ -346,9 +274,7 @@ class Wire {
     this.decoder = new StringDecoder('utf8');
     this.replies = [];
     // `host` too: without it the certificate is checked against "localhost".
-    const secure = connectTls({ socket: plain, host: server.host, ...tlsName(server), ...server.tls });
-    this.attach(secure);
-    await this.until(new Promise<void>((resolve) => secure.once('secureConnect', () => resolve())), timeoutMs, 'the TLS handshake after STARTTLS');
+    await this.attach(connectTls({ socket: plain, host: server.host, ...tlsOptions(server) }), 'secureConnect', timeoutMs, 'the TLS handshake after STARTTLS');
   }
 
   /** One command line. Nothing here logs or echoes what is sent, so AUTH's secrets stay on the wire. */
@@ -389,28 +315,28 @@ class Wire {
   }
 
   destroy(): void {
-    const socket = this.socket;
-    if (!socket) return;
-    socket.off('data', this.onData);
-    socket.destroy();
+    this.socket?.off('data', this.onData).destroy();
   }
 
-  private attach(socket: Socket | TLSSocket): void {
+  /** Listen to `socket` and wait for it to connect. */
+  private async attach(socket: Socket | TLSSocket, connected: string, timeoutMs: number, what: string): Promise<void> {
     this.socket = socket;
     socket.on('data', this.onData).on('end', this.onEnd).on('close', this.onEnd).on('error', this.onError);
+    await this.until(new Promise<void>((resolve) => socket.once(connected, () => resolve())), timeoutMs, what);
   }
 
   /** `work`, unless the timeout, the stop signal or a broken connection comes first. */
   private async until<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-    if (this.stop.aborted) throw fail(`${this.stopReason()} (${what})`, { code: 'ETIMEDOUT' });
+    const stopped = () => new SmtpProblem(`${this.stopReason()} (${what})`, { code: 'ETIMEDOUT' });
+    if (this.stop.aborted) throw stopped();
     if (this.broken) throw this.broken;
     let timer: NodeJS.Timeout | undefined;
     let onStop: (() => void) | undefined;
     const interrupted = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(fail(`no answer within ${timeoutMs} ms (${what})`, { code: 'ETIMEDOUT' })), timeoutMs);
-      onStop = () => reject(fail(`${this.stopReason()} (${what})`, { code: 'ETIMEDOUT' }));
+      timer = setTimeout(() => reject(new SmtpProblem(`no answer within ${timeoutMs} ms (${what})`, { code: 'ETIMEDOUT' })), timeoutMs);
+      onStop = () => reject(stopped());
       this.stop.addEventListener('abort', onStop, { once: true });
-      this.brokenWaiter = (error) => reject(error);
+      this.brokenWaiter = reject;
     });
     try {
       return await Promise.race([work, interrupted]);
@@ -428,13 +354,11 @@ class Wire {
 
   private take(chunk: Buffer): void {
     this.pending += this.decoder.write(chunk);
-    for (let newline = this.pending.indexOf('\n'); newline !== -1; newline = this.pending.indexOf('\n')) {
-      const line = this.pending.slice(0, newline).replace(/\r$/, '');
+    for (let newline = this.pending.indexOf('\n'); newline !== -1 && !this.broken; newline = this.pending.indexOf('\n')) {
+      this.line(this.pending.slice(0, newline).replace(/\r$/, ''));
       this.pending = this.pending.slice(newline + 1);
-      this.line(line);
-      if (this.broken) return;
     }
-    if (this.pending.length > maxReplyBytes) this.protocolError('a reply line longer than 64 KiB');
+    if (!this.broken && this.pending.length > maxReplyBytes) this.protocolError('a reply line longer than 64 KiB');
   }
 
   private line(line: string): void {
@@ -456,16 +380,11 @@ class Wire {
   }
 
   private protocolError(what: string): void {
-    this.breakWith(fail(`the server sent ${what}`, { code: 'EPROTOCOL' }));
+    this.breakWith(new SmtpProblem(`the server sent ${what}`, { code: 'EPROTOCOL' }));
     this.socket?.destroy();
   }
 }
 
-function tlsName(server: SmtpServer): { servername?: string } {
-  return isIP(server.host) ? {} : { servername: server.host };
-}
-
-/** Errors that trying again will not mend: an unknown host, a certificate that does not verify. */
-function permanentNetworkError(error: NodeJS.ErrnoException): boolean {
-  return error.code === 'ENOTFOUND' || /^(ERR_TLS_|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_SSL_)/.test(error.code ?? '');
+function tlsOptions(server: SmtpServer): ConnectionOptions {
+  return { ...(isIP(server.host) ? {} : { servername: server.host }), ...server.tls };
 }

@@ -5,39 +5,21 @@ import * as v from 'valibot';
 import { OutputError } from '../errors.js';
 
 /**
- * The outbox: for each edition and recipient, what became of the e-mail, so that nobody gets an edition twice
- * unless a person asks for it.
- *
- *   queued ─► sending ─► (final dot) ─► sent
- *                 │            └──────► uncertain   the connection was lost or timed out after the final dot,
- *                 │                                 or the run stopped there: never resent on its own
- *                 └──► failed (permanent: the server's 5xx; temporary: tried again by the next run)
- *   resend (a person's word) ─► queued            confirmed (a person's word) ─► sent
- *
- * Storage: `<outDir>/outbox/<editionId>.jsonl`, one JSON line per state change, appended and fsynced before the
- * step it records goes on the wire (`sending` before DATA, `final-dot` before the final dot), and read by replaying
- * the lines. Why a journal and not a JSON file replaced whole: each change costs one small append instead of
- * rewriting every recipient's record, and a process killed mid-write leaves at most a torn last line, which is
- * the one change that was not yet durable, so replay drops it and the step it would have recorded never
- * happened (the message waits for the fsync). The history is kept, which `briefing outbox` shows.
- * `<outDir>/outbox/alerts.jsonl` records the alerts sent to the admin, one incident at a time, the same way.
- *
- * The outbox holds recipients' addresses: it lives in the output folder, which is not committed.
+ * The outbox: for each edition and recipient, what became of the e-mail, so that nobody gets an edition twice unless
+ * a person asks for it. `<outDir>/outbox/<editionId>.jsonl` is a journal: one JSON line per state change, appended and
+ * fsynced before the step it records goes on the wire (`sending` before DATA, `final-dot` before the final dot), and
+ * read by replaying the lines. A process killed mid-write leaves at most a torn last line, a change that never became
+ * durable, so replay drops it. `alerts.jsonl` beside it records the alerts sent to the admin the same way.
  * Callers hold the lock over the output folder (io/lock.ts) while writing; reading needs no lock.
  */
 
-export type DeliveryState = 'queued' | 'sending' | 'sent' | 'failed' | 'uncertain';
-
 const outboxEvents = ['queued', 'sending', 'final-dot', 'sent', 'failed', 'uncertain', 'interrupted', 'resend', 'confirmed'] as const;
-export type OutboxEventName = (typeof outboxEvents)[number];
 
 const outboxEventSchema = v.object({
-  /** When it happened, ISO 8601. */
   at: v.pipe(v.string(), v.isoTimestamp()),
   event: v.picklist(outboxEvents),
-  /** The address as MAIL_TO gave it. */
+  /** The address as MAIL_TO gave it, and addressKey() of it: what two spellings of one mailbox share. */
   recipient: v.string(),
-  /** addressKey(recipient): what two spellings of one mailbox share. */
   key: v.pipe(v.string(), v.minLength(3)),
   messageId: v.optional(v.string()),
   /** The server's reply (redacted), for sent, failed and uncertain. */
@@ -49,18 +31,17 @@ const outboxEventSchema = v.object({
   /** Which process wrote it: `<pid>@<host>`. */
   by: v.optional(v.string()),
 });
-export type OutboxEvent = v.InferOutput<typeof outboxEventSchema>;
+type OutboxEvent = v.InferOutput<typeof outboxEventSchema>;
 
 export interface RecipientRecord {
   recipient: string;
   key: string;
-  state: DeliveryState;
+  state: 'queued' | 'sending' | 'sent' | 'failed' | 'uncertain';
   /** In `sending`: the final dot may have been written (a run that stopped here leaves the recipient uncertain). */
   finalDot: boolean;
   messageId?: string;
   /** Messages started (sending events) over all runs. */
   attempts: number;
-  firstAt: string;
   updatedAt: string;
   sentAt?: string;
   lastReply?: string;
@@ -69,10 +50,10 @@ export interface RecipientRecord {
   /** Why the state is what it is, when that needs saying (uncertain, resend requested, confirmed). */
   note?: string;
   /** Every change, oldest first. */
-  history: { at: string; event: OutboxEventName }[];
+  history: { at: string; event: OutboxEvent['event'] }[];
 }
 
-export interface EditionOutbox {
+interface EditionOutbox {
   editionId: string;
   path: string;
   recipients: RecipientRecord[];
@@ -80,67 +61,55 @@ export interface EditionOutbox {
   tornTail: boolean;
 }
 
-export const outboxDir = (outDir: string) => join(outDir, 'outbox');
+const outboxDir = (outDir: string) => join(outDir, 'outbox');
 export const outboxPath = (outDir: string, editionId: string) => join(outboxDir(outDir), `${checkEditionId(editionId)}.jsonl`);
 export const alertsPath = (outDir: string) => join(outboxDir(outDir), 'alerts.jsonl');
 
-/** The outbox of one edition, open for recording. */
-export interface Outbox {
-  readonly editionId: string;
-  readonly path: string;
-  get(key: string): RecipientRecord | undefined;
-  list(): RecipientRecord[];
-  /**
-   * Append the change and fsync it, then apply it. Resolves only once it is durable. On failure (disk full) the
-   * file is cut back to what it was and an OutputError thrown; every later record() then fails at once, so a
-   * caller can't go on sending with nothing recorded.
-   */
-  record(event: Omit<OutboxEvent, 'at' | 'by'> & { at?: string }): Promise<RecipientRecord>;
-}
+export type Outbox = Awaited<ReturnType<typeof openOutbox>>;
 
-/** Open (creating the folder) the outbox of `editionId` for recording. A torn last line is cut off. */
-export async function openOutbox(outDir: string, editionId: string, now: () => Date = () => new Date()): Promise<Outbox> {
+/**
+ * Open (creating the folder) the outbox of `editionId` for recording; a torn last line is cut off. record() appends
+ * the change and fsyncs it, then applies it. On failure (disk full) the file is cut back to what it was and an
+ * OutputError thrown; every later record() then fails at once, so a caller can't go on sending with nothing recorded.
+ */
+export async function openOutbox(outDir: string, editionId: string, now: () => Date = () => new Date()) {
   const path = outboxPath(outDir, editionId);
   const journal = await openJournal(path, outboxEventSchema, now);
-  const records = new Map<string, RecipientRecord>();
-  for (const event of journal.events) applyOutboxEvent(records, event);
+  const records = replay(journal.events);
   return {
-    editionId,
     path,
-    get: (key) => records.get(key),
+    get: (key: string) => records.get(key),
     list: () => [...records.values()],
-    async record(event) {
-      const written = await journal.append(event);
-      return applyOutboxEvent(records, written);
-    },
+    record: async (event: Omit<OutboxEvent, 'at' | 'by'> & { at?: string }) => applyOutboxEvent(records, await journal.append(event)),
   };
 }
 
 /** Every edition's outbox in `<outDir>/outbox/`, oldest file name first; nothing is changed. */
 export async function readOutbox(outDir: string): Promise<EditionOutbox[]> {
-  let names: string[];
-  try {
-    names = (await readdir(outboxDir(outDir))).filter((n) => n.endsWith('.jsonl') && n !== 'alerts.jsonl').sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+  const names = await readdir(outboxDir(outDir)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
     throw readError(outboxDir(outDir), error);
-  }
+  });
   const editions: EditionOutbox[] = [];
-  for (const name of names) {
+  for (const name of names.filter((n) => n.endsWith('.jsonl') && n !== 'alerts.jsonl').sort()) {
     const path = join(outboxDir(outDir), name);
     const { events, tornTail } = parseJournal(path, await readText(path), outboxEventSchema);
-    const records = new Map<string, RecipientRecord>();
-    for (const event of events) applyOutboxEvent(records, event);
-    editions.push({ editionId: name.slice(0, -'.jsonl'.length), path, recipients: [...records.values()], tornTail });
+    editions.push({ editionId: name.slice(0, -'.jsonl'.length), path, recipients: [...replay(events).values()], tornTail });
   }
   return editions;
 }
 
-/** The state after one more event. Pure apart from updating `records`. */
-export function applyOutboxEvent(records: Map<string, RecipientRecord>, event: OutboxEvent): RecipientRecord {
+function replay(events: OutboxEvent[]): Map<string, RecipientRecord> {
+  const records = new Map<string, RecipientRecord>();
+  for (const event of events) applyOutboxEvent(records, event);
+  return records;
+}
+
+/** The state after one more event. */
+function applyOutboxEvent(records: Map<string, RecipientRecord>, event: OutboxEvent): RecipientRecord {
   let record = records.get(event.key);
   if (!record) {
-    record = { recipient: event.recipient, key: event.key, state: 'queued', finalDot: false, attempts: 0, firstAt: event.at, updatedAt: event.at, history: [] };
+    record = { recipient: event.recipient, key: event.key, state: 'queued', finalDot: false, attempts: 0, updatedAt: event.at, history: [] };
     records.set(event.key, record);
   }
   record.updatedAt = event.at;
@@ -198,9 +167,9 @@ const alertEventSchema = v.object({
   reason: v.optional(v.string()),
   by: v.optional(v.string()),
 });
-export type AlertEvent = v.InferOutput<typeof alertEventSchema>;
+type AlertEvent = v.InferOutput<typeof alertEventSchema>;
 
-export interface IncidentRecord {
+interface IncidentRecord {
   incident: string;
   /** open: the admin was alerted (or the alert may have gone out) and the incident is not resolved. */
   state: 'open' | 'failed' | 'resolved';
@@ -209,13 +178,7 @@ export interface IncidentRecord {
   reason?: string;
 }
 
-export interface Alerts {
-  get(incident: string): IncidentRecord | undefined;
-  list(): IncidentRecord[];
-  record(event: Omit<AlertEvent, 'at' | 'by'> & { at?: string }): Promise<IncidentRecord>;
-}
-
-export async function openAlerts(outDir: string, now: () => Date = () => new Date()): Promise<Alerts> {
+export async function openAlerts(outDir: string, now: () => Date = () => new Date()) {
   const journal = await openJournal(alertsPath(outDir), alertEventSchema, now);
   const incidents = new Map<string, IncidentRecord>();
   const apply = (event: AlertEvent): IncidentRecord => {
@@ -231,64 +194,52 @@ export async function openAlerts(outDir: string, now: () => Date = () => new Dat
   };
   for (const event of journal.events) apply(event);
   return {
-    get: (incident) => incidents.get(incident),
+    get: (incident: string) => incidents.get(incident),
     list: () => [...incidents.values()],
-    record: async (event) => apply(await journal.append(event)),
+    record: async (event: Omit<AlertEvent, 'at' | 'by'>) => apply(await journal.append(event)),
   };
 }
 
 // --- formatting --------------------------------------------------------------------------------------------------
 
 /**
- * `briefing outbox`: per edition, one line per recipient (state, address, when, Message-ID, the server's last
- * reply or why), then a count per state and what a person can do about the ones that need it.
+ * `briefing outbox`: per edition, one line per recipient (state, address, when, Message-ID, the server's last reply or
+ * why), then a count per state and what a person can do about the uncertain ones.
  */
 export function formatOutbox(editions: EditionOutbox[]): string {
   if (editions.length === 0) return 'The outbox is empty: no edition has been mailed yet.';
-  const blocks = editions.map((edition) => {
-    const width = Math.max(...edition.recipients.map((r) => r.recipient.length), 9);
-    const lines = edition.recipients.map((r) => {
+  const blocks = editions.map(({ editionId, recipients, tornTail }) => {
+    const width = Math.max(...recipients.map((r) => r.recipient.length), 9);
+    const lines = recipients.map((r) => {
       const state = r.state === 'failed' ? (r.failure?.permanent ? 'failed' : 'failed*') : r.state === 'sending' && r.finalDot ? 'sending.' : r.state;
       const why = r.state === 'failed' ? `${r.failure?.code ? `${r.failure.code}: ` : ''}${r.failure?.reason ?? ''}` : (r.note ?? r.lastReply ?? '');
-      return `  ${state.padEnd(9)} ${r.recipient.padEnd(width)}  ${shortTime(r.sentAt ?? r.updatedAt)}  ${r.messageId ?? '-'}${why ? `  ${oneLine(why)}` : ''}`;
+      const flat = why.replace(/\s+/g, ' ').trim();
+      const shown = flat.length > 160 ? `${flat.slice(0, 159)}…` : flat;
+      const when = (r.sentAt ?? r.updatedAt).replace(/\.\d{3}Z$/, 'Z');
+      return `  ${state.padEnd(9)} ${r.recipient.padEnd(width)}  ${when}  ${r.messageId ?? '-'}${shown ? `  ${shown}` : ''}`;
     });
     const counts = (['sent', 'uncertain', 'failed', 'sending', 'queued'] as const)
-      .map((state) => [state, edition.recipients.filter((r) => r.state === state).length] as const)
+      .map((state) => [state, recipients.filter((r) => r.state === state).length] as const)
       .filter(([, n]) => n > 0)
       .map(([state, n]) => `${n} ${state}`);
-    const uncertain = edition.recipients.filter((r) => r.state === 'uncertain').map((r) => r.recipient);
-    const advice = uncertain.length
-      ? [
-          `  Uncertain: ask ${uncertain.join(', ')} whether the edition arrived; then \`briefing send ${edition.editionId} --resend <address>\` ` +
-            'if it did not (the same Message-ID, so a mail client that saw it shows one), or confirm it with `briefing outbox --confirm <address>`.',
-        ]
-      : [];
-    const torn = edition.tornTail ? ['  (a torn last line, from a run killed while writing, was ignored)'] : [];
-    return [`${edition.editionId}  ${counts.join(', ')}`, ...lines, ...advice, ...torn].join('\n');
+    const uncertain = recipients.filter((r) => r.state === 'uncertain').map((r) => r.recipient);
+    if (uncertain.length) {
+      lines.push(
+        `  Uncertain: ask ${uncertain.join(', ')} whether the edition arrived; then \`briefing send ${editionId} --resend <address>\` ` +
+          'if it did not (the same Message-ID, so a mail client that saw it shows one), or confirm it with `briefing outbox --confirm <address>`.',
+      );
+    }
+    if (tornTail) lines.push('  (a torn last line, from a run killed while writing, was ignored)');
+    return [`${editionId}  ${counts.join(', ')}`, ...lines].join('\n');
   });
-  const legend = 'failed* = a temporary failure, tried again by the next send; sending. = stopped after the final dot';
-  return `${blocks.join('\n\n')}\n\n${legend}`;
-}
-
-function shortTime(iso: string): string {
-  return iso.replace(/\.\d{3}Z$/, 'Z');
-}
-
-function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 160 ? `${flat.slice(0, 159)}…` : flat;
+  return `${blocks.join('\n\n')}\n\nfailed* = a temporary failure, tried again by the next send; sending. = stopped after the final dot`;
 }
 
 // --- the journal -------------------------------------------------------------------------------------------------
 
-interface Journal<E> {
-  events: E[];
-  append(event: Omit<E, 'at' | 'by'> & { at?: string }): Promise<E>;
-}
-
 const writer = `${process.pid}@${hostname()}`;
 
-async function openJournal<E extends { at: string }>(path: string, schema: v.GenericSchema<unknown, E>, now: () => Date): Promise<Journal<E>> {
+async function openJournal<E extends { at: string }>(path: string, schema: v.GenericSchema<unknown, E>, now: () => Date) {
   const dir = join(path, '..');
   await guard(path, 'create the outbox folder', () => mkdir(dir, { recursive: true }));
   const text = await readText(path);
@@ -298,45 +249,39 @@ async function openJournal<E extends { at: string }>(path: string, schema: v.Gen
   let size = goodBytes;
   let created = text === '';
   let broken: Error | undefined;
+  /** The last append, settled: never rejects. */
   let queue: Promise<unknown> = Promise.resolve();
-
-  const write = async (line: string): Promise<void> => {
-    const handle = await open(path, 'a');
-    try {
-      await handle.writeFile(line);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    if (created) {
-      await syncDir(dir); // the new file's name must survive a crash too
-      created = false;
-    }
-  };
 
   return {
     events,
-    append(partial) {
-      const run = async (): Promise<E> => {
+    /** Append the event and fsync it. Appends are serialised: each waits for the one before it. */
+    append(partial: Omit<E, 'at' | 'by'> & { at?: string }): Promise<E> {
+      const result = queue.then(async () => {
         if (broken) throw broken;
         const event = v.parse(schema, { ...partial, at: partial.at ?? now().toISOString(), by: writer });
         const line = `${JSON.stringify(event)}\n`;
         try {
-          await write(line);
+          const handle = await open(path, 'a');
+          try {
+            await handle.writeFile(line);
+            await handle.sync();
+          } finally {
+            await handle.close();
+          }
+          if (created) await syncDir(dir); // the new file's name must survive a crash too
+          created = false;
         } catch (error) {
           await truncate(path, size).catch(() => undefined); // a partial line would hide every later one
           broken = new OutputError(
-            `Cannot record in ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): nothing more is sent in this run, ` +
-              'since a message that is not recorded could be sent twice. The outbox holds every change made before this one. ' +
-              "Free disk space or fix the folder's permissions, then send again.",
+            `Cannot record in ${path} (${errorCode(error)}): nothing more is sent in this run, since a message that is not recorded could be sent twice. ` +
+              "The outbox holds every change made before this one. Free disk space or fix the folder's permissions, then send again.",
             { path, cause: error },
           );
           throw broken;
         }
         size += Buffer.byteLength(line);
         return event;
-      };
-      const result = queue.then(run, run);
+      });
       queue = result.catch(() => undefined);
       return result;
     },
@@ -344,9 +289,7 @@ async function openJournal<E extends { at: string }>(path: string, schema: v.Gen
 }
 
 function parseJournal<E>(path: string, text: string, schema: v.GenericSchema<unknown, E>): { events: E[]; tornTail: boolean; goodBytes: number } {
-  const lastNewline = text.lastIndexOf('\n');
-  const whole = text.slice(0, lastNewline + 1);
-  const tornTail = lastNewline + 1 < text.length;
+  const whole = text.slice(0, text.lastIndexOf('\n') + 1);
   const events: E[] = [];
   for (const [i, line] of whole.split('\n').entries()) {
     if (line === '') continue;
@@ -360,7 +303,7 @@ function parseJournal<E>(path: string, text: string, schema: v.GenericSchema<unk
     if (!result.success) throw corrupt(path, i + 1, result.issues[0]!.message);
     events.push(result.output);
   }
-  return { events, tornTail, goodBytes: Buffer.byteLength(whole) };
+  return { events, tornTail: whole.length < text.length, goodBytes: Buffer.byteLength(whole) };
 }
 
 function corrupt(path: string, line: number, why: string): OutputError {
@@ -372,38 +315,33 @@ function corrupt(path: string, line: number, why: string): OutputError {
 }
 
 async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+  return readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
     throw readError(path, error);
-  }
+  });
+}
+
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }
 
 function readError(path: string, error: unknown): OutputError {
-  return new OutputError(
-    `Cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was sent. Fix its permissions and try again.`,
-    { path, cause: error },
-  );
+  return new OutputError(`Cannot read ${path} (${errorCode(error)}); nothing was sent. Fix its permissions and try again.`, { path, cause: error });
 }
 
-async function guard<T>(path: string, what: string, action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (error) {
+async function guard(path: string, what: string, action: () => Promise<unknown>): Promise<void> {
+  await action().catch((error: unknown) => {
     throw new OutputError(
-      `Cannot ${what} for ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); nothing was sent. ` +
-        'Check that the output folder is writable and has free space, then send again.',
+      `Cannot ${what} for ${path} (${errorCode(error)}); nothing was sent. Check that the output folder is writable and has free space, then send again.`,
       { path, cause: error },
     );
-  }
+  });
 }
 
 async function syncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r').catch(() => undefined);
-  if (!handle) return;
-  await handle.sync().catch(() => undefined); // some file systems refuse fsync on a folder
-  await handle.close();
+  await handle?.sync().catch(() => undefined); // some file systems refuse fsync on a folder
+  await handle?.close();
 }
 
 function checkEditionId(editionId: string): string {
