@@ -1,14 +1,10 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { environment, type Flags } from './config.js';
+import { environment, flagOptions } from './config.js';
 import { BriefingError, ConfigError } from './errors.js';
 import { packageVersion } from './io/paths.js';
 import { terminalSafe } from './io/terminal.js';
 import type { CliIo } from './commands.js';
-
-export type { CliIo };
 
 /**
  * `briefing <command> [options]`: the command-line entry and the only module that touches `process`. Parses flags,
@@ -55,37 +51,16 @@ Options:
 Settings: see .env.example (a .env file in the working folder is read; real environment variables win).
 `;
 
-const options = {
-  briefing: { type: 'string' },
-  year: { type: 'string' },
-  lang: { type: 'string' },
-  out: { type: 'string' },
-  data: { type: 'string' },
-  offline: { type: 'boolean' },
-  force: { type: 'boolean' },
-  email: { type: 'boolean' },
-  'dry-run': { type: 'boolean' },
-  resend: { type: 'string' },
-  confirm: { type: 'string' },
-  once: { type: 'boolean' },
-  suggest: { type: 'boolean' },
-  port: { type: 'string' },
-  format: { type: 'string' },
-  debug: { type: 'boolean' },
-  version: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   let debug = argv.includes('--debug');
   try {
-    let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; allowPositionals: true; strict: true }>>;
-    try {
-      parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-    } catch (error) {
-      throw new ConfigError(`${(error as Error).message}. Run \`briefing --help\` for the options.`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = (() => {
+      try {
+        return parseArgs({ args: argv, options: flagOptions, allowPositionals: true, strict: true });
+      } catch (error) {
+        throw new ConfigError(`${(error as Error).message}. Run \`briefing --help\` for the options.`);
+      }
+    })();
     debug = values.debug ?? false;
     if (values.version) {
       io.write(`ssb-briefing ${packageVersion()}`);
@@ -98,30 +73,10 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       return asked ? 0 : 2;
     }
     const env = environment(io.cwd, io.env);
-    const flags = values as Flags & { confirm?: string };
-    const commands = await import('./commands.js');
-    switch (command) {
-      case 'run':
-        return await commands.runCommand(flags, env, io);
-      case 'fetch':
-        return await commands.fetchCommand(flags, env, io);
-      case 'send':
-        return await commands.sendCommand(rest[0], flags, env, io);
-      case 'outbox':
-        return await commands.outboxCommand(flags, env, io);
-      case 'schedule':
-        return await commands.scheduleCommand(flags, env, io);
-      case 'preview':
-        return await commands.previewCommand(flags, env, io);
-      case 'tables':
-        return await commands.tablesCommand(rest.join(' '), flags, env, io);
-      case 'inspect':
-        return await commands.inspectCommand(rest[0], flags, env, io);
-      case 'jsonstat':
-        return await commands.jsonstatCommand(rest[0], flags.format, io);
-      default:
-        throw new ConfigError(`Unknown command "${command}". Run \`briefing --help\` for the commands.`);
-    }
+    const { commands } = await import('./commands.js');
+    const run = Object.hasOwn(commands, command) ? commands[command] : undefined;
+    if (!run) throw new ConfigError(`Unknown command "${command}". Run \`briefing --help\` for the commands.`);
+    return await run(rest, values, env, io);
   } catch (error) {
     return report(error, debug, io);
   }
@@ -151,20 +106,10 @@ function defaultIo(): CliIo {
   };
 }
 
-const invokedDirectly = (() => {
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(process.argv[1] ?? '')).href;
-  } catch {
-    return false;
-  }
-})();
-
-if (invokedDirectly) {
-  // A closed pipe (`briefing jsonstat … | head`) is not an error worth a stack.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exitCode ??= 0;
-  });
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}
+// A closed pipe (`briefing jsonstat … | head`) is not an error worth a stack.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exitCode ??= 0;
+});
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
