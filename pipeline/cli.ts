@@ -51,7 +51,7 @@ Options:
 Settings: see .env.example (a .env file in the working folder is read; real environment variables win).
 `;
 
-async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+async function main(argv: string[], io: CliIo): Promise<number> {
   let debug = argv.includes('--debug');
   try {
     const { values, positionals } = (() => {
@@ -96,20 +96,16 @@ function report(error: unknown, debug: boolean, io: CliIo): number {
   return 1;
 }
 
-function defaultIo(): CliIo {
-  return {
-    write: (line) => process.stdout.write(`${terminalSafe(line)}\n`),
-    out: (text) => process.stdout.write(terminalSafe(text)),
-    error: (line) => process.stderr.write(`${terminalSafe(line)}\n`),
-    env: process.env,
-    cwd: process.cwd(),
-  };
-}
-
 // A closed pipe (`briefing jsonstat … | head`) is not an error worth a stack.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exitCode ??= 0;
 });
-main(process.argv.slice(2)).then((code) => {
+main(process.argv.slice(2), {
+  write: (line) => process.stdout.write(`${terminalSafe(line)}\n`),
+  out: (text) => process.stdout.write(terminalSafe(text)),
+  error: (line) => process.stderr.write(`${terminalSafe(line)}\n`),
+  env: process.env,
+  cwd: process.cwd(),
+}).then((code) => {
   process.exitCode = code;
 });

@@ -64,7 +64,7 @@ export interface FetchContext extends ErrorContext {
   title?: string;
   attempts?: number;
   api?: 'v1' | 'v2';
-  /** The network error code (ECONNREFUSED, ENOTFOUND…). */
+  /** ECONNREFUSED, ENOTFOUND… */
   code?: string;
   reason?: 'too-large' | 'redirect' | 'malformed' | 'status' | 'network' | 'permanent';
 }

@@ -10,7 +10,7 @@ import type { Config } from './config.js';
 import { DeliveryError, OutputError } from './errors.js';
 import { fetchTables, type FetchOutcome, type StatbankReader } from './fetch.js';
 import type { SendOptions } from './send.js';
-import { ensureWritableDir, writeOutputs } from './io/outputs.js';
+import { writeOutputs } from './io/outputs.js';
 import { packageVersion } from './io/paths.js';
 import type { Progress } from './io/progress.js';
 import { parseDataset, readDatasetText } from './store/dataset.js';
@@ -91,7 +91,6 @@ export async function sendStage(config: Config, progress: Progress, options: Pic
 export async function runPipeline(config: Config, effects: RunEffects) {
   const { progress } = effects;
   const started = effects.now().getTime();
-  await ensureWritableDir(config.outDir, 'The output folder');
   let data = await loadData(config.dataDir);
   let fetched: FetchOutcome | null = null;
   let update: UpdateResult | null = null;
@@ -134,14 +133,13 @@ export async function runPipeline(config: Config, effects: RunEffects) {
       { year, langs: config.langs, templatesDir: config.templatesDir, print: config.print, context },
       progress,
     );
-    editions = [];
-    const replaced: string[] = [];
+    const saved: ((typeof editions)[number] & { replaced: boolean })[] = [];
     await progress.stage(
       'archive',
       async () => {
         for (const [i, b] of built.entries()) {
           const plan = planned[i]!;
-          const saved = await saveEdition({
+          const { created, replaced } = await saveEdition({
             outDir: config.outDir,
             replace: config.force,
             now: effects.now(),
@@ -166,8 +164,7 @@ export async function runPipeline(config: Config, effects: RunEffects) {
               files: { ...editionFiles },
             },
           });
-          if (saved.replaced) replaced.push(plan.id);
-          editions.push({ id: plan.id, lang: b.briefing.lang, created: saved.created, pageCount: b.pageCount });
+          saved.push({ id: plan.id, lang: plan.lang, created, replaced, pageCount: b.pageCount });
         }
         await writeIndex(config.outDir, config.templatesDir, definition.words.nn.title);
         await writeOutputs(
@@ -179,10 +176,11 @@ export async function runPipeline(config: Config, effects: RunEffects) {
         );
       },
       () => {
-        const made = editions.filter((e) => e.created).length;
-        return `${made} new edition(s)${replaced.length ? `, ${replaced.length} rebuilt for the same figures (${replaced.join(', ')})` : ''} in ${join(config.outDir, 'editions')}`;
+        const replaced = saved.filter((e) => e.replaced).map((e) => e.id);
+        return `${saved.filter((e) => e.created).length} new edition(s)${replaced.length ? `, ${replaced.length} rebuilt for the same figures (${replaced.join(', ')})` : ''} in ${join(config.outDir, 'editions')}`;
       },
     );
+    editions = saved;
     status = editions.some((e) => e.created) ? 'new-edition' : 'rebuilt';
   }
 

@@ -57,16 +57,7 @@ export interface SchedulerOptions {
   now?: () => Date;
 }
 
-export interface Scheduler {
-  /** Stops further ticks, tells a running job to stop (TickContext.stop) and resolves once it has finished. Idempotent. */
-  stop(): Promise<void>;
-  /** Tells a running job to abandon the message on the wire (TickContext.abort). */
-  abort(): void;
-  /** Resolves when the scheduler has stopped (after stop(), or after the single tick with `once`). */
-  done: Promise<void>;
-  /** Firings so far, including skipped and failed ones. */
-  readonly ticks: number;
-}
+export type Scheduler = ReturnType<typeof startScheduler>;
 
 /** Throws ConfigError naming the setting, the value and a fix, for a bad cron expression or time zone. */
 export function validateSchedule(expression: string, timezone: string): void {
@@ -99,7 +90,7 @@ export function validateSchedule(expression: string, timezone: string): void {
   }
 }
 
-export function startScheduler(options: SchedulerOptions): Scheduler {
+export function startScheduler(options: SchedulerOptions) {
   validateSchedule(options.cron, options.timezone);
   const { lockDir, timezone } = options;
   const log = (line: string) => {
@@ -179,16 +170,11 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     }
   }
 
-  /** One firing. Our own guard backs up node-cron's noOverlap, so two jobs never run at once. */
+  /** One firing; node-cron's noOverlap keeps a second from starting while a job runs (it waits for the promise). */
   function fire(): Promise<void> {
     if (stopped) return Promise.resolve();
     const n = ++ticks;
-    const stamp = localIso(now(), timezone);
-    if (current) {
-      log(`${stamp} tick ${n}: skipped (overlap: tick ${current.n} is still running)`);
-      return current.job;
-    }
-    const job = runTick(n, stamp).finally(() => {
+    const job = runTick(n, localIso(now(), timezone)).finally(() => {
       current = null;
     });
     current = { n, job };
@@ -221,9 +207,13 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     });
   }
   return {
+    /** Stops further ticks, tells a running job to stop (TickContext.stop) and resolves once it has finished. Idempotent. */
     stop,
+    /** Tells a running job to abandon the message on the wire (TickContext.abort). */
     abort: () => aborting.abort(new Error('the scheduler was asked to stop at once')),
+    /** Resolves when the scheduler has stopped (after stop(), or after the single tick with `once`). */
     done,
+    /** Firings so far, including skipped and failed ones. */
     get ticks() {
       return ticks;
     },
