@@ -6,6 +6,7 @@ import { withLock } from './io/lock.js';
 import { ensureWritableDir } from './io/outputs.js';
 import { createProgress } from './io/progress.js';
 import { installShutdown, type Shutdown } from './io/shutdown.js';
+import type { FetchOutcome } from './fetch.js';
 import type { ListedTable } from './statbank/client.js';
 
 /**
@@ -89,17 +90,11 @@ const fetchCommand: Command = async (_args, flags, env, io) => {
   await locked(config, 'briefing fetch', async () => {
     const data = await loadData(config.dataDir);
     const client = await statbankClient(config, io.write);
-    await fetchAndUpdate(
-      config,
-      data,
-      client,
-      createProgress(io.write),
-      () => new Date(),
-      (outcome) => {
-        io.write(outcome.message);
-        if (outcome.status === 'offline') annotate(env, io, 'StatBank unreachable', outcome.message);
-      },
-    );
+    const onFetched = (outcome: FetchOutcome) => {
+      io.write(outcome.message);
+      if (outcome.status === 'offline') annotate(env, io, 'StatBank unreachable', outcome.message);
+    };
+    await fetchAndUpdate(config, data, { client, progress: createProgress(io.write), now: () => new Date(), onFetched });
   });
   return 0;
 };

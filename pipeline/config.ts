@@ -86,6 +86,7 @@ export const commaList = (text: string) =>
 /** Every setting a command uses; with `needs.mail` (or --email) the mail settings must be complete. */
 export function resolveConfig(flags: Flags, env: Env, cwd: string, needs: { mail?: boolean } = {}) {
   const path = (value: string | undefined, fallback: string) => (value ? (isAbsolute(value) ? value : resolve(cwd, value)) : fallback);
+  const fromEnv = <T>(name: string, schema: v.GenericSchema<string, T>, fallback: T, hint?: string) => setting(name, env[name], schema, fallback, hint);
   const defaultBriefing = 'sosiale-medium';
   const briefing = setting(
     '--briefing',
@@ -105,13 +106,9 @@ export function resolveConfig(flags: Flags, env: Env, cwd: string, needs: { mail
   }
   if (flags.year !== undefined && !/^\d{4}$/.test(flags.year))
     throw new ConfigError(`--year: "${flags.year}" is not a year. Give four digits, e.g. --year 2013.`, { setting: 'year', value: flags.year });
-  const baseUrl = setting(
-    'SSB_API_URL',
-    env.SSB_API_URL,
-    httpUrl,
-    'https://data.ssb.no/api/pxwebapi/v2',
-    'Unset it to use https://data.ssb.no/api/pxwebapi/v2.',
-  ).replace(/\/+$/, '');
+  const statbankV2 = 'https://data.ssb.no/api/pxwebapi/v2';
+  const ssbRss = 'https://www.ssb.no/rss/statkal';
+  const baseUrl = fromEnv('SSB_API_URL', httpUrl, statbankV2, `Unset it to use ${statbankV2}.`).replace(/\/+$/, '');
   const previewPort = setting('--port', flags.port, wholeNumber('a port number', 0, 65_535), 4180, 'Give a port from 1024 to 65535, or 0 for any free port.');
   const dataDir = path(flags.data ?? env.BRIEFING_DATA, join(defaultDataRoot, briefing));
   if (!(flags.data ?? env.BRIEFING_DATA) && !existsSync(dataDir)) {
@@ -142,32 +139,26 @@ export function resolveConfig(flags: Flags, env: Env, cwd: string, needs: { mail
     print: {
       executablePath: chromium(env, path),
       /** Each browser step (launch, load, print). */
-      timeoutMs: setting('BRIEFING_PRINT_TIMEOUT_MS', env.BRIEFING_PRINT_TIMEOUT_MS, ms(1000, 600_000), 30_000),
+      timeoutMs: fromEnv('BRIEFING_PRINT_TIMEOUT_MS', ms(1000, 600_000), 30_000),
     },
     statbank: {
       baseUrl,
       /** One request, body included. */
-      requestTimeoutMs: setting('SSB_TIMEOUT_MS', env.SSB_TIMEOUT_MS, ms(100, 300_000), 20_000),
+      requestTimeoutMs: fromEnv('SSB_TIMEOUT_MS', ms(100, 300_000), 20_000),
       /** Total waiting between retries of one request. */
-      retryBudgetMs: setting('SSB_RETRY_BUDGET_MS', env.SSB_RETRY_BUDGET_MS, ms(0, 600_000), 30_000),
-      rssUrl: setting(
-        'SSB_RSS_URL',
-        env.SSB_RSS_URL,
-        httpUrl,
-        env.SSB_API_URL ? `${new URL(baseUrl).origin}/rss/statkal` : 'https://www.ssb.no/rss/statkal',
-        'Unset it to use https://www.ssb.no/rss/statkal.',
-      ),
+      retryBudgetMs: fromEnv('SSB_RETRY_BUDGET_MS', ms(0, 600_000), 30_000),
+      /** SSB's release calendar feed: the StatBank's origin's when SSB_API_URL is set. */
+      rssUrl: fromEnv('SSB_RSS_URL', httpUrl, env.SSB_API_URL ? `${new URL(baseUrl).origin}/rss/statkal` : ssbRss, `Unset it to use ${ssbRss}.`),
     },
     schedule: {
       cron: env.BRIEFING_CRON?.trim() || '30 8 * * 1-5',
       timezone: env.BRIEFING_TIMEZONE?.trim() || 'Europe/Oslo',
       /** Days after an announced release with no new figures before the admin is alerted. */
-      releaseGraceDays: setting('BRIEFING_RELEASE_GRACE_DAYS', env.BRIEFING_RELEASE_GRACE_DAYS, wholeNumber('a whole number of days from 0 to 60', 0, 60), 2),
+      releaseGraceDays: fromEnv('BRIEFING_RELEASE_GRACE_DAYS', wholeNumber('a whole number of days from 0 to 60', 0, 60), 2),
     },
     /** One whole run (fetch to the last mail); past it the run stops at the next safe point. */
-    runDeadlineMs: setting(
+    runDeadlineMs: fromEnv(
       'BRIEFING_RUN_DEADLINE_MS',
-      env.BRIEFING_RUN_DEADLINE_MS,
       ms(10_000, 86_400_000),
       3_600_000,
       'For example BRIEFING_RUN_DEADLINE_MS=3600000 (an hour), or unset it for that default.',

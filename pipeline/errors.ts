@@ -94,16 +94,8 @@ export class LockError extends BriefingError<ErrorContext & { path: string; pid?
 
 /** Sending the briefing by e-mail failed for someone, or it is not known whether it reached them. */
 export class DeliveryError extends BriefingError<
-  ErrorContext & {
-    editionId?: string;
-    recipient?: string;
-    code?: string;
-    responseCode?: number;
-    sent?: string[];
-    failed?: string[];
-    uncertain?: string[];
-    unsent?: string[];
-    alreadySent?: string[];
+  ErrorContext & { editionId?: string; recipient?: string; code?: string; responseCode?: number } & {
+    [list in 'sent' | 'failed' | 'uncertain' | 'unsent' | 'alreadySent']?: string[];
   }
 > {
   readonly exitCode = 10;

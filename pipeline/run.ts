@@ -47,10 +47,7 @@ export async function loadData(dataDir: string) {
 export async function fetchAndUpdate(
   config: Config,
   data: Awaited<ReturnType<typeof loadData>>,
-  client: StatbankReader,
-  progress: Progress,
-  now: () => Date,
-  onFetched: (outcome: FetchOutcome) => void,
+  { client, progress, now, onFetched }: Pick<RunEffects, 'progress' | 'now'> & { client: StatbankReader; onFetched: (outcome: FetchOutcome) => void },
 ) {
   const { definition, dataset } = data;
   const fetched = await progress.stage(
@@ -95,9 +92,10 @@ export async function runPipeline(config: Config, effects: RunEffects) {
   let fetched: FetchOutcome | null = null;
   let update: UpdateResult | null = null;
   if (!config.offline) {
-    ({ fetched, update } = await fetchAndUpdate(config, data, await effects.client(), progress, effects.now, (o) => {
+    const onFetched = (o: FetchOutcome) => {
       if (o.status === 'offline') progress.info(`  ${o.message}`);
-    }));
+    };
+    ({ fetched, update } = await fetchAndUpdate(config, data, { client: await effects.client(), progress, now: effects.now, onFetched }));
     if (update) data = update;
   }
   const { dataset, definition } = data;

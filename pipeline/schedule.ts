@@ -13,8 +13,8 @@ import { lockHolder, tryLock } from './io/lock.js';
 export const defaultSchedule = { cron: '30 8 * * 1-5', timezone: 'Europe/Oslo' };
 
 export interface TickOutcome {
-  kind: 'unchanged' | 'new-edition' | 'sent' | 'skipped';
-  /** Free text for the log line: the edition id, what was sent to whom, why it was skipped. */
+  kind: 'unchanged' | 'new-edition' | 'sent';
+  /** Free text for the log line: the edition id, what was sent to whom. */
   detail: string;
   /** When SSB's next release is expected (ISO date), if known. */
   nextRelease?: string;
@@ -259,7 +259,6 @@ export function installSignalHandlers(scheduler: Scheduler, log: (line: string) 
 
 function describeOutcome({ kind, detail, nextRelease }: TickOutcome): string {
   const next = nextRelease ? `; next release ${nextRelease}` : '';
-  if (kind === 'skipped') return `skipped (${detail || 'by the job'})${next}`;
   if (kind === 'unchanged') return `unchanged${detail ? ` (${detail})` : ''}${next}`;
   return `${kind === 'sent' ? 'sent' : 'new edition'}${detail ? ` ${detail}` : ''}${next}`;
 }
