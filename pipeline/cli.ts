@@ -29,25 +29,9 @@ Commands:
   help                  Show this help
 
 Options:
-  --briefing NAME       The briefing, a folder under data/ (default: sosiale-medium)
-  --year YYYY           The year the briefing is about (default: the latest with the headline figure)
-  --lang nn|nb|en       Language(s), comma-separated (default: nn)
-  --out DIR             Output folder (default: output/<briefing>/)
-  --data DIR            The briefing's data folder (default: data/<briefing>/)
-  --offline             Never touch the network; build from the committed data as it is
-  --force               Fetch, and rebuild the edition even if nothing changed (replaces the archived one)
-  --email               Mail the edition to MAIL_TO (SMTP_* settings; see README)
-  --dry-run             With --email or send: write .eml files instead of sending
-  --resend ADDR|all     With send: mail again to these recipients, on a person's word
-  --confirm ADDR        With outbox: record that an uncertain recipient has the edition
-  --once                With schedule: run one tick now and exit
-  --suggest             With inspect: print a definition snippet for the table
-  --port N              With preview: the port on 127.0.0.1 (default: 4180)
-  --format json|csv     With jsonstat (default: csv)
-  --debug               Show stack traces with errors
-  --version             Print the version
-  -h, --help            Show this help
-
+${Object.values(flagOptions)
+  .map((flag) => `  ${flag.usage}\n`)
+  .join('')}
 Settings: see .env.example (a .env file in the working folder is read; real environment variables win).
 `;
 

@@ -15,26 +15,26 @@ import { languages, type Lang } from './text/format.js';
  * with a ConfigError that names the setting, the value (never a password) and how to fix it.
  */
 
-/** The command-line flags, for node:util parseArgs. */
+/** Each flag: its type for node:util parseArgs and its line in the usage. */
 export const flagOptions = {
-  briefing: { type: 'string' },
-  year: { type: 'string' },
-  lang: { type: 'string' },
-  out: { type: 'string' },
-  data: { type: 'string' },
-  offline: { type: 'boolean' },
-  force: { type: 'boolean' },
-  email: { type: 'boolean' },
-  'dry-run': { type: 'boolean' },
-  resend: { type: 'string' },
-  confirm: { type: 'string' },
-  once: { type: 'boolean' },
-  suggest: { type: 'boolean' },
-  port: { type: 'string' },
-  format: { type: 'string' },
-  debug: { type: 'boolean' },
-  version: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+  briefing: { type: 'string', usage: '--briefing NAME       The briefing, a folder under data/ (default: sosiale-medium)' },
+  year: { type: 'string', usage: '--year YYYY           The year the briefing is about (default: the latest with the headline figure)' },
+  lang: { type: 'string', usage: '--lang nn|nb|en       Language(s), comma-separated (default: nn)' },
+  out: { type: 'string', usage: '--out DIR             Output folder (default: output/<briefing>/)' },
+  data: { type: 'string', usage: "--data DIR            The briefing's data folder (default: data/<briefing>/)" },
+  offline: { type: 'boolean', usage: '--offline             Never touch the network; build from the committed data as it is' },
+  force: { type: 'boolean', usage: '--force               Fetch, and rebuild the edition even if nothing changed (replaces the archived one)' },
+  email: { type: 'boolean', usage: '--email               Mail the edition to MAIL_TO (SMTP_* settings; see README)' },
+  'dry-run': { type: 'boolean', usage: '--dry-run             With --email or send: write .eml files instead of sending' },
+  resend: { type: 'string', usage: "--resend ADDR|all     With send: mail again to these recipients, on a person's word" },
+  confirm: { type: 'string', usage: '--confirm ADDR        With outbox: record that an uncertain recipient has the edition' },
+  once: { type: 'boolean', usage: '--once                With schedule: run one tick now and exit' },
+  suggest: { type: 'boolean', usage: '--suggest             With inspect: print a definition snippet for the table' },
+  port: { type: 'string', usage: '--port N              With preview: the port on 127.0.0.1 (default: 4180)' },
+  format: { type: 'string', usage: '--format json|csv     With jsonstat (default: csv)' },
+  debug: { type: 'boolean', usage: '--debug               Show stack traces with errors' },
+  version: { type: 'boolean', usage: '--version             Print the version' },
+  help: { type: 'boolean', short: 'h', usage: '-h, --help            Show this help' },
 } as const;
 
 export type Flags = ReturnType<typeof parseArgs<{ options: typeof flagOptions }>>['values'];
