@@ -53,7 +53,7 @@ async function main(argv: string[], io: CliIo): Promise<number> {
     const [command, ...rest] = positionals;
     if (!command || command === 'help' || values.help) {
       const asked = Boolean(command || values.help);
-      (asked ? io.write : (io.error ?? io.write))(usage);
+      (asked ? io.write : io.error)(usage);
       return asked ? 0 : 2;
     }
     const env = environment(io.cwd, io.env);
@@ -68,16 +68,11 @@ async function main(argv: string[], io: CliIo): Promise<number> {
 
 /** One line that says what happened, and the exit code of its kind; an unexpected error is a bug: exit 1 with its stack. */
 function report(error: unknown, debug: boolean, io: CliIo): number {
-  const say = io.error ?? io.write;
-  if (error instanceof BriefingError) {
-    say(`✗ ${error.message}`);
-    if (debug && error.stack) say(error.stack);
-    return error.exitCode;
-  }
   const e = error instanceof Error ? error : new Error(String(error));
-  say(`✗ Unexpected error: ${e.message}. This is a bug in ssb-briefing; run again with --debug and report the output.`);
-  if (debug && e.stack) say(e.stack);
-  return 1;
+  if (error instanceof BriefingError) io.error(`✗ ${e.message}`);
+  else io.error(`✗ Unexpected error: ${e.message}. This is a bug in ssb-briefing; run again with --debug and report the output.`);
+  if (debug && e.stack) io.error(e.stack);
+  return error instanceof BriefingError ? error.exitCode : 1;
 }
 
 // A closed pipe (`briefing jsonstat … | head`) is not an error worth a stack.

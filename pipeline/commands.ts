@@ -23,18 +23,15 @@ export interface CliIo {
   write: (line: string) => void;
   /** Raw output for data commands (jsonstat, inspect --suggest): written as it is. */
   out: (text: string) => void;
-  /** One line about a failure (standard error, so `briefing jsonstat … > file` still shows it); `write` when absent. */
-  error?: (line: string) => void;
+  /** One line about a failure (standard error, so `briefing jsonstat … > file` still shows it). */
+  error: (line: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
 }
 
 /** Every command that writes takes the same lock over both folders, all or none. */
 const lockDirs = (config: Config) => [config.dataDir, config.outDir];
-/**
- * The lock over both folders, the output folder made when it isn't there yet (an OutputError naming it when it can't
- * be). A data folder that isn't there is not made: it is a wrong --briefing or --data, and the lock says so.
- */
+/** The lock, with the output folder made first; a missing data folder is a wrong --briefing or --data, and the lock says so. */
 const locked = async <T>(config: Config, owner: string, fn: () => Promise<T>) => {
   await ensureWritableDir(config.outDir, 'The output folder');
   return withLock(lockDirs(config), owner, fn);

@@ -199,12 +199,9 @@ function isEmailAddress(text: string): boolean {
 /** The mail settings, or a ConfigError naming the first variable that is missing or wrong. */
 export function resolveMailConfig(env: Env) {
   const get = (name: string) => env[name]?.trim() || undefined;
-  const fail = (name: string, message: string): never => {
-    throw new ConfigError(`${name} ${message}`, { setting: name });
-  };
   const url = get('SMTP_URL');
   if (url && get('SMTP_HOST')) fail('SMTP_URL', 'and SMTP_HOST are both set: set only one (SMTP_URL=smtp://user:pass@host:587, or SMTP_HOST with SMTP_PORT).');
-  const server = url ? serverFromUrl(url, fail) : serverFromParts(env, get, fail);
+  const server = url ? serverFromUrl(url) : serverFromParts(env, get);
   const secure = get('SMTP_SECURE')?.toLowerCase();
   if (secure !== undefined && secure !== 'true' && secure !== 'false')
     fail('SMTP_SECURE', `"${env.SMTP_SECURE}" must be true (implicit TLS, usually port 465) or false (plain, then STARTTLS).`);
@@ -251,10 +248,12 @@ export function resolveMailConfig(env: Env) {
   };
 }
 
-type Auth = { user: string; pass: string } | undefined;
-type Fail = (name: string, message: string) => never;
+/** A mail setting's ConfigError: its name, then what is wrong and how to fix it. */
+function fail(name: string, message: string): never {
+  throw new ConfigError(`${name} ${message}`, { setting: name });
+}
 
-function serverFromUrl(url: string, fail: Fail): { host: string; port: number; secure: boolean; auth: Auth } {
+function serverFromUrl(url: string) {
   const parsed = URL.parse(url) ?? fail('SMTP_URL', 'is not a URL: write it as smtp://user:password@host:587 or smtps://user:password@host:465.');
   if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:')
     fail('SMTP_URL', `must start with smtp:// or smtps:// (it starts with ${parsed.protocol}//).`);
@@ -270,7 +269,7 @@ function serverFromUrl(url: string, fail: Fail): { host: string; port: number; s
   };
 }
 
-function serverFromParts(env: Env, get: (name: string) => string | undefined, fail: Fail) {
+function serverFromParts(env: Env, get: (name: string) => string | undefined) {
   const host =
     get('SMTP_HOST') ??
     fail('SMTP_HOST', 'is not set: give the mail server, e.g. SMTP_HOST=smtp.example.no (or the whole SMTP_URL=smtp://user:password@smtp.example.no:587).');

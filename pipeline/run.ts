@@ -221,8 +221,7 @@ function plainText(text: { text: string }[] | (string | { text?: string; note?: 
  * offline, SSB's next release of the statistic. Neither can fail a run.
  */
 async function briefingContext(config: Config, dataset: Dataset, now: Date, online: boolean): Promise<BriefingContext> {
-  const history = await readHistory(config.dataDir).catch(() => []);
-  const changes = lastChanges(history);
+  const changes = lastChanges(await readHistory(config.dataDir).catch(() => []));
   const release = online
     ? await import('./statbank/release.js')
         .then(({ nextRelease }) => nextRelease({ url: config.statbank.rssUrl, now, statistic: 'iktbrukn' }))

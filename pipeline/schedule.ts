@@ -110,6 +110,7 @@ export function startScheduler(options: SchedulerOptions) {
   };
   const alert = (a: Alert) => guarded(`alert [${a.incident}] could not be given`, () => options.alert?.(a));
   const now = options.now ?? (() => new Date());
+  const stamp = () => localIso(now(), timezone);
   const stopping = new AbortController();
   const aborting = new AbortController();
   const context: TickContext = { stop: stopping.signal, abort: aborting.signal };
@@ -124,18 +125,18 @@ export function startScheduler(options: SchedulerOptions) {
 
   // The tick's line is logged, and its alerts given, while the lock is still held: the alerts' record lives in the
   // output folder, which only the lock holder writes.
-  async function report(n: number, stamp: string, result: { outcome: TickOutcome } | { error: unknown }): Promise<void> {
+  async function report(n: number, at: string, result: { outcome: TickOutcome } | { error: unknown }): Promise<void> {
     if ('error' in result) {
-      log(`${stamp} tick ${n}: failed: ${errorMessage(result.error)}`);
+      log(`${at} tick ${n}: failed: ${errorMessage(result.error)}`);
       return alert({
         incident: 'tick-failed',
         subject: 'The scheduled briefing run failed',
         text:
-          `Tick ${n} at ${stamp} (cron "${options.cron}" ${timezone}) failed: ${errorMessage(result.error)}\n\n` +
+          `Tick ${n} at ${at} (cron "${options.cron}" ${timezone}) failed: ${errorMessage(result.error)}\n\n` +
           'Later ticks keep trying; you are mailed again only after a tick has succeeded and a new failure begins.',
       });
     }
-    log(`${stamp} tick ${n}: ${describeOutcome(result.outcome)}`);
+    log(`${at} tick ${n}: ${describeOutcome(result.outcome)}`);
     await guarded('incident [tick-failed] could not be closed', () => options.resolve?.('tick-failed'));
     const release = result.outcome.release;
     const overdue = release && overdueRelease(release, now(), timezone, graceDays);
@@ -152,7 +153,7 @@ export function startScheduler(options: SchedulerOptions) {
   }
 
   /** Never rejects: every outcome, including a thrown error, becomes the tick's one log line. */
-  async function runTick(n: number, stamp: string): Promise<void> {
+  async function runTick(n: number, at: string): Promise<void> {
     try {
       const ran = await tryLock(lockDir, owner, async () => {
         let result: { outcome: TickOutcome } | { error: unknown };
@@ -161,12 +162,12 @@ export function startScheduler(options: SchedulerOptions) {
         } catch (error) {
           result = { error };
         }
-        await report(n, stamp, result);
+        await report(n, at, result);
         return true;
       });
-      if (ran === null) log(`${stamp} tick ${n}: skipped (${await describeHolder(lockDir)})`);
+      if (ran === null) log(`${at} tick ${n}: skipped (${await describeHolder(lockDir)})`);
     } catch (error) {
-      await report(n, stamp, { error }); // the lock itself could not be taken (a folder missing or read-only)
+      await report(n, at, { error }); // the lock itself could not be taken (a folder missing or read-only)
     }
   }
 
@@ -174,7 +175,7 @@ export function startScheduler(options: SchedulerOptions) {
   function fire(): Promise<void> {
     if (stopped) return Promise.resolve();
     const n = ++ticks;
-    const job = runTick(n, localIso(now(), timezone)).finally(() => {
+    const job = runTick(n, stamp()).finally(() => {
       current = null;
     });
     current = { n, job };
@@ -193,17 +194,15 @@ export function startScheduler(options: SchedulerOptions) {
     void fire().then(stop);
   } else {
     // node-cron logs overlaps and missed runs to the console by default; we log them ourselves, in our format.
-    const quiet: Logger = { info() {}, debug() {}, warn() {}, error: (message) => log(`${localIso(now(), timezone)} node-cron: ${errorMessage(message)}`) };
+    const quiet: Logger = { info() {}, debug() {}, warn() {}, error: (message) => log(`${stamp()} node-cron: ${errorMessage(message)}`) };
     task = cron.schedule(options.cron, () => fire(), { timezone, noOverlap: true, name: owner, logger: quiet });
     task.on('execution:overlap', () => {
       if (stopped) return;
       const n = ++ticks;
-      log(`${localIso(now(), timezone)} tick ${n}: skipped (overlap: tick ${current?.n ?? '?'} is still running)`);
+      log(`${stamp()} tick ${n}: skipped (overlap: tick ${current?.n ?? '?'} is still running)`);
     });
     task.on('execution:missed', (context) => {
-      log(
-        `${localIso(now(), timezone)} missed the run due at ${localIso(context.date, timezone)} (the process was suspended or blocked); waiting for the next one`,
-      );
+      log(`${stamp()} missed the run due at ${localIso(context.date, timezone)} (the process was suspended or blocked); waiting for the next one`);
     });
   }
   return {
