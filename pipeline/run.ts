@@ -24,7 +24,7 @@ import { updateDataset, type UpdateResult } from './update.js';
  * archive and the latest briefing as they were before that step.
  */
 
-export interface RunEffects {
+interface RunEffects {
   progress: Progress;
   now: () => Date;
   client: () => Promise<StatbankReader>;
@@ -33,8 +33,6 @@ export interface RunEffects {
   /** Aborted at a second: abandon the message on the wire. */
   abort?: AbortSignal;
 }
-
-export type RunOutcome = Awaited<ReturnType<typeof runPipeline>>;
 
 /** The briefing's definition and dataset, as its folder holds them. */
 export async function loadData(dataDir: string) {
