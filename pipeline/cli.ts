@@ -1,14 +1,10 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { environment, type Flags } from './config.js';
+import { environment, flagOptions } from './config.js';
 import { BriefingError, ConfigError } from './errors.js';
 import { packageVersion } from './io/paths.js';
 import { terminalSafe } from './io/terminal.js';
 import type { CliIo } from './commands.js';
-
-export type { CliIo };
 
 /**
  * `briefing <command> [options]`: the command-line entry and the only module that touches `process`. Parses flags,
@@ -33,59 +29,22 @@ Commands:
   help                  Show this help
 
 Options:
-  --briefing NAME       The briefing, a folder under data/ (default: sosiale-medium)
-  --year YYYY           The year the briefing is about (default: the latest with the headline figure)
-  --lang nn|nb|en       Language(s), comma-separated (default: nn)
-  --out DIR             Output folder (default: output/<briefing>/)
-  --data DIR            The briefing's data folder (default: data/<briefing>/)
-  --offline             Never touch the network; build from the committed data as it is
-  --force               Fetch, and rebuild the edition even if nothing changed (replaces the archived one)
-  --email               Mail the edition to MAIL_TO (SMTP_* settings; see README)
-  --dry-run             With --email or send: write .eml files instead of sending
-  --resend ADDR|all     With send: mail again to these recipients, on a person's word
-  --confirm ADDR        With outbox: record that an uncertain recipient has the edition
-  --once                With schedule: run one tick now and exit
-  --suggest             With inspect: print a definition snippet for the table
-  --port N              With preview: the port on 127.0.0.1 (default: 4180)
-  --format json|csv     With jsonstat (default: csv)
-  --debug               Show stack traces with errors
-  --version             Print the version
-  -h, --help            Show this help
-
+${Object.values(flagOptions)
+  .map((flag) => `  ${flag.usage}\n`)
+  .join('')}
 Settings: see .env.example (a .env file in the working folder is read; real environment variables win).
 `;
 
-const options = {
-  briefing: { type: 'string' },
-  year: { type: 'string' },
-  lang: { type: 'string' },
-  out: { type: 'string' },
-  data: { type: 'string' },
-  offline: { type: 'boolean' },
-  force: { type: 'boolean' },
-  email: { type: 'boolean' },
-  'dry-run': { type: 'boolean' },
-  resend: { type: 'string' },
-  confirm: { type: 'string' },
-  once: { type: 'boolean' },
-  suggest: { type: 'boolean' },
-  port: { type: 'string' },
-  format: { type: 'string' },
-  debug: { type: 'boolean' },
-  version: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+async function main(argv: string[], io: CliIo): Promise<number> {
   let debug = argv.includes('--debug');
   try {
-    let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; allowPositionals: true; strict: true }>>;
-    try {
-      parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-    } catch (error) {
-      throw new ConfigError(`${(error as Error).message}. Run \`briefing --help\` for the options.`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = (() => {
+      try {
+        return parseArgs({ args: argv, options: flagOptions, allowPositionals: true, strict: true });
+      } catch (error) {
+        throw new ConfigError(`${(error as Error).message}. Run \`briefing --help\` for the options.`);
+      }
+    })();
     debug = values.debug ?? false;
     if (values.version) {
       io.write(`ssb-briefing ${packageVersion()}`);
@@ -94,34 +53,14 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     const [command, ...rest] = positionals;
     if (!command || command === 'help' || values.help) {
       const asked = Boolean(command || values.help);
-      (asked ? io.write : (io.error ?? io.write))(usage);
+      (asked ? io.write : io.error)(usage);
       return asked ? 0 : 2;
     }
     const env = environment(io.cwd, io.env);
-    const flags = values as Flags & { confirm?: string };
-    const commands = await import('./commands.js');
-    switch (command) {
-      case 'run':
-        return await commands.runCommand(flags, env, io);
-      case 'fetch':
-        return await commands.fetchCommand(flags, env, io);
-      case 'send':
-        return await commands.sendCommand(rest[0], flags, env, io);
-      case 'outbox':
-        return await commands.outboxCommand(flags, env, io);
-      case 'schedule':
-        return await commands.scheduleCommand(flags, env, io);
-      case 'preview':
-        return await commands.previewCommand(flags, env, io);
-      case 'tables':
-        return await commands.tablesCommand(rest.join(' '), flags, env, io);
-      case 'inspect':
-        return await commands.inspectCommand(rest[0], flags, env, io);
-      case 'jsonstat':
-        return await commands.jsonstatCommand(rest[0], flags.format, io);
-      default:
-        throw new ConfigError(`Unknown command "${command}". Run \`briefing --help\` for the commands.`);
-    }
+    const { commands } = await import('./commands.js');
+    const run = Object.hasOwn(commands, command) ? commands[command] : undefined;
+    if (!run) throw new ConfigError(`Unknown command "${command}". Run \`briefing --help\` for the commands.`);
+    return await run(rest, values, env, io);
   } catch (error) {
     return report(error, debug, io);
   }
@@ -129,42 +68,23 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
 
 /** One line that says what happened, and the exit code of its kind; an unexpected error is a bug: exit 1 with its stack. */
 function report(error: unknown, debug: boolean, io: CliIo): number {
-  const say = io.error ?? io.write;
-  if (error instanceof BriefingError) {
-    say(`✗ ${error.message}`);
-    if (debug && error.stack) say(error.stack);
-    return error.exitCode;
-  }
   const e = error instanceof Error ? error : new Error(String(error));
-  say(`✗ Unexpected error: ${e.message}. This is a bug in ssb-briefing; run again with --debug and report the output.`);
-  if (debug && e.stack) say(e.stack);
-  return 1;
+  if (error instanceof BriefingError) io.error(`✗ ${e.message}`);
+  else io.error(`✗ Unexpected error: ${e.message}. This is a bug in ssb-briefing; run again with --debug and report the output.`);
+  if (debug && e.stack) io.error(e.stack);
+  return error instanceof BriefingError ? error.exitCode : 1;
 }
 
-function defaultIo(): CliIo {
-  return {
-    write: (line) => process.stdout.write(`${terminalSafe(line)}\n`),
-    out: (text) => process.stdout.write(terminalSafe(text)),
-    error: (line) => process.stderr.write(`${terminalSafe(line)}\n`),
-    env: process.env,
-    cwd: process.cwd(),
-  };
-}
-
-const invokedDirectly = (() => {
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(process.argv[1] ?? '')).href;
-  } catch {
-    return false;
-  }
-})();
-
-if (invokedDirectly) {
-  // A closed pipe (`briefing jsonstat … | head`) is not an error worth a stack.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exitCode ??= 0;
-  });
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}
+// A closed pipe (`briefing jsonstat … | head`) is not an error worth a stack.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exitCode ??= 0;
+});
+main(process.argv.slice(2), {
+  write: (line) => process.stdout.write(`${terminalSafe(line)}\n`),
+  out: (text) => process.stdout.write(terminalSafe(text)),
+  error: (line) => process.stderr.write(`${terminalSafe(line)}\n`),
+  env: process.env,
+  cwd: process.cwd(),
+}).then((code) => {
+  process.exitCode = code;
+});

@@ -1,16 +1,13 @@
 /**
- * Every error the pipeline raises on purpose: one class per stage, each with its exit code and a typed context
- * (path, URL, table, status…) and the underlying `cause`. A message says what happened, to what, what state was
- * left and what to do. `cli.ts` maps them to exit codes in one place; code decides on the class and the context,
- * never on the message text.
+ * Every error the pipeline raises on purpose: one class per stage, with its exit code, a typed context and the
+ * underlying `cause`. cli.ts maps them to exit codes; code decides on the class and the context, never on the message.
  */
 
-export interface ErrorContext {
+interface ErrorContext {
   cause?: unknown;
 }
 
 export abstract class BriefingError<C extends ErrorContext = ErrorContext> extends Error {
-  /** Process exit code for this kind of failure. */
   abstract readonly exitCode: number;
   readonly context: C;
 
@@ -38,12 +35,10 @@ export class NoDataError extends BriefingError<ErrorContext & { year?: number; m
   readonly exitCode = 4;
 }
 
-/** Compiling or rendering a chart failed. */
 export class ChartError extends BriefingError<ErrorContext & { chart?: string; path?: string }> {
   readonly exitCode = 5;
 }
 
-/** Reading or filling the Handlebars templates failed. */
 export class TemplateError extends BriefingError<ErrorContext & { path?: string; template?: string }> {
   readonly exitCode = 5;
 }
@@ -64,15 +59,13 @@ export interface FetchContext extends ErrorContext {
   url?: string;
   method?: string;
   status?: number;
-  /** The StatBank table the request was for. */
   table?: string;
   /** The short reason from a Problem JSON (v2) or `{error}` (v1) body. */
   title?: string;
   attempts?: number;
   api?: 'v1' | 'v2';
-  /** The network error code (ECONNREFUSED, ENOTFOUND…). */
+  /** ECONNREFUSED, ENOTFOUND… */
   code?: string;
-  /** Why the answer was refused: too large, a redirect on a POST, a malformed field. */
   reason?: 'too-large' | 'redirect' | 'malformed' | 'status' | 'network' | 'permanent';
 }
 
@@ -82,16 +75,14 @@ export class FetchError<C extends FetchContext = FetchContext> extends BriefingE
 }
 
 /**
- * StatBank can't be used now: the host can't be reached (`unreachable`: not resolved, connection refused) or it
- * kept failing with 5xx or timeouts until the retry budget ran out (`unavailable`). A run treats both as offline:
- * it builds from the committed data and exits 0.
+ * StatBank can't be used now: unreachable (not resolved, connection refused) or unavailable (5xx or timeouts until
+ * the retry budget ran out). A run treats both as offline: it builds from the committed data and exits 0.
  */
 export class OfflineError extends FetchError<FetchContext & { why: 'unreachable' | 'unavailable' }> {}
 
 /** A table at StatBank no longer matches what the last fetch stored or the definition recorded. Nothing is written. */
 export class TableChangedError extends FetchError<FetchContext & { table: string; problems: string[]; path?: string }> {}
 
-/** A JSON-stat document that breaks the format. */
 export class JsonStatError extends BriefingError<ErrorContext & { table?: string | null; origin?: string; path?: string }> {
   readonly exitCode = 8;
 }
@@ -103,16 +94,8 @@ export class LockError extends BriefingError<ErrorContext & { path: string; pid?
 
 /** Sending the briefing by e-mail failed for someone, or it is not known whether it reached them. */
 export class DeliveryError extends BriefingError<
-  ErrorContext & {
-    editionId?: string;
-    recipient?: string;
-    code?: string;
-    responseCode?: number;
-    sent?: string[];
-    failed?: string[];
-    uncertain?: string[];
-    unsent?: string[];
-    alreadySent?: string[];
+  ErrorContext & { editionId?: string; recipient?: string; code?: string; responseCode?: number } & {
+    [list in 'sent' | 'failed' | 'uncertain' | 'unsent' | 'alreadySent']?: string[];
   }
 > {
   readonly exitCode = 10;

@@ -1,4 +1,5 @@
-import { access, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dataHash, editionDir, editionFiles, editionId, listEditions, saveEdition, writeIndex, type EditionManifest } from './archive.js';
 import { buildBriefing, type BriefingContext } from './briefing/content.js';
@@ -8,7 +9,8 @@ import type { Dataset, Lang } from './briefing/model.js';
 import type { Config } from './config.js';
 import { DeliveryError, OutputError } from './errors.js';
 import { fetchTables, type FetchOutcome, type StatbankReader } from './fetch.js';
-import { ensureWritableDir, writeOutputs } from './io/outputs.js';
+import type { SendOptions } from './send.js';
+import { writeOutputs } from './io/outputs.js';
 import { packageVersion } from './io/paths.js';
 import type { Progress } from './io/progress.js';
 import { parseDataset, readDatasetText } from './store/dataset.js';
@@ -17,22 +19,14 @@ import { lastChanges, readHistory } from './store/history.js';
 import { updateDataset, type UpdateResult } from './update.js';
 
 /**
- * One run of the pipeline, as `npm run report`, the scheduler and CI start it. The caller holds the lock over the
- * data and output folders (io/lock.ts), so runs never interleave.
- *
- *   1 fetch    StatBank ─► the definition's tables, read as they are   (--offline skips it; StatBank down = offline)
- *   2 update   fetched tables ─► data/<briefing>/ (dataset, history, raw), written only when something changed
- *   3 build    content ─► charts ─► html ─► pdf                        (skipped when every edition exists, unless --force)
- *   4 archive  editions/<id>/{briefing.html,briefing.pdf,claims.json,manifest.json}, index.html, briefing-<lang>.*
- *   5 send     each edition to each recipient at most once            (--email)
- *
- * A failure at any step leaves the data folder, the archive and the latest briefing as they were before that step.
+ * One run of the pipeline (`npm run report`, the scheduler, CI): fetch, update, build, archive, send (see README).
+ * The caller holds the lock over the data and output folders. A failure at any step leaves the data folder, the
+ * archive and the latest briefing as they were before that step.
  */
 
-export interface RunEffects {
+interface RunEffects {
   progress: Progress;
   now: () => Date;
-  /** The StatBank client (a stand-in's URL in tests comes through the config). */
   client: () => Promise<StatbankReader>;
   /** Aborted at a first SIGTERM/SIGINT: finish the message on the wire, start nothing new. */
   stop?: AbortSignal;
@@ -40,46 +34,69 @@ export interface RunEffects {
   abort?: AbortSignal;
 }
 
-export interface RunOutcome {
-  fetch: FetchOutcome | null;
-  update: UpdateResult | null;
-  year: number;
-  status: 'new-edition' | 'rebuilt' | 'unchanged';
-  editions: { id: string; lang: Lang; created: boolean; pageCount: number; dir: string }[];
-  files: string[];
-  sent: { edition: string; sent: string[]; uncertain: string[]; failed: string[] }[];
+/** The briefing's definition and dataset, as its folder holds them. */
+export async function loadData(dataDir: string) {
+  const definition = await loadDefinition(dataDir);
+  const datasetText = await readDatasetText(dataDir);
+  return { definition, datasetText, dataset: parseDataset(datasetText, join(dataDir, 'dataset.json'), definition) };
 }
 
-export async function runPipeline(config: Config, effects: RunEffects): Promise<RunOutcome> {
-  const { progress } = effects;
-  const started = effects.now().getTime();
-  await ensureWritableDir(config.outDir, 'The output folder');
-  let definition = await loadDefinition(config.dataDir);
-  let datasetText = await readDatasetText(config.dataDir);
-  let dataset = parseDataset(datasetText, join(config.dataDir, 'dataset.json'), definition);
-
-  // 1 fetch, 2 update
-  let fetched: FetchOutcome | null = null;
-  let updated: UpdateResult | null = null;
-  if (!config.offline) {
-    const client = await effects.client();
-    fetched = await progress.stage(
-      'fetch',
-      () => fetchTables({ definition, dataset, client, force: config.force, now: effects.now(), log: progress.info }),
-      (o) => o.status,
-    );
-    if (fetched.status === 'offline') progress.info(`  ${fetched.message}`);
-    if (fetched.fetched.length) {
-      const result = await progress.stage(
+/** Fetch the definition's tables and store what changed; `onFetched` hears the fetch's outcome before the update. */
+export async function fetchAndUpdate(
+  config: Config,
+  data: Awaited<ReturnType<typeof loadData>>,
+  { client, progress, now, onFetched }: Pick<RunEffects, 'progress' | 'now'> & { client: StatbankReader; onFetched: (outcome: FetchOutcome) => void },
+) {
+  const { definition, dataset } = data;
+  const fetched = await progress.stage(
+    'fetch',
+    () => fetchTables({ definition, dataset, client, force: config.force, now: now(), log: progress.info }),
+    (o) => o.status,
+  );
+  onFetched(fetched);
+  const update = fetched.fetched.length
+    ? await progress.stage(
         'update',
-        () => updateDataset({ dataDir: config.dataDir, definition, dataset, datasetText, fetched: fetched!.fetched, now: effects.now() }),
+        () => updateDataset({ dataDir: config.dataDir, ...data, fetched: fetched.fetched, now: now() }),
         (u) =>
           u.changed ? u.tables.map((t) => `${t.table}: ${t.added} added, ${t.revised} revised, ${t.withdrawn} withdrawn`).join('; ') : 'no figure changed',
-      );
-      updated = result;
-      ({ dataset, definition, datasetText } = result);
-    }
+      )
+    : null;
+  return { fetched, update };
+}
+
+/** The `email` stage for one edition. */
+export async function sendStage(config: Config, progress: Progress, options: Pick<SendOptions, 'editionId' | 'deadline' | 'resend' | 'effects'>) {
+  const { sendEdition } = await import('./send.js');
+  return progress.stage(
+    'email',
+    () =>
+      sendEdition({
+        outDir: config.outDir,
+        mail: config.mail!,
+        dryRun: config.dryRun,
+        ...options,
+        effects: { log: (l) => progress.info(`  ${l}`), ...options.effects },
+      }),
+    (r) =>
+      config.dryRun ? `${r.eml?.length ?? 0} .eml written (dry run)` : `${options.editionId}: sent to ${r.sent.length}, ${r.alreadySent.length} had it already`,
+  );
+}
+
+export async function runPipeline(config: Config, effects: RunEffects) {
+  const { progress } = effects;
+  const started = effects.now().getTime();
+  let data = await loadData(config.dataDir);
+  let fetched: FetchOutcome | null = null;
+  let update: UpdateResult | null = null;
+  if (!config.offline) {
+    const onFetched = (o: FetchOutcome) => {
+      if (o.status === 'offline') progress.info(`  ${o.message}`);
+    };
+    ({ fetched, update } = await fetchAndUpdate(config, data, { client: await effects.client(), progress, now: effects.now, onFetched }));
+    if (update) data = update;
   }
+  const { dataset, definition } = data;
 
   // Which editions this run makes: their ids come from the figures each rests on, so the content is derived first.
   const figures = new Figures(dataset, definition);
@@ -94,13 +111,12 @@ export async function runPipeline(config: Config, effects: RunEffects): Promise<
   const archived = new Map((await listEditions(config.outDir)).map((m) => [m.id, m]));
   const existing = planned.map((p) => archived.get(p.id) ?? null);
 
-  let editions: RunOutcome['editions'];
-  let files: string[];
-  let status: RunOutcome['status'];
+  let editions: { id: string; lang: Lang; created: boolean; pageCount: number }[];
+  let status: 'new-edition' | 'rebuilt' | 'unchanged';
   if (!config.force && existing.every((m): m is EditionManifest => m !== null)) {
     status = 'unchanged';
-    editions = existing.map((m) => ({ id: m.id, lang: m.lang, created: false, pageCount: m.pageCount, dir: editionDir(config.outDir, m.id) }));
-    files = await progress.stage(
+    editions = existing.map((m) => ({ id: m.id, lang: m.lang, created: false, pageCount: m.pageCount }));
+    await progress.stage(
       'archive',
       () => restoreLatest(config.outDir, existing),
       () => `unchanged: ${planned.map((p) => p.id).join(', ')} already archived (--force rebuilds)`,
@@ -110,23 +126,16 @@ export async function runPipeline(config: Config, effects: RunEffects): Promise<
     const { buildBriefings } = await import('./build.js');
     const built = await buildBriefings(
       { dataset, definition },
-      {
-        year,
-        langs: config.langs,
-        templatesDir: config.templatesDir,
-        print: config.print,
-        context,
-      },
+      { year, langs: config.langs, templatesDir: config.templatesDir, print: config.print, context },
       progress,
     );
-    editions = [];
-    const replaced: string[] = [];
-    files = await progress.stage(
+    const saved: ((typeof editions)[number] & { replaced: boolean })[] = [];
+    await progress.stage(
       'archive',
       async () => {
         for (const [i, b] of built.entries()) {
           const plan = planned[i]!;
-          const saved = await saveEdition({
+          const { created, replaced } = await saveEdition({
             outDir: config.outDir,
             replace: config.force,
             now: effects.now(),
@@ -151,11 +160,10 @@ export async function runPipeline(config: Config, effects: RunEffects): Promise<
               files: { ...editionFiles },
             },
           });
-          if (saved.replaced) replaced.push(plan.id);
-          editions.push({ id: plan.id, lang: b.briefing.lang, created: saved.created, pageCount: b.pageCount, dir: saved.dir });
+          saved.push({ id: plan.id, lang: plan.lang, created, replaced, pageCount: b.pageCount });
         }
         await writeIndex(config.outDir, config.templatesDir, definition.words.nn.title);
-        return writeOutputs(
+        await writeOutputs(
           config.outDir,
           built.flatMap((b) => [
             { name: `briefing-${b.briefing.lang}.html`, data: b.html },
@@ -164,45 +172,30 @@ export async function runPipeline(config: Config, effects: RunEffects): Promise<
         );
       },
       () => {
-        const made = editions.filter((e) => e.created).length;
-        return `${made} new edition(s)${replaced.length ? `, ${replaced.length} rebuilt for the same figures (${replaced.join(', ')})` : ''} in ${join(config.outDir, 'editions')}`;
+        const replaced = saved.filter((e) => e.replaced).map((e) => e.id);
+        return `${saved.filter((e) => e.created).length} new edition(s)${replaced.length ? `, ${replaced.length} rebuilt for the same figures (${replaced.join(', ')})` : ''} in ${join(config.outDir, 'editions')}`;
       },
     );
+    editions = saved;
     status = editions.some((e) => e.created) ? 'new-edition' : 'rebuilt';
   }
 
-  // 5 send
-  const sent: RunOutcome['sent'] = [];
+  const sent: { edition: string; sent: string[] }[] = [];
   if (config.email && config.mail) {
-    const { sendEdition } = await import('./send.js');
     const failures: DeliveryError[] = [];
     for (const edition of editions) {
       if (effects.stop?.aborted) break;
       try {
-        const result = await progress.stage(
-          'email',
-          () =>
-            sendEdition({
-              outDir: config.outDir,
-              editionId: edition.id,
-              mail: config.mail!,
-              dryRun: config.dryRun,
-              deadline: started + config.runDeadlineMs,
-              effects: {
-                log: (l) => progress.info(`  ${l}`),
-                now: effects.now,
-                ...(effects.stop ? { stop: effects.stop } : {}),
-                ...(effects.abort ? { abort: effects.abort } : {}),
-              },
-            }),
-          (r) =>
-            config.dryRun ? `${r.eml?.length ?? 0} .eml written (dry run)` : `${edition.id}: sent to ${r.sent.length}, ${r.alreadySent.length} had it already`,
-        );
-        sent.push({ edition: edition.id, sent: result.sent, uncertain: result.uncertain, failed: result.failed.map((f) => f.recipient) });
+        const result = await sendStage(config, progress, {
+          editionId: edition.id,
+          deadline: started + config.runDeadlineMs,
+          effects: { now: effects.now, stop: effects.stop, abort: effects.abort },
+        });
+        sent.push({ edition: edition.id, sent: result.sent });
       } catch (error) {
         if (!(error instanceof DeliveryError)) throw error;
         failures.push(error);
-        sent.push({ edition: edition.id, sent: error.context.sent ?? [], uncertain: error.context.uncertain ?? [], failed: error.context.failed ?? [] });
+        sent.push({ edition: edition.id, sent: error.context.sent ?? [] });
       }
     }
     if (failures.length === 1) throw failures[0]!;
@@ -214,7 +207,7 @@ export async function runPipeline(config: Config, effects: RunEffects): Promise<
       });
     }
   }
-  return { fetch: fetched, update: updated, year, status, editions, files, sent };
+  return { fetch: fetched, update, year, status, editions, sent };
 }
 
 function plainText(text: { text: string }[] | (string | { text?: string; note?: number })[]): string {
@@ -226,8 +219,7 @@ function plainText(text: { text: string }[] | (string | { text?: string; note?: 
  * offline, SSB's next release of the statistic. Neither can fail a run.
  */
 async function briefingContext(config: Config, dataset: Dataset, now: Date, online: boolean): Promise<BriefingContext> {
-  const history = await readHistory(config.dataDir).catch(() => []);
-  const changes = lastChanges(history);
+  const changes = lastChanges(await readHistory(config.dataDir).catch(() => []));
   const release = online
     ? await import('./statbank/release.js')
         .then(({ nextRelease }) => nextRelease({ url: config.statbank.rssUrl, now, statistic: 'iktbrukn' }))
@@ -256,30 +248,18 @@ async function briefingContext(config: Config, dataset: Dataset, now: Date, onli
  * With the editions archived already, make sure briefing-<lang>.* are those editions (copied, not rebuilt). An edition
  * missing a file (its claims too) can't be mended without building it: the run says to use --force.
  */
-async function restoreLatest(outDir: string, editions: EditionManifest[]): Promise<string[]> {
-  const files: string[] = [];
+async function restoreLatest(outDir: string, editions: EditionManifest[]): Promise<void> {
   for (const m of editions) {
     const claims = join(editionDir(outDir, m.id), editionFiles.claims);
-    if (
-      !(await access(claims).then(
-        () => true,
-        () => false,
-      ))
-    ) {
+    if (!existsSync(claims))
       throw new OutputError(`${claims} is missing from the archive. Run again with --force to rebuild edition ${m.id}.`, { path: claims });
-    }
-    for (const [ext, name] of [
-      ['html', editionFiles.html],
-      ['pdf', editionFiles.pdf],
-    ] as const) {
+    for (const ext of ['html', 'pdf'] as const) {
       const target = join(outDir, `briefing-${m.lang}.${ext}`);
-      const source = join(editionDir(outDir, m.id), name);
+      const source = join(editionDir(outDir, m.id), editionFiles[ext]);
       const [a, b] = await Promise.all([readFile(source).catch(() => null), readFile(target).catch(() => null)]);
       if (a && b && a.equals(b)) continue;
       if (!a) throw new OutputError(`${source} is missing from the archive. Run again with --force to rebuild edition ${m.id}.`, { path: source });
       await writeOutputs(outDir, [{ name: `briefing-${m.lang}.${ext}`, data: a }]);
-      files.push(target);
     }
   }
-  return files;
 }

@@ -3,50 +3,25 @@ import { ConfigError, errorMessage } from './errors.js';
 import { lockHolder, tryLock } from './io/lock.js';
 
 /**
- * The long-running scheduler: fires `tick` on a cron schedule in a given time zone, one job at a time.
- *
- *   cron fires ─► already running here? ─yes─► log "skipped (overlap …)"
- *                        │no
- *                 tryLock(lockDirs) ─held─► log "skipped (locked by pid … since …)"
- *                        │got it
- *                 tick() under the lock ─► log its outcome, or "failed: <message>" (never thrown)
- *                        │
- *                 failed ─► alert "tick-failed" (once per incident)   succeeded ─► the incident is over
- *                 an announced release passed the grace period with no new figures ─► alert "release-overdue:<date>"
- *
- * The locks are the same `<dir>/.lock` files that `briefing run` takes (data and output folders), so a manual run
- * and a scheduled tick never touch them at the same time. Exactly one log line per firing, prefixed with the local
- * time in the schedule's zone (`2026-11-30T08:30:00+01:00 tick 3: …`), and alerts on lines of their own.
- *
- * Nothing a tick does can end the scheduler: its errors become its log line, a failing alert or log is caught,
- * and installFaultGuards() keeps an unhandled rejection or an unheard 'error' event elsewhere in the process
- * from ending it (each is logged and alerted), since a scheduler that has died alerts nobody.
+ * The long-running scheduler: fires `tick` on a cron schedule in a time zone, one job at a time, under the same
+ * `.lock` files `briefing run` takes. One log line per firing (`2026-11-30T08:30:00+01:00 tick 3: …`), alerts for
+ * failing ticks and overdue releases. Nothing a tick does can end the scheduler, since a scheduler that has died
+ * alerts nobody.
  */
 
-export interface Schedule {
-  /** Cron expression, 5 fields (minute first) or 6 (second first). */
-  cron: string;
-  /** IANA time zone the expression is read in. */
-  timezone: string;
-}
-
 /** Weekdays at 08:30 Oslo time: SSB publishes at 08:00, so the new figures are out by then. */
-export const defaultSchedule: Schedule = { cron: '30 8 * * 1-5', timezone: 'Europe/Oslo' };
+export const defaultSchedule = { cron: '30 8 * * 1-5', timezone: 'Europe/Oslo' };
 
 export interface TickOutcome {
-  kind: 'unchanged' | 'new-edition' | 'sent' | 'skipped';
-  /** Free text for the log line: the edition id, what was sent to whom, why it was skipped. */
+  kind: 'unchanged' | 'new-edition' | 'sent';
+  /** Free text for the log line: the edition id, what was sent to whom. */
   detail: string;
   /** When SSB's next release is expected (ISO date), if known. */
   nextRelease?: string;
-  /**
-   * The latest release SSB announced that is due by now (YYYY-MM-DD), and whether the figures changed on or
-   * after that date. Past the grace period with no change, the admin is alerted.
-   */
+  /** The latest announced release due by now, and whether the figures changed since: past the grace period unchanged, the admin is alerted. */
   release?: { date: string; figuresChanged: boolean };
 }
 
-/** What a tick is told while it runs. */
 export interface TickContext {
   /** Aborted when the scheduler is asked to stop: start nothing new, finish the message on the wire. */
   stop: AbortSignal;
@@ -61,38 +36,28 @@ export interface Alert {
   text: string;
 }
 
-export interface SchedulerOptions extends Schedule {
+export interface SchedulerOptions {
+  /** Cron expression, 5 fields (minute first) or 6 (second first), read in the IANA `timezone`. */
+  cron: string;
+  timezone: string;
   /** Folders whose `.lock` a tick takes, all or none (the data and output folders). */
   lockDir: string | readonly string[];
-  /** One job: fetch, update, render, send. Runs under the lock; may throw (logged as "failed"). */
+  /** One job under the lock; may throw (logged as "failed"). */
   tick: (context: TickContext) => Promise<TickOutcome>;
-  /** Receives one line per firing, without a trailing newline. A log that throws is ignored. */
+  /** One line per firing. A log that throws is ignored. */
   log: (line: string) => void;
-  /** Tell a person (send.ts's sendAlert with the admin, mail settings and outDir bound). May reject: logged. */
+  /** Tell a person; may reject (logged). */
   alert?: (alert: Alert) => Promise<unknown>;
-  /** The incident is over (send.ts's resolveIncident bound to outDir). May reject: logged. */
+  /** The incident is over; may reject (logged). */
   resolve?: (incident: string) => Promise<unknown>;
   /** Days after an announced release without new figures before the admin is alerted. @default 2 */
   releaseGraceDays?: number;
-  /** Run a single tick now instead of scheduling; `done` resolves after it. @default false */
+  /** Run a single tick now instead of scheduling; `done` resolves after it. */
   once?: boolean;
-  /** Clock for the log lines' time stamps and the release check. @default () => new Date() */
   now?: () => Date;
 }
 
-/** The incident key of failing ticks: one alert while ticks keep failing, a new one after a good tick. */
-export const tickFailedIncident = 'tick-failed';
-
-export interface Scheduler {
-  /** Stops further ticks, tells a running job to stop (TickContext.stop) and resolves once it has finished. Idempotent. */
-  stop(): Promise<void>;
-  /** Tells a running job to abandon the message on the wire (TickContext.abort). */
-  abort(): void;
-  /** Resolves when the scheduler has stopped (after stop(), or after the single tick with `once`). */
-  done: Promise<void>;
-  /** Firings so far, including skipped and failed ones. */
-  readonly ticks: number;
-}
+export type Scheduler = ReturnType<typeof startScheduler>;
 
 /** Throws ConfigError naming the setting, the value and a fix, for a bad cron expression or time zone. */
 export function validateSchedule(expression: string, timezone: string): void {
@@ -101,7 +66,9 @@ export function validateSchedule(expression: string, timezone: string): void {
     const result = cron.validateDetailed(expression);
     problems = result.valid
       ? []
-      : result.errors.map((e) => (e.field === 'expression' ? e.message : `${fieldName(e.field)} "${e.value}" is out of range or malformed`));
+      : result.errors.map((e) =>
+          e.field === 'expression' ? e.message : `${e.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} "${e.value}" is out of range or malformed`,
+        );
   } catch (error) {
     problems = [errorMessage(error)];
   }
@@ -112,7 +79,10 @@ export function validateSchedule(expression: string, timezone: string): void {
       { setting: 'BRIEFING_CRON', value: expression },
     );
   }
-  if (!isTimeZone(timezone)) {
+  try {
+    if (!timezone) throw new RangeError('no time zone');
+    new Intl.DateTimeFormat(undefined, { timeZone: timezone });
+  } catch {
     throw new ConfigError(`BRIEFING_TIMEZONE: "${timezone}" is not a known IANA time zone; use a name like "Europe/Oslo" or "UTC".`, {
       setting: 'BRIEFING_TIMEZONE',
       value: timezone,
@@ -120,7 +90,7 @@ export function validateSchedule(expression: string, timezone: string): void {
   }
 }
 
-export function startScheduler(options: SchedulerOptions): Scheduler {
+export function startScheduler(options: SchedulerOptions) {
   validateSchedule(options.cron, options.timezone);
   const { lockDir, timezone } = options;
   const log = (line: string) => {
@@ -130,25 +100,21 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       // a log that can't be written (a closed pipe) must not stop the schedule
     }
   };
+  /** `fn`, with a failure logged as "<what>: <message>" instead of thrown. */
+  const guarded = async (what: string, fn: () => Promise<unknown> | undefined) => {
+    try {
+      await fn();
+    } catch (error) {
+      log(`${what}: ${errorMessage(error)}`);
+    }
+  };
+  const alert = (a: Alert) => guarded(`alert [${a.incident}] could not be given`, () => options.alert?.(a));
   const now = options.now ?? (() => new Date());
+  const stamp = () => localIso(now(), timezone);
   const stopping = new AbortController();
   const aborting = new AbortController();
   const context: TickContext = { stop: stopping.signal, abort: aborting.signal };
   const graceDays = options.releaseGraceDays ?? 2;
-  const alert = async (a: Alert) => {
-    try {
-      await options.alert?.(a);
-    } catch (error) {
-      log(`alert [${a.incident}] could not be given: ${errorMessage(error)}`);
-    }
-  };
-  const resolveIncident = async (incident: string) => {
-    try {
-      await options.resolve?.(incident);
-    } catch (error) {
-      log(`incident [${incident}] could not be closed: ${errorMessage(error)}`);
-    }
-  };
   const owner = `scheduler (cron "${options.cron}" ${timezone})`;
   let ticks = 0;
   let current: { n: number; job: Promise<void> } | null = null;
@@ -157,36 +123,37 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
+  // The tick's line is logged, and its alerts given, while the lock is still held: the alerts' record lives in the
+  // output folder, which only the lock holder writes.
+  async function report(n: number, at: string, result: { outcome: TickOutcome } | { error: unknown }): Promise<void> {
+    if ('error' in result) {
+      log(`${at} tick ${n}: failed: ${errorMessage(result.error)}`);
+      return alert({
+        incident: 'tick-failed',
+        subject: 'The scheduled briefing run failed',
+        text:
+          `Tick ${n} at ${at} (cron "${options.cron}" ${timezone}) failed: ${errorMessage(result.error)}\n\n` +
+          'Later ticks keep trying; you are mailed again only after a tick has succeeded and a new failure begins.',
+      });
+    }
+    log(`${at} tick ${n}: ${describeOutcome(result.outcome)}`);
+    await guarded('incident [tick-failed] could not be closed', () => options.resolve?.('tick-failed'));
+    const release = result.outcome.release;
+    const overdue = release && overdueRelease(release, now(), timezone, graceDays);
+    if (release && overdue) {
+      await alert({
+        incident: `release-overdue:${release.date}`,
+        subject: `No new figures ${overdue} days after SSB's announced release of ${release.date}`,
+        text:
+          `SSB's release calendar announced new figures for ${release.date}; ${overdue} days later (grace ${graceDays} days) ` +
+          'the scheduled runs have found no change in the tables. The release may have been postponed, or the tables moved or renamed: ' +
+          "check the statistic's page and `briefing inspect <table>`.",
+      });
+    }
+  }
+
   /** Never rejects: every outcome, including a thrown error, becomes the tick's one log line. */
-  async function runTick(n: number, stamp: string): Promise<void> {
-    // The tick's line is logged, and its alerts given, while the lock is still held: the alerts' record lives in
-    // the output folder, which only the lock holder writes.
-    const report = async (result: { outcome: TickOutcome } | { error: unknown }) => {
-      log(`${stamp} tick ${n}: ${'outcome' in result ? describeOutcome(result.outcome) : `failed: ${errorMessage(result.error)}`}`);
-      if ('error' in result) {
-        await alert({
-          incident: tickFailedIncident,
-          subject: 'The scheduled briefing run failed',
-          text:
-            `Tick ${n} at ${stamp} (cron "${options.cron}" ${timezone}) failed: ${errorMessage(result.error)}\n\n` +
-            'Later ticks keep trying; you are mailed again only after a tick has succeeded and a new failure begins.',
-        });
-        return;
-      }
-      await resolveIncident(tickFailedIncident);
-      const release = result.outcome.release;
-      const overdue = release && overdueRelease(release, now(), timezone, graceDays);
-      if (release && overdue) {
-        await alert({
-          incident: `release-overdue:${release.date}`,
-          subject: `No new figures ${overdue} days after SSB's announced release of ${release.date}`,
-          text:
-            `SSB's release calendar announced new figures for ${release.date}; ${overdue} days later (grace ${graceDays} days) ` +
-            'the scheduled runs have found no change in the tables. The release may have been postponed, or the tables moved or renamed: ' +
-            "check the statistic's page and `briefing inspect <table>`.",
-        });
-      }
-    };
+  async function runTick(n: number, at: string): Promise<void> {
     try {
       const ran = await tryLock(lockDir, owner, async () => {
         let result: { outcome: TickOutcome } | { error: unknown };
@@ -195,25 +162,20 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         } catch (error) {
           result = { error };
         }
-        await report(result);
+        await report(n, at, result);
         return true;
       });
-      if (ran === null) log(`${stamp} tick ${n}: skipped (${await describeHolder(lockDir)})`);
+      if (ran === null) log(`${at} tick ${n}: skipped (${await describeHolder(lockDir)})`);
     } catch (error) {
-      await report({ error }); // the lock itself could not be taken (a folder missing or read-only)
+      await report(n, at, { error }); // the lock itself could not be taken (a folder missing or read-only)
     }
   }
 
-  /** One firing. Our own guard backs up node-cron's noOverlap, so two jobs never run at once. */
+  /** One firing; node-cron's noOverlap keeps a second from starting while a job runs (it waits for the promise). */
   function fire(): Promise<void> {
     if (stopped) return Promise.resolve();
     const n = ++ticks;
-    const stamp = localIso(now(), timezone);
-    if (current) {
-      log(`${stamp} tick ${n}: skipped (overlap: tick ${current.n} is still running)`);
-      return current.job;
-    }
-    const job = runTick(n, stamp).finally(() => {
+    const job = runTick(n, stamp()).finally(() => {
       current = null;
     });
     current = { n, job };
@@ -232,23 +194,25 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     void fire().then(stop);
   } else {
     // node-cron logs overlaps and missed runs to the console by default; we log them ourselves, in our format.
-    const quiet: Logger = { info() {}, debug() {}, warn() {}, error: (message) => log(`${localIso(now(), timezone)} node-cron: ${errorMessage(message)}`) };
+    const quiet: Logger = { info() {}, debug() {}, warn() {}, error: (message) => log(`${stamp()} node-cron: ${errorMessage(message)}`) };
     task = cron.schedule(options.cron, () => fire(), { timezone, noOverlap: true, name: owner, logger: quiet });
     task.on('execution:overlap', () => {
       if (stopped) return;
       const n = ++ticks;
-      log(`${localIso(now(), timezone)} tick ${n}: skipped (overlap: tick ${current?.n ?? '?'} is still running)`);
+      log(`${stamp()} tick ${n}: skipped (overlap: tick ${current?.n ?? '?'} is still running)`);
     });
     task.on('execution:missed', (context) => {
-      log(
-        `${localIso(now(), timezone)} missed the run due at ${localIso(context.date, timezone)} (the process was suspended or blocked); waiting for the next one`,
-      );
+      log(`${stamp()} missed the run due at ${localIso(context.date, timezone)} (the process was suspended or blocked); waiting for the next one`);
     });
   }
   return {
+    /** Stops further ticks, tells a running job to stop (TickContext.stop) and resolves once it has finished. Idempotent. */
     stop,
+    /** Tells a running job to abandon the message on the wire (TickContext.abort). */
     abort: () => aborting.abort(new Error('the scheduler was asked to stop at once')),
+    /** Resolves when the scheduler has stopped (after stop(), or after the single tick with `once`). */
     done,
+    /** Firings so far, including skipped and failed ones. */
     get ticks() {
       return ticks;
     },
@@ -257,9 +221,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 
 /**
  * On SIGINT/SIGTERM: log, tell the running job to stop after the message on the wire, let it finish, then let the
- * process end with exit code 0. A second signal tells the job to abandon the message on the wire (the outbox
- * records it as uncertain if it was complete); SIGKILL still ends it at once. Handlers are removed once stopped.
- * Returns a function that removes the handlers without stopping.
+ * process end with exit code 0. A second signal tells the job to abandon the message on the wire; SIGKILL still
+ * ends it at once. Returns a function that removes the handlers without stopping.
  */
 export function installSignalHandlers(scheduler: Scheduler, log: (line: string) => void): () => void {
   let stopping = false;
@@ -293,27 +256,17 @@ export function installSignalHandlers(scheduler: Scheduler, log: (line: string) 
   return remove;
 }
 
-function describeOutcome(outcome: TickOutcome): string {
-  const next = outcome.nextRelease ? `; next release ${outcome.nextRelease}` : '';
-  const detail = outcome.detail ? ` ${outcome.detail}` : '';
-  switch (outcome.kind) {
-    case 'new-edition':
-      return `new edition${detail}${next}`;
-    case 'sent':
-      return `sent${detail}${next}`;
-    case 'skipped':
-      return `skipped (${outcome.detail || 'by the job'})${next}`;
-    case 'unchanged':
-      return `unchanged${outcome.detail ? ` (${outcome.detail})` : ''}${next}`;
-  }
+function describeOutcome({ kind, detail, nextRelease }: TickOutcome): string {
+  const next = nextRelease ? `; next release ${nextRelease}` : '';
+  if (kind === 'unchanged') return `unchanged${detail ? ` (${detail})` : ''}${next}`;
+  return `${kind === 'sent' ? 'sent' : 'new edition'}${detail ? ` ${detail}` : ''}${next}`;
 }
 
 /**
- * Keep the scheduler alive through faults outside any tick: an unhandled promise rejection or an uncaught
- * exception (an 'error' event nobody listens to) is logged and alerted instead of ending the process. Node's
- * advice is to exit after an uncaught exception; here every tick starts afresh (new lock, new connections,
- * state read from disk), so going on is safer than a scheduler that silently stops alerting anyone.
- * Returns a function that removes the guards.
+ * Keep the scheduler alive through faults outside any tick: an unhandled rejection or an uncaught exception (an
+ * 'error' event nobody listens to) is logged and alerted instead of ending the process. Node advises exiting after
+ * an uncaught exception; here every tick starts afresh (new lock, new connections, state read from disk), so going
+ * on is safer than a scheduler that silently stops alerting anyone. Returns a function that removes the guards.
  */
 export function installFaultGuards(log: (line: string) => void, alert?: (alert: Alert) => Promise<unknown>): () => void {
   const report = (kind: string, error: unknown) => {
@@ -337,10 +290,7 @@ export function installFaultGuards(log: (line: string) => void, alert?: (alert: 
   };
 }
 
-/**
- * Whole days since an announced release when it is past `graceDays` and the figures did not change, else
- * undefined. Days are counted in the schedule's time zone.
- */
+/** Whole days (in the schedule's zone) since an announced release, when past `graceDays` without new figures. */
 export function overdueRelease(release: { date: string; figuresChanged: boolean }, now: Date, timezone: string, graceDays: number): number | undefined {
   if (release.figuresChanged || !/^\d{4}-\d{2}-\d{2}/.test(release.date)) return undefined;
   const today = localIso(now, timezone).slice(0, 10);
@@ -355,19 +305,9 @@ async function describeHolder(lockDir: string | readonly string[]): Promise<stri
   return `locked by pid ${holder.pid} (${holder.owner}) since ${holder.startedAt}`;
 }
 
-function isTimeZone(timeZone: string): boolean {
-  if (!timeZone) return false;
-  try {
-    new Intl.DateTimeFormat(undefined, { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** `2026-11-30T08:30:00+01:00`: the wall-clock time in `timeZone` with its UTC offset, to the second. */
 export function localIso(date: Date, timeZone: string): string {
-  const format = new Intl.DateTimeFormat('en-US', {
+  const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,
     hourCycle: 'h23',
     year: 'numeric',
@@ -377,12 +317,7 @@ export function localIso(date: Date, timeZone: string): string {
     minute: '2-digit',
     second: '2-digit',
     timeZoneName: 'longOffset',
-  });
-  const p = Object.fromEntries(format.formatToParts(date).map((part) => [part.type, part.value]));
-  const offset = (p.timeZoneName ?? '').replace(/^GMT/, '') || '+00:00';
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}${offset}`;
-}
-
-function fieldName(field: string): string {
-  return field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  }).formatToParts(date);
+  const p = Object.fromEntries(parts.map((part) => [part.type, part.value]));
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}${(p.timeZoneName ?? '').replace(/^GMT/, '') || '+00:00'}`;
 }
