@@ -212,7 +212,6 @@ export const en: Phrasebook = {
       return `Table ${table}${when}: ${parts.length ? joinList(parts, 'en') : 'no figures changed'}.`;
     },
     changeItem: (name, before, after) => `${name}: from ${before} to ${after}`,
-    sectionSources: (items) => `Source: Statistics Norway, ${items.join('; ')}`,
   },
   charts: {
     trendTitle: (say) => `Use of ${say.words.topic} over time`,
@@ -240,7 +239,6 @@ export const en: Phrasebook = {
   ui: {
     brand: 'Figures from Statistics Norway',
     source: 'Source: Statistics Norway',
-    sourceTable: (table) => `Source: Statistics Norway, table ${table}`,
     page: 'Page',
     of: 'of',
     keyFigures: 'Key figures',
@@ -256,7 +254,6 @@ export const en: Phrasebook = {
     licence: 'The figures are from Statistics Norway and free to use under the CC BY 4.0 licence.',
     author: 'ssb-briefing, with figures from Statistics Norway',
     percent: 'Per cent',
-    sourceLabel: 'Source',
     articleLabel: 'article',
   },
 };

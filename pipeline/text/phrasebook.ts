@@ -114,7 +114,6 @@ export interface Phrasebook {
     /** One table's latest update: "Tabell 13265, oppdatert …: 3 nye tal og 1 revidert tal." */
     changes(update: { table: string; updated: string | null; added: number; revised: number; withdrawn: number }): string;
     changeItem(name: string, before: string, after: string): string;
-    sectionSources(items: string[]): string;
   };
   charts: {
     trendTitle(say: Say): string;
@@ -138,7 +137,6 @@ export interface Phrasebook {
   ui: {
     brand: string;
     source: string;
-    sourceTable(table: string): string;
     page: string;
     of: string;
     keyFigures: string;
@@ -154,7 +152,6 @@ export interface Phrasebook {
     licence: string;
     author: string;
     percent: string;
-    sourceLabel: string;
     articleLabel: string;
   };
 }
