@@ -26,7 +26,7 @@ export const nb = norwegian('nb', {
   rose: 'økte',
   fell: 'gikk ned',
   barChart: 'Søylediagram',
-  then: 'Deretter følger',
+  nextCame: 'Deretter følger',
   accordingTo: 'Ifølge',
   undated: 'uten dato',
   lastAsked: 'da spørsmålet sist ble stilt',

@@ -26,7 +26,7 @@ export const nn = norwegian('nn', {
   rose: 'auka',
   fell: 'gjekk ned',
   barChart: 'Stolpediagram',
-  then: 'Deretter følgjer',
+  nextCame: 'Deretter følgjer',
   accordingTo: 'Ifølgje',
   undated: 'utan dato',
   lastAsked: 'då spørsmålet sist vart stilt',

@@ -40,7 +40,7 @@ export interface NorwegianWords {
   rose: string;
   fell: string;
   barChart: string;
-  then: string;
+  nextCame: string;
   accordingTo: string;
   undated: string;
   lastAsked: string;
@@ -177,7 +177,7 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
     },
     purposeRest(figures, ranked, say) {
       const items = list(figures.map((f) => r`${say.m(f.measure).noun ?? say.m(f.measure).object} (${say.share(f)})`));
-      return ranked ? r`${w.then} ${items}.` : r`Andre ${w.purpose}: ${items}.`;
+      return ranked ? r`${w.nextCame} ${items}.` : r`Andre ${w.purpose}: ${items}.`;
     },
     policy(f, low, change, say) {
       const m = say.m(f.measure);
