@@ -562,7 +562,6 @@ function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lan
   const excludesFinance = /-K$/i.test(population);
   const say: Say = {
     lang,
-    year: facts.year,
     words,
     share: (f) => seg(f.current, `${bound(f.current)}${formatShare(f.current.value!, lang)}`),
     obs: (o) => seg(o, o.value === null ? `(${o.status})` : `${bound(o)}${formatShare(o.value, lang)}`),
@@ -579,7 +578,6 @@ function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lan
     },
     size: (code) => inSentenceLabel(codeLabel(dataset, 'size', code, facts.classification, lang)),
     industry: (code) => inSentenceLabel(codeLabel(dataset, 'industry', code, facts.classification, lang)),
-    period: (f) => f.period,
     base: (f) => measures.get(f.measure)?.base ?? 'all',
     of(f, full = false) {
       if ((measures.get(f.measure)?.base ?? 'all') === 'users') return words.users;
@@ -588,7 +586,6 @@ function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lan
     },
     isAllSizes: (f) => f.size === null || f.size === story.allSizes,
     isTotal: (f) => f.industry === population || facts.figures.isTotal(f.industry, f.classification),
-    excludesFinance,
     date: (iso) => formatDate(iso, lang),
   };
   return say;

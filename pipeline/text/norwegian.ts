@@ -1,74 +1,23 @@
-import type { Change } from '../briefing/facts.js';
 import type { Figure } from '../briefing/figures.js';
-import type { StatusSymbol } from '../briefing/model.js';
-import { capitalise, formatDate, formatDateTime, formatMonthYear, formatNumber, fractionWords, joinList } from './format.js';
-import { yearRanges, type Phrasebook, type Say } from './phrasebook.js';
+import { capitalise, fractionWords, joinList } from './format.js';
+import { changeClause, pagePhrases, type PageWords, type Phrasebook, type Say } from './phrasebook.js';
 import { capitaliseRich as cap, joinRich, r, type Rich } from './rich.js';
 
 /**
- * The Norwegian sentences, shared by Nynorsk (text/nn.ts) and Bokmål (text/nb.ts): the seed article (SSB, 2013) sets
- * the tone: the year's figures in the past tense ("I 2019 brukte …"), headlines in the present without "no", shares as
- * "50 prosent" in running text and "50 %" in key figures, SSB's own labels for industries and size classes. The two
- * forms differ only in words, which each language's file gives.
+ * The Norwegian sentences, shared by Nynorsk (text/nn.ts) and Bokmål (text/nb.ts), which differ only in words. The seed
+ * article (SSB, 2013) sets the tone: the year's figures in the past tense ("I 2019 brukte …"), headlines in the present
+ * without "no", shares as "50 prosent" in running text and "50 %" in key figures, SSB's own labels for industries and
+ * size classes.
  */
-export interface NorwegianWords {
-  /** "føretak": indefinite plural; "føretaka": definite. */
-  enterprises: string;
-  theEnterprises: string;
-  /** "delen": the share, definite; "Del": indefinite, capitalised (a chart subtitle). */
-  share: string;
-  Share: string;
-  /** "tal": figures. */
-  figures: string;
-  from: string;
-  not: string;
-  later: string;
-  unchanged: string;
-  more: string;
-  More: string;
-  only: string;
-  them: string;
-  size: string;
-  purpose: string;
-  theIndustries: string;
-  same: string;
-  higher: string;
-  /** "høgaste" (adjective) and "høgast", "lågast" (adverbs). */
-  highest: string;
-  highestAdv: string;
-  lowestAdv: string;
-  rose: string;
-  fell: string;
-  barChart: string;
-  nextCame: string;
-  accordingTo: string;
-  undated: string;
-  lastAsked: string;
-  measuredSince: string;
-  firstTime: string;
-  largerMore: string;
-  notAsked: string;
-  seriesBreak: string;
-  emptyCell: string;
-  usersBase(users: string): string;
-  /** Singular and plural: "nytt tal", "nye tal". */
-  added: [string, string];
-  revised: [string, string];
-  withdrawn: [string, string];
-  noneChanged: string;
-  symbols: Record<StatusSymbol, string>;
-  ui: Phrasebook['ui'];
-}
+/** The page's words and the sentences' own: "føretak", "føretaka", "delen", "næringane", "høgaste", "høgare", "høgast"… */
+export type NorwegianWords = PageWords &
+  Record<'enterprises' | 'theEnterprises' | 'share' | 'theIndustries' | 'highest' | 'higher' | 'highestAdv' | 'more' | 'More' | 'only', string> &
+  Record<'them' | 'purpose' | 'same' | 'nextCame' | 'accordingTo' | 'measuredSince' | 'firstTime', string>;
 
 export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
+  const page = pagePhrases(lang, w);
   const list = (items: Rich[]) => joinRich(items, 'og');
-  const date = (iso: string) => formatDate(iso, lang);
-  const changeClause = (c: Change | null, say: Say): Rich => {
-    if (!c) return [];
-    const since = c.lastAsked ? `, ${w.lastAsked}` : '';
-    if (c.points === 0) return r`, ${w.unchanged} ${w.from} ${say.share(c.from)} i ${c.from.year}${since}`;
-    return r`, ${c.points > 0 ? 'opp' : 'ned'} ${w.from} ${say.share(c.from)} i ${c.from.year}${since}`;
-  };
+  const changed = (c: Parameters<typeof changeClause>[0], say: Say) => changeClause(c, say, w);
   /** "i informasjon og kommunikasjon og i handel med …": each industry with its own preposition. */
   const inIndustries = (figures: Figure[], say: Say) =>
     joinList(
@@ -76,7 +25,8 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
       lang,
     );
 
-  const book: Phrasebook = {
+  return {
+    ...page,
     lang,
 
     headlineFraction(f, say) {
@@ -95,7 +45,7 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
     ledeLevel(f, change, say) {
       const m = say.m(f.measure);
       const examples = m.examples && !change ? `, som ${m.examples}` : '';
-      return r`I ${f.year} ${m.verb.past} ${say.share(f)} av ${say.of(f, true)} ${m.object}${examples}${changeClause(change, say)}.`;
+      return r`I ${f.year} ${m.verb.past} ${say.share(f)} av ${say.of(f, true)} ${m.object}${examples}${changed(change, say)}.`;
     },
     ledeMilestone(ms) {
       return r`Det er ${w.firstTime} ${w.measuredSince} ${ms.since} at ${w.share} når ${fractionWords({ ...ms, approx: 'exact' }, lang)}.`;
@@ -112,8 +62,7 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
     },
 
     headings: {
-      sizes: (largerMore, bySize, byIndustry) =>
-        largerMore ? w.largerMore : bySize && byIndustry ? `${capitalise(w.size)} og næring` : bySize ? `Etter ${w.size}` : 'Etter næring',
+      ...page.headings,
       typesTop: (top, say) => r`${say.m(top.measure).label} er mest brukt`,
       purposesTop: (top, say) => r`Mest brukt til ${say.m(top.measure).noun ?? say.m(top.measure).object}`,
     },
@@ -132,7 +81,7 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
       const bottom = figures.filter((f) => f.current.value === figures.at(-1)!.current.value);
       const with_ = (n: number) => (n === 2 ? 'begge med' : n > 2 ? 'alle med' : 'med');
       if (top.length === figures.length) return r`${capitalise(w.share)} var den ${w.same} i alle ${w.theIndustries}, ${say.share(top[0]!)}.`;
-      return r`Blant ${w.theIndustries} var ${w.share} ${w.highestAdv} ${inIndustries(top, say)}, ${with_(top.length)} ${say.share(top[0]!)}, og ${w.lowestAdv} ${inIndustries(bottom, say)}, ${with_(bottom.length)} ${say.share(bottom[0]!)}.`;
+      return r`Blant ${w.theIndustries} var ${w.share} ${w.highestAdv} ${inIndustries(top, say)}, ${with_(top.length)} ${say.share(top[0]!)}, og ${w.charts.lowest} ${inIndustries(bottom, say)}, ${with_(bottom.length)} ${say.share(bottom[0]!)}.`;
     },
     industryLevels(groups, say) {
       const m = say.m(groups[0]![0]!.measure);
@@ -153,7 +102,7 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
 
     typeFirst(f, change, say) {
       const m = say.m(f.measure);
-      return cap(r`${say.share(f)} av ${say.of(f)} ${m.verb.past} ${m.object}${m.examples ? `, som ${m.examples}` : ''}${changeClause(change, say)}.`);
+      return cap(r`${say.share(f)} av ${say.of(f)} ${m.verb.past} ${m.object}${m.examples ? `, som ${m.examples}` : ''}${changed(change, say)}.`);
     },
     typeRest(figures, say) {
       return cap(
@@ -173,7 +122,7 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
     },
     purposeFirst(f, change, say) {
       const m = say.m(f.measure);
-      return cap(r`${say.share(f)} av ${say.of(f)} ${m.verb.past} ${m.object}${changeClause(change, say)}.`);
+      return cap(r`${say.share(f)} av ${say.of(f)} ${m.verb.past} ${m.object}${changed(change, say)}.`);
     },
     purposeRest(figures, ranked, say) {
       const items = list(figures.map((f) => r`${say.m(f.measure).noun ?? say.m(f.measure).object} (${say.share(f)})`));
@@ -181,7 +130,7 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
     },
     policy(f, low, change, say) {
       const m = say.m(f.measure);
-      return cap(r`${low ? `${w.only} ` : ''}${say.share(f)} av ${say.of(f, true)} ${m.verb.past} ${m.object}${changeClause(change, say)}.`);
+      return cap(r`${low ? `${w.only} ` : ''}${say.share(f)} av ${say.of(f, true)} ${m.verb.past} ${m.object}${changed(change, say)}.`);
     },
 
     keyFigure(f, say) {
@@ -193,86 +142,5 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
           : say.of(f, true);
       return r`av ${whose} ${m.verb.past} ${m.object}`;
     },
-    keyChange(c, say) {
-      if (c.points === 0) return r`${capitalise(w.unchanged)} ${w.from} ${c.from.year}`;
-      return r`${c.points > 0 ? 'Opp' : 'Ned'} ${say.points(c)} ${w.from} ${c.from.year}`;
-    },
-
-    figureName(f, say) {
-      const parts = [say.m(f.measure).label];
-      if (!say.isAllSizes(f)) parts.push(say.size(f.size!));
-      if (!say.isTotal(f)) parts.push(say.industry(f.industry!));
-      return `${parts.join(', ')}, ${say.period(f)}`;
-    },
-    revisionNote(f, say) {
-      const first = f.first.published ? ` ${date(f.first.published)}` : '';
-      const later = f.current.published ? ` (${date(f.current.published)})` : ` (dato ${w.not} oppgitt)`;
-      return r`${book.figureName(f, say)}: først publisert som ${say.obs(f.first)}${first}, ${w.later} revidert til ${say.obs(f.current)}${later}.`;
-    },
-    missingNote(f, say) {
-      const symbol = f.current.status!;
-      return r`${book.figureName(f, say)}: ingen ${w.figures} ${w.from} SSB (${symbol} = ${w.symbols[symbol]}).`;
-    },
-    gapNote(measures, years, say) {
-      return r`Datagrunnlaget har ${w.not} ${w.figures} for ${yearRanges(years, 'og')} for ${joinList(
-        measures.map((m) => `«${say.m(m).label}»`),
-        lang,
-      )}.`;
-    },
-    notAskedNote: (years) => r`${book.charts.notAsked(years)}`,
-    seriesBreakNote: () => r`${w.seriesBreak}`,
-    usersBaseNote: (say) => r`${w.usersBase(say.words.users)}`,
-    symbols: w.symbols,
-
-    editionLine({ year, month, published, tableUpdated, revised }) {
-      const parts = [`Referanseperiode: ${formatMonthYear(year, month, lang)}`];
-      if (published || !tableUpdated) parts.push(`Publisert ${published ? date(published) : `(dato ${w.not} oppgitt)`}`);
-      if (tableUpdated) parts.push(`${capitalise(w.figures)} ${w.from} StatBank, sist oppdatert ${date(tableUpdated)}`);
-      if (revised === 'undated') parts.push(`${capitalise(w.later)} revidert (dato ${w.not} oppgitt)`);
-      else if (revised) parts.push(`Sist revidert ${date(revised)}`);
-      return parts.join(' · ');
-    },
-    about: {
-      coverage: (say) => say.words.coverage,
-      table: (id, label, updated) => `Tabell ${id}: ${label}${updated ? `, sist oppdatert ${formatDateTime(updated, lang)}` : ''}`,
-      article: (title, published) => `Artikkel på ssb.no: «${title}»${published ? `, publisert ${date(published)}` : `, ${w.undated}`}`,
-      nextRelease: (iso) => `Neste publisering: ${date(iso)}`,
-      changes({ table, updated, added, revised, withdrawn }) {
-        const count = (n: number, [one, many]: [string, string]) => (n ? `${n} ${n === 1 ? one : many}` : '');
-        const parts = [count(added, w.added), count(revised, w.revised), count(withdrawn, w.withdrawn)].filter(Boolean);
-        const when = updated ? `, oppdatert ${formatDateTime(updated, lang)}` : '';
-        return `Tabell ${table}${when}: ${parts.length ? joinList(parts, lang) : w.noneChanged}.`;
-      },
-      changeItem: (name, before, after) => `${name}: ${w.from} ${before} til ${after}`,
-    },
-    charts: {
-      trendTitle: (say) => `Bruk av ${say.words.topic} over tid`,
-      typesTitle: (say) => capitalise(say.words.types),
-      purposesTitle: (say) => capitalise(say.words.purposes),
-      groupsTitle: (size, industry, say) => `Bruk av ${say.words.topic} etter ${size && industry ? `${w.size} og næring` : size ? w.size : 'næring'}`,
-      subtitle: (period, whose) => `${w.Share} av ${whose}. ${period}. Prosent`,
-      trendAlt(title, series, top) {
-        const n = (value: number) => formatNumber(value, lang);
-        const changes = series.map((s) =>
-          s.last.value === s.first.value
-            ? `${s.name} var ${n(s.last.value)} prosent både i ${s.first.year} og i ${s.last.year}`
-            : `${s.name} ${s.last.value > s.first.value ? w.rose : w.fell} ${w.from} ${n(s.first.value)} prosent i ${s.first.year} til ${n(s.last.value)} prosent i ${s.last.year}`,
-        );
-        return [
-          `Linjediagram: ${title}.`,
-          ...changes.map((c) => `${c}.`),
-          `${capitalise(w.highest)} verdi er ${n(top.value)} prosent (${top.name}, ${top.year}).`,
-        ].join(' ');
-      },
-      barsAlt(title, top, bottom) {
-        const low = bottom ? `, ${w.lowestAdv} ${bottom.name} med ${formatNumber(bottom.value, lang)} prosent` : '';
-        return `${w.barChart}: ${title}. ${capitalise(w.highestAdv)} er ${top.name} med ${formatNumber(top.value, lang)} prosent${low}.`;
-      },
-      head: { trend: 'År', types: 'Type', purposes: capitalise(w.purpose), groups: 'Gruppe' },
-      emptyCell: w.emptyCell,
-      notAsked: (years) => `${w.notAsked} ${yearRanges(years, 'og')}.`,
-    },
-    ui: w.ui,
   };
-  return book;
 }

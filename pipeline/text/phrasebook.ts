@@ -1,19 +1,19 @@
 import type { Change, Ranking, YearFacts } from '../briefing/facts.js';
 import type { Figure } from '../briefing/figures.js';
 import type { BriefingWords, Lang, MeasureWords, Observation, StatusSymbol } from '../briefing/model.js';
-import type { Fraction } from './format.js';
-import type { FigureSegment, Rich } from './rich.js';
+import { capitalise, formatDate, formatDateTime, formatMonthYear, formatNumber, joinList, type Fraction } from './format.js';
+import { r, type FigureSegment, type Rich } from './rich.js';
 
 /**
- * The interface every language implements (text/nn.ts, nb.ts, en.ts). A phrasebook only phrases: which facts are said,
- * and in which order, is decided once for every language in briefing/content.ts. Each method gets facts whose
- * precondition already holds and returns Rich text whose numbers carry the ids of the observations behind them.
+ * The interface every language implements (text/norwegian.ts for nn and nb, text/en.ts), and the phrases of the page
+ * around the sentences, which every language says alike in its own words (pagePhrases). A phrasebook only phrases:
+ * which facts are said, and in which order, is decided once for every language in briefing/content.ts. Each method gets
+ * facts whose precondition already holds and returns Rich text whose numbers carry the ids of the observations behind them.
  */
 
 /** What a phrasebook can ask about the briefing it phrases (built per language by briefing/content.ts). */
 export interface Say {
   lang: Lang;
-  year: number;
   words: BriefingWords;
   /** A share in running text, with a published bound: "50 prosent", "over 70 prosent". */
   share(f: Figure): FigureSegment;
@@ -30,8 +30,6 @@ export interface Say {
   /** SSB's label of a size class or industry, as it reads inside a sentence. */
   size(code: string): string;
   industry(code: string): string;
-  /** A year's label as SSB names it (the time code is the year). */
-  period(f: Figure): string;
   /**
    * Whose share it is, after "av"/"of": for a `users` base the users; otherwise the enterprises, in full ("føretaka
    * med minst ti sysselsette", and "utanom finansnæringane" for SSB's Total-K) when `full`, else short ("føretaka").
@@ -39,11 +37,9 @@ export interface Say {
   of(f: Figure, full?: boolean): string;
   /** Whose share: every enterprise in the population, or the users of the topic. */
   base(f: Figure): 'all' | 'users';
-  /** Size class and industry of a figure other than all enterprises and all industries. */
+  /** Whether a figure is of all enterprises, and of all industries. */
   isAllSizes(f: Figure): boolean;
   isTotal(f: Figure): boolean;
-  /** The total in use has no figures for finance (SSB's Total-K). */
-  excludesFinance: boolean;
   date(iso: string): string;
 }
 
@@ -89,8 +85,6 @@ export interface Phrasebook {
   keyFigure(f: Figure, say: Say): Rich;
   keyChange(c: Change, say: Say): Rich;
 
-  /** The name of a figure for notes: "Sosiale nettverk, 100 sysselsette eller fleire, 2013". */
-  figureName(f: Figure, say: Say): string;
   revisionNote(f: Figure, say: Say): Rich;
   missingNote(f: Figure, say: Say): Rich;
   gapNote(measures: string[], years: number[], say: Say): Rich;
@@ -100,8 +94,7 @@ export interface Phrasebook {
   /** SSB's own texts for its symbols. */
   symbols: Record<StatusSymbol, string>;
 
-  /** "Referanseperiode: januar 2019 · Publisert 1. oktober 2013 · Sist revidert …". */
-  /** Reference period; publication in an article (or "not given"); the StatBank tables' last update; the last revision. */
+  /** "Referanseperiode: januar 2019 · Publisert 1. oktober 2013 · Sist revidert …": publication in an article (or "not given"), the StatBank tables' last update, the last revision. */
   editionLine(
     input: { year: number; month: number; published: string | null; tableUpdated: string | null; revised: string | null | 'undated' },
     say: Say,
@@ -134,29 +127,142 @@ export interface Phrasebook {
     notAsked(years: number[]): string;
   };
   /** Words of the page itself. No digits: every number printed comes from the data (checked by a test). */
-  ui: {
-    brand: string;
-    source: string;
-    page: string;
-    of: string;
-    keyFigures: string;
-    notes: string;
-    about: string;
-    sources: string;
-    readMore: string;
-    chartData: string;
-    appendix: string;
-    noteLabel: string;
-    tableNotes: string;
-    changesHeading: string;
-    licence: string;
-    author: string;
-    percent: string;
-    articleLabel: string;
+  ui: Record<
+    'brand' | 'source' | 'page' | 'of' | 'keyFigures' | 'notes' | 'about' | 'sources' | 'readMore' | 'chartData' | 'appendix' | 'noteLabel' | 'tableNotes',
+    string
+  > &
+    Record<'changesHeading' | 'licence' | 'author' | 'percent' | 'articleLabel', string>;
+}
+
+/** The words of everything but the sentences of the text, in one language (text/nn.ts, nb.ts, en.ts). */
+export interface PageWords {
+  and: string;
+  from: string;
+  to: string;
+  in: string;
+  /** "prosent", "per cent": after a number in running text. */
+  percent: string;
+  quote: [string, string];
+  /** "uendra", "opp", "ned", and "då spørsmålet sist vart stilt". */
+  change: Record<'unchanged' | 'up' | 'down' | 'lastAsked', string>;
+  /** `on` comes before the date of the first publication ("on " in English). */
+  notes: Record<'firstPublished' | 'on' | 'laterRevised' | 'noDate' | 'noFigure' | 'noFigures' | 'notAsked' | 'seriesBreak', string> & {
+    usersBase(users: string): string;
+  };
+  edition: Record<'referencePeriod' | 'fromStatBank' | 'revisedLater' | 'lastRevised', string>;
+  /** `added`, `revised`, `withdrawn`: one figure, several. */
+  about: Record<'table' | 'lastUpdated' | 'article' | 'published' | 'undated' | 'nextRelease' | 'updated' | 'noneChanged', string> &
+    Record<'added' | 'revised' | 'withdrawn', [string, string]>;
+  /** `same`: a series with the same value first and last. */
+  charts: Record<'useOf' | 'overTime' | 'by' | 'size' | 'industry' | 'largerMore' | 'shareOf' | 'line' | 'bar' | 'rose' | 'fell', string> &
+    Record<'largest' | 'highest' | 'lowest' | 'at' | 'emptyCell', string> & {
+      same(name: string, value: string, first: number, last: number): string;
+      head: Phrasebook['charts']['head'];
+    };
+  symbols: Phrasebook['symbols'];
+  ui: Phrasebook['ui'];
+}
+
+type PagePhrases = Pick<Phrasebook, 'keyChange' | 'revisionNote' | 'missingNote' | 'gapNote' | 'notAskedNote' | 'seriesBreakNote' | 'usersBaseNote'> &
+  Pick<Phrasebook, 'symbols' | 'editionLine' | 'about' | 'charts' | 'ui'> & { headings: Pick<SectionHeadings, 'sizes'> };
+
+/** Notes, the edition line, the sources, the charts' texts and the page's words: the same phrases in every language. */
+export function pagePhrases(lang: Lang, w: PageWords): PagePhrases {
+  const date = (iso: string) => formatDate(iso, lang);
+  const percent = (value: number) => `${formatNumber(value, lang)} ${w.percent}`;
+  const noDate = `(${w.notes.noDate})`;
+  const notAsked = (years: number[]) => `${w.notes.notAsked} ${yearRanges(years, w.and)}.`;
+  const count = (n: number, [one, many]: [string, string]) => (n ? `${n} ${n === 1 ? one : many}` : '');
+  const figureName = (f: Figure, say: Say) => {
+    const parts = [say.m(f.measure).label];
+    if (!say.isAllSizes(f)) parts.push(say.size(f.size!));
+    if (!say.isTotal(f)) parts.push(say.industry(f.industry!));
+    return `${parts.join(', ')}, ${f.period}`;
+  };
+  const { size, industry } = w.charts;
+  return {
+    headings: {
+      sizes: (largerMore, bySize, byIndustry) =>
+        largerMore ? w.charts.largerMore : capitalise(bySize && byIndustry ? `${size} ${w.and} ${industry}` : `${w.charts.by} ${bySize ? size : industry}`),
+    },
+    keyChange(c, say) {
+      if (c.points === 0) return r`${capitalise(w.change.unchanged)} ${w.from} ${c.from.year}`;
+      return r`${capitalise(c.points > 0 ? w.change.up : w.change.down)} ${say.points(c)} ${w.from} ${c.from.year}`;
+    },
+    revisionNote(f, say) {
+      const first = f.first.published ? ` ${w.notes.on}${date(f.first.published)}` : '';
+      const later = f.current.published ? ` (${date(f.current.published)})` : ` ${noDate}`;
+      return r`${figureName(f, say)}: ${w.notes.firstPublished} ${say.obs(f.first)}${first}, ${w.notes.laterRevised} ${say.obs(f.current)}${later}.`;
+    },
+    missingNote(f, say) {
+      const symbol = f.current.status!;
+      return r`${figureName(f, say)}: ${w.notes.noFigure} (${symbol} = ${w.symbols[symbol]}).`;
+    },
+    gapNote(measures, years, say) {
+      const names = measures.map((m) => `${w.quote[0]}${say.m(m).label}${w.quote[1]}`);
+      return r`${w.notes.noFigures} for ${yearRanges(years, w.and)} for ${joinList(names, lang)}.`;
+    },
+    notAskedNote: (years) => r`${notAsked(years)}`,
+    seriesBreakNote: () => r`${w.notes.seriesBreak}`,
+    usersBaseNote: (say) => r`${w.notes.usersBase(say.words.users)}`,
+    symbols: w.symbols,
+
+    editionLine({ year, month, published, tableUpdated, revised }) {
+      const parts = [`${w.edition.referencePeriod}: ${formatMonthYear(year, month, lang)}`];
+      if (published || !tableUpdated) parts.push(`${capitalise(w.about.published)} ${published ? date(published) : noDate}`);
+      if (tableUpdated) parts.push(`${w.edition.fromStatBank}, ${w.about.lastUpdated} ${date(tableUpdated)}`);
+      if (revised === 'undated') parts.push(`${w.edition.revisedLater} ${noDate}`);
+      else if (revised) parts.push(`${w.edition.lastRevised} ${date(revised)}`);
+      return parts.join(' · ');
+    },
+    about: {
+      coverage: (say) => say.words.coverage,
+      table: (id, label, updated) => `${w.about.table} ${id}: ${label}${updated ? `, ${w.about.lastUpdated} ${formatDateTime(updated, lang)}` : ''}`,
+      article: (title, published) =>
+        `${w.about.article}: ${w.quote[0]}${title}${w.quote[1]}, ${published ? `${w.about.published} ${date(published)}` : w.about.undated}`,
+      nextRelease: (iso) => `${w.about.nextRelease}: ${date(iso)}`,
+      changes({ table, updated, added, revised, withdrawn }) {
+        const parts = [count(added, w.about.added), count(revised, w.about.revised), count(withdrawn, w.about.withdrawn)].filter(Boolean);
+        const when = updated ? `, ${w.about.updated} ${formatDateTime(updated, lang)}` : '';
+        return `${w.about.table} ${table}${when}: ${parts.length ? joinList(parts, lang) : w.about.noneChanged}.`;
+      },
+      changeItem: (name, before, after) => `${name}: ${w.from} ${before} ${w.to} ${after}`,
+    },
+    charts: {
+      trendTitle: (say) => `${w.charts.useOf} ${say.words.topic} ${w.charts.overTime}`,
+      typesTitle: (say) => capitalise(say.words.types),
+      purposesTitle: (say) => capitalise(say.words.purposes),
+      groupsTitle: (bySize, byIndustry, say) =>
+        `${w.charts.useOf} ${say.words.topic} ${w.charts.by} ${bySize && byIndustry ? `${size} ${w.and} ${industry}` : bySize ? size : industry}`,
+      subtitle: (period, whose) => `${w.charts.shareOf} ${whose}. ${period}. ${w.ui.percent}`,
+      trendAlt(title, series, top) {
+        const changes = series.map((s) =>
+          s.last.value === s.first.value
+            ? w.charts.same(s.name, percent(s.last.value), s.first.year, s.last.year)
+            : `${s.name} ${s.last.value > s.first.value ? w.charts.rose : w.charts.fell} ${w.from} ${percent(s.first.value)} ${w.in} ${s.first.year} ${w.to} ${percent(s.last.value)} ${w.in} ${s.last.year}`,
+        );
+        return [`${w.charts.line}: ${title}.`, ...changes.map((c) => `${c}.`), `${w.charts.largest} ${percent(top.value)} (${top.name}, ${top.year}).`].join(
+          ' ',
+        );
+      },
+      barsAlt(title, top, bottom) {
+        const low = bottom ? `, ${w.charts.lowest} ${bottom.name} ${w.charts.at} ${percent(bottom.value)}` : '';
+        return `${w.charts.bar}: ${title}. ${w.charts.highest} ${top.name} ${w.charts.at} ${percent(top.value)}${low}.`;
+      },
+      head: w.charts.head,
+      emptyCell: w.charts.emptyCell,
+      notAsked,
+    },
+    ui: w.ui,
   };
 }
 
-export type Phrasebooks = Record<Lang, Phrasebook>;
+/** ", opp frå 72 prosent i 2021": a change since the last measurement, inside a sentence. */
+export function changeClause(c: Change | null, say: Say, w: PageWords): Rich {
+  if (!c) return [];
+  const since = c.lastAsked ? `, ${w.change.lastAsked}` : '';
+  return r`, ${c.points === 0 ? w.change.unchanged : c.points > 0 ? w.change.up : w.change.down} ${w.from} ${say.share(c.from)} ${w.in} ${c.from.year}${since}`;
+}
 
 /** Years as a reader reads them: "2014–2016", "2014, 2016 og 2018". */
 export function yearRanges(years: number[], and: string): string {
