@@ -1,4 +1,4 @@
-import { formatNumber, joinList, type Lang } from '../text/format.js';
+import { capitalise, formatNumber, joinList, type Lang } from '../text/format.js';
 import type { Phrasebook, Say } from '../text/phrasebook.js';
 import type { YearFacts } from './facts.js';
 import type { Figure } from './figures.js';
@@ -148,8 +148,4 @@ function bars(id: 'types' | 'purposes' | 'groups', facts: YearFacts, say: Say, b
     tableNotes: [],
     observations: ordered.map((r) => r.figure.current.id),
   };
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toLocaleUpperCase('nb-NO') + text.slice(1);
 }

@@ -1,5 +1,5 @@
 import { defaultVerb, enterprisesShort, excludingFinance, boundWords, phrasebooks } from '../text/index.js';
-import { cleanText, formatDate, formatPercentSign, formatPoints, formatShare, fractionWords, shareAsFraction } from '../text/format.js';
+import { cleanText, formatDate, inSentence, formatPercentSign, formatPoints, formatShare, fractionWords, shareAsFraction } from '../text/format.js';
 import type { Phrasebook, Say } from '../text/phrasebook.js';
 import { plain, r, refsOf, type FigureSegment, type Rich } from '../text/rich.js';
 import { buildChartSpecs, type ChartSpec } from './chart-specs.js';
@@ -313,7 +313,7 @@ export function buildBriefing(
     const p = facts.policy.figure;
     const low = p.current.value! < 25 && h.current.value! >= 2 * p.current.value!;
     const words = say.m(p.measure);
-    const pc = changeOf(facts, p);
+    const pc = facts.policyChange;
     const paragraphs: Sentence[][] = [
       [
         claim(
@@ -510,10 +510,6 @@ export function buildBriefing(
   };
 }
 
-function changeOf(facts: YearFacts, f: Figure): Change | null {
-  return f === facts.policy?.figure ? facts.policyChange : null;
-}
-
 /** The earlier figures a milestone or record rests on: every earlier figure of the headline series. */
 function historyIds(facts: YearFacts): string[] {
   const h = facts.headline.figure;
@@ -576,8 +572,8 @@ function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lan
       const w = measures.get(id)!.words[lang];
       return { ...w, verb: w.verb ?? defaultVerb[lang] };
     },
-    size: (code) => inSentenceLabel(codeLabel(dataset, 'size', code, facts.classification, lang)),
-    industry: (code) => inSentenceLabel(codeLabel(dataset, 'industry', code, facts.classification, lang)),
+    size: (code) => inSentence(codeLabel(dataset, 'size', code, facts.classification, lang)),
+    industry: (code) => inSentence(codeLabel(dataset, 'industry', code, facts.classification, lang)),
     base: (f) => measures.get(f.measure)?.base ?? 'all',
     of(f, full = false) {
       if ((measures.get(f.measure)?.base ?? 'all') === 'users') return words.users;
@@ -589,11 +585,6 @@ function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lan
     date: (iso) => formatDate(iso, lang),
   };
   return say;
-}
-
-/** SSB's labels start with a capital; inside a sentence they read in lower case ("informasjon og kommunikasjon"). */
-function inSentenceLabel(label: string): string {
-  return /^[A-ZÆØÅ]{2}/.test(label) ? label : label.charAt(0).toLocaleLowerCase('nb-NO') + label.slice(1);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { NoDataError } from '../errors.js';
+import { shareAsFraction } from '../text/format.js';
 import { Figures, type Figure } from './figures.js';
 import type { Classification, Dataset, Definition, Finding } from './model.js';
 
@@ -141,25 +142,12 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   let record: YearFacts['record'] = null;
   if (history.complete && history.earlier.length > 0) {
     const share = round(headline.current.value!);
-    const fraction = [
-      [9, 10],
-      [8, 10],
-      [3, 4],
-      [7, 10],
-      [2, 3],
-      [6, 10],
-      [1, 2],
-      [4, 10],
-      [1, 3],
-      [3, 10],
-      [1, 4],
-      [1, 5],
-      [1, 10],
-    ].find(([n, d]) => Math.abs(share - (100 * n!) / d!) < 0.5);
-    if (fraction && history.earlier.every((e) => round(e.current.value!) < share)) {
-      milestone = { numerator: fraction[0]!, denominator: fraction[1]!, since: history.earlier[0]!.year };
-    }
-    if (history.earlier.length >= 2 && history.earlier.every((e) => round(e.current.value!) < share)) record = { since: history.earlier[0]!.year };
+    // A simple fraction the rounded share is exactly (as text/format.ts says shares as fractions).
+    const fraction = shareAsFraction(share, 0);
+    const highest = history.earlier.every((e) => round(e.current.value!) < share);
+    const since = history.earlier[0]!.year;
+    if (fraction && highest) milestone = { numerator: fraction.numerator, denominator: fraction.denominator, since };
+    if (history.earlier.length >= 2 && highest) record = { since };
   }
 
   const sizeTable = tableDimension(figures, headline, 'size');
@@ -275,7 +263,7 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
 }
 
 /** The latest earlier figure of the series, when the two are consecutive measurements (same question, base, population). */
-export function changeOf(figures: Figures, f: Figure): Change | null {
+function changeOf(figures: Figures, f: Figure): Change | null {
   if (f.current.value === null || f.current.bound !== null) return null;
   const series = figures
     .series(f.measure, f.size, f.industry, f.classification)

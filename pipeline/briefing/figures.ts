@@ -32,7 +32,7 @@ export interface Figure {
   rows: Observation[];
 }
 
-export const figureKey = (measure: string, year: number, size: string | null, industry: string | null, classification: Classification | null) =>
+const figureKey = (measure: string, year: number, size: string | null, industry: string | null, classification: Classification | null) =>
   `${measure}|${year}|${size ?? '-'}|${industry ?? '-'}|${classification ?? '-'}`;
 export const seriesKey = (measure: string, size: string | null, industry: string | null, classification: Classification | null) =>
   `${measure}|${size ?? '-'}|${industry ?? '-'}|${classification ?? '-'}`;
