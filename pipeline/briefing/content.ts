@@ -242,68 +242,41 @@ export function buildBriefing(
     });
   }
 
-  // 2 Types. When the only type with a figure is the headline's own measure, the lede has said it: only the trend.
+  // 2 Types and 3 purposes: the top one with its change, then the rest; a heading ranks them only when the set is complete.
+  // When the only type with a figure is the headline's own measure, the lede has said it: only the trend.
   const trendYears = new Set(facts.trend.flatMap((t) => t.points.map((p) => p.figure.year)));
-  const types = facts.types.figures.filter((f) => f.measure !== h.measure);
-  if (types.length) {
-    const [top, ...rest] = facts.types.figures as [Figure, ...Figure[]];
-    const ranked = facts.types.complete && rest.every((f) => f.current.value! < top.current.value!);
-    const topChange = facts.types.changes.get(top.measure) ?? null;
-    const sentences = [
-      claim('section:types', [...book.typeFirst(top, topChange, say), ...revisionRef(top)], [level(top), ...(topChange ? [change(topChange)] : [])]),
-    ];
-    if (rest.length) sentences.push(claim('section:types', [...book.typeRest(rest, say), ...rest.flatMap(revisionRef)], rest.map(level)));
-    if (facts.typeSizes.length) {
-      sentences.push(
-        claim(
-          'section:types',
-          book.typeSizes(facts.typeSizes, say),
-          facts.typeSizes.map((p) => ({ kind: 'comparison', observations: [p.large.current.id, ...(p.all ? [p.all.current.id] : [])] })),
-        ),
-      );
+  for (const id of ['types', 'purposes'] as const) {
+    const group = facts[id];
+    const where = `section:${id}`;
+    const isTypes = id === 'types';
+    if (!(isTypes ? group.figures.some((f) => f.measure !== h.measure) : group.figures.length)) {
+      if (isTypes && trendYears.size >= 2)
+        sections.push({ id, heading: claim(where, r`${book.charts.trendTitle(say)}`), paragraphs: [], charts: ['trend'], sources: [] });
+      continue;
     }
-    sections.push({
-      id: 'types',
-      heading: ranked
-        ? claim('section:types', book.headings.typesTop(top, say), [
-            { kind: 'ranking', observations: facts.types.figures.map((f) => f.current.id), top: top.measure, complete: true },
-          ])
-        : claim('section:types', r`${book.charts.typesTitle(say)}`),
-      paragraphs: [sentences],
-      charts: trendYears.size >= 2 ? ['trend'] : facts.types.figures.length >= 2 ? ['types'] : [],
-      sources: [],
-    });
-  } else if (trendYears.size >= 2) {
-    sections.push({ id: 'types', heading: claim('section:types', r`${book.charts.trendTitle(say)}`), paragraphs: [], charts: ['trend'], sources: [] });
-  }
-
-  // 3 Purposes.
-  if (facts.purposes.figures.length) {
-    const [top, ...rest] = facts.purposes.figures as [Figure, ...Figure[]];
-    const ranked = facts.purposes.complete && rest.every((f) => f.current.value! < top.current.value!);
-    const topChange = facts.purposes.changes.get(top.measure) ?? null;
-    const sentences = [
-      claim('section:purposes', [...book.purposeFirst(top, topChange, say), ...revisionRef(top)], [level(top), ...(topChange ? [change(topChange)] : [])]),
-    ];
+    const [top, ...rest] = group.figures as [Figure, ...Figure[]];
+    const ranked = group.complete && rest.every((f) => f.current.value! < top.current.value!);
+    const topChange = group.changes.get(top.measure) ?? null;
+    const ranking = { kind: 'ranking', observations: group.figures.map((f) => f.current.id) };
+    const first = isTypes ? book.typeFirst(top, topChange, say) : book.purposeFirst(top, topChange, say);
+    const sentences = [claim(where, [...first, ...revisionRef(top)], [level(top), ...(topChange ? [change(topChange)] : [])])];
     if (rest.length) {
-      sentences.push(
-        claim(
-          'section:purposes',
-          [...book.purposeRest(rest, ranked, say), ...rest.flatMap(revisionRef)],
-          [...rest.map(level), ...(ranked ? [{ kind: 'ranking', observations: facts.purposes.figures.map((f) => f.current.id), complete: true }] : [])],
-        ),
-      );
+      const text = isTypes ? book.typeRest(rest, say) : book.purposeRest(rest, ranked, say);
+      const rankingRecord = !isTypes && ranked ? [{ ...ranking, complete: true }] : [];
+      sentences.push(claim(where, [...text, ...rest.flatMap(revisionRef)], [...rest.map(level), ...rankingRecord]));
     }
-    if (facts.purposes.figures.some((f) => say.base(f) === 'users')) note(book.usersBaseNote(say), []);
+    if (isTypes && facts.typeSizes.length) {
+      const records = facts.typeSizes.map((p) => ({ kind: 'comparison', observations: [p.large.current.id, ...(p.all ? [p.all.current.id] : [])] }));
+      sentences.push(claim(where, book.typeSizes(facts.typeSizes, say), records));
+    }
+    if (!isTypes && group.figures.some((f) => say.base(f) === 'users')) note(book.usersBaseNote(say), []);
+    const title = isTypes ? book.charts.typesTitle(say) : book.charts.purposesTitle(say);
+    const topHeading = isTypes ? book.headings.typesTop(top, say) : book.headings.purposesTop(top, say);
     sections.push({
-      id: 'purposes',
-      heading: ranked
-        ? claim('section:purposes', book.headings.purposesTop(top, say), [
-            { kind: 'ranking', observations: facts.purposes.figures.map((f) => f.current.id), top: top.measure, complete: true },
-          ])
-        : claim('section:purposes', r`${book.charts.purposesTitle(say)}`),
+      id,
+      heading: ranked ? claim(where, topHeading, [{ ...ranking, top: top.measure, complete: true }]) : claim(where, r`${title}`),
       paragraphs: [sentences],
-      charts: facts.purposes.figures.length >= 2 ? ['purposes'] : [],
+      charts: isTypes && trendYears.size >= 2 ? ['trend'] : group.figures.length >= 2 ? [id] : [],
       sources: [],
     });
   }
@@ -384,33 +357,31 @@ export function buildBriefing(
     book,
     sections.flatMap((s) => s.charts),
   );
-  const chartObservations = new Map(charts.map((c) => [c.id, c.observations]));
   for (const chart of charts) {
-    claim(`chart:${chart.id}`, r`${chart.title} ${chart.subtitle} ${chart.table.flat().join(' ')} ${chart.notes.join(' ')} ${chart.tableNotes.join(' ')}`, [
-      { kind: 'chart', observations: chart.observations },
-    ]);
+    const text = r`${chart.title} ${chart.subtitle} ${chart.table.flat().join(' ')} ${chart.notes.join(' ')} ${chart.tableNotes.join(' ')}`;
+    claim(`chart:${chart.id}`, text, [{ kind: 'chart', observations: chart.observations }]);
   }
   const byId = new Map(dataset.observations.map((o) => [o.id, o]));
-  const sourceOf = makeSources(dataset, definition, book, lang, say);
+  const rows = (ids: Iterable<string>) => [...ids].flatMap((id) => byId.get(id) ?? []);
+  const sourcesOf = makeSources(dataset, definition, book, lang, say);
   /** Each section's observations: what its source line names the sources of. */
   const sectionObservations = new Map<string, string[]>();
   for (const s of sections) {
-    const ids = new Set(
-      [s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts.flatMap((f) => f.observations)),
+    const records = [s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts);
+    const ids = new Set(records.flatMap((f) => f.observations));
+    for (const id of s.charts.flatMap((c) => charts.find((chart) => chart.id === c)?.observations ?? [])) ids.add(id);
+    s.sources = sourcesOf(
+      rows(ids),
+      records.flatMap((f) => (typeof f.article === 'string' ? [f.article] : [])),
     );
-    for (const chart of s.charts) for (const id of chartObservations.get(chart) ?? []) ids.add(id);
-    const findingArticles = [s.heading, ...s.paragraphs.flat()].flatMap((sentence) =>
-      claims.find((c) => c.id === sentence.claim)!.facts.flatMap((f) => (typeof f.article === 'string' ? [f.article] : [])),
-    );
-    s.sources = sourceOf.forObservations([...ids].map((id) => byId.get(id)!).filter(Boolean), findingArticles);
     sectionObservations.set(
       s.id,
-      [...ids].filter((id) => byId.has(id)),
+      rows(ids).map((o) => o.id),
     );
   }
   const chartSources: Record<string, string> = {};
   for (const chart of charts) {
-    const refs = sourceOf.forObservations(chart.observations.map((id) => byId.get(id)!).filter(Boolean), []);
+    const refs = sourcesOf(rows(chart.observations), []);
     chartSources[chart.id] = `${book.ui.source}, ${refs.map((x) => x.text).join('; ')}`;
     claim(`chart:${chart.id}`, r`${chartSources[chart.id]!}`, [{ kind: 'source', observations: chart.observations }]);
   }
@@ -438,9 +409,11 @@ export function buildBriefing(
     },
   ]);
 
-  const aboutSources = sourceOf
-    .all(observations)
-    .map((s) => ({ ...s, notes: s.tableNotes.map((n) => claim('about', r`${n}`, [{ kind: 'source-note', observations: [] }])) }));
+  const findingUrls = dataset.findings.filter((f) => observations.some((o) => o.year === f.year)).map((f) => dataset.articles[f.article]!.url);
+  const aboutSources = sourcesOf(observations, findingUrls, true).map(({ tableNotes = [], ...s }) => ({
+    ...s,
+    notes: tableNotes.map((n) => claim('about', r`${n}`, [{ kind: 'source-note', observations: [] }])),
+  }));
   for (const s of aboutSources) claim('about', r`${s.text} ${s.url ?? ''}`, [{ kind: 'source', observations: [] }]);
   const next = context.nextRelease;
   const changes = context.changes;
@@ -471,7 +444,7 @@ export function buildBriefing(
     about: {
       coverage: claim('about', r`${book.about.coverage(say)}`),
       definition: say.words.definition,
-      sources: aboutSources.map(({ tableNotes: _, ...s }) => s),
+      sources: aboutSources,
       nextRelease: next ? claim('about', r`${book.about.nextRelease(next.date, say)}`, [{ kind: 'date', observations: [], nextRelease: next.date }]) : null,
       changes: changes?.length
         ? changes.map((c) => {
@@ -588,53 +561,37 @@ function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lan
 }
 
 /**
- * The sources a set of figures comes from: each table with its update, each article with its date, with anchors. Table
- * labels, SSB's notes and article titles are text from a data source: cleaned of control and bidirectional characters.
+ * The sources of a set of figures and of SSB's statements (by article URL): each table with its update, each article
+ * with its date, anchored to their entries in "Om statistikken"; `full` for those entries, with SSB's notes to each
+ * table. Table labels, notes and article titles are text from a data source: cleaned of control and bidirectional characters.
  */
 function makeSources(dataset: Dataset, definition: Definition, book: Phrasebook, lang: Lang, say: Say) {
-  const tableUrl = (id: string) => `https://www.ssb.no/${lang === 'en' ? 'en/' : ''}statbank/table/${id}`;
-  const tableIds = (observations: Observation[]) => [...new Set(observations.map((o) => o.table).filter((t): t is string => t !== null))].sort();
-  const articleIds = (observations: Observation[], extra: string[]) => {
-    const fromRows = observations.flatMap((o) => (o.article === null ? [] : [o.article]));
-    const fromFindings = extra.map((url) => dataset.articles.findIndex((a) => a.url === url)).filter((i) => i >= 0);
-    return [...new Set([...fromRows, ...fromFindings])].sort((a, b) => a - b);
-  };
   const label = (id: string) => {
     const t = dataset.tables[id];
     const text = t ? pickLabel(t.label, lang === 'nb' ? 'nn' : lang) : (definition.tables.find((x) => x.id === id)?.label ?? id);
     return text.replace(new RegExp(`^${id}:\\s*`), '');
   };
-  return {
-    forObservations(observations: Observation[], extra: string[]): SourceRef[] {
-      return [
-        ...tableIds(observations).map((id) => ({
+  return (observations: Observation[], articleUrls: string[], full = false): (SourceRef & { tableNotes?: string[] })[] => {
+    const tables = [...new Set(observations.flatMap((o) => (o.table === null ? [] : [o.table])))].sort();
+    const fromFindings = articleUrls.map((url) => dataset.articles.findIndex((a) => a.url === url)).filter((i) => i >= 0);
+    const articles = [...new Set([...observations.flatMap((o) => (o.article === null ? [] : [o.article])), ...fromFindings])].sort((a, b) => a - b);
+    return [
+      ...tables.map((id) => {
+        const table = dataset.tables[id];
+        const updated = table?.updated ?? null;
+        const url = `https://www.ssb.no/${lang === 'en' ? 'en/' : ''}statbank/table/${id}`;
+        if (!full) return { anchor: `kjelde-${id}`, text: book.about.tableRef(id, updated), url };
+        return {
           anchor: `kjelde-${id}`,
-          text: `${lang === 'en' ? 'table' : 'tabell'} ${id}${dataset.tables[id]?.updated ? ` (${lang === 'en' ? 'last updated' : 'sist oppdatert'} ${say.date(dataset.tables[id]!.updated!)})` : ''}`,
-          url: tableUrl(id),
-        })),
-        ...articleIds(observations, extra).map((i) => ({
-          anchor: `kjelde-a${i}`,
-          text: `${book.ui.articleLabel} ${dataset.articles[i]!.published ? say.date(dataset.articles[i]!.published!) : lang === 'en' ? '(undated)' : lang === 'nb' ? '(uten dato)' : '(utan dato)'}`,
-          url: dataset.articles[i]!.url,
-        })),
-      ];
-    },
-    all(observations: Observation[]): (SourceRef & { tableNotes: string[] })[] {
-      const findings = dataset.findings.filter((f) => observations.some((o) => o.year === f.year)).map((f) => dataset.articles[f.article]!.url);
-      return [
-        ...tableIds(observations).map((id) => ({
-          anchor: `kjelde-${id}`,
-          text: book.about.table(id, label(id), dataset.tables[id]?.updated ?? null, say),
-          url: tableUrl(id),
-          tableNotes: (dataset.tables[id]?.notes ?? []).map(cleanText).filter(Boolean),
-        })),
-        ...articleIds(observations, findings).map((i) => ({
-          anchor: `kjelde-a${i}`,
-          text: book.about.article(cleanText(dataset.articles[i]!.title), dataset.articles[i]!.published, say),
-          url: dataset.articles[i]!.url,
-          tableNotes: [],
-        })),
-      ];
-    },
+          text: book.about.table(id, label(id), updated, say),
+          url,
+          tableNotes: (table?.notes ?? []).map(cleanText).filter(Boolean),
+        };
+      }),
+      ...articles.map((i) => {
+        const { title, published, url } = dataset.articles[i]!;
+        return { anchor: `kjelde-a${i}`, text: full ? book.about.article(cleanText(title), published, say) : book.about.articleRef(published), url };
+      }),
+    ];
   };
 }

@@ -30,7 +30,7 @@ const words: PageWords = {
   },
   edition: { referencePeriod: 'Reference period', fromStatBank: 'Figures from StatBank', revisedLater: 'Revised later', lastRevised: 'Last revised' },
   about: {
-    table: 'Table',
+    table: 'table',
     lastUpdated: 'last updated',
     article: 'Article on ssb.no',
     published: 'published',

@@ -23,7 +23,7 @@ export const nb = norwegian('nb', {
   },
   edition: { referencePeriod: 'Referanseperiode', fromStatBank: 'Tall fra StatBank', revisedLater: 'Senere revidert', lastRevised: 'Sist revidert' },
   about: {
-    table: 'Tabell',
+    table: 'tabell',
     lastUpdated: 'sist oppdatert',
     article: 'Artikkel på ssb.no',
     published: 'publisert',

@@ -23,7 +23,7 @@ export const nn = norwegian('nn', {
   },
   edition: { referencePeriod: 'Referanseperiode', fromStatBank: 'Tal frå StatBank', revisedLater: 'Seinare revidert', lastRevised: 'Sist revidert' },
   about: {
-    table: 'Tabell',
+    table: 'tabell',
     lastUpdated: 'sist oppdatert',
     article: 'Artikkel på ssb.no',
     published: 'publisert',

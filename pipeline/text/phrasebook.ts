@@ -107,6 +107,9 @@ export interface Phrasebook {
     /** One table's latest update: "Tabell 13265, oppdatert …: 3 nye tal og 1 revidert tal." */
     changes(update: { table: string; updated: string | null; added: number; revised: number; withdrawn: number }): string;
     changeItem(name: string, before: string, after: string): string;
+    /** A source in a source line: "tabell 10977 (sist oppdatert 24. september 2025)", "artikkel 1. oktober 2013". */
+    tableRef(id: string, updated: string | null): string;
+    articleRef(published: string | null): string;
   };
   charts: {
     trendTitle(say: Say): string;
@@ -217,16 +220,19 @@ export function pagePhrases(lang: Lang, w: PageWords): PagePhrases {
     },
     about: {
       coverage: (say) => say.words.coverage,
-      table: (id, label, updated) => `${w.about.table} ${id}: ${label}${updated ? `, ${w.about.lastUpdated} ${formatDateTime(updated, lang)}` : ''}`,
+      table: (id, label, updated) =>
+        `${capitalise(w.about.table)} ${id}: ${label}${updated ? `, ${w.about.lastUpdated} ${formatDateTime(updated, lang)}` : ''}`,
       article: (title, published) =>
         `${w.about.article}: ${w.quote[0]}${title}${w.quote[1]}, ${published ? `${w.about.published} ${date(published)}` : w.about.undated}`,
       nextRelease: (iso) => `${w.about.nextRelease}: ${date(iso)}`,
       changes({ table, updated, added, revised, withdrawn }) {
         const parts = [count(added, w.about.added), count(revised, w.about.revised), count(withdrawn, w.about.withdrawn)].filter(Boolean);
         const when = updated ? `, ${w.about.updated} ${formatDateTime(updated, lang)}` : '';
-        return `${w.about.table} ${table}${when}: ${parts.length ? joinList(parts, lang) : w.about.noneChanged}.`;
+        return `${capitalise(w.about.table)} ${table}${when}: ${parts.length ? joinList(parts, lang) : w.about.noneChanged}.`;
       },
       changeItem: (name, before, after) => `${name}: ${w.from} ${before} ${w.to} ${after}`,
+      tableRef: (id, updated) => `${w.about.table} ${id}${updated ? ` (${w.about.lastUpdated} ${date(updated)})` : ''}`,
+      articleRef: (published) => `${w.ui.articleLabel} ${published ? date(published) : `(${w.about.undated})`}`,
     },
     charts: {
       trendTitle: (say) => `${w.charts.useOf} ${say.words.topic} ${w.charts.overTime}`,
