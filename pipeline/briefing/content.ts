@@ -6,7 +6,7 @@ import { buildChartSpecs, type ChartSpec } from './chart-specs.js';
 import { deriveFacts, type Change, type YearFacts } from './facts.js';
 import type { Figure } from './figures.js';
 import { codeLabel, pickLabel } from './labels.js';
-import type { Dataset, Definition, Lang, Observation } from './model.js';
+import type { Dataset, Definition, Finding, Lang, Observation } from './model.js';
 
 /**
  * The briefing for one year and language: which facts are said, in which order, decided once here for every language;
@@ -132,6 +132,7 @@ export function buildBriefing(
     base: say.base(f),
     population: f.industry,
   });
+  const ids = (figures: Figure[]) => figures.map((f) => f.current.id);
   const change = (c: Change): FactRecord => ({ kind: 'change', observations: [c.from.current.id, c.to.current.id], points: c.points, lastAsked: c.lastAsked });
 
   // Headline: a milestone first, then a newsworthy change, then the level, as a fraction when one fits.
@@ -156,11 +157,7 @@ export function buildBriefing(
   const topPurpose = facts.purposes.complete ? facts.purposes.figures[0] : undefined;
   const topType = facts.types.complete ? facts.types.figures.find((f) => f.measure !== h.measure) : undefined;
   if (topPurpose)
-    lede.push(
-      claim('lede', book.ledeTop(topPurpose, say), [
-        { kind: 'ranking', observations: facts.purposes.figures.map((f) => f.current.id), top: topPurpose.measure },
-      ]),
-    );
+    lede.push(claim('lede', book.ledeTop(topPurpose, say), [{ kind: 'ranking', observations: ids(facts.purposes.figures), top: topPurpose.measure }]));
 
   const notes: Briefing['notes'] = [];
   const note = (text: Rich, records: FactRecord[]): { note: number } => {
@@ -173,71 +170,46 @@ export function buildBriefing(
   const revisionRef = (f: Figure): Rich =>
     facts.revisions.includes(f) ? [note(book.revisionNote(f, say), [{ kind: 'revision', observations: f.rows.map((o) => o.id) }])] : [];
 
+  const comparison = (a: Figure, b: Figure): FactRecord => ({ kind: 'comparison', observations: [a.current.id, b.current.id] });
+  const publishedRecord = (f: Finding): FactRecord => ({ kind: 'published', observations: [], finding: f.id, article: dataset.articles[f.article]!.url });
+
   const sections: Section[] = [];
   // 1 Size and industry.
   const groups: Sentence[] = [];
+  const tell = (text: Rich, records: FactRecord[]) => groups.push(claim('section:groups', text, records));
   const sizeFacts = facts.sizeComparison;
   if (sizeFacts)
-    groups.push(
-      claim(
-        'section:groups',
-        [...book.sizeComparison(sizeFacts.large, sizeFacts.all, say), ...revisionRef(sizeFacts.large)],
-        [{ kind: 'comparison', observations: [sizeFacts.large.current.id, sizeFacts.all.current.id] }],
-      ),
-    );
-  if (facts.gradient)
-    groups.push(
-      claim('section:groups', book.sizeGradient(facts.sizes.figures, say), [{ kind: 'gradient', observations: facts.sizes.figures.map((f) => f.current.id) }]),
-    );
+    tell([...book.sizeComparison(sizeFacts.large, sizeFacts.all, say), ...revisionRef(sizeFacts.large)], [comparison(sizeFacts.large, sizeFacts.all)]);
+  if (facts.gradient) tell(book.sizeGradient(facts.sizes.figures, say), [{ kind: 'gradient', observations: ids(facts.sizes.figures) }]);
   const industries = facts.industries.figures;
   if (industries.length >= 2 && facts.industries.complete) {
-    groups.push(
-      claim('section:groups', book.industryRanking(facts.industries, say), [
-        { kind: 'ranking', observations: industries.map((f) => f.current.id), over: 'industry', complete: true },
-      ]),
-    );
+    tell(book.industryRanking(facts.industries, say), [{ kind: 'ranking', observations: ids(industries), over: 'industry', complete: true }]);
   } else if (industries.length) {
     const byValue = new Map<number, Figure[]>();
     for (const f of industries) byValue.set(f.current.value!, [...(byValue.get(f.current.value!) ?? []), f]);
-    groups.push(claim('section:groups', book.industryLevels([...byValue.values()], say), industries.map(level)));
+    tell(book.industryLevels([...byValue.values()], say), industries.map(level));
   }
   if (facts.bounds.length)
-    groups.push(
-      claim('section:groups', book.industryBounds(facts.bounds, say), [
-        { kind: 'bound', observations: facts.bounds.map((f) => f.current.id), bound: facts.bounds[0]!.current.bound },
-      ]),
-    );
+    tell(book.industryBounds(facts.bounds, say), [{ kind: 'bound', observations: ids(facts.bounds), bound: facts.bounds[0]!.current.bound }]);
   const gradientFinding = facts.findings.find((f) => f.kind === 'size-gradient');
   const topFinding = facts.findings.find((f) => f.kind === 'top-industry');
   if (gradientFinding || topFinding) {
-    groups.push(
-      claim(
-        'section:groups',
-        book.published(
-          {
-            ...(gradientFinding && gradientFinding.kind === 'size-gradient' ? { gradient: gradientFinding.measures } : {}),
-            ...(topFinding && topFinding.kind === 'top-industry' ? { topIndustry: topFinding.industry } : {}),
-          },
-          say,
-        ),
-        [gradientFinding, topFinding]
-          .filter((f) => f !== undefined)
-          .map((f) => ({ kind: 'published', observations: [], finding: f.id, article: dataset.articles[f.article]!.url })),
-      ),
-    );
+    const found = [gradientFinding, topFinding].filter((f) => f !== undefined);
+    tell(book.published({ gradient: gradientFinding?.measures, topIndustry: topFinding?.industry }, say), found.map(publishedRecord));
   }
-  const groupChart = facts.sizes.figures.length + industries.length >= 1;
   if (groups.length) {
     const largerMore = !!sizeFacts && sizeFacts.large.current.value! > sizeFacts.all.current.value!;
+    const bySize = facts.sizes.figures.length > 0 || !!sizeFacts;
+    const byIndustry = industries.length > 0 || facts.bounds.length > 0 || !!topFinding;
     sections.push({
       id: 'groups',
       heading: claim(
         'section:groups',
-        r`${book.headings.sizes(largerMore, facts.sizes.figures.length > 0 || !!sizeFacts, industries.length > 0 || facts.bounds.length > 0 || !!topFinding)}`,
-        largerMore ? [{ kind: 'comparison', observations: [sizeFacts!.large.current.id, sizeFacts!.all.current.id] }] : [],
+        r`${book.headings.sizes(largerMore, bySize, byIndustry)}`,
+        largerMore ? [comparison(sizeFacts.large, sizeFacts.all)] : [],
       ),
       paragraphs: [groups],
-      charts: groupChart ? ['groups'] : [],
+      charts: facts.sizes.figures.length + industries.length >= 1 ? ['groups'] : [],
       sources: [],
     });
   }
@@ -257,7 +229,7 @@ export function buildBriefing(
     const [top, ...rest] = group.figures as [Figure, ...Figure[]];
     const ranked = group.complete && rest.every((f) => f.current.value! < top.current.value!);
     const topChange = group.changes.get(top.measure) ?? null;
-    const ranking = { kind: 'ranking', observations: group.figures.map((f) => f.current.id) };
+    const ranking = { kind: 'ranking', observations: ids(group.figures) };
     const first = isTypes ? book.typeFirst(top, topChange, say) : book.purposeFirst(top, topChange, say);
     const sentences = [claim(where, [...first, ...revisionRef(top)], [level(top), ...(topChange ? [change(topChange)] : [])])];
     if (rest.length) {
@@ -266,7 +238,7 @@ export function buildBriefing(
       sentences.push(claim(where, [...text, ...rest.flatMap(revisionRef)], [...rest.map(level), ...rankingRecord]));
     }
     if (isTypes && facts.typeSizes.length) {
-      const records = facts.typeSizes.map((p) => ({ kind: 'comparison', observations: [p.large.current.id, ...(p.all ? [p.all.current.id] : [])] }));
+      const records = facts.typeSizes.map((p) => ({ kind: 'comparison', observations: ids(p.all ? [p.large, p.all] : [p.large]) }));
       sentences.push(claim(where, book.typeSizes(facts.typeSizes, say), records));
     }
     if (!isTypes && group.figures.some((f) => say.base(f) === 'users')) note(book.usersBaseNote(say), []);
@@ -287,34 +259,12 @@ export function buildBriefing(
     const low = p.current.value! < 25 && h.current.value! >= 2 * p.current.value!;
     const words = say.m(p.measure);
     const pc = facts.policyChange;
-    const paragraphs: Sentence[][] = [
-      [
-        claim(
-          'section:policy',
-          [...book.policy(p, low, pc, say), ...revisionRef(p)],
-          [level(p), ...(pc ? [change(pc)] : []), ...(low ? [{ kind: 'comparison', observations: [p.current.id, h.current.id] }] : [])],
-        ),
-      ],
-    ];
-    const reading = facts.findings.find((f) => f.kind === 'reading' && f.about === p.measure);
-    if (reading && reading.kind === 'reading') {
-      paragraphs.push([
-        claim('section:policy', r`${reading.text[lang]}`, [
-          { kind: 'published', observations: [], finding: reading.id, article: dataset.articles[reading.article]!.url },
-        ]),
-      ]);
-    }
-    sections.push({
-      id: 'policy',
-      heading: claim(
-        'section:policy',
-        r`${low && words.lowHeading ? words.lowHeading : words.label}`,
-        low ? [{ kind: 'comparison', observations: [p.current.id, h.current.id] }] : [],
-      ),
-      paragraphs,
-      charts: [],
-      sources: [],
-    });
+    const lowRecord = low ? [comparison(p, h)] : [];
+    const paragraphs = [[claim('section:policy', [...book.policy(p, low, pc, say), ...revisionRef(p)], [level(p), ...(pc ? [change(pc)] : []), ...lowRecord])]];
+    const reading = facts.findings.filter((f) => f.kind === 'reading').find((f) => f.about === p.measure);
+    if (reading) paragraphs.push([claim('section:policy', r`${reading.text[lang]}`, [publishedRecord(reading)])]);
+    const heading = claim('section:policy', r`${low && words.lowHeading ? words.lowHeading : words.label}`, lowRecord);
+    sections.push({ id: 'policy', heading, paragraphs, charts: [], sources: [] });
   }
 
   // Notes: revisions the text did not footnote, SSB's symbols, our gaps, questions not asked, the break in standard.
