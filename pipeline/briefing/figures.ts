@@ -52,10 +52,7 @@ export class Figures {
     const rows = new Map<string, Observation[]>();
     for (const o of dataset.observations) {
       if (o.measure === null) continue;
-      const key = figureKey(o.measure, o.year, this.sizeOf(o), o.industry, o.classification);
-      const list = rows.get(key);
-      if (list) list.push(o);
-      else rows.set(key, [o]);
+      push(rows, figureKey(o.measure, o.year, this.sizeOf(o), o.industry, o.classification), o);
     }
     for (const [key, list] of rows) {
       const byPublication = [...list].sort(
@@ -64,15 +61,14 @@ export class Figures {
       const fromTables = list.filter((o) => o.table !== null);
       const candidates = fromTables.length ? fromTables : list;
       const current = candidates.reduce((a, b) => (b.revision > a.revision || (b.revision === a.revision && publishedOrder(b) > publishedOrder(a)) ? b : a));
-      const o = current;
       const figure: Figure = {
         key,
-        measure: o.measure!,
-        year: o.year,
-        period: o.period,
-        size: this.sizeOf(o),
-        industry: o.industry,
-        classification: o.classification,
+        measure: current.measure!,
+        year: current.year,
+        period: current.period,
+        size: this.sizeOf(current),
+        industry: current.industry,
+        classification: current.classification,
         current,
         first: byPublication[0]!,
         rows: byPublication,
@@ -141,51 +137,32 @@ export class Figures {
   }
 
   private computeExpected(): void {
-    const timeCodes = new Map<string, number[]>();
-    for (const [id, t] of Object.entries(this.dataset.tables)) {
-      const time = t.dimensions.find((d) => d.role === 'time');
-      timeCodes.set(id, time ? time.categories.map((c) => Number(c.code.slice(0, 4))) : []);
-    }
     const articleYears = new Map<string, Set<number>>();
-    const notAsked = new Map<string, number[]>();
     const fromArticles = new Set<string>();
+    /** measure|classification|year -> whether any table row of it is other than "." (a year where all are was not asked). */
+    const asked = new Map<string, boolean>();
     for (const o of this.dataset.observations) {
+      const cls = o.classification ?? '-';
       if (o.table === null) {
-        const key = o.classification ?? '-';
-        if (!articleYears.has(key)) articleYears.set(key, new Set());
-        articleYears.get(key)!.add(o.year);
-        if (o.measure) fromArticles.add(`${o.measure}|${key}`);
-      }
-    }
-    // A year where every figure of the measure is "." was not asked for it.
-    const dots = new Map<string, { all: number; dot: number }>();
-    for (const o of this.dataset.observations) {
-      if (o.measure === null || o.table === null) continue;
-      const key = `${o.measure}|${o.classification ?? '-'}|${o.year}`;
-      const c = dots.get(key) ?? { all: 0, dot: 0 };
-      c.all++;
-      if (o.value === null && o.status === '.') c.dot++;
-      dots.set(key, c);
-    }
-    for (const [key, c] of dots) {
-      if (c.all > 0 && c.dot === c.all) {
-        const [measure, cls, year] = key.split('|');
-        push(notAsked, `${measure}|${cls}`, Number(year));
+        articleYears.set(cls, (articleYears.get(cls) ?? new Set()).add(o.year));
+        if (o.measure) fromArticles.add(`${o.measure}|${cls}`);
+      } else if (o.measure !== null) {
+        const key = `${o.measure}|${cls}|${o.year}`;
+        asked.set(key, asked.get(key) === true || o.value !== null || o.status !== '.');
       }
     }
     for (const m of this.definition.measures) {
-      const classifications = new Set<Classification | null>();
-      for (const f of this.byKey.values()) if (f.measure === m.id) classifications.add(f.classification);
+      const classifications = new Set([...this.byKey.values()].filter((f) => f.measure === m.id).map((f) => f.classification));
       for (const cls of classifications) {
         const key = `${m.id}|${cls ?? '-'}`;
         const years = new Set<number>();
         for (const t of m.tables) {
-          if (this.dataset.tables[t]?.classification !== cls) continue;
-          for (const y of timeCodes.get(t) ?? []) years.add(y);
+          const table = this.dataset.tables[t];
+          if (table?.classification !== cls) continue;
+          for (const c of table.dimensions.find((d) => d.role === 'time')?.categories ?? []) years.add(Number(c.code.slice(0, 4)));
         }
         if (fromArticles.has(key)) for (const y of articleYears.get(cls ?? '-') ?? []) years.add(y);
-        for (const y of notAsked.get(key) ?? []) years.delete(y);
-        this.expected.set(key, years);
+        this.expected.set(key, new Set([...years].filter((y) => asked.get(`${key}|${y}`) !== false)));
       }
     }
   }
