@@ -1,7 +1,7 @@
 import { NoDataError } from '../errors.js';
 import { shareAsFraction } from '../text/format.js';
 import { Figures, type Figure } from './figures.js';
-import type { Classification, Dataset, Definition, Finding } from './model.js';
+import type { Classification, Dataset, Definition } from './model.js';
 
 /**
  * What the data lets a briefing say about one year, before any wording: typed facts, each made only when its
@@ -21,11 +21,6 @@ import type { Classification, Dataset, Definition, Finding } from './model.js';
  * Nothing is ever interpolated; missing figures keep SSB's symbol and are explained, never made 0.
  */
 
-export interface Level {
-  figure: Figure;
-  value: number;
-}
-
 export interface Change {
   from: Figure;
   to: Figure;
@@ -35,52 +30,7 @@ export interface Change {
   lastAsked: boolean;
 }
 
-export interface Ranking {
-  /** The categories, highest first (ties in category order). */
-  figures: Figure[];
-  /** True when every category the table has in use has a figure: only then may a top or bottom be said. */
-  complete: boolean;
-}
-
-export interface YearFacts {
-  year: number;
-  classification: Classification | null;
-  /** The code for all industries of the year's headline figure (Total+K, or Total-K when SSB gives no figure with finance). */
-  population: string;
-  headline: Level;
-  headlineChange: Change | null;
-  milestone: { numerator: number; denominator: number; since: number } | null;
-  record: { since: number } | null;
-  /** Size classes for the headline measure, all enterprises excluded, in code order. */
-  sizes: Ranking & { all: Figure[] };
-  /** The largest size class against all enterprises, same measure. */
-  sizeComparison: { large: Figure; all: Figure } | null;
-  gradient: boolean;
-  /** Industries for the headline measure (totals excluded). */
-  industries: Ranking;
-  /** Published bounds for the headline measure by industry ("over 70 prosent"). */
-  bounds: Figure[];
-  types: Ranking & { changes: Map<string, Change> };
-  /** The types among the largest size class, with all enterprises' figure of the same type. */
-  typeSizes: { large: Figure; all: Figure | null }[];
-  purposes: Ranking & { changes: Map<string, Change> };
-  policy: Level | null;
-  policyChange: Change | null;
-  findings: Finding[];
-  /** Every figure the facts use that was revised after it was first published. */
-  revisions: Figure[];
-  /** Figures of the told measures that SSB gives no value for, with its symbol. */
-  missing: Figure[];
-  /** The trend: the headline measure and the types, all enterprises, every measured year up to this one. */
-  trend: { measure: string; points: { figure: Figure; joinPrevious: boolean }[] }[];
-  /** Calendar years inside the trend's span in which none of its questions was asked. */
-  notAsked: number[];
-  /** Years of the trend's series that were asked but have no figure in the dataset (ours, not SSB's). */
-  gaps: { measure: string; years: number[] }[];
-  /** Another classification (SN2007/SN2025) has figures too: the industry standard changed. */
-  seriesBreak: Classification | null;
-  figures: Figures;
-}
+export type YearFacts = ReturnType<typeof deriveFacts>;
 
 const round = Math.round;
 
@@ -105,7 +55,7 @@ export function latestYear(figures: Figures): number {
   return years.at(-1)!;
 }
 
-export function deriveFacts(dataset: Dataset, definition: Definition, year: number, figures = new Figures(dataset, definition)): YearFacts {
+export function deriveFacts(dataset: Dataset, definition: Definition, year: number, figures = new Figures(dataset, definition)) {
   const { story } = definition;
   const all = story.allSizes;
   // The headline: the first headline measure with a figure for all enterprises in one of the total populations.
@@ -138,8 +88,8 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   const change = (f: Figure): Change | null => changeOf(figures, f);
   const history = completeHistory(figures, headline);
 
-  let milestone: YearFacts['milestone'] = null;
-  let record: YearFacts['record'] = null;
+  let milestone: { numerator: number; denominator: number; since: number } | null = null;
+  let record: { since: number } | null = null;
   if (history.complete && history.earlier.length > 0) {
     const share = round(headline.current.value!);
     // A simple fraction the rounded share is exactly (as text/format.ts says shares as fractions).
@@ -230,33 +180,39 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   return {
     year,
     classification: cls,
+    /** The code for all industries of the headline figure (Total+K, or Total-K when SSB gives no figure with finance). */
     population,
     headline: { figure: headline, value: headline.current.value! },
     headlineChange: change(headline),
     milestone,
     record,
+    /** Size classes of the headline measure, all enterprises excluded, in code order (`all`: with those lacking a value). */
     sizes: { figures: presentSizes, complete: sizesComplete, all: sizeFigures.filter((f): f is Figure => f !== undefined) },
+    /** The largest size class against all enterprises. */
     sizeComparison: large && large !== headline ? { large, all: headline } : null,
     gradient,
-    industries: {
-      figures: byValue(
-        industryFigures.filter((f) => value(f)),
-        [],
-      ),
-      complete: industriesComplete,
-    },
+    /** Industries of the headline measure, totals excluded. */
+    industries: { figures: byValue(industryFigures.filter(value), []), complete: industriesComplete },
+    /** Published bounds of the headline measure by industry ("over 70 prosent"). */
     bounds: figures.ofMeasureYear(headline.measure, year, cls).filter((f) => f.current.bound === 'over' && f.size === all && f.industry !== null),
-    types: { ...types, complete: types.complete },
+    types,
+    /** The types among the largest size class, with all enterprises' figure of the same type. */
     typeSizes,
     purposes,
     policy: policy ? { figure: policy, value: policy.current.value! } : null,
     policyChange: policy ? change(policy) : null,
     findings,
+    /** Every figure the facts use that was revised after it was first published. */
     revisions,
+    /** Figures of the told measures that SSB gives no value for, with its symbol. */
     missing,
+    /** The headline measure and the types, all enterprises, every measured year up to this one. */
     trend,
+    /** Calendar years inside the trend's span in which none of its questions was asked. */
     notAsked,
+    /** Years of the trend's series that were asked but have no figure in the dataset (ours, not SSB's). */
     gaps,
+    /** Another classification (SN2007/SN2025) has figures too: the industry standard changed. */
     seriesBreak: other === cls ? null : other,
     figures,
   };

@@ -1,4 +1,4 @@
-import type { Change, Ranking, YearFacts } from '../briefing/facts.js';
+import type { Change, YearFacts } from '../briefing/facts.js';
 import type { Figure } from '../briefing/figures.js';
 import type { BriefingWords, Lang, MeasureWords, Observation, StatusSymbol } from '../briefing/model.js';
 import { capitalise, formatDate, formatDateTime, formatMonthYear, formatNumber, joinList, type Fraction } from './format.js';
@@ -67,7 +67,7 @@ export interface Phrasebook {
   /** "Blant føretaka med 100 sysselsette eller fleire brukte 60 prosent …, mot 50 prosent av alle føretaka." */
   sizeComparison(large: Figure, all: Figure, say: Say): Rich;
   sizeGradient(sizes: Figure[], say: Say): Rich;
-  industryRanking(ranking: Ranking, say: Say): Rich;
+  industryRanking(ranking: YearFacts['industries'], say: Say): Rich;
   /** Industries without a complete set: levels only, equal shares grouped. */
   industryLevels(groups: Figure[][], say: Say): Rich;
   industryBounds(bounds: Figure[], say: Say): Rich;
