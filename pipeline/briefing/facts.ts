@@ -5,19 +5,10 @@ import type { Classification, Dataset, Definition } from './model.js';
 
 /**
  * What the data lets a briefing say about one year, before any wording: typed facts, each made only when its
- * precondition holds in the data. Pure.
- *
- *   level       a figure (value present), with its base (share of whom) and population (which industries)
- *   change      between two consecutive measurements of one series (no expected period between them is missing);
- *               `lastAsked` when years passed without the question
- *   milestone   the share reaches a simple fraction for the first time: every earlier expected period is present and
- *               below it
- *   record      the highest share of the series: every earlier expected period present, at least two
- *   ranking     the top (and bottom) of a set of categories: only when every category the table has (not marked ".")
- *               has a figure; otherwise only levels are told
- *   comparison  two figures of one question and population in one year (a size class and all enterprises)
- *   gradient    every size class present and rising with size
- *   published   a statement SSB published in words (an article), told with its source
+ * precondition holds in the data. Pure. A change is between two consecutive measurements of one series (no expected
+ * period missing between them); a milestone (a simple fraction reached for the first time) and a record (the highest
+ * share) need every earlier expected period present; a ranking is complete only when every category the table has in
+ * use has a figure, else only levels are told; a gradient needs every size class present and rising with size.
  * Nothing is ever interpolated; missing figures keep SSB's symbol and are explained, never made 0.
  */
 
@@ -85,7 +76,6 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   const at = (measure: string, size: string | null = all, industry: string | null = headline!.industry) =>
     value(figures.get(measure, year, size, industry, cls));
 
-  const change = (f: Figure): Change | null => changeOf(figures, f);
   const history = completeHistory(figures, headline);
 
   let milestone: { numerator: number; denominator: number; since: number } | null = null;
@@ -127,7 +117,7 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
       complete: expected.length > 0 && expected.length === measures.length && expected.every((m) => list.some((f) => f.measure === m)),
       changes: new Map(
         list.flatMap((f) => {
-          const c = change(f);
+          const c = changeOf(figures, f);
           return c ? [[f.measure, c] as const] : [];
         }),
       ),
@@ -183,7 +173,7 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
     /** The code for all industries of the headline figure (Total+K, or Total-K when SSB gives no figure with finance). */
     population,
     headline: { figure: headline, value: headline.current.value! },
-    headlineChange: change(headline),
+    headlineChange: changeOf(figures, headline),
     milestone,
     record,
     /** Size classes of the headline measure, all enterprises excluded, in code order (`all`: with those lacking a value). */
@@ -200,7 +190,7 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
     typeSizes,
     purposes,
     policy: policy ? { figure: policy, value: policy.current.value! } : null,
-    policyChange: policy ? change(policy) : null,
+    policyChange: policy ? changeOf(figures, policy) : null,
     findings,
     /** Every figure the facts use that was revised after it was first published. */
     revisions,
@@ -221,14 +211,16 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
 /** The latest earlier figure of the series, when the two are consecutive measurements (same question, base, population). */
 function changeOf(figures: Figures, f: Figure): Change | null {
   if (f.current.value === null || f.current.bound !== null) return null;
-  const series = figures
-    .series(f.measure, f.size, f.industry, f.classification)
-    .filter((x) => x.year < f.year && x.current.value !== null && x.current.bound === null);
-  const previous = series.at(-1);
+  const previous = earlierOf(figures, f).at(-1);
   if (!previous) return null;
   const expected = figures.expectedYears(f.measure, f.classification);
   if (!consecutive(expected, previous.year, f.year)) return null;
   return { from: previous, to: f, points: round(f.current.value) - round(previous.current.value!), lastAsked: f.year - previous.year > 1 };
+}
+
+/** The earlier figures of the series that have a value. */
+function earlierOf(figures: Figures, f: Figure): Figure[] {
+  return figures.series(f.measure, f.size, f.industry, f.classification).filter((x) => x.year < f.year && x.current.value !== null && x.current.bound === null);
 }
 
 /** Two measurements are consecutive when no expected period lies between them. */
@@ -238,9 +230,7 @@ function consecutive(expected: number[], from: number, to: number): boolean {
 
 /** The earlier figures of the series, and whether every earlier expected period has one. */
 function completeHistory(figures: Figures, f: Figure): { complete: boolean; earlier: Figure[] } {
-  const earlier = figures
-    .series(f.measure, f.size, f.industry, f.classification)
-    .filter((x) => x.year < f.year && x.current.value !== null && x.current.bound === null);
+  const earlier = earlierOf(figures, f);
   const have = new Set(earlier.map((x) => x.year));
   const expected = figures.expectedYears(f.measure, f.classification).filter((y) => y < f.year);
   return { complete: expected.length > 0 && expected.every((y) => have.has(y)), earlier };

@@ -1,19 +1,13 @@
 import type { Base, Classification, Dataset, Definition, Observation } from './model.js';
 
 /**
- * The dataset as figures a sentence can rest on. Pure, and linear in the number of observations: every row is
- * grouped once by what it measures.
- *
- * A figure's key is what it means: measure, period, size class, industry and classification. Several rows may stand
- * behind one key — the figure first published in an article, a table's figure, a table's revision — and the current
- * figure is the latest: a table row (its highest revision) over an article, then the highest revision. The first
- * published row is the one with the earliest publication date.
- *
- * A series is one question (measure, so one base) for one population (size class and industry) in one
- * classification: changes and comparisons are only ever made inside a series. Its expected periods are the periods
- * in which the question was asked, as far as the data shows: the time codes of the tables that hold the measure, and
- * for figures from articles, every period with any figure of the survey; a period where SSB marks the figure "."
- * (category not in use) is not one. A gap is an expected period without a figure.
+ * The dataset as figures a sentence can rest on. Pure, and linear in the number of observations. A figure's key is
+ * what it means (measure, period, size class, industry, classification); the rows behind it may be an article's figure,
+ * a table's, and its revisions. The current row is the latest: a table row (its highest revision) over an article; the
+ * first is the earliest published. A series is one question for one population in one classification: changes and
+ * comparisons are made only inside one. Its expected periods are those in which the question was asked, as far as the
+ * data shows: the time codes of the tables that hold the measure and, for article figures, every period with any figure
+ * of the survey; not a period where SSB marks every figure "." (not in use). A gap is an expected period without a figure.
  */
 
 export interface Figure {
