@@ -1,5 +1,5 @@
 import { defaultVerb, enterprisesShort, excludingFinance, boundWords, phrasebooks } from '../text/index.js';
-import { cleanText, formatDate, inSentence, formatPercentSign, formatPoints, formatShare, fractionWords, shareAsFraction } from '../text/format.js';
+import { cleanText, inSentence, formatPercentSign, formatPoints, formatShare, fractionWords, shareAsFraction } from '../text/format.js';
 import type { Phrasebook, Say } from '../text/phrasebook.js';
 import { plain, r, refsOf, type FigureSegment, type Rich } from '../text/rich.js';
 import { buildChartSpecs, type ChartSpec } from './chart-specs.js';
@@ -479,7 +479,8 @@ function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lan
   const { story } = definition;
   const population = facts.population;
   const excludesFinance = /-K$/i.test(population);
-  const say: Say = {
+  const base = (f: Figure) => measures.get(f.measure)?.base ?? 'all';
+  return {
     lang,
     words,
     share: (f) => seg(f.current, `${bound(f.current)}${formatShare(f.current.value!, lang)}`),
@@ -497,17 +498,15 @@ function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lan
     },
     size: (code) => inSentence(codeLabel(dataset, 'size', code, facts.classification, lang)),
     industry: (code) => inSentence(codeLabel(dataset, 'industry', code, facts.classification, lang)),
-    base: (f) => measures.get(f.measure)?.base ?? 'all',
+    base,
     of(f, full = false) {
-      if ((measures.get(f.measure)?.base ?? 'all') === 'users') return words.users;
+      if (base(f) === 'users') return words.users;
       if (!full) return enterprisesShort[lang];
       return excludesFinance && (f.industry === null || f.industry === population) ? `${words.population} ${excludingFinance[lang]}` : words.population;
     },
     isAllSizes: (f) => f.size === null || f.size === story.allSizes,
     isTotal: (f) => f.industry === population || facts.figures.isTotal(f.industry, f.classification),
-    date: (iso) => formatDate(iso, lang),
   };
-  return say;
 }
 
 /**

@@ -40,7 +40,6 @@ export interface Say {
   /** Whether a figure is of all enterprises, and of all industries. */
   isAllSizes(f: Figure): boolean;
   isTotal(f: Figure): boolean;
-  date(iso: string): string;
 }
 
 export interface SectionHeadings {
