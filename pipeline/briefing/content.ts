@@ -1,4 +1,4 @@
-import { defaultVerb, enterprisesShort, excludingFinance, boundWords, phrasebooks } from '../text/index.js';
+import { phrasebooks } from '../text/index.js';
 import { cleanText, inSentence, formatPercentSign, formatPoints, formatShare, fractionWords, shareAsFraction } from '../text/format.js';
 import type { Phrasebook, Say } from '../text/phrasebook.js';
 import { plain, r, refsOf, type FigureSegment, type Rich } from '../text/rich.js';
@@ -474,7 +474,8 @@ function publicationDates(
 function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lang: Lang): Say {
   const words = definition.words[lang];
   const measures = new Map(definition.measures.map((m) => [m.id, m]));
-  const bound = (o: Observation) => (o.bound ? `${boundWords[lang][o.bound]} ` : '');
+  const { terms } = phrasebooks[lang];
+  const bound = (o: Observation) => (o.bound ? `${terms.bound[o.bound]} ` : '');
   const seg = (o: Observation, text: string): FigureSegment => ({ text, value: o.value ?? Number.NaN, refs: [o.id] });
   const { story } = definition;
   const population = facts.population;
@@ -494,15 +495,15 @@ function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lan
     },
     m(id) {
       const w = measures.get(id)!.words[lang];
-      return { ...w, verb: w.verb ?? defaultVerb[lang] };
+      return { ...w, verb: w.verb ?? terms.verb };
     },
     size: (code) => inSentence(codeLabel(dataset, 'size', code, facts.classification, lang)),
     industry: (code) => inSentence(codeLabel(dataset, 'industry', code, facts.classification, lang)),
     base,
     of(f, full = false) {
       if (base(f) === 'users') return words.users;
-      if (!full) return enterprisesShort[lang];
-      return excludesFinance && (f.industry === null || f.industry === population) ? `${words.population} ${excludingFinance[lang]}` : words.population;
+      if (!full) return terms.enterprises;
+      return excludesFinance && (f.industry === null || f.industry === population) ? `${words.population} ${terms.excludingFinance}` : words.population;
     },
     isAllSizes: (f) => f.size === null || f.size === story.allSizes,
     isTotal: (f) => f.industry === population || facts.figures.isTotal(f.industry, f.classification),

@@ -62,6 +62,12 @@ const words: PageWords = {
     head: { trend: 'Year', types: 'Type', purposes: 'Purpose', groups: 'Group' },
     emptyCell: 'Empty cell: this dataset does not have the figure.',
   },
+  terms: {
+    verb: { present: 'use', past: 'used' },
+    enterprises: 'enterprises',
+    excludingFinance: 'outside the financial sector',
+    bound: { over: 'more than', under: 'less than' },
+  },
   symbols: {
     '.': 'not applicable',
     '..': 'data not available',

@@ -55,6 +55,12 @@ export const nb = norwegian('nb', {
     head: { trend: 'År', types: 'Type', purposes: 'Formål', groups: 'Gruppe' },
     emptyCell: 'Tom celle: datagrunnlaget har ikke dette tallet.',
   },
+  terms: {
+    verb: { present: 'bruker', past: 'brukte' },
+    enterprises: 'foretakene',
+    excludingFinance: 'utenom finansnæringene',
+    bound: { over: 'over', under: 'under' },
+  },
   symbols: {
     '.': 'tall kan ikke forekomme',
     '..': 'tallgrunnlag mangler',

@@ -55,6 +55,12 @@ export const nn = norwegian('nn', {
     head: { trend: 'År', types: 'Type', purposes: 'Føremål', groups: 'Gruppe' },
     emptyCell: 'Tom celle: datagrunnlaget har ikkje dette talet.',
   },
+  terms: {
+    verb: { present: 'bruker', past: 'brukte' },
+    enterprises: 'føretaka',
+    excludingFinance: 'utanom finansnæringane',
+    bound: { over: 'over', under: 'under' },
+  },
   symbols: {
     '.': 'tal kan ikkje førekome',
     '..': 'talgrunnlag manglar',

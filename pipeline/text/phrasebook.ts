@@ -51,6 +51,12 @@ export interface SectionHeadings {
 
 export interface Phrasebook {
   lang: Lang;
+  /**
+   * The words a Say is built with: the verb a measure is said with when its definition gives none, the population short
+   * after "av"/"of" ("føretaka"), what follows it when its total is SSB's "all industries excluding finance" (Total-K), and
+   * a published bound ("over 70 prosent").
+   */
+  terms: { verb: { present: string; past: string }; enterprises: string; excludingFinance: string; bound: { over: string; under: string } };
   /** "Eitt av to norske føretak bruker sosiale medium". */
   headlineFraction(f: Figure, say: Say): Rich;
   headlineChange(c: Change, say: Say): Rich;
@@ -161,12 +167,13 @@ export interface PageWords {
       same(name: string, value: string, first: number, last: number): string;
       head: Phrasebook['charts']['head'];
     };
+  terms: Phrasebook['terms'];
   symbols: Phrasebook['symbols'];
   ui: Phrasebook['ui'];
 }
 
 type PagePhrases = Pick<Phrasebook, 'keyChange' | 'revisionNote' | 'missingNote' | 'gapNote' | 'notAskedNote' | 'seriesBreakNote' | 'usersBaseNote'> &
-  Pick<Phrasebook, 'symbols' | 'editionLine' | 'about' | 'charts' | 'ui'> & { headings: Pick<SectionHeadings, 'sizes'> };
+  Pick<Phrasebook, 'terms' | 'symbols' | 'editionLine' | 'about' | 'charts' | 'ui'> & { headings: Pick<SectionHeadings, 'sizes'> };
 
 /** Notes, the edition line, the sources, the charts' texts and the page's words: the same phrases in every language. */
 export function pagePhrases(lang: Lang, w: PageWords): PagePhrases {
@@ -207,6 +214,7 @@ export function pagePhrases(lang: Lang, w: PageWords): PagePhrases {
     notAskedNote: (years) => r`${notAsked(years)}`,
     seriesBreakNote: () => r`${w.notes.seriesBreak}`,
     usersBaseNote: (say) => r`${w.notes.usersBase(say.words.users)}`,
+    terms: w.terms,
     symbols: w.symbols,
 
     editionLine({ year, month, published, tableUpdated, revised }) {
