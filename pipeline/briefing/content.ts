@@ -278,10 +278,10 @@ export function buildBriefing(
   for (const g of gapsByYears.values()) note(book.gapNote(g.measures, g.years, say), [{ kind: 'gap', observations: [], measures: g.measures, years: g.years }]);
   // Years without the question: said under the trend chart when there is one, else as a note.
   const trendShown = sections.some((s) => s.charts.includes('trend'));
-  if (facts.notAsked.length && !trendShown) note(book.notAskedNote(facts.notAsked, say), [{ kind: 'not-asked', observations: [], years: facts.notAsked }]);
+  if (facts.notAsked.length && !trendShown) note(book.notAskedNote(facts.notAsked), [{ kind: 'not-asked', observations: [], years: facts.notAsked }]);
   // After the change of industry standard (SN2007 to SN2025), say why nothing is compared across it.
   if (facts.seriesBreak && facts.classification === 'SN2025')
-    note(book.seriesBreakNote(say), [{ kind: 'series-break', observations: [], other: facts.seriesBreak }]);
+    note(book.seriesBreakNote(), [{ kind: 'series-break', observations: [], other: facts.seriesBreak }]);
 
   // Key figures: the headline, the largest enterprises (or the top purpose), the policy (or the top industry).
   const keyFigures: Briefing['keyFigures'] = [];
@@ -313,7 +313,7 @@ export function buildBriefing(
   }
   const byId = new Map(dataset.observations.map((o) => [o.id, o]));
   const rows = (ids: Iterable<string>) => [...ids].flatMap((id) => byId.get(id) ?? []);
-  const sourcesOf = makeSources(dataset, definition, book, lang, say);
+  const sourcesOf = makeSources(dataset, definition, book, lang);
   /** Each section's observations: what its source line names the sources of. */
   const sectionObservations = new Map<string, string[]>();
   for (const s of sections) {
@@ -348,7 +348,7 @@ export function buildBriefing(
   const used = new Set(claims.flatMap((c) => c.facts.flatMap((f) => f.observations)));
   const observations = dataset.observations.filter((o) => used.has(o.id));
   const { published, tableUpdated, revised } = publicationDates(dataset, facts, observations);
-  const editionLine = claim('edition', r`${book.editionLine({ year, month: definition.statistic.referenceMonth, published, tableUpdated, revised }, say)}`, [
+  const editionLine = claim('edition', r`${book.editionLine({ year, month: definition.statistic.referenceMonth, published, tableUpdated, revised })}`, [
     {
       kind: 'date',
       observations: observations.filter((o) => o.year === year).map((o) => o.id),
@@ -392,10 +392,10 @@ export function buildBriefing(
     sections,
     notes,
     about: {
-      coverage: claim('about', r`${book.about.coverage(say)}`),
+      coverage: claim('about', r`${say.words.coverage}`),
       definition: say.words.definition,
       sources: aboutSources,
-      nextRelease: next ? claim('about', r`${book.about.nextRelease(next.date, say)}`, [{ kind: 'date', observations: [], nextRelease: next.date }]) : null,
+      nextRelease: next ? claim('about', r`${book.about.nextRelease(next.date)}`, [{ kind: 'date', observations: [], nextRelease: next.date }]) : null,
       changes: changes?.length
         ? changes.map((c) => {
             // The revised figures the briefing's measures use, named in this language (at most 12 a table).
@@ -515,7 +515,7 @@ function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lan
  * with its date, anchored to their entries in "Om statistikken"; `full` for those entries, with SSB's notes to each
  * table. Table labels, notes and article titles are text from a data source: cleaned of control and bidirectional characters.
  */
-function makeSources(dataset: Dataset, definition: Definition, book: Phrasebook, lang: Lang, say: Say) {
+function makeSources(dataset: Dataset, definition: Definition, book: Phrasebook, lang: Lang) {
   const label = (id: string) => {
     const t = dataset.tables[id];
     const text = t ? pickLabel(t.label, lang === 'nb' ? 'nn' : lang) : (definition.tables.find((x) => x.id === id)?.label ?? id);
@@ -533,14 +533,14 @@ function makeSources(dataset: Dataset, definition: Definition, book: Phrasebook,
         if (!full) return { anchor: `kjelde-${id}`, text: book.about.tableRef(id, updated), url };
         return {
           anchor: `kjelde-${id}`,
-          text: book.about.table(id, label(id), updated, say),
+          text: book.about.table(id, label(id), updated),
           url,
           tableNotes: (table?.notes ?? []).map(cleanText).filter(Boolean),
         };
       }),
       ...articles.map((i) => {
         const { title, published, url } = dataset.articles[i]!;
-        return { anchor: `kjelde-a${i}`, text: full ? book.about.article(cleanText(title), published, say) : book.about.articleRef(published), url };
+        return { anchor: `kjelde-a${i}`, text: full ? book.about.article(cleanText(title), published) : book.about.articleRef(published), url };
       }),
     ];
   };

@@ -42,21 +42,9 @@ export interface Say {
   isTotal(f: Figure): boolean;
 }
 
-export interface SectionHeadings {
-  /** The size and industry section: larger enterprises more active, or what the section is by. */
-  sizes(largerMore: boolean, bySize: boolean, byIndustry: boolean): string;
-  typesTop(top: Figure, say: Say): Rich;
-  purposesTop(top: Figure, say: Say): Rich;
-}
-
-export interface Phrasebook {
+/** The sentences each language phrases in its own way (text/norwegian.ts for nn and nb, text/en.ts); the rest of the page is pagePhrases. */
+export interface Phrasebook extends PagePhrases {
   lang: Lang;
-  /**
-   * The words a Say is built with: the verb a measure is said with when its definition gives none, the population short
-   * after "av"/"of" ("føretaka"), what follows it when its total is SSB's "all industries excluding finance" (Total-K), and
-   * a published bound ("over 70 prosent").
-   */
-  terms: { verb: { present: string; past: string }; enterprises: string; excludingFinance: string; bound: { over: string; under: string } };
   /** "Eitt av to norske føretak bruker sosiale medium". */
   headlineFraction(f: Figure, say: Say): Rich;
   headlineChange(c: Change, say: Say): Rich;
@@ -68,7 +56,7 @@ export interface Phrasebook {
   /** The purpose (or type) used most, said as a fraction or share. */
   ledeTop(f: Figure, say: Say): Rich;
 
-  headings: SectionHeadings;
+  headings: PagePhrases['headings'] & { typesTop(top: Figure, say: Say): Rich; purposesTop(top: Figure, say: Say): Rich };
   /** "Blant føretaka med 100 sysselsette eller fleire brukte 60 prosent …, mot 50 prosent av alle føretaka." */
   sizeComparison(large: Figure, all: Figure, say: Say): Rich;
   sizeGradient(sizes: Figure[], say: Say): Rich;
@@ -86,60 +74,7 @@ export interface Phrasebook {
   purposeFirst(f: Figure, change: Change | null, say: Say): Rich;
   purposeRest(figures: Figure[], ranked: boolean, say: Say): Rich;
   policy(f: Figure, low: boolean, change: Change | null, say: Say): Rich;
-
   keyFigure(f: Figure, say: Say): Rich;
-  keyChange(c: Change, say: Say): Rich;
-
-  revisionNote(f: Figure, say: Say): Rich;
-  missingNote(f: Figure, say: Say): Rich;
-  gapNote(measures: string[], years: number[], say: Say): Rich;
-  notAskedNote(years: number[], say: Say): Rich;
-  seriesBreakNote(say: Say): Rich;
-  usersBaseNote(say: Say): Rich;
-  /** SSB's own texts for its symbols. */
-  symbols: Record<StatusSymbol, string>;
-
-  /** "Referanseperiode: januar 2019 · Publisert 1. oktober 2013 · Sist revidert …": publication in an article (or "not given"), the StatBank tables' last update, the last revision. */
-  editionLine(
-    input: { year: number; month: number; published: string | null; tableUpdated: string | null; revised: string | null | 'undated' },
-    say: Say,
-  ): string;
-  about: {
-    coverage(say: Say): string;
-    table(id: string, label: string, updated: string | null, say: Say): string;
-    article(title: string, published: string | null, say: Say): string;
-    nextRelease(date: string, say: Say): string;
-    /** One table's latest update: "Tabell 13265, oppdatert …: 3 nye tal og 1 revidert tal." */
-    changes(update: { table: string; updated: string | null; added: number; revised: number; withdrawn: number }): string;
-    changeItem(name: string, before: string, after: string): string;
-    /** A source in a source line: "tabell 10977 (sist oppdatert 24. september 2025)", "artikkel 1. oktober 2013". */
-    tableRef(id: string, updated: string | null): string;
-    articleRef(published: string | null): string;
-  };
-  charts: {
-    trendTitle(say: Say): string;
-    typesTitle(say: Say): string;
-    purposesTitle(say: Say): string;
-    groupsTitle(size: boolean, industry: boolean, say: Say): string;
-    /** "Del av føretaka med minst ti sysselsette. 2019. Prosent": whose share, the period, the unit. */
-    subtitle(period: string, whose: string): string;
-    trendAlt(
-      title: string,
-      series: { name: string; first: { year: number; value: number }; last: { year: number; value: number } }[],
-      top: { name: string; year: number; value: number },
-    ): string;
-    barsAlt(title: string, top: { name: string; value: number }, bottom: { name: string; value: number } | null): string;
-    head: { trend: string; types: string; purposes: string; groups: string };
-    /** Under a data table: what an empty cell means (a figure this dataset lacks). */
-    emptyCell: string;
-    notAsked(years: number[]): string;
-  };
-  /** Words of the page itself. No digits: every number printed comes from the data (checked by a test). */
-  ui: Record<
-    'brand' | 'source' | 'page' | 'of' | 'keyFigures' | 'notes' | 'about' | 'sources' | 'readMore' | 'chartData' | 'appendix' | 'noteLabel' | 'tableNotes',
-    string
-  > &
-    Record<'changesHeading' | 'licence' | 'author' | 'percent' | 'articleLabel', string>;
 }
 
 /** The words of everything but the sentences of the text, in one language (text/nn.ts, nb.ts, en.ts). */
@@ -161,27 +96,41 @@ export interface PageWords {
   /** `added`, `revised`, `withdrawn`: one figure, several. */
   about: Record<'table' | 'lastUpdated' | 'article' | 'published' | 'undated' | 'nextRelease' | 'updated' | 'noneChanged', string> &
     Record<'added' | 'revised' | 'withdrawn', [string, string]>;
-  /** `same`: a series with the same value first and last. */
+  /** `same`: a series with the same value first and last; `head`: the data tables' first column; `emptyCell`: a figure this dataset lacks. */
   charts: Record<'useOf' | 'overTime' | 'by' | 'size' | 'industry' | 'largerMore' | 'shareOf' | 'line' | 'bar' | 'rose' | 'fell', string> &
     Record<'largest' | 'highest' | 'lowest' | 'at' | 'emptyCell', string> & {
       same(name: string, value: string, first: number, last: number): string;
-      head: Phrasebook['charts']['head'];
+      head: Record<'trend' | 'types' | 'purposes' | 'groups', string>;
     };
-  terms: Phrasebook['terms'];
-  symbols: Phrasebook['symbols'];
-  ui: Phrasebook['ui'];
+  /**
+   * The words a Say is built with: the verb a measure is said with when its definition gives none, the population short
+   * after "av"/"of" ("føretaka"), what follows it when its total is SSB's "all industries excluding finance" (Total-K), and
+   * a published bound ("over 70 prosent").
+   */
+  terms: { verb: { present: string; past: string }; enterprises: string; excludingFinance: string; bound: { over: string; under: string } };
+  /** SSB's own texts for its symbols. */
+  symbols: Record<StatusSymbol, string>;
+  /** Words of the page itself. No digits: every number printed comes from the data (checked by a test). */
+  ui: Record<
+    'brand' | 'source' | 'page' | 'of' | 'keyFigures' | 'notes' | 'about' | 'sources' | 'readMore' | 'chartData' | 'appendix' | 'noteLabel' | 'tableNotes',
+    string
+  > &
+    Record<'changesHeading' | 'licence' | 'author' | 'percent' | 'articleLabel', string>;
 }
 
-type PagePhrases = Pick<Phrasebook, 'keyChange' | 'revisionNote' | 'missingNote' | 'gapNote' | 'notAskedNote' | 'seriesBreakNote' | 'usersBaseNote'> &
-  Pick<Phrasebook, 'terms' | 'symbols' | 'editionLine' | 'about' | 'charts' | 'ui'> & { headings: Pick<SectionHeadings, 'sizes'> };
+type PagePhrases = ReturnType<typeof pagePhrases>;
+type Edition = { year: number; month: number; published: string | null; tableUpdated: string | null; revised: string | null | 'undated' };
+type TableUpdate = { table: string; updated: string | null; added: number; revised: number; withdrawn: number };
+type SeriesEnds = { name: string; first: { year: number; value: number }; last: { year: number; value: number } };
 
 /** Notes, the edition line, the sources, the charts' texts and the page's words: the same phrases in every language. */
-export function pagePhrases(lang: Lang, w: PageWords): PagePhrases {
+export function pagePhrases(lang: Lang, w: PageWords) {
   const date = (iso: string) => formatDate(iso, lang);
   const percent = (value: number) => `${formatNumber(value, lang)} ${w.percent}`;
   const noDate = `(${w.notes.noDate})`;
   const notAsked = (years: number[]) => `${w.notes.notAsked} ${yearRanges(years, w.and)}.`;
   const count = (n: number, [one, many]: [string, string]) => (n ? `${n} ${n === 1 ? one : many}` : '');
+  /** "Sosiale nettverk, 100 sysselsette eller fleire, 2013". */
   const figureName = (f: Figure, say: Say) => {
     const parts = [say.m(f.measure).label];
     if (!say.isAllSizes(f)) parts.push(say.size(f.size!));
@@ -191,33 +140,35 @@ export function pagePhrases(lang: Lang, w: PageWords): PagePhrases {
   const { size, industry } = w.charts;
   return {
     headings: {
-      sizes: (largerMore, bySize, byIndustry) =>
+      /** The size and industry section: larger enterprises more active, or what the section is by. */
+      sizes: (largerMore: boolean, bySize: boolean, byIndustry: boolean) =>
         largerMore ? w.charts.largerMore : capitalise(bySize && byIndustry ? `${size} ${w.and} ${industry}` : `${w.charts.by} ${bySize ? size : industry}`),
     },
-    keyChange(c, say) {
+    keyChange(c: Change, say: Say) {
       if (c.points === 0) return r`${capitalise(w.change.unchanged)} ${w.from} ${c.from.year}`;
       return r`${capitalise(c.points > 0 ? w.change.up : w.change.down)} ${say.points(c)} ${w.from} ${c.from.year}`;
     },
-    revisionNote(f, say) {
+    revisionNote(f: Figure, say: Say) {
       const first = f.first.published ? ` ${w.notes.on}${date(f.first.published)}` : '';
       const later = f.current.published ? ` (${date(f.current.published)})` : ` ${noDate}`;
       return r`${figureName(f, say)}: ${w.notes.firstPublished} ${say.obs(f.first)}${first}, ${w.notes.laterRevised} ${say.obs(f.current)}${later}.`;
     },
-    missingNote(f, say) {
+    missingNote(f: Figure, say: Say) {
       const symbol = f.current.status!;
       return r`${figureName(f, say)}: ${w.notes.noFigure} (${symbol} = ${w.symbols[symbol]}).`;
     },
-    gapNote(measures, years, say) {
+    gapNote(measures: string[], years: number[], say: Say) {
       const names = measures.map((m) => `${w.quote[0]}${say.m(m).label}${w.quote[1]}`);
       return r`${w.notes.noFigures} for ${yearRanges(years, w.and)} for ${joinList(names, lang)}.`;
     },
-    notAskedNote: (years) => r`${notAsked(years)}`,
+    notAskedNote: (years: number[]) => r`${notAsked(years)}`,
     seriesBreakNote: () => r`${w.notes.seriesBreak}`,
-    usersBaseNote: (say) => r`${w.notes.usersBase(say.words.users)}`,
+    usersBaseNote: (say: Say) => r`${w.notes.usersBase(say.words.users)}`,
     terms: w.terms,
     symbols: w.symbols,
 
-    editionLine({ year, month, published, tableUpdated, revised }) {
+    /** "Referanseperiode: januar 2019 · Publisert 1. oktober 2013 · …": publication in an article (or "not given"), the tables' last update, the last revision. */
+    editionLine({ year, month, published, tableUpdated, revised }: Edition) {
       const parts = [`${w.edition.referencePeriod}: ${formatMonthYear(year, month, lang)}`];
       if (published || !tableUpdated) parts.push(`${capitalise(w.about.published)} ${published ? date(published) : noDate}`);
       if (tableUpdated) parts.push(`${w.edition.fromStatBank}, ${w.about.lastUpdated} ${date(tableUpdated)}`);
@@ -226,29 +177,31 @@ export function pagePhrases(lang: Lang, w: PageWords): PagePhrases {
       return parts.join(' · ');
     },
     about: {
-      coverage: (say) => say.words.coverage,
-      table: (id, label, updated) =>
+      table: (id: string, label: string, updated: string | null) =>
         `${capitalise(w.about.table)} ${id}: ${label}${updated ? `, ${w.about.lastUpdated} ${formatDateTime(updated, lang)}` : ''}`,
-      article: (title, published) =>
+      article: (title: string, published: string | null) =>
         `${w.about.article}: ${w.quote[0]}${title}${w.quote[1]}, ${published ? `${w.about.published} ${date(published)}` : w.about.undated}`,
-      nextRelease: (iso) => `${w.about.nextRelease}: ${date(iso)}`,
-      changes({ table, updated, added, revised, withdrawn }) {
+      nextRelease: (iso: string) => `${w.about.nextRelease}: ${date(iso)}`,
+      /** One table's latest update: "Tabell 13265, oppdatert …: 3 nye tal og 1 revidert tal." */
+      changes({ table, updated, added, revised, withdrawn }: TableUpdate) {
         const parts = [count(added, w.about.added), count(revised, w.about.revised), count(withdrawn, w.about.withdrawn)].filter(Boolean);
         const when = updated ? `, ${w.about.updated} ${formatDateTime(updated, lang)}` : '';
         return `${capitalise(w.about.table)} ${table}${when}: ${parts.length ? joinList(parts, lang) : w.about.noneChanged}.`;
       },
-      changeItem: (name, before, after) => `${name}: ${w.from} ${before} ${w.to} ${after}`,
-      tableRef: (id, updated) => `${w.about.table} ${id}${updated ? ` (${w.about.lastUpdated} ${date(updated)})` : ''}`,
-      articleRef: (published) => `${w.ui.articleLabel} ${published ? date(published) : `(${w.about.undated})`}`,
+      changeItem: (name: string, before: string, after: string) => `${name}: ${w.from} ${before} ${w.to} ${after}`,
+      /** A source in a source line: "tabell 10977 (sist oppdatert 24. september 2025)", "artikkel 1. oktober 2013". */
+      tableRef: (id: string, updated: string | null) => `${w.about.table} ${id}${updated ? ` (${w.about.lastUpdated} ${date(updated)})` : ''}`,
+      articleRef: (published: string | null) => `${w.ui.articleLabel} ${published ? date(published) : `(${w.about.undated})`}`,
     },
     charts: {
-      trendTitle: (say) => `${w.charts.useOf} ${say.words.topic} ${w.charts.overTime}`,
-      typesTitle: (say) => capitalise(say.words.types),
-      purposesTitle: (say) => capitalise(say.words.purposes),
-      groupsTitle: (bySize, byIndustry, say) =>
+      trendTitle: (say: Say) => `${w.charts.useOf} ${say.words.topic} ${w.charts.overTime}`,
+      typesTitle: (say: Say) => capitalise(say.words.types),
+      purposesTitle: (say: Say) => capitalise(say.words.purposes),
+      groupsTitle: (bySize: boolean, byIndustry: boolean, say: Say) =>
         `${w.charts.useOf} ${say.words.topic} ${w.charts.by} ${bySize && byIndustry ? `${size} ${w.and} ${industry}` : bySize ? size : industry}`,
-      subtitle: (period, whose) => `${w.charts.shareOf} ${whose}. ${period}. ${w.ui.percent}`,
-      trendAlt(title, series, top) {
+      /** "Del av føretaka med minst ti sysselsette. 2019. Prosent": whose share, the period, the unit. */
+      subtitle: (period: string, whose: string) => `${w.charts.shareOf} ${whose}. ${period}. ${w.ui.percent}`,
+      trendAlt(title: string, series: SeriesEnds[], top: { name: string; year: number; value: number }) {
         const changes = series.map((s) =>
           s.last.value === s.first.value
             ? w.charts.same(s.name, percent(s.last.value), s.first.year, s.last.year)
@@ -258,7 +211,7 @@ export function pagePhrases(lang: Lang, w: PageWords): PagePhrases {
           ' ',
         );
       },
-      barsAlt(title, top, bottom) {
+      barsAlt(title: string, top: { name: string; value: number }, bottom: { name: string; value: number } | null) {
         const low = bottom ? `, ${w.charts.lowest} ${bottom.name} ${w.charts.at} ${percent(bottom.value)}` : '';
         return `${w.charts.bar}: ${title}. ${w.charts.highest} ${top.name} ${w.charts.at} ${percent(top.value)}${low}.`;
       },
