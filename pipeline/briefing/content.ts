@@ -495,7 +495,7 @@ function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lan
     },
     m(id) {
       const w = measures.get(id)!.words[lang];
-      return { ...w, verb: w.verb ?? terms.verb };
+      return { ...w, verb: w.verb ?? terms.verb, noun: w.noun ?? w.object };
     },
     size: (code) => inSentence(codeLabel(dataset, 'size', code, facts.classification, lang)),
     industry: (code) => inSentence(codeLabel(dataset, 'industry', code, facts.classification, lang)),

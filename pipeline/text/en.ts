@@ -1,6 +1,5 @@
-import type { Figure } from '../briefing/figures.js';
-import { capitalise, fractionWords, joinList } from './format.js';
-import { changeClause, pagePhrases, type PageWords, type Phrasebook, type Say } from './phrasebook.js';
+import { capitalise, fractionWords } from './format.js';
+import { changeClause, inIndustries, pagePhrases, type PageWords, type Phrasebook } from './phrasebook.js';
 import { capitaliseRich as cap, joinRich, r, type Rich } from './rich.js';
 
 /**
@@ -103,12 +102,6 @@ const list = (items: Rich[]) => joinRich(items, 'and');
 /** "use" -> "uses", "have" -> "has": the verb after "one in …". */
 const singular = (verb: string) => verb.replace(/^(\w+)/, (w) => (w === 'have' ? 'has' : w.endsWith('s') ? w : `${w}s`));
 
-const inIndustries = (figures: Figure[], say: Say) =>
-  joinList(
-    figures.map((f) => `in ${say.industry(f.industry!)}`),
-    'en',
-  );
-
 export const en: Phrasebook = {
   ...page,
   lang: 'en',
@@ -149,7 +142,7 @@ export const en: Phrasebook = {
   headings: {
     ...page.headings,
     typesTop: (top, say) => r`${say.m(top.measure).label}: the most used`,
-    purposesTop: (top, say) => r`Used most for ${say.m(top.measure).noun ?? say.m(top.measure).object}`,
+    purposesTop: (top, say) => r`Used most for ${say.m(top.measure).noun}`,
   },
   sizeComparison(large, all, say) {
     const m = say.m(large.measure);
@@ -166,17 +159,17 @@ export const en: Phrasebook = {
     const bottom = figures.filter((f) => f.current.value === figures.at(-1)!.current.value);
     const at = (n: number) => (n === 2 ? 'both at' : n > 2 ? 'all at' : 'at');
     if (top.length === figures.length) return r`The share was the same in every industry, ${say.share(top[0]!)}.`;
-    return r`By industry, the share was highest ${inIndustries(top, say)}, ${at(top.length)} ${say.share(top[0]!)}, and lowest ${inIndustries(bottom, say)}, ${at(bottom.length)} ${say.share(bottom[0]!)}.`;
+    return r`By industry, the share was highest ${inIndustries(top, say, words)}, ${at(top.length)} ${say.share(top[0]!)}, and lowest ${inIndustries(bottom, say, words)}, ${at(bottom.length)} ${say.share(bottom[0]!)}.`;
   },
   industryLevels(groups, say) {
     const m = say.m(groups[0]![0]!.measure);
     const [first, ...rest] = groups;
-    const more = rest.map((g) => r`; ${inIndustries(g, say)}, ${say.share(g[0]!)}`);
-    return cap(r`${inIndustries(first!, say)}, ${say.share(first![0]!)} ${m.verb.past} ${m.object}${more.flat()}.`);
+    const more = rest.map((g) => r`; ${inIndustries(g, say, words)}, ${say.share(g[0]!)}`);
+    return cap(r`${inIndustries(first!, say, words)}, ${say.share(first![0]!)} ${m.verb.past} ${m.object}${more.flat()}.`);
   },
   industryBounds(bounds, say) {
     const m = say.m(bounds[0]!.measure);
-    return cap(r`${inIndustries(bounds, say)}, ${say.share(bounds[0]!)} of enterprises ${m.verb.past} ${m.object}.`);
+    return cap(r`${inIndustries(bounds, say, words)}, ${say.share(bounds[0]!)} of enterprises ${m.verb.past} ${m.object}.`);
   },
   published({ gradient, topIndustry }, say) {
     const parts: string[] = [];
@@ -193,7 +186,7 @@ export const en: Phrasebook = {
     return r`The share was ${list(
       figures.map((f) => {
         const m = say.m(f.measure);
-        return r`${say.share(f)} for ${m.noun ?? m.object}${m.examples ? ` (such as ${m.examples})` : ''}`;
+        return r`${say.share(f)} for ${m.noun}${m.examples ? ` (such as ${m.examples})` : ''}`;
       }),
     )}.`;
   },
@@ -211,7 +204,7 @@ export const en: Phrasebook = {
     return r`The share of ${say.of(f)} that ${m.verb.past} ${m.object} was ${say.share(f)}${changeClause(change, say, words)}.`;
   },
   purposeRest(figures, ranked, say) {
-    const items = list(figures.map((f) => r`${say.m(f.measure).noun ?? say.m(f.measure).object} (${say.share(f)})`));
+    const items = list(figures.map((f) => r`${say.m(f.measure).noun} (${say.share(f)})`));
     return ranked ? r`Next came ${items}.` : r`Other purposes: ${items}.`;
   },
   policy(f, low, change, say) {

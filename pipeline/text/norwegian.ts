@@ -1,6 +1,5 @@
-import type { Figure } from '../briefing/figures.js';
-import { capitalise, fractionWords, joinList } from './format.js';
-import { changeClause, pagePhrases, type PageWords, type Phrasebook, type Say } from './phrasebook.js';
+import { capitalise, fractionWords } from './format.js';
+import { changeClause, inIndustries, pagePhrases, type PageWords, type Phrasebook, type Say } from './phrasebook.js';
 import { capitaliseRich as cap, joinRich, r, type Rich } from './rich.js';
 
 /**
@@ -18,12 +17,6 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
   const page = pagePhrases(lang, w);
   const list = (items: Rich[]) => joinRich(items, 'og');
   const changed = (c: Parameters<typeof changeClause>[0], say: Say) => changeClause(c, say, w);
-  /** "i informasjon og kommunikasjon og i handel med …": each industry with its own preposition. */
-  const inIndustries = (figures: Figure[], say: Say) =>
-    joinList(
-      figures.map((f) => `i ${say.industry(f.industry!)}`),
-      lang,
-    );
 
   return {
     ...page,
@@ -64,7 +57,7 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
     headings: {
       ...page.headings,
       typesTop: (top, say) => r`${say.m(top.measure).label} er mest brukt`,
-      purposesTop: (top, say) => r`Mest brukt til ${say.m(top.measure).noun ?? say.m(top.measure).object}`,
+      purposesTop: (top, say) => r`Mest brukt til ${say.m(top.measure).noun}`,
     },
     sizeComparison(large, all, say) {
       const m = say.m(large.measure);
@@ -81,17 +74,17 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
       const bottom = figures.filter((f) => f.current.value === figures.at(-1)!.current.value);
       const with_ = (n: number) => (n === 2 ? 'begge med' : n > 2 ? 'alle med' : 'med');
       if (top.length === figures.length) return r`${capitalise(w.share)} var den ${w.same} i alle ${w.theIndustries}, ${say.share(top[0]!)}.`;
-      return r`Blant ${w.theIndustries} var ${w.share} ${w.highestAdv} ${inIndustries(top, say)}, ${with_(top.length)} ${say.share(top[0]!)}, og ${w.charts.lowest} ${inIndustries(bottom, say)}, ${with_(bottom.length)} ${say.share(bottom[0]!)}.`;
+      return r`Blant ${w.theIndustries} var ${w.share} ${w.highestAdv} ${inIndustries(top, say, w)}, ${with_(top.length)} ${say.share(top[0]!)}, og ${w.charts.lowest} ${inIndustries(bottom, say, w)}, ${with_(bottom.length)} ${say.share(bottom[0]!)}.`;
     },
     industryLevels(groups, say) {
       const m = say.m(groups[0]![0]!.measure);
       const [first, ...rest] = groups;
-      const more = rest.map((g) => r`, ${inIndustries(g, say)} ${say.share(g[0]!)}`);
-      return cap(r`${inIndustries(first!, say)} ${m.verb.past} ${say.share(first![0]!)} ${m.object}${more.flat()}.`);
+      const more = rest.map((g) => r`, ${inIndustries(g, say, w)} ${say.share(g[0]!)}`);
+      return cap(r`${inIndustries(first!, say, w)} ${m.verb.past} ${say.share(first![0]!)} ${m.object}${more.flat()}.`);
     },
     industryBounds(bounds, say) {
       const m = say.m(bounds[0]!.measure);
-      return cap(r`${inIndustries(bounds, say)} ${m.verb.past} ${say.share(bounds[0]!)} av ${w.theEnterprises} ${m.object}.`);
+      return cap(r`${inIndustries(bounds, say, w)} ${m.verb.past} ${say.share(bounds[0]!)} av ${w.theEnterprises} ${m.object}.`);
     },
     published({ gradient, topIndustry }, say) {
       const parts: string[] = [];
@@ -125,7 +118,7 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
       return cap(r`${say.share(f)} av ${say.of(f)} ${m.verb.past} ${m.object}${changed(change, say)}.`);
     },
     purposeRest(figures, ranked, say) {
-      const items = list(figures.map((f) => r`${say.m(f.measure).noun ?? say.m(f.measure).object} (${say.share(f)})`));
+      const items = list(figures.map((f) => r`${say.m(f.measure).noun} (${say.share(f)})`));
       return ranked ? r`${w.nextCame} ${items}.` : r`Andre ${w.purpose}: ${items}.`;
     },
     policy(f, low, change, say) {

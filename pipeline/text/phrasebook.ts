@@ -25,8 +25,8 @@ export interface Say {
   points(c: Change): FigureSegment;
   /** The share as a fraction in words ("eitt av to", "vel tre av fire"), when it can be said as one. */
   fraction(f: Figure): { fraction: Fraction; words: FigureSegment } | null;
-  /** The definition's words for a measure, with the default verb filled in. */
-  m(measure: string): Required<Pick<MeasureWords, 'label' | 'object' | 'verb'>> & MeasureWords;
+  /** The definition's words for a measure, with the default verb and noun filled in. */
+  m(measure: string): Required<Pick<MeasureWords, 'label' | 'object' | 'verb' | 'noun'>> & MeasureWords;
   /** SSB's label of a size class or industry, as it reads inside a sentence. */
   size(code: string): string;
   industry(code: string): string;
@@ -228,6 +228,14 @@ export function changeClause(c: Change | null, say: Say, w: PageWords): Rich {
   if (!c) return [];
   const since = c.lastAsked ? `, ${w.change.lastAsked}` : '';
   return r`, ${c.points === 0 ? w.change.unchanged : c.points > 0 ? w.change.up : w.change.down} ${w.from} ${say.share(c.from)} ${w.in} ${c.from.year}${since}`;
+}
+
+/** "i informasjon og kommunikasjon og i handel med …": each industry with its own preposition. */
+export function inIndustries(figures: Figure[], say: Say, w: PageWords): string {
+  return joinList(
+    figures.map((f) => `${w.in} ${say.industry(f.industry!)}`),
+    say.lang,
+  );
 }
 
 /** Years as a reader reads them: "2014–2016", "2014, 2016 og 2018". */
