@@ -24,6 +24,8 @@ export interface Change {
 export type YearFacts = ReturnType<typeof deriveFacts>;
 
 const round = Math.round;
+/** A figure whose share can be told: a value, not a published bound. */
+const hasShare = (f: Figure) => f.current.value !== null && f.current.bound === null;
 
 /** Every year the briefing can be told for: a year with the headline figure for all enterprises and industries. */
 export function headlineYears(figures: Figures): number[] {
@@ -32,7 +34,7 @@ export function headlineYears(figures: Figures): number[] {
   for (const f of figures.byKey.values()) {
     if (!story.headline.includes(f.measure) || f.size !== story.allSizes) continue;
     if (!figures.isTotal(f.industry, f.classification)) continue;
-    if (f.current.value !== null && f.current.bound === null) years.add(f.year);
+    if (hasShare(f)) years.add(f.year);
   }
   return [...years].sort((a, b) => a - b);
 }
@@ -56,7 +58,7 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
     for (const total of [...new Set(classifications.flatMap((c) => figures.totals(c)))]) {
       for (const cls of classifications) {
         const f = figures.get(measure, year, all, total, cls) ?? figures.get(measure, year, all, null, cls);
-        if (f && f.current.value !== null && f.current.bound === null && (!headline || cls === 'SN2025')) headline = f;
+        if (f && hasShare(f) && (!headline || cls === 'SN2025')) headline = f;
       }
       if (headline) break;
     }
@@ -72,7 +74,7 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   }
   const cls = headline.classification;
   const population = headline.industry ?? story.totals[0]!;
-  const value = (f: Figure | undefined) => (f && f.current.value !== null && f.current.bound === null ? f : undefined);
+  const value = (f: Figure | undefined) => (f && hasShare(f) ? f : undefined);
   const at = (measure: string, size: string | null = all, industry: string | null = headline!.industry) =>
     value(figures.get(measure, year, size, industry, cls));
 
@@ -210,17 +212,17 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
 
 /** The latest earlier figure of the series, when the two are consecutive measurements (same question, base, population). */
 function changeOf(figures: Figures, f: Figure): Change | null {
-  if (f.current.value === null || f.current.bound !== null) return null;
+  if (!hasShare(f)) return null;
   const previous = earlierOf(figures, f).at(-1);
   if (!previous) return null;
   const expected = figures.expectedYears(f.measure, f.classification);
   if (!consecutive(expected, previous.year, f.year)) return null;
-  return { from: previous, to: f, points: round(f.current.value) - round(previous.current.value!), lastAsked: f.year - previous.year > 1 };
+  return { from: previous, to: f, points: round(f.current.value!) - round(previous.current.value!), lastAsked: f.year - previous.year > 1 };
 }
 
 /** The earlier figures of the series that have a value. */
 function earlierOf(figures: Figures, f: Figure): Figure[] {
-  return figures.series(f.measure, f.size, f.industry, f.classification).filter((x) => x.year < f.year && x.current.value !== null && x.current.bound === null);
+  return figures.series(f.measure, f.size, f.industry, f.classification).filter((x) => x.year < f.year && hasShare(x));
 }
 
 /** Two measurements are consecutive when no expected period lies between them. */
