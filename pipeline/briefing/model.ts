@@ -1,7 +1,7 @@
 /**
- * The shapes the pure core works on: a briefing's definition (what tells the story), its dataset (every figure with
- * every code and label SSB gave it, or the article it was quoted from), and the typed facts and claims derived from
- * them. Types only; pipeline/store/schemas.ts validates files into these shapes.
+ * The shapes the pure core works on: a briefing's definition (what tells the story) and its dataset (every figure with
+ * every code and label SSB gave it, or the article it was quoted from). Types only; pipeline/store/schemas.ts validates
+ * files into these shapes.
  */
 
 export const languages = ['nn', 'nb', 'en'] as const;
