@@ -1,7 +1,8 @@
 import { phrasebooks } from '../text/index.js';
-import { cleanText, inSentence, formatPercentSign, formatPoints, formatShare, fractionWords, shareAsFraction } from '../text/format.js';
-import type { Phrasebook, Say } from '../text/phrasebook.js';
-import { plain, r, refsOf, type FigureSegment, type Rich } from '../text/rich.js';
+import { cleanText, formatShare } from '../text/format.js';
+import type { Phrasebook } from '../text/phrasebook.js';
+import { plain, r, refsOf, type Rich } from '../text/rich.js';
+import { makeSay } from '../text/say.js';
 import { buildChartSpecs, type ChartSpec } from './chart-specs.js';
 import { deriveFacts, type Change, type YearFacts } from './facts.js';
 import type { Figure } from './figures.js';
@@ -114,7 +115,7 @@ export function buildBriefing(
   facts = deriveFacts(dataset, definition, year),
 ): Briefing {
   const book = phrasebooks[lang];
-  const say = makeSay(dataset, definition, facts, lang);
+  const say = makeSay(dataset, definition, facts, lang, book.terms);
   const claims: Claim[] = [];
   const claim = (where: string, text: Rich, records: FactRecord[] = []): Sentence => {
     const id = `c${claims.length + 1}`;
@@ -469,45 +470,6 @@ function publicationDates(
     else if (revised !== 'undated' && (!revised || f.current.published > revised)) revised = f.current.published;
   }
   return { published, tableUpdated, revised };
-}
-
-function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lang: Lang): Say {
-  const words = definition.words[lang];
-  const measures = new Map(definition.measures.map((m) => [m.id, m]));
-  const { terms } = phrasebooks[lang];
-  const bound = (o: Observation) => (o.bound ? `${terms.bound[o.bound]} ` : '');
-  const seg = (o: Observation, text: string): FigureSegment => ({ text, value: o.value ?? Number.NaN, refs: [o.id] });
-  const { story } = definition;
-  const population = facts.population;
-  const excludesFinance = /-K$/i.test(population);
-  const base = (f: Figure) => measures.get(f.measure)?.base ?? 'all';
-  return {
-    lang,
-    words,
-    share: (f) => seg(f.current, `${bound(f.current)}${formatShare(f.current.value!, lang)}`),
-    obs: (o) => seg(o, o.value === null ? `(${o.status})` : `${bound(o)}${formatShare(o.value, lang)}`),
-    sign: (f) => seg(f.current, formatPercentSign(f.current.value!, lang)),
-    points: (c) => ({ text: formatPoints(c.points, lang), value: c.points, refs: [c.from.current.id, c.to.current.id] }),
-    fraction(f) {
-      if (f.current.value === null || f.current.bound) return null;
-      const fraction = shareAsFraction(f.current.value);
-      return fraction ? { fraction, words: seg(f.current, fractionWords(fraction, lang)) } : null;
-    },
-    m(id) {
-      const w = measures.get(id)!.words[lang];
-      return { ...w, verb: w.verb ?? terms.verb, noun: w.noun ?? w.object };
-    },
-    size: (code) => inSentence(codeLabel(dataset, 'size', code, facts.classification, lang)),
-    industry: (code) => inSentence(codeLabel(dataset, 'industry', code, facts.classification, lang)),
-    base,
-    of(f, full = false) {
-      if (base(f) === 'users') return words.users;
-      if (!full) return terms.enterprises;
-      return excludesFinance && (f.industry === null || f.industry === population) ? `${words.population} ${terms.excludingFinance}` : words.population;
-    },
-    isAllSizes: (f) => f.size === null || f.size === story.allSizes,
-    isTotal: (f) => f.industry === population || facts.figures.isTotal(f.industry, f.classification),
-  };
 }
 
 /**

@@ -1,8 +1,11 @@
 import type { Change, YearFacts } from '../briefing/facts.js';
 import type { Figure } from '../briefing/figures.js';
-import type { BriefingWords, Lang, MeasureWords, Observation, StatusSymbol } from '../briefing/model.js';
-import { capitalise, formatDate, formatDateTime, formatMonthYear, formatNumber, joinList, type Fraction } from './format.js';
-import { r, type FigureSegment, type Rich } from './rich.js';
+import type { Lang, StatusSymbol } from '../briefing/model.js';
+import { capitalise, formatDate, formatDateTime, formatMonthYear, formatNumber, joinList } from './format.js';
+import { r, type Rich } from './rich.js';
+import type { Say, SayTerms } from './say.js';
+
+export type { Say };
 
 /**
  * The interface every language implements (text/norwegian.ts for nn and nb, text/en.ts), and the phrases of the page
@@ -10,37 +13,6 @@ import { r, type FigureSegment, type Rich } from './rich.js';
  * which facts are said, and in which order, is decided once for every language in briefing/content.ts. Each method gets
  * facts whose precondition already holds and returns Rich text whose numbers carry the ids of the observations behind them.
  */
-
-/** What a phrasebook can ask about the briefing it phrases (built per language by briefing/content.ts). */
-export interface Say {
-  lang: Lang;
-  words: BriefingWords;
-  /** A share in running text, with a published bound: "50 prosent", "over 70 prosent". */
-  share(f: Figure): FigureSegment;
-  /** The same for one row behind a figure (what it was first published as). */
-  obs(o: Observation): FigureSegment;
-  /** A share with the per-cent sign, as published: "50 %", "50%". */
-  sign(f: Figure): FigureSegment;
-  /** A change in percentage points (absolute): "4 prosentpoeng". */
-  points(c: Change): FigureSegment;
-  /** The share as a fraction in words ("eitt av to", "vel tre av fire"), when it can be said as one. */
-  fraction(f: Figure): { fraction: Fraction; words: FigureSegment } | null;
-  /** The definition's words for a measure, with the default verb and noun filled in. */
-  m(measure: string): Required<Pick<MeasureWords, 'label' | 'object' | 'verb' | 'noun'>> & MeasureWords;
-  /** SSB's label of a size class or industry, as it reads inside a sentence. */
-  size(code: string): string;
-  industry(code: string): string;
-  /**
-   * Whose share it is, after "av"/"of": for a `users` base the users; otherwise the enterprises, in full ("føretaka
-   * med minst ti sysselsette", and "utanom finansnæringane" for SSB's Total-K) when `full`, else short ("føretaka").
-   */
-  of(f: Figure, full?: boolean): string;
-  /** Whose share: every enterprise in the population, or the users of the topic. */
-  base(f: Figure): 'all' | 'users';
-  /** Whether a figure is of all enterprises, and of all industries. */
-  isAllSizes(f: Figure): boolean;
-  isTotal(f: Figure): boolean;
-}
 
 /** The sentences each language phrases in its own way (text/norwegian.ts for nn and nb, text/en.ts); the rest of the page is pagePhrases. */
 export interface Phrasebook extends PagePhrases {
@@ -102,12 +74,7 @@ export interface PageWords {
       same(name: string, value: string, first: number, last: number): string;
       head: Record<'trend' | 'types' | 'purposes' | 'groups', string>;
     };
-  /**
-   * The words a Say is built with: the verb a measure is said with when its definition gives none, the population short
-   * after "av"/"of" ("føretaka"), what follows it when its total is SSB's "all industries excluding finance" (Total-K), and
-   * a published bound ("over 70 prosent").
-   */
-  terms: { verb: { present: string; past: string }; enterprises: string; excludingFinance: string; bound: { over: string; under: string } };
+  terms: SayTerms;
   /** SSB's own texts for its symbols. */
   symbols: Record<StatusSymbol, string>;
   /** Words of the page itself. No digits: every number printed comes from the data (checked by a test). */
