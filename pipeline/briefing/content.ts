@@ -184,7 +184,10 @@ export function buildBriefing(
   if (facts.gradient) tell(book.sizeGradient(facts.sizes.figures, say), [{ kind: 'gradient', observations: ids(facts.sizes.figures) }]);
   const industries = facts.industries.figures;
   if (industries.length >= 2 && facts.industries.complete) {
-    tell(book.industryRanking(facts.industries, say), [{ kind: 'ranking', observations: ids(industries), over: 'industry', complete: true }]);
+    const top = industries.filter((f) => f.current.value === industries[0]!.current.value);
+    const bottom = industries.filter((f) => f.current.value === industries.at(-1)!.current.value);
+    const text = top.length === industries.length ? book.industrySame(top[0]!, say) : book.industryRanking(top, bottom, say);
+    tell(text, [{ kind: 'ranking', observations: ids(industries), over: 'industry', complete: true }]);
   } else if (industries.length) {
     const byValue = new Map<number, Figure[]>();
     for (const f of industries) byValue.set(f.current.value!, [...(byValue.get(f.current.value!) ?? []), f]);

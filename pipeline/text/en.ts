@@ -153,12 +153,9 @@ export const en: Phrasebook = {
     const last = sizes.at(-1)!;
     return r`The larger the enterprise, the higher the share: from ${say.share(first)} among those with ${say.size(first.size!)} to ${say.share(last)} among those with ${say.size(last.size!)}.`;
   },
-  industryRanking(ranking, say) {
-    const { figures } = ranking;
-    const top = figures.filter((f) => f.current.value === figures[0]!.current.value);
-    const bottom = figures.filter((f) => f.current.value === figures.at(-1)!.current.value);
+  industrySame: (f, say) => r`The share was the same in every industry, ${say.share(f)}.`,
+  industryRanking(top, bottom, say) {
     const at = (n: number) => (n === 2 ? 'both at' : n > 2 ? 'all at' : 'at');
-    if (top.length === figures.length) return r`The share was the same in every industry, ${say.share(top[0]!)}.`;
     return r`By industry, the share was highest ${inIndustries(top, say, words)}, ${at(top.length)} ${say.share(top[0]!)}, and lowest ${inIndustries(bottom, say, words)}, ${at(bottom.length)} ${say.share(bottom[0]!)}.`;
   },
   industryLevels(groups, say) {

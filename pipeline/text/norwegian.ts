@@ -68,12 +68,9 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
       const last = sizes.at(-1)!;
       return r`Jo større ${w.theEnterprises} var, desto ${w.higher} var ${w.share}: ${w.from} ${say.share(first)} blant ${w.them} med ${say.size(first.size!)} til ${say.share(last)} blant ${w.them} med ${say.size(last.size!)}.`;
     },
-    industryRanking(ranking, say) {
-      const { figures } = ranking;
-      const top = figures.filter((f) => f.current.value === figures[0]!.current.value);
-      const bottom = figures.filter((f) => f.current.value === figures.at(-1)!.current.value);
+    industrySame: (f, say) => r`${capitalise(w.share)} var den ${w.same} i alle ${w.theIndustries}, ${say.share(f)}.`,
+    industryRanking(top, bottom, say) {
       const with_ = (n: number) => (n === 2 ? 'begge med' : n > 2 ? 'alle med' : 'med');
-      if (top.length === figures.length) return r`${capitalise(w.share)} var den ${w.same} i alle ${w.theIndustries}, ${say.share(top[0]!)}.`;
       return r`Blant ${w.theIndustries} var ${w.share} ${w.highestAdv} ${inIndustries(top, say, w)}, ${with_(top.length)} ${say.share(top[0]!)}, og ${w.charts.lowest} ${inIndustries(bottom, say, w)}, ${with_(bottom.length)} ${say.share(bottom[0]!)}.`;
     },
     industryLevels(groups, say) {

@@ -32,7 +32,9 @@ export interface Phrasebook extends PagePhrases {
   /** "Blant føretaka med 100 sysselsette eller fleire brukte 60 prosent …, mot 50 prosent av alle føretaka." */
   sizeComparison(large: Figure, all: Figure, say: Say): Rich;
   sizeGradient(sizes: Figure[], say: Say): Rich;
-  industryRanking(ranking: YearFacts['industries'], say: Say): Rich;
+  /** Every industry has the same share; else the industries with the highest and with the lowest. */
+  industrySame(f: Figure, say: Say): Rich;
+  industryRanking(top: Figure[], bottom: Figure[], say: Say): Rich;
   /** Industries without a complete set: levels only, equal shares grouped. */
   industryLevels(groups: Figure[][], say: Say): Rich;
   industryBounds(bounds: Figure[], say: Say): Rich;
