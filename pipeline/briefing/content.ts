@@ -290,8 +290,7 @@ export function buildBriefing(
   // Key figures: the headline, the largest enterprises (or the top purpose), the policy (or the top industry).
   const keyFigures: Briefing['keyFigures'] = [];
   const key = (f: Figure | undefined, c: Change | null) => {
-    if (!f || keyFigures.length >= 3 || keyFigures.some((k) => k.value.text.some((s) => typeof s === 'object' && 'refs' in s && s.refs.includes(f.current.id))))
-      return;
+    if (!f || keyFigures.length >= 3 || keyFigures.some((k) => refsOf(k.value.text).includes(f.current.id))) return;
     keyFigures.push({
       value: claim('key-figure', [say.sign(f)], [level(f)]),
       label: claim('key-figure', book.keyFigure(f, say), [level(f)]),
@@ -451,22 +450,11 @@ function historyIds(facts: YearFacts): string[] {
  * tables only, or no article gives a date), when the StatBank tables they come from were last updated, and when the
  * last of them was revised after it was first published ('undated' when the revising source has no date).
  */
-function publicationDates(
-  dataset: Dataset,
-  facts: YearFacts,
-  observations: Observation[],
-): { published: string | null; tableUpdated: string | null; revised: string | null | 'undated' } {
+function publicationDates(dataset: Dataset, facts: YearFacts, observations: Observation[]) {
   const ofYear = observations.filter((o) => o.year === facts.year);
-  const published =
-    ofYear
-      .filter((o) => o.table === null && o.published)
-      .map((o) => o.published!)
-      .sort()[0] ?? null;
-  const tableUpdated =
-    [...new Set(ofYear.flatMap((o) => (o.table ? [dataset.tables[o.table]?.updated ?? null] : [])))]
-      .filter((u): u is string => !!u)
-      .sort()
-      .at(-1) ?? null;
+  const published = ofYear.flatMap((o) => (o.table === null && o.published ? [o.published] : [])).sort()[0] ?? null;
+  const updated = ofYear.flatMap((o) => (o.table ? [dataset.tables[o.table]?.updated] : [])).filter((u): u is string => !!u);
+  const tableUpdated = updated.sort().at(-1) ?? null;
   let revised: string | null | 'undated' = null;
   for (const f of facts.revisions.filter((x) => x.year === facts.year)) {
     if (!f.current.published) revised = 'undated';
