@@ -1,4 +1,4 @@
-import type { Base, Classification, Dataset, Definition, Observation } from './model.js';
+import type { Classification, Dataset, Definition, Observation } from './model.js';
 
 /**
  * The dataset as figures a sentence can rest on. Pure, and linear in the number of observations. A figure's key is
@@ -112,17 +112,6 @@ export class Figures {
 
   isTotal(industry: string | null, classification: Classification | null): boolean {
     return industry === null || this.totals(classification).includes(industry);
-  }
-
-  base(measure: string): Base {
-    return this.definition.measures.find((m) => m.id === measure)?.base ?? 'all';
-  }
-
-  /** Years the survey has figures for in this classification (any measure): the evidence that it was carried out. */
-  surveyYears(classification: Classification | null): number[] {
-    const years = new Set<number>();
-    for (const f of this.byKey.values()) if (f.classification === classification) years.add(f.year);
-    return [...years].sort((a, b) => a - b);
   }
 
   /** The periods in which the question was asked (see the module comment), ascending. */

@@ -208,7 +208,7 @@ export function inIndustries(figures: Figure[], say: Say, w: PageWords): string 
 }
 
 /** Years as a reader reads them: "2014–2016", "2014, 2016 og 2018". */
-export function yearRanges(years: number[], and: string): string {
+function yearRanges(years: number[], and: string): string {
   const sorted = [...new Set(years)].sort((a, b) => a - b);
   const runs: [number, number][] = [];
   for (const y of sorted) {
