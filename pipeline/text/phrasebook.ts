@@ -134,7 +134,6 @@ export function pagePhrases(lang: Lang, w: PageWords) {
     seriesBreakNote: () => r`${w.notes.seriesBreak}`,
     usersBaseNote: (say: Say) => r`${w.notes.usersBase(say.words.users)}`,
     terms: w.terms,
-    symbols: w.symbols,
 
     /** "Referanseperiode: januar 2019 · Publisert 1. oktober 2013 · …": publication in an article (or "not given"), the tables' last update, the last revision. */
     editionLine({ year, month, published, tableUpdated, revised }: Edition) {
