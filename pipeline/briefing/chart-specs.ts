@@ -1,4 +1,4 @@
-import { formatNumber, joinList, type Lang } from '../text/format.js';
+import { capitalise, formatNumber, joinList, type Lang } from '../text/format.js';
 import type { Phrasebook, Say } from '../text/phrasebook.js';
 import type { YearFacts } from './facts.js';
 import type { Figure } from './figures.js';
@@ -39,8 +39,6 @@ export interface RenderedChart extends ChartSpec {
   svgCompact: string;
 }
 
-const cell = (value: number, lang: Lang) => formatNumber(value, lang);
-
 export function buildChartSpecs(facts: YearFacts, say: Say, book: Phrasebook, ids: string[]): ChartSpec[] {
   return [...new Set(ids)].flatMap((id) => {
     const spec = id === 'trend' ? trend(facts, say, book) : bars(id as 'types' | 'purposes' | 'groups', facts, say, book);
@@ -50,7 +48,7 @@ export function buildChartSpecs(facts: YearFacts, say: Say, book: Phrasebook, id
 
 function trend(facts: YearFacts, say: Say, book: Phrasebook): ChartSpec | null {
   const { lang } = say;
-  const series = facts.trend.map((t) => ({ name: say.m(t.measure).label, measure: t.measure, points: t.points }));
+  const series = facts.trend.map((t) => ({ name: say.m(t.measure).label, points: t.points }));
   const years = [...new Set(series.flatMap((s) => s.points.map((p) => p.figure.year)))].sort((a, b) => a - b);
   if (years.length < 2) return null;
   const title = book.charts.trendTitle(say);
@@ -64,7 +62,7 @@ function trend(facts: YearFacts, say: Say, book: Phrasebook): ChartSpec | null {
       String(year),
       ...series.map((s) => {
         const p = s.points.find((x) => x.figure.year === year);
-        return p ? cell(p.figure.current.value!, lang) : '';
+        return p ? formatNumber(p.figure.current.value!, lang) : '';
       }),
     ]),
   ];
@@ -118,38 +116,31 @@ function bars(id: 'types' | 'purposes' | 'groups', facts: YearFacts, say: Say, b
   if (rows.length < 2) return null;
   const [reference, ...others] = rows;
   const ordered = id === 'groups' ? [reference!, ...others.sort((a, b) => b.figure.current.value! - a.figure.current.value!)] : rows;
-  const whose = say.of(rows.find((r) => !r.highlight)?.figure ?? rows[0]!.figure, true);
   // The highest and lowest bars, every one of them when bars tie: naming one of two equal bars would rank them.
   const drawn = ordered.filter((r) => !r.highlight).map((r) => ({ name: r.name, value: r.figure.current.value! }));
-  const extreme = (pick: (...values: number[]) => number) => {
-    const value = pick(...drawn.map((d) => d.value));
-    return {
-      name: joinList(
-        drawn.filter((d) => d.value === value).map((d) => d.name),
-        lang,
-      ),
-      value,
-    };
-  };
-  const top = extreme(Math.max);
-  const bottom = extreme(Math.min);
+  const values = drawn.map((d) => d.value);
+  const extreme = (value: number) => ({
+    name: joinList(
+      drawn.filter((d) => d.value === value).map((d) => d.name),
+      lang,
+    ),
+    value,
+  });
+  const top = extreme(Math.max(...values));
+  const bottom = extreme(Math.min(...values));
   const alt = book.charts.barsAlt(`${title}, ${facts.year}`, top, bottom.value !== top.value ? bottom : null);
   return {
     id,
     kind: 'bars',
     lang,
     title,
-    subtitle: book.charts.subtitle(String(facts.year), id === 'groups' ? say.of(facts.headline.figure, true) : whose),
+    subtitle: book.charts.subtitle(String(facts.year), say.of(rows[0]!.figure, true)),
     alt,
     unitLabel: book.ui.percent,
     bars: ordered.map((r) => ({ name: r.name, value: r.figure.current.value!, highlight: r.highlight })),
-    table: [[book.charts.head[id], book.ui.percent], ...ordered.map((r) => [r.name, cell(r.figure.current.value!, lang)])],
+    table: [[book.charts.head[id], book.ui.percent], ...ordered.map((r) => [r.name, formatNumber(r.figure.current.value!, lang)])],
     notes: [],
     tableNotes: [],
     observations: ordered.map((r) => r.figure.current.id),
   };
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toLocaleUpperCase('nb-NO') + text.slice(1);
 }

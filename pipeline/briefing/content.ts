@@ -1,12 +1,13 @@
-import { defaultVerb, enterprisesShort, excludingFinance, boundWords, phrasebooks } from '../text/index.js';
-import { cleanText, formatDate, formatPercentSign, formatPoints, formatShare, fractionWords, shareAsFraction } from '../text/format.js';
-import type { Phrasebook, Say } from '../text/phrasebook.js';
-import { plain, r, refsOf, type FigureSegment, type Rich } from '../text/rich.js';
+import { phrasebooks } from '../text/index.js';
+import { cleanText, formatShare } from '../text/format.js';
+import type { Phrasebook } from '../text/phrasebook.js';
+import { plain, r, refsOf, type Rich } from '../text/rich.js';
+import { makeSay } from '../text/say.js';
 import { buildChartSpecs, type ChartSpec } from './chart-specs.js';
 import { deriveFacts, type Change, type YearFacts } from './facts.js';
 import type { Figure } from './figures.js';
 import { codeLabel, pickLabel } from './labels.js';
-import type { Dataset, Definition, Lang, Observation } from './model.js';
+import type { Dataset, Definition, Finding, Lang, Observation } from './model.js';
 
 /**
  * The briefing for one year and language: which facts are said, in which order, decided once here for every language;
@@ -114,7 +115,7 @@ export function buildBriefing(
   facts = deriveFacts(dataset, definition, year),
 ): Briefing {
   const book = phrasebooks[lang];
-  const say = makeSay(dataset, definition, facts, lang);
+  const say = makeSay(dataset, definition, facts, lang, book.terms);
   const claims: Claim[] = [];
   const claim = (where: string, text: Rich, records: FactRecord[] = []): Sentence => {
     const id = `c${claims.length + 1}`;
@@ -132,6 +133,7 @@ export function buildBriefing(
     base: say.base(f),
     population: f.industry,
   });
+  const ids = (figures: Figure[]) => figures.map((f) => f.current.id);
   const change = (c: Change): FactRecord => ({ kind: 'change', observations: [c.from.current.id, c.to.current.id], points: c.points, lastAsked: c.lastAsked });
 
   // Headline: a milestone first, then a newsworthy change, then the level, as a fraction when one fits.
@@ -156,11 +158,7 @@ export function buildBriefing(
   const topPurpose = facts.purposes.complete ? facts.purposes.figures[0] : undefined;
   const topType = facts.types.complete ? facts.types.figures.find((f) => f.measure !== h.measure) : undefined;
   if (topPurpose)
-    lede.push(
-      claim('lede', book.ledeTop(topPurpose, say), [
-        { kind: 'ranking', observations: facts.purposes.figures.map((f) => f.current.id), top: topPurpose.measure },
-      ]),
-    );
+    lede.push(claim('lede', book.ledeTop(topPurpose, say), [{ kind: 'ranking', observations: ids(facts.purposes.figures), top: topPurpose.measure }]));
 
   const notes: Briefing['notes'] = [];
   const note = (text: Rich, records: FactRecord[]): { note: number } => {
@@ -173,137 +171,88 @@ export function buildBriefing(
   const revisionRef = (f: Figure): Rich =>
     facts.revisions.includes(f) ? [note(book.revisionNote(f, say), [{ kind: 'revision', observations: f.rows.map((o) => o.id) }])] : [];
 
+  const comparison = (a: Figure, b: Figure): FactRecord => ({ kind: 'comparison', observations: [a.current.id, b.current.id] });
+  const publishedRecord = (f: Finding): FactRecord => ({ kind: 'published', observations: [], finding: f.id, article: dataset.articles[f.article]!.url });
+
   const sections: Section[] = [];
   // 1 Size and industry.
   const groups: Sentence[] = [];
+  const tell = (text: Rich, records: FactRecord[]) => groups.push(claim('section:groups', text, records));
   const sizeFacts = facts.sizeComparison;
   if (sizeFacts)
-    groups.push(
-      claim(
-        'section:groups',
-        [...book.sizeComparison(sizeFacts.large, sizeFacts.all, say), ...revisionRef(sizeFacts.large)],
-        [{ kind: 'comparison', observations: [sizeFacts.large.current.id, sizeFacts.all.current.id] }],
-      ),
-    );
-  if (facts.gradient)
-    groups.push(
-      claim('section:groups', book.sizeGradient(facts.sizes.figures, say), [{ kind: 'gradient', observations: facts.sizes.figures.map((f) => f.current.id) }]),
-    );
+    tell([...book.sizeComparison(sizeFacts.large, sizeFacts.all, say), ...revisionRef(sizeFacts.large)], [comparison(sizeFacts.large, sizeFacts.all)]);
+  if (facts.gradient) tell(book.sizeGradient(facts.sizes.figures, say), [{ kind: 'gradient', observations: ids(facts.sizes.figures) }]);
   const industries = facts.industries.figures;
   if (industries.length >= 2 && facts.industries.complete) {
-    groups.push(
-      claim('section:groups', book.industryRanking(facts.industries, say), [
-        { kind: 'ranking', observations: industries.map((f) => f.current.id), over: 'industry', complete: true },
-      ]),
-    );
+    const top = industries.filter((f) => f.current.value === industries[0]!.current.value);
+    const bottom = industries.filter((f) => f.current.value === industries.at(-1)!.current.value);
+    const text = top.length === industries.length ? book.industrySame(top[0]!, say) : book.industryRanking(top, bottom, say);
+    tell(text, [{ kind: 'ranking', observations: ids(industries), over: 'industry', complete: true }]);
   } else if (industries.length) {
     const byValue = new Map<number, Figure[]>();
     for (const f of industries) byValue.set(f.current.value!, [...(byValue.get(f.current.value!) ?? []), f]);
-    groups.push(claim('section:groups', book.industryLevels([...byValue.values()], say), industries.map(level)));
+    tell(book.industryLevels([...byValue.values()], say), industries.map(level));
   }
   if (facts.bounds.length)
-    groups.push(
-      claim('section:groups', book.industryBounds(facts.bounds, say), [
-        { kind: 'bound', observations: facts.bounds.map((f) => f.current.id), bound: facts.bounds[0]!.current.bound },
-      ]),
-    );
+    tell(book.industryBounds(facts.bounds, say), [{ kind: 'bound', observations: ids(facts.bounds), bound: facts.bounds[0]!.current.bound }]);
   const gradientFinding = facts.findings.find((f) => f.kind === 'size-gradient');
   const topFinding = facts.findings.find((f) => f.kind === 'top-industry');
   if (gradientFinding || topFinding) {
-    groups.push(
-      claim(
-        'section:groups',
-        book.published(
-          {
-            ...(gradientFinding && gradientFinding.kind === 'size-gradient' ? { gradient: gradientFinding.measures } : {}),
-            ...(topFinding && topFinding.kind === 'top-industry' ? { topIndustry: topFinding.industry } : {}),
-          },
-          say,
-        ),
-        [gradientFinding, topFinding]
-          .filter((f) => f !== undefined)
-          .map((f) => ({ kind: 'published', observations: [], finding: f.id, article: dataset.articles[f.article]!.url })),
-      ),
-    );
+    const found = [gradientFinding, topFinding].filter((f) => f !== undefined);
+    tell(book.published({ gradient: gradientFinding?.measures, topIndustry: topFinding?.industry }, say), found.map(publishedRecord));
   }
-  const groupChart = facts.sizes.figures.length + industries.length >= 1;
   if (groups.length) {
     const largerMore = !!sizeFacts && sizeFacts.large.current.value! > sizeFacts.all.current.value!;
+    const bySize = facts.sizes.figures.length > 0 || !!sizeFacts;
+    const byIndustry = industries.length > 0 || facts.bounds.length > 0 || !!topFinding;
     sections.push({
       id: 'groups',
       heading: claim(
         'section:groups',
-        r`${book.headings.sizes(largerMore, facts.sizes.figures.length > 0 || !!sizeFacts, industries.length > 0 || facts.bounds.length > 0 || !!topFinding)}`,
-        largerMore ? [{ kind: 'comparison', observations: [sizeFacts!.large.current.id, sizeFacts!.all.current.id] }] : [],
+        r`${book.headings.sizes(largerMore, bySize, byIndustry)}`,
+        largerMore ? [comparison(sizeFacts.large, sizeFacts.all)] : [],
       ),
       paragraphs: [groups],
-      charts: groupChart ? ['groups'] : [],
+      charts: facts.sizes.figures.length + industries.length >= 1 ? ['groups'] : [],
       sources: [],
     });
   }
 
-  // 2 Types. When the only type with a figure is the headline's own measure, the lede has said it: only the trend.
+  // 2 Types and 3 purposes: the top one with its change, then the rest; a heading ranks them only when the set is complete.
+  // When the only type with a figure is the headline's own measure, the lede has said it: only the trend.
   const trendYears = new Set(facts.trend.flatMap((t) => t.points.map((p) => p.figure.year)));
-  const types = facts.types.figures.filter((f) => f.measure !== h.measure);
-  if (types.length) {
-    const [top, ...rest] = facts.types.figures as [Figure, ...Figure[]];
-    const ranked = facts.types.complete && rest.every((f) => f.current.value! < top.current.value!);
-    const topChange = facts.types.changes.get(top.measure) ?? null;
-    const sentences = [
-      claim('section:types', [...book.typeFirst(top, topChange, say), ...revisionRef(top)], [level(top), ...(topChange ? [change(topChange)] : [])]),
-    ];
-    if (rest.length) sentences.push(claim('section:types', [...book.typeRest(rest, say), ...rest.flatMap(revisionRef)], rest.map(level)));
-    if (facts.typeSizes.length) {
-      sentences.push(
-        claim(
-          'section:types',
-          book.typeSizes(facts.typeSizes, say),
-          facts.typeSizes.map((p) => ({ kind: 'comparison', observations: [p.large.current.id, ...(p.all ? [p.all.current.id] : [])] })),
-        ),
-      );
+  for (const id of ['types', 'purposes'] as const) {
+    const group = facts[id];
+    const where = `section:${id}`;
+    const isTypes = id === 'types';
+    if (!(isTypes ? group.figures.some((f) => f.measure !== h.measure) : group.figures.length)) {
+      if (isTypes && trendYears.size >= 2)
+        sections.push({ id, heading: claim(where, r`${book.charts.trendTitle(say)}`), paragraphs: [], charts: ['trend'], sources: [] });
+      continue;
     }
-    sections.push({
-      id: 'types',
-      heading: ranked
-        ? claim('section:types', book.headings.typesTop(top, say), [
-            { kind: 'ranking', observations: facts.types.figures.map((f) => f.current.id), top: top.measure, complete: true },
-          ])
-        : claim('section:types', r`${book.charts.typesTitle(say)}`),
-      paragraphs: [sentences],
-      charts: trendYears.size >= 2 ? ['trend'] : facts.types.figures.length >= 2 ? ['types'] : [],
-      sources: [],
-    });
-  } else if (trendYears.size >= 2) {
-    sections.push({ id: 'types', heading: claim('section:types', r`${book.charts.trendTitle(say)}`), paragraphs: [], charts: ['trend'], sources: [] });
-  }
-
-  // 3 Purposes.
-  if (facts.purposes.figures.length) {
-    const [top, ...rest] = facts.purposes.figures as [Figure, ...Figure[]];
-    const ranked = facts.purposes.complete && rest.every((f) => f.current.value! < top.current.value!);
-    const topChange = facts.purposes.changes.get(top.measure) ?? null;
-    const sentences = [
-      claim('section:purposes', [...book.purposeFirst(top, topChange, say), ...revisionRef(top)], [level(top), ...(topChange ? [change(topChange)] : [])]),
-    ];
+    const [top, ...rest] = group.figures as [Figure, ...Figure[]];
+    const ranked = group.complete && rest.every((f) => f.current.value! < top.current.value!);
+    const topChange = group.changes.get(top.measure) ?? null;
+    const ranking = { kind: 'ranking', observations: ids(group.figures) };
+    const first = isTypes ? book.typeFirst(top, topChange, say) : book.purposeFirst(top, topChange, say);
+    const sentences = [claim(where, [...first, ...revisionRef(top)], [level(top), ...(topChange ? [change(topChange)] : [])])];
     if (rest.length) {
-      sentences.push(
-        claim(
-          'section:purposes',
-          [...book.purposeRest(rest, ranked, say), ...rest.flatMap(revisionRef)],
-          [...rest.map(level), ...(ranked ? [{ kind: 'ranking', observations: facts.purposes.figures.map((f) => f.current.id), complete: true }] : [])],
-        ),
-      );
+      const text = isTypes ? book.typeRest(rest, say) : book.purposeRest(rest, ranked, say);
+      const rankingRecord = !isTypes && ranked ? [{ ...ranking, complete: true }] : [];
+      sentences.push(claim(where, [...text, ...rest.flatMap(revisionRef)], [...rest.map(level), ...rankingRecord]));
     }
-    if (facts.purposes.figures.some((f) => say.base(f) === 'users')) note(book.usersBaseNote(say), []);
+    if (isTypes && facts.typeSizes.length) {
+      const records = facts.typeSizes.map((p) => ({ kind: 'comparison', observations: ids(p.all ? [p.large, p.all] : [p.large]) }));
+      sentences.push(claim(where, book.typeSizes(facts.typeSizes, say), records));
+    }
+    if (!isTypes && group.figures.some((f) => say.base(f) === 'users')) note(book.usersBaseNote(say), []);
+    const title = isTypes ? book.charts.typesTitle(say) : book.charts.purposesTitle(say);
+    const topHeading = isTypes ? book.headings.typesTop(top, say) : book.headings.purposesTop(top, say);
     sections.push({
-      id: 'purposes',
-      heading: ranked
-        ? claim('section:purposes', book.headings.purposesTop(top, say), [
-            { kind: 'ranking', observations: facts.purposes.figures.map((f) => f.current.id), top: top.measure, complete: true },
-          ])
-        : claim('section:purposes', r`${book.charts.purposesTitle(say)}`),
+      id,
+      heading: ranked ? claim(where, topHeading, [{ ...ranking, top: top.measure, complete: true }]) : claim(where, r`${title}`),
       paragraphs: [sentences],
-      charts: facts.purposes.figures.length >= 2 ? ['purposes'] : [],
+      charts: isTypes && trendYears.size >= 2 ? ['trend'] : group.figures.length >= 2 ? [id] : [],
       sources: [],
     });
   }
@@ -313,35 +262,13 @@ export function buildBriefing(
     const p = facts.policy.figure;
     const low = p.current.value! < 25 && h.current.value! >= 2 * p.current.value!;
     const words = say.m(p.measure);
-    const pc = changeOf(facts, p);
-    const paragraphs: Sentence[][] = [
-      [
-        claim(
-          'section:policy',
-          [...book.policy(p, low, pc, say), ...revisionRef(p)],
-          [level(p), ...(pc ? [change(pc)] : []), ...(low ? [{ kind: 'comparison', observations: [p.current.id, h.current.id] }] : [])],
-        ),
-      ],
-    ];
-    const reading = facts.findings.find((f) => f.kind === 'reading' && f.about === p.measure);
-    if (reading && reading.kind === 'reading') {
-      paragraphs.push([
-        claim('section:policy', r`${reading.text[lang]}`, [
-          { kind: 'published', observations: [], finding: reading.id, article: dataset.articles[reading.article]!.url },
-        ]),
-      ]);
-    }
-    sections.push({
-      id: 'policy',
-      heading: claim(
-        'section:policy',
-        r`${low && words.lowHeading ? words.lowHeading : words.label}`,
-        low ? [{ kind: 'comparison', observations: [p.current.id, h.current.id] }] : [],
-      ),
-      paragraphs,
-      charts: [],
-      sources: [],
-    });
+    const pc = facts.policyChange;
+    const lowRecord = low ? [comparison(p, h)] : [];
+    const paragraphs = [[claim('section:policy', [...book.policy(p, low, pc, say), ...revisionRef(p)], [level(p), ...(pc ? [change(pc)] : []), ...lowRecord])]];
+    const reading = facts.findings.filter((f) => f.kind === 'reading').find((f) => f.about === p.measure);
+    if (reading) paragraphs.push([claim('section:policy', r`${reading.text[lang]}`, [publishedRecord(reading)])]);
+    const heading = claim('section:policy', r`${low && words.lowHeading ? words.lowHeading : words.label}`, lowRecord);
+    sections.push({ id: 'policy', heading, paragraphs, charts: [], sources: [] });
   }
 
   // Notes: revisions the text did not footnote, SSB's symbols, our gaps, questions not asked, the break in standard.
@@ -355,16 +282,15 @@ export function buildBriefing(
   for (const g of gapsByYears.values()) note(book.gapNote(g.measures, g.years, say), [{ kind: 'gap', observations: [], measures: g.measures, years: g.years }]);
   // Years without the question: said under the trend chart when there is one, else as a note.
   const trendShown = sections.some((s) => s.charts.includes('trend'));
-  if (facts.notAsked.length && !trendShown) note(book.notAskedNote(facts.notAsked, say), [{ kind: 'not-asked', observations: [], years: facts.notAsked }]);
+  if (facts.notAsked.length && !trendShown) note(book.notAskedNote(facts.notAsked), [{ kind: 'not-asked', observations: [], years: facts.notAsked }]);
   // After the change of industry standard (SN2007 to SN2025), say why nothing is compared across it.
   if (facts.seriesBreak && facts.classification === 'SN2025')
-    note(book.seriesBreakNote(say), [{ kind: 'series-break', observations: [], other: facts.seriesBreak }]);
+    note(book.seriesBreakNote(), [{ kind: 'series-break', observations: [], other: facts.seriesBreak }]);
 
   // Key figures: the headline, the largest enterprises (or the top purpose), the policy (or the top industry).
   const keyFigures: Briefing['keyFigures'] = [];
   const key = (f: Figure | undefined, c: Change | null) => {
-    if (!f || keyFigures.length >= 3 || keyFigures.some((k) => k.value.text.some((s) => typeof s === 'object' && 'refs' in s && s.refs.includes(f.current.id))))
-      return;
+    if (!f || keyFigures.length >= 3 || keyFigures.some((k) => refsOf(k.value.text).includes(f.current.id))) return;
     keyFigures.push({
       value: claim('key-figure', [say.sign(f)], [level(f)]),
       label: claim('key-figure', book.keyFigure(f, say), [level(f)]),
@@ -384,33 +310,31 @@ export function buildBriefing(
     book,
     sections.flatMap((s) => s.charts),
   );
-  const chartObservations = new Map(charts.map((c) => [c.id, c.observations]));
   for (const chart of charts) {
-    claim(`chart:${chart.id}`, r`${chart.title} ${chart.subtitle} ${chart.table.flat().join(' ')} ${chart.notes.join(' ')} ${chart.tableNotes.join(' ')}`, [
-      { kind: 'chart', observations: chart.observations },
-    ]);
+    const text = r`${chart.title} ${chart.subtitle} ${chart.table.flat().join(' ')} ${chart.notes.join(' ')} ${chart.tableNotes.join(' ')}`;
+    claim(`chart:${chart.id}`, text, [{ kind: 'chart', observations: chart.observations }]);
   }
   const byId = new Map(dataset.observations.map((o) => [o.id, o]));
-  const sourceOf = makeSources(dataset, definition, book, lang, say);
+  const rows = (ids: Iterable<string>) => [...ids].flatMap((id) => byId.get(id) ?? []);
+  const sourcesOf = makeSources(dataset, definition, book, lang);
   /** Each section's observations: what its source line names the sources of. */
   const sectionObservations = new Map<string, string[]>();
   for (const s of sections) {
-    const ids = new Set(
-      [s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts.flatMap((f) => f.observations)),
+    const records = [s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts);
+    const ids = new Set(records.flatMap((f) => f.observations));
+    for (const id of s.charts.flatMap((c) => charts.find((chart) => chart.id === c)?.observations ?? [])) ids.add(id);
+    s.sources = sourcesOf(
+      rows(ids),
+      records.flatMap((f) => (typeof f.article === 'string' ? [f.article] : [])),
     );
-    for (const chart of s.charts) for (const id of chartObservations.get(chart) ?? []) ids.add(id);
-    const findingArticles = [s.heading, ...s.paragraphs.flat()].flatMap((sentence) =>
-      claims.find((c) => c.id === sentence.claim)!.facts.flatMap((f) => (typeof f.article === 'string' ? [f.article] : [])),
-    );
-    s.sources = sourceOf.forObservations([...ids].map((id) => byId.get(id)!).filter(Boolean), findingArticles);
     sectionObservations.set(
       s.id,
-      [...ids].filter((id) => byId.has(id)),
+      rows(ids).map((o) => o.id),
     );
   }
   const chartSources: Record<string, string> = {};
   for (const chart of charts) {
-    const refs = sourceOf.forObservations(chart.observations.map((id) => byId.get(id)!).filter(Boolean), []);
+    const refs = sourcesOf(rows(chart.observations), []);
     chartSources[chart.id] = `${book.ui.source}, ${refs.map((x) => x.text).join('; ')}`;
     claim(`chart:${chart.id}`, r`${chartSources[chart.id]!}`, [{ kind: 'source', observations: chart.observations }]);
   }
@@ -427,7 +351,7 @@ export function buildBriefing(
   const used = new Set(claims.flatMap((c) => c.facts.flatMap((f) => f.observations)));
   const observations = dataset.observations.filter((o) => used.has(o.id));
   const { published, tableUpdated, revised } = publicationDates(dataset, facts, observations);
-  const editionLine = claim('edition', r`${book.editionLine({ year, month: definition.statistic.referenceMonth, published, tableUpdated, revised }, say)}`, [
+  const editionLine = claim('edition', r`${book.editionLine({ year, month: definition.statistic.referenceMonth, published, tableUpdated, revised })}`, [
     {
       kind: 'date',
       observations: observations.filter((o) => o.year === year).map((o) => o.id),
@@ -438,9 +362,11 @@ export function buildBriefing(
     },
   ]);
 
-  const aboutSources = sourceOf
-    .all(observations)
-    .map((s) => ({ ...s, notes: s.tableNotes.map((n) => claim('about', r`${n}`, [{ kind: 'source-note', observations: [] }])) }));
+  const findingUrls = dataset.findings.filter((f) => observations.some((o) => o.year === f.year)).map((f) => dataset.articles[f.article]!.url);
+  const aboutSources = sourcesOf(observations, findingUrls, true).map(({ tableNotes = [], ...s }) => ({
+    ...s,
+    notes: tableNotes.map((n) => claim('about', r`${n}`, [{ kind: 'source-note', observations: [] }])),
+  }));
   for (const s of aboutSources) claim('about', r`${s.text} ${s.url ?? ''}`, [{ kind: 'source', observations: [] }]);
   const next = context.nextRelease;
   const changes = context.changes;
@@ -469,10 +395,10 @@ export function buildBriefing(
     sections,
     notes,
     about: {
-      coverage: claim('about', r`${book.about.coverage(say)}`),
+      coverage: claim('about', r`${say.words.coverage}`),
       definition: say.words.definition,
-      sources: aboutSources.map(({ tableNotes: _, ...s }) => s),
-      nextRelease: next ? claim('about', r`${book.about.nextRelease(next.date, say)}`, [{ kind: 'date', observations: [], nextRelease: next.date }]) : null,
+      sources: aboutSources,
+      nextRelease: next ? claim('about', r`${book.about.nextRelease(next.date)}`, [{ kind: 'date', observations: [], nextRelease: next.date }]) : null,
       changes: changes?.length
         ? changes.map((c) => {
             // The revised figures the briefing's measures use, named in this language (at most 12 a table).
@@ -510,10 +436,6 @@ export function buildBriefing(
   };
 }
 
-function changeOf(facts: YearFacts, f: Figure): Change | null {
-  return f === facts.policy?.figure ? facts.policyChange : null;
-}
-
 /** The earlier figures a milestone or record rests on: every earlier figure of the headline series. */
 function historyIds(facts: YearFacts): string[] {
   const h = facts.headline.figure;
@@ -528,22 +450,11 @@ function historyIds(facts: YearFacts): string[] {
  * tables only, or no article gives a date), when the StatBank tables they come from were last updated, and when the
  * last of them was revised after it was first published ('undated' when the revising source has no date).
  */
-function publicationDates(
-  dataset: Dataset,
-  facts: YearFacts,
-  observations: Observation[],
-): { published: string | null; tableUpdated: string | null; revised: string | null | 'undated' } {
+function publicationDates(dataset: Dataset, facts: YearFacts, observations: Observation[]) {
   const ofYear = observations.filter((o) => o.year === facts.year);
-  const published =
-    ofYear
-      .filter((o) => o.table === null && o.published)
-      .map((o) => o.published!)
-      .sort()[0] ?? null;
-  const tableUpdated =
-    [...new Set(ofYear.flatMap((o) => (o.table ? [dataset.tables[o.table]?.updated ?? null] : [])))]
-      .filter((u): u is string => !!u)
-      .sort()
-      .at(-1) ?? null;
+  const published = ofYear.flatMap((o) => (o.table === null && o.published ? [o.published] : [])).sort()[0] ?? null;
+  const updated = ofYear.flatMap((o) => (o.table ? [dataset.tables[o.table]?.updated] : [])).filter((u): u is string => !!u);
+  const tableUpdated = updated.sort().at(-1) ?? null;
   let revised: string | null | 'undated' = null;
   for (const f of facts.revisions.filter((x) => x.year === facts.year)) {
     if (!f.current.published) revised = 'undated';
@@ -552,101 +463,38 @@ function publicationDates(
   return { published, tableUpdated, revised };
 }
 
-function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lang: Lang): Say {
-  const words = definition.words[lang];
-  const measures = new Map(definition.measures.map((m) => [m.id, m]));
-  const bound = (o: Observation) => (o.bound ? `${boundWords[lang][o.bound]} ` : '');
-  const seg = (o: Observation, text: string): FigureSegment => ({ text, value: o.value ?? Number.NaN, refs: [o.id] });
-  const { story } = definition;
-  const population = facts.population;
-  const excludesFinance = /-K$/i.test(population);
-  const say: Say = {
-    lang,
-    year: facts.year,
-    words,
-    share: (f) => seg(f.current, `${bound(f.current)}${formatShare(f.current.value!, lang)}`),
-    obs: (o) => seg(o, o.value === null ? `(${o.status})` : `${bound(o)}${formatShare(o.value, lang)}`),
-    sign: (f) => seg(f.current, formatPercentSign(f.current.value!, lang)),
-    points: (c) => ({ text: formatPoints(c.points, lang), value: c.points, refs: [c.from.current.id, c.to.current.id] }),
-    fraction(f) {
-      if (f.current.value === null || f.current.bound) return null;
-      const fraction = shareAsFraction(f.current.value);
-      return fraction ? { fraction, words: seg(f.current, fractionWords(fraction, lang)) } : null;
-    },
-    m(id) {
-      const w = measures.get(id)!.words[lang];
-      return { ...w, verb: w.verb ?? defaultVerb[lang] };
-    },
-    size: (code) => inSentenceLabel(codeLabel(dataset, 'size', code, facts.classification, lang)),
-    industry: (code) => inSentenceLabel(codeLabel(dataset, 'industry', code, facts.classification, lang)),
-    period: (f) => f.period,
-    base: (f) => measures.get(f.measure)?.base ?? 'all',
-    of(f, full = false) {
-      if ((measures.get(f.measure)?.base ?? 'all') === 'users') return words.users;
-      if (!full) return enterprisesShort[lang];
-      return excludesFinance && (f.industry === null || f.industry === population) ? `${words.population} ${excludingFinance[lang]}` : words.population;
-    },
-    isAllSizes: (f) => f.size === null || f.size === story.allSizes,
-    isTotal: (f) => f.industry === population || facts.figures.isTotal(f.industry, f.classification),
-    excludesFinance,
-    date: (iso) => formatDate(iso, lang),
-  };
-  return say;
-}
-
-/** SSB's labels start with a capital; inside a sentence they read in lower case ("informasjon og kommunikasjon"). */
-function inSentenceLabel(label: string): string {
-  return /^[A-ZÆØÅ]{2}/.test(label) ? label : label.charAt(0).toLocaleLowerCase('nb-NO') + label.slice(1);
-}
-
 /**
- * The sources a set of figures comes from: each table with its update, each article with its date, with anchors. Table
- * labels, SSB's notes and article titles are text from a data source: cleaned of control and bidirectional characters.
+ * The sources of a set of figures and of SSB's statements (by article URL): each table with its update, each article
+ * with its date, anchored to their entries in "Om statistikken"; `full` for those entries, with SSB's notes to each
+ * table. Table labels, notes and article titles are text from a data source: cleaned of control and bidirectional characters.
  */
-function makeSources(dataset: Dataset, definition: Definition, book: Phrasebook, lang: Lang, say: Say) {
-  const tableUrl = (id: string) => `https://www.ssb.no/${lang === 'en' ? 'en/' : ''}statbank/table/${id}`;
-  const tableIds = (observations: Observation[]) => [...new Set(observations.map((o) => o.table).filter((t): t is string => t !== null))].sort();
-  const articleIds = (observations: Observation[], extra: string[]) => {
-    const fromRows = observations.flatMap((o) => (o.article === null ? [] : [o.article]));
-    const fromFindings = extra.map((url) => dataset.articles.findIndex((a) => a.url === url)).filter((i) => i >= 0);
-    return [...new Set([...fromRows, ...fromFindings])].sort((a, b) => a - b);
-  };
+function makeSources(dataset: Dataset, definition: Definition, book: Phrasebook, lang: Lang) {
   const label = (id: string) => {
     const t = dataset.tables[id];
     const text = t ? pickLabel(t.label, lang === 'nb' ? 'nn' : lang) : (definition.tables.find((x) => x.id === id)?.label ?? id);
     return text.replace(new RegExp(`^${id}:\\s*`), '');
   };
-  return {
-    forObservations(observations: Observation[], extra: string[]): SourceRef[] {
-      return [
-        ...tableIds(observations).map((id) => ({
+  return (observations: Observation[], articleUrls: string[], full = false): (SourceRef & { tableNotes?: string[] })[] => {
+    const tables = [...new Set(observations.flatMap((o) => (o.table === null ? [] : [o.table])))].sort();
+    const fromFindings = articleUrls.map((url) => dataset.articles.findIndex((a) => a.url === url)).filter((i) => i >= 0);
+    const articles = [...new Set([...observations.flatMap((o) => (o.article === null ? [] : [o.article])), ...fromFindings])].sort((a, b) => a - b);
+    return [
+      ...tables.map((id) => {
+        const table = dataset.tables[id];
+        const updated = table?.updated ?? null;
+        const url = `https://www.ssb.no/${lang === 'en' ? 'en/' : ''}statbank/table/${id}`;
+        if (!full) return { anchor: `kjelde-${id}`, text: book.about.tableRef(id, updated), url };
+        return {
           anchor: `kjelde-${id}`,
-          text: `${lang === 'en' ? 'table' : 'tabell'} ${id}${dataset.tables[id]?.updated ? ` (${lang === 'en' ? 'last updated' : 'sist oppdatert'} ${say.date(dataset.tables[id]!.updated!)})` : ''}`,
-          url: tableUrl(id),
-        })),
-        ...articleIds(observations, extra).map((i) => ({
-          anchor: `kjelde-a${i}`,
-          text: `${book.ui.articleLabel} ${dataset.articles[i]!.published ? say.date(dataset.articles[i]!.published!) : lang === 'en' ? '(undated)' : lang === 'nb' ? '(uten dato)' : '(utan dato)'}`,
-          url: dataset.articles[i]!.url,
-        })),
-      ];
-    },
-    all(observations: Observation[]): (SourceRef & { tableNotes: string[] })[] {
-      const findings = dataset.findings.filter((f) => observations.some((o) => o.year === f.year)).map((f) => dataset.articles[f.article]!.url);
-      return [
-        ...tableIds(observations).map((id) => ({
-          anchor: `kjelde-${id}`,
-          text: book.about.table(id, label(id), dataset.tables[id]?.updated ?? null, say),
-          url: tableUrl(id),
-          tableNotes: (dataset.tables[id]?.notes ?? []).map(cleanText).filter(Boolean),
-        })),
-        ...articleIds(observations, findings).map((i) => ({
-          anchor: `kjelde-a${i}`,
-          text: book.about.article(cleanText(dataset.articles[i]!.title), dataset.articles[i]!.published, say),
-          url: dataset.articles[i]!.url,
-          tableNotes: [],
-        })),
-      ];
-    },
+          text: book.about.table(id, label(id), updated),
+          url,
+          tableNotes: (table?.notes ?? []).map(cleanText).filter(Boolean),
+        };
+      }),
+      ...articles.map((i) => {
+        const { title, published, url } = dataset.articles[i]!;
+        return { anchor: `kjelde-a${i}`, text: full ? book.about.article(cleanText(title), published) : book.about.articleRef(published), url };
+      }),
+    ];
   };
 }

@@ -1,29 +1,16 @@
 import { NoDataError } from '../errors.js';
+import { shareAsFraction } from '../text/format.js';
 import { Figures, type Figure } from './figures.js';
-import type { Classification, Dataset, Definition, Finding } from './model.js';
+import type { Classification, Dataset, Definition } from './model.js';
 
 /**
  * What the data lets a briefing say about one year, before any wording: typed facts, each made only when its
- * precondition holds in the data. Pure.
- *
- *   level       a figure (value present), with its base (share of whom) and population (which industries)
- *   change      between two consecutive measurements of one series (no expected period between them is missing);
- *               `lastAsked` when years passed without the question
- *   milestone   the share reaches a simple fraction for the first time: every earlier expected period is present and
- *               below it
- *   record      the highest share of the series: every earlier expected period present, at least two
- *   ranking     the top (and bottom) of a set of categories: only when every category the table has (not marked ".")
- *               has a figure; otherwise only levels are told
- *   comparison  two figures of one question and population in one year (a size class and all enterprises)
- *   gradient    every size class present and rising with size
- *   published   a statement SSB published in words (an article), told with its source
+ * precondition holds in the data. Pure. A change is between two consecutive measurements of one series (no expected
+ * period missing between them); a milestone (a simple fraction reached for the first time) and a record (the highest
+ * share) need every earlier expected period present; a ranking is complete only when every category the table has in
+ * use has a figure, else only levels are told; a gradient needs every size class present and rising with size.
  * Nothing is ever interpolated; missing figures keep SSB's symbol and are explained, never made 0.
  */
-
-export interface Level {
-  figure: Figure;
-  value: number;
-}
 
 export interface Change {
   from: Figure;
@@ -34,54 +21,11 @@ export interface Change {
   lastAsked: boolean;
 }
 
-export interface Ranking {
-  /** The categories, highest first (ties in category order). */
-  figures: Figure[];
-  /** True when every category the table has in use has a figure: only then may a top or bottom be said. */
-  complete: boolean;
-}
-
-export interface YearFacts {
-  year: number;
-  classification: Classification | null;
-  /** The code for all industries of the year's headline figure (Total+K, or Total-K when SSB gives no figure with finance). */
-  population: string;
-  headline: Level;
-  headlineChange: Change | null;
-  milestone: { numerator: number; denominator: number; since: number } | null;
-  record: { since: number } | null;
-  /** Size classes for the headline measure, all enterprises excluded, in code order. */
-  sizes: Ranking & { all: Figure[] };
-  /** The largest size class against all enterprises, same measure. */
-  sizeComparison: { large: Figure; all: Figure } | null;
-  gradient: boolean;
-  /** Industries for the headline measure (totals excluded). */
-  industries: Ranking;
-  /** Published bounds for the headline measure by industry ("over 70 prosent"). */
-  bounds: Figure[];
-  types: Ranking & { changes: Map<string, Change> };
-  /** The types among the largest size class, with all enterprises' figure of the same type. */
-  typeSizes: { large: Figure; all: Figure | null }[];
-  purposes: Ranking & { changes: Map<string, Change> };
-  policy: Level | null;
-  policyChange: Change | null;
-  findings: Finding[];
-  /** Every figure the facts use that was revised after it was first published. */
-  revisions: Figure[];
-  /** Figures of the told measures that SSB gives no value for, with its symbol. */
-  missing: Figure[];
-  /** The trend: the headline measure and the types, all enterprises, every measured year up to this one. */
-  trend: { measure: string; points: { figure: Figure; joinPrevious: boolean }[] }[];
-  /** Calendar years inside the trend's span in which none of its questions was asked. */
-  notAsked: number[];
-  /** Years of the trend's series that were asked but have no figure in the dataset (ours, not SSB's). */
-  gaps: { measure: string; years: number[] }[];
-  /** Another classification (SN2007/SN2025) has figures too: the industry standard changed. */
-  seriesBreak: Classification | null;
-  figures: Figures;
-}
+export type YearFacts = ReturnType<typeof deriveFacts>;
 
 const round = Math.round;
+/** A figure whose share can be told: a value, not a published bound. */
+const hasShare = (f: Figure) => f.current.value !== null && f.current.bound === null;
 
 /** Every year the briefing can be told for: a year with the headline figure for all enterprises and industries. */
 export function headlineYears(figures: Figures): number[] {
@@ -90,7 +34,7 @@ export function headlineYears(figures: Figures): number[] {
   for (const f of figures.byKey.values()) {
     if (!story.headline.includes(f.measure) || f.size !== story.allSizes) continue;
     if (!figures.isTotal(f.industry, f.classification)) continue;
-    if (f.current.value !== null && f.current.bound === null) years.add(f.year);
+    if (hasShare(f)) years.add(f.year);
   }
   return [...years].sort((a, b) => a - b);
 }
@@ -104,7 +48,7 @@ export function latestYear(figures: Figures): number {
   return years.at(-1)!;
 }
 
-export function deriveFacts(dataset: Dataset, definition: Definition, year: number, figures = new Figures(dataset, definition)): YearFacts {
+export function deriveFacts(dataset: Dataset, definition: Definition, year: number, figures = new Figures(dataset, definition)) {
   const { story } = definition;
   const all = story.allSizes;
   // The headline: the first headline measure with a figure for all enterprises in one of the total populations.
@@ -114,7 +58,7 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
     for (const total of [...new Set(classifications.flatMap((c) => figures.totals(c)))]) {
       for (const cls of classifications) {
         const f = figures.get(measure, year, all, total, cls) ?? figures.get(measure, year, all, null, cls);
-        if (f && f.current.value !== null && f.current.bound === null && (!headline || cls === 'SN2025')) headline = f;
+        if (f && hasShare(f) && (!headline || cls === 'SN2025')) headline = f;
       }
       if (headline) break;
     }
@@ -130,36 +74,22 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   }
   const cls = headline.classification;
   const population = headline.industry ?? story.totals[0]!;
-  const value = (f: Figure | undefined) => (f && f.current.value !== null && f.current.bound === null ? f : undefined);
+  const value = (f: Figure | undefined) => (f && hasShare(f) ? f : undefined);
   const at = (measure: string, size: string | null = all, industry: string | null = headline!.industry) =>
     value(figures.get(measure, year, size, industry, cls));
 
-  const change = (f: Figure): Change | null => changeOf(figures, f);
   const history = completeHistory(figures, headline);
 
-  let milestone: YearFacts['milestone'] = null;
-  let record: YearFacts['record'] = null;
+  let milestone: { numerator: number; denominator: number; since: number } | null = null;
+  let record: { since: number } | null = null;
   if (history.complete && history.earlier.length > 0) {
     const share = round(headline.current.value!);
-    const fraction = [
-      [9, 10],
-      [8, 10],
-      [3, 4],
-      [7, 10],
-      [2, 3],
-      [6, 10],
-      [1, 2],
-      [4, 10],
-      [1, 3],
-      [3, 10],
-      [1, 4],
-      [1, 5],
-      [1, 10],
-    ].find(([n, d]) => Math.abs(share - (100 * n!) / d!) < 0.5);
-    if (fraction && history.earlier.every((e) => round(e.current.value!) < share)) {
-      milestone = { numerator: fraction[0]!, denominator: fraction[1]!, since: history.earlier[0]!.year };
-    }
-    if (history.earlier.length >= 2 && history.earlier.every((e) => round(e.current.value!) < share)) record = { since: history.earlier[0]!.year };
+    // A simple fraction the rounded share is exactly (as text/format.ts says shares as fractions).
+    const fraction = shareAsFraction(share, 0);
+    const highest = history.earlier.every((e) => round(e.current.value!) < share);
+    const since = history.earlier[0]!.year;
+    if (fraction && highest) milestone = { numerator: fraction.numerator, denominator: fraction.denominator, since };
+    if (history.earlier.length >= 2 && highest) record = { since };
   }
 
   const sizeTable = tableDimension(figures, headline, 'size');
@@ -189,7 +119,7 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
       complete: expected.length > 0 && expected.length === measures.length && expected.every((m) => list.some((f) => f.measure === m)),
       changes: new Map(
         list.flatMap((f) => {
-          const c = change(f);
+          const c = changeOf(figures, f);
           return c ? [[f.measure, c] as const] : [];
         }),
       ),
@@ -242,49 +172,57 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   return {
     year,
     classification: cls,
+    /** The code for all industries of the headline figure (Total+K, or Total-K when SSB gives no figure with finance). */
     population,
     headline: { figure: headline, value: headline.current.value! },
-    headlineChange: change(headline),
+    headlineChange: changeOf(figures, headline),
     milestone,
     record,
+    /** Size classes of the headline measure, all enterprises excluded, in code order (`all`: with those lacking a value). */
     sizes: { figures: presentSizes, complete: sizesComplete, all: sizeFigures.filter((f): f is Figure => f !== undefined) },
+    /** The largest size class against all enterprises. */
     sizeComparison: large && large !== headline ? { large, all: headline } : null,
     gradient,
-    industries: {
-      figures: byValue(
-        industryFigures.filter((f) => value(f)),
-        [],
-      ),
-      complete: industriesComplete,
-    },
+    /** Industries of the headline measure, totals excluded. */
+    industries: { figures: byValue(industryFigures.filter(value), []), complete: industriesComplete },
+    /** Published bounds of the headline measure by industry ("over 70 prosent"). */
     bounds: figures.ofMeasureYear(headline.measure, year, cls).filter((f) => f.current.bound === 'over' && f.size === all && f.industry !== null),
-    types: { ...types, complete: types.complete },
+    types,
+    /** The types among the largest size class, with all enterprises' figure of the same type. */
     typeSizes,
     purposes,
     policy: policy ? { figure: policy, value: policy.current.value! } : null,
-    policyChange: policy ? change(policy) : null,
+    policyChange: policy ? changeOf(figures, policy) : null,
     findings,
+    /** Every figure the facts use that was revised after it was first published. */
     revisions,
+    /** Figures of the told measures that SSB gives no value for, with its symbol. */
     missing,
+    /** The headline measure and the types, all enterprises, every measured year up to this one. */
     trend,
+    /** Calendar years inside the trend's span in which none of its questions was asked. */
     notAsked,
+    /** Years of the trend's series that were asked but have no figure in the dataset (ours, not SSB's). */
     gaps,
+    /** Another classification (SN2007/SN2025) has figures too: the industry standard changed. */
     seriesBreak: other === cls ? null : other,
     figures,
   };
 }
 
 /** The latest earlier figure of the series, when the two are consecutive measurements (same question, base, population). */
-export function changeOf(figures: Figures, f: Figure): Change | null {
-  if (f.current.value === null || f.current.bound !== null) return null;
-  const series = figures
-    .series(f.measure, f.size, f.industry, f.classification)
-    .filter((x) => x.year < f.year && x.current.value !== null && x.current.bound === null);
-  const previous = series.at(-1);
+function changeOf(figures: Figures, f: Figure): Change | null {
+  if (!hasShare(f)) return null;
+  const previous = earlierOf(figures, f).at(-1);
   if (!previous) return null;
   const expected = figures.expectedYears(f.measure, f.classification);
   if (!consecutive(expected, previous.year, f.year)) return null;
-  return { from: previous, to: f, points: round(f.current.value) - round(previous.current.value!), lastAsked: f.year - previous.year > 1 };
+  return { from: previous, to: f, points: round(f.current.value!) - round(previous.current.value!), lastAsked: f.year - previous.year > 1 };
+}
+
+/** The earlier figures of the series that have a value. */
+function earlierOf(figures: Figures, f: Figure): Figure[] {
+  return figures.series(f.measure, f.size, f.industry, f.classification).filter((x) => x.year < f.year && hasShare(x));
 }
 
 /** Two measurements are consecutive when no expected period lies between them. */
@@ -294,9 +232,7 @@ function consecutive(expected: number[], from: number, to: number): boolean {
 
 /** The earlier figures of the series, and whether every earlier expected period has one. */
 function completeHistory(figures: Figures, f: Figure): { complete: boolean; earlier: Figure[] } {
-  const earlier = figures
-    .series(f.measure, f.size, f.industry, f.classification)
-    .filter((x) => x.year < f.year && x.current.value !== null && x.current.bound === null);
+  const earlier = earlierOf(figures, f);
   const have = new Set(earlier.map((x) => x.year));
   const expected = figures.expectedYears(f.measure, f.classification).filter((y) => y < f.year);
   return { complete: expected.length > 0 && expected.every((y) => have.has(y)), earlier };

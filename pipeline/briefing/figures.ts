@@ -1,19 +1,13 @@
-import type { Base, Classification, Dataset, Definition, Observation } from './model.js';
+import type { Classification, Dataset, Definition, Observation } from './model.js';
 
 /**
- * The dataset as figures a sentence can rest on. Pure, and linear in the number of observations: every row is
- * grouped once by what it measures.
- *
- * A figure's key is what it means: measure, period, size class, industry and classification. Several rows may stand
- * behind one key — the figure first published in an article, a table's figure, a table's revision — and the current
- * figure is the latest: a table row (its highest revision) over an article, then the highest revision. The first
- * published row is the one with the earliest publication date.
- *
- * A series is one question (measure, so one base) for one population (size class and industry) in one
- * classification: changes and comparisons are only ever made inside a series. Its expected periods are the periods
- * in which the question was asked, as far as the data shows: the time codes of the tables that hold the measure, and
- * for figures from articles, every period with any figure of the survey; a period where SSB marks the figure "."
- * (category not in use) is not one. A gap is an expected period without a figure.
+ * The dataset as figures a sentence can rest on. Pure, and linear in the number of observations. A figure's key is
+ * what it means (measure, period, size class, industry, classification); the rows behind it may be an article's figure,
+ * a table's, and its revisions. The current row is the latest: a table row (its highest revision) over an article; the
+ * first is the earliest published. A series is one question for one population in one classification: changes and
+ * comparisons are made only inside one. Its expected periods are those in which the question was asked, as far as the
+ * data shows: the time codes of the tables that hold the measure and, for article figures, every period with any figure
+ * of the survey; not a period where SSB marks every figure "." (not in use). A gap is an expected period without a figure.
  */
 
 export interface Figure {
@@ -32,7 +26,7 @@ export interface Figure {
   rows: Observation[];
 }
 
-export const figureKey = (measure: string, year: number, size: string | null, industry: string | null, classification: Classification | null) =>
+const figureKey = (measure: string, year: number, size: string | null, industry: string | null, classification: Classification | null) =>
   `${measure}|${year}|${size ?? '-'}|${industry ?? '-'}|${classification ?? '-'}`;
 export const seriesKey = (measure: string, size: string | null, industry: string | null, classification: Classification | null) =>
   `${measure}|${size ?? '-'}|${industry ?? '-'}|${classification ?? '-'}`;
@@ -52,10 +46,7 @@ export class Figures {
     const rows = new Map<string, Observation[]>();
     for (const o of dataset.observations) {
       if (o.measure === null) continue;
-      const key = figureKey(o.measure, o.year, this.sizeOf(o), o.industry, o.classification);
-      const list = rows.get(key);
-      if (list) list.push(o);
-      else rows.set(key, [o]);
+      push(rows, figureKey(o.measure, o.year, this.sizeOf(o), o.industry, o.classification), o);
     }
     for (const [key, list] of rows) {
       const byPublication = [...list].sort(
@@ -64,15 +55,14 @@ export class Figures {
       const fromTables = list.filter((o) => o.table !== null);
       const candidates = fromTables.length ? fromTables : list;
       const current = candidates.reduce((a, b) => (b.revision > a.revision || (b.revision === a.revision && publishedOrder(b) > publishedOrder(a)) ? b : a));
-      const o = current;
       const figure: Figure = {
         key,
-        measure: o.measure!,
-        year: o.year,
-        period: o.period,
-        size: this.sizeOf(o),
-        industry: o.industry,
-        classification: o.classification,
+        measure: current.measure!,
+        year: current.year,
+        period: current.period,
+        size: this.sizeOf(current),
+        industry: current.industry,
+        classification: current.classification,
         current,
         first: byPublication[0]!,
         rows: byPublication,
@@ -124,68 +114,38 @@ export class Figures {
     return industry === null || this.totals(classification).includes(industry);
   }
 
-  base(measure: string): Base {
-    return this.definition.measures.find((m) => m.id === measure)?.base ?? 'all';
-  }
-
-  /** Years the survey has figures for in this classification (any measure): the evidence that it was carried out. */
-  surveyYears(classification: Classification | null): number[] {
-    const years = new Set<number>();
-    for (const f of this.byKey.values()) if (f.classification === classification) years.add(f.year);
-    return [...years].sort((a, b) => a - b);
-  }
-
   /** The periods in which the question was asked (see the module comment), ascending. */
   expectedYears(measure: string, classification: Classification | null): number[] {
     return [...(this.expected.get(`${measure}|${classification ?? '-'}`) ?? [])].sort((a, b) => a - b);
   }
 
   private computeExpected(): void {
-    const timeCodes = new Map<string, number[]>();
-    for (const [id, t] of Object.entries(this.dataset.tables)) {
-      const time = t.dimensions.find((d) => d.role === 'time');
-      timeCodes.set(id, time ? time.categories.map((c) => Number(c.code.slice(0, 4))) : []);
-    }
     const articleYears = new Map<string, Set<number>>();
-    const notAsked = new Map<string, number[]>();
     const fromArticles = new Set<string>();
+    /** measure|classification|year -> whether any table row of it is other than "." (a year where all are was not asked). */
+    const asked = new Map<string, boolean>();
     for (const o of this.dataset.observations) {
+      const cls = o.classification ?? '-';
       if (o.table === null) {
-        const key = o.classification ?? '-';
-        if (!articleYears.has(key)) articleYears.set(key, new Set());
-        articleYears.get(key)!.add(o.year);
-        if (o.measure) fromArticles.add(`${o.measure}|${key}`);
-      }
-    }
-    // A year where every figure of the measure is "." was not asked for it.
-    const dots = new Map<string, { all: number; dot: number }>();
-    for (const o of this.dataset.observations) {
-      if (o.measure === null || o.table === null) continue;
-      const key = `${o.measure}|${o.classification ?? '-'}|${o.year}`;
-      const c = dots.get(key) ?? { all: 0, dot: 0 };
-      c.all++;
-      if (o.value === null && o.status === '.') c.dot++;
-      dots.set(key, c);
-    }
-    for (const [key, c] of dots) {
-      if (c.all > 0 && c.dot === c.all) {
-        const [measure, cls, year] = key.split('|');
-        push(notAsked, `${measure}|${cls}`, Number(year));
+        articleYears.set(cls, (articleYears.get(cls) ?? new Set()).add(o.year));
+        if (o.measure) fromArticles.add(`${o.measure}|${cls}`);
+      } else if (o.measure !== null) {
+        const key = `${o.measure}|${cls}|${o.year}`;
+        asked.set(key, asked.get(key) === true || o.value !== null || o.status !== '.');
       }
     }
     for (const m of this.definition.measures) {
-      const classifications = new Set<Classification | null>();
-      for (const f of this.byKey.values()) if (f.measure === m.id) classifications.add(f.classification);
+      const classifications = new Set([...this.byKey.values()].filter((f) => f.measure === m.id).map((f) => f.classification));
       for (const cls of classifications) {
         const key = `${m.id}|${cls ?? '-'}`;
         const years = new Set<number>();
         for (const t of m.tables) {
-          if (this.dataset.tables[t]?.classification !== cls) continue;
-          for (const y of timeCodes.get(t) ?? []) years.add(y);
+          const table = this.dataset.tables[t];
+          if (table?.classification !== cls) continue;
+          for (const c of table.dimensions.find((d) => d.role === 'time')?.categories ?? []) years.add(Number(c.code.slice(0, 4)));
         }
         if (fromArticles.has(key)) for (const y of articleYears.get(cls ?? '-') ?? []) years.add(y);
-        for (const y of notAsked.get(key) ?? []) years.delete(y);
-        this.expected.set(key, years);
+        this.expected.set(key, new Set([...years].filter((y) => asked.get(`${key}|${y}`) !== false)));
       }
     }
   }

@@ -1,13 +1,11 @@
 /**
- * The shapes the pure core works on: a briefing's definition (what tells the story), its dataset (every figure with
- * every code and label SSB gave it, or the article it was quoted from), and the typed facts and claims derived from
- * them. Types only; pipeline/store/schemas.ts validates files into these shapes.
+ * The shapes the pure core works on: a briefing's definition (what tells the story) and its dataset (every figure with
+ * every code and label SSB gave it, or the article it was quoted from). Types only; pipeline/store/schemas.ts validates
+ * files into these shapes.
  */
 
 export const languages = ['nn', 'nb', 'en'] as const;
 export type Lang = (typeof languages)[number];
-/** StatBank's label languages: Norwegian (Nynorsk for this statistic, now and then Bokmål) and English. */
-export type LabelLang = 'no' | 'en';
 /** SSB's labels; `nb` is a Bokmål form recorded in a codelist where SSB's Norwegian label is Nynorsk. */
 export type Labels = { no: string; en?: string | null; nb?: string | null; nn?: string | null };
 
@@ -21,41 +19,36 @@ export type Base = 'all' | 'users';
 
 // ─── The definition: data/<briefing>/briefing.json ──────────────────────────────────────────────────────────────
 
-/** The words a briefing's subject needs, in one language. */
+/**
+ * The words a briefing's subject needs, in one language: its title, the statistic's name above the headline (kicker),
+ * the topic as a noun phrase ("sosiale medium"), what it covers (definition) and who the survey covers (coverage) for
+ * "Om statistikken", whose share a figure is after "av"/"of" ("føretaka med minst ti sysselsette"; for a `users` base
+ * "føretaka som brukte sosiale medium"), and the kinds and purposes as headings and chart titles.
+ */
 export interface BriefingWords {
-  /** "Sosiale medium i norske føretak" */
   title: string;
-  /** "Bruk av IKT i næringslivet": the statistic's name, above the headline. */
   kicker: string;
-  /** "sosiale medium": what the briefing is about, as a noun phrase. */
   topic: string;
-  /** "Sosiale medium omfattar her …": what the topic covers, for "Om statistikken". */
   definition: string;
-  /** "Tala kjem frå SSB si undersøking …": who the survey covers and its reference period, for "Om statistikken". */
   coverage: string;
-  /** "føretaka med minst ti sysselsette": whose share a figure for all enterprises is, definite, after "av"/"of". */
   population: string;
-  /** "føretaka som brukte sosiale medium": whose share a `users` base figure is, definite, after "av"/"of". */
   users: string;
-  /** "typar sosiale medium": the kinds, as a heading and chart title. */
   types: string;
-  /** "føremål med bruken av sosiale medium": the purposes, as a heading and chart title. */
   purposes: string;
 }
 
-/** How one measure is said. Every field is plain text in the language's own spelling. */
+/**
+ * How one measure is said, in the language's own spelling: its label in charts, tables and lists; the verb, present for
+ * headlines ("bruker") and past for the year's figures ("brukte"); what the enterprises use or have (object); examples
+ * after the object on its first mention ("Facebook og LinkedIn"); a noun phrase for lists and headings (default: the
+ * object); a heading for the section when few have it ("Få har ein klar strategi").
+ */
 export interface MeasureWords {
-  /** Chart, table and list label: "Sosiale nettverk". */
   label: string;
-  /** The verb: present for headlines ("bruker"), past for the year's figures ("brukte"); English plural forms. */
   verb?: { present: string; past: string };
-  /** What the enterprises use (or have): "sosiale nettverk", "ein formell politikk for bruken av sosiale medium". */
   object: string;
-  /** Said after the object on its first mention: "Facebook og LinkedIn". */
   examples?: string;
-  /** A noun phrase for lists and headings: "rekruttering av tilsette". @default object */
   noun?: string;
-  /** A heading for the section when few have it ("Få har ein klar strategi"). */
   lowHeading?: string;
 }
 

@@ -7,13 +7,13 @@ import type { Definition, TableDimension } from './model.js';
  * leaves the measure unresolved with a warning (the briefing is told without it).
  */
 
-export interface TableMeasure {
+interface TableMeasure {
   codes: Record<string, string>;
   /** The measure dimensions' labels (lang=no) of the codes that tell measures apart. */
   label: string;
 }
 
-export interface Resolution {
+interface Resolution {
   /** measure id -> its codes in this table (recorded and newly resolved). */
   codes: Record<string, Record<string, string>>;
   /** Measures resolved by pattern in this fetch: to be recorded in the definition. */

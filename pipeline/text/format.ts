@@ -8,10 +8,6 @@ import { languages, type Lang } from '../briefing/model.js';
 
 export { languages, type Lang };
 
-export function isLang(value: string): value is Lang {
-  return (languages as readonly string[]).includes(value);
-}
-
 /** Decimal comma and a no-break space for thousands in Norwegian; point and comma in English. */
 export function formatNumber(value: number, lang: Lang, decimals = Number.isInteger(value) ? 0 : 1): string {
   return new Intl.NumberFormat(lang === 'en' ? 'en-GB' : 'nb-NO', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })
@@ -20,17 +16,11 @@ export function formatNumber(value: number, lang: Lang, decimals = Number.isInte
 }
 
 /**
- * Running text gives shares in whole per cent, whatever precision SSB publishes (tables and charts keep it), and
- * differences between these rounded shares, so "opp 4 prosentpoeng frå 72 prosent" always adds up with the shares
- * printed beside it.
+ * A share in running text: "50 prosent", "50 per cent". Whole per cent, whatever precision SSB publishes (tables and
+ * charts keep it); changes are differences of these rounded shares (facts.ts), so they add up with the shares printed.
  */
-export function roundShare(value: number): number {
-  return Math.round(value);
-}
-
-/** A share in running text: "50 prosent", "50 per cent" (whole per cent). */
 export function formatShare(value: number, lang: Lang): string {
-  return `${formatNumber(roundShare(value), lang, 0)}${lang === 'en' ? ' per cent' : ' prosent'}`;
+  return `${formatNumber(Math.round(value), lang, 0)}${lang === 'en' ? ' per cent' : ' prosent'}`;
 }
 
 /** A share in a key figure, chart or table: "50 %" (no-break space) in Norwegian, "50%" in English; as published. */
@@ -61,14 +51,7 @@ const fractionCandidates: [number, number][] = [
   [1, 3],
   [2, 3],
   [1, 5],
-  [1, 10],
-  [2, 10],
-  [3, 10],
-  [4, 10],
-  [6, 10],
-  [7, 10],
-  [8, 10],
-  [9, 10],
+  ...[1, 2, 3, 4, 6, 7, 8, 9].map((n): [number, number] => [n, 10]),
 ];
 
 /**
@@ -109,10 +92,9 @@ export function capitalise(text: string): string {
   return text.charAt(0).toLocaleUpperCase('nb-NO') + text.slice(1);
 }
 
-/** A label from SSB's table as it reads inside a sentence: lower-case first letter, unless it starts an acronym or a name. */
+/** SSB's labels start with a capital; inside a sentence they read in lower case ("informasjon og kommunikasjon"), acronyms aside. */
 export function inSentence(label: string): string {
-  if (/^[A-ZÆØÅ]{2}/.test(label) || /^(Facebook|LinkedIn|Twitter|YouTube|Europa|Noreg|Norge|Norway)\b/.test(label)) return label;
-  return label.charAt(0).toLocaleLowerCase('nb-NO') + label.slice(1);
+  return /^[A-ZÆØÅ]{2}/.test(label) ? label : label.charAt(0).toLocaleLowerCase('nb-NO') + label.slice(1);
 }
 
 /** "a, b og c" / "a, b and c". */

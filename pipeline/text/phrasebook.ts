@@ -1,60 +1,21 @@
-import type { Change, Ranking, YearFacts } from '../briefing/facts.js';
+import type { Change, YearFacts } from '../briefing/facts.js';
 import type { Figure } from '../briefing/figures.js';
-import type { BriefingWords, Lang, MeasureWords, Observation, StatusSymbol } from '../briefing/model.js';
-import type { Fraction } from './format.js';
-import type { FigureSegment, Rich } from './rich.js';
+import type { Lang, StatusSymbol } from '../briefing/model.js';
+import { capitalise, formatDate, formatDateTime, formatMonthYear, formatNumber, joinList } from './format.js';
+import { r, type Rich } from './rich.js';
+import type { Say, SayTerms } from './say.js';
+
+export type { Say };
 
 /**
- * The interface every language implements (text/nn.ts, nb.ts, en.ts). A phrasebook only phrases: which facts are said,
- * and in which order, is decided once for every language in briefing/content.ts. Each method gets facts whose
- * precondition already holds and returns Rich text whose numbers carry the ids of the observations behind them.
+ * The interface every language implements (text/norwegian.ts for nn and nb, text/en.ts), and the phrases of the page
+ * around the sentences, which every language says alike in its own words (pagePhrases). A phrasebook only phrases:
+ * which facts are said, and in which order, is decided once for every language in briefing/content.ts. Each method gets
+ * facts whose precondition already holds and returns Rich text whose numbers carry the ids of the observations behind them.
  */
 
-/** What a phrasebook can ask about the briefing it phrases (built per language by briefing/content.ts). */
-export interface Say {
-  lang: Lang;
-  year: number;
-  words: BriefingWords;
-  /** A share in running text, with a published bound: "50 prosent", "over 70 prosent". */
-  share(f: Figure): FigureSegment;
-  /** The same for one row behind a figure (what it was first published as). */
-  obs(o: Observation): FigureSegment;
-  /** A share with the per-cent sign, as published: "50 %", "50%". */
-  sign(f: Figure): FigureSegment;
-  /** A change in percentage points (absolute): "4 prosentpoeng". */
-  points(c: Change): FigureSegment;
-  /** The share as a fraction in words ("eitt av to", "vel tre av fire"), when it can be said as one. */
-  fraction(f: Figure): { fraction: Fraction; words: FigureSegment } | null;
-  /** The definition's words for a measure, with the default verb filled in. */
-  m(measure: string): Required<Pick<MeasureWords, 'label' | 'object' | 'verb'>> & MeasureWords;
-  /** SSB's label of a size class or industry, as it reads inside a sentence. */
-  size(code: string): string;
-  industry(code: string): string;
-  /** A year's label as SSB names it (the time code is the year). */
-  period(f: Figure): string;
-  /**
-   * Whose share it is, after "av"/"of": for a `users` base the users; otherwise the enterprises, in full ("føretaka
-   * med minst ti sysselsette", and "utanom finansnæringane" for SSB's Total-K) when `full`, else short ("føretaka").
-   */
-  of(f: Figure, full?: boolean): string;
-  /** Whose share: every enterprise in the population, or the users of the topic. */
-  base(f: Figure): 'all' | 'users';
-  /** Size class and industry of a figure other than all enterprises and all industries. */
-  isAllSizes(f: Figure): boolean;
-  isTotal(f: Figure): boolean;
-  /** The total in use has no figures for finance (SSB's Total-K). */
-  excludesFinance: boolean;
-  date(iso: string): string;
-}
-
-export interface SectionHeadings {
-  /** The size and industry section: larger enterprises more active, or what the section is by. */
-  sizes(largerMore: boolean, bySize: boolean, byIndustry: boolean): string;
-  typesTop(top: Figure, say: Say): Rich;
-  purposesTop(top: Figure, say: Say): Rich;
-}
-
-export interface Phrasebook {
+/** The sentences each language phrases in its own way (text/norwegian.ts for nn and nb, text/en.ts); the rest of the page is pagePhrases. */
+export interface Phrasebook extends PagePhrases {
   lang: Lang;
   /** "Eitt av to norske føretak bruker sosiale medium". */
   headlineFraction(f: Figure, say: Say): Rich;
@@ -67,11 +28,13 @@ export interface Phrasebook {
   /** The purpose (or type) used most, said as a fraction or share. */
   ledeTop(f: Figure, say: Say): Rich;
 
-  headings: SectionHeadings;
+  headings: PagePhrases['headings'] & { typesTop(top: Figure, say: Say): Rich; purposesTop(top: Figure, say: Say): Rich };
   /** "Blant føretaka med 100 sysselsette eller fleire brukte 60 prosent …, mot 50 prosent av alle føretaka." */
   sizeComparison(large: Figure, all: Figure, say: Say): Rich;
   sizeGradient(sizes: Figure[], say: Say): Rich;
-  industryRanking(ranking: Ranking, say: Say): Rich;
+  /** Every industry has the same share; else the industries with the highest and with the lowest. */
+  industrySame(f: Figure, say: Say): Rich;
+  industryRanking(top: Figure[], bottom: Figure[], say: Say): Rich;
   /** Industries without a complete set: levels only, equal shares grouped. */
   industryLevels(groups: Figure[][], say: Say): Rich;
   industryBounds(bounds: Figure[], say: Say): Rich;
@@ -85,84 +48,166 @@ export interface Phrasebook {
   purposeFirst(f: Figure, change: Change | null, say: Say): Rich;
   purposeRest(figures: Figure[], ranked: boolean, say: Say): Rich;
   policy(f: Figure, low: boolean, change: Change | null, say: Say): Rich;
-
   keyFigure(f: Figure, say: Say): Rich;
-  keyChange(c: Change, say: Say): Rich;
+}
 
-  /** The name of a figure for notes: "Sosiale nettverk, 100 sysselsette eller fleire, 2013". */
-  figureName(f: Figure, say: Say): string;
-  revisionNote(f: Figure, say: Say): Rich;
-  missingNote(f: Figure, say: Say): Rich;
-  gapNote(measures: string[], years: number[], say: Say): Rich;
-  notAskedNote(years: number[], say: Say): Rich;
-  seriesBreakNote(say: Say): Rich;
-  usersBaseNote(say: Say): Rich;
+/** The words of everything but the sentences of the text, in one language (text/nn.ts, nb.ts, en.ts). */
+export interface PageWords {
+  and: string;
+  from: string;
+  to: string;
+  in: string;
+  /** "prosent", "per cent": after a number in running text. */
+  percent: string;
+  quote: [string, string];
+  /** "uendra", "opp", "ned", and "då spørsmålet sist vart stilt". */
+  change: Record<'unchanged' | 'up' | 'down' | 'lastAsked', string>;
+  /** `on` comes before the date of the first publication ("on " in English). */
+  notes: Record<'firstPublished' | 'on' | 'laterRevised' | 'noDate' | 'noFigure' | 'noFigures' | 'notAsked' | 'seriesBreak', string> & {
+    usersBase(users: string): string;
+  };
+  edition: Record<'referencePeriod' | 'fromStatBank' | 'revisedLater' | 'lastRevised', string>;
+  /** `added`, `revised`, `withdrawn`: one figure, several. */
+  about: Record<'table' | 'lastUpdated' | 'article' | 'published' | 'undated' | 'nextRelease' | 'updated' | 'noneChanged', string> &
+    Record<'added' | 'revised' | 'withdrawn', [string, string]>;
+  /** `same`: a series with the same value first and last; `head`: the data tables' first column; `emptyCell`: a figure this dataset lacks. */
+  charts: Record<'useOf' | 'overTime' | 'by' | 'size' | 'industry' | 'largerMore' | 'shareOf' | 'line' | 'bar' | 'rose' | 'fell', string> &
+    Record<'largest' | 'highest' | 'lowest' | 'at' | 'emptyCell', string> & {
+      same(name: string, value: string, first: number, last: number): string;
+      head: Record<'trend' | 'types' | 'purposes' | 'groups', string>;
+    };
+  terms: SayTerms;
   /** SSB's own texts for its symbols. */
   symbols: Record<StatusSymbol, string>;
-
-  /** "Referanseperiode: januar 2019 · Publisert 1. oktober 2013 · Sist revidert …". */
-  /** Reference period; publication in an article (or "not given"); the StatBank tables' last update; the last revision. */
-  editionLine(
-    input: { year: number; month: number; published: string | null; tableUpdated: string | null; revised: string | null | 'undated' },
-    say: Say,
-  ): string;
-  about: {
-    coverage(say: Say): string;
-    table(id: string, label: string, updated: string | null, say: Say): string;
-    article(title: string, published: string | null, say: Say): string;
-    nextRelease(date: string, say: Say): string;
-    /** One table's latest update: "Tabell 13265, oppdatert …: 3 nye tal og 1 revidert tal." */
-    changes(update: { table: string; updated: string | null; added: number; revised: number; withdrawn: number }): string;
-    changeItem(name: string, before: string, after: string): string;
-    sectionSources(items: string[]): string;
-  };
-  charts: {
-    trendTitle(say: Say): string;
-    typesTitle(say: Say): string;
-    purposesTitle(say: Say): string;
-    groupsTitle(size: boolean, industry: boolean, say: Say): string;
-    /** "Del av føretaka med minst ti sysselsette. 2019. Prosent": whose share, the period, the unit. */
-    subtitle(period: string, whose: string): string;
-    trendAlt(
-      title: string,
-      series: { name: string; first: { year: number; value: number }; last: { year: number; value: number } }[],
-      top: { name: string; year: number; value: number },
-    ): string;
-    barsAlt(title: string, top: { name: string; value: number }, bottom: { name: string; value: number } | null): string;
-    head: { trend: string; types: string; purposes: string; groups: string };
-    /** Under a data table: what an empty cell means (a figure this dataset lacks). */
-    emptyCell: string;
-    notAsked(years: number[]): string;
-  };
   /** Words of the page itself. No digits: every number printed comes from the data (checked by a test). */
-  ui: {
-    brand: string;
-    source: string;
-    sourceTable(table: string): string;
-    page: string;
-    of: string;
-    keyFigures: string;
-    notes: string;
-    about: string;
-    sources: string;
-    readMore: string;
-    chartData: string;
-    appendix: string;
-    noteLabel: string;
-    tableNotes: string;
-    changesHeading: string;
-    licence: string;
-    author: string;
-    percent: string;
-    sourceLabel: string;
-    articleLabel: string;
+  ui: Record<
+    'brand' | 'source' | 'page' | 'of' | 'keyFigures' | 'notes' | 'about' | 'sources' | 'readMore' | 'chartData' | 'appendix' | 'noteLabel' | 'tableNotes',
+    string
+  > &
+    Record<'changesHeading' | 'licence' | 'author' | 'percent' | 'articleLabel', string>;
+}
+
+type PagePhrases = ReturnType<typeof pagePhrases>;
+type Edition = { year: number; month: number; published: string | null; tableUpdated: string | null; revised: string | null | 'undated' };
+type TableUpdate = { table: string; updated: string | null; added: number; revised: number; withdrawn: number };
+type SeriesEnds = { name: string; first: { year: number; value: number }; last: { year: number; value: number } };
+
+/** Notes, the edition line, the sources, the charts' texts and the page's words: the same phrases in every language. */
+export function pagePhrases(lang: Lang, w: PageWords) {
+  const date = (iso: string) => formatDate(iso, lang);
+  const percent = (value: number) => `${formatNumber(value, lang)} ${w.percent}`;
+  const noDate = `(${w.notes.noDate})`;
+  const notAsked = (years: number[]) => `${w.notes.notAsked} ${yearRanges(years, w.and)}.`;
+  const count = (n: number, [one, many]: [string, string]) => (n ? `${n} ${n === 1 ? one : many}` : '');
+  /** "Sosiale nettverk, 100 sysselsette eller fleire, 2013". */
+  const figureName = (f: Figure, say: Say) => {
+    const parts = [say.m(f.measure).label];
+    if (!say.isAllSizes(f)) parts.push(say.size(f.size!));
+    if (!say.isTotal(f)) parts.push(say.industry(f.industry!));
+    return `${parts.join(', ')}, ${f.period}`;
+  };
+  const { size, industry } = w.charts;
+  return {
+    headings: {
+      /** The size and industry section: larger enterprises more active, or what the section is by. */
+      sizes: (largerMore: boolean, bySize: boolean, byIndustry: boolean) =>
+        largerMore ? w.charts.largerMore : capitalise(bySize && byIndustry ? `${size} ${w.and} ${industry}` : `${w.charts.by} ${bySize ? size : industry}`),
+    },
+    keyChange(c: Change, say: Say) {
+      if (c.points === 0) return r`${capitalise(w.change.unchanged)} ${w.from} ${c.from.year}`;
+      return r`${capitalise(c.points > 0 ? w.change.up : w.change.down)} ${say.points(c)} ${w.from} ${c.from.year}`;
+    },
+    revisionNote(f: Figure, say: Say) {
+      const first = f.first.published ? ` ${w.notes.on}${date(f.first.published)}` : '';
+      const later = f.current.published ? ` (${date(f.current.published)})` : ` ${noDate}`;
+      return r`${figureName(f, say)}: ${w.notes.firstPublished} ${say.obs(f.first)}${first}, ${w.notes.laterRevised} ${say.obs(f.current)}${later}.`;
+    },
+    missingNote(f: Figure, say: Say) {
+      const symbol = f.current.status!;
+      return r`${figureName(f, say)}: ${w.notes.noFigure} (${symbol} = ${w.symbols[symbol]}).`;
+    },
+    gapNote(measures: string[], years: number[], say: Say) {
+      const names = measures.map((m) => `${w.quote[0]}${say.m(m).label}${w.quote[1]}`);
+      return r`${w.notes.noFigures} for ${yearRanges(years, w.and)} for ${joinList(names, lang)}.`;
+    },
+    notAskedNote: (years: number[]) => r`${notAsked(years)}`,
+    seriesBreakNote: () => r`${w.notes.seriesBreak}`,
+    usersBaseNote: (say: Say) => r`${w.notes.usersBase(say.words.users)}`,
+    terms: w.terms,
+
+    /** "Referanseperiode: januar 2019 · Publisert 1. oktober 2013 · …": publication in an article (or "not given"), the tables' last update, the last revision. */
+    editionLine({ year, month, published, tableUpdated, revised }: Edition) {
+      const parts = [`${w.edition.referencePeriod}: ${formatMonthYear(year, month, lang)}`];
+      if (published || !tableUpdated) parts.push(`${capitalise(w.about.published)} ${published ? date(published) : noDate}`);
+      if (tableUpdated) parts.push(`${w.edition.fromStatBank}, ${w.about.lastUpdated} ${date(tableUpdated)}`);
+      if (revised === 'undated') parts.push(`${w.edition.revisedLater} ${noDate}`);
+      else if (revised) parts.push(`${w.edition.lastRevised} ${date(revised)}`);
+      return parts.join(' · ');
+    },
+    about: {
+      table: (id: string, label: string, updated: string | null) =>
+        `${capitalise(w.about.table)} ${id}: ${label}${updated ? `, ${w.about.lastUpdated} ${formatDateTime(updated, lang)}` : ''}`,
+      article: (title: string, published: string | null) =>
+        `${w.about.article}: ${w.quote[0]}${title}${w.quote[1]}, ${published ? `${w.about.published} ${date(published)}` : w.about.undated}`,
+      nextRelease: (iso: string) => `${w.about.nextRelease}: ${date(iso)}`,
+      /** One table's latest update: "Tabell 13265, oppdatert …: 3 nye tal og 1 revidert tal." */
+      changes({ table, updated, added, revised, withdrawn }: TableUpdate) {
+        const parts = [count(added, w.about.added), count(revised, w.about.revised), count(withdrawn, w.about.withdrawn)].filter(Boolean);
+        const when = updated ? `, ${w.about.updated} ${formatDateTime(updated, lang)}` : '';
+        return `${capitalise(w.about.table)} ${table}${when}: ${parts.length ? joinList(parts, lang) : w.about.noneChanged}.`;
+      },
+      changeItem: (name: string, before: string, after: string) => `${name}: ${w.from} ${before} ${w.to} ${after}`,
+      /** A source in a source line: "tabell 10977 (sist oppdatert 24. september 2025)", "artikkel 1. oktober 2013". */
+      tableRef: (id: string, updated: string | null) => `${w.about.table} ${id}${updated ? ` (${w.about.lastUpdated} ${date(updated)})` : ''}`,
+      articleRef: (published: string | null) => `${w.ui.articleLabel} ${published ? date(published) : `(${w.about.undated})`}`,
+    },
+    charts: {
+      trendTitle: (say: Say) => `${w.charts.useOf} ${say.words.topic} ${w.charts.overTime}`,
+      typesTitle: (say: Say) => capitalise(say.words.types),
+      purposesTitle: (say: Say) => capitalise(say.words.purposes),
+      groupsTitle: (bySize: boolean, byIndustry: boolean, say: Say) =>
+        `${w.charts.useOf} ${say.words.topic} ${w.charts.by} ${bySize && byIndustry ? `${size} ${w.and} ${industry}` : bySize ? size : industry}`,
+      /** "Del av føretaka med minst ti sysselsette. 2019. Prosent": whose share, the period, the unit. */
+      subtitle: (period: string, whose: string) => `${w.charts.shareOf} ${whose}. ${period}. ${w.ui.percent}`,
+      trendAlt(title: string, series: SeriesEnds[], top: { name: string; year: number; value: number }) {
+        const changes = series.map((s) =>
+          s.last.value === s.first.value
+            ? w.charts.same(s.name, percent(s.last.value), s.first.year, s.last.year)
+            : `${s.name} ${s.last.value > s.first.value ? w.charts.rose : w.charts.fell} ${w.from} ${percent(s.first.value)} ${w.in} ${s.first.year} ${w.to} ${percent(s.last.value)} ${w.in} ${s.last.year}`,
+        );
+        return [`${w.charts.line}: ${title}.`, ...changes.map((c) => `${c}.`), `${w.charts.largest} ${percent(top.value)} (${top.name}, ${top.year}).`].join(
+          ' ',
+        );
+      },
+      barsAlt(title: string, top: { name: string; value: number }, bottom: { name: string; value: number } | null) {
+        const low = bottom ? `, ${w.charts.lowest} ${bottom.name} ${w.charts.at} ${percent(bottom.value)}` : '';
+        return `${w.charts.bar}: ${title}. ${w.charts.highest} ${top.name} ${w.charts.at} ${percent(top.value)}${low}.`;
+      },
+      head: w.charts.head,
+      emptyCell: w.charts.emptyCell,
+      notAsked,
+    },
+    ui: w.ui,
   };
 }
 
-export type Phrasebooks = Record<Lang, Phrasebook>;
+/** ", opp frå 72 prosent i 2021": a change since the last measurement, inside a sentence. */
+export function changeClause(c: Change | null, say: Say, w: PageWords): Rich {
+  if (!c) return [];
+  const since = c.lastAsked ? `, ${w.change.lastAsked}` : '';
+  return r`, ${c.points === 0 ? w.change.unchanged : c.points > 0 ? w.change.up : w.change.down} ${w.from} ${say.share(c.from)} ${w.in} ${c.from.year}${since}`;
+}
+
+/** "i informasjon og kommunikasjon og i handel med …": each industry with its own preposition. */
+export function inIndustries(figures: Figure[], say: Say, w: PageWords): string {
+  return joinList(
+    figures.map((f) => `${w.in} ${say.industry(f.industry!)}`),
+    say.lang,
+  );
+}
 
 /** Years as a reader reads them: "2014–2016", "2014, 2016 og 2018". */
-export function yearRanges(years: number[], and: string): string {
+function yearRanges(years: number[], and: string): string {
   const sorted = [...new Set(years)].sort((a, b) => a - b);
   const runs: [number, number][] = [];
   for (const y of sorted) {

@@ -1,3 +1,5 @@
+import { capitalise } from './format.js';
+
 /**
  * Text that knows where its numbers come from: plain strings, figures (their printed text and the id of the
  * observation behind them) and footnote references. Sentences are built with the `r` tag, which keeps every figure a
@@ -62,8 +64,7 @@ export function capitaliseRich(text: Rich): Rich {
   const i = text.findIndex((s) => (typeof s === 'string' ? s.length > 0 : isFigure(s)));
   if (i < 0) return text;
   const first = text[i]!;
-  const up = (t: string) => t.charAt(0).toLocaleUpperCase('nb-NO') + t.slice(1);
   const copy = [...text];
-  copy[i] = typeof first === 'string' ? up(first) : isFigure(first) ? { ...first, text: up(first.text) } : first;
+  copy[i] = typeof first === 'string' ? capitalise(first) : isFigure(first) ? { ...first, text: capitalise(first.text) } : first;
   return copy;
 }
