@@ -18,10 +18,9 @@ export async function ensureWritableDir(dir: string, what: string): Promise<void
 }
 
 /**
- * Replace the files in `dir` as a set (briefing-<lang>.html with its .pdf): every file is written and synced
- * under a temp name first, and only when all are on disk are they renamed into place. So a full disk or a file
- * that can't be written replaces none of them, and the previous briefing stays whole; the error names the file.
- * Temp files a killed run left in `dir` are removed afterwards.
+ * Replace the files in `dir` as a set (briefing-<lang>.html with its .pdf): every file is written and synced under a
+ * temp name first, and only when all are on disk are they renamed into place, so a full disk replaces none of them
+ * and the error names the file. Temp files a killed run left in `dir` are removed afterwards.
  */
 export async function writeOutputs(dir: string, files: { name: string; data: string | Uint8Array }[]): Promise<string[]> {
   const staged: StagedFile[] = [];
