@@ -7,14 +7,14 @@ import { historyEntrySchema, type HistoryEntry } from './schemas.js';
 
 /**
  * data/<briefing>/history.jsonl: what each fetch changed (added, revised with old and new value, withdrawn), one JSON
- * line each, batch by batch. History and dataset are two files, so a crash can land between them: every batch carries
- * `previous` and `batch`, the first 16 hex digits of sha256 of dataset.json before and after the update. The history is
- * replaced before the dataset; a batch counts once dataset.json had its `batch` hash. After a crash between the two,
- * the last batch's `previous` still equals the dataset on disk, and `reconcile` drops exactly that batch.
+ * line each, batch by batch. Every batch carries `previous` and `batch`, sha16 of dataset.json before and after the
+ * update. The history is replaced before the dataset, so after a crash between the two the last batch's `previous`
+ * still equals the dataset on disk, and `reconcile` drops exactly that batch.
  */
 
 export const historyFile = 'history.jsonl';
 export type { HistoryEntry };
+const historyLine = v.pipe(v.string(), v.parseJson(), historyEntrySchema);
 
 export function sha16(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 16);
@@ -29,16 +29,9 @@ export async function readHistory(dataDir: string): Promise<HistoryEntry[]> {
   });
   return text.split('\n').flatMap((line, index) => {
     if (line.trim() === '') return [];
-    let parsed: ReturnType<typeof v.safeParse<typeof historyEntrySchema>> | null = null;
-    try {
-      parsed = v.safeParse(historyEntrySchema, JSON.parse(line));
-    } catch {
-      parsed = null;
-    }
-    if (!parsed?.success) {
-      throw new DatasetError(`${path}: line ${index + 1} is not a history entry. Restore the file from git or remove that line.`, { path, row: index + 1 });
-    }
-    return [parsed.output];
+    const parsed = v.safeParse(historyLine, line);
+    if (parsed.success) return [parsed.output];
+    throw new DatasetError(`${path}: line ${index + 1} is not a history entry. Restore the file from git or remove that line.`, { path, row: index + 1 });
   });
 }
 

@@ -2,13 +2,12 @@ import * as v from 'valibot';
 import { languages, statusSymbols } from '../briefing/model.js';
 
 /**
- * The schema of every file a briefing's folder holds (valibot): the definition (briefing.json), the dataset
- * (dataset.json) and the history (history.jsonl). Structure only; what depends on more than one field or file (a
- * row's measure must be one the definition knows) is checked in store/dataset.ts, which names the row.
+ * The schema of every file a briefing's folder holds (valibot): briefing.json, dataset.json and history.jsonl.
+ * Structure only; what depends on more than one field or file is checked in store/dataset.ts, which names the row.
  */
 
 /** A real calendar date, YYYY-MM-DD. */
-export function isCalendarDate(text: string): boolean {
+function isCalendarDate(text: string): boolean {
   // A dataset repeats a handful of dates over thousands of rows: each is checked once (measured: bench merge).
   const known = calendarDates.get(text);
   if (known !== undefined) return known;
@@ -27,7 +26,7 @@ function checkCalendarDate(text: string): boolean {
 }
 
 /** ISO 8601 as SSB sends `updated`: a real date, optionally with a time and zone (`2025-09-24T06:00:00Z`). */
-export function isIsoTimestamp(text: string): boolean {
+function isIsoTimestamp(text: string): boolean {
   const match = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);
   if (!match || !isCalendarDate(match[1]!)) return false;
   const [hours, minutes, seconds] = [Number(match[2] ?? 0), Number(match[3] ?? 0), Number(match[4] ?? 0)];
@@ -129,28 +128,10 @@ export const definitionSchema = v.pipe(
 
 // ─── dataset.json ───────────────────────────────────────────────────────────────────────────────────────────────
 
-/** The columns of a row, in order; each observation is one line, a JSON array of these values. */
-export const datasetColumns = [
-  'table',
-  'article',
-  'period',
-  'measure',
-  'size',
-  'industry',
-  'classification',
-  'codes',
-  'value',
-  'status',
-  'bound',
-  'published',
-  'revision',
-  'note',
-] as const;
-
 const classification = v.nullable(v.picklist(['SN2007', 'SN2025'], '"SN2007", "SN2025" or null'));
 const category = v.strictObject({ code: v.string(), label: labels });
 
-export const tableStateSchema = v.strictObject({
+const tableStateSchema = v.strictObject({
   id: tableId,
   label: labels,
   updated: v.nullable(timestamp),
@@ -171,23 +152,11 @@ export const tableStateSchema = v.strictObject({
 const lang3 = v.strictObject(Object.fromEntries(languages.map((l) => [l, nonEmpty])) as Record<(typeof languages)[number], typeof nonEmpty>);
 const year = v.pipe(v.number(), v.integer('a whole year'), v.minValue(1990, 'a year from 1990'), v.maxValue(2100, 'a year up to 2100'));
 
-export const findingSchema = v.variant('kind', [
+const findingSchema = v.variant('kind', [
   v.strictObject({ id: nonEmpty, kind: v.literal('top-industry'), year, measure: measureId, industry: nonEmpty, article: v.number() }),
   v.strictObject({ id: nonEmpty, kind: v.literal('size-gradient'), year, measures: v.array(measureId), article: v.number() }),
   v.strictObject({ id: nonEmpty, kind: v.literal('reading'), year, about: measureId, article: v.number(), text: lang3 }),
 ]);
-
-export const datasetHeaderSchema = v.strictObject({
-  format: v.literal('ssb-briefing/dataset@3'),
-  title: nonEmpty,
-  provenance: v.strictObject({ builtFrom: nonEmpty, licence: nonEmpty }),
-  tables: v.record(tableId, tableStateSchema),
-  articles: v.array(v.strictObject({ url: httpUrl, published: v.nullable(calendarDate), title: nonEmpty })),
-  codelists: v.record(nonEmpty, v.array(category)),
-  columns: v.strictTuple(datasetColumns.map((c) => v.literal(c)) as unknown as [v.LiteralSchema<string, undefined>]),
-  observations: v.array(v.unknown()),
-  findings: v.array(findingSchema),
-});
 
 /** One row, as an object; checked field by field so a problem names its field. */
 export const rowSchema = v.strictObject({
@@ -209,6 +178,21 @@ export const rowSchema = v.strictObject({
   note: v.nullable(v.string()),
 });
 export type Row = v.InferOutput<typeof rowSchema>;
+
+/** The columns of a row, in order; each observation is one line, a JSON array of these values. */
+export const datasetColumns = Object.keys(rowSchema.entries) as (keyof Row)[];
+
+export const datasetHeaderSchema = v.strictObject({
+  format: v.literal('ssb-briefing/dataset@3'),
+  title: nonEmpty,
+  provenance: v.strictObject({ builtFrom: nonEmpty, licence: nonEmpty }),
+  tables: v.record(tableId, tableStateSchema),
+  articles: v.array(v.strictObject({ url: httpUrl, published: v.nullable(calendarDate), title: nonEmpty })),
+  codelists: v.record(nonEmpty, v.array(category)),
+  columns: v.strictTuple(datasetColumns.map((c) => v.literal(c))),
+  observations: v.array(v.unknown()),
+  findings: v.array(findingSchema),
+});
 
 // ─── history.jsonl ──────────────────────────────────────────────────────────────────────────────────────────────
 
