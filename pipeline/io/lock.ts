@@ -24,29 +24,22 @@ export interface LockOptions {
   createMissing?: boolean;
 }
 
-/** What a lock file says about its holder. */
-export interface LockHolder {
-  pid: number;
-  owner: string;
-  startedAt: string;
-  host?: string;
-  bootId?: string;
-  /** Boot time from uptime, ms since 1970 (to the minute), where there is no boot id. */
-  bootedAt?: number;
-  /** The holder's start time in clock ticks since boot (/proc/<pid>/stat field 22). */
-  procStart?: string;
-  /** Random per process: tells this process from an earlier one with the same pid. */
-  instance?: string;
-}
+const bootId = readProc('/proc/sys/kernel/random/boot_id')?.trim() || undefined;
 
-/** This process, as a lock records it. */
+/** This process, as its lock files record it (JSON leaves out what is undefined). */
 const self = {
-  bootId: readProc('/proc/sys/kernel/random/boot_id')?.trim(),
-  procStart: processStart(process.pid),
-  bootedAt: Math.round((Date.now() - uptime() * 1000) / 60_000) * 60_000,
-  instance: randomBytes(8).toString('hex'),
   host: hostname(),
+  bootId,
+  /** Boot time from uptime, ms since 1970 (to the minute), where there is no boot id. */
+  bootedAt: bootId ? undefined : Math.round((Date.now() - uptime() * 1000) / 60_000) * 60_000,
+  /** Start time in clock ticks since boot (/proc/<pid>/stat field 22). */
+  procStart: processStart(process.pid),
+  /** Random per process: tells this process from an earlier one with the same pid. */
+  instance: randomBytes(8).toString('hex'),
 };
+
+/** What a lock file says about its holder. */
+export type LockHolder = { pid: number; owner: string; startedAt: string } & Partial<typeof self>;
 
 /** Run `fn` holding the lock of every folder in `dirs`; LockError if a live process holds any of them (none is then taken). */
 export async function withLock<T>(dirs: string | readonly string[], owner: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
@@ -100,30 +93,26 @@ function sortedDirs(dirs: string | readonly string[]): string[] {
 }
 
 async function acquire(path: string, owner: string, staleAfterMs: number): Promise<{ path: string; content: LockHolder }> {
-  const content: LockHolder = {
-    pid: process.pid,
-    owner,
-    startedAt: new Date().toISOString(),
-    host: self.host,
-    ...(self.bootId ? { bootId: self.bootId } : { bootedAt: self.bootedAt }),
-    ...(self.procStart ? { procStart: self.procStart } : {}),
-    instance: self.instance,
-  };
+  const content: LockHolder = { pid: process.pid, owner, startedAt: new Date().toISOString(), ...self };
   // Two attempts: the second follows the takeover of a stale lock; if someone else won that race, we lose cleanly.
   for (let attempt = 0; attempt < 2; attempt++) {
     if (await create(path, content)) return { path, content };
-    let text: string;
-    let ageMs: number;
-    try {
-      text = await readFile(path, 'utf8');
-      ageMs = Date.now() - (await stat(path)).mtimeMs;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+    const found = await Promise.all([readFile(path, 'utf8'), stat(path)]).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
       throw error;
-    }
+    });
+    if (!found) continue;
+    const [text, { mtimeMs }] = found;
     const holder = parse(text);
-    if (holder && !isGone(holder)) throw heldError(path, holder);
-    if (!holder && ageMs <= staleAfterMs) {
+    if (holder && !isGone(holder)) {
+      const where = holder.host && holder.host !== self.host ? ` on ${holder.host}` : '';
+      throw new LockError(
+        `${path}: another briefing run holds the lock (${holder.owner}, pid ${holder.pid}${where}, since ${holder.startedAt}). Nothing was changed. ` +
+          `Wait for it to finish or, if no briefing process is running, delete ${path}.`,
+        { path, pid: holder.pid, owner: holder.owner, startedAt: holder.startedAt },
+      );
+    }
+    if (!holder && Date.now() - mtimeMs <= staleAfterMs) {
       throw new LockError(
         `${path}: another process is creating the lock right now (the file is not readable yet). Wait for it to ` +
           `finish or, if no briefing process is running, delete ${path}. Nothing was changed.`,
@@ -168,11 +157,10 @@ function createError(path: string, error: unknown): OutputError {
 
 /** Whether the holder is provably gone; false when it may be alive. */
 function isGone(holder: LockHolder): boolean {
+  // The machine has restarted since: another boot id or, without one here, a boot time more than 2 minutes off.
   if (holder.bootId && self.bootId) {
-    if (holder.bootId !== self.bootId) return true; // the machine has restarted since
-  } else if (holder.bootedAt !== undefined && !self.bootId && Math.abs(holder.bootedAt - self.bootedAt) > 120_000) {
-    return true;
-  }
+    if (holder.bootId !== self.bootId) return true;
+  } else if (holder.bootedAt !== undefined && self.bootedAt !== undefined && Math.abs(holder.bootedAt - self.bootedAt) > 120_000) return true;
   // This process's pid, taken by another instance: an earlier process with the same pid (a restarted container's PID 1).
   if (holder.pid === process.pid) return holder.instance !== self.instance;
   if (!isProcessAlive(holder.pid)) return true;
@@ -229,12 +217,4 @@ function readProc(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function heldError(path: string, holder: LockHolder): LockError {
-  return new LockError(
-    `${path}: another briefing run holds the lock (${holder.owner}, pid ${holder.pid}${holder.host && holder.host !== self.host ? ` on ${holder.host}` : ''}, ` +
-      `since ${holder.startedAt}). Nothing was changed. Wait for it to finish or, if no briefing process is running, delete ${path}.`,
-    { path, pid: holder.pid, owner: holder.owner, startedAt: holder.startedAt },
-  );
 }
