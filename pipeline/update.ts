@@ -29,19 +29,13 @@ interface UpdateOptions {
   effects?: { writeFile?: (path: string, data: FileData) => Promise<void> };
 }
 
-export interface TableChanges {
-  table: string;
-  added: number;
-  revised: number;
-  withdrawn: number;
-}
-
 export interface UpdateResult {
   changed: boolean;
   dataset: Dataset;
   definition: Definition;
   datasetText: string;
-  tables: TableChanges[];
+  /** Per fetched table, how many figures were added, revised and withdrawn. */
+  tables: { table: string; added: number; revised: number; withdrawn: number }[];
 }
 
 export async function updateDataset(options: UpdateOptions): Promise<UpdateResult> {
@@ -105,11 +99,10 @@ function mergeFetched(definition: Definition, dataset: Dataset, fetched: Fetched
   }
   const appended: Observation[] = [];
   const changes = new Map<string, Change[]>();
-  const counts: TableChanges[] = [];
+  const counts: UpdateResult['tables'] = [];
   let changed = definitionChanged;
   for (const f of fetched) {
     const log: Change[] = [];
-    const count = { table: f.id, added: 0, revised: 0, withdrawn: 0 };
     const withdrawn = withdrawnKeys(history, f.id);
     const fetchedKeys = new Set<string>();
     /** New rows with their identity, computed once for sorting. */
@@ -125,23 +118,13 @@ function mergeFetched(definition: Definition, dataset: Dataset, fetched: Fetched
       fetchedKeys.add(key);
       const before = current.get(key);
       const after: ValueStatus = { value: row.value, status: row.status };
-      if (!before) {
-        fresh.push({ key, o: { ...row, id: '', revision: 0 } });
-        log.push({ kind: 'added', key, after });
-        count.added++;
-      } else if (before.value !== row.value || before.status !== row.status || before.note !== row.note) {
-        fresh.push({ key, o: { ...row, id: '', revision: before.revision + 1 } });
-        log.push({ kind: 'revised', key, before: { value: before.value, status: before.status }, after });
-        count.revised++;
-      } else if (withdrawn.has(key)) {
-        log.push({ kind: 'added', key, after });
-        count.added++;
-      }
+      if (!before || before.value !== row.value || before.status !== row.status || before.note !== row.note) {
+        fresh.push({ key, o: { ...row, id: '', revision: before ? before.revision + 1 : 0 } });
+        log.push(before ? { kind: 'revised', key, before: { value: before.value, status: before.status }, after } : { kind: 'added', key, after });
+      } else if (withdrawn.has(key)) log.push({ kind: 'added', key, after }); // a withdrawn figure is back
     }
     for (const [key, o] of current) {
-      if (o.table !== f.id || fetchedKeys.has(key) || withdrawn.has(key)) continue;
-      log.push({ kind: 'withdrawn', key, before: { value: o.value, status: o.status } });
-      count.withdrawn++;
+      if (o.table === f.id && !fetchedKeys.has(key) && !withdrawn.has(key)) log.push({ kind: 'withdrawn', key, before: { value: o.value, status: o.status } });
     }
     fresh.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const { o } of fresh) {
@@ -153,7 +136,8 @@ function mergeFetched(definition: Definition, dataset: Dataset, fetched: Fetched
     const stateChanged = !before || JSON.stringify({ ...before, fetchedAt: '' }) !== JSON.stringify({ ...f.state, fetchedAt: '' });
     if (log.length || stateChanged) changed = true;
     changes.set(f.id, log);
-    counts.push(count);
+    const count = (kind: Change['kind']) => log.filter((c) => c.kind === kind).length;
+    counts.push({ table: f.id, added: count('added'), revised: count('revised'), withdrawn: count('withdrawn') });
   }
   // Rows already there keep their place; a newly resolved measure reaches them too.
   const observations = [
