@@ -59,20 +59,14 @@ export async function withLock<T>(dirs: string | readonly string[], owner: strin
 /** Like withLock, but resolves to null without running `fn` when a lock is held (the scheduler skips a tick). */
 export async function tryLock<T>(dirs: string | readonly string[], owner: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T | null> {
   let ran = false;
-  try {
-    return await withLock(
-      dirs,
-      owner,
-      () => {
-        ran = true;
-        return fn();
-      },
-      opts,
-    );
-  } catch (error) {
+  const run = () => {
+    ran = true;
+    return fn();
+  };
+  return withLock(dirs, owner, run, opts).catch((error: unknown) => {
     if (error instanceof LockError && !ran) return null;
     throw error;
-  }
+  });
 }
 
 export function lockPath(dir: string): string {

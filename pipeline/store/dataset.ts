@@ -67,10 +67,8 @@ export function parseDataset(text: string, file: string, definition: Definition)
   const categories = new Map<string, { dim: string; codes: Set<string> }[]>();
   for (const [id, t] of Object.entries(tables)) {
     if (t.id !== id) throw new DatasetError(`${file}: tables.${id}.id is "${t.id}". ${advice(file)}`, { path: file, field: `tables.${id}.id` });
-    categories.set(
-      id,
-      t.dimensions.map((d) => ({ dim: d.id, codes: new Set(d.categories.map((c) => c.code)) })),
-    );
+    const dims = t.dimensions.map((d) => ({ dim: d.id, codes: new Set(d.categories.map((c) => c.code)) }));
+    categories.set(id, dims);
   }
   const listed = new Map(Object.entries(codelists).map(([role, list]) => [role, new Set(list.map((c) => c.code))]));
   const index = measureIndex(definition, tables);
