@@ -208,28 +208,21 @@ async function fetchOne(id: string, options: FetchOptions, warn: (line: string) 
  * the last fetch stored and the table no longer has. New codes (a new year) are fine.
  */
 function sinceLastFetch(stored: TableState, now: TableState): string[] {
-  const problems: string[] = [];
   const current = new Map(now.dimensions.map((d) => [d.id, d]));
-  for (const before of stored.dimensions) {
+  const list = (cs: { code: string; label: Labels }[]) => cs.map((c) => `"${c.code}" (${c.label.no})`).join(', ');
+  const problems = stored.dimensions.flatMap((before) => {
     const after = current.get(before.id);
-    if (!after) {
-      problems.push(
-        `dimension ${before.id} (${before.label.no}) is gone${now.dimensions.length ? `; it now has ${now.dimensions.map((d) => d.id).join(', ')}` : ''}`,
-      );
-      continue;
-    }
-    if (after.role !== before.role) problems.push(`dimension ${before.id} was read as ${before.role} and now as ${after.role}`);
+    if (!after) return [`dimension ${before.id} (${before.label.no}) is gone${current.size ? `; it now has ${[...current.keys()].join(', ')}` : ''}`];
+    const role = after.role === before.role ? [] : [`dimension ${before.id} was read as ${before.role} and now as ${after.role}`];
     const codes = new Set(after.categories.map((c) => c.code));
+    const known = new Set(before.categories.map((c) => c.code));
     const gone = before.categories.filter((c) => !codes.has(c.code));
-    if (gone.length) {
-      const known = new Set(before.categories.map((c) => c.code));
-      const added = after.categories.filter((c) => !known.has(c.code));
-      const list = (cs: typeof gone) => cs.map((c) => `"${c.code}" (${c.label.no})`).join(', ');
-      problems.push(`${before.id} ${list(gone)} ${gone.length === 1 ? 'is' : 'are'} gone${added.length ? `; new: ${list(added)}` : ''}`);
-    }
-  }
-  for (const d of now.dimensions) if (!stored.dimensions.some((b) => b.id === d.id)) problems.push(`dimension ${d.id} (${d.label.no}) is new`);
-  return problems;
+    const added = after.categories.filter((c) => !known.has(c.code));
+    if (!gone.length) return role;
+    return [...role, `${before.id} ${list(gone)} ${gone.length === 1 ? 'is' : 'are'} gone${added.length ? `; new: ${list(added)}` : ''}`];
+  });
+  const storedIds = new Set(stored.dimensions.map((d) => d.id));
+  return [...problems, ...now.dimensions.filter((d) => !storedIds.has(d.id)).map((d) => `dimension ${d.id} (${d.label.no}) is new`)];
 }
 
 /** The date in Oslo of an ISO time (SSB publishes at 08:00 Oslo time, 06:00 or 07:00 UTC). */

@@ -4,6 +4,9 @@ import { basename, dirname, join } from 'node:path';
 
 export type FileData = string | Uint8Array;
 
+/** An error's system code (ENOSPC, EACCES…), for messages; the error itself when it has none. */
+export const errorCode = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? String(error);
+
 /**
  * Replace `path` whole: a synced temp file beside it is renamed over it, then the folder is synced. A reader, or a
  * crash at any moment, sees the old file or the new one, never a mix; on failure the target is left as it was.

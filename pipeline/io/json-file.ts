@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
+import { errorCode } from './atomic.js';
 
 /**
  * JSON files read one way: read, strip a byte order mark, parse, validate with a valibot schema. Every failure
@@ -37,7 +38,7 @@ export function parseJsonText<T>(text: string, path: string, schema: v.GenericSc
 /** Read, parse and validate `path`; a missing or unreadable file fails with the same advice. */
 export async function readJsonFile<T>(path: string, schema: v.GenericSchema<unknown, T>, options: ReadOptions): Promise<T> {
   const text = await readFile(path, 'utf8').catch((cause: NodeJS.ErrnoException) => {
-    throw options.fail(`${path}: cannot read it (${cause.code ?? String(cause)}). ${options.advice}`, { path, cause });
+    throw options.fail(`${path}: cannot read it (${errorCode(cause)}). ${options.advice}`, { path, cause });
   });
   return parseJsonText(text, path, schema, options);
 }

@@ -4,7 +4,7 @@ import { link, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname, uptime } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LockError, OutputError } from '../errors.js';
-import { isProcessAlive, writeNewFileSynced } from './atomic.js';
+import { errorCode, isProcessAlive, writeNewFileSynced } from './atomic.js';
 
 /**
  * One run at a time over everything a run writes: `withLock([dataDir, outDir], owner, fn)` takes `<dir>/.lock` in
@@ -143,8 +143,7 @@ async function create(path: string, content: LockHolder): Promise<boolean> {
 
 function createError(path: string, error: unknown): OutputError {
   return new OutputError(
-    `${path}: cannot create the lock file (${(error as NodeJS.ErrnoException).code ?? error}). Check that the ` +
-      'folder exists, is writable and has free space; nothing was changed.',
+    `${path}: cannot create the lock file (${errorCode(error)}). Check that the ` + 'folder exists, is writable and has free space; nothing was changed.',
     { path, cause: error },
   );
 }

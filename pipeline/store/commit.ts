@@ -1,7 +1,7 @@
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BriefingError, OutputError } from '../errors.js';
-import { removeOrphanTemps, writeFileAtomic, type FileData } from '../io/atomic.js';
+import { errorCode, removeOrphanTemps, writeFileAtomic, type FileData } from '../io/atomic.js';
 import { datasetFile } from './dataset.js';
 import { definitionFile } from './definition.js';
 import { historyFile, serializeHistory, type HistoryEntry } from './history.js';
@@ -60,9 +60,8 @@ export async function commitUpdate(commit: {
       await rename(staging(table), target);
       await rm(old, { recursive: true, force: true });
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? String(error);
       throw new OutputError(
-        `${target}: dataset.json was updated, but the raw responses could not be put in place (${code}); ${target} may hold ` +
+        `${target}: dataset.json was updated, but the raw responses could not be put in place (${errorCode(error)}); ${target} may hold ` +
           "the previous fetch's responses or none. The figures are fine; fetch again with --force to replace the raw responses.",
         { path: target, cause: error },
       );
@@ -75,9 +74,8 @@ async function guard<T>(path: string, work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (error instanceof BriefingError) throw error;
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new OutputError(
-      `${path}: cannot write (${code}). The dataset was left as it was (the last good one stays in use). Check that the data ` +
+      `${path}: cannot write (${errorCode(error)}). The dataset was left as it was (the last good one stays in use). Check that the data ` +
         'folder is writable and has free space, then run again.',
       { path, cause: error },
     );

@@ -73,16 +73,11 @@ export function withdrawnKeys(history: readonly HistoryEntry[], table: string): 
  * the table's only one: its first fetch, where the figures came from rather than a change to them.
  */
 export function lastChanges(history: readonly HistoryEntry[]): { table: string; updated: string | null; first: boolean; entries: HistoryEntry[] }[] {
-  const latest = new Map<string, HistoryEntry[]>();
-  const count = new Map<string, number>();
-  for (const batch of batchesOf(history)) {
-    latest.set(batch[0]!.table, batch);
-    count.set(batch[0]!.table, (count.get(batch[0]!.table) ?? 0) + 1);
-  }
-  return [...latest.entries()].map(([table, entries]) => ({
+  const batches = batchesOf(history);
+  return [...new Map(batches.map((batch) => [batch[0]!.table, batch]))].map(([table, entries]) => ({
     table,
     updated: entries.at(-1)!.updated,
-    first: count.get(table) === 1,
+    first: batches.filter((batch) => batch[0]!.table === table).length === 1,
     entries: entries.filter((e) => e.kind !== 'table'),
   }));
 }
