@@ -9,13 +9,11 @@ import { readHistory, reconcile, sha16, withdrawnKeys, type HistoryEntry } from 
 
 /**
  * Stage 2, update: the fetched tables merged into the dataset in memory (a Map by identity), then written by the store
- * in one commit (store/commit.ts); nothing is written when nothing changed. Rows already there keep their file order
- * and new rows are appended. Per cell:
- * - no row yet: added (revision 0);
- * - the current row has another value, status or note: revised, a new row at the next revision (the old one stays:
- *   it is what the figure was first published as);
- * - a row of the table the fetch no longer has: withdrawn (history only; the row stays, the last figure published).
- * A changed table state (updated, labels, notes) is a change too, with no row. The caller holds the lock.
+ * in one commit; nothing is written when nothing changed. Rows already there keep their file order, new rows are
+ * appended. A cell with no row yet is added (revision 0); one whose current row has another value, status or note is
+ * revised (a new row at the next revision; the old one stays, as first published); a row the fetch no longer has is
+ * withdrawn (in the history only: the row stays). A changed table state (updated, labels, notes) is a change too.
+ * The caller holds the lock.
  */
 
 interface UpdateOptions {
