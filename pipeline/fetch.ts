@@ -70,12 +70,8 @@ export async function fetchTables(options: FetchOptions): Promise<FetchOutcome> 
       why === 'unavailable'
         ? `it kept failing until the retry budget ran out (${error.message.split('. ')[0]})`
         : `${code ?? 'no connection'} ${url ?? ''}`.trim();
-    return {
-      status: 'offline',
-      fetched: [],
-      warnings,
-      message: `StatBank unreachable: ${reason}. Building from the committed data as it is; nothing was written.`,
-    };
+    const message = `StatBank unreachable: ${reason}. Building from the committed data as it is; nothing was written.`;
+    return { status: 'offline', fetched: [], warnings, message };
   }
   return { status: fetched.length ? 'fetched' : 'unchanged', fetched, warnings, message: `${lines.join('; ')}.` };
 }

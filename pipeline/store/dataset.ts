@@ -15,8 +15,6 @@ import { datasetColumns, datasetHeaderSchema, rowSchema } from './schemas.js';
 
 export const datasetFile = 'dataset.json';
 
-const advice = (file: string) => `Fix the file or restore it with \`git checkout -- ${file}\`; nothing was rendered.`;
-
 /** The identity of a row, whatever its revision: its table and codes, or its article, measure and key codes. */
 export function identityOf(o: Pick<Observation, 'table' | 'article' | 'codes' | 'measure' | 'period' | 'size' | 'industry'>): string {
   if (o.table !== null && o.codes) return `${o.table}/${Object.values(o.codes).join('/')}`;
@@ -60,20 +58,22 @@ export function measureOf(index: MeasureIndex, table: string, codes: Record<stri
  * missing figure without SSB's symbol, an impossible date.
  */
 export function parseDataset(text: string, file: string, definition: Definition): Dataset {
-  const header = parseJsonText(text, file, datasetHeaderSchema, { advice: advice(file), fail: (message, context) => new DatasetError(message, context) });
+  const advice = `Fix the file or restore it with \`git checkout -- ${file}\`; nothing was rendered.`;
+  const problem = (message: string, context: { row?: number; field: string }) => new DatasetError(`${file}: ${message}. ${advice}`, { path: file, ...context });
+  const header = parseJsonText(text, file, datasetHeaderSchema, { advice, fail: (message, context) => new DatasetError(message, context) });
   const { format, title, provenance, tables, articles, codelists, findings } = header;
   const measures = new Set(definition.measures.map((m) => m.id));
   /** Each table's dimensions with their codes (pairs in an array: a Map's entries would allocate for every row). */
   const categories = new Map<string, { dim: string; codes: Set<string> }[]>();
   for (const [id, t] of Object.entries(tables)) {
-    if (t.id !== id) throw new DatasetError(`${file}: tables.${id}.id is "${t.id}". ${advice(file)}`, { path: file, field: `tables.${id}.id` });
+    if (t.id !== id) throw problem(`tables.${id}.id is "${t.id}"`, { field: `tables.${id}.id` });
     const dims = t.dimensions.map((d) => ({ dim: d.id, codes: new Set(d.categories.map((c) => c.code)) }));
     categories.set(id, dims);
   }
   const listed = new Map(Object.entries(codelists).map(([role, list]) => [role, new Set(list.map((c) => c.code))]));
   const index = measureIndex(definition, tables);
   const fail = (row: number, field: string, message: string): never => {
-    throw new DatasetError(`${file}: row ${row}, field "${field}": ${message}. ${advice(file)}`, { path: file, row, field });
+    throw problem(`row ${row}, field "${field}": ${message}`, { row, field });
   };
   const seen = new Set<string>();
   const observations: Observation[] = header.observations.map((line, i) => {
@@ -140,10 +140,7 @@ export function parseDataset(text: string, file: string, definition: Definition)
     return o;
   });
   const orphan = findings.find((f) => !articles[f.article]);
-  if (orphan) {
-    const message = `finding ${orphan.id} names article ${orphan.article}, which "articles" does not have`;
-    throw new DatasetError(`${file}: ${message}. ${advice(file)}`, { path: file, field: 'findings' });
-  }
+  if (orphan) throw problem(`finding ${orphan.id} names article ${orphan.article}, which "articles" does not have`, { field: 'findings' });
   return {
     format,
     title,
