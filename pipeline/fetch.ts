@@ -144,7 +144,6 @@ async function fetchOne(id: string, options: FetchOptions, warn: (line: string) 
   state.updated = updated;
   const rows: FetchedRow[] = [];
   let unmarked = 0;
-  const codesOf = new Map(Object.entries(resolution.codes).map(([m, codes]) => [shape.measureDims.map((d) => codes[d]).join('\u0000'), m]));
   for (const [i, ds] of datasets.entries()) {
     const missing = state.dimensions.find((dim) => !ds.dimensions.some((d) => d.id === dim.id));
     if (missing) {
@@ -174,7 +173,7 @@ async function fetchOne(id: string, options: FetchOptions, warn: (line: string) 
         article: null,
         period,
         year: Number(period.slice(0, 4)),
-        measure: codesOf.get(shape.measureDims.map((d) => codes[d]).join('\u0000')) ?? null,
+        measure: null, // the update sets it from the definition's codes, newly resolved ones too
         size: shape.size ? codes[shape.size]! : null,
         industry: shape.industry ? codes[shape.industry]! : null,
         classification: shape.classification,
