@@ -142,10 +142,8 @@ async function create(path: string, content: LockHolder): Promise<boolean> {
 }
 
 function createError(path: string, error: unknown): OutputError {
-  return new OutputError(
-    `${path}: cannot create the lock file (${errorCode(error)}). Check that the ` + 'folder exists, is writable and has free space; nothing was changed.',
-    { path, cause: error },
-  );
+  const advice = 'Check that the folder exists, is writable and has free space; nothing was changed.';
+  return new OutputError(`${path}: cannot create the lock file (${errorCode(error)}). ${advice}`, { path, cause: error });
 }
 
 /** Whether the holder is provably gone; false when it may be alive. */
