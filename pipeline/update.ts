@@ -1,28 +1,22 @@
 import type { Dataset, Definition, Observation, TableState } from './briefing/model.js';
 import { DatasetError } from './errors.js';
 import type { FetchedTable } from './fetch.js';
+import type { FileData } from './io/atomic.js';
 import { commitUpdate } from './store/commit.js';
 import { identityOf, measureIndex, measureOf, observationId, serializeDataset } from './store/dataset.js';
 import { serializeDefinition } from './store/definition.js';
 import { readHistory, reconcile, sha16, withdrawnKeys, type HistoryEntry } from './store/history.js';
-import type { FileData } from './io/atomic.js';
 
 /**
- * Stage 2, update: the fetched tables merged into the dataset, in memory, then written by the store in one commit.
- *
- *   history reconciled ─► per table: diff against the current rows (a Map by identity) ─► nothing changed? write nothing
- *                                                        └► rows already there kept in file order, new rows appended
- *                                                           ─► store/commit.ts: raw, definition, history, dataset
- *
- * - a cell with no row yet: added (revision 0);
- * - a cell whose current row has another value, status or note: revised, a new row at the next revision (the old one
- *   stays: it is what the figure was first published as);
- * - a row of the table the fetch no longer has: withdrawn (history only; the row stays, the last figure published);
- * - table state (updated, labels, notes) different: changed, no row needed.
- * The caller holds the lock over the data and output folders.
+ * Stage 2, update: the fetched tables merged into the dataset in memory (a Map by identity), then written by the store
+ * in one commit; nothing is written when nothing changed. Rows already there keep their file order, new rows are
+ * appended. A cell with no row yet is added (revision 0); one whose current row has another value, status or note is
+ * revised (a new row at the next revision; the old one stays, as first published); a row the fetch no longer has is
+ * withdrawn (in the history only: the row stays). A changed table state (updated, labels, notes) is a change too.
+ * The caller holds the lock.
  */
 
-export interface UpdateOptions {
+interface UpdateOptions {
   dataDir: string;
   definition: Definition;
   dataset: Dataset;
@@ -33,19 +27,13 @@ export interface UpdateOptions {
   effects?: { writeFile?: (path: string, data: FileData) => Promise<void> };
 }
 
-export interface TableChanges {
-  table: string;
-  added: number;
-  revised: number;
-  withdrawn: number;
-}
-
 export interface UpdateResult {
   changed: boolean;
   dataset: Dataset;
   definition: Definition;
   datasetText: string;
-  tables: TableChanges[];
+  /** Per fetched table, how many figures were added, revised and withdrawn. */
+  tables: { table: string; added: number; revised: number; withdrawn: number }[];
 }
 
 export async function updateDataset(options: UpdateOptions): Promise<UpdateResult> {
@@ -60,9 +48,8 @@ export async function updateDataset(options: UpdateOptions): Promise<UpdateResul
   const batch = sha16(datasetText);
   const lines: HistoryEntry[] = [];
   for (const t of merged.tables) {
-    const state = merged.dataset.tables[t.table]!;
-    const stamp = { at: now.toISOString(), table: t.table, updated: state.updated, batch, previous };
-    for (const change of merged.changes.get(t.table) ?? []) lines.push({ ...stamp, ...change } as HistoryEntry);
+    const stamp = { at: now.toISOString(), table: t.table, updated: merged.dataset.tables[t.table]!.updated, batch, previous };
+    for (const change of merged.changes.get(t.table)!) lines.push({ ...stamp, ...change } as HistoryEntry);
     lines.push({
       ...stamp,
       kind: 'table',
@@ -81,23 +68,22 @@ export async function updateDataset(options: UpdateOptions): Promise<UpdateResul
   return { changed: true, dataset: merged.dataset, definition: merged.definition, datasetText, tables: merged.tables };
 }
 
-type Change = Pick<Extract<HistoryEntry, { kind: 'added' | 'revised' | 'withdrawn' }>, 'kind' | 'key'> & { before?: ValueStatus; after?: ValueStatus };
 type ValueStatus = { value: number | null; status: Observation['status'] };
+type Change = { kind: 'added' | 'revised' | 'withdrawn'; key: string; before?: ValueStatus; after?: ValueStatus };
 
 /** The merge, pure: the new dataset and definition, and what changed per table. */
-export function mergeFetched(definition: Definition, dataset: Dataset, fetched: FetchedTable[], history: HistoryEntry[]) {
-  let nextDefinition = definition;
+function mergeFetched(definition: Definition, dataset: Dataset, fetched: FetchedTable[], history: HistoryEntry[]) {
   const definitionChanged = fetched.some((f) => Object.keys(f.resolved).length > 0);
-  if (definitionChanged) {
-    nextDefinition = {
-      ...definition,
-      measures: definition.measures.map((m) => {
-        const codes = { ...m.codes };
-        for (const f of fetched) if (f.resolved[m.id]) codes[f.id] = f.resolved[m.id]!;
-        return Object.keys(codes).length ? { ...m, codes } : m;
-      }),
-    };
-  }
+  const nextDefinition: Definition = !definitionChanged
+    ? definition
+    : {
+        ...definition,
+        measures: definition.measures.map((m) => {
+          const codes = { ...m.codes };
+          for (const f of fetched) if (f.resolved[m.id]) codes[f.id] = f.resolved[m.id]!;
+          return Object.keys(codes).length ? { ...m, codes } : m;
+        }),
+      };
   const tables: Record<string, TableState> = { ...dataset.tables };
   for (const f of fetched) tables[f.id] = f.state;
   const index = measureIndex(nextDefinition, tables);
@@ -111,14 +97,14 @@ export function mergeFetched(definition: Definition, dataset: Dataset, fetched: 
   }
   const appended: Observation[] = [];
   const changes = new Map<string, Change[]>();
-  const counts: TableChanges[] = [];
+  const counts: UpdateResult['tables'] = [];
   let changed = definitionChanged;
   for (const f of fetched) {
     const log: Change[] = [];
-    const count = { table: f.id, added: 0, revised: 0, withdrawn: 0 };
     const withdrawn = withdrawnKeys(history, f.id);
     const fetchedKeys = new Set<string>();
-    const fresh: Observation[] = [];
+    /** New rows with their identity, computed once for sorting. */
+    const fresh: { key: string; o: Observation }[] = [];
     for (const [i, row] of f.rows.entries()) {
       const key = identityOf(row);
       if (fetchedKeys.has(key)) {
@@ -130,36 +116,26 @@ export function mergeFetched(definition: Definition, dataset: Dataset, fetched: 
       fetchedKeys.add(key);
       const before = current.get(key);
       const after: ValueStatus = { value: row.value, status: row.status };
-      if (!before) {
-        fresh.push({ ...row, id: '', revision: 0 });
-        log.push({ kind: 'added', key, after });
-        count.added++;
-      } else if (before.value !== row.value || before.status !== row.status || before.note !== row.note) {
-        fresh.push({ ...row, id: '', revision: before.revision + 1 });
-        log.push({ kind: 'revised', key, before: { value: before.value, status: before.status }, after });
-        count.revised++;
-      } else if (withdrawn.has(key)) {
-        log.push({ kind: 'added', key, after });
-        count.added++;
-      }
+      if (!before || before.value !== row.value || before.status !== row.status || before.note !== row.note) {
+        fresh.push({ key, o: { ...row, id: '', revision: before ? before.revision + 1 : 0 } });
+        log.push(before ? { kind: 'revised', key, before: { value: before.value, status: before.status }, after } : { kind: 'added', key, after });
+      } else if (withdrawn.has(key)) log.push({ kind: 'added', key, after }); // a withdrawn figure is back
     }
     for (const [key, o] of current) {
-      if (o.table !== f.id || fetchedKeys.has(key) || withdrawn.has(key)) continue;
-      log.push({ kind: 'withdrawn', key, before: { value: o.value, status: o.status } });
-      count.withdrawn++;
+      if (o.table === f.id && !fetchedKeys.has(key) && !withdrawn.has(key)) log.push({ kind: 'withdrawn', key, before: { value: o.value, status: o.status } });
     }
-    const keyOf = new Map(fresh.map((o) => [o, identityOf(o)]));
-    fresh.sort((a, b) => (keyOf.get(a)! < keyOf.get(b)! ? -1 : keyOf.get(a)! > keyOf.get(b)! ? 1 : 0));
-    for (const o of fresh) {
+    fresh.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const { o } of fresh) {
       o.measure = measureOf(index, f.id, o.codes!);
       o.id = observationId(o);
+      appended.push(o);
     }
-    appended.push(...fresh);
     const before = dataset.tables[f.id];
     const stateChanged = !before || JSON.stringify({ ...before, fetchedAt: '' }) !== JSON.stringify({ ...f.state, fetchedAt: '' });
     if (log.length || stateChanged) changed = true;
     changes.set(f.id, log);
-    counts.push(count);
+    const count = (kind: Change['kind']) => log.filter((c) => c.kind === kind).length;
+    counts.push({ table: f.id, added: count('added'), revised: count('revised'), withdrawn: count('withdrawn') });
   }
   // Rows already there keep their place; a newly resolved measure reaches them too.
   const observations = [
@@ -169,12 +145,5 @@ export function mergeFetched(definition: Definition, dataset: Dataset, fetched: 
     }),
     ...appended,
   ];
-  return {
-    changed,
-    definitionChanged,
-    definition: nextDefinition,
-    dataset: { ...dataset, tables, observations },
-    changes,
-    tables: counts,
-  };
+  return { changed, definitionChanged, definition: nextDefinition, dataset: { ...dataset, tables, observations }, changes, tables: counts };
 }

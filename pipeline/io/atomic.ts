@@ -1,75 +1,59 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { isProcessAlive } from './process.js';
+
+export type FileData = string | Uint8Array;
+
+/** An error's system code (ENOSPC, EACCES…), for messages; the error itself when it has none. */
+export const errorCode = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? String(error);
 
 /**
- * Replace `path` whole: write a temp file beside it, fsync it, rename it over the target, then fsync the
- * folder. A reader (or a crash at any moment) sees the old file or the new one, never a mix. On failure the
- * temp file is removed and the target is left as it was.
+ * Replace `path` whole: a synced temp file beside it is renamed over it, then the folder is synced. A reader, or a
+ * crash at any moment, sees the old file or the new one, never a mix; on failure the target is left as it was.
  */
-/** What the writers here take: text, bytes, or bytes in pieces (written in order, never joined in memory). */
-export type FileData = string | Uint8Array | readonly Uint8Array[];
-
 export async function writeFileAtomic(path: string, data: FileData): Promise<void> {
-  const staged = await stageFile(path, data);
-  await staged.commit();
+  await (await stageFile(path, data)).commit();
 }
 
-/** A file written and synced under its temp name, not yet in place. */
-export interface StagedFile {
-  path: string;
-  /** Rename the temp file over `path` and fsync the folder; on failure the temp file is removed. */
-  commit(): Promise<void>;
-  /** Remove the temp file; `path` stays as it was. Never throws. */
-  discard(): Promise<void>;
-}
-
-/** Create `path` (never an existing file: 'wx'), write `data`, fsync, close. */
+/** Create `path` (never an existing file: 'wx'), write `data`, fsync, close; a failure after creating it removes it. */
 export async function writeNewFileSynced(path: string, data: FileData): Promise<void> {
   const handle = await open(path, 'wx');
   try {
-    if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
-    else for (const piece of data) await handle.writeFile(piece);
+    await handle.writeFile(data);
     await handle.sync();
-  } finally {
     await handle.close();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(path, { force: true }).catch(() => undefined);
+    throw error;
   }
 }
 
 /**
- * The first half of writeFileAtomic: `data` in a synced temp file beside `path` (`.<name>.<pid>.<8 hex>.tmp`).
- * Staging every file of a set before committing any (outputs.ts) means a full disk or a permission
- * problem replaces none of them. On failure nothing is left behind.
+ * The first half of writeFileAtomic: `data` in a synced temp file beside `path` (`.<name>.<pid>.<8 hex>.tmp`), to
+ * `commit()` (rename it over `path`, sync the folder) or `discard()`. Staging every file of a set before committing
+ * any (outputs.ts) means a full disk replaces none of them.
  */
-export async function stageFile(path: string, data: FileData): Promise<StagedFile> {
+export async function stageFile(path: string, data: FileData) {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const discard = () => rm(temp, { force: true }).catch(() => undefined);
-  try {
-    await writeNewFileSynced(temp, data);
-  } catch (error) {
-    await discard();
-    throw error;
-  }
+  await writeNewFileSynced(temp, data);
   return {
     path,
     discard,
     async commit() {
-      try {
-        await rename(temp, path);
-      } catch (error) {
+      await rename(temp, path).catch(async (error: unknown) => {
         await discard();
         throw error;
-      }
+      });
       await syncDir(dirname(path));
     },
   };
 }
 
 /**
- * Remove the temp files a killed process left in `dir` (not its subfolders): writeFileAtomic's
- * `.<name>.<pid>.<8 hex>.tmp` and lock.ts's `.lock.<pid>.<8 hex>.stale`, when process `pid` is gone.
- * Best effort: a folder that can't be read or a file that can't be removed is left alone.
+ * Remove what a killed process left in `dir` (not its subfolders): writeFileAtomic's `.<name>.<pid>.<8 hex>.tmp`
+ * and lock.ts's `.lock.<pid>.<8 hex>.stale`, when process `pid` is gone. Best effort: failures are ignored.
  */
 export async function removeOrphanTemps(dir: string): Promise<void> {
   const entries = await readdir(dir).catch(() => [] as string[]);
@@ -79,14 +63,22 @@ export async function removeOrphanTemps(dir: string): Promise<void> {
   }
 }
 
+/** Whether a process exists. Signal 0 checks existence only: ESRCH, no such process; EPERM, it exists but is another user's. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+export type StagedFile = Awaited<ReturnType<typeof stageFile>>;
+
 async function syncDir(dir: string): Promise<void> {
   try {
     const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await handle.sync().finally(() => handle.close());
   } catch {
     // Some file systems refuse fsync on a folder; the rename itself is still atomic there.
   }

@@ -1,92 +1,72 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname, uptime } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LockError, OutputError } from '../errors.js';
-import { writeNewFileSynced } from './atomic.js';
-import { isProcessAlive } from './process.js';
+import { errorCode, isProcessAlive, writeNewFileSynced } from './atomic.js';
 
 /**
- * One run at a time over everything a run writes: `withLock([dataDir, outDir], owner, fn)` takes `<dir>/.lock`
- * in each folder, in sorted order, all or none, and holds them while `fn` runs. Two runs that share any folder
- * (the same --out with different --data, say) never run at once. Every entry point takes it: run, fetch, send,
- * and each scheduler tick.
+ * One run at a time over everything a run writes: `withLock([dataDir, outDir], owner, fn)` takes `<dir>/.lock` in
+ * each folder, in sorted order, all or none, and holds them while `fn` runs. Not re-entrant.
  *
- * A lock file is created whole and exclusively (hard link of a synced temp file) and holds who took it:
- * `{pid, owner, startedAt, host, bootId, procStart, instance}`. It is stale, and taken over, when its holder is
- * provably gone, never merely because it is old (a slow run is still a run):
- * - the machine has restarted since (`/proc/sys/kernel/random/boot_id` differs);
- * - no process has that pid;
- * - a process has that pid but started at another time (`/proc/<pid>/stat` field 22), so the pid was reused:
- *   a container's PID 1 restarted, or a long-lived machine wrapped its pids;
- * - the pid is this process's own but the lock was not taken by this process (`instance` differs): an earlier
- *   process that had the same pid, e.g. PID 1 of the container before it restarted.
- * Where /proc is missing (not Linux), only the pid check and the `instance` check apply, and the boot time from
- * os.uptime() (to the minute) stands in for the boot id. Not for folders shared between machines (NFS): a lock
- * from another machine looks like one from before a restart.
- * Not re-entrant: a process that holds the lock and asks again gets a LockError.
+ * A lock file is created whole and exclusively and says who took it. It is taken over when its holder is provably
+ * gone, never merely because it is old (a slow run is still a run): the machine has restarted since (the boot id
+ * differs; without /proc, the boot time from os.uptime()), no process has its pid, the process with its pid started
+ * at another time (/proc/<pid>/stat: the pid was reused), or the pid is this process's own but another instance took
+ * it (PID 1 of a restarted container). Not for folders shared between machines (NFS).
  */
 
 export interface LockOptions {
-  /**
-   * A lock file that cannot be parsed (a holder killed between creating and writing it, where hard links are
-   * not supported) is taken over once it is older than this, in milliseconds. @default 60_000
-   */
+  /** An unparsable lock file (its holder killed while writing it, where hard links are unsupported) is stale after this. @default 60_000 */
   staleAfterMs?: number;
-  /** Create a folder that does not exist yet (the output folder of a first run). @default false: a missing folder is an OutputError */
+  /** Create a missing folder (the output folder of a first run). @default false: a missing folder is an OutputError */
   createMissing?: boolean;
 }
 
-/** What a lock file says about its holder. */
-export interface LockHolder {
-  pid: number;
-  owner: string;
-  startedAt: string;
-  host?: string;
-  /** The kernel's boot id when the lock was taken. */
-  bootId?: string;
-  /** Boot time from uptime, ms since 1970 (to the minute), where there is no boot id. */
-  bootedAt?: number;
-  /** The holder's start time in clock ticks since boot (/proc/<pid>/stat field 22). */
-  procStart?: string;
-  /** Random per process: tells this process from an earlier one with the same pid. */
-  instance?: string;
-}
+const bootId = readProc('/proc/sys/kernel/random/boot_id')?.trim() || undefined;
 
-/** This process, as a lock records it. Read once: none of it changes while the process lives. */
+/** This process, as its lock files record it (JSON leaves out what is undefined). */
 const self = {
-  bootId: readProc('/proc/sys/kernel/random/boot_id')?.trim(),
-  procStart: processStart(process.pid),
-  bootedAt: Math.round((Date.now() - uptime() * 1000) / 60_000) * 60_000,
-  instance: randomBytes(8).toString('hex'),
   host: hostname(),
+  bootId,
+  /** Boot time from uptime, ms since 1970 (to the minute), where there is no boot id. */
+  bootedAt: bootId ? undefined : Math.round((Date.now() - uptime() * 1000) / 60_000) * 60_000,
+  /** Start time in clock ticks since boot (/proc/<pid>/stat field 22). */
+  procStart: processStart(process.pid),
+  /** Random per process: tells this process from an earlier one with the same pid. */
+  instance: randomBytes(8).toString('hex'),
 };
 
-/** Run `fn` holding the lock of every folder in `dirs`; LockError if a live process holds any of them (none is then taken). Released in finally. */
+/** What a lock file says about its holder. */
+export type LockHolder = { pid: number; owner: string; startedAt: string } & Partial<typeof self>;
+
+/** Run `fn` holding the lock of every folder in `dirs`; LockError if a live process holds any of them (none is then taken). */
 export async function withLock<T>(dirs: string | readonly string[], owner: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
-  const held = await acquireAll(dirs, owner, opts);
+  const held: { path: string; content: LockHolder }[] = [];
   try {
+    // In sorted order, so two processes asking for overlapping sets can't each hold a part the other needs.
+    for (const dir of sortedDirs(dirs)) {
+      if (opts.createMissing) await mkdir(dir, { recursive: true }).catch((error: unknown) => Promise.reject(createError(lockPath(dir), error)));
+      held.push(await acquire(lockPath(dir), owner, opts.staleAfterMs ?? 60_000));
+    }
     return await fn();
   } finally {
-    await releaseAll(held);
+    for (const lock of held.reverse()) await release(lock.path, lock.content);
   }
 }
 
 /** Like withLock, but resolves to null without running `fn` when a lock is held (the scheduler skips a tick). */
 export async function tryLock<T>(dirs: string | readonly string[], owner: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T | null> {
-  let held: Held[];
-  try {
-    held = await acquireAll(dirs, owner, opts);
-  } catch (error) {
-    if (error instanceof LockError) return null;
+  let ran = false;
+  const run = () => {
+    ran = true;
+    return fn();
+  };
+  return withLock(dirs, owner, run, opts).catch((error: unknown) => {
+    if (error instanceof LockError && !ran) return null;
     throw error;
-  }
-  try {
-    return await fn();
-  } finally {
-    await releaseAll(held);
-  }
+  });
 }
 
 export function lockPath(dir: string): string {
@@ -102,154 +82,82 @@ export async function lockHolder(dirs: string | readonly string[]): Promise<Lock
   return null;
 }
 
-interface Held {
-  path: string;
-  content: LockHolder;
-}
-
 function sortedDirs(dirs: string | readonly string[]): string[] {
   return [...new Set((typeof dirs === 'string' ? [dirs] : dirs).map((d) => resolve(d)))].sort();
 }
 
-/** In sorted order, so two processes asking for overlapping sets can't each hold a part the other needs. */
-async function acquireAll(dirs: string | readonly string[], owner: string, opts: LockOptions): Promise<Held[]> {
-  const held: Held[] = [];
-  try {
-    for (const dir of sortedDirs(dirs)) {
-      if (opts.createMissing) await mkdir(dir, { recursive: true }).catch((error: unknown) => Promise.reject(createError(lockPath(dir), error)));
-      held.push(await acquire(dir, owner, opts.staleAfterMs ?? 60_000));
-    }
-    return held;
-  } catch (error) {
-    await releaseAll(held);
-    throw error;
-  }
-}
-
-async function releaseAll(held: Held[]): Promise<void> {
-  for (const lock of [...held].reverse()) await release(lock.path, lock.content);
-}
-
-async function acquire(dir: string, owner: string, staleAfterMs: number): Promise<Held> {
-  const path = lockPath(dir);
-  const content: LockHolder = {
-    pid: process.pid,
-    owner,
-    startedAt: new Date().toISOString(),
-    host: self.host,
-    ...(self.bootId ? { bootId: self.bootId } : { bootedAt: self.bootedAt }),
-    ...(self.procStart ? { procStart: self.procStart } : {}),
-    instance: self.instance,
-  };
+async function acquire(path: string, owner: string, staleAfterMs: number): Promise<{ path: string; content: LockHolder }> {
+  const content: LockHolder = { pid: process.pid, owner, startedAt: new Date().toISOString(), ...self };
   // Two attempts: the second follows the takeover of a stale lock; if someone else won that race, we lose cleanly.
   for (let attempt = 0; attempt < 2; attempt++) {
     if (await create(path, content)) return { path, content };
-    const found = await inspect(path, staleAfterMs);
-    if (found.kind === 'gone') continue;
-    if (found.kind === 'live') throw heldError(path, found.holder);
-    if (found.kind === 'young-unreadable') {
+    const found = await Promise.all([readFile(path, 'utf8'), stat(path)]).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
+    if (!found) continue;
+    const [text, { mtimeMs }] = found;
+    const holder = parse(text);
+    if (holder && !isGone(holder)) {
+      const where = holder.host && holder.host !== self.host ? ` on ${holder.host}` : '';
+      throw new LockError(
+        `${path}: another briefing run holds the lock (${holder.owner}, pid ${holder.pid}${where}, since ${holder.startedAt}). Nothing was changed. ` +
+          `Wait for it to finish or, if no briefing process is running, delete ${path}.`,
+        { path, pid: holder.pid, owner: holder.owner, startedAt: holder.startedAt },
+      );
+    }
+    if (!holder && Date.now() - mtimeMs <= staleAfterMs) {
       throw new LockError(
         `${path}: another process is creating the lock right now (the file is not readable yet). Wait for it to ` +
           `finish or, if no briefing process is running, delete ${path}. Nothing was changed.`,
         { path },
       );
     }
-    await takeOver(path, found.text);
+    await takeOver(path, text);
   }
   throw new LockError(`${path}: another process took the lock while a stale one was being cleared. Nothing was changed; try again later.`, { path });
 }
 
 /**
- * Create the lock file exclusively, whole: the content goes to a temp file beside it (`.lock.<pid>.<8 hex>.tmp`,
- * synced), which is then hard-linked to `.lock`. link() never overwrites, so it is as exclusive as 'wx', and the
- * lock appears with its content or not at all. Where hard links are not supported, falls back to 'wx'.
- * Returns false if the lock exists. Other failures (no folder, read-only, disk full) are OutputErrors.
+ * Create the lock file exclusively and whole: a synced temp file beside it (`.lock.<pid>.<8 hex>.tmp`) is hard-linked
+ * to `.lock`, and link() never overwrites. Where hard links are unsupported, 'wx' instead (a kill between creating and
+ * writing then leaves an unparsable lock, stale after staleAfterMs). False if the lock exists.
  */
 async function create(path: string, content: LockHolder): Promise<boolean> {
-  const text = JSON.stringify(content) + '\n';
+  const text = `${JSON.stringify(content)}\n`;
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeNewFileSynced(temp, text);
-  } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw createError(path, error);
-  }
-  try {
-    await link(temp, path);
+    await link(temp, path).catch((error: NodeJS.ErrnoException) => {
+      if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(error.code ?? '')) throw error;
+      return writeNewFileSynced(path, text);
+    });
     return true;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
-    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return createExclusive(path, text);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw createError(path, error);
   } finally {
     await rm(temp, { force: true }).catch(() => undefined);
   }
 }
 
-/** The fallback without hard links: 'wx', then write; a kill in between leaves an empty lock (stale after staleAfterMs). */
-async function createExclusive(path: string, text: string): Promise<boolean> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'wx');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw createError(path, error);
-  }
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(path, { force: true });
-    throw createError(path, error);
-  }
-  await handle.close();
-  return true;
-}
-
 function createError(path: string, error: unknown): OutputError {
-  return new OutputError(
-    `${path}: cannot create the lock file (${(error as NodeJS.ErrnoException).code ?? error}). Check that the ` +
-      'folder exists, is writable and has free space; nothing was changed.',
-    { path, cause: error },
-  );
+  const advice = 'Check that the folder exists, is writable and has free space; nothing was changed.';
+  return new OutputError(`${path}: cannot create the lock file (${errorCode(error)}). ${advice}`, { path, cause: error });
 }
 
-type Inspection = { kind: 'gone' } | { kind: 'live'; holder: LockHolder } | { kind: 'young-unreadable' } | { kind: 'stale'; text: string; why: string };
-
-async function inspect(path: string, staleAfterMs: number): Promise<Inspection> {
-  let text: string;
-  let ageMs: number;
-  try {
-    text = await readFile(path, 'utf8');
-    ageMs = Date.now() - (await stat(path)).mtimeMs;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'gone' };
-    throw error;
-  }
-  const holder = parse(text);
-  if (!holder) return ageMs > staleAfterMs ? { kind: 'stale', text, why: 'unreadable and old' } : { kind: 'young-unreadable' };
-  const why = staleness(holder);
-  return why ? { kind: 'stale', text, why } : { kind: 'live', holder };
-}
-
-/** Why the holder is provably gone, or undefined when it may be alive. */
-export function staleness(holder: LockHolder): string | undefined {
+/** Whether the holder is provably gone; false when it may be alive. */
+function isGone(holder: LockHolder): boolean {
+  // The machine has restarted since: another boot id or, without one here, a boot time more than 2 minutes off.
   if (holder.bootId && self.bootId) {
-    if (holder.bootId !== self.bootId) return 'the machine has restarted since (boot id differs)';
-  } else if (holder.bootedAt !== undefined && !self.bootId && Math.abs(holder.bootedAt - self.bootedAt) > 120_000) {
-    return 'the machine has restarted since (boot time differs)';
-  }
-  if (holder.pid === process.pid) {
-    return holder.instance === self.instance ? undefined : "an earlier process had this process's pid (a restarted container)";
-  }
-  if (!isProcessAlive(holder.pid)) return 'no process has its pid';
-  if (holder.procStart) {
-    const start = processStart(holder.pid);
-    if (start !== undefined && start !== holder.procStart) return 'its pid now belongs to a process that started later';
-  }
-  return undefined;
+    if (holder.bootId !== self.bootId) return true;
+  } else if (holder.bootedAt !== undefined && self.bootedAt !== undefined && Math.abs(holder.bootedAt - self.bootedAt) > 120_000) return true;
+  // This process's pid, taken by another instance: an earlier process with the same pid (a restarted container's PID 1).
+  if (holder.pid === process.pid) return holder.instance !== self.instance;
+  if (!isProcessAlive(holder.pid)) return true;
+  if (!holder.procStart) return false;
+  const start = processStart(holder.pid);
+  return start !== undefined && start !== holder.procStart; // the pid now belongs to a process that started later
 }
 
 /**
@@ -272,41 +180,25 @@ async function takeOver(path: string, staleText: string): Promise<void> {
 /** Remove the lock only if it is still ours (a person may have deleted it and another run taken it). */
 async function release(path: string, content: LockHolder): Promise<void> {
   const current = parse(await readFile(path, 'utf8').catch(() => ''));
-  if (current && current.pid === content.pid && current.startedAt === content.startedAt && current.instance === content.instance) {
-    await rm(path, { force: true });
-  }
+  if (current?.pid === content.pid && current.startedAt === content.startedAt && current.instance === content.instance) await rm(path, { force: true });
 }
 
+/** A lock file's holder, or null when it is not one (empty or half-written). */
 function parse(text: string): LockHolder | null {
   try {
-    const value = JSON.parse(text) as Partial<LockHolder>;
-    if (typeof value.pid !== 'number' || !Number.isInteger(value.pid) || value.pid <= 0 || typeof value.startedAt !== 'string') return null;
-    const optional = <K extends keyof LockHolder>(key: K, type: 'string' | 'number') => (typeof value[key] === type ? { [key]: value[key] } : {});
-    return {
-      pid: value.pid,
-      owner: String(value.owner ?? 'unknown'),
-      startedAt: value.startedAt,
-      ...optional('host', 'string'),
-      ...optional('bootId', 'string'),
-      ...optional('bootedAt', 'number'),
-      ...optional('procStart', 'string'),
-      ...optional('instance', 'string'),
-    };
+    const value = JSON.parse(text);
+    if (!Number.isInteger(value.pid) || value.pid <= 0 || typeof value.startedAt !== 'string') return null;
+    return { ...value, owner: String(value.owner ?? 'unknown') };
   } catch {
     return null;
   }
 }
 
-/** Signal 0 checks existence only. ESRCH: no such process. EPERM: it exists but belongs to another user. */
-export { isProcessAlive };
-
 /** Field 22 of /proc/<pid>/stat (start time, clock ticks since boot), or undefined without /proc or such a process. */
 export function processStart(pid: number): string | undefined {
-  const line = readProc(`/proc/${pid}/stat`);
-  if (!line) return undefined;
+  const line = readProc(`/proc/${pid}/stat`) ?? '';
   // The command name (field 2) is in parentheses and may hold spaces and parentheses: count from the last ')'.
-  const fields = line.slice(line.lastIndexOf(')') + 2).split(' ');
-  const start = fields[19];
+  const start = line.slice(line.lastIndexOf(')') + 2).split(' ')[19];
   return start && /^\d+$/.test(start) ? start : undefined;
 }
 
@@ -316,12 +208,4 @@ function readProc(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function heldError(path: string, holder: LockHolder): LockError {
-  return new LockError(
-    `${path}: another briefing run holds the lock (${holder.owner}, pid ${holder.pid}${holder.host && holder.host !== self.host ? ` on ${holder.host}` : ''}, ` +
-      `since ${holder.startedAt}). Nothing was changed. Wait for it to finish or, if no briefing process is running, delete ${path}.`,
-    { path, pid: holder.pid, owner: holder.owner, startedAt: holder.startedAt },
-  );
 }

@@ -1,6 +1,6 @@
 import { access, constants, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { removeOrphanTemps, stageFile, type StagedFile } from './atomic.js';
+import { errorCode, removeOrphanTemps, stageFile, type StagedFile } from './atomic.js';
 import { OutputError } from '../errors.js';
 
 /** Make sure `dir` exists and is writable before any work is done, so a run can't fail at its last step. */
@@ -9,25 +9,23 @@ export async function ensureWritableDir(dir: string, what: string): Promise<void
     await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new OutputError(`${what} ${dir} is not writable (${code}). Choose another folder with --out, or fix its permissions; nothing was written.`, {
-      path: dir,
-      cause: error,
-    });
+    throw new OutputError(
+      `${what} ${dir} is not writable (${errorCode(error)}). Choose another folder with --out, or fix its permissions; nothing was written.`,
+      { path: dir, cause: error },
+    );
   }
 }
 
 /**
- * Replace the files in `dir` as a set (briefing-<lang>.html with its .pdf): every file is written and synced
- * under a temp name first, and only when all are on disk are they renamed into place. So a full disk or a file
- * that can't be written replaces none of them, and the previous briefing stays whole; the error names the file.
- * Temp files a killed run left in `dir` are removed afterwards.
+ * Replace the files in `dir` as a set (briefing-<lang>.html with its .pdf): every file is written and synced under a
+ * temp name first, and only when all are on disk are they renamed into place, so a full disk replaces none of them
+ * and the error names the file. Temp files a killed run left in `dir` are removed afterwards.
  */
 export async function writeOutputs(dir: string, files: { name: string; data: string | Uint8Array }[]): Promise<string[]> {
   const staged: StagedFile[] = [];
   const fail = (path: string, error: unknown, state: string) => {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    return new OutputError(`Cannot write ${path} (${code}). ${state} Free some space or fix the folder's permissions, then run again.`, { path, cause: error });
+    const message = `Cannot write ${path} (${errorCode(error)}). ${state} Free some space or fix the folder's permissions, then run again.`;
+    return new OutputError(message, { path, cause: error });
   };
   for (const file of files) {
     const path = join(dir, file.name);

@@ -7,13 +7,10 @@ import { fileURLToPath } from 'node:url';
  * this module, so it is the same whether the code runs compiled from dist/ or as TypeScript under vitest.
  */
 function findProjectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
     if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'ssb-briefing') return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('ssb-briefing: cannot find the project root (package.json) above ' + import.meta.url);
-    dir = parent;
+    if (dirname(dir) === dir) throw new Error('ssb-briefing: cannot find the project root (package.json) above ' + import.meta.url);
   }
 }
 

@@ -1,25 +1,19 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import type { Dataset, Definition, Observation, TableState } from '../briefing/model.js';
 import { DatasetError } from '../errors.js';
-import { firstIssue } from '../io/json-file.js';
-import { datasetColumns, datasetHeaderSchema, rowSchema, type Row } from './schemas.js';
+import { firstIssue, parseJsonText } from '../io/json-file.js';
+import { datasetColumns, datasetHeaderSchema, rowSchema } from './schemas.js';
 
 /**
  * data/<briefing>/dataset.json: every figure the briefing may use, one per line, read once per run into plain
- * objects. A table row keeps every code its cell has (and the table's labels sit in `tables`); an article row names
- * the definition's measure and the article it was quoted from. The current figure of a row's identity is its highest
- * revision; earlier revisions are kept, so a revised figure can say what it was first published as.
- *
- * Rows are written in the order they are held: an update keeps the rows already there in file order and appends its
- * own, so `git diff data/` shows exactly what a fetch added.
+ * objects. A table row keeps every code of its cell; an article row names the definition's measure and the article
+ * it was quoted from. The current figure of a row's identity is its highest revision; earlier revisions are kept.
+ * Rows are written in the order held (an update appends its own), so `git diff data/` shows what a fetch added.
  */
 
 export const datasetFile = 'dataset.json';
-
-const advice = (file: string) => `Fix the file or restore it with \`git checkout -- ${file}\`; nothing was rendered.`;
 
 /** The identity of a row, whatever its revision: its table and codes, or its article, measure and key codes. */
 export function identityOf(o: Pick<Observation, 'table' | 'article' | 'codes' | 'measure' | 'period' | 'size' | 'industry'>): string {
@@ -33,8 +27,8 @@ export function observationId(o: Parameters<typeof identityOf>[0] & { revision: 
 }
 
 /** For each table, its measure dimensions and their codes (joined) -> the definition's measure id. */
-export function measureIndex(definition: Pick<Definition, 'measures'>, tables: Record<string, Pick<TableState, 'dimensions'>>): MeasureIndex {
-  const index: MeasureIndex = new Map();
+export function measureIndex(definition: Pick<Definition, 'measures'>, tables: Record<string, Pick<TableState, 'dimensions'>>) {
+  const index = new Map<string, { dims: string[]; byCodes: Map<string, string> }>();
   for (const [id, table] of Object.entries(tables)) {
     const dims = table.dimensions.filter((d) => d.role === 'measure').map((d) => d.id);
     const byCodes = new Map<string, string>();
@@ -48,8 +42,7 @@ export function measureIndex(definition: Pick<Definition, 'measures'>, tables: R
   return index;
 }
 
-/** Per table: its measure dimensions, and their codes (joined) -> the definition's measure id. */
-export type MeasureIndex = Map<string, { dims: string[]; byCodes: Map<string, string> }>;
+type MeasureIndex = ReturnType<typeof measureIndex>;
 
 /** The measure of a table row, by the definition's recorded codes; null when the definition doesn't use it. */
 export function measureOf(index: MeasureIndex, table: string, codes: Record<string, string>): string | null {
@@ -65,35 +58,25 @@ export function measureOf(index: MeasureIndex, table: string, codes: Record<stri
  * missing figure without SSB's symbol, an impossible date.
  */
 export function parseDataset(text: string, file: string, definition: Definition): Dataset {
-  let document: unknown;
-  try {
-    document = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (cause) {
-    throw new DatasetError(`${file}: not valid JSON (${(cause as Error).message}). ${advice(file)}`, { path: file, cause });
-  }
-  const header = v.safeParse(datasetHeaderSchema, document);
-  if (!header.success) {
-    const { field, message } = firstIssue(header.issues);
-    throw new DatasetError(`${file}: field "${field}": ${message}. ${advice(file)}`, { path: file, field });
-  }
-  const { tables, articles, codelists, findings } = header.output;
+  const advice = `Fix the file or restore it with \`git checkout -- ${file}\`; nothing was rendered.`;
+  const problem = (message: string, context: { row?: number; field: string }) => new DatasetError(`${file}: ${message}. ${advice}`, { path: file, ...context });
+  const header = parseJsonText(text, file, datasetHeaderSchema, { advice, fail: (message, context) => new DatasetError(message, context) });
+  const { format, title, provenance, tables, articles, codelists, findings } = header;
   const measures = new Set(definition.measures.map((m) => m.id));
   /** Each table's dimensions with their codes (pairs in an array: a Map's entries would allocate for every row). */
   const categories = new Map<string, { dim: string; codes: Set<string> }[]>();
   for (const [id, t] of Object.entries(tables)) {
-    if (t.id !== id) throw new DatasetError(`${file}: tables.${id}.id is "${t.id}". ${advice(file)}`, { path: file, field: `tables.${id}.id` });
-    categories.set(
-      id,
-      t.dimensions.map((d) => ({ dim: d.id, codes: new Set(d.categories.map((c) => c.code)) })),
-    );
+    if (t.id !== id) throw problem(`tables.${id}.id is "${t.id}"`, { field: `tables.${id}.id` });
+    const dims = t.dimensions.map((d) => ({ dim: d.id, codes: new Set(d.categories.map((c) => c.code)) }));
+    categories.set(id, dims);
   }
   const listed = new Map(Object.entries(codelists).map(([role, list]) => [role, new Set(list.map((c) => c.code))]));
   const index = measureIndex(definition, tables);
   const fail = (row: number, field: string, message: string): never => {
-    throw new DatasetError(`${file}: row ${row}, field "${field}": ${message}. ${advice(file)}`, { path: file, row, field });
+    throw problem(`row ${row}, field "${field}": ${message}`, { row, field });
   };
   const seen = new Set<string>();
-  const observations: Observation[] = header.output.observations.map((line, i) => {
+  const observations: Observation[] = header.observations.map((line, i) => {
     const n = i + 1;
     if (!Array.isArray(line) || line.length !== datasetColumns.length) {
       return fail(n, '(row)', `expected an array of ${datasetColumns.length} values (${datasetColumns.join(', ')})`);
@@ -105,7 +88,7 @@ export function parseDataset(text: string, file: string, definition: Definition)
       const shown = input === undefined ? '' : JSON.stringify(input);
       return fail(n, field, shown ? `${message} (the row has ${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown})` : message);
     }
-    const r: Row = parsed.output;
+    const r = parsed.output;
     if (r.value === null && (r.status === null || r.status === '*'))
       fail(n, 'status', 'a missing figure (value null) needs SSB\'s symbol for why (".", "..", ":" or "-")');
     let measure: string | null;
@@ -156,17 +139,12 @@ export function parseDataset(text: string, file: string, definition: Definition)
     seen.add(o.id);
     return o;
   });
-  for (const f of findings) {
-    if (!articles[f.article])
-      throw new DatasetError(`${file}: finding ${f.id} names article ${f.article}, which "articles" does not have. ${advice(file)}`, {
-        path: file,
-        field: 'findings',
-      });
-  }
+  const orphan = findings.find((f) => !articles[f.article]);
+  if (orphan) throw problem(`finding ${orphan.id} names article ${orphan.article}, which "articles" does not have`, { field: 'findings' });
   return {
-    format: 'ssb-briefing/dataset@3',
-    title: header.output.title,
-    provenance: header.output.provenance,
+    format,
+    title,
+    provenance,
     tables: tables as Dataset['tables'],
     articles,
     codelists: codelists as Dataset['codelists'],
@@ -218,11 +196,6 @@ export function serializeDataset(dataset: Dataset): string {
     ]),
   );
   return `${head.slice(0, -2)},\n  "observations": [\n${rows.map((r) => `    ${r}`).join(',\n')}\n  ]\n}\n`;
-}
-
-/** sha256 hex of the file's bytes (as UTF-8). */
-export function hashText(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /** The dataset file's text; a missing or unreadable file is a DatasetError saying what to do. */

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import type { Definition } from '../briefing/model.js';
 import { DatasetError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { parseJsonText, readJsonFile } from '../io/json-file.js';
+import { parseJsonText, readJsonFile, type ReadOptions } from '../io/json-file.js';
 import { definitionSchema } from './schemas.js';
 
 /**
@@ -12,9 +11,9 @@ import { definitionSchema } from './schemas.js';
 
 export const definitionFile = 'briefing.json';
 
-const options = (path: string) => ({
+const options = (path: string): ReadOptions => ({
   advice: `Fix it (see README, "Definitions") or restore it with \`git checkout -- ${path}\`; nothing was fetched or rendered.`,
-  fail: (message: string, context: { path: string; field?: string; cause?: unknown }) => new DatasetError(message, context),
+  fail: (message, context) => new DatasetError(message, context),
 });
 
 export async function loadDefinition(dataDir: string): Promise<Definition> {
@@ -28,9 +27,4 @@ export function parseDefinition(text: string, path: string): Definition {
 
 export function serializeDefinition(definition: Definition): string {
   return JSON.stringify(definition, null, 2) + '\n';
-}
-
-/** Replace the definition whole (after a fetch recorded newly resolved codes). */
-export async function saveDefinition(dataDir: string, definition: Definition): Promise<void> {
-  await writeFileAtomic(join(dataDir, definitionFile), serializeDefinition(definition));
 }

@@ -7,14 +7,14 @@ import { historyEntrySchema, type HistoryEntry } from './schemas.js';
 
 /**
  * data/<briefing>/history.jsonl: what each fetch changed (added, revised with old and new value, withdrawn), one JSON
- * line each, batch by batch. History and dataset are two files, so a crash can land between them: every batch carries
- * `previous` and `batch`, the first 16 hex digits of sha256 of dataset.json before and after the update. The history is
- * replaced before the dataset; a batch counts once dataset.json had its `batch` hash. After a crash between the two,
- * the last batch's `previous` still equals the dataset on disk, and `reconcile` drops exactly that batch.
+ * line each, batch by batch. Every batch carries `previous` and `batch`, sha16 of dataset.json before and after the
+ * update. The history is replaced before the dataset, so after a crash between the two the last batch's `previous`
+ * still equals the dataset on disk, and `reconcile` drops exactly that batch.
  */
 
 export const historyFile = 'history.jsonl';
 export type { HistoryEntry };
+const historyLine = v.pipe(v.string(), v.parseJson(), historyEntrySchema);
 
 export function sha16(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 16);
@@ -29,16 +29,9 @@ export async function readHistory(dataDir: string): Promise<HistoryEntry[]> {
   });
   return text.split('\n').flatMap((line, index) => {
     if (line.trim() === '') return [];
-    let parsed: ReturnType<typeof v.safeParse<typeof historyEntrySchema>> | null = null;
-    try {
-      parsed = v.safeParse(historyEntrySchema, JSON.parse(line));
-    } catch {
-      parsed = null;
-    }
-    if (!parsed?.success) {
-      throw new DatasetError(`${path}: line ${index + 1} is not a history entry. Restore the file from git or remove that line.`, { path, row: index + 1 });
-    }
-    return [parsed.output];
+    const parsed = v.safeParse(historyLine, line);
+    if (parsed.success) return [parsed.output];
+    throw new DatasetError(`${path}: line ${index + 1} is not a history entry. Restore the file from git or remove that line.`, { path, row: index + 1 });
   });
 }
 
@@ -80,16 +73,11 @@ export function withdrawnKeys(history: readonly HistoryEntry[], table: string): 
  * the table's only one: its first fetch, where the figures came from rather than a change to them.
  */
 export function lastChanges(history: readonly HistoryEntry[]): { table: string; updated: string | null; first: boolean; entries: HistoryEntry[] }[] {
-  const latest = new Map<string, HistoryEntry[]>();
-  const count = new Map<string, number>();
-  for (const batch of batchesOf(history)) {
-    latest.set(batch[0]!.table, batch);
-    count.set(batch[0]!.table, (count.get(batch[0]!.table) ?? 0) + 1);
-  }
-  return [...latest.entries()].map(([table, entries]) => ({
+  const batches = batchesOf(history);
+  return [...new Map(batches.map((batch) => [batch[0]!.table, batch]))].map(([table, entries]) => ({
     table,
     updated: entries.at(-1)!.updated,
-    first: count.get(table) === 1,
+    first: batches.filter((batch) => batch[0]!.table === table).length === 1,
     entries: entries.filter((e) => e.kind !== 'table'),
   }));
 }

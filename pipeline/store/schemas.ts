@@ -2,32 +2,26 @@ import * as v from 'valibot';
 import { languages, statusSymbols } from '../briefing/model.js';
 
 /**
- * The schema of every file a briefing's folder holds (valibot): the definition (briefing.json), the dataset
- * (dataset.json) and the history (history.jsonl). Structure only; what depends on more than one field or file (a
- * row's measure must be one the definition knows) is checked in store/dataset.ts, which names the row.
+ * The schema of every file a briefing's folder holds (valibot): briefing.json, dataset.json and history.jsonl.
+ * Structure only; what depends on more than one field or file is checked in store/dataset.ts, which names the row.
  */
 
-/** A real calendar date, YYYY-MM-DD. */
-export function isCalendarDate(text: string): boolean {
-  // A dataset repeats a handful of dates over thousands of rows: each is checked once (measured: bench merge).
-  const known = calendarDates.get(text);
-  if (known !== undefined) return known;
-  const real = checkCalendarDate(text);
-  if (calendarDates.size < 10_000) calendarDates.set(text, real);
-  return real;
-}
 const calendarDates = new Map<string, boolean>();
 
-function checkCalendarDate(text: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+/** A real calendar date, YYYY-MM-DD. Each text is checked once: a dataset repeats a few dates over thousands of rows (measured: bench merge). */
+function isCalendarDate(text: string): boolean {
+  let real = calendarDates.get(text);
+  if (real === undefined) {
+    const [, year, month, day] = (/^(\d{4})-(\d{2})-(\d{2})$/.exec(text) ?? []).map(Number);
+    const date = new Date(Date.UTC(year!, month! - 1, day));
+    real = date.getUTCFullYear() === year && date.getUTCMonth() === month! - 1 && date.getUTCDate() === day;
+    if (calendarDates.size < 10_000) calendarDates.set(text, real);
+  }
+  return real;
 }
 
 /** ISO 8601 as SSB sends `updated`: a real date, optionally with a time and zone (`2025-09-24T06:00:00Z`). */
-export function isIsoTimestamp(text: string): boolean {
+function isIsoTimestamp(text: string): boolean {
   const match = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);
   if (!match || !isCalendarDate(match[1]!)) return false;
   const [hours, minutes, seconds] = [Number(match[2] ?? 0), Number(match[3] ?? 0), Number(match[4] ?? 0)];
@@ -51,12 +45,10 @@ const regexText = v.pipe(
     }
   }, 'a valid regular expression'),
 );
-const labels = v.strictObject({
-  no: v.string(),
-  en: v.optional(v.nullable(v.string())),
-  nb: v.optional(v.nullable(v.string())),
-  nn: v.optional(v.nullable(v.string())),
-});
+const otherLabel = v.optional(v.nullable(v.string()));
+const labels = v.strictObject({ no: v.string(), en: otherLabel, nb: otherLabel, nn: otherLabel });
+/** A strict object of a non-empty text under each of `keys`. */
+const texts = <K extends string>(keys: readonly K[]) => v.strictObject(Object.fromEntries(keys.map((k) => [k, nonEmpty])) as Record<K, typeof nonEmpty>);
 const perLanguage = <T extends v.GenericSchema>(schema: T) => v.strictObject({ nn: schema, nb: schema, en: schema });
 
 // ─── briefing.json ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -80,19 +72,7 @@ export const definitionSchema = v.pipe(
       url: v.strictObject({ no: httpUrl, en: httpUrl }),
       referenceMonth: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(12)),
     }),
-    words: perLanguage(
-      v.strictObject({
-        title: nonEmpty,
-        kicker: nonEmpty,
-        topic: nonEmpty,
-        definition: nonEmpty,
-        coverage: nonEmpty,
-        population: nonEmpty,
-        users: nonEmpty,
-        types: nonEmpty,
-        purposes: nonEmpty,
-      }),
-    ),
+    words: perLanguage(texts(['title', 'kicker', 'topic', 'definition', 'coverage', 'population', 'users', 'types', 'purposes'])),
     tables: v.array(v.strictObject({ id: tableId, label: nonEmpty })),
     measures: v.pipe(
       v.array(
@@ -129,65 +109,30 @@ export const definitionSchema = v.pipe(
 
 // ─── dataset.json ───────────────────────────────────────────────────────────────────────────────────────────────
 
-/** The columns of a row, in order; each observation is one line, a JSON array of these values. */
-export const datasetColumns = [
-  'table',
-  'article',
-  'period',
-  'measure',
-  'size',
-  'industry',
-  'classification',
-  'codes',
-  'value',
-  'status',
-  'bound',
-  'published',
-  'revision',
-  'note',
-] as const;
-
 const classification = v.nullable(v.picklist(['SN2007', 'SN2025'], '"SN2007", "SN2025" or null'));
 const category = v.strictObject({ code: v.string(), label: labels });
 
-export const tableStateSchema = v.strictObject({
+const tableStateSchema = v.strictObject({
   id: tableId,
   label: labels,
   updated: v.nullable(timestamp),
   fetchedAt: timestamp,
   classification,
   dimensions: v.array(
-    v.strictObject({
-      id: nonEmpty,
-      role: v.picklist(['time', 'size', 'industry', 'measure']),
-      label: labels,
-      categories: v.array(category),
-    }),
+    v.strictObject({ id: nonEmpty, role: v.picklist(['time', 'size', 'industry', 'measure']), label: labels, categories: v.array(category) }),
   ),
   notes: v.array(v.string()),
   discontinued: v.nullable(v.boolean()),
 });
 
-const lang3 = v.strictObject(Object.fromEntries(languages.map((l) => [l, nonEmpty])) as Record<(typeof languages)[number], typeof nonEmpty>);
+const lang3 = texts(languages);
 const year = v.pipe(v.number(), v.integer('a whole year'), v.minValue(1990, 'a year from 1990'), v.maxValue(2100, 'a year up to 2100'));
 
-export const findingSchema = v.variant('kind', [
+const findingSchema = v.variant('kind', [
   v.strictObject({ id: nonEmpty, kind: v.literal('top-industry'), year, measure: measureId, industry: nonEmpty, article: v.number() }),
   v.strictObject({ id: nonEmpty, kind: v.literal('size-gradient'), year, measures: v.array(measureId), article: v.number() }),
   v.strictObject({ id: nonEmpty, kind: v.literal('reading'), year, about: measureId, article: v.number(), text: lang3 }),
 ]);
-
-export const datasetHeaderSchema = v.strictObject({
-  format: v.literal('ssb-briefing/dataset@3'),
-  title: nonEmpty,
-  provenance: v.strictObject({ builtFrom: nonEmpty, licence: nonEmpty }),
-  tables: v.record(tableId, tableStateSchema),
-  articles: v.array(v.strictObject({ url: httpUrl, published: v.nullable(calendarDate), title: nonEmpty })),
-  codelists: v.record(nonEmpty, v.array(category)),
-  columns: v.strictTuple(datasetColumns.map((c) => v.literal(c)) as unknown as [v.LiteralSchema<string, undefined>]),
-  observations: v.array(v.unknown()),
-  findings: v.array(findingSchema),
-});
 
 /** One row, as an object; checked field by field so a problem names its field. */
 export const rowSchema = v.strictObject({
@@ -208,7 +153,21 @@ export const rowSchema = v.strictObject({
   revision: v.pipe(v.number(), v.safeInteger('a whole number'), v.minValue(0, 'a whole number from 0')),
   note: v.nullable(v.string()),
 });
-export type Row = v.InferOutput<typeof rowSchema>;
+
+/** The columns of a row, in order; each observation is one line, a JSON array of these values. */
+export const datasetColumns = Object.keys(rowSchema.entries) as (keyof typeof rowSchema.entries)[];
+
+export const datasetHeaderSchema = v.strictObject({
+  format: v.literal('ssb-briefing/dataset@3'),
+  title: nonEmpty,
+  provenance: v.strictObject({ builtFrom: nonEmpty, licence: nonEmpty }),
+  tables: v.record(tableId, tableStateSchema),
+  articles: v.array(v.strictObject({ url: httpUrl, published: v.nullable(calendarDate), title: nonEmpty })),
+  codelists: v.record(nonEmpty, v.array(category)),
+  columns: v.strictTuple(datasetColumns.map((c) => v.literal(c))),
+  observations: v.array(v.unknown()),
+  findings: v.array(findingSchema),
+});
 
 // ─── history.jsonl ──────────────────────────────────────────────────────────────────────────────────────────────
 

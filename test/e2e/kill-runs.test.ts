@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { isProcessAlive } from '../../pipeline/io/lock.js';
+import { isProcessAlive } from '../../pipeline/io/atomic.js';
 import { loadFolder } from '../support/briefing-text.js';
 import { describeProcesses, leftovers, markEnv, newMark, watchChromium, type ChromiumWatch } from '../support/chromium.js';
 import { startCli } from '../support/cli-process.js';
