@@ -53,3 +53,5 @@ export function installShutdown(options: { log?: (line: string) => void; target?
     },
   };
 }
+
+export type Shutdown = ReturnType<typeof installShutdown>;
