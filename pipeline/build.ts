@@ -11,17 +11,11 @@ import { formatDate } from './text/format.js';
 import { plain } from './text/rich.js';
 
 /**
- * Stage 3, build: the briefing for one year in each language, in memory.
- *
- *   Chromium starts ─────────────────────────────────────────────────────────────────────────┐
- *   content (pure) ─► per language: charts (Vega ─► SVG) ─► html (Handlebars) ─► queued ─────┴─► pdf (one page)
- *                                                                                             ─► PDF metadata
- * A language's PDF prints while the next language's charts are drawn. Nothing is written here; the caller stores the
- * documents only when every language succeeded. Each briefing's claims are completed with what only rendering and
- * printing make: the charts' drawn text, the running header, the page numbers.
+ * Stage 3, build: the briefing for one year in each language, in memory (the caller stores it once every language
+ * succeeded). Chromium starts first; a language's PDF prints while the next language's charts are drawn.
  */
 
-export interface BuildOptions {
+interface BuildOptions {
   year: number;
   langs: Lang[];
   templatesDir: string;
@@ -38,11 +32,6 @@ export interface BuiltBriefing {
   claims: Claim[];
 }
 
-export interface BuildEffects {
-  /** Fault injection into the printer (kill or freeze Chromium mid-print). */
-  print?: PrintHooks;
-}
-
 export const generator = () => `ssb-briefing ${packageVersion()}`;
 
 /** Content, charts and HTML: what the preview shows, and what the PDF is printed from. */
@@ -54,7 +43,7 @@ export async function renderHtml(dataset: Dataset, definition: Definition, year:
 
 /** The running header (title and the figures' date) and footer (page numbers) of the PDF. */
 export function printOptionsFor(b: Briefing, timeoutMs: number, fontFace?: string): PrintOptions {
-  return { timeoutMs, lang: b.lang, header: headerOf(b), footer: { page: b.ui.page, of: b.ui.of }, ...(fontFace ? { fontFace } : {}) };
+  return { timeoutMs, lang: b.lang, header: headerOf(b), footer: { page: b.ui.page, of: b.ui.of }, fontFace };
 }
 
 const headerOf = (b: Briefing) => (b.published ? `${b.title} · ${formatDate(b.published, b.lang)}` : b.title);
@@ -63,10 +52,11 @@ export async function buildBriefings(
   input: { dataset: Dataset; definition: Definition },
   options: BuildOptions,
   progress: Progress,
-  effects: BuildEffects = {},
+  /** Fault injection into the printer (kill or freeze Chromium mid-print). */
+  effects: { print?: PrintHooks } = {},
 ): Promise<BuiltBriefing[]> {
   // Chromium first: its start is the longest single step, and the content, chart and template work overlaps it.
-  const printer = openPrinter(options.print, { ...(effects.print ? { hooks: effects.print } : {}), log: (line) => progress.info(`  ${line}`) });
+  const printer = openPrinter(options.print, { hooks: effects.print, log: (line) => progress.info(`  ${line}`) });
   try {
     const briefings = await progress.stage(
       'content',
@@ -75,9 +65,7 @@ export async function buildBriefings(
     );
     const assets = await loadTemplateAssets(options.templatesDir);
     void loadPdfLib().catch(() => undefined); // loads while Chromium starts; finishPdf reports a failure
-    const htmls: string[] = [];
-    const charts: RenderedChart[][] = [];
-    const printing: Promise<{ bytes: Uint8Array; pageCount: number }>[] = [];
+    const made: { charts: RenderedChart[]; html: string; pdf: Promise<{ bytes: Uint8Array; pageCount: number }> }[] = [];
     for (const b of briefings) {
       const drawn = await progress.stage(
         'charts',
@@ -89,17 +77,15 @@ export async function buildBriefings(
         async () => renderBriefing(b, drawn, assets, generator()),
         () => b.lang,
       );
-      charts.push(drawn);
-      htmls.push(html);
       const pdf = printer.print(html, printOptionsFor(b, options.print.timeoutMs, assets.marginFont)).then((printed) => finishPdf(printed, pdfMetadata(b)));
       pdf.catch(() => undefined); // awaited below
-      printing.push(pdf);
+      made.push({ charts: drawn, html, pdf });
     }
     const pdfs = await progress.stage(
       'pdf',
       async () => {
         const closing = printer.close(); // after the documents queued: the browser goes while the last metadata is set
-        const out = await Promise.all(printing);
+        const out = await Promise.all(made.map((m) => m.pdf));
         await closing;
         return out;
       },
@@ -107,10 +93,10 @@ export async function buildBriefings(
     );
     return briefings.map((briefing, i) => ({
       briefing,
-      html: htmls[i]!,
+      html: made[i]!.html,
       pdf: pdfs[i]!.bytes,
       pageCount: pdfs[i]!.pageCount,
-      claims: completeClaims(briefing, charts[i]!, pdfs[i]!.pageCount),
+      claims: completeClaims(briefing, made[i]!.charts, pdfs[i]!.pageCount),
     }));
   } finally {
     await printer.close();
@@ -148,12 +134,8 @@ const keywords: Record<Lang, string[]> = {
   en: ['Statistics Norway', 'ICT', 'enterprises', 'ICT usage in enterprises'],
 };
 
-/**
- * Title, headline as subject, language, and dates that are the figures' own: created when they were first published,
- * modified when last revised. Without a known date the PDF carries none (never the clock, never an invented one).
- */
+/** The PDF's metadata; its dates are when the figures were first published and last revised (SSB publishes at 08:00 Oslo time). */
 function pdfMetadata(b: Briefing): PdfMetadata {
-  // SSB publishes at 08:00 Oslo time.
   const at = (date: string | null) => (date ? new Date(`${date}T08:00:00+01:00`) : null);
   return {
     title: b.title,

@@ -13,7 +13,7 @@ import { registerHelpers } from '../../templates/helpers.js';
  * job: data reaches the page only through `{{…}}` and the helpers in templates/helpers.ts.
  */
 
-export interface TemplateAssets {
+interface TemplateAssets {
   layout: string;
   partials: Record<string, string>;
   styles: string;
@@ -87,8 +87,6 @@ export function compileTemplate(source: string, partials: Record<string, string>
   }
 }
 
-const htmlLang = { nn: 'nn', nb: 'nb', en: 'en' } as const;
-
 /** The briefing as one HTML document. Pure: the same inputs give the same bytes. */
 export function renderBriefing(briefing: Briefing, charts: RenderedChart[], assets: TemplateAssets, generator: string): string {
   const template = compileTemplate(assets.layout, assets.partials, 'templates/briefing.hbs');
@@ -96,7 +94,7 @@ export function renderBriefing(briefing: Briefing, charts: RenderedChart[], asse
   const byId = new Map(withSource.map((c) => [c.id, c]));
   const sections = briefing.sections.map((s) => ({ ...s, charts: s.charts.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])) }));
   return template({
-    htmlLang: htmlLang[briefing.lang],
+    htmlLang: briefing.lang,
     briefing,
     sections,
     charts: withSource,
