@@ -53,9 +53,7 @@ export interface PreviewServer {
   close(): Promise<void>;
 }
 
-type RenderReply =
-  | { id: number; ok: true; html: string; print: Omit<PrintOptions, 'timeoutMs'> }
-  | { id: number; ok: false; error: { name: string; message: string; stack?: string } };
+type RenderReply = { ok: true; html: string; print: Omit<PrintOptions, 'timeoutMs'> } | { ok: false; error: { name: string; message: string; stack?: string } };
 
 type WorkerSettings = { role: 'briefing-preview-render'; lang: Lang; year?: number; dataDir: string; templatesDir: string };
 
@@ -148,38 +146,27 @@ export async function startBriefingPreview(options: BriefingPreviewOptions): Pro
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? '/', 'http://preview').pathname;
+    const text = { 'content-type': 'text/plain; charset=utf-8' };
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('Only GET.\n');
-      return;
-    }
-    if (path === '/') {
+      response.writeHead(405, { allow: 'GET, HEAD', ...text }).end('Only GET.\n');
+    } else if (path === '/') {
       const page = state.ok ? withLiveReload(html, state.version) : errorPage(state);
       response.writeHead(state.ok ? 200 : 500, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page);
-      return;
-    }
-    if (path === '/events') {
+    } else if (path === '/events') {
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
       response.write(`retry: 500\nevent: reload\ndata: ${state.version}\n\n`);
       clients.add(response);
       request.on('close', () => clients.delete(response));
-      return;
-    }
-    if (path === '/status') {
+    } else if (path === '/status') {
       response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(state));
-      return;
-    }
-    if (path === '/pdf') {
-      if (!state.ok) {
-        response
-          .writeHead(409, { 'content-type': 'text/plain; charset=utf-8' })
-          .end(`Nothing to print: the last render failed. ${state.error?.message ?? ''}\n`);
-        return;
-      }
+    } else if (path === '/pdf' && !state.ok) {
+      response.writeHead(409, text).end(`Nothing to print: the last render failed. ${state.error?.message ?? ''}\n`);
+    } else if (path === '/pdf') {
       const pdf = await print();
       response.writeHead(200, { 'content-type': 'application/pdf', 'content-length': pdf.byteLength, 'cache-control': 'no-store' }).end(pdf);
-      return;
+    } else {
+      response.writeHead(404, text).end('Not found. The preview serves /, /pdf, /events and /status.\n');
     }
-    response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found. The preview serves /, /pdf, /events and /status.\n');
   }
 
   const watch = [templatesDir, join(dataDir, 'dataset.json'), join(dataDir, 'briefing.json'), ...codeFolders.filter((f) => f !== templatesDir)];
@@ -268,22 +255,21 @@ function shortPath(path: string): string {
 }
 
 /**
- * The render in a worker thread. It runs the compiled preview module in dist/, where a saved source is transpiled to
- * (and what `npm run build` made), also when this module itself was loaded from source (as by the tests).
+ * The render in a worker thread, one at a time (the server asks for the next once the last is done). The worker runs
+ * the compiled preview module in dist/, where a saved source is transpiled to, also when this module was loaded from
+ * source (as by the tests).
  */
 class RenderWorker {
   private worker: Worker | null = null;
-  private next = 1;
-  private readonly calls = new Map<number, { resolve: (reply: RenderReply) => void; reject: (error: Error) => void }>();
+  private call: { resolve: (reply: RenderReply) => void; reject: (error: Error) => void } | null = null;
 
   constructor(private readonly settings: WorkerSettings) {}
 
   async render(): Promise<Extract<RenderReply, { ok: true }>> {
     const worker = this.start();
-    const id = this.next++;
     const reply = await new Promise<RenderReply>((resolve, reject) => {
-      this.calls.set(id, { resolve, reject });
-      worker.postMessage({ id });
+      this.call = { resolve, reject };
+      worker.postMessage('render');
     });
     if (reply.ok) return reply;
     // The worker's error as the class it was (a BriefingError the pipeline raises on purpose), or a plain Error with its stack.
@@ -302,14 +288,10 @@ class RenderWorker {
   private start(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(join(projectRoot, 'dist', 'pipeline', 'preview.js'), { workerData: this.settings });
-    worker.on('message', (reply: RenderReply) => {
-      this.calls.get(reply.id)?.resolve(reply);
-      this.calls.delete(reply.id);
-    });
+    worker.on('message', (reply: RenderReply) => this.call?.resolve(reply));
     const fail = (error: Error) => {
       if (this.worker === worker) this.worker = null;
-      for (const call of this.calls.values()) call.reject(error);
-      this.calls.clear();
+      this.call?.reject(error);
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`the render worker stopped (exit code ${code})`)));
@@ -383,17 +365,17 @@ async function serveRenders(settings: WorkerSettings): Promise<void> {
     }
     return cached.loaded;
   };
-  parentPort!.on('message', async ({ id }: { id: number }) => {
+  parentPort!.on('message', async () => {
     let reply: RenderReply;
     try {
       const { definition, dataset } = await load();
       const year = settings.year ?? latestYear(new Figures(dataset, definition));
       const { briefing, html } = await build.renderHtml(dataset, definition, year, settings.lang, settings.templatesDir);
       const { timeoutMs: _, ...print } = build.printOptionsFor(briefing, 0);
-      reply = { id, ok: true, html, print };
+      reply = { ok: true, html, print };
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
-      reply = { id, ok: false, error: { name: e.name, message: e.message, stack: error instanceof BriefingError ? undefined : e.stack } };
+      reply = { ok: false, error: { name: e.name, message: e.message, stack: error instanceof BriefingError ? undefined : e.stack } };
     }
     parentPort!.postMessage(reply);
   });
