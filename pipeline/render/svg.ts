@@ -75,13 +75,13 @@ const compiledByHash = new Map<string, CompiledChart>();
 
 /** Compile one template with Vega-Lite; a warning or an error is a ChartError naming the file. */
 async function compileTemplate(source: TemplateSource, configText: string): Promise<CompiledChart> {
-  const vl = await import('vega-lite');
+  const [vl, vega] = await Promise.all([import('vega-lite'), import('vega')]);
   const warnings: string[] = [];
   let spec: VegaSpec;
   try {
     const { autosize, ...template } = JSON.parse(source.text) as VegaSpec;
     const config = JSON.parse(configText) as VegaSpec;
-    spec = vl.compile({ ...template, config } as never, { logger: collectingLogger(warnings) as never }).spec as unknown as VegaSpec;
+    spec = vl.compile({ ...template, config } as never, { logger: collectingLogger(vega, warnings) }).spec as unknown as VegaSpec;
     // `autosize` goes to Vega as written: Vega-Lite would pass it on, but warns about a step-sized height under any fit type.
     if (autosize !== undefined) spec = { ...spec, autosize };
   } catch (error) {
@@ -192,15 +192,14 @@ export async function renderCharts(specs: ChartSpec[], options: ChartOptions = {
     vegaRuntime(),
   ]);
   const draw = async (spec: ChartSpec, layout: Layout): Promise<string> => {
-    const chart = compiled.get(templateName(spec.kind, layout));
-    if (!chart) throw new ChartError(`Chart "${spec.id}": there is no template for kind "${spec.kind}" (${chartKinds.join(', ')}).`, { chart: spec.id });
+    const chart = compiled.get(templateName(spec.kind, layout))!;
     const warnings: string[] = [];
-    const logger = collectingLogger(warnings);
+    const logger = collectingLogger(vega, warnings);
     try {
       const filled = fill(chart.spec, spec);
       const view = new vega.View(vega.parse(filled as never, undefined, { logger } as never), {
         renderer: 'none',
-        logger: logger as never,
+        logger,
         locale: { number: spec.lang === 'en' ? englishNumbers : norwegianNumbers },
       } as never);
       const svg = await view.toSVG();
@@ -361,22 +360,4 @@ function withAccessibleName(svg: string, title: string, alt: string): string {
 }
 
 /** A vega/vega-lite logger that records warnings and errors instead of printing them. */
-function collectingLogger(into: string[]) {
-  let level = 2;
-  const record = (...args: unknown[]) => {
-    into.push(args.map(String).join(' '));
-    return logger;
-  };
-  const logger = {
-    level: (value?: number) => {
-      if (value === undefined) return level;
-      level = value;
-      return logger;
-    },
-    error: record,
-    warn: record,
-    info: () => logger,
-    debug: () => logger,
-  };
-  return logger;
-}
+const collectingLogger = (vega: Vega, into: string[]) => vega.logger(vega.Warn, undefined, (_method, _level, args) => into.push(args.map(String).join(' ')));
