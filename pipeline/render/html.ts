@@ -68,23 +68,22 @@ function loadFontFaces(): Promise<string> {
   return fontFaces;
 }
 
-/** A Handlebars environment with the partials and helpers, and a named template compiled in it. */
+/**
+ * A Handlebars environment with the partials and helpers, and a named template in it. Handlebars compiles on first
+ * use, so a syntax error comes with the filling, as any other.
+ */
 export function compileTemplate(source: string, partials: Record<string, string>, name: string): Handlebars.TemplateDelegate {
   const hb = Handlebars.create();
   registerHelpers(hb);
   for (const [partial, text] of Object.entries(partials)) hb.registerPartial(partial, text);
-  try {
-    const template = hb.compile(source, { strict: true });
-    return (context: unknown) => {
-      try {
-        return template(context);
-      } catch (error) {
-        throw new TemplateError(`Filling ${name} failed: ${(error as Error).message}. Check templates/ and its partials.`, { template: name, cause: error });
-      }
-    };
-  } catch (error) {
-    throw new TemplateError(`${name} does not compile: ${(error as Error).message}`, { template: name, cause: error });
-  }
+  const template = hb.compile(source, { strict: true });
+  return (context: unknown) => {
+    try {
+      return template(context);
+    } catch (error) {
+      throw new TemplateError(`Filling ${name} failed: ${(error as Error).message}. Check templates/ and its partials.`, { template: name, cause: error });
+    }
+  };
 }
 
 /** The briefing as one HTML document. Pure: the same inputs give the same bytes. */

@@ -29,23 +29,22 @@ interface ChartOptions {
 
 export const chartKinds = ['trend', 'bars'] as const;
 const chartLayouts = ['wide', 'compact'] as const;
-type Kind = (typeof chartKinds)[number];
 type Layout = (typeof chartLayouts)[number];
 type VegaSpec = Record<string, unknown>;
 /** One template compiled to Vega, with the hash of what it was compiled from. */
 type CompiledChart = { name: string; source: string; spec: VegaSpec };
-type TemplateSource = { name: string; path: string; text: string; hash: string };
+type TemplateSource = { name: string; path: string; text: string; config: string; hash: string };
 
 /** Where `npm run build` puts the compiled Vega specs. */
 export const compiledChartsDir = join(projectRoot, 'dist', 'charts');
 
-const templateName = (kind: Kind, layout: Layout) => (layout === 'wide' ? kind : `${kind}-compact`);
+const templateName = (kind: ChartSpec['kind'], layout: Layout) => (layout === 'wide' ? kind : `${kind}-compact`);
 const firstLine = (error: unknown) => errorMessage(error).split('\n')[0]!;
 
 /** Gap between two line-end labels in value-axis units: 7 of 100 on a 220 px chart is a 12 px label's line box and a little air. */
 const labelGap = 7;
 
-async function readTemplateSources(dir: string): Promise<{ config: string; templates: TemplateSource[] }> {
+async function readTemplateSources(dir: string): Promise<TemplateSource[]> {
   const read = (path: string) =>
     readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new ChartError(`${path}: cannot read the chart template (${error.code ?? error.message}). Restore it from git.`, { path, cause: error });
@@ -53,12 +52,11 @@ async function readTemplateSources(dir: string): Promise<{ config: string; templ
   const names = chartKinds.flatMap((kind) => chartLayouts.map((layout) => templateName(kind, layout)));
   const paths = names.map((name) => join(dir, 'charts', `${name}.vl.json`));
   const [config, version, ...texts] = await Promise.all([read(join(dir, 'charts', 'config.json')), vegaLiteVersion(), ...paths.map(read)]);
-  const templates = names.map((name, i) => {
+  return names.map((name, i) => {
     const text = texts[i]!;
     const hash = createHash('sha256').update(`vega-lite ${version}\n`).update(config).update('\n').update(text).digest('hex');
-    return { name, path: paths[i]!, text, hash };
+    return { name, path: paths[i]!, text, config, hash };
   });
-  return { config, templates };
 }
 
 let vegaLiteVersionText: Promise<string> | undefined;
@@ -74,13 +72,13 @@ function vegaLiteVersion(): Promise<string> {
 const compiledByHash = new Map<string, CompiledChart>();
 
 /** Compile one template with Vega-Lite; a warning or an error is a ChartError naming the file. */
-async function compileTemplate(source: TemplateSource, configText: string): Promise<CompiledChart> {
+async function compileTemplate(source: TemplateSource): Promise<CompiledChart> {
   const [vl, vega] = await Promise.all([import('vega-lite'), import('vega')]);
   const warnings: string[] = [];
   let spec: VegaSpec;
   try {
     const { autosize, ...template } = JSON.parse(source.text) as VegaSpec;
-    const config = JSON.parse(configText) as VegaSpec;
+    const config = JSON.parse(source.config) as VegaSpec;
     spec = vl.compile({ ...template, config } as never, { logger: collectingLogger(vega, warnings) }).spec as unknown as VegaSpec;
     // `autosize` goes to Vega as written: Vega-Lite would pass it on, but warns about a step-sized height under any fit type.
     if (autosize !== undefined) spec = { ...spec, autosize };
@@ -97,8 +95,7 @@ async function compileTemplate(source: TemplateSource, configText: string): Prom
 
 /** Every template in `dir` compiled to Vega; a ChartError for one that does not compile cleanly. */
 export async function compileChartTemplates(dir: string = defaultTemplatesDir): Promise<CompiledChart[]> {
-  const { config, templates } = await readTemplateSources(dir);
-  return Promise.all(templates.map((t) => compileTemplate(t, config)));
+  return Promise.all((await readTemplateSources(dir)).map(compileTemplate));
 }
 
 /** Compile every template and write each to `<compiledDir>/<name>.vg.json` (as `npm run build` does); returns the files written. */
@@ -116,9 +113,8 @@ export async function writeCompiledCharts(templatesDir: string = defaultTemplate
 
 /** The compiled spec for each template: from memory, from `compiledDir` when its hash matches, else compiled now. */
 async function loadCompiled(dir: string, compiledDir: string): Promise<Map<string, CompiledChart>> {
-  const { config, templates } = await readTemplateSources(dir);
   const compiled = await Promise.all(
-    templates.map(async (source) => {
+    (await readTemplateSources(dir)).map(async (source) => {
       const key = `${compiledDir}\0${source.hash}`;
       const known = compiledByHash.get(key);
       if (known) return known;
@@ -126,7 +122,7 @@ async function loadCompiled(dir: string, compiledDir: string): Promise<Map<strin
         (t) => JSON.parse(t) as CompiledChart,
         () => null,
       );
-      const chart = ahead?.source === source.hash ? ahead : await compileTemplate(source, config);
+      const chart = ahead?.source === source.hash ? ahead : await compileTemplate(source);
       compiledByHash.set(key, chart);
       return chart;
     }),
