@@ -5,10 +5,9 @@ import { packageVersion } from './io/paths.js';
 import type { Progress } from './io/progress.js';
 import { loadTemplateAssets, renderBriefing } from './render/html.js';
 import { openPrinter, type PrintHooks, type PrintOptions } from './render/pdf.js';
-import { finishPdf, loadPdfLib, type PdfMetadata } from './render/pdf-meta.js';
+import { finishPdf, loadPdfLib, pdfMetadata } from './render/pdf-meta.js';
 import { renderCharts } from './render/svg.js';
 import { formatDate } from './text/format.js';
-import { plain } from './text/rich.js';
 
 /**
  * Stage 3, build: the briefing for one year in each language, in memory (the caller stores it once every language
@@ -77,7 +76,9 @@ export async function buildBriefings(
         async () => renderBriefing(b, drawn, assets, generator()),
         () => b.lang,
       );
-      const pdf = printer.print(html, printOptionsFor(b, options.print.timeoutMs, assets.marginFont)).then((printed) => finishPdf(printed, pdfMetadata(b)));
+      const pdf = printer
+        .print(html, printOptionsFor(b, options.print.timeoutMs, assets.marginFont))
+        .then((printed) => finishPdf(printed, pdfMetadata(b, generator())));
       pdf.catch(() => undefined); // awaited below
       made.push({ charts: drawn, html, pdf });
     }
@@ -126,36 +127,4 @@ function decodeEntities(text: string): string {
     (_, code: string) =>
       named[code.toLowerCase()] ?? String.fromCodePoint(code[1]?.toLowerCase() === 'x' ? Number.parseInt(code.slice(2), 16) : Number(code.slice(1))),
   );
-}
-
-const keywords: Record<Lang, string[]> = {
-  nn: ['SSB', 'IKT', 'føretak', 'Bruk av IKT i næringslivet'],
-  nb: ['SSB', 'IKT', 'foretak', 'Bruk av IKT i næringslivet'],
-  en: ['Statistics Norway', 'ICT', 'enterprises', 'ICT usage in enterprises'],
-};
-
-/** The PDF's metadata; its dates are when the figures were first published and last revised (SSB publishes at 08:00 Oslo time). */
-function pdfMetadata(b: Briefing): PdfMetadata {
-  const at = (date: string | null) => (date ? new Date(`${date}T08:00:00+01:00`) : null);
-  return {
-    title: b.title,
-    author: b.ui.author,
-    subject: plain(b.headline.text),
-    keywords: keywords[b.lang],
-    lang: b.lang,
-    creationDate: at(b.published),
-    // Revised later by a source without a date: when is unknown, so the PDF says nothing of it.
-    modificationDate: b.revisedUndated ? null : at(b.revised ?? b.published),
-    creator: generator(),
-    headings: [
-      plain(b.headline.text),
-      b.ui.keyFigures,
-      ...b.sections.map((s) => plain(s.heading.text)),
-      ...(b.notes.length ? [b.ui.notes] : []),
-      b.ui.about,
-      b.ui.sources,
-      b.ui.changesHeading,
-      b.ui.appendix,
-    ],
-  };
 }

@@ -1,4 +1,7 @@
 import type { PDFDict, PDFDocument } from 'pdf-lib';
+import type { Briefing } from '../briefing/content.js';
+import type { Lang } from '../briefing/model.js';
+import { plain } from '../text/rich.js';
 
 /**
  * The PDF's metadata, set after Chromium has printed it: the Info dictionary, an XMP stream saying the same, /Lang, and
@@ -15,21 +18,42 @@ export function loadPdfLib(): Promise<PdfLib> {
   return pdfLib;
 }
 
-export interface PdfMetadata {
-  title: string;
-  author: string;
-  subject: string;
-  keywords: string[];
-  /** BCP 47: nn, nb, en. */
-  lang: string;
-  /** When the figures were first published and last revised; null when no source says (then the PDF has no such date). */
-  creationDate: Date | null;
-  modificationDate: Date | null;
-  /** The application that made the document. */
-  creator: string;
-  /** The headings as text: Chromium's outline joins a wrapped heading's lines without a space ("usesocial media"). */
-  headings: string[];
+const keywords: Record<Lang, string[]> = {
+  nn: ['SSB', 'IKT', 'føretak', 'Bruk av IKT i næringslivet'],
+  nb: ['SSB', 'IKT', 'foretak', 'Bruk av IKT i næringslivet'],
+  en: ['Statistics Norway', 'ICT', 'enterprises', 'ICT usage in enterprises'],
+};
+
+/**
+ * The briefing's PDF metadata, made by `creator`. The dates are when the figures were first published and last revised
+ * (SSB publishes at 08:00 Oslo time); null when no source says, and then the PDF has no such date. The headings are
+ * there because Chromium's outline joins a wrapped heading's lines without a space ("usesocial media").
+ */
+export function pdfMetadata(b: Briefing, creator: string) {
+  const at = (date: string | null) => (date ? new Date(`${date}T08:00:00+01:00`) : null);
+  return {
+    title: b.title,
+    author: b.ui.author,
+    subject: plain(b.headline.text),
+    keywords: keywords[b.lang],
+    lang: b.lang,
+    creationDate: at(b.published),
+    // Revised later by a source without a date: when is unknown, so the PDF says nothing of it.
+    modificationDate: b.revisedUndated ? null : at(b.revised ?? b.published),
+    creator,
+    headings: [
+      plain(b.headline.text),
+      b.ui.keyFigures,
+      ...b.sections.map((s) => plain(s.heading.text)),
+      ...(b.notes.length ? [b.ui.notes] : []),
+      b.ui.about,
+      b.ui.sources,
+      b.ui.changesHeading,
+      b.ui.appendix,
+    ],
+  };
 }
+type PdfMetadata = ReturnType<typeof pdfMetadata>;
 
 /** The metadata set, and the number of pages (pdf-lib's page tree count). */
 export async function finishPdf(pdf: Uint8Array, meta: PdfMetadata): Promise<{ bytes: Uint8Array; pageCount: number }> {
