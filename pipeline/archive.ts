@@ -112,17 +112,15 @@ export async function saveEdition(input: {
 
 /** Every valid edition, newest first: the newest period, then the newest publication, then the latest made. */
 export async function listEditions(outDir: string): Promise<EditionManifest[]> {
+  const dir = editionsDir(outDir);
   let names: string[];
   try {
-    names = (await readdir(editionsDir(outDir), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new OutputError(`Cannot read the archive ${editionsDir(outDir)} (${(error as NodeJS.ErrnoException).code}).`, {
-      path: editionsDir(outDir),
-      cause: error,
-    });
+    throw new OutputError(`Cannot read the archive ${dir} (${(error as NodeJS.ErrnoException).code}).`, { path: dir, cause: error });
   }
-  const manifests = await Promise.all(names.map((name) => readManifest(join(editionsDir(outDir), name, 'manifest.json'))));
+  const manifests = await Promise.all(names.map((name) => readManifest(join(dir, name, 'manifest.json'))));
   const valid = manifests.filter((m, i): m is EditionManifest => typeof m === 'object' && m !== null && m.id === names[i]);
   const desc = (a: string | number, b: string | number) => (a < b ? 1 : a > b ? -1 : 0);
   return valid.sort(
@@ -180,10 +178,9 @@ async function readManifest(path: string): Promise<EditionManifest | null | 'inv
   }
 }
 
-async function write(path: string, data: string | Uint8Array): Promise<void> {
-  await guard(path, () => writeFileAtomic(path, data));
-}
+const write = (path: string, data: string | Uint8Array) => guard(path, () => writeFileAtomic(path, data));
 
+/** `action` on `path`; its failure an OutputError saying the files there are left as they were. */
 async function guard(path: string, action: () => Promise<unknown>): Promise<void> {
   try {
     await action();

@@ -42,7 +42,7 @@ export async function renderHtml(dataset: Dataset, definition: Definition, year:
 
 /** The running header (title and the figures' date) and footer (page numbers) of the PDF. */
 export function printOptionsFor(b: Briefing, timeoutMs: number, fontFace?: string): PrintOptions {
-  return { timeoutMs, lang: b.lang, header: headerOf(b), footer: { page: b.ui.page, of: b.ui.of }, fontFace };
+  return { timeoutMs, header: headerOf(b), footer: { page: b.ui.page, of: b.ui.of }, fontFace };
 }
 
 const headerOf = (b: Briefing) => (b.published ? `${b.title} · ${formatDate(b.published, b.lang)}` : b.title);

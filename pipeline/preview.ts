@@ -352,23 +352,18 @@ async function serveRenders(settings: WorkerSettings): Promise<void> {
     import('./build.js'),
   ]);
   const files = [join(settings.dataDir, 'briefing.json'), join(settings.dataDir, 'dataset.json')];
-  type Loaded = { definition: Awaited<ReturnType<typeof loadDefinition>>; dataset: ReturnType<typeof parseDataset> };
-  let cached: { key: string; loaded: Loaded } | null = null;
-  /** The definition and dataset, read afresh only when either file changed. */
-  const load = async (): Promise<Loaded> => {
-    const infos = await Promise.all(files.map((f) => stat(f).catch(() => null)));
-    const key = infos.map((i) => (i ? `${i.mtimeMs}:${i.size}` : 'missing')).join('|');
-    if (cached?.key !== key) {
-      const definition = await loadDefinition(settings.dataDir);
-      const dataset = parseDataset(await readDatasetText(settings.dataDir), files[1]!, definition);
-      cached = { key, loaded: { definition, dataset } };
-    }
-    return cached.loaded;
-  };
+  let cached: { key: string; definition: Awaited<ReturnType<typeof loadDefinition>>; dataset: ReturnType<typeof parseDataset> } | null = null;
   parentPort!.on('message', async () => {
     let reply: RenderReply;
     try {
-      const { definition, dataset } = await load();
+      // The definition and dataset are read afresh only when either file changed.
+      const infos = await Promise.all(files.map((f) => stat(f).catch(() => null)));
+      const key = infos.map((i) => (i ? `${i.mtimeMs}:${i.size}` : 'missing')).join('|');
+      if (cached?.key !== key) {
+        const definition = await loadDefinition(settings.dataDir);
+        cached = { key, definition, dataset: parseDataset(await readDatasetText(settings.dataDir), files[1]!, definition) };
+      }
+      const { definition, dataset } = cached;
       const year = settings.year ?? latestYear(new Figures(dataset, definition));
       const { briefing, html } = await build.renderHtml(dataset, definition, year, settings.lang, settings.templatesDir);
       const { timeoutMs: _, ...print } = build.printOptionsFor(briefing, 0);

@@ -21,7 +21,6 @@ export interface PrintOptions {
   footer: { page: string; of: string };
   /** An @font-face rule for the header and footer: Chromium draws them in a document of their own, which must declare the face too. */
   fontFace?: string;
-  lang: string;
 }
 
 type LaunchSettings = Pick<PrintOptions, 'executablePath' | 'timeoutMs'>;

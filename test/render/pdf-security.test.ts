@@ -21,7 +21,7 @@ import { readPdf } from '../support/pdf.js';
 
 const mark = newMark();
 process.env[MARK_VAR] = mark;
-const options: PrintOptions = { header: 'Prøve', footer: { page: 'Side', of: 'av' }, lang: 'nn', timeoutMs: 30_000 };
+const options: PrintOptions = { header: 'Prøve', footer: { page: 'Side', of: 'av' }, timeoutMs: 30_000 };
 
 let server: Server;
 let base: string;
