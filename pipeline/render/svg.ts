@@ -20,13 +20,6 @@ export type { ChartSpec, RenderedChart } from '../briefing/chart-specs.js';
  * the labels' room matches what Chromium draws; bar names are wrapped to the chart's width.
  */
 
-interface ChartOptions {
-  /** The folder holding charts/*.vl.json. @default templates/ */
-  templatesDir?: string;
-  /** Where the compiled specs are looked for. @default dist/charts/ */
-  compiledDir?: string;
-}
-
 export const chartKinds = ['trend', 'bars'] as const;
 const chartLayouts = ['wide', 'compact'] as const;
 type Layout = (typeof chartLayouts)[number];
@@ -180,8 +173,11 @@ export function textWidth(metrics: FontMetrics, item: TextItem, text?: unknown):
 const norwegianNumbers = { decimal: ',', thousands: '\u00a0', grouping: [3], currency: ['', '\u00a0kr'] };
 const englishNumbers = { decimal: '.', thousands: ',', grouping: [3], currency: ['£', ''] };
 
-/** Draw each chart in both layouts. A spec that breaks its contract or a Vega warning is a ChartError naming the chart. */
-export async function renderCharts(specs: ChartSpec[], options: ChartOptions = {}): Promise<RenderedChart[]> {
+/**
+ * Draw each chart in both layouts, from the templates in `templatesDir` (default templates/) and the specs compiled
+ * into `compiledDir` (default dist/charts/). A spec that breaks its contract or a Vega warning is a ChartError naming the chart.
+ */
+export async function renderCharts(specs: ChartSpec[], options: { templatesDir?: string; compiledDir?: string } = {}): Promise<RenderedChart[]> {
   if (specs.length === 0) return [];
   const [compiled, vega] = await Promise.all([
     loadCompiled(options.templatesDir ?? defaultTemplatesDir, options.compiledDir ?? compiledChartsDir),
