@@ -10,10 +10,8 @@ import { compileTemplate } from './render/html.js';
 import { formatDate } from './text/format.js';
 
 /**
- * Stage 4, archive: every edition under `<out>/editions/<id>/` (briefing.html, briefing.pdf, claims.json and, written
- * last, manifest.json), with `<out>/index.html` listing them, newest first. A folder without a valid manifest is not an
- * edition, so a crash mid-save leaves nothing that counts. The id comes from the year, the language and the figures
- * the edition rests on: the same figures make the same edition (it is mailed once); `--force` rebuilds it in place.
+ * Stage 4, archive: each edition in `<out>/editions/<id>/` (manifest.json written last: a folder without a valid one is
+ * no edition), `<out>/index.html` listing them. The id rests on the figures: the same figures make the same edition.
  */
 
 export const editionFiles = { html: 'briefing.html', pdf: 'briefing.pdf', claims: 'claims.json' } as const;
@@ -65,7 +63,7 @@ export function editionId(input: { briefing: string; year: number; lang: Lang; d
   return `${input.year}-${input.lang}-${digest.slice(0, 12)}`;
 }
 
-export const editionsDir = (outDir: string) => join(outDir, 'editions');
+const editionsDir = (outDir: string) => join(outDir, 'editions');
 export const editionDir = (outDir: string, id: string) => join(editionsDir(outDir), id);
 
 /**
@@ -97,8 +95,7 @@ export async function saveEdition(input: {
     [editionFiles.pdf]: input.pdf,
     [editionFiles.claims]: `${JSON.stringify(input.claims, null, 2)}\n`,
   };
-  const kept = existing !== null && existing !== 'invalid' && !input.replace;
-  if (kept) {
+  if (existing !== null && existing !== 'invalid' && !input.replace) {
     const missing = await Promise.all(Object.keys(files).map(async (name) => ((await readFile(join(dir, name)).catch(() => null)) === null ? name : null)));
     for (const name of missing) if (name) await write(join(dir, name), files[name]!);
     await removeOrphanTemps(dir);
@@ -106,7 +103,7 @@ export async function saveEdition(input: {
   }
   await guard(dir, () => mkdir(dir, { recursive: true }));
   for (const [name, data] of Object.entries(files)) await write(join(dir, name), data);
-  const previous = existing !== null && existing !== 'invalid' ? existing : null;
+  const previous = existing === 'invalid' ? null : existing;
   const final: EditionManifest = previous ? { ...manifest, generatedAt: previous.generatedAt, rebuiltAt: input.now.toISOString() } : manifest;
   await write(manifestPath, `${JSON.stringify(final, null, 2)}\n`);
   await removeOrphanTemps(dir);
@@ -115,17 +112,15 @@ export async function saveEdition(input: {
 
 /** Every valid edition, newest first: the newest period, then the newest publication, then the latest made. */
 export async function listEditions(outDir: string): Promise<EditionManifest[]> {
+  const dir = editionsDir(outDir);
   let names: string[];
   try {
-    names = (await readdir(editionsDir(outDir), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new OutputError(`Cannot read the archive ${editionsDir(outDir)} (${(error as NodeJS.ErrnoException).code}).`, {
-      path: editionsDir(outDir),
-      cause: error,
-    });
+    throw new OutputError(`Cannot read the archive ${dir} (${(error as NodeJS.ErrnoException).code}).`, { path: dir, cause: error });
   }
-  const manifests = await Promise.all(names.map((name) => readManifest(join(editionsDir(outDir), name, 'manifest.json'))));
+  const manifests = await Promise.all(names.map((name) => readManifest(join(dir, name, 'manifest.json'))));
   const valid = manifests.filter((m, i): m is EditionManifest => typeof m === 'object' && m !== null && m.id === names[i]);
   const desc = (a: string | number, b: string | number) => (a < b ? 1 : a > b ? -1 : 0);
   return valid.sort(
@@ -134,19 +129,6 @@ export async function listEditions(outDir: string): Promise<EditionManifest[]> {
       desc(a.revised ?? a.editionDate ?? '', b.revised ?? b.editionDate ?? '') ||
       desc(a.rebuiltAt ?? a.generatedAt, b.rebuiltAt ?? b.generatedAt) ||
       -desc(a.id, b.id),
-  );
-}
-
-/** The edition's manifest; an OutputError listing the known ids when there is no such edition. */
-export async function loadEdition(outDir: string, id: string): Promise<EditionManifest> {
-  const manifest = /^[\w-]+$/.test(id) ? await readManifest(join(editionDir(outDir, id), 'manifest.json')) : null;
-  if (manifest && manifest !== 'invalid' && manifest.id === id) return manifest;
-  const known = (await listEditions(outDir)).map((m) => m.id);
-  const state = manifest === 'invalid' ? 'has an invalid manifest' : 'does not exist';
-  throw new OutputError(
-    `Edition "${id}" ${state} in ${editionsDir(outDir)}. ` +
-      (known.length ? `Editions there, newest first: ${known.join(', ')}.` : 'There are no editions there yet: run the briefing first.'),
-    { path: editionDir(outDir, id), editionId: id, known },
   );
 }
 
@@ -196,10 +178,9 @@ async function readManifest(path: string): Promise<EditionManifest | null | 'inv
   }
 }
 
-async function write(path: string, data: string | Uint8Array): Promise<void> {
-  await guard(path, () => writeFileAtomic(path, data));
-}
+const write = (path: string, data: string | Uint8Array) => guard(path, () => writeFileAtomic(path, data));
 
+/** `action` on `path`; its failure an OutputError saying the files there are left as they were. */
 async function guard(path: string, action: () => Promise<unknown>): Promise<void> {
   try {
     await action();

@@ -5,23 +5,16 @@ import { packageVersion } from './io/paths.js';
 import type { Progress } from './io/progress.js';
 import { loadTemplateAssets, renderBriefing } from './render/html.js';
 import { openPrinter, type PrintHooks, type PrintOptions } from './render/pdf.js';
-import { finishPdf, loadPdfLib, type PdfMetadata } from './render/pdf-meta.js';
+import { finishPdf, loadPdfLib, pdfMetadata } from './render/pdf-meta.js';
 import { renderCharts } from './render/svg.js';
 import { formatDate } from './text/format.js';
-import { plain } from './text/rich.js';
 
 /**
- * Stage 3, build: the briefing for one year in each language, in memory.
- *
- *   Chromium starts ─────────────────────────────────────────────────────────────────────────┐
- *   content (pure) ─► per language: charts (Vega ─► SVG) ─► html (Handlebars) ─► queued ─────┴─► pdf (one page)
- *                                                                                             ─► PDF metadata
- * A language's PDF prints while the next language's charts are drawn. Nothing is written here; the caller stores the
- * documents only when every language succeeded. Each briefing's claims are completed with what only rendering and
- * printing make: the charts' drawn text, the running header, the page numbers.
+ * Stage 3, build: the briefing for one year in each language, in memory (the caller stores it once every language
+ * succeeded). Chromium starts first; a language's PDF prints while the next language's charts are drawn.
  */
 
-export interface BuildOptions {
+interface BuildOptions {
   year: number;
   langs: Lang[];
   templatesDir: string;
@@ -38,11 +31,6 @@ export interface BuiltBriefing {
   claims: Claim[];
 }
 
-export interface BuildEffects {
-  /** Fault injection into the printer (kill or freeze Chromium mid-print). */
-  print?: PrintHooks;
-}
-
 export const generator = () => `ssb-briefing ${packageVersion()}`;
 
 /** Content, charts and HTML: what the preview shows, and what the PDF is printed from. */
@@ -54,7 +42,7 @@ export async function renderHtml(dataset: Dataset, definition: Definition, year:
 
 /** The running header (title and the figures' date) and footer (page numbers) of the PDF. */
 export function printOptionsFor(b: Briefing, timeoutMs: number, fontFace?: string): PrintOptions {
-  return { timeoutMs, lang: b.lang, header: headerOf(b), footer: { page: b.ui.page, of: b.ui.of }, ...(fontFace ? { fontFace } : {}) };
+  return { timeoutMs, header: headerOf(b), footer: { page: b.ui.page, of: b.ui.of }, fontFace };
 }
 
 const headerOf = (b: Briefing) => (b.published ? `${b.title} · ${formatDate(b.published, b.lang)}` : b.title);
@@ -63,10 +51,11 @@ export async function buildBriefings(
   input: { dataset: Dataset; definition: Definition },
   options: BuildOptions,
   progress: Progress,
-  effects: BuildEffects = {},
+  /** Fault injection into the printer (kill or freeze Chromium mid-print). */
+  effects: { print?: PrintHooks } = {},
 ): Promise<BuiltBriefing[]> {
   // Chromium first: its start is the longest single step, and the content, chart and template work overlaps it.
-  const printer = openPrinter(options.print, { ...(effects.print ? { hooks: effects.print } : {}), log: (line) => progress.info(`  ${line}`) });
+  const printer = openPrinter(options.print, { hooks: effects.print, log: (line) => progress.info(`  ${line}`) });
   try {
     const briefings = await progress.stage(
       'content',
@@ -75,9 +64,7 @@ export async function buildBriefings(
     );
     const assets = await loadTemplateAssets(options.templatesDir);
     void loadPdfLib().catch(() => undefined); // loads while Chromium starts; finishPdf reports a failure
-    const htmls: string[] = [];
-    const charts: RenderedChart[][] = [];
-    const printing: Promise<{ bytes: Uint8Array; pageCount: number }>[] = [];
+    const made: { charts: RenderedChart[]; html: string; pdf: Promise<{ bytes: Uint8Array; pageCount: number }> }[] = [];
     for (const b of briefings) {
       const drawn = await progress.stage(
         'charts',
@@ -89,17 +76,17 @@ export async function buildBriefings(
         async () => renderBriefing(b, drawn, assets, generator()),
         () => b.lang,
       );
-      charts.push(drawn);
-      htmls.push(html);
-      const pdf = printer.print(html, printOptionsFor(b, options.print.timeoutMs, assets.marginFont)).then((printed) => finishPdf(printed, pdfMetadata(b)));
+      const pdf = printer
+        .print(html, printOptionsFor(b, options.print.timeoutMs, assets.marginFont))
+        .then((printed) => finishPdf(printed, pdfMetadata(b, generator())));
       pdf.catch(() => undefined); // awaited below
-      printing.push(pdf);
+      made.push({ charts: drawn, html, pdf });
     }
     const pdfs = await progress.stage(
       'pdf',
       async () => {
         const closing = printer.close(); // after the documents queued: the browser goes while the last metadata is set
-        const out = await Promise.all(printing);
+        const out = await Promise.all(made.map((m) => m.pdf));
         await closing;
         return out;
       },
@@ -107,10 +94,10 @@ export async function buildBriefings(
     );
     return briefings.map((briefing, i) => ({
       briefing,
-      html: htmls[i]!,
+      html: made[i]!.html,
       pdf: pdfs[i]!.bytes,
       pageCount: pdfs[i]!.pageCount,
-      claims: completeClaims(briefing, charts[i]!, pdfs[i]!.pageCount),
+      claims: completeClaims(briefing, made[i]!.charts, pdfs[i]!.pageCount),
     }));
   } finally {
     await printer.close();
@@ -140,40 +127,4 @@ function decodeEntities(text: string): string {
     (_, code: string) =>
       named[code.toLowerCase()] ?? String.fromCodePoint(code[1]?.toLowerCase() === 'x' ? Number.parseInt(code.slice(2), 16) : Number(code.slice(1))),
   );
-}
-
-const keywords: Record<Lang, string[]> = {
-  nn: ['SSB', 'IKT', 'føretak', 'Bruk av IKT i næringslivet'],
-  nb: ['SSB', 'IKT', 'foretak', 'Bruk av IKT i næringslivet'],
-  en: ['Statistics Norway', 'ICT', 'enterprises', 'ICT usage in enterprises'],
-};
-
-/**
- * Title, headline as subject, language, and dates that are the figures' own: created when they were first published,
- * modified when last revised. Without a known date the PDF carries none (never the clock, never an invented one).
- */
-function pdfMetadata(b: Briefing): PdfMetadata {
-  // SSB publishes at 08:00 Oslo time.
-  const at = (date: string | null) => (date ? new Date(`${date}T08:00:00+01:00`) : null);
-  return {
-    title: b.title,
-    author: b.ui.author,
-    subject: plain(b.headline.text),
-    keywords: keywords[b.lang],
-    lang: b.lang,
-    creationDate: at(b.published),
-    // Revised later by a source without a date: when is unknown, so the PDF says nothing of it.
-    modificationDate: b.revisedUndated ? null : at(b.revised ?? b.published),
-    creator: generator(),
-    headings: [
-      plain(b.headline.text),
-      b.ui.keyFigures,
-      ...b.sections.map((s) => plain(s.heading.text)),
-      ...(b.notes.length ? [b.ui.notes] : []),
-      b.ui.about,
-      b.ui.sources,
-      b.ui.changesHeading,
-      b.ui.appendix,
-    ],
-  };
 }

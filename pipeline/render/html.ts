@@ -13,7 +13,7 @@ import { registerHelpers } from '../../templates/helpers.js';
  * job: data reaches the page only through `{{…}}` and the helpers in templates/helpers.ts.
  */
 
-export interface TemplateAssets {
+interface TemplateAssets {
   layout: string;
   partials: Record<string, string>;
   styles: string;
@@ -68,26 +68,23 @@ function loadFontFaces(): Promise<string> {
   return fontFaces;
 }
 
-/** A Handlebars environment with the partials and helpers, and a named template compiled in it. */
+/**
+ * A Handlebars environment with the partials and helpers, and a named template in it. Handlebars compiles on first
+ * use, so a syntax error comes with the filling, as any other.
+ */
 export function compileTemplate(source: string, partials: Record<string, string>, name: string): Handlebars.TemplateDelegate {
   const hb = Handlebars.create();
   registerHelpers(hb);
   for (const [partial, text] of Object.entries(partials)) hb.registerPartial(partial, text);
-  try {
-    const template = hb.compile(source, { strict: true });
-    return (context: unknown) => {
-      try {
-        return template(context);
-      } catch (error) {
-        throw new TemplateError(`Filling ${name} failed: ${(error as Error).message}. Check templates/ and its partials.`, { template: name, cause: error });
-      }
-    };
-  } catch (error) {
-    throw new TemplateError(`${name} does not compile: ${(error as Error).message}`, { template: name, cause: error });
-  }
+  const template = hb.compile(source, { strict: true });
+  return (context: unknown) => {
+    try {
+      return template(context);
+    } catch (error) {
+      throw new TemplateError(`Filling ${name} failed: ${(error as Error).message}. Check templates/ and its partials.`, { template: name, cause: error });
+    }
+  };
 }
-
-const htmlLang = { nn: 'nn', nb: 'nb', en: 'en' } as const;
 
 /** The briefing as one HTML document. Pure: the same inputs give the same bytes. */
 export function renderBriefing(briefing: Briefing, charts: RenderedChart[], assets: TemplateAssets, generator: string): string {
@@ -96,7 +93,7 @@ export function renderBriefing(briefing: Briefing, charts: RenderedChart[], asse
   const byId = new Map(withSource.map((c) => [c.id, c]));
   const sections = briefing.sections.map((s) => ({ ...s, charts: s.charts.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])) }));
   return template({
-    htmlLang: htmlLang[briefing.lang],
+    htmlLang: briefing.lang,
     briefing,
     sections,
     charts: withSource,

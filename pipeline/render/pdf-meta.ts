@@ -1,79 +1,83 @@
 import type { PDFDict, PDFDocument } from 'pdf-lib';
+import type { Briefing } from '../briefing/content.js';
+import type { Lang } from '../briefing/model.js';
+import { plain } from '../text/rich.js';
 
 /**
- * The PDF's document metadata, set after Chromium has printed it: Info dictionary (Title, Author, Subject,
- * Keywords, Creator, CreationDate, ModDate), an XMP metadata stream saying the same, the catalog's /Lang, and
- * the outline's titles repaired. pdf-lib rewrites the file with every object Chromium wrote, so the structure tree
- * (tagged PDF), the outline, the fonts and /Lang stay as they were.
- *
- * Dates are the figures' own (first published, last revised), never the clock: the same briefing gives the same bytes.
- * Without a known date the document carries none: Chromium's own time stamps are removed.
- *
- * pdf-lib is loaded on first use, or ahead with `loadPdfLib()` while Chromium prints (a run waits for the printer
- * anyway, and nothing else needs the library).
+ * The PDF's metadata, set after Chromium has printed it: the Info dictionary, an XMP stream saying the same, /Lang, and
+ * the outline's titles repaired; everything else Chromium wrote (structure tree, outline, fonts) stays. Dates are the
+ * figures' own, never the clock: the same briefing gives the same bytes.
  */
 
 type PdfLib = typeof import('pdf-lib');
 let pdfLib: Promise<PdfLib> | undefined;
 
-/** pdf-lib, loaded once. */
+/** pdf-lib, loaded once: on first use, or ahead while Chromium prints. */
 export function loadPdfLib(): Promise<PdfLib> {
   pdfLib ??= import('pdf-lib');
   return pdfLib;
 }
 
-export interface PdfMetadata {
-  title: string;
-  author: string;
-  subject: string;
-  keywords?: string[];
-  /** BCP 47: nn, nb, en. */
-  lang: string;
-  /** When the figures were first published; null when no source says (then no date at all). */
-  creationDate: Date | null;
-  /** When they were last revised. @default creationDate */
-  modificationDate?: Date | null;
-  /** The application that made the document. @default "ssb-briefing" */
-  creator?: string;
-  /**
-   * The document's headings as text. Chromium writes an outline entry per heading but joins the lines of a
-   * wrapped heading without a space ("usesocial media"); entries that match a heading once spaces are ignored get
-   * the heading's text back.
-   */
-  headings?: string[];
-}
+const keywords: Record<Lang, string[]> = {
+  nn: ['SSB', 'IKT', 'føretak', 'Bruk av IKT i næringslivet'],
+  nb: ['SSB', 'IKT', 'foretak', 'Bruk av IKT i næringslivet'],
+  en: ['Statistics Norway', 'ICT', 'enterprises', 'ICT usage in enterprises'],
+};
 
-export async function setPdfMetadata(pdf: Uint8Array, meta: PdfMetadata): Promise<Uint8Array> {
-  return (await finishPdf(pdf, meta)).bytes;
+/**
+ * The briefing's PDF metadata, made by `creator`. The dates are when the figures were first published and last revised
+ * (SSB publishes at 08:00 Oslo time); null when no source says, and then the PDF has no such date. The headings are
+ * there because Chromium's outline joins a wrapped heading's lines without a space ("usesocial media").
+ */
+export function pdfMetadata(b: Briefing, creator: string) {
+  const at = (date: string | null) => (date ? new Date(`${date}T08:00:00+01:00`) : null);
+  return {
+    title: b.title,
+    author: b.ui.author,
+    subject: plain(b.headline.text),
+    keywords: keywords[b.lang],
+    lang: b.lang,
+    creationDate: at(b.published),
+    // Revised later by a source without a date: when is unknown, so the PDF says nothing of it.
+    modificationDate: b.revisedUndated ? null : at(b.revised ?? b.published),
+    creator,
+    headings: [
+      plain(b.headline.text),
+      b.ui.keyFigures,
+      ...b.sections.map((s) => plain(s.heading.text)),
+      ...(b.notes.length ? [b.ui.notes] : []),
+      b.ui.about,
+      b.ui.sources,
+      b.ui.changesHeading,
+      b.ui.appendix,
+    ],
+  };
 }
+type PdfMetadata = ReturnType<typeof pdfMetadata>;
 
 /** The metadata set, and the number of pages (pdf-lib's page tree count). */
 export async function finishPdf(pdf: Uint8Array, meta: PdfMetadata): Promise<{ bytes: Uint8Array; pageCount: number }> {
   const lib = await loadPdfLib();
   const { PDFName } = lib;
-  // No pauses every 100 objects read or 50 written (pdf-lib's defaults, for browsers' UI threads): a pause is a
-  // timer turn, and a run waits for this PDF.
+  // No pauses every 100 objects read or 50 written (pdf-lib's defaults, for browsers' UI threads): a run waits for this.
   const doc = await lib.PDFDocument.load(pdf, { updateMetadata: false, parseSpeed: Number.POSITIVE_INFINITY });
-  const creator = meta.creator ?? 'ssb-briefing';
   doc.setTitle(meta.title, { showInWindowTitleBar: true });
   doc.setAuthor(meta.author);
   doc.setSubject(meta.subject);
   // pdf-lib joins keywords with spaces; keywords of several words need a separator that reads as one.
-  if (meta.keywords?.length) doc.setKeywords([meta.keywords.join(', ')]);
-  doc.setCreator(creator);
-  const modified = meta.modificationDate === undefined ? meta.creationDate : meta.modificationDate;
+  doc.setKeywords([meta.keywords.join(', ')]);
+  doc.setCreator(meta.creator);
   // The Info dictionary Chromium wrote (pdf-lib keeps its own accessor private).
   const info = doc.context.lookup(doc.context.trailerInfo.Info, lib.PDFDict);
   if (meta.creationDate) doc.setCreationDate(meta.creationDate);
   else info.delete(PDFName.of('CreationDate'));
-  if (modified) doc.setModificationDate(modified);
+  if (meta.modificationDate) doc.setModificationDate(meta.modificationDate);
   else info.delete(PDFName.of('ModDate'));
   doc.setLanguage(meta.lang);
-  const producer = doc.getProducer() ?? 'Skia/PDF';
-  const xmp = xmpPacket({ ...meta, creator, producer });
+  const xmp = xmpPacket(meta, doc.getProducer() ?? 'Skia/PDF');
   const stream = doc.context.stream(new Uint8Array(Buffer.from(xmp, 'utf8')), { Type: 'Metadata', Subtype: 'XML' });
   doc.catalog.set(PDFName.of('Metadata'), doc.context.register(stream));
-  if (meta.headings?.length) repairOutline(lib, doc, meta.headings);
+  repairOutline(lib, doc, meta.headings);
   const pageCount = doc.getPageCount();
   const bytes = await doc.save({ useObjectStreams: false, addDefaultPage: false, updateFieldAppearances: false, objectsPerTick: Number.POSITIVE_INFINITY });
   return { bytes, pageCount };
@@ -102,11 +106,11 @@ function repairOutline(lib: PdfLib, doc: PDFDocument, headings: string[]): void 
   visit(outlines?.lookupMaybe(PDFName.of('First'), lib.PDFDict));
 }
 
-function xmpPacket(meta: PdfMetadata & { creator: string; producer: string }): string {
+function xmpPacket(meta: PdfMetadata, producer: string): string {
   const x = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
   const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const created = meta.creationDate ? iso(meta.creationDate) : null;
-  const modified = meta.modificationDate === undefined ? created : meta.modificationDate ? iso(meta.modificationDate) : null;
+  const modified = meta.modificationDate ? iso(meta.modificationDate) : null;
   const alt = (text: string) => `<rdf:Alt><rdf:li xml:lang="x-default">${x(text)}</rdf:li><rdf:li xml:lang="${x(meta.lang)}">${x(text)}</rdf:li></rdf:Alt>`;
   return `<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
@@ -117,8 +121,8 @@ function xmpPacket(meta: PdfMetadata & { creator: string; producer: string }): s
 <dc:creator><rdf:Seq><rdf:li>${x(meta.author)}</rdf:li></rdf:Seq></dc:creator>
 <dc:description>${alt(meta.subject)}</dc:description>
 <dc:language><rdf:Bag><rdf:li>${x(meta.lang)}</rdf:li></rdf:Bag></dc:language>
-<pdf:Keywords>${x((meta.keywords ?? []).join(', '))}</pdf:Keywords>
-<pdf:Producer>${x(meta.producer)}</pdf:Producer>
+<pdf:Keywords>${x(meta.keywords.join(', '))}</pdf:Keywords>
+<pdf:Producer>${x(producer)}</pdf:Producer>
 <xmp:CreatorTool>${x(meta.creator)}</xmp:CreatorTool>
 ${created ? `<xmp:CreateDate>${created}</xmp:CreateDate>\n` : ''}${modified ? `<xmp:ModifyDate>${modified}</xmp:ModifyDate>\n<xmp:MetadataDate>${modified}</xmp:MetadataDate>\n` : ''}</rdf:Description>
 </rdf:RDF>

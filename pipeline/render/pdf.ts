@@ -1,20 +1,14 @@
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, LaunchOptions, Page, PDFOptions } from 'puppeteer';
-import { PrintError } from '../errors.js';
+import { errorMessage, PrintError } from '../errors.js';
 import { escapeHtml } from '../io/escape.js';
 
 /**
- * Print the briefing's HTML to an A4 PDF with Chromium through Puppeteer.
- *
- * Locked down: the page runs with JavaScript off, service workers bypassed, and every request that is not a
- * `data:` or `about:` subresource aborted (navigations included), so nothing in the HTML can make the printer reach
- * the network. Below that, Chromium resolves no host name or address at all (`--host-resolver-rules`), and it talks
- * to Puppeteer over a pipe, not a debugging port other local processes could connect to.
- *
- * Unbreakable: every step has a deadline (`timeoutMs`); a browser that crashes is replaced by a fresh one once per
- * printer; a browser is always closed, and its process group killed if it won't go, so none is left behind. With the
- * pipe, Chromium also exits by itself when this process dies, even by SIGKILL.
+ * Print the briefing's HTML to an A4 PDF with Chromium through Puppeteer. Locked down: JavaScript off, service workers
+ * bypassed, every request but a `data:`/`about:` subresource aborted, no host name resolved, and a pipe instead of a
+ * debugging port. Every step has a deadline; a crashed browser is replaced once per printer; a browser is always
+ * closed (its process group killed if it won't go), and with the pipe it exits when this process dies.
  */
 
 export interface PrintOptions {
@@ -25,20 +19,15 @@ export interface PrintOptions {
   /** Running header: title and the figures' date; footer: "Side N av M" (the source is under each chart, once). */
   header: string;
   footer: { page: string; of: string };
-  /**
-   * An @font-face rule for the header and footer, so they are set in the document's typeface: Chromium draws them in
-   * a document of their own, which can use a face the page has loaded only when it declares it too.
-   */
+  /** An @font-face rule for the header and footer: Chromium draws them in a document of their own, which must declare the face too. */
   fontFace?: string;
-  lang: string;
 }
 
-export type LaunchSettings = Pick<PrintOptions, 'executablePath' | 'timeoutMs'>;
+type LaunchSettings = Pick<PrintOptions, 'executablePath' | 'timeoutMs'>;
 
 /** Fault injection for tests; production passes none. */
 export interface PrintHooks {
-  /** Runs once `page.pdf()` has started, while Chromium prints; `attempt` is 2 in the fresh browser after a crash.
-   *  Tests kill (SIGKILL) or freeze (SIGSTOP) `browser.process()` here. */
+  /** Runs while Chromium prints (`attempt` 2 in the fresh browser after a crash): tests kill or freeze `browser.process()` here. */
   whilePrinting?: (context: { browser: Browser; attempt: number }) => void | Promise<void>;
 }
 
@@ -47,10 +36,8 @@ const timeoutSetting = 'BRIEFING_PRINT_TIMEOUT_MS';
 const leftInPlace = 'The previous briefing is left in place.';
 
 /**
- * What this machine needs on top of Puppeteer's own defaults (which already turn off sync, crash reporting, default
- * apps, first-run screens and the like): no sandbox, as the printer runs as root in CI; no GPU, as there is none; and
- * no network traffic of Chromium's own (background requests, component updates). Nothing Chromium documents as
- * unsupported (no --single-process, no --no-zygote). The bench's floor launches with the same flags.
+ * On top of Puppeteer's defaults: no sandbox (root in CI), no GPU, no network traffic of Chromium's own; nothing
+ * Chromium documents as unsupported. The bench's floor launches with the same flags.
  */
 export const machineArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
@@ -60,39 +47,13 @@ export const lockDownArgs = ['--host-resolver-rules=MAP * ~NOTFOUND'];
 /** Everything the printer launches Chromium with besides Puppeteer's defaults. */
 export const chromiumArgs = [...machineArgs, ...lockDownArgs];
 
-/**
- * Launcher scripts and the binary each one ends by exec'ing. Debian's /usr/bin/chromium forks a dozen helpers (uname,
- * grep, find, findmnt, …) to work out flags that Puppeteer's own replace, which costs 0.1–0.4 s a launch.
- */
-const launcherScripts: Record<string, string> = { '/usr/bin/chromium': '/usr/lib/chromium/chromium' };
-
-/** The binary behind a known launcher script, when it is there; any other path as it is. */
-function directExecutable(path: string): string {
-  const binary = launcherScripts[path];
-  if (!binary) return path;
-  try {
-    accessSync(binary, constants.X_OK);
-    return binary;
-  } catch {
-    return path;
-  }
-}
-
-/**
- * Puppeteer, loaded on first use (a run with nothing to print never loads it) through its CommonJS build: that loads
- * in about half the CPU time of the ESM build's few hundred modules, and the launch waits for it.
- */
+/** Puppeteer, loaded on first use through its CommonJS build: half the CPU time of the ESM build's few hundred modules. */
 function loadPuppeteer(): typeof import('puppeteer').default {
   return (createRequire(import.meta.url)('puppeteer') as typeof import('puppeteer')).default;
 }
 
 /** Names of variables that may hold a secret, and the mail settings: never handed to the browser. */
 const secret = /^(SMTP_|MAIL_)|PASS|SECRET|TOKEN|KEY|CREDENTIAL|AUTH/i;
-
-/** The environment without anything that may be a secret. */
-export function browserEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && !secret.test(entry[0])));
-}
 
 /** Start Chromium; fails with a PrintError that says how to fix the path, or names the timeout. */
 export async function launchBrowser(options: LaunchSettings): Promise<Browser> {
@@ -108,13 +69,11 @@ export async function launchBrowser(options: LaunchSettings): Promise<Browser> {
     timeout: timeoutMs,
     protocolTimeout: timeoutMs,
     signal: abort.signal,
-    // The process's own signal policy decides (the scheduler lets a running job finish); with the pipe, Chromium
-    // exits when this process does.
+    // The process's own signal policy decides (the scheduler lets a running job finish).
     handleSIGINT: false,
     handleSIGTERM: false,
     handleSIGHUP: false,
-    // Chromium gets the environment without secrets: a browser has no business with the mail password.
-    env: browserEnvironment(process.env),
+    env: Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !secret.test(entry[0]))),
   };
   const executablePath = options.executablePath ?? process.env.PUPPETEER_EXECUTABLE_PATH;
   const resolved = resolveExecutable(options, puppeteer);
@@ -139,43 +98,36 @@ export async function launchBrowser(options: LaunchSettings): Promise<Browser> {
   }
 }
 
+const debianLauncher = '/usr/bin/chromium';
+const debianBinary = '/usr/lib/chromium/chromium';
+
 /**
- * The Chromium binary the printer starts: the given path, PUPPETEER_EXECUTABLE_PATH, or what Puppeteer's
- * configuration names, with a known launcher script replaced by the binary it runs. Undefined: Puppeteer decides.
+ * The Chromium binary: the given path, PUPPETEER_EXECUTABLE_PATH or Puppeteer's configuration (.puppeteerrc.cjs), with
+ * Debian's launcher script replaced by the binary it runs (the script forks a dozen helpers: 0.1–0.4 s a launch).
+ * Undefined: Puppeteer decides.
  */
 export function resolveExecutable(options: Pick<LaunchSettings, 'executablePath'> = {}, puppeteer = loadPuppeteer()): string | undefined {
-  const configured = options.executablePath ?? process.env.PUPPETEER_EXECUTABLE_PATH ?? configuredExecutable(puppeteer);
-  return configured ? directExecutable(configured) : undefined;
-}
-
-/** The browser Puppeteer's configuration names (.puppeteerrc.cjs, or its own download), if it can say. */
-function configuredExecutable(puppeteer: typeof import('puppeteer').default): string | undefined {
+  let configured = options.executablePath ?? process.env.PUPPETEER_EXECUTABLE_PATH;
   try {
-    return puppeteer.executablePath();
+    configured ??= puppeteer.executablePath();
   } catch {
-    return undefined; // launch() then fails with Puppeteer's own explanation
+    // launch() then fails with Puppeteer's own explanation
   }
-}
-
-/** Print one HTML document to PDF bytes, in a fresh locked-down page of `browser`. */
-export async function printPdf(browser: Browser, html: string, options: PrintOptions, hooks: PrintHooks = {}): Promise<Uint8Array> {
-  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
-  let tab: LockedPage | undefined;
+  if (configured !== debianLauncher) return configured || undefined;
   try {
-    tab = await lockDown(await withDeadline(browser.newPage(), timeoutMs, 'to open a page'), timeoutMs);
-    return await printOnPage(tab.page, html, options, hooks, 1);
-  } catch (error) {
-    throw asPrintError(error, timeoutMs);
-  } finally {
-    await tab?.page.close().catch(() => undefined);
+    accessSync(debianBinary, constants.X_OK);
+    return debianBinary;
+  } catch {
+    return configured;
   }
 }
 
-/** A browser and one page, reused for every document; launched as soon as the printer is opened. */
+/**
+ * A browser and one page, launched at once and reused for every document. `print` queues a document; a crash is retried
+ * once per printer in a fresh browser. `close` (never throws) closes it once the documents asked for are printed.
+ */
 export interface Printer {
-  /** Print one document (after those asked for before it). A crash (browser or page) is retried once per printer, in a fresh browser. */
   print(html: string, options: PrintOptions): Promise<Uint8Array>;
-  /** Close the browser once the documents asked for are printed (never throws; a second call waits for the first); no print after it. */
   close(): Promise<void>;
 }
 
@@ -242,14 +194,9 @@ export function openPrinter(settings: LaunchSettings, effects: { hooks?: PrintHo
 }
 
 /**
- * Close the browser and everything it started; never throws, never leaves a process behind.
- *
- * 1. Ask: SIGTERM, on which Chromium shuts down in order and exits 0. (Over the protocol, `Browser.close`, the
- *    same takes about three times as long, ~0.5 s against ~0.15 s here.) A browser known to hang is not asked.
- * 2. After `graceMs`, or at once when it has gone: SIGKILL its process group (Puppeteer starts it detached, so the
- *    group is the browser's), which also takes zygotes and renderers that a crashed main process left behind.
- * 3. Wait for Puppeteer to remove the browser's temporary profile (`close()` resolves after that).
- * A browser this process did not start (no `process()`) is only closed over the protocol.
+ * Close the browser and everything it started; never throws. SIGTERM (three times faster than `Browser.close`; not
+ * sent to a browser known to hang), then after `graceMs` SIGKILL to its process group (zygotes and renderers a crash
+ * left), then wait for Puppeteer to remove the profile. A browser without a `process()` is closed over the protocol.
  */
 export async function closeBrowser(browser: Browser, graceMs = 3_000): Promise<void> {
   const child = browser.process();
@@ -267,18 +214,14 @@ export async function closeBrowser(browser: Browser, graceMs = 3_000): Promise<v
 }
 
 /** Wait for `work` (its failure included) or `ms`, whichever comes first. */
-async function within(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
-}
+const within = (work: Promise<unknown>, ms: number) =>
+  withDeadline(work, ms, 'to close').then(
+    () => undefined,
+    () => undefined,
+  );
 
-/** A page with scripts off, service workers bypassed and only `data:`/`about:` subresources let through. */
-interface LockedPage {
-  page: Page;
-  /** Its renderer died ("Page crashed!"). */
-  crashed: boolean;
-}
+/** A page with scripts off, service workers bypassed and only `data:`/`about:` subresources let through; `crashed`: its renderer died. */
+type LockedPage = { page: Page; crashed: boolean };
 
 async function lockDown(page: Page, timeoutMs: number): Promise<LockedPage> {
   const tab: LockedPage = { page, crashed: false };
@@ -310,15 +253,22 @@ async function printOnPage(page: Page, html: string, options: PrintOptions, hook
   return withDeadline(printing, timeout, 'to print the PDF');
 }
 
+const marginText =
+  'font-family: Roboto, "Liberation Sans", Arial, sans-serif; font-size: 7.5pt; color: #2d6975; width: 100%; padding: 0 17mm; display: flex; justify-content: space-between;';
+
 /** What the briefing's PDF is printed with: A4 (the stylesheet's @page decides), running header and footer, tagged, with an outline. */
-export function pdfOptions(options: Pick<PrintOptions, 'header' | 'footer' | 'fontFace'>): PDFOptions {
+export function pdfOptions({ header, footer, fontFace }: Pick<PrintOptions, 'header' | 'footer' | 'fontFace'>): PDFOptions {
+  // The font rule comes from our own assets; `<` can't occur in it.
+  const style = fontFace && !fontFace.includes('<') ? `<style>${fontFace}</style>` : '';
+  const margin = (left: string, right: string) => `${style}<div style='${marginText}'><span>${left}</span><span>${right}</span></div>`;
+  const pages = `${escapeHtml(footer.page)} <span class="pageNumber"></span> ${escapeHtml(footer.of)} <span class="totalPages"></span>`;
   return {
     format: 'A4',
     printBackground: true,
     preferCSSPageSize: true,
     displayHeaderFooter: true,
-    headerTemplate: headerTemplate(options.header, options.fontFace),
-    footerTemplate: footerTemplate(options.footer, options.fontFace),
+    headerTemplate: margin(escapeHtml(header), ''),
+    footerTemplate: margin('', pages),
     tagged: true,
     outline: true,
   };
@@ -375,23 +325,4 @@ function asPrintError(error: unknown, timeoutMs: number): PrintError {
   return new PrintError(`Printing the PDF failed: ${firstLine(error)}. ${leftInPlace}`, { cause: error });
 }
 
-const marginText =
-  'font-family: Roboto, "Liberation Sans", Arial, sans-serif; font-size: 7.5pt; color: #2d6975; width: 100%; padding: 0 17mm; display: flex; justify-content: space-between;';
-
-/** The font rule as a style element of a margin template (a rule from our own assets; `<` can't occur in it). */
-const marginStyle = (fontFace: string | undefined) => (fontFace && !fontFace.includes('<') ? `<style>${fontFace}</style>` : '');
-
-function headerTemplate(text: string, fontFace?: string): string {
-  return `${marginStyle(fontFace)}<div style='${marginText}'><span>${escapeHtml(text)}</span><span></span></div>`;
-}
-
-function footerTemplate(footer: PrintOptions['footer'], fontFace?: string): string {
-  return (
-    `${marginStyle(fontFace)}<div style='${marginText}'><span></span>` +
-    `<span>${escapeHtml(footer.page)} <span class="pageNumber"></span> ${escapeHtml(footer.of)} <span class="totalPages"></span></span></div>`
-  );
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
-}
+const firstLine = (error: unknown) => errorMessage(error).split('\n')[0]!;

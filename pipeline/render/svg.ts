@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChartSpec, RenderedChart } from '../briefing/chart-specs.js';
-import { ChartError } from '../errors.js';
+import { ChartError, errorMessage } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { escapeHtml } from '../io/escape.js';
 import { projectRoot, templatesDir as defaultTemplatesDir } from '../io/paths.js';
 import { formatNumber } from '../text/format.js';
@@ -11,94 +12,52 @@ import { formatNumber } from '../text/format.js';
 export type { ChartSpec, RenderedChart } from '../briefing/chart-specs.js';
 
 /**
- * Charts to SVG, in Node, without a browser.
- *
- * Each chart kind has a template pair in templates/charts/: `<kind>.vl.json` (print and wide screens) and
- * `<kind>-compact.vl.json` (phones), static Vega-Lite specs that take their data from named datasets and their
- * axis title from "{{unitLabel}}", plus config.json shared by all. `npm run build` compiles them to Vega once
- * (dist/charts/*.vg.json, `compileChartTemplates`); a run only fills in data and renders with the Vega runtime,
- * without loading Vega-Lite. A compiled spec is used only when it was compiled from the same template, config and
- * Vega-Lite version (a hash says so); otherwise, as in the preview after a template is saved, the template is
- * compiled in this process.
- *
- * Any Vega-Lite or Vega warning fails the chart: a chart that renders with warnings is a chart nobody checked.
- * Text is laid out with Roboto's advance widths (templates/charts/font-metrics.json), so the SVG's size and the
- * labels' room match what Chromium draws. Titles are not drawn in the SVG: the HTML figure carries them as text.
- *
- * A bar chart's names are wrapped to the chart's width (the `lines` of each bar, measured in Roboto), so no name is
- * cut; a template that declares the params `labelLines` and `rowStep` gets the most lines any name needs, and its
- * rows are `rowStep` tall instead of the fixed step Vega-Lite compiles (the phone layout draws each name over its bar).
+ * Charts to SVG, in Node, without a browser. Each kind has `<kind>.vl.json` (print, wide screens) and
+ * `<kind>-compact.vl.json` (phones) in templates/charts/, with config.json shared. `npm run build` compiles them to
+ * Vega (dist/charts/*.vg.json), so a run loads only the Vega runtime; a compiled spec is used only while its hash of
+ * template, config and Vega-Lite version matches, else (as in the preview) the template is compiled here.
+ * Any Vega-Lite or Vega warning fails the chart. Text is measured in Roboto (templates/charts/font-metrics.json), so
+ * the labels' room matches what Chromium draws; bar names are wrapped to the chart's width.
  */
 
-export interface ChartOptions {
-  /** The folder holding charts/*.vl.json. @default templates/ */
-  templatesDir?: string;
-  /** Where the compiled specs are looked for. @default dist/charts/ */
-  compiledDir?: string;
-}
-
 export const chartKinds = ['trend', 'bars'] as const;
-export const chartLayouts = ['wide', 'compact'] as const;
-type Kind = (typeof chartKinds)[number];
+const chartLayouts = ['wide', 'compact'] as const;
 type Layout = (typeof chartLayouts)[number];
 type VegaSpec = Record<string, unknown>;
+/** One template compiled to Vega, with the hash of what it was compiled from. */
+type CompiledChart = { name: string; source: string; spec: VegaSpec };
+type TemplateSource = { name: string; path: string; text: string; config: string; hash: string };
 
 /** Where `npm run build` puts the compiled Vega specs. */
 export const compiledChartsDir = join(projectRoot, 'dist', 'charts');
 
-const templateName = (kind: Kind, layout: Layout) => (layout === 'wide' ? kind : `${kind}-compact`);
+const templateName = (kind: ChartSpec['kind'], layout: Layout) => (layout === 'wide' ? kind : `${kind}-compact`);
+const firstLine = (error: unknown) => errorMessage(error).split('\n')[0]!;
 
-/**
- * Vertical gap between two line-end labels, in the value axis' units (0–100). The trend templates are 220 px tall,
- * so 7 units are 15.4 px: a 12 px label's line box (Roboto: 1.17 em) and a little air.
- */
+/** Gap between two line-end labels in value-axis units: 7 of 100 on a 220 px chart is a 12 px label's line box and a little air. */
 const labelGap = 7;
 
-/** One chart template compiled to Vega, with the hash of what it was compiled from. */
-export interface CompiledChart {
-  name: string;
-  source: string;
-  spec: VegaSpec;
-}
-
-// ── templates ─────────────────────────────────────────────────────────────────────────────────────────────────────
-
-interface TemplateSource {
-  name: string;
-  path: string;
-  text: string;
-  hash: string;
-}
-
-async function readTemplateSources(dir: string): Promise<{ config: string; templates: TemplateSource[] }> {
-  const read = async (path: string) => {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (error) {
-      throw new ChartError(
-        `${path}: cannot read the chart template (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Restore it from git.`,
-        { path, cause: error },
-      );
-    }
-  };
-  const configPath = join(dir, 'charts', 'config.json');
+async function readTemplateSources(dir: string): Promise<TemplateSource[]> {
+  const read = (path: string) =>
+    readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new ChartError(`${path}: cannot read the chart template (${error.code ?? error.message}). Restore it from git.`, { path, cause: error });
+    });
   const names = chartKinds.flatMap((kind) => chartLayouts.map((layout) => templateName(kind, layout)));
-  const [config, version, ...texts] = await Promise.all([read(configPath), vegaLiteVersion(), ...names.map((n) => read(join(dir, 'charts', `${n}.vl.json`)))]);
-  const templates = names.map((name, i) => {
+  const paths = names.map((name) => join(dir, 'charts', `${name}.vl.json`));
+  const [config, version, ...texts] = await Promise.all([read(join(dir, 'charts', 'config.json')), vegaLiteVersion(), ...paths.map(read)]);
+  return names.map((name, i) => {
     const text = texts[i]!;
     const hash = createHash('sha256').update(`vega-lite ${version}\n`).update(config).update('\n').update(text).digest('hex');
-    return { name, path: join(dir, 'charts', `${name}.vl.json`), text, hash };
+    return { name, path: paths[i]!, text, config, hash };
   });
-  return { config, templates };
 }
 
 let vegaLiteVersionText: Promise<string> | undefined;
-/** Vega-Lite's version, read from its package.json: loading Vega-Lite itself to ask would cost what compiling ahead saves. */
+/** Vega-Lite's version, from its package.json: loading Vega-Lite to ask would cost what compiling ahead saves. */
 function vegaLiteVersion(): Promise<string> {
-  vegaLiteVersionText ??= (async () => {
-    const entry = fileURLToPath(import.meta.resolve('vega-lite'));
-    return (JSON.parse(await readFile(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string }).version;
-  })();
+  vegaLiteVersionText ??= readFile(join(dirname(fileURLToPath(import.meta.resolve('vega-lite'))), '..', 'package.json'), 'utf8').then(
+    (text) => (JSON.parse(text) as { version: string }).version,
+  );
   return vegaLiteVersionText;
 }
 
@@ -106,17 +65,15 @@ function vegaLiteVersion(): Promise<string> {
 const compiledByHash = new Map<string, CompiledChart>();
 
 /** Compile one template with Vega-Lite; a warning or an error is a ChartError naming the file. */
-async function compileTemplate(source: TemplateSource, configText: string): Promise<CompiledChart> {
-  const vl = await import('vega-lite');
+async function compileTemplate(source: TemplateSource): Promise<CompiledChart> {
+  const [vl, vega] = await Promise.all([import('vega-lite'), import('vega')]);
   const warnings: string[] = [];
-  const logger = collectingLogger(warnings);
   let spec: VegaSpec;
   try {
     const { autosize, ...template } = JSON.parse(source.text) as VegaSpec;
-    const config = JSON.parse(configText) as VegaSpec;
-    spec = vl.compile({ ...template, config } as never, { logger: logger as never }).spec as unknown as VegaSpec;
-    // `autosize` goes to Vega as written: Vega-Lite would pass it on unchanged, but warns about a step-sized height
-    // under any fit type, "fit-x" included.
+    const config = JSON.parse(source.config) as VegaSpec;
+    spec = vl.compile({ ...template, config } as never, { logger: collectingLogger(vega, warnings) }).spec as unknown as VegaSpec;
+    // `autosize` goes to Vega as written: Vega-Lite would pass it on, but warns about a step-sized height under any fit type.
     if (autosize !== undefined) spec = { ...spec, autosize };
   } catch (error) {
     throw new ChartError(`${source.path}: does not compile (${firstLine(error)}). Check it against the Vega-Lite schema.`, { path: source.path, cause: error });
@@ -129,28 +86,19 @@ async function compileTemplate(source: TemplateSource, configText: string): Prom
   return { name: source.name, source: source.hash, spec };
 }
 
-/**
- * Every template in `dir` compiled to Vega (what `npm run build` writes to dist/charts/). Throws a ChartError for a
- * template that does not compile cleanly.
- */
+/** Every template in `dir` compiled to Vega; a ChartError for one that does not compile cleanly. */
 export async function compileChartTemplates(dir: string = defaultTemplatesDir): Promise<CompiledChart[]> {
-  const { config, templates } = await readTemplateSources(dir);
-  return Promise.all(templates.map((t) => compileTemplate(t, config)));
+  return Promise.all((await readTemplateSources(dir)).map(compileTemplate));
 }
 
-/**
- * Compile every template in `templatesDir` and write each to `<compiledDir>/<name>.vg.json` (replaced whole), as
- * `npm run build` does. Returns the files written.
- */
+/** Compile every template and write each to `<compiledDir>/<name>.vg.json` (as `npm run build` does); returns the files written. */
 export async function writeCompiledCharts(templatesDir: string = defaultTemplatesDir, compiledDir: string = compiledChartsDir): Promise<string[]> {
   const charts = await compileChartTemplates(templatesDir);
   await mkdir(compiledDir, { recursive: true });
   return Promise.all(
     charts.map(async (chart) => {
       const target = join(compiledDir, `${chart.name}.vg.json`);
-      const temp = `${target}.${process.pid}.tmp`;
-      await writeFile(temp, `${JSON.stringify(chart)}\n`);
-      await rename(temp, target);
+      await writeFileAtomic(target, `${JSON.stringify(chart)}\n`);
       return target;
     }),
   );
@@ -158,9 +106,8 @@ export async function writeCompiledCharts(templatesDir: string = defaultTemplate
 
 /** The compiled spec for each template: from memory, from `compiledDir` when its hash matches, else compiled now. */
 async function loadCompiled(dir: string, compiledDir: string): Promise<Map<string, CompiledChart>> {
-  const { config, templates } = await readTemplateSources(dir);
   const compiled = await Promise.all(
-    templates.map(async (source) => {
+    (await readTemplateSources(dir)).map(async (source) => {
       const key = `${compiledDir}\0${source.hash}`;
       const known = compiledByHash.get(key);
       if (known) return known;
@@ -168,7 +115,7 @@ async function loadCompiled(dir: string, compiledDir: string): Promise<Map<strin
         (t) => JSON.parse(t) as CompiledChart,
         () => null,
       );
-      const chart = ahead && ahead.source === source.hash ? ahead : await compileTemplate(source, config);
+      const chart = ahead?.source === source.hash ? ahead : await compileTemplate(source);
       compiledByHash.set(key, chart);
       return chart;
     }),
@@ -176,31 +123,24 @@ async function loadCompiled(dir: string, compiledDir: string): Promise<Map<strin
   return new Map(compiled.map((c) => [c.name, c]));
 }
 
-// ── the Vega runtime ─────────────────────────────────────────────────────────────────────────────────────────────
-
 type Vega = typeof import('vega');
-let runtime: Promise<Vega> | undefined;
+type FontMetrics = Record<string, Record<string, number>>;
+/** The parts of a Vega text item its width depends on. */
+type TextItem = { fontSize?: number | string; fontWeight?: number | string };
 
+let runtime: Promise<Vega> | undefined;
 /** Roboto's advances, once the runtime has loaded them. */
 let robotoMetrics: FontMetrics = {};
 
-/** Vega, loaded once, with chart text measured in Roboto. */
+/** Vega, loaded once, with chart text measured in Roboto (Vega's default in Node, without a canvas, is 0.8 em a character). */
 function vegaRuntime(): Promise<Vega> {
   runtime ??= Promise.all([import('vega'), loadFontMetrics()]).then(([vega, metrics]) => {
     robotoMetrics = metrics;
-    // Vega's documented hook for a measure of its own (its default in Node, without a canvas, is 0.8 em a character).
     (vega as unknown as { textMetrics: { width: (item: TextItem, text?: unknown) => number } }).textMetrics.width = (item, text) =>
       textWidth(metrics, item, text);
     return vega;
   });
   return runtime;
-}
-
-type FontMetrics = Record<string, Record<string, number>>;
-/** The parts of a Vega text item its width depends on. */
-interface TextItem {
-  fontSize?: number | string;
-  fontWeight?: number | string;
 }
 
 async function loadFontMetrics(): Promise<FontMetrics> {
@@ -230,28 +170,28 @@ export function textWidth(metrics: FontMetrics, item: TextItem, text?: unknown):
   return em * size;
 }
 
-// ── filling and drawing ──────────────────────────────────────────────────────────────────────────────────────────
-
 const norwegianNumbers = { decimal: ',', thousands: '\u00a0', grouping: [3], currency: ['', '\u00a0kr'] };
 const englishNumbers = { decimal: '.', thousands: ',', grouping: [3], currency: ['£', ''] };
 
-/** Draw each chart in both layouts. A spec that breaks its contract or a Vega warning is a ChartError naming the chart. */
-export async function renderCharts(specs: ChartSpec[], options: ChartOptions = {}): Promise<RenderedChart[]> {
+/**
+ * Draw each chart in both layouts, from the templates in `templatesDir` (default templates/) and the specs compiled
+ * into `compiledDir` (default dist/charts/). A spec that breaks its contract or a Vega warning is a ChartError naming the chart.
+ */
+export async function renderCharts(specs: ChartSpec[], options: { templatesDir?: string; compiledDir?: string } = {}): Promise<RenderedChart[]> {
   if (specs.length === 0) return [];
   const [compiled, vega] = await Promise.all([
     loadCompiled(options.templatesDir ?? defaultTemplatesDir, options.compiledDir ?? compiledChartsDir),
     vegaRuntime(),
   ]);
   const draw = async (spec: ChartSpec, layout: Layout): Promise<string> => {
-    const chart = compiled.get(templateName(spec.kind, layout));
-    if (!chart) throw new ChartError(`Chart "${spec.id}": there is no template for kind "${spec.kind}" (${chartKinds.join(', ')}).`, { chart: spec.id });
+    const chart = compiled.get(templateName(spec.kind, layout))!;
     const warnings: string[] = [];
-    const logger = collectingLogger(warnings);
+    const logger = collectingLogger(vega, warnings);
     try {
       const filled = fill(chart.spec, spec);
       const view = new vega.View(vega.parse(filled as never, undefined, { logger } as never), {
         renderer: 'none',
-        logger: logger as never,
+        logger,
         locale: { number: spec.lang === 'en' ? englishNumbers : norwegianNumbers },
       } as never);
       const svg = await view.toSVG();
@@ -272,7 +212,8 @@ export async function renderCharts(specs: ChartSpec[], options: ChartOptions = {
 /** The compiled spec with the chart's data in its named datasets and its texts in place of "{{…}}". */
 function fill(compiled: VegaSpec, spec: ChartSpec): VegaSpec {
   const datasets = spec.kind === 'trend' ? trendData(spec) : barData(spec);
-  const filled = substitute(compiled, { unitLabel: spec.unitLabel }) as VegaSpec;
+  // A copy, with every string that is exactly "{{unitLabel}}" replaced.
+  const filled = JSON.parse(JSON.stringify(compiled), (_, value) => (value === '{{unitLabel}}' ? spec.unitLabel : value)) as VegaSpec;
   if (spec.kind === 'bars') fitRows(filled, Math.max(1, ...datasets.bars!.map((b) => (b as { lines: string[] }).lines.length)));
   const data = (filled.data ?? []) as { name: string; values?: unknown[] }[];
   for (const entry of data) {
@@ -295,21 +236,19 @@ function trendData(spec: ChartSpec): Record<string, object[]> {
   const points = spec.points ?? [];
   const order = spec.series ?? [...new Set(points.map((p) => p.series))];
   const rank = new Map(order.map((s, i) => [s, i]));
+  const fail = (problem: string) => new ChartError(`Chart "${spec.id}": ${problem}`, { chart: spec.id });
   for (const p of points) {
-    if (!rank.has(p.series)) throw new ChartError(`Chart "${spec.id}": point of series "${p.series}", which is not in its series list.`, { chart: spec.id });
-    if (!Number.isFinite(p.value) || !Number.isInteger(p.period))
-      throw new ChartError(`Chart "${spec.id}": ${p.series} ${p.period} has no finite value.`, { chart: spec.id });
+    if (!rank.has(p.series)) throw fail(`point of series "${p.series}", which is not in its series list.`);
+    if (!Number.isFinite(p.value) || !Number.isInteger(p.period)) throw fail(`${p.series} ${p.period} has no finite value.`);
   }
   const bySeries = order.map((series) => points.filter((p) => p.series === series).sort((a, b) => a.period - b.period));
   const segments: object[] = [];
   for (const [s, list] of bySeries.entries()) {
     list.forEach((p, i) => {
-      if (i > 0 && list[i - 1]!.period === p.period)
-        throw new ChartError(`Chart "${spec.id}": ${p.series} has two points for ${p.period}.`, { chart: spec.id });
+      if (i > 0 && list[i - 1]!.period === p.period) throw fail(`${p.series} has two points for ${p.period}.`);
       if (!p.joinPrevious) return;
       const previous = list[i - 1];
-      if (!previous)
-        throw new ChartError(`Chart "${spec.id}": the first point of ${p.series} (${p.period}) joins a previous point it does not have.`, { chart: spec.id });
+      if (!previous) throw fail(`the first point of ${p.series} (${p.period}) joins a previous point it does not have.`);
       const segment = `${s}:${previous.period}`;
       for (const q of [previous, p]) segments.push({ segment, series: q.series, order: s, date: date(q.period), value: q.value });
     });
@@ -333,9 +272,8 @@ function trendData(spec: ChartSpec): Record<string, object[]> {
   };
 }
 
-/** Width a bar's name may take in the phone layout: the 300 px chart less its padding and a little air. */
+/** Width (the 300 px phone chart less padding and air) and size of a bar's name in bars-compact.vl.json. */
 const nameWidth = 286;
-/** Size of the bar names in the phone layout (bars-compact.vl.json). */
 const nameFontSize = 12;
 
 function barData(spec: ChartSpec): Record<string, object[]> {
@@ -354,7 +292,7 @@ function barData(spec: ChartSpec): Record<string, object[]> {
 }
 
 /** `text` broken at spaces into lines no wider than `width` px in Roboto (a word wider than that stands alone). */
-export function wrapText(text: string, width: number, item: TextItem, metrics: FontMetrics = robotoMetrics): string[] {
+function wrapText(text: string, width: number, item: TextItem, metrics: FontMetrics = robotoMetrics): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {
@@ -371,8 +309,8 @@ export function wrapText(text: string, width: number, item: TextItem, metrics: F
 }
 
 /**
- * A template with the params `labelLines` and `rowStep`: set the lines, and make each row `rowStep` tall (Vega-Lite
- * compiles `height.step` to a fixed `y_step`; it is moved after the params it now follows).
+ * A template with the params `labelLines` and `rowStep` (the phone layout draws each name over its bar): set the lines,
+ * and make each row `rowStep` tall instead of the fixed `y_step` Vega-Lite compiles (moved after the params it follows).
  */
 function fitRows(filled: VegaSpec, lines: number): void {
   const signals = (filled.signals ?? []) as { name: string; value?: unknown; update?: string }[];
@@ -403,23 +341,9 @@ export function placeLabels(values: number[], { min, max, gap }: { min: number; 
   return out;
 }
 
-/** A copy of `node` with every string that is exactly "{{key}}" replaced by texts[key]. */
-function substitute(node: unknown, texts: Record<string, string>): unknown {
-  if (typeof node === 'string') {
-    const match = /^\{\{(\w+)\}\}$/.exec(node);
-    return match ? (texts[match[1]!] ?? node) : node;
-  }
-  if (Array.isArray(node)) return node.map((item) => substitute(item, texts));
-  if (node && typeof node === 'object') {
-    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, substitute(value, texts)]));
-  }
-  return node;
-}
-
 /**
- * The SVG as one image for assistive technology: role="img", its text alternative as its name, a <title>. Vega's
- * own roles and ARIA attributes on the marks inside are removed: inside an image they would only be noise (and
- * unnamed "graphics-symbol" roles are an accessibility error).
+ * The SVG as one image for assistive technology: role="img", the text alternative as its name, a <title>. Vega's
+ * roles and ARIA attributes on the marks are removed (unnamed "graphics-symbol" roles are an accessibility error).
  */
 function withAccessibleName(svg: string, title: string, alt: string): string {
   return svg
@@ -428,32 +352,4 @@ function withAccessibleName(svg: string, title: string, alt: string): string {
 }
 
 /** A vega/vega-lite logger that records warnings and errors instead of printing them. */
-export function collectingLogger(into: string[]) {
-  let level = 2;
-  const logger = {
-    level(value?: number) {
-      if (value === undefined) return level;
-      level = value;
-      return logger;
-    },
-    error(...args: unknown[]) {
-      into.push(args.map(String).join(' '));
-      return logger;
-    },
-    warn(...args: unknown[]) {
-      into.push(args.map(String).join(' '));
-      return logger;
-    },
-    info() {
-      return logger;
-    },
-    debug() {
-      return logger;
-    },
-  };
-  return logger;
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
-}
+const collectingLogger = (vega: Vega, into: string[]) => vega.logger(vega.Warn, undefined, (_method, _level, args) => into.push(args.map(String).join(' ')));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { buildBriefings } from '../../pipeline/build.js';
 import { projectRoot } from '../../pipeline/io/paths.js';
-import { closeBrowser, launchBrowser, openPrinter, printPdf, type PrintOptions } from '../../pipeline/render/pdf.js';
+import { closeBrowser, launchBrowser, openPrinter, type PrintOptions } from '../../pipeline/render/pdf.js';
 import { silentProgress } from '../../pipeline/io/progress.js';
 import { describeProcesses, MARK_VAR, newMark, watchChromium } from '../support/chromium.js';
 import { committed } from '../support/briefing-text.js';
@@ -21,7 +21,7 @@ import { readPdf } from '../support/pdf.js';
 
 const mark = newMark();
 process.env[MARK_VAR] = mark;
-const options: PrintOptions = { header: 'Prøve', footer: { page: 'Side', of: 'av' }, lang: 'nn', timeoutMs: 30_000 };
+const options: PrintOptions = { header: 'Prøve', footer: { page: 'Side', of: 'av' }, timeoutMs: 30_000 };
 
 let server: Server;
 let base: string;
@@ -91,14 +91,14 @@ describe('the print page', () => {
     expect(connections).toBeGreaterThan(0);
   });
 
-  test('printPdf on raw hostile HTML: zero connections, scripts off, navigation blocked', async () => {
+  test('the printer on raw hostile HTML: zero connections, scripts off, navigation blocked', async () => {
     const watch = watchChromium(mark);
-    const browser = await launchBrowser({ timeoutMs: 30_000 });
+    const printer = openPrinter({ timeoutMs: 30_000 });
     let pdf: Uint8Array;
     try {
-      pdf = await printPdf(browser, hostilePage(), options);
+      pdf = await printer.print(hostilePage(), options);
     } finally {
-      await closeBrowser(browser);
+      await printer.close();
     }
     expect(hits).toEqual([]);
     expect(connections).toBe(0);

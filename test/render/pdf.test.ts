@@ -21,7 +21,7 @@ import { copyBriefing } from '../support/data-folder.js';
 const mark = newMark();
 process.env[MARK_VAR] = mark; // launches from this file carry it
 const launch = { timeoutMs: 30_000 }; // generous: 2 cores shared with other test files
-const options: PrintOptions = { header: 'Prøve', footer: { page: 'Side', of: 'av' }, lang: 'nn', timeoutMs: 30_000 };
+const options: PrintOptions = { header: 'Prøve', footer: { page: 'Side', of: 'av' }, timeoutMs: 30_000 };
 const html = `<!DOCTYPE html><html lang="nn"><title>Prøve</title><h1>Prøve</h1>${'<p>Eitt av to norske føretak bruker sosiale medium.</p>'.repeat(200)}`;
 
 /** Kill or freeze the browser (its whole process group, as a crash or a hang would) on the given attempts. */
