@@ -63,7 +63,11 @@ export interface SendResult {
 
 /** A failed attempt at one recipient, as thrown inside p-retry. */
 class FailedAttempt extends Error {
-  constructor(readonly failure: Failure) {
+  constructor(
+    readonly failure: Failure,
+    /** The server answered with a refusal (its reply is recorded), rather than the connection failing. */
+    readonly rejected: boolean,
+  ) {
     super(failure.reason);
   }
 }
@@ -154,6 +158,16 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
     const messageId = messageIdOf(r);
     let tries = 0;
     const message = await compose(r.address, messageId, now());
+    const recordFailed = async ({ failure, rejected }: FailedAttempt) =>
+      outbox.record({
+        event: 'failed',
+        recipient: r.address,
+        key: r.key,
+        permanent: failure.permanent,
+        reason: failure.reason,
+        ...(failure.code ? { code: failure.code } : {}),
+        ...(rejected ? { reply: failure.reason } : {}),
+      });
     // One attempt: accepted or uncertain end the attempts; a failure is logged and, once recorded, thrown (AbortError when it is final).
     const attempt = async (n: number): Promise<Extract<SmtpOutcome, { status: 'accepted' | 'uncertain' }>> => {
       const outcome = await deliver({
@@ -170,20 +184,11 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
       const failure = describeFailure(outcome, mail);
       const lastTry = !failure.retryable || n >= attempts || stopReason(stop, deadline) !== undefined;
       log(`${r.address}: attempt ${n} of ${attempts} failed (${failure.reason})${lastTry ? '' : `; retrying in ${backoff(n)} ms`}`);
+      const failed = new FailedAttempt(failure, outcome.status === 'rejected');
       // A failure after `sending` was recorded must be recorded too; one before it only once it is final.
-      if (outbox.get(r.key)?.state === 'sending' || lastTry) {
-        await outbox.record({
-          event: 'failed',
-          recipient: r.address,
-          key: r.key,
-          permanent: failure.permanent,
-          reason: failure.reason,
-          ...(failure.code ? { code: failure.code } : {}),
-          ...(outcome.status === 'rejected' ? { reply: failure.reason } : {}),
-        });
-      }
+      if (outbox.get(r.key)?.state === 'sending' || lastTry) await recordFailed(failed);
       tries = n;
-      throw lastTry ? new AbortError(new FailedAttempt(failure)) : new FailedAttempt(failure);
+      throw lastTry ? new AbortError(failed) : failed;
     };
     let outcome: Awaited<ReturnType<typeof attempt>>;
     try {
@@ -192,8 +197,14 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
         // The waits are taken in onFailedAttempt, through sleep, so tests need no real time.
         minTimeout: 0,
         async onFailedAttempt({ error, attemptNumber }) {
-          if (!(error instanceof FailedAttempt)) throw error; // the outbox could not be written: never retried
+          if (!(error instanceof FailedAttempt)) throw error; // the outbox could not be written, or a hook failed: never retried
           await sleep(backoff(attemptNumber));
+          // A stop or the deadline that came during the wait ends the retries: no new message is started after it.
+          const stopped = stopReason(stop, deadline);
+          if (!stopped) return;
+          log(`${r.address}: ${stopped === 'signal' ? 'stop requested' : 'the run reached its deadline'}: not retrying`);
+          if (outbox.get(r.key)?.state !== 'failed') await recordFailed(error);
+          throw error;
         },
       });
     } catch (error) {

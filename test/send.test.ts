@@ -171,6 +171,34 @@ describe('sendEdition against a real SMTP server', () => {
     expect(logLines.some((l) => /attempt 1 of 3 failed .*451/.test(l))).toBe(true);
   });
 
+  it('a stop that comes during the wait between attempts ends the retries: no new message is started', async () => {
+    server = await startSmtpServer({ credentials: { user, pass: password } });
+    server.failNext({ stage: 'rcpt', code: 451, message: '4.3.0 Try again later', times: 3 });
+    const stop = new AbortController();
+    const error = await failure(
+      send(mailConfig(server.port), {
+        effects: {
+          sleep: async (ms) => {
+            sleeps.push(ms);
+            stop.abort();
+          },
+          stop: stop.signal,
+        },
+      }),
+    );
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect(sleeps).toEqual([500]);
+    expect(server.messages).toEqual([]);
+    expect(logLines.filter((l) => /attempt \d of 3 failed/.test(l))).toHaveLength(1);
+    expect(logLines).toContain('ola@example.no: stop requested: not retrying');
+    expect((error as DeliveryError).context).toMatchObject({ failed: ['ola@example.no'], unsent: ['kari@example.no'] });
+    // Recorded as a temporary failure: the next send tries it again.
+    expect(await states()).toEqual({ 'ola@example.no': 'failed', 'kari@example.no': 'queued' });
+    expect((await readOutbox(outDir))[0]!.recipients[0]!.failure).toMatchObject({ permanent: false });
+    const again = await send(mailConfig(server.port));
+    expect(again.sent).toEqual(recipients);
+  });
+
   it('mails nobody twice: a second call sends nothing', async () => {
     server = await startSmtpServer({ credentials: { user, pass: password } });
     const mail = mailConfig(server.port);
