@@ -417,7 +417,7 @@ async function messageFor(edition: MailEdition, mail: MailConfig): Promise<(to: 
     try {
       return handlebars.compile(source, { noEscape, strict: true })(context);
     } catch (error) {
-      throw new TemplateError(`templates/mail could not be filled for edition ${edition.id}: ${(error as Error).message}. Nothing was sent.`, { cause: error });
+      throw new TemplateError(`${path} could not be filled for edition ${edition.id}: ${(error as Error).message}. Nothing was sent.`, { path, cause: error });
     }
   };
   const text = await fill('text.hbs', true);

@@ -127,8 +127,7 @@ function releaseMoment(ssbDate: string | null, dcDate: string | null, pubDate: s
   return prefix ? osloEight(Number(prefix[3]), Number(prefix[2]), Number(prefix[1])) : null;
 }
 
-/** Swedish writes an instant the ISO way: "2025-09-24 08:00", here on Oslo's clock. */
-const oslo = new Intl.DateTimeFormat('sv-SE', {
+const oslo = new Intl.DateTimeFormat('en-CA', {
   timeZone: 'Europe/Oslo',
   year: 'numeric',
   month: '2-digit',
@@ -138,12 +137,22 @@ const oslo = new Intl.DateTimeFormat('sv-SE', {
   hourCycle: 'h23',
 });
 
+/** The Oslo calendar date and time of an instant (epoch ms), taken part by part so no locale's pattern matters. */
+function osloParts(at: number): { year: string; month: string; day: string; hour: string; minute: string } {
+  const parts = Object.fromEntries(oslo.formatToParts(at).map((p) => [p.type, p.value]));
+  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute! };
+}
+
 /** The Oslo date and time of an instant (epoch ms), "YYYY-MM-DD HH:MM". */
-export const osloStamp = (at: number): string => oslo.format(at);
+export function osloStamp(at: number): string {
+  const { year, month, day, hour, minute } = osloParts(at);
+  return `${year}-${month}-${day} ${hour}:${minute}`;
+}
 
 /** 08:00 Europe/Oslo on that day, as epoch ms (Oslo is UTC+1 or +2; no DST change happens near 08:00). */
-function osloEight(y: number, m: number, d: number): number {
-  const guess = Date.UTC(y, m - 1, d, 8);
-  const [py, pm, pd, ph, pmin] = osloStamp(guess).split(/\D+/).map(Number);
-  return guess - (Date.UTC(py!, pm! - 1, pd!, ph!, pmin!) - guess);
+function osloEight(year: number, month: number, day: number): number {
+  const guess = Date.UTC(year, month - 1, day, 8);
+  const oslo = osloParts(guess);
+  const offset = Date.UTC(Number(oslo.year), Number(oslo.month) - 1, Number(oslo.day), Number(oslo.hour), Number(oslo.minute)) - guess;
+  return guess - offset;
 }
