@@ -38,6 +38,8 @@ const self = {
   instance: randomBytes(8).toString('hex'),
 };
 
+const holderFields = { host: 'string', bootId: 'string', bootedAt: 'number', procStart: 'string', instance: 'string' } as const;
+
 /** What a lock file says about its holder. */
 export type LockHolder = { pid: number; owner: string; startedAt: string } & Partial<typeof self>;
 
@@ -188,7 +190,10 @@ function parse(text: string): LockHolder | null {
   try {
     const value = JSON.parse(text);
     if (!Number.isInteger(value.pid) || value.pid <= 0 || typeof value.startedAt !== 'string') return null;
-    return { ...value, owner: String(value.owner ?? 'unknown') };
+    const holder: Record<string, unknown> = { pid: value.pid, owner: String(value.owner ?? 'unknown'), startedAt: value.startedAt };
+    // A field of the wrong type (a hand-edited file) is left out, so it can't make a live holder look gone.
+    for (const [key, type] of Object.entries(holderFields)) if (typeof value[key] === type) holder[key] = value[key];
+    return holder as LockHolder;
   } catch {
     return null;
   }

@@ -172,6 +172,12 @@ describe('a stale lock is recognised without trusting a pid alone', () => {
     await expect(withLock(dir, 'cli run', async () => 'taken')).rejects.toThrow(/the holder itself, pid/);
   });
 
+  it.skipIf(!hasProc)('a field of the wrong type in a hand-edited lock file is ignored: it never makes a live holder look gone', async () => {
+    const pid = await otherProcess(false);
+    await holdAs(pid, 'hand-edited', undefined, { bootId, procStart: Number(processStart(pid)) - 1000 });
+    await expect(withLock(dir, 'cli run', async () => 'taken')).rejects.toThrow(/hand-edited, pid/);
+  });
+
   it("a lock with this process's pid that this process did not take (an earlier PID 1) is taken over", async () => {
     await holdAs(process.pid, 'this pid, earlier', undefined, { instance: '0000000000000000' });
     await expect(withLock(dir, 'cli run', async () => 'taken')).resolves.toBe('taken');
