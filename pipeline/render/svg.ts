@@ -184,7 +184,8 @@ export async function renderCharts(specs: ChartSpec[], options: { templatesDir?:
     vegaRuntime(),
   ]);
   const draw = async (spec: ChartSpec, layout: Layout): Promise<string> => {
-    const chart = compiled.get(templateName(spec.kind, layout))!;
+    const chart = compiled.get(templateName(spec.kind, layout));
+    if (!chart) throw new ChartError(`Chart "${spec.id}": there is no template for kind "${spec.kind}" (${layout}).`, { chart: spec.id });
     const warnings: string[] = [];
     const logger = collectingLogger(vega, warnings);
     try {

@@ -12,9 +12,11 @@ const calendarDates = new Map<string, boolean>();
 function isCalendarDate(text: string): boolean {
   let real = calendarDates.get(text);
   if (real === undefined) {
-    const [, year, month, day] = (/^(\d{4})-(\d{2})-(\d{2})$/.exec(text) ?? []).map(Number);
-    const date = new Date(Date.UTC(year!, month! - 1, day));
-    real = date.getUTCFullYear() === year && date.getUTCMonth() === month! - 1 && date.getUTCDate() === day;
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+    if (!match) return false;
+    const [year, month, day] = match.slice(1).map(Number) as [number, number, number];
+    const date = new Date(Date.UTC(year, month - 1, day));
+    real = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
     if (calendarDates.size < 10_000) calendarDates.set(text, real);
   }
   return real;
