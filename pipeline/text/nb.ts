@@ -95,6 +95,7 @@ export const nb = norwegian('nb', {
   highest: 'høyeste',
   higher: 'høyere',
   highestAdv: 'høyest',
+  lowestAdv: 'lavest',
   more: 'mer',
   More: 'Flere',
   only: 'bare',

@@ -95,6 +95,7 @@ export const nn = norwegian('nn', {
   highest: 'høgaste',
   higher: 'høgare',
   highestAdv: 'høgast',
+  lowestAdv: 'lågast',
   more: 'meir',
   More: 'Fleire',
   only: 'berre',

@@ -10,7 +10,7 @@ import { capitaliseRich as cap, joinRich, r, type Rich } from './rich.js';
  */
 /** The page's words and the sentences' own: "føretak", "føretaka", "delen", "næringane", "høgaste", "høgare", "høgast"… */
 export type NorwegianWords = PageWords &
-  Record<'enterprises' | 'theEnterprises' | 'share' | 'theIndustries' | 'highest' | 'higher' | 'highestAdv' | 'more' | 'More' | 'only', string> &
+  Record<'enterprises' | 'theEnterprises' | 'share' | 'theIndustries' | 'highest' | 'higher' | 'highestAdv' | 'lowestAdv' | 'more' | 'More' | 'only', string> &
   Record<'them' | 'purpose' | 'same' | 'nextCame' | 'accordingTo' | 'measuredSince' | 'firstTime', string>;
 
 export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
@@ -71,7 +71,7 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
     industrySame: (f, say) => r`${capitalise(w.share)} var den ${w.same} i alle ${w.theIndustries}, ${say.share(f)}.`,
     industryRanking(top, bottom, say) {
       const with_ = (n: number) => (n === 2 ? 'begge med' : n > 2 ? 'alle med' : 'med');
-      return r`Blant ${w.theIndustries} var ${w.share} ${w.highestAdv} ${inIndustries(top, say, w)}, ${with_(top.length)} ${say.share(top[0]!)}, og ${w.charts.lowest} ${inIndustries(bottom, say, w)}, ${with_(bottom.length)} ${say.share(bottom[0]!)}.`;
+      return r`Blant ${w.theIndustries} var ${w.share} ${w.highestAdv} ${inIndustries(top, say, w)}, ${with_(top.length)} ${say.share(top[0]!)}, og ${w.lowestAdv} ${inIndustries(bottom, say, w)}, ${with_(bottom.length)} ${say.share(bottom[0]!)}.`;
     },
     industryLevels(groups, say) {
       const m = say.m(groups[0]![0]!.measure);
