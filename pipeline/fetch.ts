@@ -3,8 +3,8 @@ import { statusSymbols } from './briefing/model.js';
 import { resolveMeasures } from './briefing/resolve.js';
 import { FetchError, OfflineError, TableChangedError } from './errors.js';
 import type { StatbankClient, TableInfo } from './statbank/client.js';
-import { observations as cellsOf, parseJsonStat } from './statbank/jsonstat.js';
-import { measures, readShape } from './statbank/shape.js';
+import { observations as cellsOf, type JsonStatDataset, parseJsonStat } from './statbank/jsonstat.js';
+import { measures, readShape, type TableShape } from './statbank/shape.js';
 
 /**
  * Stage 1, fetch: the definition's StatBank tables, read as they are, only when SSB has published something new (the
@@ -18,6 +18,7 @@ export type StatbankReader = Pick<StatbankClient, 'tableInfo' | 'metadata' | 'da
   successorOf?(info: TableInfo): Promise<{ id: string; label: string } | null>;
 };
 
+/** A fetched row; its `measure` is null until update.ts resolves it from the definition's codes. */
 export type FetchedRow = Omit<Observation, 'id' | 'revision'>;
 
 export interface FetchedTable {
@@ -104,26 +105,7 @@ async function fetchOne(id: string, options: FetchOptions, warn: (line: string) 
       return null;
     });
   const shape = readShape(meta);
-  const english = new Map(metaEn?.ds.dimensions.map((d) => [d.id, d]) ?? []);
-  const labels = (no: string, en: string | null | undefined): Labels => (en ? { no, en } : { no });
-  const state: TableState = {
-    id,
-    label: labels(info.label || meta.label || id, metaEn?.ds.label ?? null),
-    updated: info.updated,
-    fetchedAt: options.now.toISOString(),
-    classification: shape.classification,
-    dimensions: shape.dims.map((d) => {
-      const enLabel = new Map(english.get(d.id)?.categories.map((c) => [c.code, c.label]) ?? []);
-      return {
-        id: d.id,
-        role: d.role,
-        label: labels(d.label, english.get(d.id)?.label),
-        categories: d.codes.map((c) => ({ code: c.code, label: labels(c.label, enLabel.get(c.code)) })),
-      };
-    }),
-    notes: meta.notes.filter((n) => n.mandatory || meta.notes.length <= 4).map((n) => n.text),
-    discontinued: info.discontinued,
-  };
+  const state = tableState(id, info, meta, metaEn?.ds ?? null, shape, options.now);
   const resolution = resolveMeasures(definition, id, measures(shape), state.dimensions);
   const problems = [...(stored ? sinceLastFetch(stored, state) : []), ...resolution.problems];
   if (problems.length) {
@@ -142,6 +124,46 @@ async function fetchOne(id: string, options: FetchOptions, warn: (line: string) 
   const datasets = responses.map((res) => parseJsonStat(res.body, { table: id, origin: res.url }));
   const updated = info.updated ?? datasets.map((ds) => ds.updated).find((u) => u) ?? meta.updated ?? null;
   state.updated = updated;
+  const { rows, unmarked } = rowsOf(state, shape, datasets, responses);
+  if (unmarked) warn(`table ${id}: ${unmarked} cell(s) came without a figure or a known symbol; left out (never counted as 0)`);
+  log?.(`  StatBank ${id}: ${rows.length} figures, updated ${updated ?? 'not given'}, ${responses.length} data request(s)`);
+  const raw = [
+    { name: 'table-info.json', text: `${JSON.stringify(info.raw, null, 2)}\n` },
+    { name: 'metadata-no.json', text: metaNo.text },
+    ...(metaEn ? [{ name: 'metadata-en.json', text: metaEn.text }] : []),
+    ...responses.map((res, i) => ({ name: `data-${i + 1}.json`, text: res.text })),
+  ];
+  const resolved = Object.fromEntries(resolution.newly.map((m) => [m, resolution.codes[m]!]));
+  return { line: `fetched (updated ${updated ?? 'not given'})`, table: { id, state, rows, resolved, raw } };
+}
+
+/** What the fetch learnt of a table: SSB's labels in Norwegian and, where StatBank gave them, English. */
+function tableState(id: string, info: TableInfo, meta: JsonStatDataset, metaEn: JsonStatDataset | null, shape: TableShape, now: Date): TableState {
+  const english = new Map(metaEn?.dimensions.map((d) => [d.id, d]) ?? []);
+  const labels = (no: string, en: string | null | undefined): Labels => (en ? { no, en } : { no });
+  return {
+    id,
+    label: labels(info.label || meta.label || id, metaEn?.label ?? null),
+    updated: info.updated,
+    fetchedAt: now.toISOString(),
+    classification: shape.classification,
+    dimensions: shape.dims.map((d) => {
+      const enLabel = new Map(english.get(d.id)?.categories.map((c) => [c.code, c.label]) ?? []);
+      return {
+        id: d.id,
+        role: d.role,
+        label: labels(d.label, english.get(d.id)?.label),
+        categories: d.codes.map((c) => ({ code: c.code, label: labels(c.label, enLabel.get(c.code)) })),
+      };
+    }),
+    notes: meta.notes.filter((n) => n.mandatory || meta.notes.length <= 4).map((n) => n.text),
+    discontinued: info.discontinued,
+  };
+}
+
+/** The data responses' cells as rows; `unmarked` counts the cells left out (no figure and no symbol of SSB's). */
+function rowsOf(state: TableState, shape: TableShape, datasets: JsonStatDataset[], responses: { url: string }[]): { rows: FetchedRow[]; unmarked: number } {
+  const { id, updated } = state;
   const rows: FetchedRow[] = [];
   let unmarked = 0;
   for (const [i, ds] of datasets.entries()) {
@@ -186,16 +208,7 @@ async function fetchOne(id: string, options: FetchOptions, warn: (line: string) 
       });
     }
   }
-  if (unmarked) warn(`table ${id}: ${unmarked} cell(s) came without a figure or a known symbol; left out (never counted as 0)`);
-  log?.(`  StatBank ${id}: ${rows.length} figures, updated ${updated ?? 'not given'}, ${responses.length} data request(s)`);
-  const raw = [
-    { name: 'table-info.json', text: `${JSON.stringify(info.raw, null, 2)}\n` },
-    { name: 'metadata-no.json', text: metaNo.text },
-    ...(metaEn ? [{ name: 'metadata-en.json', text: metaEn.text }] : []),
-    ...responses.map((res, i) => ({ name: `data-${i + 1}.json`, text: res.text })),
-  ];
-  const resolved = Object.fromEntries(resolution.newly.map((m) => [m, resolution.codes[m]!]));
-  return { line: `fetched (updated ${updated ?? 'not given'})`, table: { id, state, rows, resolved, raw } };
+  return { rows, unmarked };
 }
 
 /**
