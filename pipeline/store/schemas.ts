@@ -1,9 +1,10 @@
 import * as v from 'valibot';
-import { languages, statusSymbols } from '../briefing/model.js';
+import { languages, statusSymbols } from '../briefing/vocabulary.js';
 
 /**
- * The schema of every file a briefing's folder holds (valibot): briefing.json, dataset.json and history.jsonl.
- * Structure only; what depends on more than one field or file is checked in store/dataset.ts, which names the row.
+ * The schema of every file a briefing's folder holds (valibot): briefing.json, dataset.json and history.jsonl. The core's
+ * types are derived from them (briefing/model.ts). Structure only; what depends on more than one field or file is
+ * checked in store/dataset.ts, which names the row.
  */
 
 const calendarDates = new Map<string, boolean>();
@@ -48,13 +49,19 @@ const regexText = v.pipe(
   }, 'a valid regular expression'),
 );
 const otherLabel = v.optional(v.nullable(v.string()));
-const labels = v.strictObject({ no: v.string(), en: otherLabel, nb: otherLabel, nn: otherLabel });
+export const labelsSchema = v.strictObject({ no: v.string(), en: otherLabel, nb: otherLabel, nn: otherLabel });
 /** A strict object of a non-empty text under each of `keys`. */
 const texts = <K extends string>(keys: readonly K[]) => v.strictObject(Object.fromEntries(keys.map((k) => [k, nonEmpty])) as Record<K, typeof nonEmpty>);
 const perLanguage = <T extends v.GenericSchema>(schema: T) => v.strictObject({ nn: schema, nb: schema, en: schema });
 
 // ─── briefing.json ──────────────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * How one measure is said: its label in charts, tables and lists; the verb, present for headlines ("bruker") and past
+ * for the year's figures ("brukte"); what the enterprises use or have (object); examples after the object on its first
+ * mention ("Facebook og LinkedIn"); a noun phrase for lists and headings (default: the object); a heading for the
+ * section when few have it ("Få har ein klar strategi").
+ */
 const measureWords = v.strictObject({
   label: nonEmpty,
   verb: v.optional(v.strictObject({ present: nonEmpty, past: nonEmpty })),
@@ -70,18 +77,28 @@ export const definitionSchema = v.pipe(
     format: v.literal('ssb-briefing/definition@1'),
     statistic: v.strictObject({
       id: nonEmpty,
-      name: labels,
+      name: labelsSchema,
       url: v.strictObject({ no: httpUrl, en: httpUrl }),
+      /** The survey's reference month (1 = January). */
       referenceMonth: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(12)),
     }),
+    /**
+     * The subject's words per language: title, kicker (the statistic's name above the headline), topic as a noun
+     * phrase ("sosiale medium"), definition and coverage for "Om statistikken", whose share a figure is after "av"/"of"
+     * (population; for a `users` base, users), and the headings of the kinds and purposes.
+     */
     words: perLanguage(texts(['title', 'kicker', 'topic', 'definition', 'coverage', 'population', 'users', 'types', 'purposes'])),
     tables: v.array(v.strictObject({ id: tableId, label: nonEmpty })),
     measures: v.pipe(
       v.array(
         v.strictObject({
+          /** snake_case id, used by the story and in article figures. */
           id: measureId,
+          /** Tables that may hold it. */
           tables: v.array(tableId),
+          /** Case-insensitive regular expression over the measure's combined label in the table (lang=no). */
           match: v.optional(regexText),
+          /** SSB's codes, recorded once resolved: table id -> measure dimension -> code. */
           codes: v.optional(v.record(tableId, v.record(nonEmpty, nonEmpty))),
           base: v.picklist(['all', 'users'], '"all" (every enterprise) or "users" (those that use the topic)'),
           words: perLanguage(measureWords),
@@ -90,11 +107,17 @@ export const definitionSchema = v.pipe(
       v.minLength(1, 'at least one measure'),
     ),
     story: v.strictObject({
+      /** The headline measure: the first with a figure for all enterprises in the year. */
       headline: v.pipe(v.array(measureId), v.minLength(1, 'at least one measure')),
+      /** Kinds of the thing (social networks, blogs…): ranked, and the trend chart. */
       types: v.array(measureId),
+      /** What the thing is used for. */
       purposes: v.array(measureId),
+      /** A single figure told on its own (a formal policy), if any. */
       policy: v.nullable(measureId),
+      /** Preferred codes for "all industries" (the population of a total), in order: Total+K, then Total-K. */
       totals: v.pipe(v.array(nonEmpty), v.minLength(1, 'at least one code for all industries, such as "Total+K"')),
+      /** The size class of all enterprises. */
       allSizes: nonEmpty,
     }),
   }),
@@ -112,17 +135,19 @@ export const definitionSchema = v.pipe(
 // ─── dataset.json ───────────────────────────────────────────────────────────────────────────────────────────────
 
 const classification = v.nullable(v.picklist(['SN2007', 'SN2025'], '"SN2007", "SN2025" or null'));
-const category = v.strictObject({ code: v.string(), label: labels });
+const category = v.strictObject({ code: v.string(), label: labelsSchema });
 
-const tableStateSchema = v.strictObject({
+export const tableStateSchema = v.strictObject({
   id: tableId,
-  label: labels,
+  label: labelsSchema,
+  /** SSB's `updated` (ISO 8601), null when the API did not say. */
   updated: v.nullable(timestamp),
   fetchedAt: timestamp,
   classification,
   dimensions: v.array(
-    v.strictObject({ id: nonEmpty, role: v.picklist(['time', 'size', 'industry', 'measure']), label: labels, categories: v.array(category) }),
+    v.strictObject({ id: nonEmpty, role: v.picklist(['time', 'size', 'industry', 'measure']), label: labelsSchema, categories: v.array(category) }),
   ),
+  /** Notes SSB marks as mandatory with the figures, lang=no. */
   notes: v.array(v.string()),
   discontinued: v.nullable(v.boolean()),
 });
@@ -130,7 +155,7 @@ const tableStateSchema = v.strictObject({
 const lang3 = texts(languages);
 const year = v.pipe(v.number(), v.integer('a whole year'), v.minValue(1990, 'a year from 1990'), v.maxValue(2100, 'a year up to 2100'));
 
-const findingSchema = v.variant('kind', [
+export const findingSchema = v.variant('kind', [
   v.strictObject({ id: nonEmpty, kind: v.literal('top-industry'), year, measure: measureId, industry: nonEmpty, article: v.number() }),
   v.strictObject({ id: nonEmpty, kind: v.literal('size-gradient'), year, measures: v.array(measureId), article: v.number() }),
   v.strictObject({ id: nonEmpty, kind: v.literal('reading'), year, about: measureId, article: v.number(), text: lang3 }),
@@ -138,20 +163,29 @@ const findingSchema = v.variant('kind', [
 
 /** One row, as an object; checked field by field so a problem names its field. */
 export const rowSchema = v.strictObject({
+  /** The table it was fetched from, or null for a figure quoted in an article. */
   table: v.nullable(tableId),
+  /** For an article figure, index into the dataset's `articles`. */
   article: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  /** The time code as SSB gives it ("2025"). */
   period: v.pipe(v.string(), v.regex(/^\d{4}/, 'a time code starting with a year, such as "2025"')),
+  /** The definition's measure, when the definition uses this figure (resolved from `codes` for table rows). */
   measure: v.nullable(measureId),
+  /** Size class and industry codes, null when the table has no such dimension. */
   size: v.nullable(nonEmpty),
   industry: v.nullable(nonEmpty),
   classification,
+  /** Every code the cell has, one per dimension (table rows only). */
   codes: v.nullable(v.record(nonEmpty, v.string())),
   value: v.nullable(
     v.pipe(v.number('a number or null'), v.finite('a finite number'), v.minValue(0, 'a share from 0 to 100'), v.maxValue(100, 'a share from 0 to 100')),
   ),
   status: v.nullable(v.picklist(statusSymbols, `one of SSB's symbols ${statusSymbols.join(' ')} or null`)),
+  /** A published bound: "over 70 prosent" is value 70 with bound 'over'. */
   bound: v.nullable(v.picklist(['over', 'under'], '"over", "under" or null')),
+  /** When SSB published this value: the table's `updated` date or the article's date. */
   published: v.nullable(calendarDate),
+  /** Higher is later; the current figure of a key is its highest revision. */
   revision: v.pipe(v.number(), v.safeInteger('a whole number'), v.minValue(0, 'a whole number from 0')),
   note: v.nullable(v.string()),
 });
@@ -164,7 +198,9 @@ export const datasetHeaderSchema = v.strictObject({
   title: nonEmpty,
   provenance: v.strictObject({ builtFrom: nonEmpty, licence: nonEmpty }),
   tables: v.record(tableId, tableStateSchema),
+  /** `published`: YYYY-MM-DD, null when the article carries no date. */
   articles: v.array(v.strictObject({ url: httpUrl, published: v.nullable(calendarDate), title: nonEmpty })),
+  /** Labels of codes used by article figures, when no table of the dataset names them. */
   codelists: v.record(nonEmpty, v.array(category)),
   columns: v.strictTuple(datasetColumns.map((c) => v.literal(c))),
   observations: v.array(v.unknown()),

@@ -1,4 +1,5 @@
-import { languages, type Lang } from '../briefing/model.js';
+import { languages } from '../briefing/vocabulary.js';
+import type { Lang } from '../briefing/model.js';
 
 /**
  * How numbers, shares, percentage points, fractions, dates and lists are written in each language, the way SSB's
