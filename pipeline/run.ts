@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dataHash, editionDir, editionFiles, editionId, listEditions, saveEdition, writeIndex, type EditionManifest } from './archive.js';
@@ -16,7 +15,7 @@ import type { Progress } from './io/progress.js';
 import { parseDataset, readDatasetText } from './store/dataset.js';
 import { loadDefinition } from './store/definition.js';
 import { lastChanges, readHistory } from './store/history.js';
-import { updateDataset, type UpdateResult } from './update.js';
+import { updateDataset } from './update.js';
 
 /**
  * One run of the pipeline (`npm run report`, the scheduler, CI): fetch, update, build, archive, send (see README).
@@ -45,7 +44,7 @@ export async function loadData(dataDir: string) {
 export async function fetchAndUpdate(
   config: Config,
   data: Awaited<ReturnType<typeof loadData>>,
-  { client, progress, now, onFetched }: Pick<RunEffects, 'progress' | 'now'> & { client: StatbankReader; onFetched: (outcome: FetchOutcome) => void },
+  { client, progress, now, onFetched }: Pick<RunEffects, 'progress' | 'now'> & { client: StatbankReader; onFetched?: (outcome: FetchOutcome) => void },
 ) {
   const { definition, dataset } = data;
   const fetched = await progress.stage(
@@ -53,7 +52,7 @@ export async function fetchAndUpdate(
     () => fetchTables({ definition, dataset, client, force: config.force, now: now(), log: progress.info }),
     (o) => o.status,
   );
-  onFetched(fetched);
+  onFetched?.(fetched);
   const update = fetched.fetched.length
     ? await progress.stage(
         'update',
@@ -86,23 +85,16 @@ export async function sendStage(config: Config, progress: Progress, options: Pic
 export async function runPipeline(config: Config, effects: RunEffects) {
   const { progress } = effects;
   const started = effects.now().getTime();
-  let data = await loadData(config.dataDir);
-  let fetched: FetchOutcome | null = null;
-  let update: UpdateResult | null = null;
-  if (!config.offline) {
-    const onFetched = (o: FetchOutcome) => {
-      if (o.status === 'offline') progress.info(`  ${o.message}`);
-    };
-    ({ fetched, update } = await fetchAndUpdate(config, data, { client: await effects.client(), progress, now: effects.now, onFetched }));
-    if (update) data = update;
-  }
-  const { dataset, definition } = data;
+  const loaded = await loadData(config.dataDir);
+  const online = config.offline ? null : await fetchAndUpdate(config, loaded, { client: await effects.client(), progress, now: effects.now });
+  if (online?.fetched.status === 'offline') progress.info(`  ${online.fetched.message}`);
+  const { dataset, definition } = online?.update ?? loaded;
 
   // Which editions this run makes: their ids come from the figures each rests on, so the content is derived first.
   const figures = new Figures(dataset, definition);
   const year = config.year ?? latestYear(figures);
   const facts = deriveFacts(dataset, definition, year, figures);
-  const context = await briefingContext(config, dataset, effects.now(), !!fetched && fetched.status !== 'offline');
+  const context = await briefingContext(config, dataset, effects.now(), online !== null && online.fetched.status !== 'offline');
   const planned = config.langs.map((lang) => {
     const briefing = buildBriefing(dataset, definition, year, lang, context, facts);
     const hash = dataHash(briefing.observations, facts.findings);
@@ -207,7 +199,7 @@ export async function runPipeline(config: Config, effects: RunEffects) {
       });
     }
   }
-  return { fetch: fetched, update, year, status, editions, sent };
+  return { fetch: online?.fetched ?? null, update: online?.update ?? null, year, status, editions, sent };
 }
 
 function plainText(text: { text: string }[] | (string | { text?: string; note?: number })[]): string {
@@ -250,16 +242,14 @@ async function briefingContext(config: Config, dataset: Dataset, now: Date, onli
  */
 async function restoreLatest(outDir: string, editions: EditionManifest[]): Promise<void> {
   for (const m of editions) {
-    const claims = join(editionDir(outDir, m.id), editionFiles.claims);
-    if (!existsSync(claims))
-      throw new OutputError(`${claims} is missing from the archive. Run again with --force to rebuild edition ${m.id}.`, { path: claims });
-    for (const ext of ['html', 'pdf'] as const) {
-      const target = join(outDir, `briefing-${m.lang}.${ext}`);
-      const source = join(editionDir(outDir, m.id), editionFiles[ext]);
-      const [a, b] = await Promise.all([readFile(source).catch(() => null), readFile(target).catch(() => null)]);
-      if (a && b && a.equals(b)) continue;
-      if (!a) throw new OutputError(`${source} is missing from the archive. Run again with --force to rebuild edition ${m.id}.`, { path: source });
-      await writeOutputs(outDir, [{ name: `briefing-${m.lang}.${ext}`, data: a }]);
+    for (const file of ['claims', 'html', 'pdf'] as const) {
+      const source = join(editionDir(outDir, m.id), editionFiles[file]);
+      const data = await readFile(source).catch(() => null);
+      if (!data) throw new OutputError(`${source} is missing from the archive. Run again with --force to rebuild edition ${m.id}.`, { path: source });
+      if (file === 'claims') continue;
+      const name = `briefing-${m.lang}.${file}`;
+      const current = await readFile(join(outDir, name)).catch(() => null);
+      if (!current?.equals(data)) await writeOutputs(outDir, [{ name, data }]);
     }
   }
 }
