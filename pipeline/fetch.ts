@@ -21,15 +21,8 @@ export type StatbankReader = Pick<StatbankClient, 'tableInfo' | 'metadata' | 'da
 /** A fetched row; its `measure` is null until update.ts resolves it from the definition's codes. */
 export type FetchedRow = Omit<Observation, 'id' | 'revision'>;
 
-export interface FetchedTable {
-  id: string;
-  state: TableState;
-  rows: FetchedRow[];
-  /** Measures resolved by their label pattern in this fetch: measure id -> codes, to record in the definition. */
-  resolved: Record<string, Record<string, string>>;
-  /** The responses as received, kept under data/<briefing>/raw/<table>/. */
-  raw: { name: string; text: string }[];
-}
+/** A table fetched: its state, its rows, the measures newly resolved (id -> codes) and the responses as received (raw/). */
+export type FetchedTable = NonNullable<Awaited<ReturnType<typeof fetchOne>>['table']>;
 
 export interface FetchOutcome {
   status: 'fetched' | 'unchanged' | 'offline';
@@ -77,7 +70,7 @@ export async function fetchTables(options: FetchOptions): Promise<FetchOutcome> 
   return { status: fetched.length ? 'fetched' : 'unchanged', fetched, warnings, message: `${lines.join('; ')}.` };
 }
 
-async function fetchOne(id: string, options: FetchOptions, warn: (line: string) => void): Promise<{ line: string; table?: FetchedTable }> {
+async function fetchOne(id: string, options: FetchOptions, warn: (line: string) => void) {
   const { client, definition, log } = options;
   const stored = options.dataset.tables[id];
   const info = await client.tableInfo(id).catch((error: unknown) => {
