@@ -5,7 +5,7 @@ import * as v from 'valibot';
 import type { Finding, Lang, Observation } from './briefing/model.js';
 import { languages } from './briefing/model.js';
 import { OutputError } from './errors.js';
-import { removeOrphanTemps, writeFileAtomic } from './io/atomic.js';
+import { errorCode, removeOrphanTemps, writeFileAtomic } from './io/atomic.js';
 import { compileTemplate } from './render/html.js';
 import { formatDate } from './text/format.js';
 
@@ -79,7 +79,7 @@ export async function saveEdition(input: {
   claims: unknown;
   replace: boolean;
   now: Date;
-}): Promise<{ dir: string; created: boolean; replaced: boolean }> {
+}) {
   const manifest = v.parse(editionManifestSchema, input.manifest);
   const dir = editionDir(input.outDir, manifest.id);
   const manifestPath = join(dir, 'manifest.json');
@@ -95,19 +95,18 @@ export async function saveEdition(input: {
     [editionFiles.pdf]: input.pdf,
     [editionFiles.claims]: `${JSON.stringify(input.claims, null, 2)}\n`,
   };
-  if (existing !== null && existing !== 'invalid' && !input.replace) {
-    const missing = await Promise.all(Object.keys(files).map(async (name) => ((await readFile(join(dir, name)).catch(() => null)) === null ? name : null)));
-    for (const name of missing) if (name) await write(join(dir, name), files[name]!);
-    await removeOrphanTemps(dir);
-    return { dir, created: false, replaced: false };
-  }
+  const kept = existing !== null && existing !== 'invalid' && !input.replace;
   await guard(dir, () => mkdir(dir, { recursive: true }));
-  for (const [name, data] of Object.entries(files)) await write(join(dir, name), data);
+  for (const [name, data] of Object.entries(files)) {
+    if (!kept || (await readFile(join(dir, name)).catch(() => null)) === null) await write(join(dir, name), data);
+  }
   const previous = existing === 'invalid' ? null : existing;
-  const final: EditionManifest = previous ? { ...manifest, generatedAt: previous.generatedAt, rebuiltAt: input.now.toISOString() } : manifest;
-  await write(manifestPath, `${JSON.stringify(final, null, 2)}\n`);
+  if (!kept) {
+    const final: EditionManifest = previous ? { ...manifest, generatedAt: previous.generatedAt, rebuiltAt: input.now.toISOString() } : manifest;
+    await write(manifestPath, `${JSON.stringify(final, null, 2)}\n`);
+  }
   await removeOrphanTemps(dir);
-  return { dir, created: previous === null, replaced: previous !== null };
+  return { dir, created: previous === null, replaced: previous !== null && !kept };
 }
 
 /** Every valid edition, newest first: the newest period, then the newest publication, then the latest made. */
@@ -162,14 +161,11 @@ export async function writeIndex(outDir: string, templatesDir: string, title: st
 
 /** The parsed manifest, null when the file is missing, 'invalid' when it is there but not a valid manifest. */
 async function readManifest(path: string): Promise<EditionManifest | null | 'invalid'> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw new OutputError(`Cannot read ${path} (${code}).`, { path, cause: error });
-  }
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null;
+    throw new OutputError(`Cannot read ${path} (${error.code}).`, { path, cause: error });
+  });
+  if (text === null) return null;
   try {
     const parsed = v.safeParse(editionManifestSchema, JSON.parse(text));
     return parsed.success ? parsed.output : 'invalid';
@@ -185,7 +181,9 @@ async function guard(path: string, action: () => Promise<unknown>): Promise<void
   try {
     await action();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new OutputError(`Cannot write ${path} (${code}). Files already there are left as they were; run again once it is writable.`, { path, cause: error });
+    throw new OutputError(`Cannot write ${path} (${errorCode(error)}). Files already there are left as they were; run again once it is writable.`, {
+      path,
+      cause: error,
+    });
   }
 }
