@@ -67,9 +67,8 @@ const editionsDir = (outDir: string) => join(outDir, 'editions');
 export const editionDir = (outDir: string, id: string) => join(editionsDir(outDir), id);
 
 /**
- * Store an edition. A new one is written whole (html, pdf, claims, then the manifest). One that exists is left as it
- * is (`created: false`) unless `replace` (--force): then its files are rebuilt from this run, the manifest keeping its
- * `generatedAt` and recording `rebuiltAt`; a missing file is repaired either way.
+ * Store an edition, the manifest last. One that exists is kept (only a missing file written) unless `replace`
+ * (--force): then it is rewritten, its manifest keeping `generatedAt` and recording `rebuiltAt`.
  */
 export async function saveEdition(input: {
   outDir: string;

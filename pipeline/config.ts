@@ -10,9 +10,8 @@ import { defaultDataRoot, defaultOutRoot, projectRoot, templatesDir } from './io
 import { languages, type Lang } from './text/format.js';
 
 /**
- * Every setting, from command-line flags, the environment and an optional `.env` file (flags win over the
- * environment, which wins over `.env`), read and validated once, before anything else happens. A bad value fails
- * with a ConfigError that names the setting, the value (never a password) and how to fix it.
+ * Every setting, from flags, the environment and `.env` (in that order of precedence), validated once before anything
+ * happens. A bad value is a ConfigError naming the setting, the value (never a password) and how to fix it.
  */
 
 /** Each flag: its type for node:util parseArgs and its line in the usage. */
@@ -42,10 +41,7 @@ export type Config = ReturnType<typeof resolveConfig>;
 export type MailConfig = ReturnType<typeof resolveMailConfig>;
 type Env = Record<string, string | undefined>;
 
-/**
- * The environment plus the `.env` file in `cwd` (when there is one), real variables winning. Parsed by Node's
- * own `util.parseEnv`; a file that can't be read is a ConfigError.
- */
+/** The environment plus the `.env` file in `cwd` (Node's `util.parseEnv`), real variables winning. */
 export function environment(cwd: string, env: NodeJS.ProcessEnv): Record<string, string> {
   const path = join(cwd, '.env');
   let fromFile: Record<string, string> = {};
@@ -81,8 +77,8 @@ function setting<T>(name: string, raw: string | undefined, schema: v.GenericSche
 /** `a, b,,c` as ['a', 'b', 'c']. */
 export const commaList = (text: string) =>
   text
-    .split(',')
-    .map((s) => s.trim())
+    .trim()
+    .split(/\s*,\s*/)
     .filter(Boolean);
 
 /** Every setting a command uses; with `needs.mail` (or --email) the mail settings must be complete. */
@@ -179,9 +175,8 @@ export function resolveConfig(flags: Flags, env: Env, cwd: string, needs: { mail
 }
 
 /**
- * The browser to print with: PUPPETEER_EXECUTABLE_PATH, else what the project's .puppeteerrc.cjs names (a system
- * Chromium), read from the project folder so a run from any working folder finds it; undefined leaves the choice to
- * Puppeteer (its own download).
+ * The browser: PUPPETEER_EXECUTABLE_PATH, else the system Chromium the project's .puppeteerrc.cjs names (read from the
+ * project folder, so a run from any folder finds it), else undefined: Puppeteer's own download.
  */
 function chromium(env: Env, path: (value: string | undefined, fallback: string) => string): string | undefined {
   if (env.PUPPETEER_EXECUTABLE_PATH?.trim()) return path(env.PUPPETEER_EXECUTABLE_PATH.trim(), '');

@@ -61,10 +61,7 @@ export class FetchError<C extends FetchContext = FetchContext> extends BriefingE
   readonly exitCode = 8;
 }
 
-/**
- * StatBank can't be used now: unreachable (not resolved, connection refused) or unavailable (5xx or timeouts until
- * the retry budget ran out). A run treats both as offline: it builds from the committed data and exits 0.
- */
+/** StatBank unreachable (DNS, refused) or unavailable (5xx or timeouts past the retry budget): a run builds offline, exit 0. */
 export class OfflineError extends FetchError<FetchContext & { why: 'unreachable' | 'unavailable' }> {}
 
 /** A table at StatBank no longer matches what the last fetch stored or the definition recorded. Nothing is written. */

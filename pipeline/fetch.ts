@@ -7,10 +7,8 @@ import { observations as cellsOf, type JsonStatDataset, parseJsonStat } from './
 import { measures, readShape, type TableShape } from './statbank/shape.js';
 
 /**
- * Stage 1, fetch: the definition's StatBank tables, read as they are, only when SSB has published something new (the
- * table's `updated` differs from the stored one). A table whose codes changed since the last fetch, or whose recorded
- * measure codes are gone, stops the fetch (TableChangedError). Network only: update.ts merges and writes.
- * StatBank that can't be reached, or keeps failing past the retry budget, is no error: the outcome is 'offline'.
+ * Stage 1, fetch (network only; update.ts writes): each table of the definition whose `updated` changed. Codes gone
+ * since the last fetch stop it (TableChangedError); StatBank unreachable or failing past the retry budget is 'offline'.
  */
 
 /** What the fetch stage needs of the StatBank client, and the table that replaces a discontinued one, if it can tell. */
@@ -204,10 +202,7 @@ function rowsOf(state: TableState, shape: TableShape, datasets: JsonStatDataset[
   return { rows, unmarked };
 }
 
-/**
- * What makes old and new rows disagree: a dimension that is gone or changed its role, or a code of a dimension that
- * the last fetch stored and the table no longer has. New codes (a new year) are fine.
- */
+/** What makes old and new rows disagree: a dimension gone, new or with another role, or a stored code gone (new codes are fine). */
 function sinceLastFetch(stored: TableState, now: TableState): string[] {
   const current = new Map(now.dimensions.map((d) => [d.id, d]));
   const list = (cs: { code: string; label: Labels }[]) => cs.map((c) => `"${c.code}" (${c.label.no})`).join(', ');

@@ -18,9 +18,8 @@ import { lastChanges, readHistory } from './store/history.js';
 import { updateDataset } from './update.js';
 
 /**
- * One run of the pipeline (`npm run report`, the scheduler, CI): fetch, update, build, archive, send (see README).
- * The caller holds the lock over the data and output folders. A failure at any step leaves the data folder, the
- * archive and the latest briefing as they were before that step.
+ * One run: fetch, update, build, archive, send (see README), under the caller's lock. A failure at any step leaves the
+ * data folder, the archive and the latest briefing as they were before that step.
  */
 
 interface RunEffects {
@@ -206,10 +205,7 @@ function plainText(text: { text: string }[] | (string | { text?: string; note?: 
   return (text as (string | { text?: string })[]).map((s) => (typeof s === 'string' ? s : (s.text ?? ''))).join('');
 }
 
-/**
- * What the briefing tells beyond the figures: what the last update of each table changed (the history), and, unless
- * offline, SSB's next release of the statistic. Neither can fail a run.
- */
+/** Beyond the figures: what each table's last update changed, and (online) SSB's next release. Neither can fail a run. */
 async function briefingContext(config: Config, dataset: Dataset, now: Date, online: boolean): Promise<BriefingContext> {
   const changes = lastChanges(await readHistory(config.dataDir).catch(() => []));
   const release = online
@@ -236,10 +232,7 @@ async function briefingContext(config: Config, dataset: Dataset, now: Date, onli
   };
 }
 
-/**
- * With the editions archived already, make sure briefing-<lang>.* are those editions (copied, not rebuilt). An edition
- * missing a file (its claims too) can't be mended without building it: the run says to use --force.
- */
+/** briefing-<lang>.* as the archived editions (copied, not rebuilt); an archived file missing needs --force. */
 async function restoreLatest(outDir: string, editions: EditionManifest[]): Promise<void> {
   for (const m of editions) {
     for (const file of ['claims', 'html', 'pdf'] as const) {
