@@ -154,13 +154,8 @@ export async function runPipeline(config: Config, effects: RunEffects) {
           saved.push({ id: plan.id, lang: plan.lang, created, replaced, pageCount: b.pageCount });
         }
         await writeIndex(config.outDir, config.templatesDir, definition.words.nn.title);
-        await writeOutputs(
-          config.outDir,
-          built.flatMap((b) => [
-            { name: `briefing-${b.briefing.lang}.html`, data: b.html },
-            { name: `briefing-${b.briefing.lang}.pdf`, data: b.pdf },
-          ]),
-        );
+        const latest = built.flatMap((b) => (['html', 'pdf'] as const).map((ext) => ({ name: `briefing-${b.briefing.lang}.${ext}`, data: b[ext] })));
+        await writeOutputs(config.outDir, latest);
       },
       () => {
         const replaced = saved.filter((e) => e.replaced).map((e) => e.id);
@@ -176,26 +171,18 @@ export async function runPipeline(config: Config, effects: RunEffects) {
     const failures: DeliveryError[] = [];
     for (const edition of editions) {
       if (effects.stop?.aborted) break;
-      try {
-        const result = await sendStage(config, progress, {
-          editionId: edition.id,
-          deadline: started + config.runDeadlineMs,
-          effects: { now: effects.now, stop: effects.stop, abort: effects.abort },
-        });
-        sent.push({ edition: edition.id, sent: result.sent });
-      } catch (error) {
+      // A failed edition doesn't stop the next one; the failures are thrown together at the end.
+      const result = await sendStage(config, progress, { editionId: edition.id, deadline: started + config.runDeadlineMs, effects }).catch((error: unknown) => {
         if (!(error instanceof DeliveryError)) throw error;
         failures.push(error);
-        sent.push({ edition: edition.id, sent: error.context.sent ?? [] });
-      }
+        return { sent: error.context.sent ?? [] };
+      });
+      sent.push({ edition: edition.id, sent: result.sent });
     }
     if (failures.length === 1) throw failures[0]!;
     if (failures.length > 1) {
-      throw new DeliveryError(failures.map((f) => f.message).join('\n'), {
-        sent: failures.flatMap((f) => f.context.sent ?? []),
-        uncertain: failures.flatMap((f) => f.context.uncertain ?? []),
-        failed: failures.flatMap((f) => f.context.failed ?? []),
-      });
+      const all = (list: 'sent' | 'uncertain' | 'failed') => failures.flatMap((f) => f.context[list] ?? []);
+      throw new DeliveryError(failures.map((f) => f.message).join('\n'), { sent: all('sent'), uncertain: all('uncertain'), failed: all('failed') });
     }
   }
   return { fetch: online?.fetched ?? null, update: online?.update ?? null, year, status, editions, sent };
