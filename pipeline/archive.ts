@@ -111,13 +111,11 @@ export async function saveEdition(input: {
 /** Every valid edition, newest first: the newest period, then the newest publication, then the latest made. */
 export async function listEditions(outDir: string): Promise<EditionManifest[]> {
   const dir = editionsDir(outDir);
-  let names: string[];
-  try {
-    names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new OutputError(`Cannot read the archive ${dir} (${(error as NodeJS.ErrnoException).code}).`, { path: dir, cause: error });
-  }
+  const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw new OutputError(`Cannot read the archive ${dir} (${error.code}).`, { path: dir, cause: error });
+  });
+  const names = entries.filter((d) => d.isDirectory()).map((d) => d.name);
   const manifests = await Promise.all(names.map((name) => readManifest(join(dir, name, 'manifest.json'))));
   const valid = manifests.filter((m, i): m is EditionManifest => typeof m === 'object' && m !== null && m.id === names[i]);
   const desc = (a: string | number, b: string | number) => (a < b ? 1 : a > b ? -1 : 0);
@@ -140,11 +138,9 @@ const langNames: Record<Lang, string> = { nn: 'nynorsk', nb: 'bokmål', en: 'eng
 /** Rebuild `<out>/index.html` from the manifests, with templates/index.hbs. */
 export async function writeIndex(outDir: string, templatesDir: string, title: string): Promise<string> {
   const path = join(outDir, 'index.html');
-  const source = await readFile(join(templatesDir, 'index.hbs'), 'utf8').catch((cause) => {
-    throw new OutputError(`Cannot read ${join(templatesDir, 'index.hbs')} (${(cause as NodeJS.ErrnoException).code}). Restore templates/ from git.`, {
-      path: templatesDir,
-      cause,
-    });
+  const template = join(templatesDir, 'index.hbs');
+  const source = await readFile(template, 'utf8').catch((cause: unknown) => {
+    throw new OutputError(`Cannot read ${template} (${errorCode(cause)}). Restore templates/ from git.`, { path: templatesDir, cause });
   });
   const editions = (await listEditions(outDir)).map((m) => ({
     ...m,

@@ -73,8 +73,7 @@ function mergeFetched(definition: Definition, dataset: Dataset, fetched: Fetched
           return Object.keys(codes).length ? { ...m, codes } : m;
         }),
       };
-  const tables: Record<string, TableState> = { ...dataset.tables };
-  for (const f of fetched) tables[f.id] = f.state;
+  const tables: Record<string, TableState> = { ...dataset.tables, ...Object.fromEntries(fetched.map((f) => [f.id, f.state])) };
   const index = measureIndex(nextDefinition, tables);
 
   /** identity -> the current (highest revision) row. */
