@@ -63,6 +63,7 @@ const wholeNumber = (words: string, min: number, max: number) =>
 const ms = (min: number, max: number) => wholeNumber(`a whole number of milliseconds from ${min} to ${max}`, min, max);
 /** One of `options`, in any case. */
 const oneOf = <const T extends string>(options: T[], words: string) => v.pipe(v.string(), v.toLowerCase(), v.picklist(options, words));
+const emailAddress = v.pipe(v.string(), v.check(isEmailAddress, 'an e-mail address'));
 const httpUrl = v.pipe(v.string(), v.url('an http(s) URL'), v.regex(/^https?:\/\//i, 'an http(s) URL'));
 
 /** Read one setting through its schema (the fallback when unset or blank), or fail naming it, its value and the fix. */
@@ -162,13 +163,7 @@ export function resolveConfig(flags: Flags, env: Env, cwd: string, needs: { mail
     ),
     previewPort,
     /** Where alerts go (failed ticks, overdue releases). */
-    admin: setting(
-      'MAIL_ADMIN',
-      env.MAIL_ADMIN?.trim(),
-      v.pipe(v.string(), v.check(isEmailAddress, 'an e-mail address')),
-      undefined,
-      'Give one, e.g. MAIL_ADMIN=drift@example.no, or unset it.',
-    ),
+    admin: fromEnv('MAIL_ADMIN', emailAddress, undefined, 'Give one, e.g. MAIL_ADMIN=drift@example.no, or unset it.'),
     // Checked before any work, so a missing mail setting can't fail a run after the PDF is printed.
     mail: email || needs.mail ? resolveMailConfig(env) : undefined,
   };
