@@ -22,14 +22,11 @@ export type FetchedRow = Omit<Observation, 'id' | 'revision'>;
 /** A table fetched: its state, its rows, the measures newly resolved (id -> codes) and the responses as received (raw/). */
 export type FetchedTable = NonNullable<Awaited<ReturnType<typeof fetchOne>>['table']>;
 
-export interface FetchOutcome {
-  status: 'fetched' | 'unchanged' | 'offline';
-  fetched: FetchedTable[];
-  /** Things a person should know that did not stop the fetch: a discontinued table, a measure not found. */
-  warnings: string[];
-  /** One line: what happened. Starts "StatBank unreachable:" when offline, so a CI log can be searched for it. */
-  message: string;
-}
+/**
+ * The tables fetched; the warnings that did not stop the fetch (a discontinued table, a measure not found); one line on
+ * what happened, starting "StatBank unreachable:" when offline, so a CI log can be searched for it.
+ */
+export type FetchOutcome = Awaited<ReturnType<typeof fetchTables>>;
 
 interface FetchOptions {
   definition: Definition;
@@ -41,7 +38,7 @@ interface FetchOptions {
   log?: (line: string) => void;
 }
 
-export async function fetchTables(options: FetchOptions): Promise<FetchOutcome> {
+export async function fetchTables(options: FetchOptions) {
   const fetched: FetchedTable[] = [];
   const lines: string[] = [];
   const warnings: string[] = [];
@@ -63,9 +60,9 @@ export async function fetchTables(options: FetchOptions): Promise<FetchOutcome> 
         ? `it kept failing until the retry budget ran out (${error.message.split('. ')[0]})`
         : `${code ?? 'no connection'} ${url ?? ''}`.trim();
     const message = `StatBank unreachable: ${reason}. Building from the committed data as it is; nothing was written.`;
-    return { status: 'offline', fetched: [], warnings, message };
+    return { status: 'offline' as const, fetched: [], warnings, message };
   }
-  return { status: fetched.length ? 'fetched' : 'unchanged', fetched, warnings, message: `${lines.join('; ')}.` };
+  return { status: fetched.length ? ('fetched' as const) : ('unchanged' as const), fetched, warnings, message: `${lines.join('; ')}.` };
 }
 
 async function fetchOne(id: string, options: FetchOptions, warn: (line: string) => void) {
