@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
@@ -46,20 +46,16 @@ export type EditionManifest = v.InferOutput<typeof editionManifestSchema>;
 
 /** What an edition's identity rests on: the figures, never the wording or the time it was made. */
 export function dataHash(observations: readonly Observation[], findings: readonly Finding[]): string {
-  const hash = createHash('sha256');
-  for (const o of [...observations].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    hash.update(JSON.stringify([o.id, o.value, o.status, o.bound, o.published]));
-    hash.update('\n');
-  }
-  for (const f of findings) hash.update(`${JSON.stringify(f)}\n`);
-  return hash.digest('hex');
+  const sha = createHash('sha256');
+  for (const o of [...observations].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)))
+    sha.update(`${JSON.stringify([o.id, o.value, o.status, o.bound, o.published])}\n`);
+  for (const f of findings) sha.update(`${JSON.stringify(f)}\n`);
+  return sha.digest('hex');
 }
 
 /** `<year>-<lang>-<12 hex>`. */
 export function editionId(input: { briefing: string; year: number; lang: Lang; dataHash: string }): string {
-  const digest = createHash('sha256')
-    .update(JSON.stringify([input.briefing, input.year, input.lang, input.dataHash]))
-    .digest('hex');
+  const digest = hash('sha256', JSON.stringify([input.briefing, input.year, input.lang, input.dataHash]));
   return `${input.year}-${input.lang}-${digest.slice(0, 12)}`;
 }
 

@@ -15,6 +15,7 @@ import type { Progress } from './io/progress.js';
 import { parseDataset, readDatasetText } from './store/dataset.js';
 import { loadDefinition } from './store/definition.js';
 import { lastChanges, readHistory } from './store/history.js';
+import { plain } from './text/rich.js';
 import { updateDataset } from './update.js';
 
 /**
@@ -138,9 +139,9 @@ export async function runPipeline(config: Config, effects: RunEffects) {
               briefing: config.briefing,
               lang: b.briefing.lang,
               year,
-              headline: plainText(b.briefing.headline.text),
+              headline: plain(b.briefing.headline.text),
               statisticUrl: b.briefing.about.statisticUrl,
-              keyFigures: b.briefing.keyFigures.map((k) => ({ value: plainText(k.value.text), label: plainText(k.label.text) })),
+              keyFigures: b.briefing.keyFigures.map((k) => ({ value: plain(k.value.text), label: plain(k.label.text) })),
               editionDate: b.briefing.published,
               revised: b.briefing.revised,
               dataHash: plan.hash,
@@ -188,19 +189,14 @@ export async function runPipeline(config: Config, effects: RunEffects) {
   return { fetch: online?.fetched ?? null, update: online?.update ?? null, year, status, editions, sent };
 }
 
-function plainText(text: { text: string }[] | (string | { text?: string; note?: number })[]): string {
-  return (text as (string | { text?: string })[]).map((s) => (typeof s === 'string' ? s : (s.text ?? ''))).join('');
-}
-
 /** Beyond the figures: what each table's last update changed, and (online) SSB's next release. Neither can fail a run. */
 async function briefingContext(config: Config, dataset: Dataset, now: Date, online: boolean): Promise<BriefingContext> {
-  const changes = lastChanges(await readHistory(config.dataDir).catch(() => []));
   const release = online
     ? await import('./statbank/release.js')
         .then(({ nextRelease }) => nextRelease({ url: config.statbank.rssUrl, now, statistic: 'iktbrukn' }))
         .catch(() => null)
     : null;
-  const tables = changes.filter((c) => !c.first && c.table in dataset.tables);
+  const tables = lastChanges(await readHistory(config.dataDir).catch(() => [])).filter((c) => !c.first && c.table in dataset.tables);
   return {
     nextRelease: release ? { date: release.date, link: release.link } : null,
     changes: tables.length
