@@ -116,11 +116,7 @@ export async function runPipeline(config: Config, effects: RunEffects) {
   } else {
     // Loaded only when an edition is built: a run with nothing new never loads Vega, Handlebars or Puppeteer.
     const { buildBriefings } = await import('./build.js');
-    const built = await buildBriefings(
-      { dataset, definition },
-      { year, langs: config.langs, templatesDir: config.templatesDir, print: config.print, context },
-      progress,
-    );
+    const built = await buildBriefings({ dataset, definition }, { ...config, year, context }, progress);
     const saved: ((typeof editions)[number] & { replaced: boolean })[] = [];
     await progress.stage(
       'archive',
