@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import type { Finding, Lang, Observation } from './briefing/model.js';
 import { languages } from './briefing/model.js';
 import { OutputError } from './errors.js';
-import { removeOrphanTemps, writeFileAtomic } from './io/atomic.js';
+import { errorCode, removeOrphanTemps, writeFileAtomic } from './io/atomic.js';
 import { compileTemplate } from './render/html.js';
 import { formatDate } from './text/format.js';
 
@@ -46,20 +46,16 @@ export type EditionManifest = v.InferOutput<typeof editionManifestSchema>;
 
 /** What an edition's identity rests on: the figures, never the wording or the time it was made. */
 export function dataHash(observations: readonly Observation[], findings: readonly Finding[]): string {
-  const hash = createHash('sha256');
-  for (const o of [...observations].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    hash.update(JSON.stringify([o.id, o.value, o.status, o.bound, o.published]));
-    hash.update('\n');
-  }
-  for (const f of findings) hash.update(`${JSON.stringify(f)}\n`);
-  return hash.digest('hex');
+  const sha = createHash('sha256');
+  for (const o of [...observations].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)))
+    sha.update(`${JSON.stringify([o.id, o.value, o.status, o.bound, o.published])}\n`);
+  for (const f of findings) sha.update(`${JSON.stringify(f)}\n`);
+  return sha.digest('hex');
 }
 
 /** `<year>-<lang>-<12 hex>`. */
 export function editionId(input: { briefing: string; year: number; lang: Lang; dataHash: string }): string {
-  const digest = createHash('sha256')
-    .update(JSON.stringify([input.briefing, input.year, input.lang, input.dataHash]))
-    .digest('hex');
+  const digest = hash('sha256', JSON.stringify([input.briefing, input.year, input.lang, input.dataHash]));
   return `${input.year}-${input.lang}-${digest.slice(0, 12)}`;
 }
 
@@ -67,9 +63,8 @@ const editionsDir = (outDir: string) => join(outDir, 'editions');
 export const editionDir = (outDir: string, id: string) => join(editionsDir(outDir), id);
 
 /**
- * Store an edition. A new one is written whole (html, pdf, claims, then the manifest). One that exists is left as it
- * is (`created: false`) unless `replace` (--force): then its files are rebuilt from this run, the manifest keeping its
- * `generatedAt` and recording `rebuiltAt`; a missing file is repaired either way.
+ * Store an edition, the manifest last. One that exists is kept (only a missing file written) unless `replace`
+ * (--force): then it is rewritten, its manifest keeping `generatedAt` and recording `rebuiltAt`.
  */
 export async function saveEdition(input: {
   outDir: string;
@@ -79,7 +74,7 @@ export async function saveEdition(input: {
   claims: unknown;
   replace: boolean;
   now: Date;
-}): Promise<{ dir: string; created: boolean; replaced: boolean }> {
+}) {
   const manifest = v.parse(editionManifestSchema, input.manifest);
   const dir = editionDir(input.outDir, manifest.id);
   const manifestPath = join(dir, 'manifest.json');
@@ -95,31 +90,28 @@ export async function saveEdition(input: {
     [editionFiles.pdf]: input.pdf,
     [editionFiles.claims]: `${JSON.stringify(input.claims, null, 2)}\n`,
   };
-  if (existing !== null && existing !== 'invalid' && !input.replace) {
-    const missing = await Promise.all(Object.keys(files).map(async (name) => ((await readFile(join(dir, name)).catch(() => null)) === null ? name : null)));
-    for (const name of missing) if (name) await write(join(dir, name), files[name]!);
-    await removeOrphanTemps(dir);
-    return { dir, created: false, replaced: false };
-  }
+  const kept = existing !== null && existing !== 'invalid' && !input.replace;
   await guard(dir, () => mkdir(dir, { recursive: true }));
-  for (const [name, data] of Object.entries(files)) await write(join(dir, name), data);
+  for (const [name, data] of Object.entries(files)) {
+    if (!kept || (await readFile(join(dir, name)).catch(() => null)) === null) await write(join(dir, name), data);
+  }
   const previous = existing === 'invalid' ? null : existing;
-  const final: EditionManifest = previous ? { ...manifest, generatedAt: previous.generatedAt, rebuiltAt: input.now.toISOString() } : manifest;
-  await write(manifestPath, `${JSON.stringify(final, null, 2)}\n`);
+  if (!kept) {
+    const final: EditionManifest = previous ? { ...manifest, generatedAt: previous.generatedAt, rebuiltAt: input.now.toISOString() } : manifest;
+    await write(manifestPath, `${JSON.stringify(final, null, 2)}\n`);
+  }
   await removeOrphanTemps(dir);
-  return { dir, created: previous === null, replaced: previous !== null };
+  return { dir, created: previous === null, replaced: previous !== null && !kept };
 }
 
 /** Every valid edition, newest first: the newest period, then the newest publication, then the latest made. */
 export async function listEditions(outDir: string): Promise<EditionManifest[]> {
   const dir = editionsDir(outDir);
-  let names: string[];
-  try {
-    names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new OutputError(`Cannot read the archive ${dir} (${(error as NodeJS.ErrnoException).code}).`, { path: dir, cause: error });
-  }
+  const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw new OutputError(`Cannot read the archive ${dir} (${error.code}).`, { path: dir, cause: error });
+  });
+  const names = entries.filter((d) => d.isDirectory()).map((d) => d.name);
   const manifests = await Promise.all(names.map((name) => readManifest(join(dir, name, 'manifest.json'))));
   const valid = manifests.filter((m, i): m is EditionManifest => typeof m === 'object' && m !== null && m.id === names[i]);
   const desc = (a: string | number, b: string | number) => (a < b ? 1 : a > b ? -1 : 0);
@@ -142,11 +134,9 @@ const langNames: Record<Lang, string> = { nn: 'nynorsk', nb: 'bokmål', en: 'eng
 /** Rebuild `<out>/index.html` from the manifests, with templates/index.hbs. */
 export async function writeIndex(outDir: string, templatesDir: string, title: string): Promise<string> {
   const path = join(outDir, 'index.html');
-  const source = await readFile(join(templatesDir, 'index.hbs'), 'utf8').catch((cause) => {
-    throw new OutputError(`Cannot read ${join(templatesDir, 'index.hbs')} (${(cause as NodeJS.ErrnoException).code}). Restore templates/ from git.`, {
-      path: templatesDir,
-      cause,
-    });
+  const template = join(templatesDir, 'index.hbs');
+  const source = await readFile(template, 'utf8').catch((cause: unknown) => {
+    throw new OutputError(`Cannot read ${template} (${errorCode(cause)}). Restore templates/ from git.`, { path: templatesDir, cause });
   });
   const editions = (await listEditions(outDir)).map((m) => ({
     ...m,
@@ -162,14 +152,11 @@ export async function writeIndex(outDir: string, templatesDir: string, title: st
 
 /** The parsed manifest, null when the file is missing, 'invalid' when it is there but not a valid manifest. */
 async function readManifest(path: string): Promise<EditionManifest | null | 'invalid'> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw new OutputError(`Cannot read ${path} (${code}).`, { path, cause: error });
-  }
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return null;
+    throw new OutputError(`Cannot read ${path} (${error.code}).`, { path, cause: error });
+  });
+  if (text === null) return null;
   try {
     const parsed = v.safeParse(editionManifestSchema, JSON.parse(text));
     return parsed.success ? parsed.output : 'invalid';
@@ -185,7 +172,9 @@ async function guard(path: string, action: () => Promise<unknown>): Promise<void
   try {
     await action();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new OutputError(`Cannot write ${path} (${code}). Files already there are left as they were; run again once it is writable.`, { path, cause: error });
+    throw new OutputError(`Cannot write ${path} (${errorCode(error)}). Files already there are left as they were; run again once it is writable.`, {
+      path,
+      cause: error,
+    });
   }
 }

@@ -22,14 +22,8 @@ interface BuildOptions {
   context?: BriefingContext;
 }
 
-export interface BuiltBriefing {
-  briefing: Briefing;
-  html: string;
-  pdf: Uint8Array;
-  pageCount: number;
-  /** Every printed text with the facts and observations behind it (claims.json). */
-  claims: Claim[];
-}
+/** A briefing built: its HTML, its PDF and page count, and its claims (claims.json). */
+export type BuiltBriefing = Awaited<ReturnType<typeof buildBriefings>>[number];
 
 export const generator = () => `ssb-briefing ${packageVersion()}`;
 
@@ -53,7 +47,7 @@ export async function buildBriefings(
   progress: Progress,
   /** Fault injection into the printer (kill or freeze Chromium mid-print). */
   effects: { print?: PrintHooks } = {},
-): Promise<BuiltBriefing[]> {
+) {
   // Chromium first: its start is the longest single step, and the content, chart and template work overlaps it.
   const printer = openPrinter(options.print, { hooks: effects.print, log: (line) => progress.info(`  ${line}`) });
   try {

@@ -7,10 +7,9 @@ import { terminalSafe } from './io/terminal.js';
 import type { CliIo } from './commands.js';
 
 /**
- * `briefing <command> [options]`: the command-line entry and the only module that touches `process`. Parses flags,
- * reads the environment and `.env` once, runs one command (commands.ts), and maps every failure to one clear line and
- * an exit code (stacks with --debug). Output is written through `write`, cleaned of escape sequences, and the process
- * ends by itself once everything is flushed (no `process.exit` that could cut a pipe short).
+ * `briefing <command> [options]`, the only module that touches `process`: runs one command (commands.ts) and maps a
+ * failure to one line and an exit code. Output is cleaned of escape sequences; the process ends by itself once
+ * everything is flushed (no `process.exit` that could cut a pipe short).
  */
 
 const usage = `Usage: briefing <command> [options]

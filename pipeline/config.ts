@@ -10,9 +10,8 @@ import { defaultDataRoot, defaultOutRoot, projectRoot, templatesDir } from './io
 import { languages, type Lang } from './text/format.js';
 
 /**
- * Every setting, from command-line flags, the environment and an optional `.env` file (flags win over the
- * environment, which wins over `.env`), read and validated once, before anything else happens. A bad value fails
- * with a ConfigError that names the setting, the value (never a password) and how to fix it.
+ * Every setting, from flags, the environment and `.env` (in that order of precedence), validated once before anything
+ * happens. A bad value is a ConfigError naming the setting, the value (never a password) and how to fix it.
  */
 
 /** Each flag: its type for node:util parseArgs and its line in the usage. */
@@ -42,10 +41,7 @@ export type Config = ReturnType<typeof resolveConfig>;
 export type MailConfig = ReturnType<typeof resolveMailConfig>;
 type Env = Record<string, string | undefined>;
 
-/**
- * The environment plus the `.env` file in `cwd` (when there is one), real variables winning. Parsed by Node's
- * own `util.parseEnv`; a file that can't be read is a ConfigError.
- */
+/** The environment plus the `.env` file in `cwd` (Node's `util.parseEnv`), real variables winning. */
 export function environment(cwd: string, env: NodeJS.ProcessEnv): Record<string, string> {
   const path = join(cwd, '.env');
   let fromFile: Record<string, string> = {};
@@ -65,6 +61,9 @@ export function environment(cwd: string, env: NodeJS.ProcessEnv): Record<string,
 const wholeNumber = (words: string, min: number, max: number) =>
   v.pipe(v.string(), v.regex(/^\d+$/, words), v.toNumber(), v.minValue(min, words), v.maxValue(max, words));
 const ms = (min: number, max: number) => wholeNumber(`a whole number of milliseconds from ${min} to ${max}`, min, max);
+/** One of `options`, in any case. */
+const oneOf = <const T extends string>(options: T[], words: string) => v.pipe(v.string(), v.toLowerCase(), v.picklist(options, words));
+const emailAddress = v.pipe(v.string(), v.check(isEmailAddress, 'an e-mail address'));
 const httpUrl = v.pipe(v.string(), v.url('an http(s) URL'), v.regex(/^https?:\/\//i, 'an http(s) URL'));
 
 /** Read one setting through its schema (the fallback when unset or blank), or fail naming it, its value and the fix. */
@@ -79,8 +78,8 @@ function setting<T>(name: string, raw: string | undefined, schema: v.GenericSche
 /** `a, b,,c` as ['a', 'b', 'c']. */
 export const commaList = (text: string) =>
   text
-    .split(',')
-    .map((s) => s.trim())
+    .trim()
+    .split(/\s*,\s*/)
     .filter(Boolean);
 
 /** Every setting a command uses; with `needs.mail` (or --email) the mail settings must be complete. */
@@ -104,8 +103,7 @@ export function resolveConfig(flags: Flags, env: Env, cwd: string, needs: { mail
       value: unknown,
     });
   }
-  if (flags.year !== undefined && !/^\d{4}$/.test(flags.year))
-    throw new ConfigError(`--year: "${flags.year}" is not a year. Give four digits, e.g. --year 2013.`, { setting: 'year', value: flags.year });
+  const year = setting('--year', flags.year, v.pipe(v.string(), v.regex(/^\d{4}$/, 'a year'), v.toNumber()), undefined, 'Give four digits, e.g. --year 2013.');
   const statbankV2 = 'https://data.ssb.no/api/pxwebapi/v2';
   const ssbRss = 'https://www.ssb.no/rss/statkal';
   const baseUrl = fromEnv('SSB_API_URL', httpUrl, statbankV2, `Unset it to use ${statbankV2}.`).replace(/\/+$/, '');
@@ -130,7 +128,7 @@ export function resolveConfig(flags: Flags, env: Env, cwd: string, needs: { mail
     templatesDir,
     langs: [...new Set(langs)] as Lang[],
     /** The year the briefing is about; by default the latest year with the headline figure. */
-    year: flags.year === undefined ? undefined : Number(flags.year),
+    year,
     offline: flags.offline ?? /^(1|true|yes)$/i.test(env.BRIEFING_OFFLINE?.trim() ?? ''),
     force: flags.force ?? false,
     email,
@@ -165,22 +163,15 @@ export function resolveConfig(flags: Flags, env: Env, cwd: string, needs: { mail
     ),
     previewPort,
     /** Where alerts go (failed ticks, overdue releases). */
-    admin: setting(
-      'MAIL_ADMIN',
-      env.MAIL_ADMIN?.trim(),
-      v.pipe(v.string(), v.check(isEmailAddress, 'an e-mail address')),
-      undefined,
-      'Give one, e.g. MAIL_ADMIN=drift@example.no, or unset it.',
-    ),
+    admin: fromEnv('MAIL_ADMIN', emailAddress, undefined, 'Give one, e.g. MAIL_ADMIN=drift@example.no, or unset it.'),
     // Checked before any work, so a missing mail setting can't fail a run after the PDF is printed.
     mail: email || needs.mail ? resolveMailConfig(env) : undefined,
   };
 }
 
 /**
- * The browser to print with: PUPPETEER_EXECUTABLE_PATH, else what the project's .puppeteerrc.cjs names (a system
- * Chromium), read from the project folder so a run from any working folder finds it; undefined leaves the choice to
- * Puppeteer (its own download).
+ * The browser: PUPPETEER_EXECUTABLE_PATH, else the system Chromium the project's .puppeteerrc.cjs names (read from the
+ * project folder, so a run from any folder finds it), else undefined: Puppeteer's own download.
  */
 function chromium(env: Env, path: (value: string | undefined, fallback: string) => string): string | undefined {
   if (env.PUPPETEER_EXECUTABLE_PATH?.trim()) return path(env.PUPPETEER_EXECUTABLE_PATH.trim(), '');
@@ -202,12 +193,9 @@ export function resolveMailConfig(env: Env) {
   const url = get('SMTP_URL');
   if (url && get('SMTP_HOST')) fail('SMTP_URL', 'and SMTP_HOST are both set: set only one (SMTP_URL=smtp://user:pass@host:587, or SMTP_HOST with SMTP_PORT).');
   const server = url ? serverFromUrl(url) : serverFromParts(env, get);
-  const secure = get('SMTP_SECURE')?.toLowerCase();
-  if (secure !== undefined && secure !== 'true' && secure !== 'false')
-    fail('SMTP_SECURE', `"${env.SMTP_SECURE}" must be true (implicit TLS, usually port 465) or false (plain, then STARTTLS).`);
-  const starttls = get('SMTP_STARTTLS')?.toLowerCase() ?? 'opportunistic';
-  if (starttls !== 'require' && starttls !== 'opportunistic' && starttls !== 'off')
-    fail('SMTP_STARTTLS', `"${env.SMTP_STARTTLS}" must be require, opportunistic or off.`);
+  const tls = 'true (implicit TLS, usually port 465) or false (plain, then STARTTLS)';
+  const secure = setting('SMTP_SECURE', env.SMTP_SECURE, oneOf(['true', 'false'], tls), undefined, 'Unset it to choose by the port.');
+  const starttls = setting('SMTP_STARTTLS', env.SMTP_STARTTLS, oneOf(['require', 'opportunistic', 'off'], 'require, opportunistic or off'), 'opportunistic');
 
   const from =
     get('MAIL_FROM') ?? fail('MAIL_FROM', 'is not set: give the sender, e.g. MAIL_FROM=briefing@example.no or MAIL_FROM="SSB-briefing <briefing@example.no>".');
@@ -232,7 +220,7 @@ export function resolveMailConfig(env: Env) {
     /** Implicit TLS from the first byte (SMTPS); by default only for port 465 or an smtps:// URL. */
     secure: secure === undefined ? server.secure : secure === 'true',
     /** STARTTLS on a plain connection: required, used when offered, or never. */
-    starttls: starttls as 'require' | 'opportunistic' | 'off',
+    starttls,
     auth: server.auth,
     from,
     to,
@@ -273,14 +261,12 @@ function serverFromParts(env: Env, get: (name: string) => string | undefined) {
   const host =
     get('SMTP_HOST') ??
     fail('SMTP_HOST', 'is not set: give the mail server, e.g. SMTP_HOST=smtp.example.no (or the whole SMTP_URL=smtp://user:password@smtp.example.no:587).');
-  const portText = get('SMTP_PORT') ?? '587';
-  if (!/^\d+$/.test(portText) || Number(portText) < 1 || Number(portText) > 65_535)
-    fail('SMTP_PORT', `"${portText}" is not a port: give a whole number from 1 to 65535, e.g. SMTP_PORT=587.`);
+  const port = setting('SMTP_PORT', env.SMTP_PORT, wholeNumber('a port from 1 to 65535', 1, 65_535), 587);
   const user = get('SMTP_USER');
   const pass = env.SMTP_PASS; // a password may begin or end with a space: taken as is
   if (user && !pass) fail('SMTP_PASS', 'is not set but SMTP_USER is: give the password for that user, or unset SMTP_USER.');
   if (pass && !user) fail('SMTP_USER', 'is not set but SMTP_PASS is: give the user name that goes with the password.');
-  return { host, port: Number(portText), secure: Number(portText) === 465, auth: user && pass ? { user, pass } : undefined };
+  return { host, port, secure: port === 465, auth: user && pass ? { user, pass } : undefined };
 }
 
 /**

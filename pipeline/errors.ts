@@ -3,9 +3,7 @@
  * underlying `cause`. cli.ts maps them to exit codes; code decides on the class and the context, never on the message.
  */
 
-interface ErrorContext {
-  cause?: unknown;
-}
+type ErrorContext = { cause?: unknown };
 
 export abstract class BriefingError<C extends ErrorContext = ErrorContext> extends Error {
   abstract readonly exitCode: number;
@@ -18,42 +16,31 @@ export abstract class BriefingError<C extends ErrorContext = ErrorContext> exten
   }
 }
 
-/** Wrong command-line option, setting or definition value. */
-export class ConfigError extends BriefingError<
-  ErrorContext & { setting?: string; value?: string; path?: string; field?: string; line?: number; url?: string }
-> {
-  readonly exitCode = 2;
+/** The base of an error class: its exit code, and what its context may hold besides the cause. */
+function errorClass<C>(exitCode: number) {
+  return class extends BriefingError<ErrorContext & C> {
+    readonly exitCode = exitCode;
+  };
 }
+
+/** Wrong command-line option, setting or definition value. */
+export class ConfigError extends errorClass<{ setting?: string; value?: string; path?: string; field?: string; line?: number; url?: string }>(2) {}
 
 /** A briefing's folder: its dataset, definition or history is missing, malformed or fails validation. */
-export class DatasetError extends BriefingError<ErrorContext & { path?: string; row?: number; field?: string; table?: string }> {
-  readonly exitCode = 3;
-}
+export class DatasetError extends errorClass<{ path?: string; row?: number; field?: string; table?: string }>(3) {}
 
 /** The dataset has no figures for what was asked (a year, the headline measure). */
-export class NoDataError extends BriefingError<ErrorContext & { year?: number; measure?: string; years?: number[] }> {
-  readonly exitCode = 4;
-}
+export class NoDataError extends errorClass<{ year?: number; measure?: string; years?: number[] }>(4) {}
 
-export class ChartError extends BriefingError<ErrorContext & { chart?: string; path?: string }> {
-  readonly exitCode = 5;
-}
+export class ChartError extends errorClass<{ chart?: string; path?: string }>(5) {}
 
-export class TemplateError extends BriefingError<ErrorContext & { path?: string; template?: string }> {
-  readonly exitCode = 5;
-}
+export class TemplateError extends errorClass<{ path?: string; template?: string }>(5) {}
 
 /** Chromium could not start, crashed or timed out while printing. */
-export class PrintError extends BriefingError<
-  ErrorContext & { executablePath?: string; step?: string; timeoutMs?: number; attempt?: number; setting?: string }
-> {
-  readonly exitCode = 6;
-}
+export class PrintError extends errorClass<{ executablePath?: string; step?: string; timeoutMs?: number; attempt?: number; setting?: string }>(6) {}
 
 /** Writing an output or data file failed. */
-export class OutputError extends BriefingError<ErrorContext & { path?: string; editionId?: string; known?: string[]; recipient?: string }> {
-  readonly exitCode = 7;
-}
+export class OutputError extends errorClass<{ path?: string; editionId?: string; known?: string[]; recipient?: string }>(7) {}
 
 export interface FetchContext extends ErrorContext {
   url?: string;
@@ -74,32 +61,23 @@ export class FetchError<C extends FetchContext = FetchContext> extends BriefingE
   readonly exitCode = 8;
 }
 
-/**
- * StatBank can't be used now: unreachable (not resolved, connection refused) or unavailable (5xx or timeouts until
- * the retry budget ran out). A run treats both as offline: it builds from the committed data and exits 0.
- */
+/** StatBank unreachable (DNS, refused) or unavailable (5xx or timeouts past the retry budget): a run builds offline, exit 0. */
 export class OfflineError extends FetchError<FetchContext & { why: 'unreachable' | 'unavailable' }> {}
 
 /** A table at StatBank no longer matches what the last fetch stored or the definition recorded. Nothing is written. */
 export class TableChangedError extends FetchError<FetchContext & { table: string; problems: string[]; path?: string }> {}
 
-export class JsonStatError extends BriefingError<ErrorContext & { table?: string | null; origin?: string; path?: string }> {
-  readonly exitCode = 8;
-}
+export class JsonStatError extends errorClass<{ table?: string | null; origin?: string; path?: string }>(8) {}
 
 /** Another run holds the lock over the data and output folders. */
-export class LockError extends BriefingError<ErrorContext & { path: string; pid?: number; owner?: string; startedAt?: string }> {
-  readonly exitCode = 9;
-}
+export class LockError extends errorClass<{ path: string; pid?: number; owner?: string; startedAt?: string }>(9) {}
 
 /** Sending the briefing by e-mail failed for someone, or it is not known whether it reached them. */
-export class DeliveryError extends BriefingError<
-  ErrorContext & { editionId?: string; recipient?: string; code?: string; responseCode?: number } & {
+export class DeliveryError extends errorClass<
+  { editionId?: string; recipient?: string; code?: string; responseCode?: number } & {
     [list in 'sent' | 'failed' | 'uncertain' | 'unsent' | 'alreadySent']?: string[];
   }
-> {
-  readonly exitCode = 10;
-}
+>(10) {}
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

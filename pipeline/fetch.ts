@@ -7,10 +7,8 @@ import { observations as cellsOf, type JsonStatDataset, parseJsonStat } from './
 import { measures, readShape, type TableShape } from './statbank/shape.js';
 
 /**
- * Stage 1, fetch: the definition's StatBank tables, read as they are, only when SSB has published something new (the
- * table's `updated` differs from the stored one). A table whose codes changed since the last fetch, or whose recorded
- * measure codes are gone, stops the fetch (TableChangedError). Network only: update.ts merges and writes.
- * StatBank that can't be reached, or keeps failing past the retry budget, is no error: the outcome is 'offline'.
+ * Stage 1, fetch (network only; update.ts writes): each table of the definition whose `updated` changed. Codes gone
+ * since the last fetch stop it (TableChangedError); StatBank unreachable or failing past the retry budget is 'offline'.
  */
 
 /** What the fetch stage needs of the StatBank client, and the table that replaces a discontinued one, if it can tell. */
@@ -21,24 +19,14 @@ export type StatbankReader = Pick<StatbankClient, 'tableInfo' | 'metadata' | 'da
 /** A fetched row; its `measure` is null until update.ts resolves it from the definition's codes. */
 export type FetchedRow = Omit<Observation, 'id' | 'revision'>;
 
-export interface FetchedTable {
-  id: string;
-  state: TableState;
-  rows: FetchedRow[];
-  /** Measures resolved by their label pattern in this fetch: measure id -> codes, to record in the definition. */
-  resolved: Record<string, Record<string, string>>;
-  /** The responses as received, kept under data/<briefing>/raw/<table>/. */
-  raw: { name: string; text: string }[];
-}
+/** A table fetched: its state, its rows, the measures newly resolved (id -> codes) and the responses as received (raw/). */
+export type FetchedTable = NonNullable<Awaited<ReturnType<typeof fetchOne>>['table']>;
 
-export interface FetchOutcome {
-  status: 'fetched' | 'unchanged' | 'offline';
-  fetched: FetchedTable[];
-  /** Things a person should know that did not stop the fetch: a discontinued table, a measure not found. */
-  warnings: string[];
-  /** One line: what happened. Starts "StatBank unreachable:" when offline, so a CI log can be searched for it. */
-  message: string;
-}
+/**
+ * The tables fetched; the warnings that did not stop the fetch (a discontinued table, a measure not found); one line on
+ * what happened, starting "StatBank unreachable:" when offline, so a CI log can be searched for it.
+ */
+export type FetchOutcome = Awaited<ReturnType<typeof fetchTables>>;
 
 interface FetchOptions {
   definition: Definition;
@@ -50,7 +38,7 @@ interface FetchOptions {
   log?: (line: string) => void;
 }
 
-export async function fetchTables(options: FetchOptions): Promise<FetchOutcome> {
+export async function fetchTables(options: FetchOptions) {
   const fetched: FetchedTable[] = [];
   const lines: string[] = [];
   const warnings: string[] = [];
@@ -72,12 +60,12 @@ export async function fetchTables(options: FetchOptions): Promise<FetchOutcome> 
         ? `it kept failing until the retry budget ran out (${error.message.split('. ')[0]})`
         : `${code ?? 'no connection'} ${url ?? ''}`.trim();
     const message = `StatBank unreachable: ${reason}. Building from the committed data as it is; nothing was written.`;
-    return { status: 'offline', fetched: [], warnings, message };
+    return { status: 'offline' as const, fetched: [], warnings, message };
   }
-  return { status: fetched.length ? 'fetched' : 'unchanged', fetched, warnings, message: `${lines.join('; ')}.` };
+  return { status: fetched.length ? ('fetched' as const) : ('unchanged' as const), fetched, warnings, message: `${lines.join('; ')}.` };
 }
 
-async function fetchOne(id: string, options: FetchOptions, warn: (line: string) => void): Promise<{ line: string; table?: FetchedTable }> {
+async function fetchOne(id: string, options: FetchOptions, warn: (line: string) => void) {
   const { client, definition, log } = options;
   const stored = options.dataset.tables[id];
   const info = await client.tableInfo(id).catch((error: unknown) => {
@@ -211,10 +199,7 @@ function rowsOf(state: TableState, shape: TableShape, datasets: JsonStatDataset[
   return { rows, unmarked };
 }
 
-/**
- * What makes old and new rows disagree: a dimension that is gone or changed its role, or a code of a dimension that
- * the last fetch stored and the table no longer has. New codes (a new year) are fine.
- */
+/** What makes old and new rows disagree: a dimension gone, new or with another role, or a stored code gone (new codes are fine). */
 function sinceLastFetch(stored: TableState, now: TableState): string[] {
   const current = new Map(now.dimensions.map((d) => [d.id, d]));
   const list = (cs: { code: string; label: Labels }[]) => cs.map((c) => `"${c.code}" (${c.label.no})`).join(', ');

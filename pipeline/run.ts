@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dataHash, editionDir, editionFiles, editionId, listEditions, saveEdition, writeIndex, type EditionManifest } from './archive.js';
@@ -16,12 +15,12 @@ import type { Progress } from './io/progress.js';
 import { parseDataset, readDatasetText } from './store/dataset.js';
 import { loadDefinition } from './store/definition.js';
 import { lastChanges, readHistory } from './store/history.js';
-import { updateDataset, type UpdateResult } from './update.js';
+import { plain } from './text/rich.js';
+import { updateDataset } from './update.js';
 
 /**
- * One run of the pipeline (`npm run report`, the scheduler, CI): fetch, update, build, archive, send (see README).
- * The caller holds the lock over the data and output folders. A failure at any step leaves the data folder, the
- * archive and the latest briefing as they were before that step.
+ * One run: fetch, update, build, archive, send (see README), under the caller's lock. A failure at any step leaves the
+ * data folder, the archive and the latest briefing as they were before that step.
  */
 
 interface RunEffects {
@@ -45,7 +44,7 @@ export async function loadData(dataDir: string) {
 export async function fetchAndUpdate(
   config: Config,
   data: Awaited<ReturnType<typeof loadData>>,
-  { client, progress, now, onFetched }: Pick<RunEffects, 'progress' | 'now'> & { client: StatbankReader; onFetched: (outcome: FetchOutcome) => void },
+  { client, progress, now, onFetched }: Pick<RunEffects, 'progress' | 'now'> & { client: StatbankReader; onFetched?: (outcome: FetchOutcome) => void },
 ) {
   const { definition, dataset } = data;
   const fetched = await progress.stage(
@@ -53,7 +52,7 @@ export async function fetchAndUpdate(
     () => fetchTables({ definition, dataset, client, force: config.force, now: now(), log: progress.info }),
     (o) => o.status,
   );
-  onFetched(fetched);
+  onFetched?.(fetched);
   const update = fetched.fetched.length
     ? await progress.stage(
         'update',
@@ -86,23 +85,16 @@ export async function sendStage(config: Config, progress: Progress, options: Pic
 export async function runPipeline(config: Config, effects: RunEffects) {
   const { progress } = effects;
   const started = effects.now().getTime();
-  let data = await loadData(config.dataDir);
-  let fetched: FetchOutcome | null = null;
-  let update: UpdateResult | null = null;
-  if (!config.offline) {
-    const onFetched = (o: FetchOutcome) => {
-      if (o.status === 'offline') progress.info(`  ${o.message}`);
-    };
-    ({ fetched, update } = await fetchAndUpdate(config, data, { client: await effects.client(), progress, now: effects.now, onFetched }));
-    if (update) data = update;
-  }
-  const { dataset, definition } = data;
+  const loaded = await loadData(config.dataDir);
+  const online = config.offline ? null : await fetchAndUpdate(config, loaded, { client: await effects.client(), progress, now: effects.now });
+  if (online?.fetched.status === 'offline') progress.info(`  ${online.fetched.message}`);
+  const { dataset, definition } = online?.update ?? loaded;
 
   // Which editions this run makes: their ids come from the figures each rests on, so the content is derived first.
   const figures = new Figures(dataset, definition);
   const year = config.year ?? latestYear(figures);
   const facts = deriveFacts(dataset, definition, year, figures);
-  const context = await briefingContext(config, dataset, effects.now(), !!fetched && fetched.status !== 'offline');
+  const context = await briefingContext(config, dataset, effects.now(), online !== null && online.fetched.status !== 'offline');
   const planned = config.langs.map((lang) => {
     const briefing = buildBriefing(dataset, definition, year, lang, context, facts);
     const hash = dataHash(briefing.observations, facts.findings);
@@ -124,11 +116,7 @@ export async function runPipeline(config: Config, effects: RunEffects) {
   } else {
     // Loaded only when an edition is built: a run with nothing new never loads Vega, Handlebars or Puppeteer.
     const { buildBriefings } = await import('./build.js');
-    const built = await buildBriefings(
-      { dataset, definition },
-      { year, langs: config.langs, templatesDir: config.templatesDir, print: config.print, context },
-      progress,
-    );
+    const built = await buildBriefings({ dataset, definition }, { ...config, year, context }, progress);
     const saved: ((typeof editions)[number] & { replaced: boolean })[] = [];
     await progress.stage(
       'archive',
@@ -147,9 +135,9 @@ export async function runPipeline(config: Config, effects: RunEffects) {
               briefing: config.briefing,
               lang: b.briefing.lang,
               year,
-              headline: plainText(b.briefing.headline.text),
+              headline: plain(b.briefing.headline.text),
               statisticUrl: b.briefing.about.statisticUrl,
-              keyFigures: b.briefing.keyFigures.map((k) => ({ value: plainText(k.value.text), label: plainText(k.label.text) })),
+              keyFigures: b.briefing.keyFigures.map((k) => ({ value: plain(k.value.text), label: plain(k.label.text) })),
               editionDate: b.briefing.published,
               revised: b.briefing.revised,
               dataHash: plan.hash,
@@ -163,13 +151,8 @@ export async function runPipeline(config: Config, effects: RunEffects) {
           saved.push({ id: plan.id, lang: plan.lang, created, replaced, pageCount: b.pageCount });
         }
         await writeIndex(config.outDir, config.templatesDir, definition.words.nn.title);
-        await writeOutputs(
-          config.outDir,
-          built.flatMap((b) => [
-            { name: `briefing-${b.briefing.lang}.html`, data: b.html },
-            { name: `briefing-${b.briefing.lang}.pdf`, data: b.pdf },
-          ]),
-        );
+        const latest = built.flatMap((b) => (['html', 'pdf'] as const).map((ext) => ({ name: `briefing-${b.briefing.lang}.${ext}`, data: b[ext] })));
+        await writeOutputs(config.outDir, latest);
       },
       () => {
         const replaced = saved.filter((e) => e.replaced).map((e) => e.id);
@@ -185,47 +168,31 @@ export async function runPipeline(config: Config, effects: RunEffects) {
     const failures: DeliveryError[] = [];
     for (const edition of editions) {
       if (effects.stop?.aborted) break;
-      try {
-        const result = await sendStage(config, progress, {
-          editionId: edition.id,
-          deadline: started + config.runDeadlineMs,
-          effects: { now: effects.now, stop: effects.stop, abort: effects.abort },
-        });
-        sent.push({ edition: edition.id, sent: result.sent });
-      } catch (error) {
+      // A failed edition doesn't stop the next one; the failures are thrown together at the end.
+      const result = await sendStage(config, progress, { editionId: edition.id, deadline: started + config.runDeadlineMs, effects }).catch((error: unknown) => {
         if (!(error instanceof DeliveryError)) throw error;
         failures.push(error);
-        sent.push({ edition: edition.id, sent: error.context.sent ?? [] });
-      }
+        return { sent: error.context.sent ?? [] };
+      });
+      sent.push({ edition: edition.id, sent: result.sent });
     }
     if (failures.length === 1) throw failures[0]!;
     if (failures.length > 1) {
-      throw new DeliveryError(failures.map((f) => f.message).join('\n'), {
-        sent: failures.flatMap((f) => f.context.sent ?? []),
-        uncertain: failures.flatMap((f) => f.context.uncertain ?? []),
-        failed: failures.flatMap((f) => f.context.failed ?? []),
-      });
+      const all = (list: 'sent' | 'uncertain' | 'failed') => failures.flatMap((f) => f.context[list] ?? []);
+      throw new DeliveryError(failures.map((f) => f.message).join('\n'), { sent: all('sent'), uncertain: all('uncertain'), failed: all('failed') });
     }
   }
-  return { fetch: fetched, update, year, status, editions, sent };
+  return { fetch: online?.fetched ?? null, update: online?.update ?? null, year, status, editions, sent };
 }
 
-function plainText(text: { text: string }[] | (string | { text?: string; note?: number })[]): string {
-  return (text as (string | { text?: string })[]).map((s) => (typeof s === 'string' ? s : (s.text ?? ''))).join('');
-}
-
-/**
- * What the briefing tells beyond the figures: what the last update of each table changed (the history), and, unless
- * offline, SSB's next release of the statistic. Neither can fail a run.
- */
+/** Beyond the figures: what each table's last update changed, and (online) SSB's next release. Neither can fail a run. */
 async function briefingContext(config: Config, dataset: Dataset, now: Date, online: boolean): Promise<BriefingContext> {
-  const changes = lastChanges(await readHistory(config.dataDir).catch(() => []));
   const release = online
     ? await import('./statbank/release.js')
         .then(({ nextRelease }) => nextRelease({ url: config.statbank.rssUrl, now, statistic: 'iktbrukn' }))
         .catch(() => null)
     : null;
-  const tables = changes.filter((c) => !c.first && c.table in dataset.tables);
+  const tables = lastChanges(await readHistory(config.dataDir).catch(() => [])).filter((c) => !c.first && c.table in dataset.tables);
   return {
     nextRelease: release ? { date: release.date, link: release.link } : null,
     changes: tables.length
@@ -244,22 +211,17 @@ async function briefingContext(config: Config, dataset: Dataset, now: Date, onli
   };
 }
 
-/**
- * With the editions archived already, make sure briefing-<lang>.* are those editions (copied, not rebuilt). An edition
- * missing a file (its claims too) can't be mended without building it: the run says to use --force.
- */
+/** briefing-<lang>.* as the archived editions (copied, not rebuilt); an archived file missing needs --force. */
 async function restoreLatest(outDir: string, editions: EditionManifest[]): Promise<void> {
   for (const m of editions) {
-    const claims = join(editionDir(outDir, m.id), editionFiles.claims);
-    if (!existsSync(claims))
-      throw new OutputError(`${claims} is missing from the archive. Run again with --force to rebuild edition ${m.id}.`, { path: claims });
-    for (const ext of ['html', 'pdf'] as const) {
-      const target = join(outDir, `briefing-${m.lang}.${ext}`);
-      const source = join(editionDir(outDir, m.id), editionFiles[ext]);
-      const [a, b] = await Promise.all([readFile(source).catch(() => null), readFile(target).catch(() => null)]);
-      if (a && b && a.equals(b)) continue;
-      if (!a) throw new OutputError(`${source} is missing from the archive. Run again with --force to rebuild edition ${m.id}.`, { path: source });
-      await writeOutputs(outDir, [{ name: `briefing-${m.lang}.${ext}`, data: a }]);
+    for (const file of ['claims', 'html', 'pdf'] as const) {
+      const source = join(editionDir(outDir, m.id), editionFiles[file]);
+      const data = await readFile(source).catch(() => null);
+      if (!data) throw new OutputError(`${source} is missing from the archive. Run again with --force to rebuild edition ${m.id}.`, { path: source });
+      if (file === 'claims') continue;
+      const name = `briefing-${m.lang}.${file}`;
+      const current = await readFile(join(outDir, name)).catch(() => null);
+      if (!current?.equals(data)) await writeOutputs(outDir, [{ name, data }]);
     }
   }
 }

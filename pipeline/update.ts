@@ -8,12 +8,10 @@ import { serializeDefinition } from './store/definition.js';
 import { readHistory, reconcile, sha16, withdrawnKeys, type HistoryEntry } from './store/history.js';
 
 /**
- * Stage 2, update: the fetched tables merged into the dataset in memory (a Map by identity), then written by the store
- * in one commit; nothing is written when nothing changed. Rows already there keep their file order, new rows are
- * appended. A cell with no row yet is added (revision 0); one whose current row has another value, status or note is
- * revised (a new row at the next revision; the old one stays, as first published); a row the fetch no longer has is
- * withdrawn (in the history only: the row stays). A changed table state (updated, labels, notes) is a change too.
- * The caller holds the lock.
+ * Stage 2, update: the fetched tables merged into the dataset in memory, then written by the store in one commit
+ * (nothing when nothing changed; the caller holds the lock). A new cell is added (revision 0); a changed value, status
+ * or note is revised (a new row at the next revision, the old one stays); a row the fetch lacks is withdrawn (in the
+ * history only). Old rows keep their file order, new ones are appended; a changed table state is a change too.
  */
 
 interface UpdateOptions {
@@ -27,16 +25,7 @@ interface UpdateOptions {
   effects?: { writeFile?: (path: string, data: FileData) => Promise<void> };
 }
 
-export interface UpdateResult {
-  changed: boolean;
-  dataset: Dataset;
-  definition: Definition;
-  datasetText: string;
-  /** Per fetched table, how many figures were added, revised and withdrawn. */
-  tables: { table: string; added: number; revised: number; withdrawn: number }[];
-}
-
-export async function updateDataset(options: UpdateOptions): Promise<UpdateResult> {
+export async function updateDataset(options: UpdateOptions) {
   const { dataDir, now } = options;
   const previous = sha16(options.datasetText);
   const { kept } = reconcile(await readHistory(dataDir), previous);
@@ -63,7 +52,7 @@ export async function updateDataset(options: UpdateOptions): Promise<UpdateResul
     datasetText,
     definitionText: merged.definitionChanged ? serializeDefinition(merged.definition) : null,
     raw: options.fetched.map((f) => ({ table: f.id, files: f.raw })),
-    ...(options.effects?.writeFile ? { writeFile: options.effects.writeFile } : {}),
+    writeFile: options.effects?.writeFile,
   });
   return { changed: true, dataset: merged.dataset, definition: merged.definition, datasetText, tables: merged.tables };
 }
@@ -84,8 +73,7 @@ function mergeFetched(definition: Definition, dataset: Dataset, fetched: Fetched
           return Object.keys(codes).length ? { ...m, codes } : m;
         }),
       };
-  const tables: Record<string, TableState> = { ...dataset.tables };
-  for (const f of fetched) tables[f.id] = f.state;
+  const tables: Record<string, TableState> = { ...dataset.tables, ...Object.fromEntries(fetched.map((f) => [f.id, f.state])) };
   const index = measureIndex(nextDefinition, tables);
 
   /** identity -> the current (highest revision) row. */
@@ -97,7 +85,8 @@ function mergeFetched(definition: Definition, dataset: Dataset, fetched: Fetched
   }
   const appended: Observation[] = [];
   const changes = new Map<string, Change[]>();
-  const counts: UpdateResult['tables'] = [];
+  /** Per fetched table, how many figures were added, revised and withdrawn. */
+  const counts: { table: string; added: number; revised: number; withdrawn: number }[] = [];
   let changed = definitionChanged;
   for (const f of fetched) {
     const log: Change[] = [];

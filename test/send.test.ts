@@ -378,9 +378,11 @@ describe('resolveMailConfig', () => {
     expect(fails({ ...base, MAIL_TO: 'ola@example.no, kari' })).toMatch(/^MAIL_TO holds "kari", which is not an e-mail address/);
     expect(fails({ SMTP_HOST: 'h', MAIL_TO: 'ola@example.no' })).toMatch(/^MAIL_FROM is not set: .*MAIL_FROM=/);
     expect(fails({ MAIL_FROM: 'a@b.no', MAIL_TO: 'ola@example.no' })).toMatch(/^SMTP_HOST is not set: .*SMTP_URL/);
-    expect(fails({ ...base, SMTP_PORT: 'abc' })).toMatch(/^SMTP_PORT "abc" is not a port/);
-    expect(fails({ ...base, SMTP_SECURE: 'yes' })).toMatch(/^SMTP_SECURE/);
-    expect(fails({ ...base, SMTP_STARTTLS: 'maybe' })).toMatch(/^SMTP_STARTTLS "maybe" must be require, opportunistic or off/);
+    expect(fails({ ...base, SMTP_PORT: 'abc' })).toMatch(/^SMTP_PORT: "abc" is not a port from 1 to 65535\. For example SMTP_PORT=587/);
+    expect(fails({ ...base, SMTP_SECURE: 'yes' })).toMatch(/^SMTP_SECURE: "yes" is not true \(implicit TLS/);
+    expect(fails({ ...base, SMTP_STARTTLS: 'maybe' })).toMatch(
+      /^SMTP_STARTTLS: "maybe" is not require, opportunistic or off\. For example SMTP_STARTTLS=opportunistic/,
+    );
     expect(fails({ ...base, SMTP_USER: 'u' })).toMatch(/^SMTP_PASS is not set but SMTP_USER is/);
     expect(fails({ ...base, SMTP_DATA_TIMEOUT_MS: '10s' })).toMatch(
       /^SMTP_DATA_TIMEOUT_MS: "10s" is not a whole number of milliseconds from 1000 to 3600000\. For example SMTP_DATA_TIMEOUT_MS=600000/,
