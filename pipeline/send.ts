@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import Handlebars from 'handlebars';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import pRetry, { AbortError } from 'p-retry';
 import * as v from 'valibot';
 import { ConfigError, DeliveryError, OutputError, TemplateError } from './errors.js';
 import { writeFileAtomic } from './io/atomic.js';
@@ -59,17 +58,6 @@ export interface SendResult {
   stopped?: 'signal' | 'deadline' | 'server';
   /** Dry run: the .eml files written. */
   eml?: string[];
-}
-
-/** A failed attempt at one recipient, as thrown inside p-retry. */
-class FailedAttempt extends Error {
-  constructor(
-    readonly failure: Failure,
-    /** The server answered with a refusal (its reply is recorded), rather than the connection failing. */
-    readonly rejected: boolean,
-  ) {
-    super(failure.reason);
-  }
 }
 
 /**
@@ -145,31 +133,11 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
     } else todo.push(r);
   }
 
-  let serverProblem: { recipient: string; reason: string; attempts: number } | undefined;
-  for (const [index, r] of todo.entries()) {
-    const stopped = stopReason(stop, deadline);
-    if (stopped) {
-      const rest = todo.slice(index).map((t) => t.address);
-      result.stopped = stopped;
-      result.unsent.push(...rest);
-      log(`${stopped === 'signal' ? 'stop requested' : 'the run reached its deadline'}: not sending to ${rest.join(', ')}`);
-      break;
-    }
-    const messageId = messageIdOf(r);
-    let tries = 0;
-    const message = await compose(r.address, messageId, now());
-    const recordFailed = async ({ failure, rejected }: FailedAttempt) =>
-      outbox.record({
-        event: 'failed',
-        recipient: r.address,
-        key: r.key,
-        permanent: failure.permanent,
-        reason: failure.reason,
-        ...(failure.code ? { code: failure.code } : {}),
-        ...(rejected ? { reply: failure.reason } : {}),
-      });
-    // One attempt: accepted or uncertain end the attempts; a failure is logged and, once recorded, thrown (AbortError when it is final).
-    const attempt = async (n: number): Promise<Extract<SmtpOutcome, { status: 'accepted' | 'uncertain' }>> => {
+  /** Up to `attempts` tries at `r`, each failure recorded: at once after `sending` was recorded, else once it is final. */
+  const tryToSend = async (r: Recipient, messageId: string, message: Buffer) => {
+    const recordFailure = ({ permanent, reason, code, reply }: Failure) =>
+      outbox.record({ event: 'failed', recipient: r.address, key: r.key, permanent, reason, code, reply });
+    for (let n = 1; ; n++) {
       const outcome = await deliver({
         server: { ...mail, tls: effects.tls },
         timeouts: timeoutsWithin(mail.timeouts, deadline),
@@ -180,36 +148,36 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
         beforeData: async () => void (await outbox.record({ event: 'sending', recipient: r.address, key: r.key, messageId })),
         beforeFinalDot: async () => void (await outbox.record({ event: 'final-dot', recipient: r.address, key: r.key })),
       });
-      if (outcome.status === 'accepted' || outcome.status === 'uncertain') return outcome;
+      if (outcome.status === 'accepted' || outcome.status === 'uncertain') return { outcome };
       const failure = describeFailure(outcome, mail);
       const lastTry = !failure.retryable || n >= attempts || stopReason(stop, deadline) !== undefined;
       log(`${r.address}: attempt ${n} of ${attempts} failed (${failure.reason})${lastTry ? '' : `; retrying in ${backoff(n)} ms`}`);
-      const failed = new FailedAttempt(failure, outcome.status === 'rejected');
-      // A failure after `sending` was recorded must be recorded too; one before it only once it is final.
-      if (outbox.get(r.key)?.state === 'sending' || lastTry) await recordFailed(failed);
-      tries = n;
-      throw lastTry ? new AbortError(failed) : failed;
-    };
-    let outcome: Awaited<ReturnType<typeof attempt>>;
-    try {
-      outcome = await pRetry(attempt, {
-        retries: attempts - 1,
-        // The waits are taken in onFailedAttempt, through sleep, so tests need no real time.
-        minTimeout: 0,
-        async onFailedAttempt({ error, attemptNumber }) {
-          if (!(error instanceof FailedAttempt)) throw error; // the outbox could not be written, or a hook failed: never retried
-          await sleep(backoff(attemptNumber));
-          // A stop or the deadline that came during the wait ends the retries: no new message is started after it.
-          const stopped = stopReason(stop, deadline);
-          if (!stopped) return;
-          log(`${r.address}: ${stopped === 'signal' ? 'stop requested' : 'the run reached its deadline'}: not retrying`);
-          if (outbox.get(r.key)?.state !== 'failed') await recordFailed(error);
-          throw error;
-        },
-      });
-    } catch (error) {
-      if (!(error instanceof FailedAttempt)) throw error;
-      const { failure } = error;
+      if (outbox.get(r.key)?.state === 'sending' || lastTry) await recordFailure(failure);
+      if (lastTry) return { failure, tries: n };
+      await sleep(backoff(n));
+      // A stop or the deadline that came during the wait ends the retries: no new message is started after it.
+      const stopped = stopReason(stop, deadline);
+      if (stopped) {
+        log(`${r.address}: ${stopWords[stopped]}: not retrying`);
+        if (outbox.get(r.key)?.state !== 'failed') await recordFailure(failure);
+        return { failure, tries: n };
+      }
+    }
+  };
+
+  let serverProblem: { recipient: string; reason: string; attempts: number } | undefined;
+  for (const [index, r] of todo.entries()) {
+    const stopped = stopReason(stop, deadline);
+    if (stopped) {
+      const rest = todo.slice(index).map((t) => t.address);
+      result.stopped = stopped;
+      result.unsent.push(...rest);
+      log(`${stopWords[stopped]}: not sending to ${rest.join(', ')}`);
+      break;
+    }
+    const messageId = messageIdOf(r);
+    const { outcome, failure, tries } = await tryToSend(r, messageId, await compose(r.address, messageId, now()));
+    if (failure) {
       result.failed.push({ recipient: r.address, ...(failure.code ? { code: failure.code } : {}), reason: failure.reason, permanent: failure.permanent });
       hints.push(failure.hint);
       if (!failure.serverWide) continue;
@@ -220,7 +188,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
     }
     if (outcome.status === 'uncertain') {
       const reason = redact(outcome.reason, mail);
-      await outbox.record({ event: 'uncertain', recipient: r.address, key: r.key, reason, ...(outcome.code ? { code: outcome.code } : {}) });
+      await outbox.record({ event: 'uncertain', recipient: r.address, key: r.key, reason, code: outcome.code });
       log(`${r.address}: uncertain: ${reason}; not resent on its own`);
       result.uncertain.push(r.address);
       doubts.push(`${r.address} (${reason})`);
@@ -546,42 +514,48 @@ async function settle(outbox: Outbox, edition: MailEdition, recipients: Recipien
 
 /**
  * `retryable`: worth another attempt in this run; `permanent`: final for this recipient; `serverWide`: about the server
- * or the sender, so the next recipient would fail alike; `code`: the SMTP or network error code; `hint`: what to do.
+ * or the sender, so the next recipient would fail alike; `code`: the SMTP or network error code; `reply`: the server's
+ * refusal; `hint`: what to do.
  */
 interface Failure {
   retryable: boolean;
   permanent: boolean;
   serverWide: boolean;
   reason: string;
-  code?: string;
+  code?: string | undefined;
+  reply?: string | undefined;
   hint: string;
 }
 
 function describeFailure(outcome: Extract<SmtpOutcome, { status: 'rejected' | 'not-sent' }>, mail: MailConfig): Failure {
-  const server = `${mail.host}:${mail.port}`;
   const serverWide = ['connect', 'greeting', 'ehlo', 'starttls', 'auth', 'mail'].includes(outcome.phase);
-  const { permanent } = outcome;
-  // A login or a sender refused for good is about the settings: the next send, with them fixed, tries again.
-  const base = { retryable: !permanent, permanent: permanent && !serverWide, serverWide, reason: redact(outcome.reason, mail) };
-  if (outcome.status === 'not-sent') {
-    const hint = permanent
+  const reason = redact(outcome.reason, mail);
+  const rejected = outcome.status === 'rejected';
+  return {
+    retryable: !outcome.permanent,
+    // A login or a sender refused for good is about the settings: the next send, with them fixed, tries again.
+    permanent: outcome.permanent && !serverWide,
+    serverWide,
+    reason,
+    code: rejected ? String(outcome.reply.code) : outcome.code,
+    reply: rejected ? reason : undefined,
+    hint: hintFor(outcome, serverWide, `${mail.host}:${mail.port}`),
+  };
+}
+
+/** What a person can do about a failure: by whether the server answered, at which phase, and whether for good. */
+function hintFor({ status, phase, permanent }: Parameters<typeof describeFailure>[0], serverWide: boolean, server: string): string {
+  if (status === 'not-sent') {
+    return permanent
       ? `Check the mail settings (SMTP_HOST, SMTP_PORT, SMTP_SECURE, SMTP_STARTTLS, the server's certificate) against the server ${server}.`
       : `Could not talk to the mail server ${server}: check SMTP_HOST/SMTP_PORT (or SMTP_URL), SMTP_SECURE and that the server is up; the next send tries again.`;
-    return { ...base, ...(outcome.code ? { code: outcome.code } : {}), hint };
   }
-  const hint =
-    outcome.phase === 'auth'
-      ? `The server ${server} refused the login: check SMTP_USER and SMTP_PASS (or the user and password in SMTP_URL).`
-      : !permanent
-        ? `The server ${server} deferred it: the next send tries again.`
-        : outcome.phase === 'mail'
-          ? `The server ${server} refused the sender: check MAIL_FROM.`
-          : outcome.phase === 'rcpt'
-            ? 'The server refused the address for good: check it in MAIL_TO, then `briefing send --resend <address>`.'
-            : serverWide
-              ? `The server ${server} refused for good: read its answer and fix the settings.`
-              : 'The server refused the message for good: read its answer, fix the cause, then `briefing send --resend <address>`.';
-  return { ...base, code: String(outcome.reply.code), hint };
+  if (phase === 'auth') return `The server ${server} refused the login: check SMTP_USER and SMTP_PASS (or the user and password in SMTP_URL).`;
+  if (!permanent) return `The server ${server} deferred it: the next send tries again.`;
+  if (phase === 'mail') return `The server ${server} refused the sender: check MAIL_FROM.`;
+  if (phase === 'rcpt') return 'The server refused the address for good: check it in MAIL_TO, then `briefing send --resend <address>`.';
+  if (serverWide) return `The server ${server} refused for good: read its answer and fix the settings.`;
+  return 'The server refused the message for good: read its answer, fix the cause, then `briefing send --resend <address>`.';
 }
 
 function deliveryError(
@@ -624,6 +598,8 @@ function deliveryError(
 }
 
 // --- small helpers -----------------------------------------------------------------------------------------------
+
+const stopWords = { signal: 'stop requested', deadline: 'the run reached its deadline' };
 
 function stopReason(stop: AbortSignal | undefined, deadline: number | undefined): 'signal' | 'deadline' | undefined {
   if (stop?.aborted) return 'signal';

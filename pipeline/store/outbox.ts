@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { OutputError } from '../errors.js';
+import { errorCode } from '../io/atomic.js';
 
 /**
  * The outbox: for each edition and recipient, what became of the e-mail, so that nobody gets an edition twice unless
@@ -296,10 +297,6 @@ async function readText(path: string): Promise<string> {
     if (error.code === 'ENOENT') return '';
     throw readError(path, error);
   });
-}
-
-function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }
 
 function readError(path: string, error: unknown): OutputError {
