@@ -88,22 +88,18 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
   const messageIdOf = (r: Recipient) => `<${editionId}.${hash(r.key, 20)}@${domainOf(from)}>`;
 
   if (options.dryRun) {
-    const records = new Map(((await readOutbox(outDir)).find((e) => e.editionId === editionId)?.recipients ?? []).map((r) => [r.key, r]));
+    const records = (await readOutbox(outDir)).find((e) => e.editionId === editionId)?.recipients ?? [];
+    const alreadySent = recipients.filter((r) => !resend.has(r.key) && records.some((s) => s.key === r.key && s.state === 'sent'));
     const folder = join(outDir, 'editions', editionId, 'outbox');
     await mkdir(folder, { recursive: true });
     const eml: string[] = [];
-    const alreadySent: string[] = [];
-    for (const r of recipients) {
-      if (records.get(r.key)?.state === 'sent' && !resend.has(r.key)) {
-        alreadySent.push(r.address);
-        continue;
-      }
+    for (const r of recipients.filter((r) => !alreadySent.includes(r))) {
       const path = join(folder, `${r.address.replace(/[^\w.@+-]/g, '_')}.eml`);
       await writeFileAtomic(path, await compose(r.address, messageIdOf(r), now()));
       log(`${r.address}: dry run, written to ${path}`);
       eml.push(path);
     }
-    return { sent: [], alreadySent, failed: [], uncertain: [], unsent: [], eml };
+    return { sent: [], alreadySent: alreadySent.map((r) => r.address), failed: [], uncertain: [], unsent: [], eml };
   }
 
   const outbox = await openOutbox(outDir, editionId, now);
@@ -135,7 +131,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
 
   /** Up to `attempts` tries at `r`, each failure recorded: at once after `sending` was recorded, else once it is final. */
   const tryToSend = async (r: Recipient, messageId: string, message: Buffer) => {
-    const recordFailure = ({ permanent, reason, code, reply }: Failure) =>
+    const recordFailure = ({ permanent, reason, code, reply }: ReturnType<typeof describeFailure>) =>
       outbox.record({ event: 'failed', recipient: r.address, key: r.key, permanent, reason, code, reply });
     for (let n = 1; ; n++) {
       const outcome = await deliver({
@@ -514,20 +510,9 @@ async function settle(outbox: Outbox, edition: MailEdition, recipients: Recipien
 
 /**
  * `retryable`: worth another attempt in this run; `permanent`: final for this recipient; `serverWide`: about the server
- * or the sender, so the next recipient would fail alike; `code`: the SMTP or network error code; `reply`: the server's
- * refusal; `hint`: what to do.
+ * or the sender, so the next recipient would fail alike; `reply`: the server's refusal; `hint`: what to do.
  */
-interface Failure {
-  retryable: boolean;
-  permanent: boolean;
-  serverWide: boolean;
-  reason: string;
-  code?: string | undefined;
-  reply?: string | undefined;
-  hint: string;
-}
-
-function describeFailure(outcome: Extract<SmtpOutcome, { status: 'rejected' | 'not-sent' }>, mail: MailConfig): Failure {
+function describeFailure(outcome: Extract<SmtpOutcome, { status: 'rejected' | 'not-sent' }>, mail: MailConfig) {
   const serverWide = ['connect', 'greeting', 'ehlo', 'starttls', 'auth', 'mail'].includes(outcome.phase);
   const reason = redact(outcome.reason, mail);
   const rejected = outcome.status === 'rejected';
@@ -572,19 +557,18 @@ function deliveryError(
     server
       ? `Sending edition ${editionId} to ${server.recipient} failed after ${server.attempts === 1 ? '1 attempt' : `${server.attempts} attempts`}: ${server.reason}; nothing more was sent, since the server would fail everyone alike.`
       : `Edition ${editionId} did not reach everyone.`,
-    `Sent to: ${reached.length ? reached.join(', ') : 'nobody'}.`,
-    ...(failed.length ? [`Failed: ${failed.join('; ')}.`, ...new Set(hints)] : []),
-    ...(doubts.length
-      ? [
-          `Uncertain: ${doubts.join('; ')}: the connection was lost or timed out after the whole message was sent, so it may have arrived. ` +
-            'They are never mailed again on their own: ask them, then `briefing send --resend <address>` if it did not arrive, or `briefing outbox --confirm <address>` if it did.',
-        ]
-      : []),
-    ...(result.unsent.length ? [`Not tried: ${result.unsent.join(', ')}.`] : []),
+    `Sent to: ${reached.join(', ') || 'nobody'}.`,
+    failed.length ? `Failed: ${failed.join('; ')}.` : '',
+    ...new Set(hints), // one for each failure
+    doubts.length
+      ? `Uncertain: ${doubts.join('; ')}: the connection was lost or timed out after the whole message was sent, so it may have arrived. ` +
+        'They are never mailed again on their own: ask them, then `briefing send --resend <address>` if it did not arrive, or `briefing outbox --confirm <address>` if it did.'
+      : '',
+    result.unsent.length ? `Not tried: ${result.unsent.join(', ')}.` : '',
     `The outbox ${path} records each recipient's state; sending again mails only those not reached (refused ones and uncertain ones need --resend).`,
   ];
   const first = result.failed[0];
-  return new DeliveryError(parts.join(' '), {
+  return new DeliveryError(parts.filter(Boolean).join(' '), {
     editionId,
     ...(first ? { recipient: first.recipient } : {}),
     ...(first?.code ? { code: first.code } : {}),

@@ -233,10 +233,9 @@ class Wire {
   private pending = '';
   private lines: string[] = [];
   private replies: SmtpReply[] = [];
-  private broken: Error | undefined;
+  /** Aborted, with the SmtpProblem as its reason, when the connection breaks: that ends the wait in progress. */
+  private readonly broken = new AbortController();
   private wake: (() => void) | undefined;
-  /** Rejects the wait in progress (until()) when the connection breaks. */
-  private brokenWaiter: ((error: Error) => void) | undefined;
   private readonly onData = (chunk: Buffer) => this.take(chunk);
   private readonly onEnd = () => this.breakWith(new SmtpProblem('the server closed the connection', { code: 'ECONNRESET' }));
   private readonly onError = (error: NodeJS.ErrnoException) => {
@@ -268,14 +267,13 @@ class Wire {
 
   /** One command line. Nothing here logs or echoes what is sent, so AUTH's secrets stay on the wire. */
   send(line: string): void {
-    if (this.broken) throw this.broken;
+    this.broken.signal.throwIfAborted();
     this.socket!.write(`${line}\r\n`);
   }
 
   /** Write the (stuffed) message in blocks, each flushed within `timeoutMs`. */
   async writeMessage(data: Buffer, timeoutMs: number): Promise<void> {
     for (let offset = 0; offset < data.length; offset += messageBlock) {
-      if (this.broken) throw this.broken;
       const block = data.subarray(offset, offset + messageBlock);
       await this.until(new Promise<void>((resolve) => this.socket!.write(block, () => resolve())), timeoutMs, 'writing the message');
     }
@@ -286,7 +284,6 @@ class Wire {
     for (;;) {
       const reply = this.replies.shift();
       if (reply) return reply;
-      if (this.broken) throw this.broken;
       await this.until(new Promise<void>((resolve) => (this.wake = resolve)), timeoutMs, `waiting for ${what}`);
     }
   }
@@ -307,40 +304,29 @@ class Wire {
     this.socket?.off('data', this.onData).destroy();
   }
 
-  /** Listen to `socket` (and no longer to the one before it, whose failures reach the new one) and wait for it to connect. */
+  /** Listen to `socket`, no longer to the one before it (STARTTLS), and wait for it to connect. */
   private async attach(socket: Socket | TLSSocket, connected: string, timeoutMs: number, what: string): Promise<void> {
-    // An unheard 'error' on the old socket would end the process.
-    this.socket
-      ?.off('data', this.onData)
-      .off('end', this.onEnd)
-      .off('close', this.onEnd)
-      .off('error', this.onError)
-      .on('error', () => undefined);
+    const old = this.socket;
+    old?.off('data', this.onData).off('end', this.onEnd).off('close', this.onEnd).off('error', this.onError);
+    old?.on('error', () => undefined); // its failures reach the new socket; an unheard 'error' would end the process
     this.socket = socket.on('data', this.onData).on('end', this.onEnd).on('close', this.onEnd).on('error', this.onError);
     await this.until(new Promise<void>((resolve) => socket.once(connected, () => resolve())), timeoutMs, what);
   }
 
-  /** `work`, unless the timeout, the stop signal or a broken connection comes first. */
+  /** `work`, unless a broken connection, the stop signal or the timeout comes first. */
   private async until<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-    const stopped = () => new SmtpProblem(`${this.stopReason()} (${what})`, { code: 'ETIMEDOUT' });
-    if (this.stop.aborted) throw stopped();
-    if (this.broken) throw this.broken;
-    const signal = AbortSignal.any([this.stop, AbortSignal.timeout(timeoutMs)]);
-    const interrupted = new Promise<never>((_, reject) => {
-      this.brokenWaiter = reject;
-      const timedOut = () => new SmtpProblem(`no answer within ${timeoutMs} ms (${what})`, { code: 'ETIMEDOUT' });
-      signal.addEventListener('abort', () => reject(this.stop.aborted ? stopped() : timedOut()), { once: true });
-    });
-    try {
-      return await Promise.race([work, interrupted]);
-    } finally {
-      this.brokenWaiter = undefined;
-    }
+    const signal = AbortSignal.any([this.stop, this.broken.signal, AbortSignal.timeout(timeoutMs)]);
+    const interruption = () => {
+      if (this.broken.signal.aborted) return this.broken.signal.reason as SmtpProblem;
+      if (this.stop.aborted) return new SmtpProblem(`${this.stopReason()} (${what})`, { code: 'ETIMEDOUT' });
+      return new SmtpProblem(`no answer within ${timeoutMs} ms (${what})`, { code: 'ETIMEDOUT' });
+    };
+    if (signal.aborted) throw interruption();
+    return Promise.race([work, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(interruption()), { once: true }))]);
   }
 
-  private breakWith(error: Error): void {
-    this.broken ??= error;
-    this.brokenWaiter?.(this.broken);
+  private breakWith(problem: SmtpProblem): void {
+    this.broken.abort(problem);
   }
 
   /** Split what came into lines, and lines into replies: `250-` continues a reply, `250 ` ends it. */
@@ -348,7 +334,7 @@ class Wire {
     const lines = (this.pending + this.decoder.write(chunk)).split('\n');
     this.pending = lines.pop()!;
     for (const raw of lines) {
-      if (this.broken) return;
+      if (this.broken.signal.aborted) return;
       const line = raw.replace(/\r$/, '');
       const match = /^(\d{3})([ -]?)(.*)$/.exec(line);
       if (!match || (this.lines.length > 0 && match[1] !== this.lines[0]!.slice(0, 3))) {
@@ -366,7 +352,7 @@ class Wire {
       this.lines = [];
       this.wake?.();
     }
-    if (!this.broken && this.pending.length > maxReplyBytes) this.protocolError('a reply line longer than 64 KiB');
+    if (!this.broken.signal.aborted && this.pending.length > maxReplyBytes) this.protocolError('a reply line longer than 64 KiB');
   }
 
   private protocolError(what: string): void {
