@@ -213,13 +213,8 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
  * `briefing outbox --confirm <address>`: record that the listed recipients have edition `editionId` (they said so),
  * so an uncertain one becomes sent and is never mailed again. Returns the records changed.
  */
-export async function confirmDelivery(options: {
-  outDir: string;
-  editionId: string;
-  recipients: readonly string[];
-  now?: () => Date;
-}): Promise<RecipientRecord[]> {
-  const outbox = await openOutbox(options.outDir, options.editionId, options.now);
+export async function confirmDelivery(options: { outDir: string; editionId: string; recipients: readonly string[] }): Promise<RecipientRecord[]> {
+  const outbox = await openOutbox(options.outDir, options.editionId);
   const changed: RecipientRecord[] = [];
   for (const address of options.recipients) {
     const key = addressKey(address);
@@ -249,7 +244,7 @@ export async function sendAlert(options: {
   subject: string;
   text: string;
   outDir: string;
-  effects?: Pick<SendEffects, 'log' | 'now' | 'tls' | 'abort'>;
+  effects?: Pick<SendEffects, 'log'>;
 }): Promise<'sent' | 'already-alerted' | 'logged-only' | 'failed' | 'uncertain'> {
   const { admin, mail, incident, effects = {} } = options;
   const log = (line: string) => {
@@ -265,16 +260,15 @@ export async function sendAlert(options: {
     return 'logged-only';
   }
   try {
-    const now = effects.now ?? (() => new Date());
-    const alerts = await openAlerts(options.outDir, now);
+    const alerts = await openAlerts(options.outDir);
     const open = alerts.get(incident);
     if (open?.state === 'open') {
       log(`  (${admin} was alerted about this incident at ${open.alertedAt}: not mailed again)`);
       return 'already-alerted';
     }
     const from = envelopeAddress(plainAddress(mail.from));
-    const date = now();
-    const message = await new MailComposer({
+    const date = new Date();
+    const message = await composeMessage({
       from: mail.from,
       to: admin,
       subject: `${mail.subjectPrefix}${options.subject}`,
@@ -282,18 +276,9 @@ export async function sendAlert(options: {
       // Unique per mail: a later incident under the same key must not look like a duplicate to a mail client.
       messageId: `<alert.${hash(incident, 12)}.${date.getTime().toString(36)}@${domainOf(from)}>`,
       date,
-    })
-      .compile()
-      .build();
-    await alerts.record({ event: 'sending', incident, subject: options.subject });
-    const outcome = await deliver({
-      server: { ...mail, tls: effects.tls },
-      timeouts: mail.timeouts,
-      from,
-      to: envelopeAddress(admin),
-      message,
-      signal: effects.abort,
     });
+    await alerts.record({ event: 'sending', incident, subject: options.subject });
+    const outcome = await deliver({ server: mail, timeouts: mail.timeouts, from, to: envelopeAddress(admin), message });
     if (outcome.status === 'accepted') {
       await alerts.record({ event: 'sent', incident });
       log(`  (mailed to ${admin})`);
@@ -314,10 +299,10 @@ export async function sendAlert(options: {
 }
 
 /** The incident is over: the next alert under the same key mails the admin again. Never throws. */
-export async function resolveIncident(options: { outDir: string; incident: string; effects?: Pick<SendEffects, 'log' | 'now'> }): Promise<boolean> {
+export async function resolveIncident(options: { outDir: string; incident: string; effects?: Pick<SendEffects, 'log'> }): Promise<boolean> {
   const { incident, effects } = options;
   try {
-    const alerts = await openAlerts(options.outDir, effects?.now);
+    const alerts = await openAlerts(options.outDir);
     if (alerts.get(incident)?.state !== 'open') return false;
     await alerts.record({ event: 'resolved', incident });
     effects?.log?.(`incident [${incident}] resolved`);
@@ -390,9 +375,14 @@ async function messageFor(edition: MailEdition, mail: MailConfig): Promise<(to: 
   const subject = `${mail.subjectPrefix}${edition.headline}${published ? ` (${formatDate(published, lang)})` : ''}`;
   return async (to, messageId, date) => {
     const attachments = [{ filename: attachment, content: Buffer.from(edition.pdf), contentType: 'application/pdf' }];
-    const raw = await new MailComposer({ from: mail.from, to, subject, text, html, attachments, messageId, date }).compile().build();
-    return Buffer.from(raw.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+    return composeMessage({ from: mail.from, to, subject, text, html, attachments, messageId, date });
   };
+}
+
+/** A message's bytes as they go after DATA, with CRLF line ends. */
+async function composeMessage(fields: ConstructorParameters<typeof MailComposer>[0]): Promise<Buffer> {
+  const raw = await new MailComposer(fields).compile().build();
+  return Buffer.from(raw.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
 }
 
 /** `<outDir>/editions/<id>/manifest.json` and briefing.pdf, as archive.ts writes them. */
