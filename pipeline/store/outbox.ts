@@ -6,12 +6,10 @@ import { OutputError } from '../errors.js';
 import { errorCode } from '../io/atomic.js';
 
 /**
- * The outbox: for each edition and recipient, what became of the e-mail, so that nobody gets an edition twice unless
- * a person asks for it. `<outDir>/outbox/<editionId>.jsonl` is a journal: one JSON line per state change, appended and
- * fsynced before the step it records goes on the wire (`sending` before DATA, `final-dot` before the final dot), and
- * read by replaying the lines. A process killed mid-write leaves at most a torn last line, a change that never became
- * durable, so replay drops it. `alerts.jsonl` beside it records the alerts sent to the admin in a journal of the same
- * kind. Callers hold the lock over the output folder (io/lock.ts) while writing; reading needs no lock.
+ * The outbox: for each edition and recipient, what became of the e-mail. `<outDir>/outbox/<editionId>.jsonl` is a
+ * journal, one JSON line per state change, fsynced before the step it records goes on the wire, and read by replaying
+ * the lines; a torn last line (a process killed mid-write) never became durable and is dropped. `alerts.jsonl` is a
+ * journal of the same kind for the alerts. Callers hold the lock over the output folder (io/lock.ts) while writing.
  */
 
 const outboxEventSchema = v.object({
@@ -52,35 +50,24 @@ export interface RecipientRecord {
   history: { at: string; event: OutboxEvent['event'] }[];
 }
 
-interface EditionOutbox {
-  editionId: string;
-  path: string;
-  recipients: RecipientRecord[];
-  /** A torn last line (a process killed while appending) was ignored. */
-  tornTail: boolean;
-}
-
 const outboxDir = (outDir: string) => join(outDir, 'outbox');
 export const outboxPath = (outDir: string, editionId: string) => join(outboxDir(outDir), `${checkEditionId(editionId)}.jsonl`);
 export const alertsPath = (outDir: string) => join(outboxDir(outDir), 'alerts.jsonl');
 
 export type Outbox = Awaited<ReturnType<typeof openOutbox>>;
 
-/**
- * Open (creating the folder) the outbox of `editionId` for recording; a torn last line is cut off. record() appends
- * the change and fsyncs it, then applies it; after a failed append (disk full) every later record() fails at once.
- */
+/** The outbox of `editionId`, opened for recording (see openJournal). */
 export async function openOutbox(outDir: string, editionId: string, now: () => Date = () => new Date()) {
   return openJournal(outboxPath(outDir, editionId), outboxEventSchema, applyOutboxEvent, now);
 }
 
-/** Every edition's outbox in `<outDir>/outbox/`, oldest file name first; nothing is changed. */
-export async function readOutbox(outDir: string): Promise<EditionOutbox[]> {
+/** Every edition's outbox in `<outDir>/outbox/`, oldest file name first; `tornTail`: a torn last line was ignored. Nothing is changed. */
+export async function readOutbox(outDir: string) {
   const names = await readdir(outboxDir(outDir)).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
     throw readError(outboxDir(outDir), error);
   });
-  const editions: EditionOutbox[] = [];
+  const editions = [];
   for (const name of names.filter((n) => n.endsWith('.jsonl') && n !== 'alerts.jsonl').sort()) {
     const path = join(outboxDir(outDir), name);
     const { events, tornTail } = parseJournal(path, await readText(path), outboxEventSchema);
@@ -184,7 +171,7 @@ function applyAlertEvent(incidents: Map<string, IncidentRecord>, event: AlertEve
  * `briefing outbox`: per edition, one line per recipient (state, address, when, Message-ID, the server's last reply or
  * why), then a count per state and what a person can do about the uncertain ones.
  */
-export function formatOutbox(editions: EditionOutbox[]): string {
+export function formatOutbox(editions: Awaited<ReturnType<typeof readOutbox>>): string {
   if (editions.length === 0) return 'The outbox is empty: no edition has been mailed yet.';
   const blocks = editions.map(({ editionId, recipients, tornTail }) => {
     const width = Math.max(...recipients.map((r) => r.recipient.length), 9);
@@ -217,7 +204,11 @@ export function formatOutbox(editions: EditionOutbox[]): string {
 
 const writer = `${process.pid}@${hostname()}`;
 
-/** A journal opened for recording: its events replayed by `apply` into records by key; record() appends one more. */
+/**
+ * Open (creating the folder) a journal for recording: a torn last line is cut off, the events are replayed by `apply`
+ * into records by key, and record() appends one more, fsynced, then applies it. After a failed append (disk full) the
+ * file is cut back and every later record() fails at once, so a caller can't go on sending with nothing recorded.
+ */
 async function openJournal<E extends { at: string }, R>(
   path: string,
   schema: v.GenericSchema<unknown, E>,
@@ -241,7 +232,6 @@ async function openJournal<E extends { at: string }, R>(
     path,
     get: (key: string) => records.get(key),
     list: () => [...records.values()],
-    /** Append the event, fsync it, then apply it. */
     record(partial: Omit<E, 'at' | 'by'> & { at?: string }): Promise<R> {
       const result = queue.then(async () => {
         if (broken) throw broken;
