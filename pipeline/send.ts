@@ -61,14 +61,11 @@ export interface SendResult {
 }
 
 /**
- * Mail edition `editionId` (its PDF) to everyone in `mail.to` who does not have it yet, one message each. Each step is
- * fsynced to the outbox (store/outbox.ts) before it goes on the wire, so a run killed at any moment never mails anyone
- * twice: a message that may have arrived (the connection was lost, or the run stopped, after the final dot) is
- * `uncertain` and never resent on its own. A temporary failure is retried with backoff, and again by the next run; a
- * 5xx is final for that recipient; a problem with the server itself (can't connect, login refused) stops the run.
- * Throws DeliveryError (exit 10) at the end when anyone failed, is uncertain, or was not tried; ConfigError for a
- * `resend` address not in MAIL_TO; OutputError when the edition or the outbox can't be read or written. The caller
- * holds the lock over the output folder (io/lock.ts).
+ * Mail edition `editionId` (its PDF) to everyone in `mail.to` who does not have it yet, one message each, every step
+ * fsynced to the outbox before it goes on the wire. A message that may have arrived is `uncertain`, never resent on its
+ * own; a temporary failure is retried with backoff (and by the next run), a 5xx is final for that recipient, a problem
+ * with the server itself stops the run. Throws DeliveryError (exit 10) at the end when anyone failed or is uncertain,
+ * or the server or the deadline stopped the run. The caller holds the lock over the output folder (io/lock.ts).
  */
 export async function sendEdition(options: SendOptions): Promise<SendResult> {
   const { outDir, editionId, mail, deadline, effects = {} } = options;
@@ -441,19 +438,16 @@ function uniqueRecipients(to: readonly string[]): Recipient[] {
 
 function resendKeys(resend: SendOptions['resend'], recipients: Recipient[]): Set<string> {
   if (resend === 'all') return new Set(recipients.map((r) => r.key));
-  const keys = new Set<string>();
-  for (const address of resend ?? []) {
+  const keyOf = (address: string) => {
     const key = addressKey(address);
-    if (key === null || !recipients.some((r) => r.key === key)) {
-      throw new ConfigError(
-        `--resend: ${address} is not a recipient in MAIL_TO (${recipients.map((r) => r.address).join(', ')}); nothing was sent. ` +
-          'Give an address from MAIL_TO, or all.',
-        { setting: 'resend', value: address },
-      );
-    }
-    keys.add(key);
-  }
-  return keys;
+    if (key !== null && recipients.some((r) => r.key === key)) return key;
+    throw new ConfigError(
+      `--resend: ${address} is not a recipient in MAIL_TO (${recipients.map((r) => r.address).join(', ')}); nothing was sent. ` +
+        'Give an address from MAIL_TO, or all.',
+      { setting: 'resend', value: address },
+    );
+  };
+  return new Set((resend ?? []).map(keyOf));
 }
 
 /**
@@ -471,8 +465,8 @@ async function settle(outbox: Outbox, edition: MailEdition, recipients: Recipien
         recipient: entry.recipient,
         key,
         reason: 'recorded as sent in the edition manifest',
-        ...(entry.messageId ? { messageId: entry.messageId } : {}),
-        ...(entry.at && !Number.isNaN(Date.parse(entry.at)) ? { at: new Date(entry.at).toISOString() } : {}),
+        messageId: entry.messageId,
+        at: entry.at && !Number.isNaN(Date.parse(entry.at)) ? new Date(entry.at).toISOString() : undefined,
       });
     }
   }

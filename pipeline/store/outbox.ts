@@ -140,14 +140,8 @@ const alertEventSchema = v.object({
 });
 type AlertEvent = v.InferOutput<typeof alertEventSchema>;
 
-interface IncidentRecord {
-  incident: string;
-  /** open: the admin was alerted (or the alert may have gone out) and the incident is not resolved. */
-  state: 'open' | 'failed' | 'resolved';
-  alertedAt?: string;
-  subject?: string;
-  reason?: string;
-}
+/** `open`: the admin was alerted (or the alert may have gone out), and the incident is not resolved. */
+type IncidentRecord = { incident: string; state: 'open' | 'failed' | 'resolved'; alertedAt?: string };
 
 export async function openAlerts(outDir: string, now: () => Date = () => new Date()) {
   return openJournal(alertsPath(outDir), alertEventSchema, applyAlertEvent, now);
@@ -159,8 +153,6 @@ function applyAlertEvent(incidents: Map<string, IncidentRecord>, event: AlertEve
     record.state = 'open';
     record.alertedAt = event.at;
   } else record.state = event.event;
-  if (event.subject) record.subject = event.subject;
-  if (event.reason) record.reason = event.reason;
   incidents.set(event.incident, record);
   return record;
 }
