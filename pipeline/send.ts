@@ -103,9 +103,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
   await settle(outbox, edition, recipients, resend, log);
 
   const result: SendResult = { sent: [], alreadySent: [], failed: [], uncertain: [], unsent: [] };
-  /** For the error message: each uncertain recipient and why, and what to do about the failed ones. */
-  const doubts: string[] = [];
-  const hints: string[] = [];
+  const report: Report = { doubts: [], hints: [] };
   const todo: Recipient[] = [];
   for (const r of recipients) {
     const record = outbox.get(r.key)!;
@@ -114,12 +112,12 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
       log(`${r.address}: already sent edition ${editionId}, skipped`);
     } else if (record.state === 'uncertain') {
       result.uncertain.push(r.address);
-      doubts.push(`${r.address} (since an earlier run: ${record.note})`);
+      report.doubts.push(`${r.address} (since an earlier run: ${record.note})`);
       log(`${r.address}: uncertain since an earlier run (${record.note}); not resent on its own`);
     } else if (record.state === 'failed' && record.failure?.permanent) {
       const { code, reason } = record.failure;
       result.failed.push({ recipient: r.address, ...(code ? { code } : {}), reason, permanent: true, earlier: true });
-      hints.push(
+      report.hints.push(
         'The server refused it for good in an earlier run: fix the cause (the address in MAIL_TO, or the message), then `briefing send --resend <address>`.',
       );
       log(`${r.address}: refused for good by an earlier run (${reason}); not tried again`);
@@ -158,7 +156,6 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
     }
   };
 
-  let serverProblem: { recipient: string; reason: string; attempts: number } | undefined;
   for (const [index, r] of todo.entries()) {
     const stopped = stopReason(stop, deadline);
     if (stopped) {
@@ -172,9 +169,9 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
     const { outcome, failure, tries } = await tryToSend(r, messageId, await compose(r.address, messageId, now()));
     if (failure) {
       result.failed.push({ recipient: r.address, ...(failure.code ? { code: failure.code } : {}), reason: failure.reason, permanent: failure.permanent });
-      hints.push(failure.hint);
+      report.hints.push(failure.hint);
       if (!failure.serverWide) continue;
-      serverProblem = { recipient: r.address, reason: failure.reason, attempts: tries };
+      report.server = { recipient: r.address, reason: failure.reason, attempts: tries };
       result.unsent.push(...todo.slice(index + 1).map((t) => t.address));
       result.stopped = 'server';
       break;
@@ -184,7 +181,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
       await outbox.record({ event: 'uncertain', recipient: r.address, key: r.key, reason, code: outcome.code });
       log(`${r.address}: uncertain: ${reason}; not resent on its own`);
       result.uncertain.push(r.address);
-      doubts.push(`${r.address} (${reason})`);
+      report.doubts.push(`${r.address} (${reason})`);
       continue;
     }
     const reply = redact(describeReply(outcome.reply), mail);
@@ -201,7 +198,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
   }
 
   if (result.failed.length || result.uncertain.length || result.stopped === 'server' || result.stopped === 'deadline') {
-    throw deliveryError(editionId, outbox.path, result, doubts, hints, serverProblem);
+    throw deliveryError(editionId, outbox.path, result, report);
   }
   return result;
 }
@@ -527,14 +524,14 @@ function hintFor({ status, phase, permanent }: Parameters<typeof describeFailure
   return 'The server refused the message for good: read its answer, fix the cause, then `briefing send --resend <address>`.';
 }
 
-function deliveryError(
-  editionId: string,
-  path: string,
-  result: SendResult,
-  doubts: string[],
-  hints: string[],
-  server?: { recipient: string; reason: string; attempts: number },
-): DeliveryError {
+/** What the error message needs beyond the result: why each uncertain recipient is, what to do, the server problem that stopped the run. */
+interface Report {
+  doubts: string[];
+  hints: string[];
+  server?: { recipient: string; reason: string; attempts: number };
+}
+
+function deliveryError(editionId: string, path: string, result: SendResult, { doubts, hints, server }: Report): DeliveryError {
   const reached = [...result.sent.map((r) => `${r} (now)`), ...result.alreadySent.map((r) => `${r} (earlier)`)];
   const failed = result.failed.map((f) => `${f.recipient} (${f.permanent ? 'for good' : 'for now'}${f.earlier ? ', in an earlier run' : ''}: ${f.reason})`);
   const parts = [

@@ -81,9 +81,9 @@ export async function deliver(options: DeliverOptions): Promise<SmtpOutcome> {
   let phase: SmtpPhase = 'connect';
   let dotSent = false;
   /** Write a command and read the reply to it (`what` names it in a timeout's message). */
-  const ask = (line: string, what: string) => {
+  const ask = async (line: string, what: string, timeoutMs = timeouts.commandMs) => {
     wire.send(line);
-    return wire.read(timeouts.commandMs, `the reply to ${what}`);
+    return wire.read(timeoutMs, `the reply to ${what}`);
   };
   const command = async (line: string, code: number, what: string) => expectCode(await ask(line, what), code, phase);
   /** EHLO (HELO when the server does not know it); the extension keywords, upper-case. */
@@ -155,15 +155,17 @@ export async function deliver(options: DeliverOptions): Promise<SmtpOutcome> {
     // Anything else but 250 is not an answer RFC 5321 allows here: whether the message was taken is not known.
     if (final.code !== 250)
       throw new SmtpProblem(`the server answered ${describeReply(final)} to the final dot, where 250 was expected`, { code: 'EPROTOCOL' });
-    await wire.quit(Math.min(timeouts.commandMs, 2000));
+    // QUIT politely; the message is already accepted, so a slow or missing 221 changes nothing.
+    await ask('QUIT', 'QUIT', Math.min(timeouts.commandMs, 2000)).catch(() => undefined);
     return { status: 'accepted', reply: final };
   } catch (error) {
-    wire.destroy();
     if (!(error instanceof SmtpProblem)) throw error; // a hook's own error
     const { permanent = false, code, reply } = error.details;
     if (reply) return { status: 'rejected', phase, permanent: reply.code >= 500, reply, reason: error.message };
     if (!dotSent) return { status: 'not-sent', phase, permanent, code, reason: error.message };
     return { status: 'uncertain', phase: 'final-dot', code, reason: `${error.message}, after the final dot: the server may have accepted the message` };
+  } finally {
+    wire.destroy();
   }
 }
 
@@ -286,18 +288,6 @@ class Wire {
       if (reply) return reply;
       await this.until(new Promise<void>((resolve) => (this.wake = resolve)), timeoutMs, `waiting for ${what}`);
     }
-  }
-
-  /** QUIT politely; the message is already accepted, so a slow or missing 221 changes nothing. */
-  async quit(timeoutMs: number): Promise<void> {
-    try {
-      this.send('QUIT');
-      await this.read(timeoutMs, 'the reply to QUIT');
-    } catch {
-      // accepted is accepted
-    }
-    this.socket?.end();
-    this.destroy();
   }
 
   destroy(): void {
