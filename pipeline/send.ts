@@ -133,7 +133,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
         server: { ...mail, tls: effects.tls },
         timeouts: timeoutsWithin(mail.timeouts, deadline),
         from,
-        to: r.envelope,
+        to: envelopeAddress(r.address),
         message,
         signal: effects.abort,
         beforeData: async () => void (await outbox.record({ event: 'sending', recipient: r.address, key: r.key, messageId })),
@@ -410,11 +410,10 @@ async function readEdition(outDir: string, id: string): Promise<MailEdition> {
 
 // --- recipients and the outbox -----------------------------------------------------------------------------------
 
-/** `address` as MAIL_TO spells it (first spelling wins), its addressKey(), and `envelope` for RCPT TO (domain in ASCII). */
+/** `address` as MAIL_TO spells it (first spelling wins), and its addressKey(). */
 interface Recipient {
   address: string;
   key: string;
-  envelope: string;
 }
 
 /** MAIL_TO without the second spelling of a mailbox (domain case, IDNA, local-part case). */
@@ -428,7 +427,7 @@ function uniqueRecipients(to: readonly string[]): Recipient[] {
         value: address,
       });
     }
-    if (!seen.has(key)) seen.set(key, { address: address.trim(), key, envelope: envelopeAddress(address.trim()) });
+    if (!seen.has(key)) seen.set(key, { address: address.trim(), key });
   }
   return [...seen.values()];
 }
