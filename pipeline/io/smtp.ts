@@ -239,11 +239,11 @@ class Wire {
   private readonly broken = new AbortController();
   private wake: (() => void) | undefined;
   private readonly onData = (chunk: Buffer) => this.take(chunk);
-  private readonly onEnd = () => this.breakWith(new SmtpProblem('the server closed the connection', { code: 'ECONNRESET' }));
+  private readonly onEnd = () => this.broken.abort(new SmtpProblem('the server closed the connection', { code: 'ECONNRESET' }));
   private readonly onError = (error: NodeJS.ErrnoException) => {
     // An unknown host or a certificate that does not verify: trying again will not mend it.
     const permanent = error.code === 'ENOTFOUND' || /^(ERR_TLS_|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_SSL_)/.test(error.code ?? '');
-    this.breakWith(new SmtpProblem(`connection error: ${error.message}`, { code: error.code ?? 'ESOCKET', permanent }));
+    this.broken.abort(new SmtpProblem(`connection error: ${error.message}`, { code: error.code ?? 'ESOCKET', permanent }));
   };
 
   constructor(
@@ -315,10 +315,6 @@ class Wire {
     return Promise.race([work, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(interruption()), { once: true }))]);
   }
 
-  private breakWith(problem: SmtpProblem): void {
-    this.broken.abort(problem);
-  }
-
   /** Split what came into lines, and lines into replies: `250-` continues a reply, `250 ` ends it. */
   private take(chunk: Buffer): void {
     const lines = (this.pending + this.decoder.write(chunk)).split('\n');
@@ -346,7 +342,7 @@ class Wire {
   }
 
   private protocolError(what: string): void {
-    this.breakWith(new SmtpProblem(`the server sent ${what}`, { code: 'EPROTOCOL' }));
+    this.broken.abort(new SmtpProblem(`the server sent ${what}`, { code: 'EPROTOCOL' }));
     this.socket?.destroy();
   }
 }
