@@ -410,15 +410,9 @@ async function readEdition(outDir: string, id: string): Promise<MailEdition> {
 
 // --- recipients and the outbox -----------------------------------------------------------------------------------
 
-/** `address` as MAIL_TO spells it (first spelling wins), and its addressKey(). */
-interface Recipient {
-  address: string;
-  key: string;
-}
-
-/** MAIL_TO without the second spelling of a mailbox (domain case, IDNA, local-part case). */
-function uniqueRecipients(to: readonly string[]): Recipient[] {
-  const seen = new Map<string, Recipient>();
+/** MAIL_TO without the second spelling of a mailbox (domain case, IDNA, local-part case): the first spelling, and its addressKey(). */
+function uniqueRecipients(to: readonly string[]) {
+  const seen = new Map<string, { address: string; key: string }>();
   for (const address of to) {
     const key = addressKey(address);
     if (key === null) {
@@ -431,6 +425,7 @@ function uniqueRecipients(to: readonly string[]): Recipient[] {
   }
   return [...seen.values()];
 }
+type Recipient = ReturnType<typeof uniqueRecipients>[number];
 
 function resendKeys(resend: SendOptions['resend'], recipients: Recipient[]): Set<string> {
   if (resend === 'all') return new Set(recipients.map((r) => r.key));
