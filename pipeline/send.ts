@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import Handlebars from 'handlebars';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import pRetry, { AbortError } from 'p-retry';
 import * as v from 'valibot';
 import { ConfigError, DeliveryError, OutputError, TemplateError } from './errors.js';
 import { writeFileAtomic } from './io/atomic.js';
@@ -61,26 +60,12 @@ export interface SendResult {
   eml?: string[];
 }
 
-/** A failed attempt at one recipient, as thrown inside p-retry. */
-class FailedAttempt extends Error {
-  constructor(
-    readonly failure: Failure,
-    /** The server answered with a refusal (its reply is recorded), rather than the connection failing. */
-    readonly rejected: boolean,
-  ) {
-    super(failure.reason);
-  }
-}
-
 /**
- * Mail edition `editionId` (its PDF) to everyone in `mail.to` who does not have it yet, one message each. Each step is
- * fsynced to the outbox (store/outbox.ts) before it goes on the wire, so a run killed at any moment never mails anyone
- * twice: a message that may have arrived (the connection was lost, or the run stopped, after the final dot) is
- * `uncertain` and never resent on its own. A temporary failure is retried with backoff, and again by the next run; a
- * 5xx is final for that recipient; a problem with the server itself (can't connect, login refused) stops the run.
- * Throws DeliveryError (exit 10) at the end when anyone failed, is uncertain, or was not tried; ConfigError for a
- * `resend` address not in MAIL_TO; OutputError when the edition or the outbox can't be read or written. The caller
- * holds the lock over the output folder (io/lock.ts).
+ * Mail edition `editionId` (its PDF) to everyone in `mail.to` who does not have it yet, one message each, every step
+ * fsynced to the outbox before it goes on the wire. A message that may have arrived is `uncertain`, never resent on its
+ * own; a temporary failure is retried with backoff (and by the next run), a 5xx is final for that recipient, a problem
+ * with the server itself stops the run. Throws DeliveryError (exit 10) at the end when anyone failed or is uncertain,
+ * or the server or the deadline stopped the run. The caller holds the lock over the output folder (io/lock.ts).
  */
 export async function sendEdition(options: SendOptions): Promise<SendResult> {
   const { outDir, editionId, mail, deadline, effects = {} } = options;
@@ -100,31 +85,25 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
   const messageIdOf = (r: Recipient) => `<${editionId}.${hash(r.key, 20)}@${domainOf(from)}>`;
 
   if (options.dryRun) {
-    const records = new Map(((await readOutbox(outDir)).find((e) => e.editionId === editionId)?.recipients ?? []).map((r) => [r.key, r]));
+    const records = (await readOutbox(outDir)).find((e) => e.editionId === editionId)?.recipients ?? [];
+    const alreadySent = recipients.filter((r) => !resend.has(r.key) && records.some((s) => s.key === r.key && s.state === 'sent'));
     const folder = join(outDir, 'editions', editionId, 'outbox');
     await mkdir(folder, { recursive: true });
     const eml: string[] = [];
-    const alreadySent: string[] = [];
-    for (const r of recipients) {
-      if (records.get(r.key)?.state === 'sent' && !resend.has(r.key)) {
-        alreadySent.push(r.address);
-        continue;
-      }
+    for (const r of recipients.filter((r) => !alreadySent.includes(r))) {
       const path = join(folder, `${r.address.replace(/[^\w.@+-]/g, '_')}.eml`);
       await writeFileAtomic(path, await compose(r.address, messageIdOf(r), now()));
       log(`${r.address}: dry run, written to ${path}`);
       eml.push(path);
     }
-    return { sent: [], alreadySent, failed: [], uncertain: [], unsent: [], eml };
+    return { sent: [], alreadySent: alreadySent.map((r) => r.address), failed: [], uncertain: [], unsent: [], eml };
   }
 
   const outbox = await openOutbox(outDir, editionId, now);
   await settle(outbox, edition, recipients, resend, log);
 
   const result: SendResult = { sent: [], alreadySent: [], failed: [], uncertain: [], unsent: [] };
-  /** For the error message: each uncertain recipient and why, and what to do about the failed ones. */
-  const doubts: string[] = [];
-  const hints: string[] = [];
+  const report: Report = { doubts: [], hints: [] };
   const todo: Recipient[] = [];
   for (const r of recipients) {
     const record = outbox.get(r.key)!;
@@ -133,97 +112,76 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
       log(`${r.address}: already sent edition ${editionId}, skipped`);
     } else if (record.state === 'uncertain') {
       result.uncertain.push(r.address);
-      doubts.push(`${r.address} (since an earlier run: ${record.note})`);
+      report.doubts.push(`${r.address} (since an earlier run: ${record.note})`);
       log(`${r.address}: uncertain since an earlier run (${record.note}); not resent on its own`);
     } else if (record.state === 'failed' && record.failure?.permanent) {
       const { code, reason } = record.failure;
       result.failed.push({ recipient: r.address, ...(code ? { code } : {}), reason, permanent: true, earlier: true });
-      hints.push(
+      report.hints.push(
         'The server refused it for good in an earlier run: fix the cause (the address in MAIL_TO, or the message), then `briefing send --resend <address>`.',
       );
       log(`${r.address}: refused for good by an earlier run (${reason}); not tried again`);
     } else todo.push(r);
   }
 
-  let serverProblem: { recipient: string; reason: string; attempts: number } | undefined;
+  /** Up to `attempts` tries at `r`, each failure recorded: at once after `sending` was recorded, else once it is final. */
+  const tryToSend = async (r: Recipient, messageId: string, message: Buffer) => {
+    const recordFailure = ({ permanent, reason, code, reply }: ReturnType<typeof describeFailure>) =>
+      outbox.record({ event: 'failed', recipient: r.address, key: r.key, permanent, reason, code, reply });
+    for (let n = 1; ; n++) {
+      const outcome = await deliver({
+        server: { ...mail, tls: effects.tls },
+        timeouts: timeoutsWithin(mail.timeouts, deadline),
+        from,
+        to: envelopeAddress(r.address),
+        message,
+        signal: effects.abort,
+        beforeData: async () => void (await outbox.record({ event: 'sending', recipient: r.address, key: r.key, messageId })),
+        beforeFinalDot: async () => void (await outbox.record({ event: 'final-dot', recipient: r.address, key: r.key })),
+      });
+      if (outcome.status === 'accepted' || outcome.status === 'uncertain') return { outcome };
+      const failure = describeFailure(outcome, mail);
+      const lastTry = !failure.retryable || n >= attempts || stopReason(stop, deadline) !== undefined;
+      log(`${r.address}: attempt ${n} of ${attempts} failed (${failure.reason})${lastTry ? '' : `; retrying in ${backoff(n)} ms`}`);
+      if (outbox.get(r.key)?.state === 'sending' || lastTry) await recordFailure(failure);
+      if (lastTry) return { failure, tries: n };
+      await sleep(backoff(n));
+      // A stop or the deadline that came during the wait ends the retries: no new message is started after it.
+      const stopped = stopReason(stop, deadline);
+      if (stopped) {
+        log(`${r.address}: ${stopWords[stopped]}: not retrying`);
+        if (outbox.get(r.key)?.state !== 'failed') await recordFailure(failure);
+        return { failure, tries: n };
+      }
+    }
+  };
+
   for (const [index, r] of todo.entries()) {
     const stopped = stopReason(stop, deadline);
     if (stopped) {
       const rest = todo.slice(index).map((t) => t.address);
       result.stopped = stopped;
       result.unsent.push(...rest);
-      log(`${stopped === 'signal' ? 'stop requested' : 'the run reached its deadline'}: not sending to ${rest.join(', ')}`);
+      log(`${stopWords[stopped]}: not sending to ${rest.join(', ')}`);
       break;
     }
     const messageId = messageIdOf(r);
-    let tries = 0;
-    const message = await compose(r.address, messageId, now());
-    const recordFailed = async ({ failure, rejected }: FailedAttempt) =>
-      outbox.record({
-        event: 'failed',
-        recipient: r.address,
-        key: r.key,
-        permanent: failure.permanent,
-        reason: failure.reason,
-        ...(failure.code ? { code: failure.code } : {}),
-        ...(rejected ? { reply: failure.reason } : {}),
-      });
-    // One attempt: accepted or uncertain end the attempts; a failure is logged and, once recorded, thrown (AbortError when it is final).
-    const attempt = async (n: number): Promise<Extract<SmtpOutcome, { status: 'accepted' | 'uncertain' }>> => {
-      const outcome = await deliver({
-        server: { ...mail, tls: effects.tls },
-        timeouts: timeoutsWithin(mail.timeouts, deadline),
-        from,
-        to: r.envelope,
-        message,
-        signal: effects.abort,
-        beforeData: async () => void (await outbox.record({ event: 'sending', recipient: r.address, key: r.key, messageId })),
-        beforeFinalDot: async () => void (await outbox.record({ event: 'final-dot', recipient: r.address, key: r.key })),
-      });
-      if (outcome.status === 'accepted' || outcome.status === 'uncertain') return outcome;
-      const failure = describeFailure(outcome, mail);
-      const lastTry = !failure.retryable || n >= attempts || stopReason(stop, deadline) !== undefined;
-      log(`${r.address}: attempt ${n} of ${attempts} failed (${failure.reason})${lastTry ? '' : `; retrying in ${backoff(n)} ms`}`);
-      const failed = new FailedAttempt(failure, outcome.status === 'rejected');
-      // A failure after `sending` was recorded must be recorded too; one before it only once it is final.
-      if (outbox.get(r.key)?.state === 'sending' || lastTry) await recordFailed(failed);
-      tries = n;
-      throw lastTry ? new AbortError(failed) : failed;
-    };
-    let outcome: Awaited<ReturnType<typeof attempt>>;
-    try {
-      outcome = await pRetry(attempt, {
-        retries: attempts - 1,
-        // The waits are taken in onFailedAttempt, through sleep, so tests need no real time.
-        minTimeout: 0,
-        async onFailedAttempt({ error, attemptNumber }) {
-          if (!(error instanceof FailedAttempt)) throw error; // the outbox could not be written, or a hook failed: never retried
-          await sleep(backoff(attemptNumber));
-          // A stop or the deadline that came during the wait ends the retries: no new message is started after it.
-          const stopped = stopReason(stop, deadline);
-          if (!stopped) return;
-          log(`${r.address}: ${stopped === 'signal' ? 'stop requested' : 'the run reached its deadline'}: not retrying`);
-          if (outbox.get(r.key)?.state !== 'failed') await recordFailed(error);
-          throw error;
-        },
-      });
-    } catch (error) {
-      if (!(error instanceof FailedAttempt)) throw error;
-      const { failure } = error;
+    const { outcome, failure, tries } = await tryToSend(r, messageId, await compose(r.address, messageId, now()));
+    if (failure) {
       result.failed.push({ recipient: r.address, ...(failure.code ? { code: failure.code } : {}), reason: failure.reason, permanent: failure.permanent });
-      hints.push(failure.hint);
+      report.hints.push(failure.hint);
       if (!failure.serverWide) continue;
-      serverProblem = { recipient: r.address, reason: failure.reason, attempts: tries };
+      report.server = { recipient: r.address, reason: failure.reason, attempts: tries };
       result.unsent.push(...todo.slice(index + 1).map((t) => t.address));
       result.stopped = 'server';
       break;
     }
     if (outcome.status === 'uncertain') {
       const reason = redact(outcome.reason, mail);
-      await outbox.record({ event: 'uncertain', recipient: r.address, key: r.key, reason, ...(outcome.code ? { code: outcome.code } : {}) });
+      await outbox.record({ event: 'uncertain', recipient: r.address, key: r.key, reason, code: outcome.code });
       log(`${r.address}: uncertain: ${reason}; not resent on its own`);
       result.uncertain.push(r.address);
-      doubts.push(`${r.address} (${reason})`);
+      report.doubts.push(`${r.address} (${reason})`);
       continue;
     }
     const reply = redact(describeReply(outcome.reply), mail);
@@ -240,7 +198,7 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
   }
 
   if (result.failed.length || result.uncertain.length || result.stopped === 'server' || result.stopped === 'deadline') {
-    throw deliveryError(editionId, outbox.path, result, doubts, hints, serverProblem);
+    throw deliveryError(editionId, outbox.path, result, report);
   }
   return result;
 }
@@ -249,13 +207,8 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
  * `briefing outbox --confirm <address>`: record that the listed recipients have edition `editionId` (they said so),
  * so an uncertain one becomes sent and is never mailed again. Returns the records changed.
  */
-export async function confirmDelivery(options: {
-  outDir: string;
-  editionId: string;
-  recipients: readonly string[];
-  now?: () => Date;
-}): Promise<RecipientRecord[]> {
-  const outbox = await openOutbox(options.outDir, options.editionId, options.now);
+export async function confirmDelivery(options: { outDir: string; editionId: string; recipients: readonly string[] }): Promise<RecipientRecord[]> {
+  const outbox = await openOutbox(options.outDir, options.editionId);
   const changed: RecipientRecord[] = [];
   for (const address of options.recipients) {
     const key = addressKey(address);
@@ -285,7 +238,7 @@ export async function sendAlert(options: {
   subject: string;
   text: string;
   outDir: string;
-  effects?: Pick<SendEffects, 'log' | 'now' | 'tls' | 'abort'>;
+  effects?: Pick<SendEffects, 'log'>;
 }): Promise<'sent' | 'already-alerted' | 'logged-only' | 'failed' | 'uncertain'> {
   const { admin, mail, incident, effects = {} } = options;
   const log = (line: string) => {
@@ -301,16 +254,15 @@ export async function sendAlert(options: {
     return 'logged-only';
   }
   try {
-    const now = effects.now ?? (() => new Date());
-    const alerts = await openAlerts(options.outDir, now);
+    const alerts = await openAlerts(options.outDir);
     const open = alerts.get(incident);
     if (open?.state === 'open') {
       log(`  (${admin} was alerted about this incident at ${open.alertedAt}: not mailed again)`);
       return 'already-alerted';
     }
     const from = envelopeAddress(plainAddress(mail.from));
-    const date = now();
-    const message = await new MailComposer({
+    const date = new Date();
+    const message = await composeMessage({
       from: mail.from,
       to: admin,
       subject: `${mail.subjectPrefix}${options.subject}`,
@@ -318,18 +270,9 @@ export async function sendAlert(options: {
       // Unique per mail: a later incident under the same key must not look like a duplicate to a mail client.
       messageId: `<alert.${hash(incident, 12)}.${date.getTime().toString(36)}@${domainOf(from)}>`,
       date,
-    })
-      .compile()
-      .build();
-    await alerts.record({ event: 'sending', incident, subject: options.subject });
-    const outcome = await deliver({
-      server: { ...mail, tls: effects.tls },
-      timeouts: mail.timeouts,
-      from,
-      to: envelopeAddress(admin),
-      message,
-      signal: effects.abort,
     });
+    await alerts.record({ event: 'sending', incident, subject: options.subject });
+    const outcome = await deliver({ server: mail, timeouts: mail.timeouts, from, to: envelopeAddress(admin), message });
     if (outcome.status === 'accepted') {
       await alerts.record({ event: 'sent', incident });
       log(`  (mailed to ${admin})`);
@@ -350,10 +293,10 @@ export async function sendAlert(options: {
 }
 
 /** The incident is over: the next alert under the same key mails the admin again. Never throws. */
-export async function resolveIncident(options: { outDir: string; incident: string; effects?: Pick<SendEffects, 'log' | 'now'> }): Promise<boolean> {
+export async function resolveIncident(options: { outDir: string; incident: string; effects?: Pick<SendEffects, 'log'> }): Promise<boolean> {
   const { incident, effects } = options;
   try {
-    const alerts = await openAlerts(options.outDir, effects?.now);
+    const alerts = await openAlerts(options.outDir);
     if (alerts.get(incident)?.state !== 'open') return false;
     await alerts.record({ event: 'resolved', incident });
     effects?.log?.(`incident [${incident}] resolved`);
@@ -426,9 +369,14 @@ async function messageFor(edition: MailEdition, mail: MailConfig): Promise<(to: 
   const subject = `${mail.subjectPrefix}${edition.headline}${published ? ` (${formatDate(published, lang)})` : ''}`;
   return async (to, messageId, date) => {
     const attachments = [{ filename: attachment, content: Buffer.from(edition.pdf), contentType: 'application/pdf' }];
-    const raw = await new MailComposer({ from: mail.from, to, subject, text, html, attachments, messageId, date }).compile().build();
-    return Buffer.from(raw.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+    return composeMessage({ from: mail.from, to, subject, text, html, attachments, messageId, date });
   };
+}
+
+/** A message's bytes as they go after DATA, with CRLF line ends. */
+async function composeMessage(fields: ConstructorParameters<typeof MailComposer>[0]): Promise<Buffer> {
+  const raw = await new MailComposer(fields).compile().build();
+  return Buffer.from(raw.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
 }
 
 /** `<outDir>/editions/<id>/manifest.json` and briefing.pdf, as archive.ts writes them. */
@@ -462,16 +410,9 @@ async function readEdition(outDir: string, id: string): Promise<MailEdition> {
 
 // --- recipients and the outbox -----------------------------------------------------------------------------------
 
-/** `address` as MAIL_TO spells it (first spelling wins), its addressKey(), and `envelope` for RCPT TO (domain in ASCII). */
-interface Recipient {
-  address: string;
-  key: string;
-  envelope: string;
-}
-
-/** MAIL_TO without the second spelling of a mailbox (domain case, IDNA, local-part case). */
-function uniqueRecipients(to: readonly string[]): Recipient[] {
-  const seen = new Map<string, Recipient>();
+/** MAIL_TO without the second spelling of a mailbox (domain case, IDNA, local-part case): the first spelling, and its addressKey(). */
+function uniqueRecipients(to: readonly string[]) {
+  const seen = new Map<string, { address: string; key: string }>();
   for (const address of to) {
     const key = addressKey(address);
     if (key === null) {
@@ -480,26 +421,24 @@ function uniqueRecipients(to: readonly string[]): Recipient[] {
         value: address,
       });
     }
-    if (!seen.has(key)) seen.set(key, { address: address.trim(), key, envelope: envelopeAddress(address.trim()) });
+    if (!seen.has(key)) seen.set(key, { address: address.trim(), key });
   }
   return [...seen.values()];
 }
+type Recipient = ReturnType<typeof uniqueRecipients>[number];
 
 function resendKeys(resend: SendOptions['resend'], recipients: Recipient[]): Set<string> {
   if (resend === 'all') return new Set(recipients.map((r) => r.key));
-  const keys = new Set<string>();
-  for (const address of resend ?? []) {
+  const keyOf = (address: string) => {
     const key = addressKey(address);
-    if (key === null || !recipients.some((r) => r.key === key)) {
-      throw new ConfigError(
-        `--resend: ${address} is not a recipient in MAIL_TO (${recipients.map((r) => r.address).join(', ')}); nothing was sent. ` +
-          'Give an address from MAIL_TO, or all.',
-        { setting: 'resend', value: address },
-      );
-    }
-    keys.add(key);
-  }
-  return keys;
+    if (key !== null && recipients.some((r) => r.key === key)) return key;
+    throw new ConfigError(
+      `--resend: ${address} is not a recipient in MAIL_TO (${recipients.map((r) => r.address).join(', ')}); nothing was sent. ` +
+        'Give an address from MAIL_TO, or all.',
+      { setting: 'resend', value: address },
+    );
+  };
+  return new Set((resend ?? []).map(keyOf));
 }
 
 /**
@@ -517,8 +456,8 @@ async function settle(outbox: Outbox, edition: MailEdition, recipients: Recipien
         recipient: entry.recipient,
         key,
         reason: 'recorded as sent in the edition manifest',
-        ...(entry.messageId ? { messageId: entry.messageId } : {}),
-        ...(entry.at && !Number.isNaN(Date.parse(entry.at)) ? { at: new Date(entry.at).toISOString() } : {}),
+        messageId: entry.messageId,
+        at: entry.at && !Number.isNaN(Date.parse(entry.at)) ? new Date(entry.at).toISOString() : undefined,
       });
     }
   }
@@ -546,71 +485,65 @@ async function settle(outbox: Outbox, edition: MailEdition, recipients: Recipien
 
 /**
  * `retryable`: worth another attempt in this run; `permanent`: final for this recipient; `serverWide`: about the server
- * or the sender, so the next recipient would fail alike; `code`: the SMTP or network error code; `hint`: what to do.
+ * or the sender, so the next recipient would fail alike; `reply`: the server's refusal; `hint`: what to do.
  */
-interface Failure {
-  retryable: boolean;
-  permanent: boolean;
-  serverWide: boolean;
-  reason: string;
-  code?: string;
-  hint: string;
+function describeFailure(outcome: Extract<SmtpOutcome, { status: 'rejected' | 'not-sent' }>, mail: MailConfig) {
+  const serverWide = ['connect', 'greeting', 'ehlo', 'starttls', 'auth', 'mail'].includes(outcome.phase);
+  const reason = redact(outcome.reason, mail);
+  const rejected = outcome.status === 'rejected';
+  return {
+    retryable: !outcome.permanent,
+    // A login or a sender refused for good is about the settings: the next send, with them fixed, tries again.
+    permanent: outcome.permanent && !serverWide,
+    serverWide,
+    reason,
+    code: rejected ? String(outcome.reply.code) : outcome.code,
+    reply: rejected ? reason : undefined,
+    hint: hintFor(outcome, serverWide, `${mail.host}:${mail.port}`),
+  };
 }
 
-function describeFailure(outcome: Extract<SmtpOutcome, { status: 'rejected' | 'not-sent' }>, mail: MailConfig): Failure {
-  const server = `${mail.host}:${mail.port}`;
-  const serverWide = ['connect', 'greeting', 'ehlo', 'starttls', 'auth', 'mail'].includes(outcome.phase);
-  const { permanent } = outcome;
-  // A login or a sender refused for good is about the settings: the next send, with them fixed, tries again.
-  const base = { retryable: !permanent, permanent: permanent && !serverWide, serverWide, reason: redact(outcome.reason, mail) };
-  if (outcome.status === 'not-sent') {
-    const hint = permanent
+/** What a person can do about a failure: by whether the server answered, at which phase, and whether for good. */
+function hintFor({ status, phase, permanent }: Parameters<typeof describeFailure>[0], serverWide: boolean, server: string): string {
+  if (status === 'not-sent') {
+    return permanent
       ? `Check the mail settings (SMTP_HOST, SMTP_PORT, SMTP_SECURE, SMTP_STARTTLS, the server's certificate) against the server ${server}.`
       : `Could not talk to the mail server ${server}: check SMTP_HOST/SMTP_PORT (or SMTP_URL), SMTP_SECURE and that the server is up; the next send tries again.`;
-    return { ...base, ...(outcome.code ? { code: outcome.code } : {}), hint };
   }
-  const hint =
-    outcome.phase === 'auth'
-      ? `The server ${server} refused the login: check SMTP_USER and SMTP_PASS (or the user and password in SMTP_URL).`
-      : !permanent
-        ? `The server ${server} deferred it: the next send tries again.`
-        : outcome.phase === 'mail'
-          ? `The server ${server} refused the sender: check MAIL_FROM.`
-          : outcome.phase === 'rcpt'
-            ? 'The server refused the address for good: check it in MAIL_TO, then `briefing send --resend <address>`.'
-            : serverWide
-              ? `The server ${server} refused for good: read its answer and fix the settings.`
-              : 'The server refused the message for good: read its answer, fix the cause, then `briefing send --resend <address>`.';
-  return { ...base, code: String(outcome.reply.code), hint };
+  if (phase === 'auth') return `The server ${server} refused the login: check SMTP_USER and SMTP_PASS (or the user and password in SMTP_URL).`;
+  if (!permanent) return `The server ${server} deferred it: the next send tries again.`;
+  if (phase === 'mail') return `The server ${server} refused the sender: check MAIL_FROM.`;
+  if (phase === 'rcpt') return 'The server refused the address for good: check it in MAIL_TO, then `briefing send --resend <address>`.';
+  if (serverWide) return `The server ${server} refused for good: read its answer and fix the settings.`;
+  return 'The server refused the message for good: read its answer, fix the cause, then `briefing send --resend <address>`.';
 }
 
-function deliveryError(
-  editionId: string,
-  path: string,
-  result: SendResult,
-  doubts: string[],
-  hints: string[],
-  server?: { recipient: string; reason: string; attempts: number },
-): DeliveryError {
+/** What the error message needs beyond the result: why each uncertain recipient is, what to do, the server problem that stopped the run. */
+interface Report {
+  doubts: string[];
+  hints: string[];
+  server?: { recipient: string; reason: string; attempts: number };
+}
+
+function deliveryError(editionId: string, path: string, result: SendResult, { doubts, hints, server }: Report): DeliveryError {
   const reached = [...result.sent.map((r) => `${r} (now)`), ...result.alreadySent.map((r) => `${r} (earlier)`)];
   const failed = result.failed.map((f) => `${f.recipient} (${f.permanent ? 'for good' : 'for now'}${f.earlier ? ', in an earlier run' : ''}: ${f.reason})`);
   const parts = [
     server
       ? `Sending edition ${editionId} to ${server.recipient} failed after ${server.attempts === 1 ? '1 attempt' : `${server.attempts} attempts`}: ${server.reason}; nothing more was sent, since the server would fail everyone alike.`
       : `Edition ${editionId} did not reach everyone.`,
-    `Sent to: ${reached.length ? reached.join(', ') : 'nobody'}.`,
-    ...(failed.length ? [`Failed: ${failed.join('; ')}.`, ...new Set(hints)] : []),
-    ...(doubts.length
-      ? [
-          `Uncertain: ${doubts.join('; ')}: the connection was lost or timed out after the whole message was sent, so it may have arrived. ` +
-            'They are never mailed again on their own: ask them, then `briefing send --resend <address>` if it did not arrive, or `briefing outbox --confirm <address>` if it did.',
-        ]
-      : []),
-    ...(result.unsent.length ? [`Not tried: ${result.unsent.join(', ')}.`] : []),
+    `Sent to: ${reached.join(', ') || 'nobody'}.`,
+    failed.length ? `Failed: ${failed.join('; ')}.` : '',
+    ...new Set(hints), // one for each failure
+    doubts.length
+      ? `Uncertain: ${doubts.join('; ')}: the connection was lost or timed out after the whole message was sent, so it may have arrived. ` +
+        'They are never mailed again on their own: ask them, then `briefing send --resend <address>` if it did not arrive, or `briefing outbox --confirm <address>` if it did.'
+      : '',
+    result.unsent.length ? `Not tried: ${result.unsent.join(', ')}.` : '',
     `The outbox ${path} records each recipient's state; sending again mails only those not reached (refused ones and uncertain ones need --resend).`,
   ];
   const first = result.failed[0];
-  return new DeliveryError(parts.join(' '), {
+  return new DeliveryError(parts.filter(Boolean).join(' '), {
     editionId,
     ...(first ? { recipient: first.recipient } : {}),
     ...(first?.code ? { code: first.code } : {}),
@@ -624,6 +557,8 @@ function deliveryError(
 }
 
 // --- small helpers -----------------------------------------------------------------------------------------------
+
+const stopWords = { signal: 'stop requested', deadline: 'the run reached its deadline' };
 
 function stopReason(stop: AbortSignal | undefined, deadline: number | undefined): 'signal' | 'deadline' | undefined {
   if (stop?.aborted) return 'signal';

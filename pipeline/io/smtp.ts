@@ -80,25 +80,26 @@ export async function deliver(options: DeliverOptions): Promise<SmtpOutcome> {
   );
   let phase: SmtpPhase = 'connect';
   let dotSent = false;
-  const command = async (line: string, code: number, what: string) => {
+  /** Write a command and read the reply to it (`what` names it in a timeout's message). */
+  const ask = async (line: string, what: string, timeoutMs = timeouts.commandMs) => {
     wire.send(line);
-    expectCode(await wire.read(timeouts.commandMs, what), code, phase);
+    return wire.read(timeoutMs, `the reply to ${what}`);
   };
+  const command = async (line: string, code: number, what: string) => expectCode(await ask(line, what), code, phase);
   /** EHLO (HELO when the server does not know it); the extension keywords, upper-case. */
   const hello = async (name: string): Promise<Set<string>> => {
-    wire.send(`EHLO ${name}`);
-    const reply = await wire.read(timeouts.commandMs, 'the reply to EHLO');
-    if (reply.code === 250) {
-      // "AUTH PLAIN LOGIN" (or the old "AUTH=PLAIN LOGIN") becomes AUTH, AUTH=PLAIN, AUTH=LOGIN.
-      const words = reply.text
-        .split('\n')
-        .slice(1)
-        .map((line) => line.toUpperCase().match(/[^\s=]+/g) ?? []);
-      return new Set(words.flatMap(([keyword = '', ...params]) => (keyword === 'AUTH' ? [keyword, ...params.map((p) => `AUTH=${p}`)] : [keyword])));
+    const reply = await ask(`EHLO ${name}`, 'EHLO');
+    if (reply.code === 500 || reply.code === 502) {
+      await command(`HELO ${name}`, 250, 'HELO');
+      return new Set();
     }
-    if (reply.code !== 500 && reply.code !== 502) throw rejection(reply, phase);
-    await command(`HELO ${name}`, 250, 'the reply to HELO');
-    return new Set();
+    if (reply.code !== 250) throw rejection(reply, phase);
+    // "AUTH PLAIN LOGIN" (or the old "AUTH=PLAIN LOGIN") becomes AUTH, AUTH=PLAIN, AUTH=LOGIN.
+    const words = reply.text
+      .split('\n')
+      .slice(1)
+      .map((line) => line.toUpperCase().match(/[^\s=]+/g) ?? []);
+    return new Set(words.flatMap(([keyword = '', ...params]) => (keyword === 'AUTH' ? [keyword, ...params.map((p) => `AUTH=${p}`)] : [keyword])));
   };
   try {
     await wire.open(server, timeouts.greetingMs);
@@ -112,7 +113,7 @@ export async function deliver(options: DeliverOptions): Promise<SmtpOutcome> {
     if (!server.secure && server.starttls !== 'off' && (tlsOffered || server.starttls === 'require')) {
       phase = 'starttls';
       if (!tlsOffered) throw new SmtpProblem('the server does not offer STARTTLS, and SMTP_STARTTLS=require', { permanent: true });
-      await command('STARTTLS', 220, 'the reply to STARTTLS');
+      await command('STARTTLS', 220, 'STARTTLS');
       await wire.upgrade(server, timeouts.greetingMs);
       phase = 'ehlo';
       extensions = await hello(name);
@@ -122,11 +123,11 @@ export async function deliver(options: DeliverOptions): Promise<SmtpOutcome> {
       phase = 'auth';
       const { user, pass } = server.auth;
       const base64 = (text: string) => Buffer.from(text).toString('base64');
-      if (extensions.has('AUTH=PLAIN')) await command(`AUTH PLAIN ${base64(`\0${user}\0${pass}`)}`, 235, 'the reply to AUTH');
+      if (extensions.has('AUTH=PLAIN')) await command(`AUTH PLAIN ${base64(`\0${user}\0${pass}`)}`, 235, 'AUTH');
       else if (extensions.has('AUTH=LOGIN')) {
-        await command('AUTH LOGIN', 334, 'the reply to AUTH LOGIN');
-        await command(base64(user), 334, 'the reply to the user name');
-        await command(base64(pass), 235, 'the reply to the password');
+        await command('AUTH LOGIN', 334, 'AUTH LOGIN');
+        await command(base64(user), 334, 'the user name');
+        await command(base64(pass), 235, 'the password');
       } else throw new SmtpProblem('the server offers neither AUTH PLAIN nor AUTH LOGIN, but a user and password are set', { permanent: true });
     }
 
@@ -135,15 +136,14 @@ export async function deliver(options: DeliverOptions): Promise<SmtpOutcome> {
     if (utf8 && !extensions.has('SMTPUTF8')) {
       throw new SmtpProblem('the address has characters outside ASCII and the server does not offer SMTPUTF8', { permanent: true });
     }
-    await command(`MAIL FROM:<${options.from}>${utf8 ? ' SMTPUTF8' : ''}`, 250, 'the reply to MAIL FROM');
+    await command(`MAIL FROM:<${options.from}>${utf8 ? ' SMTPUTF8' : ''}`, 250, 'MAIL FROM');
     phase = 'rcpt';
-    wire.send(`RCPT TO:<${options.to}>`);
-    const rcpt = await wire.read(timeouts.commandMs, 'the reply to RCPT TO');
+    const rcpt = await ask(`RCPT TO:<${options.to}>`, 'RCPT TO');
     if (rcpt.code !== 251) expectCode(rcpt, 250, phase);
 
     await options.beforeData?.();
     phase = 'data';
-    await command('DATA', 354, 'the reply to DATA');
+    await command('DATA', 354, 'DATA');
     phase = 'message';
     await wire.writeMessage(dotStuff(options.message), timeouts.commandMs);
     await options.beforeFinalDot?.();
@@ -155,23 +155,17 @@ export async function deliver(options: DeliverOptions): Promise<SmtpOutcome> {
     // Anything else but 250 is not an answer RFC 5321 allows here: whether the message was taken is not known.
     if (final.code !== 250)
       throw new SmtpProblem(`the server answered ${describeReply(final)} to the final dot, where 250 was expected`, { code: 'EPROTOCOL' });
-    await wire.quit(Math.min(timeouts.commandMs, 2000));
+    // QUIT politely; the message is already accepted, so a slow or missing 221 changes nothing.
+    await ask('QUIT', 'QUIT', Math.min(timeouts.commandMs, 2000)).catch(() => undefined);
     return { status: 'accepted', reply: final };
   } catch (error) {
-    wire.destroy();
     if (!(error instanceof SmtpProblem)) throw error; // a hook's own error
     const { permanent = false, code, reply } = error.details;
     if (reply) return { status: 'rejected', phase, permanent: reply.code >= 500, reply, reason: error.message };
-    const withCode = code === undefined ? {} : { code };
-    if (dotSent) {
-      return {
-        status: 'uncertain',
-        phase: 'final-dot',
-        ...withCode,
-        reason: `${error.message}, after the final dot: the server may have accepted the message`,
-      };
-    }
-    return { status: 'not-sent', phase, permanent, ...withCode, reason: error.message };
+    if (!dotSent) return { status: 'not-sent', phase, permanent, code, reason: error.message };
+    return { status: 'uncertain', phase: 'final-dot', code, reason: `${error.message}, after the final dot: the server may have accepted the message` };
+  } finally {
+    wire.destroy();
   }
 }
 
@@ -240,18 +234,16 @@ class Wire {
   private decoder = new StringDecoder('utf8');
   private pending = '';
   private lines: string[] = [];
-  private replyBytes = 0;
   private replies: SmtpReply[] = [];
-  private broken: Error | undefined;
+  /** Aborted, with the SmtpProblem as its reason, when the connection breaks: that ends the wait in progress. */
+  private readonly broken = new AbortController();
   private wake: (() => void) | undefined;
-  /** Rejects the wait in progress (until()) when the connection breaks. */
-  private brokenWaiter: ((error: Error) => void) | undefined;
   private readonly onData = (chunk: Buffer) => this.take(chunk);
-  private readonly onEnd = () => this.breakWith(new SmtpProblem('the server closed the connection', { code: 'ECONNRESET' }));
+  private readonly onEnd = () => this.broken.abort(new SmtpProblem('the server closed the connection', { code: 'ECONNRESET' }));
   private readonly onError = (error: NodeJS.ErrnoException) => {
     // An unknown host or a certificate that does not verify: trying again will not mend it.
     const permanent = error.code === 'ENOTFOUND' || /^(ERR_TLS_|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_SSL_)/.test(error.code ?? '');
-    this.breakWith(new SmtpProblem(`connection error: ${error.message}`, { code: error.code ?? 'ESOCKET', permanent }));
+    this.broken.abort(new SmtpProblem(`connection error: ${error.message}`, { code: error.code ?? 'ESOCKET', permanent }));
   };
 
   constructor(
@@ -265,28 +257,25 @@ class Wire {
     await this.attach(socket, server.secure ? 'secureConnect' : 'connect', timeoutMs, `connecting to ${host}:${port}`);
   }
 
-  /** STARTTLS: the plain socket is handed to TLS; replies already read (there must be none) are dropped. */
+  /** STARTTLS: the plain socket is handed to TLS; what was read after the 220 (there must be nothing) is dropped. */
   async upgrade(server: SmtpServer, timeoutMs: number): Promise<void> {
-    const plain = this.socket!;
-    plain.off('data', this.onData).off('end', this.onEnd).off('close', this.onEnd).off('error', this.onError);
-    plain.on('error', () => undefined); // its failures reach the TLS socket; an unheard 'error' would end the process
     this.pending = '';
     this.decoder = new StringDecoder('utf8');
     this.replies = [];
     // `host` too: without it the certificate is checked against "localhost".
-    await this.attach(connectTls({ socket: plain, host: server.host, ...tlsOptions(server) }), 'secureConnect', timeoutMs, 'the TLS handshake after STARTTLS');
+    const socket = connectTls({ socket: this.socket, host: server.host, ...tlsOptions(server) });
+    await this.attach(socket, 'secureConnect', timeoutMs, 'the TLS handshake after STARTTLS');
   }
 
   /** One command line. Nothing here logs or echoes what is sent, so AUTH's secrets stay on the wire. */
   send(line: string): void {
-    if (this.broken) throw this.broken;
+    this.broken.signal.throwIfAborted();
     this.socket!.write(`${line}\r\n`);
   }
 
   /** Write the (stuffed) message in blocks, each flushed within `timeoutMs`. */
   async writeMessage(data: Buffer, timeoutMs: number): Promise<void> {
     for (let offset = 0; offset < data.length; offset += messageBlock) {
-      if (this.broken) throw this.broken;
       const block = data.subarray(offset, offset + messageBlock);
       await this.until(new Promise<void>((resolve) => this.socket!.write(block, () => resolve())), timeoutMs, 'writing the message');
     }
@@ -297,90 +286,63 @@ class Wire {
     for (;;) {
       const reply = this.replies.shift();
       if (reply) return reply;
-      if (this.broken) throw this.broken;
       await this.until(new Promise<void>((resolve) => (this.wake = resolve)), timeoutMs, `waiting for ${what}`);
     }
-  }
-
-  /** QUIT politely; the message is already accepted, so a slow or missing 221 changes nothing. */
-  async quit(timeoutMs: number): Promise<void> {
-    try {
-      this.send('QUIT');
-      await this.read(timeoutMs, 'the reply to QUIT');
-    } catch {
-      // accepted is accepted
-    }
-    this.socket?.end();
-    this.destroy();
   }
 
   destroy(): void {
     this.socket?.off('data', this.onData).destroy();
   }
 
-  /** Listen to `socket` and wait for it to connect. */
+  /** Listen to `socket`, no longer to the one before it (STARTTLS), and wait for it to connect. */
   private async attach(socket: Socket | TLSSocket, connected: string, timeoutMs: number, what: string): Promise<void> {
-    this.socket = socket;
-    socket.on('data', this.onData).on('end', this.onEnd).on('close', this.onEnd).on('error', this.onError);
+    const old = this.socket;
+    old?.off('data', this.onData).off('end', this.onEnd).off('close', this.onEnd).off('error', this.onError);
+    old?.on('error', () => undefined); // its failures reach the new socket; an unheard 'error' would end the process
+    this.socket = socket.on('data', this.onData).on('end', this.onEnd).on('close', this.onEnd).on('error', this.onError);
     await this.until(new Promise<void>((resolve) => socket.once(connected, () => resolve())), timeoutMs, what);
   }
 
-  /** `work`, unless the timeout, the stop signal or a broken connection comes first. */
+  /** `work`, unless a broken connection, the stop signal or the timeout comes first. */
   private async until<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-    const stopped = () => new SmtpProblem(`${this.stopReason()} (${what})`, { code: 'ETIMEDOUT' });
-    if (this.stop.aborted) throw stopped();
-    if (this.broken) throw this.broken;
-    let timer: NodeJS.Timeout | undefined;
-    let onStop: (() => void) | undefined;
-    const interrupted = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new SmtpProblem(`no answer within ${timeoutMs} ms (${what})`, { code: 'ETIMEDOUT' })), timeoutMs);
-      onStop = () => reject(stopped());
-      this.stop.addEventListener('abort', onStop, { once: true });
-      this.brokenWaiter = reject;
-    });
-    try {
-      return await Promise.race([work, interrupted]);
-    } finally {
-      clearTimeout(timer);
-      this.stop.removeEventListener('abort', onStop!);
-      this.brokenWaiter = undefined;
-    }
+    const signal = AbortSignal.any([this.stop, this.broken.signal, AbortSignal.timeout(timeoutMs)]);
+    const interruption = () => {
+      if (this.broken.signal.aborted) return this.broken.signal.reason as SmtpProblem;
+      if (this.stop.aborted) return new SmtpProblem(`${this.stopReason()} (${what})`, { code: 'ETIMEDOUT' });
+      return new SmtpProblem(`no answer within ${timeoutMs} ms (${what})`, { code: 'ETIMEDOUT' });
+    };
+    if (signal.aborted) throw interruption();
+    return Promise.race([work, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(interruption()), { once: true }))]);
   }
 
-  private breakWith(error: Error): void {
-    this.broken ??= error;
-    this.brokenWaiter?.(this.broken);
-  }
-
+  /** Split what came into lines, and lines into replies: `250-` continues a reply, `250 ` ends it. */
   private take(chunk: Buffer): void {
-    this.pending += this.decoder.write(chunk);
-    for (let newline = this.pending.indexOf('\n'); newline !== -1 && !this.broken; newline = this.pending.indexOf('\n')) {
-      this.line(this.pending.slice(0, newline).replace(/\r$/, ''));
-      this.pending = this.pending.slice(newline + 1);
+    const lines = (this.pending + this.decoder.write(chunk)).split('\n');
+    this.pending = lines.pop()!;
+    for (const raw of lines) {
+      if (this.broken.signal.aborted) return;
+      const line = raw.replace(/\r$/, '');
+      const match = /^(\d{3})([ -]?)(.*)$/.exec(line);
+      if (!match || (this.lines.length > 0 && match[1] !== this.lines[0]!.slice(0, 3))) {
+        this.protocolError(`a malformed reply line "${line.slice(0, 80)}"`);
+        return;
+      }
+      this.lines.push(line);
+      if (match[2] === '-') {
+        if (this.lines.length > maxReplyLines || this.lines.join('').length > maxReplyBytes) {
+          this.protocolError(`a reply of more than ${maxReplyLines} lines or 64 KiB`);
+        }
+        continue;
+      }
+      this.replies.push({ code: Number(match[1]), text: this.lines.map((l) => l.slice(4)).join('\n') });
+      this.lines = [];
+      this.wake?.();
     }
-    if (!this.broken && this.pending.length > maxReplyBytes) this.protocolError('a reply line longer than 64 KiB');
-  }
-
-  private line(line: string): void {
-    const match = /^(\d{3})([ -]?)(.*)$/.exec(line);
-    if (!match || (this.lines.length > 0 && match[1] !== this.lines[0]!.slice(0, 3))) {
-      this.protocolError(`a malformed reply line "${line.slice(0, 80)}"`);
-      return;
-    }
-    this.lines.push(line);
-    this.replyBytes += line.length;
-    if (match[2] === '-') {
-      if (this.lines.length > maxReplyLines || this.replyBytes > maxReplyBytes) this.protocolError(`a reply of more than ${maxReplyLines} lines or 64 KiB`);
-      return;
-    }
-    this.replies.push({ code: Number(match[1]), text: this.lines.map((l) => l.slice(4)).join('\n') });
-    this.lines = [];
-    this.replyBytes = 0;
-    this.wake?.();
+    if (!this.broken.signal.aborted && this.pending.length > maxReplyBytes) this.protocolError('a reply line longer than 64 KiB');
   }
 
   private protocolError(what: string): void {
-    this.breakWith(new SmtpProblem(`the server sent ${what}`, { code: 'EPROTOCOL' }));
+    this.broken.abort(new SmtpProblem(`the server sent ${what}`, { code: 'EPROTOCOL' }));
     this.socket?.destroy();
   }
 }

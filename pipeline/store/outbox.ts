@@ -1,23 +1,20 @@
-import { mkdir, open, readdir, readFile, truncate } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, readFile, truncate } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { OutputError } from '../errors.js';
+import { errorCode } from '../io/atomic.js';
 
 /**
- * The outbox: for each edition and recipient, what became of the e-mail, so that nobody gets an edition twice unless
- * a person asks for it. `<outDir>/outbox/<editionId>.jsonl` is a journal: one JSON line per state change, appended and
- * fsynced before the step it records goes on the wire (`sending` before DATA, `final-dot` before the final dot), and
- * read by replaying the lines. A process killed mid-write leaves at most a torn last line, a change that never became
- * durable, so replay drops it. `alerts.jsonl` beside it records the alerts sent to the admin the same way.
- * Callers hold the lock over the output folder (io/lock.ts) while writing; reading needs no lock.
+ * The outbox: for each edition and recipient, what became of the e-mail. `<outDir>/outbox/<editionId>.jsonl` is a
+ * journal, one JSON line per state change, fsynced before the step it records goes on the wire, and read by replaying
+ * the lines; a torn last line (a process killed mid-write) never became durable and is dropped. `alerts.jsonl` is a
+ * journal of the same kind for the alerts. Callers hold the lock over the output folder (io/lock.ts) while writing.
  */
-
-const outboxEvents = ['queued', 'sending', 'final-dot', 'sent', 'failed', 'uncertain', 'interrupted', 'resend', 'confirmed'] as const;
 
 const outboxEventSchema = v.object({
   at: v.pipe(v.string(), v.isoTimestamp()),
-  event: v.picklist(outboxEvents),
+  event: v.picklist(['queued', 'sending', 'final-dot', 'sent', 'failed', 'uncertain', 'interrupted', 'resend', 'confirmed']),
   /** The address as MAIL_TO gave it, and addressKey() of it: what two spellings of one mailbox share. */
   recipient: v.string(),
   key: v.pipe(v.string(), v.minLength(3)),
@@ -53,56 +50,30 @@ export interface RecipientRecord {
   history: { at: string; event: OutboxEvent['event'] }[];
 }
 
-interface EditionOutbox {
-  editionId: string;
-  path: string;
-  recipients: RecipientRecord[];
-  /** A torn last line (a process killed while appending) was ignored. */
-  tornTail: boolean;
-}
-
 const outboxDir = (outDir: string) => join(outDir, 'outbox');
 export const outboxPath = (outDir: string, editionId: string) => join(outboxDir(outDir), `${checkEditionId(editionId)}.jsonl`);
 export const alertsPath = (outDir: string) => join(outboxDir(outDir), 'alerts.jsonl');
 
 export type Outbox = Awaited<ReturnType<typeof openOutbox>>;
 
-/**
- * Open (creating the folder) the outbox of `editionId` for recording; a torn last line is cut off. record() appends
- * the change and fsyncs it, then applies it. On failure (disk full) the file is cut back to what it was and an
- * OutputError thrown; every later record() then fails at once, so a caller can't go on sending with nothing recorded.
- */
+/** The outbox of `editionId`, opened for recording (see openJournal). */
 export async function openOutbox(outDir: string, editionId: string, now: () => Date = () => new Date()) {
-  const path = outboxPath(outDir, editionId);
-  const journal = await openJournal(path, outboxEventSchema, now);
-  const records = replay(journal.events);
-  return {
-    path,
-    get: (key: string) => records.get(key),
-    list: () => [...records.values()],
-    record: async (event: Omit<OutboxEvent, 'at' | 'by'> & { at?: string }) => applyOutboxEvent(records, await journal.append(event)),
-  };
+  return openJournal(outboxPath(outDir, editionId), outboxEventSchema, applyOutboxEvent, now);
 }
 
-/** Every edition's outbox in `<outDir>/outbox/`, oldest file name first; nothing is changed. */
-export async function readOutbox(outDir: string): Promise<EditionOutbox[]> {
+/** Every edition's outbox in `<outDir>/outbox/`, oldest file name first; `tornTail`: a torn last line was ignored. Nothing is changed. */
+export async function readOutbox(outDir: string) {
   const names = await readdir(outboxDir(outDir)).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
     throw readError(outboxDir(outDir), error);
   });
-  const editions: EditionOutbox[] = [];
+  const editions = [];
   for (const name of names.filter((n) => n.endsWith('.jsonl') && n !== 'alerts.jsonl').sort()) {
     const path = join(outboxDir(outDir), name);
     const { events, tornTail } = parseJournal(path, await readText(path), outboxEventSchema);
-    editions.push({ editionId: name.slice(0, -'.jsonl'.length), path, recipients: [...replay(events).values()], tornTail });
+    editions.push({ editionId: name.slice(0, -'.jsonl'.length), path, recipients: [...replay(events, applyOutboxEvent).values()], tornTail });
   }
   return editions;
-}
-
-function replay(events: OutboxEvent[]): Map<string, RecipientRecord> {
-  const records = new Map<string, RecipientRecord>();
-  for (const event of events) applyOutboxEvent(records, event);
-  return records;
 }
 
 /** The state after one more event. */
@@ -169,35 +140,21 @@ const alertEventSchema = v.object({
 });
 type AlertEvent = v.InferOutput<typeof alertEventSchema>;
 
-interface IncidentRecord {
-  incident: string;
-  /** open: the admin was alerted (or the alert may have gone out) and the incident is not resolved. */
-  state: 'open' | 'failed' | 'resolved';
-  alertedAt?: string;
-  subject?: string;
-  reason?: string;
-}
+/** `open`: the admin was alerted (or the alert may have gone out), and the incident is not resolved. */
+type IncidentRecord = { incident: string; state: 'open' | 'failed' | 'resolved'; alertedAt?: string };
 
 export async function openAlerts(outDir: string, now: () => Date = () => new Date()) {
-  const journal = await openJournal(alertsPath(outDir), alertEventSchema, now);
-  const incidents = new Map<string, IncidentRecord>();
-  const apply = (event: AlertEvent): IncidentRecord => {
-    const record: IncidentRecord = incidents.get(event.incident) ?? { incident: event.incident, state: 'failed' };
-    if (event.event === 'sending' || event.event === 'sent') {
-      record.state = 'open';
-      record.alertedAt = event.at;
-    } else record.state = event.event;
-    if (event.subject) record.subject = event.subject;
-    if (event.reason) record.reason = event.reason;
-    incidents.set(event.incident, record);
-    return record;
-  };
-  for (const event of journal.events) apply(event);
-  return {
-    get: (incident: string) => incidents.get(incident),
-    list: () => [...incidents.values()],
-    record: async (event: Omit<AlertEvent, 'at' | 'by'>) => apply(await journal.append(event)),
-  };
+  return openJournal(alertsPath(outDir), alertEventSchema, applyAlertEvent, now);
+}
+
+function applyAlertEvent(incidents: Map<string, IncidentRecord>, event: AlertEvent): IncidentRecord {
+  const record: IncidentRecord = incidents.get(event.incident) ?? { incident: event.incident, state: 'failed' };
+  if (event.event === 'sending' || event.event === 'sent') {
+    record.state = 'open';
+    record.alertedAt = event.at;
+  } else record.state = event.event;
+  incidents.set(event.incident, record);
+  return record;
 }
 
 // --- formatting --------------------------------------------------------------------------------------------------
@@ -206,7 +163,7 @@ export async function openAlerts(outDir: string, now: () => Date = () => new Dat
  * `briefing outbox`: per edition, one line per recipient (state, address, when, Message-ID, the server's last reply or
  * why), then a count per state and what a person can do about the uncertain ones.
  */
-export function formatOutbox(editions: EditionOutbox[]): string {
+export function formatOutbox(editions: Awaited<ReturnType<typeof readOutbox>>): string {
   if (editions.length === 0) return 'The outbox is empty: no edition has been mailed yet.';
   const blocks = editions.map(({ editionId, recipients, tornTail }) => {
     const width = Math.max(...recipients.map((r) => r.recipient.length), 9);
@@ -239,35 +196,41 @@ export function formatOutbox(editions: EditionOutbox[]): string {
 
 const writer = `${process.pid}@${hostname()}`;
 
-async function openJournal<E extends { at: string }>(path: string, schema: v.GenericSchema<unknown, E>, now: () => Date) {
+/**
+ * Open (creating the folder) a journal for recording: a torn last line is cut off, the events are replayed by `apply`
+ * into records by key, and record() appends one more, fsynced, then applies it. After a failed append (disk full) the
+ * file is cut back and every later record() fails at once, so a caller can't go on sending with nothing recorded.
+ */
+async function openJournal<E extends { at: string }, R>(
+  path: string,
+  schema: v.GenericSchema<unknown, E>,
+  apply: (records: Map<string, R>, event: E) => R,
+  now: () => Date,
+) {
   const dir = join(path, '..');
   await guard(path, 'create the outbox folder', () => mkdir(dir, { recursive: true }));
   const text = await readText(path);
   const { events, tornTail, goodBytes } = parseJournal(path, text, schema);
   // A torn last line was never fsynced: cut it off so the next line starts on a line of its own.
   if (tornTail) await guard(path, 'cut off its torn last line', () => truncate(path, goodBytes));
+  const records = replay(events, apply);
   let size = goodBytes;
   let created = text === '';
   let broken: Error | undefined;
-  /** The last append, settled: never rejects. */
+  /** The last append, settled: never rejects. Appends are serialised: each waits for the one before it. */
   let queue: Promise<unknown> = Promise.resolve();
 
   return {
-    events,
-    /** Append the event and fsync it. Appends are serialised: each waits for the one before it. */
-    append(partial: Omit<E, 'at' | 'by'> & { at?: string }): Promise<E> {
+    path,
+    get: (key: string) => records.get(key),
+    list: () => [...records.values()],
+    record(partial: Omit<E, 'at' | 'by'> & { at?: string }): Promise<R> {
       const result = queue.then(async () => {
         if (broken) throw broken;
         const event = v.parse(schema, { ...partial, at: partial.at ?? now().toISOString(), by: writer });
         const line = `${JSON.stringify(event)}\n`;
         try {
-          const handle = await open(path, 'a');
-          try {
-            await handle.writeFile(line);
-            await handle.sync();
-          } finally {
-            await handle.close();
-          }
+          await appendFile(path, line, { flush: true });
           if (created) await syncDir(dir); // the new file's name must survive a crash too
           created = false;
         } catch (error) {
@@ -280,7 +243,7 @@ async function openJournal<E extends { at: string }>(path: string, schema: v.Gen
           throw broken;
         }
         size += Buffer.byteLength(line);
-        return event;
+        return apply(records, event);
       });
       queue = result.catch(() => undefined);
       return result;
@@ -288,30 +251,27 @@ async function openJournal<E extends { at: string }>(path: string, schema: v.Gen
   };
 }
 
-function parseJournal<E>(path: string, text: string, schema: v.GenericSchema<unknown, E>): { events: E[]; tornTail: boolean; goodBytes: number } {
-  const whole = text.slice(0, text.lastIndexOf('\n') + 1);
-  const events: E[] = [];
-  for (const [i, line] of whole.split('\n').entries()) {
-    if (line === '') continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      throw corrupt(path, i + 1, 'not JSON');
-    }
-    const result = v.safeParse(schema, parsed);
-    if (!result.success) throw corrupt(path, i + 1, result.issues[0]!.message);
-    events.push(result.output);
-  }
-  return { events, tornTail: whole.length < text.length, goodBytes: Buffer.byteLength(whole) };
+function replay<E, R>(events: E[], apply: (records: Map<string, R>, event: E) => R): Map<string, R> {
+  const records = new Map<string, R>();
+  for (const event of events) apply(records, event);
+  return records;
 }
 
-function corrupt(path: string, line: number, why: string): OutputError {
-  return new OutputError(
-    `${path} line ${line} is not an outbox record (${why}). Nothing was sent for it, since who already has the edition can't be told. ` +
-      'Look at the file (a line edited by hand, or a disk fault), fix or remove that line, and send again.',
-    { path },
-  );
+/** The whole lines of `text` as events; a torn last line (no newline yet) is left out. Throws on a line that is not an event. */
+function parseJournal<E>(path: string, text: string, schema: v.GenericSchema<unknown, E>): { events: E[]; tornTail: boolean; goodBytes: number } {
+  const whole = text.slice(0, text.lastIndexOf('\n') + 1);
+  const lineSchema = v.pipe(v.string(), v.parseJson(undefined, 'not JSON'), schema);
+  const events = whole.split('\n').flatMap((line, i) => {
+    if (line === '') return [];
+    const result = v.safeParse(lineSchema, line);
+    if (result.success) return [result.output];
+    throw new OutputError(
+      `${path} line ${i + 1} is not an outbox record (${result.issues[0].message}). Nothing was sent for it, since who already has the edition can't be told. ` +
+        'Look at the file (a line edited by hand, or a disk fault), fix or remove that line, and send again.',
+      { path },
+    );
+  });
+  return { events, tornTail: whole.length < text.length, goodBytes: Buffer.byteLength(whole) };
 }
 
 async function readText(path: string): Promise<string> {
@@ -319,10 +279,6 @@ async function readText(path: string): Promise<string> {
     if (error.code === 'ENOENT') return '';
     throw readError(path, error);
   });
-}
-
-function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 }
 
 function readError(path: string, error: unknown): OutputError {
