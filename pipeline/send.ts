@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import Handlebars from 'handlebars';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import pRetry, { AbortError } from 'p-retry';
 import * as v from 'valibot';
 import { ConfigError, DeliveryError, OutputError, TemplateError } from './errors.js';
 import { writeFileAtomic } from './io/atomic.js';
@@ -58,6 +59,15 @@ export interface SendResult {
   stopped?: 'signal' | 'deadline' | 'server';
   /** Dry run: the .eml files written. */
   eml?: string[];
+}
+
+type Failure = ReturnType<typeof describeFailure>;
+
+/** A failed attempt at one recipient, as thrown inside p-retry. */
+class FailedAttempt extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.reason);
+  }
 }
 
 /**
@@ -124,11 +134,13 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
     } else todo.push(r);
   }
 
-  /** Up to `attempts` tries at `r`, each failure recorded: at once after `sending` was recorded, else once it is final. */
+  /** Up to `attempts` tries at `r` through p-retry, each failure recorded: at once after `sending` was recorded, else once it is final. */
   const tryToSend = async (r: Recipient, messageId: string, message: Buffer) => {
-    const recordFailure = ({ permanent, reason, code, reply }: ReturnType<typeof describeFailure>) =>
+    const recordFailure = ({ permanent, reason, code, reply }: Failure) =>
       outbox.record({ event: 'failed', recipient: r.address, key: r.key, permanent, reason, code, reply });
-    for (let n = 1; ; n++) {
+    let tries = 0;
+    const attempt = async (n: number) => {
+      tries = n;
       const outcome = await deliver({
         server: { ...mail, tls: effects.tls },
         timeouts: timeoutsWithin(mail.timeouts, deadline),
@@ -139,20 +151,33 @@ export async function sendEdition(options: SendOptions): Promise<SendResult> {
         beforeData: async () => void (await outbox.record({ event: 'sending', recipient: r.address, key: r.key, messageId })),
         beforeFinalDot: async () => void (await outbox.record({ event: 'final-dot', recipient: r.address, key: r.key })),
       });
-      if (outcome.status === 'accepted' || outcome.status === 'uncertain') return { outcome };
+      if (outcome.status === 'accepted' || outcome.status === 'uncertain') return outcome;
       const failure = describeFailure(outcome, mail);
       const lastTry = !failure.retryable || n >= attempts || stopReason(stop, deadline) !== undefined;
       log(`${r.address}: attempt ${n} of ${attempts} failed (${failure.reason})${lastTry ? '' : `; retrying in ${backoff(n)} ms`}`);
       if (outbox.get(r.key)?.state === 'sending' || lastTry) await recordFailure(failure);
-      if (lastTry) return { failure, tries: n };
-      await sleep(backoff(n));
-      // A stop or the deadline that came during the wait ends the retries: no new message is started after it.
-      const stopped = stopReason(stop, deadline);
-      if (stopped) {
-        log(`${r.address}: ${stopWords[stopped]}: not retrying`);
-        if (outbox.get(r.key)?.state !== 'failed') await recordFailure(failure);
-        return { failure, tries: n };
-      }
+      throw lastTry ? new AbortError(new FailedAttempt(failure)) : new FailedAttempt(failure);
+    };
+    try {
+      const outcome = await pRetry(attempt, {
+        retries: attempts - 1,
+        // The waits are taken in onFailedAttempt, through sleep, so tests need no real time.
+        minTimeout: 0,
+        async onFailedAttempt({ error, attemptNumber }) {
+          if (!(error instanceof FailedAttempt)) throw error; // the outbox could not be written, or a hook failed: never retried
+          await sleep(backoff(attemptNumber));
+          // A stop or the deadline that came during the wait ends the retries: no new message is started after it.
+          const stopped = stopReason(stop, deadline);
+          if (!stopped) return;
+          log(`${r.address}: ${stopWords[stopped]}: not retrying`);
+          if (outbox.get(r.key)?.state !== 'failed') await recordFailure(error.failure);
+          throw error;
+        },
+      });
+      return { outcome };
+    } catch (error) {
+      if (!(error instanceof FailedAttempt)) throw error;
+      return { failure: error.failure, tries };
     }
   };
 
