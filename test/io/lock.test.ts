@@ -86,12 +86,12 @@ describe('withLock', () => {
     expect(await exists(lockPath(dir))).toBe(false);
   });
 
-  it('takes over an unreadable lock file only once it is older than staleAfterMs', async () => {
+  it('takes over an unreadable lock file only once it is older than a minute', async () => {
     await writeFile(lockPath(dir), '');
-    await expect(withLock(dir, 'cli run', async () => 1, { staleAfterMs: 60_000 })).rejects.toThrow(LockError);
+    await expect(withLock(dir, 'cli run', async () => 1)).rejects.toThrow(LockError);
     const old = new Date(Date.now() - 120_000);
     await utimes(lockPath(dir), old, old);
-    await expect(withLock(dir, 'cli run', async () => 1, { staleAfterMs: 60_000 })).resolves.toBe(1);
+    await expect(withLock(dir, 'cli run', async () => 1)).resolves.toBe(1);
   });
 
   it('releases the lock when fn throws, and passes the error on', async () => {
@@ -142,11 +142,11 @@ describe('over several folders', () => {
     await expect(tryLock([data, out], 'scheduler', async () => (ran = true))).resolves.toBeNull();
   });
 
-  it('creates a missing folder only when asked (the output folder of a first run)', async () => {
+  it('refuses a missing folder (the caller makes the output folder first), taking none of the locks', async () => {
     const out = join(dir, 'new', 'out');
+    await expect(withLock([dir, out], 'cli run', async () => 1)).rejects.toThrow(/new\/out\/\.lock: cannot create the lock file \(ENOENT\)/);
     await expect(withLock([dir, out], 'cli run', async () => 1)).rejects.toThrow(OutputError);
-    await expect(withLock([dir, out], 'cli run', async () => 1, { createMissing: true })).resolves.toBe(1);
-    expect(await exists(out)).toBe(true);
+    expect(await exists(lockPath(dir))).toBe(false);
   });
 });
 
