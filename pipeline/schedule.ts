@@ -1,12 +1,12 @@
 import cron, { type Logger, type ScheduledTask } from 'node-cron';
 import { ConfigError, errorMessage } from './errors.js';
 import { lockHolder, tryLock } from './io/lock.js';
+import { onSignals, quietLog } from './io/shutdown.js';
 
 /**
- * The long-running scheduler: fires `tick` on a cron schedule in a time zone, one job at a time, under the same
- * `.lock` files `briefing run` takes. One log line per firing (`2026-11-30T08:30:00+01:00 tick 3: …`), alerts for
- * failing ticks and overdue releases. Nothing a tick does can end the scheduler, since a scheduler that has died
- * alerts nobody.
+ * The long-running scheduler: fires `tick` on a cron schedule in a time zone, one job at a time, under the `.lock` files
+ * `briefing run` takes. One log line per firing, alerts for failing ticks and overdue releases. Nothing a tick does can
+ * end the scheduler, since a scheduler that has died alerts nobody.
  */
 
 /** Weekdays at 08:30 Oslo time: SSB publishes at 08:00, so the new figures are out by then. */
@@ -93,13 +93,7 @@ export function validateSchedule(expression: string, timezone: string): void {
 export function startScheduler(options: SchedulerOptions) {
   validateSchedule(options.cron, options.timezone);
   const { lockDir, timezone } = options;
-  const log = (line: string) => {
-    try {
-      options.log(line);
-    } catch {
-      // a log that can't be written (a closed pipe) must not stop the schedule
-    }
-  };
+  const log = quietLog(options.log);
   /** `fn`, with a failure logged as "<what>: <message>" instead of thrown. */
   const guarded = async (what: string, fn: () => Promise<unknown> | undefined) => {
     try {
@@ -123,22 +117,21 @@ export function startScheduler(options: SchedulerOptions) {
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
-  // The tick's line is logged, and its alerts given, while the lock is still held: the alerts' record lives in the
-  // output folder, which only the lock holder writes.
-  async function report(n: number, at: string, result: { outcome: TickOutcome } | { error: unknown }): Promise<void> {
-    if ('error' in result) {
-      log(`${at} tick ${n}: failed: ${errorMessage(result.error)}`);
-      return alert({
-        incident: 'tick-failed',
-        subject: 'The scheduled briefing run failed',
-        text:
-          `Tick ${n} at ${at} (cron "${options.cron}" ${timezone}) failed: ${errorMessage(result.error)}\n\n` +
-          'Later ticks keep trying; you are mailed again only after a tick has succeeded and a new failure begins.',
-      });
-    }
-    log(`${at} tick ${n}: ${describeOutcome(result.outcome)}`);
+  async function failed(n: number, at: string, error: unknown): Promise<void> {
+    log(`${at} tick ${n}: failed: ${errorMessage(error)}`);
+    await alert({
+      incident: 'tick-failed',
+      subject: 'The scheduled briefing run failed',
+      text:
+        `Tick ${n} at ${at} (cron "${options.cron}" ${timezone}) failed: ${errorMessage(error)}\n\n` +
+        'Later ticks keep trying; you are mailed again only after a tick has succeeded and a new failure begins.',
+    });
+  }
+
+  async function succeeded(n: number, at: string, outcome: TickOutcome): Promise<void> {
+    log(`${at} tick ${n}: ${describeOutcome(outcome)}`);
     await guarded('incident [tick-failed] could not be closed', () => options.resolve?.('tick-failed'));
-    const release = result.outcome.release;
+    const { release } = outcome;
     const overdue = release && overdueRelease(release, now(), timezone, graceDays);
     if (release && overdue) {
       await alert({
@@ -156,18 +149,23 @@ export function startScheduler(options: SchedulerOptions) {
   async function runTick(n: number, at: string): Promise<void> {
     try {
       const ran = await tryLock(lockDir, owner, async () => {
-        let result: { outcome: TickOutcome } | { error: unknown };
-        try {
-          result = { outcome: await options.tick(context) };
-        } catch (error) {
-          result = { error };
-        }
-        await report(n, at, result);
+        // Logged and alerted under the lock: the alerts' record lives in the output folder, which only the lock holder writes.
+        await options.tick(context).then(
+          (outcome) => succeeded(n, at, outcome),
+          (error: unknown) => failed(n, at, error),
+        );
         return true;
       });
-      if (ran === null) log(`${at} tick ${n}: skipped (${await describeHolder(lockDir)})`);
+      if (ran === null) {
+        // tryLock only says that a lock is held; its file says by whom.
+        const holder = await lockHolder(lockDir);
+        const by = holder
+          ? `pid ${holder.pid} (${holder.owner}) since ${holder.startedAt}`
+          : 'another run, which has just finished or is still writing the lock file';
+        log(`${at} tick ${n}: skipped (locked by ${by})`);
+      }
     } catch (error) {
-      await report(n, at, { error }); // the lock itself could not be taken (a folder missing or read-only)
+      await failed(n, at, error); // the lock itself could not be taken (a folder missing or read-only)
     }
   }
 
@@ -225,34 +223,24 @@ export function startScheduler(options: SchedulerOptions) {
  * ends it at once. Returns a function that removes the handlers without stopping.
  */
 export function installSignalHandlers(scheduler: Scheduler, log: (line: string) => void): () => void {
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+  const stopped = (exitCode: number, line: string) => {
+    remove();
+    process.exitCode = exitCode;
+    log(line);
+  };
+  const remove = onSignals([
+    (signal) => {
+      log(`${signal}: stopping after the running job`);
+      scheduler.stop().then(
+        () => stopped(0, 'stopped'),
+        (error: unknown) => stopped(1, `stopping failed: ${errorMessage(error)}`),
+      );
+    },
+    (signal) => {
       log(`${signal}: already stopping; abandoning the message on the wire, then waiting for the running job to finish`);
       scheduler.abort();
-      return;
-    }
-    stopping = true;
-    log(`${signal}: stopping after the running job`);
-    scheduler.stop().then(
-      () => {
-        remove();
-        process.exitCode = 0;
-        log('stopped');
-      },
-      (error: unknown) => {
-        remove();
-        process.exitCode = 1;
-        log(`stopping failed: ${errorMessage(error)}`);
-      },
-    );
-  };
-  const remove = () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+    },
+  ]);
   return remove;
 }
 
@@ -271,11 +259,7 @@ function describeOutcome({ kind, detail, nextRelease }: TickOutcome): string {
 export function installFaultGuards(log: (line: string) => void, alert?: (alert: Alert) => Promise<unknown>): () => void {
   const report = (kind: string, error: unknown) => {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    try {
-      log(`${kind} (a bug; the scheduler goes on): ${text}`);
-    } catch {
-      // nowhere left to say it
-    }
+    quietLog(log)(`${kind} (a bug; the scheduler goes on): ${text}`);
     void alert?.({ incident: `scheduler-fault:${kind}:${errorMessage(error).slice(0, 80)}`, subject: `The briefing scheduler hit ${kind}`, text }).catch(
       () => undefined,
     );
@@ -296,13 +280,6 @@ export function overdueRelease(release: { date: string; figuresChanged: boolean 
   const today = localIso(now, timezone).slice(0, 10);
   const days = Math.round((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${release.date.slice(0, 10)}T00:00:00Z`)) / 86_400_000);
   return days > graceDays ? days : undefined;
-}
-
-/** Who holds the lock, from its file (tryLock only says that it is held). */
-async function describeHolder(lockDir: string | readonly string[]): Promise<string> {
-  const holder = await lockHolder(lockDir);
-  if (!holder) return 'locked by another run, which has just finished or is still writing the lock file';
-  return `locked by pid ${holder.pid} (${holder.owner}) since ${holder.startedAt}`;
 }
 
 /** `2026-11-30T08:30:00+01:00`: the wall-clock time in `timeZone` with its UTC offset, to the second. */
