@@ -1,6 +1,6 @@
 import cron, { type Logger, type ScheduledTask } from 'node-cron';
-import { ConfigError, errorMessage } from './errors.js';
-import { lockHolder, tryLock } from './io/lock.js';
+import { ConfigError, errorMessage, LockError } from './errors.js';
+import { withLock } from './io/lock.js';
 import { onSignals, quietLog } from './io/shutdown.js';
 
 /**
@@ -147,25 +147,20 @@ export function startScheduler(options: SchedulerOptions) {
 
   /** Never rejects: every outcome, including a thrown error, becomes the tick's one log line. */
   async function runTick(n: number, at: string): Promise<void> {
+    // Logged and alerted under the lock: the alerts' record lives in the output folder, which only the lock holder writes.
+    const job = () =>
+      options.tick(context).then(
+        (outcome) => succeeded(n, at, outcome),
+        (error: unknown) => failed(n, at, error),
+      );
     try {
-      const ran = await tryLock(lockDir, owner, async () => {
-        // Logged and alerted under the lock: the alerts' record lives in the output folder, which only the lock holder writes.
-        await options.tick(context).then(
-          (outcome) => succeeded(n, at, outcome),
-          (error: unknown) => failed(n, at, error),
-        );
-        return true;
-      });
-      if (ran === null) {
-        // tryLock only says that a lock is held; its file says by whom.
-        const holder = await lockHolder(lockDir);
-        const by = holder
-          ? `pid ${holder.pid} (${holder.owner}) since ${holder.startedAt}`
-          : 'another run, which has just finished or is still writing the lock file';
-        log(`${at} tick ${n}: skipped (locked by ${by})`);
-      }
+      await withLock(lockDir, owner, job);
     } catch (error) {
-      await failed(n, at, error); // the lock itself could not be taken (a folder missing or read-only)
+      // job never rejects: this is about the lock. A held one skips the tick; a folder missing or read-only fails it.
+      if (!(error instanceof LockError)) return failed(n, at, error);
+      const { pid, owner: holder, startedAt } = error.context;
+      const by = pid ? `pid ${pid} (${holder}) since ${startedAt}` : 'another run, which has just finished or is still writing the lock file';
+      log(`${at} tick ${n}: skipped (locked by ${by})`);
     }
   }
 

@@ -53,46 +53,24 @@ const holderSchema = v.pipe(
 
 type LockHolder = v.InferOutput<typeof holderSchema>;
 
-/** Run `fn` holding the lock of every folder in `dirs`; LockError if a live process holds any of them (none is then taken). */
+/**
+ * Run `fn` holding the lock of every folder in `dirs`. LockError, naming the holder in its context, if a live process holds
+ * any of them (none is then taken); OutputError if a lock file cannot be created.
+ */
 export async function withLock<T>(dirs: string | readonly string[], owner: string, fn: () => Promise<T>): Promise<T> {
   const held: { path: string; content: LockHolder }[] = [];
   try {
     // In sorted order, so two processes asking for overlapping sets can't each hold a part the other needs.
-    for (const dir of sortedDirs(dirs)) held.push(await acquire(lockPath(dir), owner));
+    const sorted = [...new Set((typeof dirs === 'string' ? [dirs] : dirs).map((d) => resolve(d)))].sort();
+    for (const dir of sorted) held.push(await acquire(lockPath(dir), owner));
     return await fn();
   } finally {
     for (const lock of held.reverse()) await release(lock.path, lock.content);
   }
 }
 
-/** Like withLock, but resolves to null without running `fn` when a lock is held (the scheduler skips a tick). */
-export async function tryLock<T>(dirs: string | readonly string[], owner: string, fn: () => Promise<T>): Promise<T | null> {
-  let ran = false;
-  const run = () => {
-    ran = true;
-    return fn();
-  };
-  return withLock(dirs, owner, run).catch((error: unknown) => {
-    if (error instanceof LockError && !ran) return null;
-    throw error;
-  });
-}
-
 export function lockPath(dir: string): string {
   return join(dir, '.lock');
-}
-
-/** Who holds the lock of the first of `dirs` that is locked, or null (none is, or the file is being written). */
-export async function lockHolder(dirs: string | readonly string[]): Promise<LockHolder | null> {
-  for (const dir of sortedDirs(dirs)) {
-    const holder = parse(await readFile(lockPath(dir), 'utf8').catch(() => ''));
-    if (holder) return holder;
-  }
-  return null;
-}
-
-function sortedDirs(dirs: string | readonly string[]): string[] {
-  return [...new Set((typeof dirs === 'string' ? [dirs] : dirs).map((d) => resolve(d)))].sort();
 }
 
 async function acquire(path: string, owner: string): Promise<{ path: string; content: LockHolder }> {
