@@ -18,7 +18,7 @@ export interface TickOutcome {
   detail: string;
   /** When SSB's next release is expected (ISO date), if known. */
   nextRelease?: string;
-  /** The latest announced release due by now, and whether the figures changed since: past the grace period unchanged, the admin is alerted. */
+  /** The latest announced release due by now, and whether the figures changed since (else, past the grace period, an alert). */
   release?: { date: string; figuresChanged: boolean };
 }
 
@@ -40,17 +40,15 @@ export interface SchedulerOptions {
   /** Cron expression, 5 fields (minute first) or 6 (second first), read in the IANA `timezone`. */
   cron: string;
   timezone: string;
-  /** Folders whose `.lock` a tick takes, all or none (the data and output folders). */
+  /** Folders whose `.lock` a tick takes (the data and output folders). */
   lockDir: string | readonly string[];
   /** One job under the lock; may throw (logged as "failed"). */
   tick: (context: TickContext) => Promise<TickOutcome>;
-  /** One line per firing. A log that throws is ignored. */
+  /** One line per firing; a log that throws is ignored. Alerts and resolves may reject (logged). */
   log: (line: string) => void;
-  /** Tell a person; may reject (logged). */
   alert?: (alert: Alert) => Promise<unknown>;
-  /** The incident is over; may reject (logged). */
   resolve?: (incident: string) => Promise<unknown>;
-  /** Days after an announced release without new figures before the admin is alerted. @default 2 */
+  /** Days after an announced release without new figures before the admin is alerted (2). */
   releaseGraceDays?: number;
   /** Run a single tick now instead of scheduling; `done` resolves after it. */
   once?: boolean;
@@ -94,7 +92,6 @@ export function startScheduler(options: SchedulerOptions) {
   validateSchedule(options.cron, options.timezone);
   const { lockDir, timezone } = options;
   const log = quietLog(options.log);
-  /** `fn`, with a failure logged as "<what>: <message>" instead of thrown. */
   const guarded = async (what: string, fn: () => Promise<unknown> | undefined) => {
     try {
       await fn();
@@ -145,7 +142,7 @@ export function startScheduler(options: SchedulerOptions) {
     }
   }
 
-  /** Never rejects: every outcome, including a thrown error, becomes the tick's one log line. */
+  /** Never rejects: every outcome becomes the tick's one log line. */
   async function runTick(n: number, at: string): Promise<void> {
     // Logged and alerted under the lock: the alerts' record lives in the output folder, which only the lock holder writes.
     const job = () =>
@@ -212,11 +209,7 @@ export function startScheduler(options: SchedulerOptions) {
   };
 }
 
-/**
- * On SIGINT/SIGTERM: log, tell the running job to stop after the message on the wire, let it finish, then let the
- * process end with exit code 0. A second signal tells the job to abandon the message on the wire; SIGKILL still
- * ends it at once. Returns a function that removes the handlers without stopping.
- */
+/** SIGINT/SIGTERM: stop after the running job, then exit 0; a second signal abandons the message on the wire. Returns a remover. */
 export function installSignalHandlers(scheduler: Scheduler, log: (line: string) => void): () => void {
   const stopped = (exitCode: number, line: string) => {
     remove();
@@ -246,10 +239,9 @@ function describeOutcome({ kind, detail, nextRelease }: TickOutcome): string {
 }
 
 /**
- * Keep the scheduler alive through faults outside any tick: an unhandled rejection or an uncaught exception (an
- * 'error' event nobody listens to) is logged and alerted instead of ending the process. Node advises exiting after
- * an uncaught exception; here every tick starts afresh (new lock, new connections, state read from disk), so going
- * on is safer than a scheduler that silently stops alerting anyone. Returns a function that removes the guards.
+ * An unhandled rejection or uncaught exception outside any tick is logged and alerted instead of ending the process:
+ * every tick starts afresh (new lock, connections, state read from disk), so going on is safer than a scheduler that
+ * silently stops alerting anyone. Returns a function that removes the guards.
  */
 export function installFaultGuards(log: (line: string) => void, alert?: (alert: Alert) => Promise<unknown>): () => void {
   const report = (kind: string, error: unknown) => {

@@ -20,15 +20,12 @@ const staleAfterMs = 60_000;
 
 const bootId = readProc('/proc/sys/kernel/random/boot_id')?.trim() || undefined;
 
-/** This process, as its lock files record it (JSON leaves out what is undefined). */
+/** This process, as its lock files record it: bootedAt (to the minute) where there is no boot id; instance tells it from an earlier process with its pid. */
 const self = {
   host: hostname(),
   bootId,
-  /** Boot time from uptime, ms since 1970 (to the minute), where there is no boot id. */
   bootedAt: bootId ? undefined : Math.round((Date.now() - uptime() * 1000) / 60_000) * 60_000,
-  /** Start time in clock ticks since boot (/proc/<pid>/stat field 22). */
   procStart: processStart(process.pid),
-  /** Random per process: tells this process from an earlier one with the same pid. */
   instance: randomBytes(8).toString('hex'),
 };
 
@@ -58,14 +55,17 @@ type LockHolder = v.InferOutput<typeof holderSchema>;
  * any of them (none is then taken); OutputError if a lock file cannot be created.
  */
 export async function withLock<T>(dirs: string | readonly string[], owner: string, fn: () => Promise<T>): Promise<T> {
-  const held: { path: string; content: LockHolder }[] = [];
+  const content: LockHolder = { pid: process.pid, owner, startedAt: new Date().toISOString(), ...self };
+  const held: string[] = [];
   try {
     // In sorted order, so two processes asking for overlapping sets can't each hold a part the other needs.
-    const sorted = [...new Set((typeof dirs === 'string' ? [dirs] : dirs).map((d) => resolve(d)))].sort();
-    for (const dir of sorted) held.push(await acquire(lockPath(dir), owner));
+    for (const dir of [...new Set((typeof dirs === 'string' ? [dirs] : dirs).map((d) => resolve(d)))].sort()) {
+      await acquire(lockPath(dir), content);
+      held.push(lockPath(dir));
+    }
     return await fn();
   } finally {
-    for (const lock of held.reverse()) await release(lock.path, lock.content);
+    for (const path of held.reverse()) await release(path, content);
   }
 }
 
@@ -73,11 +73,10 @@ export function lockPath(dir: string): string {
   return join(dir, '.lock');
 }
 
-async function acquire(path: string, owner: string): Promise<{ path: string; content: LockHolder }> {
-  const content: LockHolder = { pid: process.pid, owner, startedAt: new Date().toISOString(), ...self };
+async function acquire(path: string, content: LockHolder): Promise<void> {
   // Two attempts: the second follows the takeover of a stale lock; if someone else won that race, we lose cleanly.
   for (let attempt = 0; attempt < 2; attempt++) {
-    if (await create(path, content)) return { path, content };
+    if (await create(path, content)) return;
     const found = await Promise.all([readFile(path, 'utf8'), stat(path)]).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null;
       throw error;
