@@ -17,9 +17,8 @@ export async function ensureWritableDir(dir: string, what: string): Promise<void
 }
 
 /**
- * Replace the files in `dir` as a set (briefing-<lang>.html with its .pdf): every file is written and synced under a
- * temp name first, and only when all are on disk are they renamed into place, so a full disk replaces none of them
- * and the error names the file. Temp files a killed run left in `dir` are removed afterwards.
+ * Replace the files in `dir` as a set (briefing-<lang>.html with its .pdf): all are staged before any is renamed into
+ * place, so a full disk replaces none of them. Temp files a killed run left in `dir` are removed afterwards.
  */
 export async function writeOutputs(dir: string, files: { name: string; data: string | Uint8Array }[]): Promise<string[]> {
   const staged: StagedFile[] = [];

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { DatasetError } from '../errors.js';
+import { errorCode } from '../io/atomic.js';
 import { historyEntrySchema, type HistoryEntry } from './schemas.js';
 
 /**
@@ -25,7 +26,7 @@ export async function readHistory(dataDir: string): Promise<HistoryEntry[]> {
   const path = join(dataDir, historyFile);
   const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return '';
-    throw new DatasetError(`${path}: cannot read the history (${error.code ?? error}).`, { path, cause: error });
+    throw new DatasetError(`${path}: cannot read the history (${errorCode(error)}).`, { path, cause: error });
   });
   return text.split('\n').flatMap((line, index) => {
     if (line.trim() === '') return [];

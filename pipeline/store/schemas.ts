@@ -2,9 +2,8 @@ import * as v from 'valibot';
 import { languages, statusSymbols } from '../briefing/vocabulary.js';
 
 /**
- * The schema of every file a briefing's folder holds (valibot): briefing.json, dataset.json and history.jsonl. The core's
- * types are derived from them (briefing/model.ts). Structure only; what depends on more than one field or file is
- * checked in store/dataset.ts, which names the row.
+ * The schemas of briefing.json, dataset.json and history.jsonl; the core's types are derived from them (briefing/model.ts).
+ * What depends on more than one row or file is checked in store/dataset.ts, which names the row.
  */
 
 const calendarDates = new Map<string, boolean>();
@@ -25,10 +24,8 @@ function isCalendarDate(text: string): boolean {
 
 /** ISO 8601 as SSB sends `updated`: a real date, optionally with a time and zone (`2025-09-24T06:00:00Z`). */
 function isIsoTimestamp(text: string): boolean {
-  const match = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);
-  if (!match || !isCalendarDate(match[1]!)) return false;
-  const [hours, minutes, seconds] = [Number(match[2] ?? 0), Number(match[3] ?? 0), Number(match[4] ?? 0)];
-  return hours < 24 && minutes < 60 && seconds < 60 && !Number.isNaN(Date.parse(text));
+  const match = /^(\d{4}-\d{2}-\d{2})(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);
+  return match !== null && isCalendarDate(match[1]!) && !Number.isNaN(Date.parse(text));
 }
 
 const nonEmpty = v.pipe(v.string(), v.minLength(1, 'a non-empty text'));
