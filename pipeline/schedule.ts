@@ -109,7 +109,6 @@ export function startScheduler(options: SchedulerOptions) {
   const owner = `scheduler (cron "${options.cron}" ${timezone})`;
   let ticks = 0;
   let current: { n: number; job: Promise<void> } | null = null;
-  let stopped = false;
   let task: ScheduledTask | undefined;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
@@ -163,7 +162,7 @@ export function startScheduler(options: SchedulerOptions) {
 
   /** One firing; node-cron's noOverlap keeps a second from starting while a job runs (it waits for the promise). */
   function fire(): Promise<void> {
-    if (stopped) return Promise.resolve();
+    if (stopping.signal.aborted) return Promise.resolve();
     const n = ++ticks;
     const job = runTick(n, stamp()).finally(() => {
       current = null;
@@ -173,7 +172,6 @@ export function startScheduler(options: SchedulerOptions) {
   }
 
   const stop = async (): Promise<void> => {
-    stopped = true;
     stopping.abort(new Error('the scheduler is stopping'));
     await task?.destroy();
     await current?.job;
@@ -187,7 +185,7 @@ export function startScheduler(options: SchedulerOptions) {
     const quiet: Logger = { info() {}, debug() {}, warn() {}, error: (message) => log(`${stamp()} node-cron: ${errorMessage(message)}`) };
     task = cron.schedule(options.cron, () => fire(), { timezone, noOverlap: true, name: owner, logger: quiet });
     task.on('execution:overlap', () => {
-      if (stopped) return;
+      if (stopping.signal.aborted) return;
       const n = ++ticks;
       log(`${stamp()} tick ${n}: skipped (overlap: tick ${current?.n ?? '?'} is still running)`);
     });
