@@ -9,9 +9,6 @@ import { onSignals, quietLog } from './io/shutdown.js';
  * end the scheduler, since a scheduler that has died alerts nobody.
  */
 
-/** Weekdays at 08:30 Oslo time: SSB publishes at 08:00, so the new figures are out by then. */
-export const defaultSchedule = { cron: '30 8 * * 1-5', timezone: 'Europe/Oslo' };
-
 export interface TickOutcome {
   kind: 'unchanged' | 'new-edition' | 'sent';
   /** Free text for the log line: the edition id, what was sent to whom. */
@@ -242,20 +239,18 @@ function describeOutcome({ kind, detail, nextRelease }: TickOutcome): string {
  * silently stops alerting anyone. Returns a function that removes the guards.
  */
 export function installFaultGuards(log: (line: string) => void, alert?: (alert: Alert) => Promise<unknown>): () => void {
-  const report = (kind: string, error: unknown) => {
+  const report = (kind: string) => (error: unknown) => {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
     quietLog(log)(`${kind} (a bug; the scheduler goes on): ${text}`);
     void alert?.({ incident: `scheduler-fault:${kind}:${errorMessage(error).slice(0, 80)}`, subject: `The briefing scheduler hit ${kind}`, text }).catch(
       () => undefined,
     );
   };
-  const onRejection = (reason: unknown) => report('an unhandled rejection', reason);
-  const onException = (error: Error) => report('an uncaught exception', error);
-  process.on('unhandledRejection', onRejection);
-  process.on('uncaughtException', onException);
+  const onRejection = report('an unhandled rejection');
+  const onException = report('an uncaught exception');
+  process.on('unhandledRejection', onRejection).on('uncaughtException', onException);
   return () => {
-    process.off('unhandledRejection', onRejection);
-    process.off('uncaughtException', onException);
+    process.off('unhandledRejection', onRejection).off('uncaughtException', onException);
   };
 }
 
