@@ -32,23 +32,20 @@ const self = {
 /** A field of the wrong type (a hand-edited file) is left out, so it can't make a live holder look gone. */
 const maybe = <T extends v.GenericSchema>(schema: T) => v.fallback(v.optional(schema), undefined);
 
-/** A lock file's text: who holds it. Empty or half-written text fails. */
-const holderSchema = v.pipe(
-  v.string(),
-  v.parseJson(),
-  v.object({
-    pid: v.pipe(v.number(), v.integer(), v.minValue(1)),
-    owner: v.fallback(v.string(), 'unknown'),
-    startedAt: v.string(),
-    host: maybe(v.string()),
-    bootId: maybe(v.string()),
-    bootedAt: maybe(v.number()),
-    procStart: maybe(v.string()),
-    instance: maybe(v.string()),
-  }),
-);
-
+/** What a lock file says about its holder. */
+const holderSchema = v.object({
+  pid: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  owner: v.fallback(v.string(), 'unknown'),
+  startedAt: v.string(),
+  host: maybe(v.string()),
+  bootId: maybe(v.string()),
+  bootedAt: maybe(v.number()),
+  procStart: maybe(v.string()),
+  instance: maybe(v.string()),
+});
 type LockHolder = v.InferOutput<typeof holderSchema>;
+/** A lock file's text; empty or half-written text fails. */
+const lockFile = v.pipe(v.string(), v.parseJson(), holderSchema);
 
 /**
  * Run `fn` holding the lock of every folder in `dirs`. LockError, naming the holder in its context, if a live process holds
@@ -141,10 +138,7 @@ function isGone(holder: LockHolder): boolean {
   return start !== undefined && start !== holder.procStart; // the pid now belongs to a process that started later
 }
 
-/**
- * Move the stale file aside under a unique name, then check it is the file we judged stale. If another process
- * replaced it in between (it took over first), put its lock back with link(), which never overwrites.
- */
+/** Move the stale file aside, then check it is the one judged stale; if another process took over first, link its lock back. */
 async function takeOver(path: string, staleText: string): Promise<void> {
   const aside = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
   try {
@@ -165,7 +159,7 @@ async function release(path: string, content: LockHolder): Promise<void> {
 }
 
 function parse(text: string): LockHolder | null {
-  const result = v.safeParse(holderSchema, text);
+  const result = v.safeParse(lockFile, text);
   return result.success ? result.output : null;
 }
 

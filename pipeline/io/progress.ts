@@ -1,7 +1,4 @@
-/**
- * One line per stage with its time: "✓ charts 3 rendered 41 ms". Output goes through a `write` effect so tests
- * can capture it and a scheduler can prefix it.
- */
+/** One line per stage with its time: "✓ charts 3 rendered 41 ms", through `write` (tests capture it, the scheduler indents it). */
 export function createProgress(write: (line: string) => void, now: () => number = () => performance.now()) {
   return {
     async stage<T>(name: string, work: () => Promise<T>, summary?: (result: T) => string): Promise<T> {

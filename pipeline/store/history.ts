@@ -7,10 +7,9 @@ import { errorCode } from '../io/atomic.js';
 import { historyEntrySchema, type HistoryEntry } from './schemas.js';
 
 /**
- * data/<briefing>/history.jsonl: what each fetch changed (added, revised with old and new value, withdrawn), one JSON
- * line each, batch by batch. Every batch carries `previous` and `batch`, sha16 of dataset.json before and after the
- * update. The history is replaced before the dataset, so after a crash between the two the last batch's `previous`
- * still equals the dataset on disk, and `reconcile` drops exactly that batch.
+ * data/<briefing>/history.jsonl: what each fetch changed, one JSON line each, batch by batch; `previous` and `batch` are
+ * sha16 of dataset.json before and after. The history is replaced before the dataset, so after a crash between the two
+ * the last batch's `previous` still equals the dataset on disk, and `reconcile` drops exactly that batch.
  */
 
 export const historyFile = 'history.jsonl';
