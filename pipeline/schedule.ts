@@ -264,17 +264,10 @@ export function overdueRelease(release: { date: string; figuresChanged: boolean 
 
 /** `2026-11-30T08:30:00+01:00`: the wall-clock time in `timeZone` with its UTC offset, to the second. */
 export function localIso(date: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    timeZoneName: 'longOffset',
-  }).formatToParts(date);
-  const p = Object.fromEntries(parts.map((part) => [part.type, part.value]));
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}${(p.timeZoneName ?? '').replace(/^GMT/, '') || '+00:00'}`;
+  // Intl gives the zone's offset at that moment ("GMT+01:00", "GMT" for UTC); the time shifted by it, in ISO, is the wall clock.
+  const zone = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(date).find((p) => p.type === 'timeZoneName');
+  const offset = zone?.value.replace(/^GMT/, '') || '+00:00';
+  const [, sign, hours, minutes] = /^([+-])(\d\d):(\d\d)/.exec(offset) ?? [];
+  const shift = (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes)) * 60_000;
+  return `${new Date(date.getTime() + shift).toISOString().slice(0, 19)}${offset}`;
 }
