@@ -1,12 +1,11 @@
 import cron, { type Logger, type ScheduledTask } from 'node-cron';
 import { ConfigError, errorMessage, LockError } from './errors.js';
 import { withLock } from './io/lock.js';
-import { onSignals, quietLog } from './io/shutdown.js';
+import { onSignals, quietLog, type Shutdown } from './io/shutdown.js';
 
 /**
- * The long-running scheduler: fires `tick` on a cron schedule in a time zone, one job at a time, under the `.lock` files
- * `briefing run` takes. One log line per firing, alerts for failing ticks and overdue releases. Nothing a tick does can
- * end the scheduler, since a scheduler that has died alerts nobody.
+ * The long-running scheduler: `tick` on a cron schedule, one job at a time, under the `.lock` files `briefing run` takes;
+ * one log line per firing. Nothing a tick does can end the scheduler, since a scheduler that has died alerts nobody.
  */
 
 export interface TickOutcome {
@@ -19,19 +18,11 @@ export interface TickOutcome {
   release?: { date: string; figuresChanged: boolean };
 }
 
-export interface TickContext {
-  /** Aborted when the scheduler is asked to stop: start nothing new, finish the message on the wire. */
-  stop: AbortSignal;
-  /** Aborted when asked to stop a second time: abandon the message on the wire. */
-  abort: AbortSignal;
-}
+/** The signals a job gets, as from installShutdown: `stop` (start nothing new), then `abort` (abandon the message on the wire). */
+export type TickContext = Pick<Shutdown, 'stop' | 'abort'>;
 
 /** One alert for a person; `incident` is stable while the problem lasts, so it is mailed once. */
-export interface Alert {
-  incident: string;
-  subject: string;
-  text: string;
-}
+export type Alert = { incident: string; subject: string; text: string };
 
 export interface SchedulerOptions {
   /** Cron expression, 5 fields (minute first) or 6 (second first), read in the IANA `timezone`. */
@@ -89,13 +80,11 @@ export function startScheduler(options: SchedulerOptions) {
   validateSchedule(options.cron, options.timezone);
   const { lockDir, timezone } = options;
   const log = quietLog(options.log);
-  const guarded = async (what: string, fn: () => Promise<unknown> | undefined) => {
-    try {
-      await fn();
-    } catch (error) {
-      log(`${what}: ${errorMessage(error)}`);
-    }
-  };
+  /** `fn`, with a failure logged as "<what>: <message>" instead of thrown. */
+  const guarded = (what: string, fn: () => Promise<unknown> | undefined) =>
+    Promise.resolve()
+      .then(fn)
+      .catch((error: unknown) => log(`${what}: ${errorMessage(error)}`));
   const alert = (a: Alert) => guarded(`alert [${a.incident}] could not be given`, () => options.alert?.(a));
   const now = options.now ?? (() => new Date());
   const stamp = () => localIso(now(), timezone);
@@ -234,9 +223,8 @@ function describeOutcome({ kind, detail, nextRelease }: TickOutcome): string {
 }
 
 /**
- * An unhandled rejection or uncaught exception outside any tick is logged and alerted instead of ending the process:
- * every tick starts afresh (new lock, connections, state read from disk), so going on is safer than a scheduler that
- * silently stops alerting anyone. Returns a function that removes the guards.
+ * An unhandled rejection or uncaught exception is logged and alerted instead of ending the process: every tick starts
+ * afresh (lock, connections, state from disk), so going on is safer than a scheduler that silently stops. Returns a remover.
  */
 export function installFaultGuards(log: (line: string) => void, alert?: (alert: Alert) => Promise<unknown>): () => void {
   const report = (kind: string) => (error: unknown) => {

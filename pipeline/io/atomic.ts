@@ -26,10 +26,7 @@ export async function writeNewFileSynced(path: string, data: FileData): Promise<
   }
 }
 
-/**
- * `data` in a synced temp file beside `path` (`.<name>.<pid>.<8 hex>.tmp`), to `commit()` (rename it over `path`, sync
- * the folder) or `discard()`. Staging every file of a set before committing any means a full disk replaces none.
- */
+/** `data` in a synced temp file beside `path` (`.<name>.<pid>.<8 hex>.tmp`), to `commit()` (rename it over `path`) or `discard()`. */
 export async function stageFile(path: string, data: FileData) {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const discard = () => rm(temp, { force: true }).catch(() => undefined);
@@ -65,8 +62,6 @@ export function isProcessAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
-
-export type StagedFile = Awaited<ReturnType<typeof stageFile>>;
 
 async function syncDir(dir: string): Promise<void> {
   try {

@@ -8,11 +8,9 @@ import { LockError, OutputError } from '../errors.js';
 import { errorCode, isProcessAlive, writeNewFileSynced } from './atomic.js';
 
 /**
- * One run at a time over everything a run writes: `withLock([dataDir, outDir], owner, fn)` takes `<dir>/.lock` in each
- * folder, in sorted order, all or none. A lock is taken over only when its holder is provably gone, never because it is
- * old: the machine has restarted (boot id, or boot time without /proc), no process has its pid, the process with its pid
- * started at another time (/proc/<pid>/stat), or the pid is ours but another instance took it (a restarted container's
- * PID 1). Not re-entrant; not for folders shared between machines (NFS).
+ * One run at a time over everything a run writes, by `<dir>/.lock` files. A lock is taken over only when its holder is
+ * provably gone, never because it is old: the machine has restarted, no process has its pid, or the process with its
+ * pid started at another time (a reused pid, or PID 1 of a restarted container). Not re-entrant; not for NFS folders.
  */
 
 /** An unparsable lock file (its holder killed while writing it, where hard links are unsupported) is stale after this. */

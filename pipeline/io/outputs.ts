@@ -1,6 +1,6 @@
 import { access, constants, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorCode, removeOrphanTemps, stageFile, type StagedFile } from './atomic.js';
+import { errorCode, removeOrphanTemps, stageFile } from './atomic.js';
 import { OutputError } from '../errors.js';
 
 /** Make sure `dir` exists and is writable before any work is done, so a run can't fail at its last step. */
@@ -16,12 +16,9 @@ export async function ensureWritableDir(dir: string, what: string): Promise<void
   }
 }
 
-/**
- * Replace the files in `dir` as a set (briefing-<lang>.html with its .pdf): all are staged before any is renamed into
- * place, so a full disk replaces none of them. Temp files a killed run left in `dir` are removed afterwards.
- */
+/** Replace the files in `dir` as a set (the HTML with its PDF): all are staged before any is renamed, so a full disk replaces none. */
 export async function writeOutputs(dir: string, files: { name: string; data: string | Uint8Array }[]): Promise<string[]> {
-  const staged: StagedFile[] = [];
+  const staged: Awaited<ReturnType<typeof stageFile>>[] = [];
   const fail = (path: string, error: unknown, state: string) => {
     const message = `Cannot write ${path} (${errorCode(error)}). ${state} Free some space or fix the folder's permissions, then run again.`;
     return new OutputError(message, { path, cause: error });

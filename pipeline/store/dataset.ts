@@ -8,10 +8,9 @@ import { firstIssue, parseJsonText } from '../io/json-file.js';
 import { datasetColumns, datasetHeaderSchema, rowSchema } from './schemas.js';
 
 /**
- * data/<briefing>/dataset.json: every figure the briefing may use, one per line, read once per run into plain
- * objects. A table row keeps every code of its cell; an article row names the definition's measure and the article
- * it was quoted from. The current figure of a row's identity is its highest revision; earlier revisions are kept.
- * Rows are written in the order held (an update appends its own), so `git diff data/` shows what a fetch added.
+ * data/<briefing>/dataset.json: every figure the briefing may use, one per line, read once per run into plain objects.
+ * The current figure of a row's identity is its highest revision; earlier revisions are kept. Rows are written in the
+ * order held (an update appends its own), so `git diff data/` shows what a fetch added.
  */
 
 export const datasetFile = 'dataset.json';
@@ -51,11 +50,7 @@ export function measureOf(index: ReturnType<typeof measureIndex>, table: string,
   return byCodes.get(dims.length === 1 ? codes[dims[0]!]! : dims.map((d) => codes[d]).join('\u0000')) ?? null;
 }
 
-/**
- * Check a dataset file's text and read it into plain objects. Errors name the file, the row (1-based) and the field:
- * a share outside 0–100, a code the table's metadata does not have, a measure the definition does not know, a
- * missing figure without SSB's symbol, an impossible date.
- */
+/** Check a dataset file's text and read it into plain objects; an error names the file, the row (1-based) and the field. */
 export function parseDataset(text: string, file: string, definition: Definition): Dataset {
   const advice = `Fix the file or restore it with \`git checkout -- ${file}\`; nothing was rendered.`;
   const problem = (message: string, context: { row?: number; field: string }) => new DatasetError(`${file}: ${message}. ${advice}`, { path: file, ...context });

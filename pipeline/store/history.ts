@@ -68,10 +68,7 @@ export function withdrawnKeys(history: readonly HistoryEntry[], table: string): 
   return new Set([...last].filter(([, kind]) => kind === 'withdrawn').map(([key]) => key));
 }
 
-/**
- * The changes of each table's latest batch: what "Endringar ved siste oppdatering" tells. `first` when that batch is
- * the table's only one: its first fetch, where the figures came from rather than a change to them.
- */
+/** The changes of each table's latest batch ("Endringar ved siste oppdatering"); `first` when it is the table's first fetch. */
 export function lastChanges(history: readonly HistoryEntry[]): { table: string; updated: string | null; first: boolean; entries: HistoryEntry[] }[] {
   const batches = batchesOf(history);
   return [...new Map(batches.map((batch) => [batch[0]!.table, batch]))].map(([table, entries]) => ({

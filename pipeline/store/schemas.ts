@@ -149,13 +149,12 @@ export const tableStateSchema = v.strictObject({
   discontinued: v.nullable(v.boolean()),
 });
 
-const lang3 = texts(languages);
 const year = v.pipe(v.number(), v.integer('a whole year'), v.minValue(1990, 'a year from 1990'), v.maxValue(2100, 'a year up to 2100'));
 
 export const findingSchema = v.variant('kind', [
   v.strictObject({ id: nonEmpty, kind: v.literal('top-industry'), year, measure: measureId, industry: nonEmpty, article: v.number() }),
   v.strictObject({ id: nonEmpty, kind: v.literal('size-gradient'), year, measures: v.array(measureId), article: v.number() }),
-  v.strictObject({ id: nonEmpty, kind: v.literal('reading'), year, about: measureId, article: v.number(), text: lang3 }),
+  v.strictObject({ id: nonEmpty, kind: v.literal('reading'), year, about: measureId, article: v.number(), text: texts(languages) }),
 ]);
 
 /** One row, as an object; checked field by field so a problem names its field. */
