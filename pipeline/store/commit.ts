@@ -28,18 +28,22 @@ export async function commitUpdate(commit: {
   const rawDir = join(dataDir, 'raw');
   const staging = (table: string) => join(rawDir, `.${table}.staging`);
   const writeFile = commit.writeFile ?? writeFileAtomic;
-  const write = (path: string, data: string) => guard(path, () => writeFile(path, data));
   await removeOrphanTemps(dataDir);
   // Staging folders a killed update left belong to no dataset.
   for (const entry of await readdir(rawDir).catch(() => [] as string[])) {
     if (/^\..+\.(staging|old)$/.test(entry)) await rm(join(rawDir, entry), { recursive: true, force: true }).catch(() => undefined);
   }
+  /** The file or folder being written, for the error. */
+  let writing = '';
+  const write = async (path: string, data: string) => {
+    writing = path;
+    await writeFile(path, data);
+  };
   try {
     for (const { table, files } of raw) {
-      await guard(staging(table), async () => {
-        await mkdir(staging(table), { recursive: true });
-        for (const file of files) await writeFile(join(staging(table), file.name), file.text);
-      });
+      writing = staging(table);
+      await mkdir(writing, { recursive: true });
+      for (const file of files) await writeFile(join(writing, file.name), file.text);
     }
     if (commit.definitionText !== null) await write(join(dataDir, definitionFile), commit.definitionText);
     await write(join(dataDir, historyFile), serializeHistory(commit.history));
@@ -47,7 +51,12 @@ export async function commitUpdate(commit: {
   } catch (error) {
     // Before the commit point what this update staged belongs to no dataset: removed, so a full disk gets its room back.
     for (const { table } of raw) await rm(staging(table), { recursive: true, force: true }).catch(() => undefined);
-    throw error;
+    if (error instanceof BriefingError) throw error;
+    throw new OutputError(
+      `${writing}: cannot write (${errorCode(error)}). The dataset was left as it was (the last good one stays in use). Check that the data ` +
+        'folder is writable and has free space, then run again.',
+      { path: writing, cause: error },
+    );
   }
   for (const { table } of raw) {
     const target = join(rawDir, table);
@@ -66,18 +75,5 @@ export async function commitUpdate(commit: {
         { path: target, cause: error },
       );
     }
-  }
-}
-
-async function guard<T>(path: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof BriefingError) throw error;
-    throw new OutputError(
-      `${path}: cannot write (${errorCode(error)}). The dataset was left as it was (the last good one stays in use). Check that the data ` +
-        'folder is writable and has free space, then run again.',
-      { path, cause: error },
-    );
   }
 }
