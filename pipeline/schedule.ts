@@ -1,4 +1,4 @@
-import cron, { type Logger, type ScheduledTask } from 'node-cron';
+import cron, { type CronFieldError, type Logger, type ScheduledTask } from 'node-cron';
 import { ConfigError, errorMessage, LockError } from './errors.js';
 import { withLock } from './io/lock.js';
 import { onSignals, quietLog, type Shutdown } from './io/shutdown.js';
@@ -47,32 +47,23 @@ export type Scheduler = ReturnType<typeof startScheduler>;
 
 /** Throws ConfigError naming the setting, the value and a fix, for a bad cron expression or time zone. */
 export function validateSchedule(expression: string, timezone: string): void {
+  const invalid = (setting: string, value: string, problem: string) => new ConfigError(`${setting}: "${value}" ${problem}`, { setting, value });
   let problems: string[];
   try {
     const result = cron.validateDetailed(expression);
-    problems = result.valid
-      ? []
-      : result.errors.map((e) =>
-          e.field === 'expression' ? e.message : `${e.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} "${e.value}" is out of range or malformed`,
-        );
+    const describe = (e: CronFieldError) =>
+      e.field === 'expression' ? e.message : `${e.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} "${e.value}" is out of range or malformed`;
+    problems = result.valid ? [] : result.errors.map(describe);
   } catch (error) {
     problems = [errorMessage(error)];
   }
-  if (problems.length > 0) {
-    throw new ConfigError(
-      `BRIEFING_CRON: "${expression}" is not a valid cron expression (${problems.join('; ')}); e.g. "30 8 * * 1-5" = weekdays 08:30. ` +
-        'Fields: [second] minute hour day-of-month month day-of-week.',
-      { setting: 'BRIEFING_CRON', value: expression },
-    );
-  }
+  const example = 'e.g. "30 8 * * 1-5" = weekdays 08:30. Fields: [second] minute hour day-of-month month day-of-week.';
+  if (problems.length > 0) throw invalid('BRIEFING_CRON', expression, `is not a valid cron expression (${problems.join('; ')}); ${example}`);
   try {
     if (!timezone) throw new RangeError('no time zone');
     new Intl.DateTimeFormat(undefined, { timeZone: timezone });
   } catch {
-    throw new ConfigError(`BRIEFING_TIMEZONE: "${timezone}" is not a known IANA time zone; use a name like "Europe/Oslo" or "UTC".`, {
-      setting: 'BRIEFING_TIMEZONE',
-      value: timezone,
-    });
+    throw invalid('BRIEFING_TIMEZONE', timezone, 'is not a known IANA time zone; use a name like "Europe/Oslo" or "UTC".');
   }
 }
 

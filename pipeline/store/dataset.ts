@@ -34,8 +34,7 @@ export function measureIndex(definition: Pick<Definition, 'measures'>, tables: R
     const byCodes = new Map<string, string>();
     for (const m of definition.measures) {
       const codes = m.codes?.[id];
-      if (!codes || !dims.every((d) => codes[d] !== undefined)) continue;
-      byCodes.set(dims.map((d) => codes[d]).join('\u0000'), m.id);
+      if (codes && dims.every((d) => codes[d] !== undefined)) byCodes.set(dims.map((d) => codes[d]).join('\u0000'), m.id);
     }
     index.set(id, { dims, byCodes });
   }
@@ -46,8 +45,7 @@ export function measureIndex(definition: Pick<Definition, 'measures'>, tables: R
 export function measureOf(index: ReturnType<typeof measureIndex>, table: string, codes: Record<string, string>): string | null {
   const entry = index.get(table);
   if (!entry) return null;
-  const { dims, byCodes } = entry;
-  return byCodes.get(dims.length === 1 ? codes[dims[0]!]! : dims.map((d) => codes[d]).join('\u0000')) ?? null;
+  return entry.byCodes.get(entry.dims.length === 1 ? codes[entry.dims[0]!]! : entry.dims.map((d) => codes[d]).join('\u0000')) ?? null;
 }
 
 /** Check a dataset file's text and read it into plain objects; an error names the file, the row (1-based) and the field. */
