@@ -50,7 +50,8 @@ const lockFile = v.pipe(v.string(), v.parseJson(), holderSchema);
  * any of them (none is then taken); OutputError if a lock file cannot be created.
  */
 export async function withLock<T>(dirs: string | readonly string[], owner: string, fn: () => Promise<T>): Promise<T> {
-  const content: LockHolder = { pid: process.pid, owner, startedAt: new Date().toISOString(), ...self };
+  const holder: LockHolder = { pid: process.pid, owner, startedAt: new Date().toISOString(), ...self };
+  const content = `${JSON.stringify(holder)}\n`;
   const held: string[] = [];
   try {
     // In sorted order, so two processes asking for overlapping sets can't each hold a part the other needs.
@@ -68,7 +69,7 @@ export function lockPath(dir: string): string {
   return join(dir, '.lock');
 }
 
-async function acquire(path: string, content: LockHolder): Promise<void> {
+async function acquire(path: string, content: string): Promise<void> {
   // Two attempts: the second follows the takeover of a stale lock; if someone else won that race, we lose cleanly.
   for (let attempt = 0; attempt < 2; attempt++) {
     if (await create(path, content)) return;
@@ -103,8 +104,7 @@ async function acquire(path: string, content: LockHolder): Promise<void> {
  * Create the lock file exclusively and whole: a synced temp file hard-linked to `.lock` (link() never overwrites), or
  * 'wx' where hard links are unsupported. False if the lock exists.
  */
-async function create(path: string, content: LockHolder): Promise<boolean> {
-  const text = `${JSON.stringify(content)}\n`;
+async function create(path: string, text: string): Promise<boolean> {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeNewFileSynced(temp, text);
@@ -150,10 +150,9 @@ async function takeOver(path: string, staleText: string): Promise<void> {
   await rm(aside, { force: true });
 }
 
-/** Remove the lock only if it is still ours (a person may have deleted it and another run taken it). */
-async function release(path: string, content: LockHolder): Promise<void> {
-  const current = parse(await readFile(path, 'utf8').catch(() => ''));
-  if (current?.pid === content.pid && current.startedAt === content.startedAt && current.instance === content.instance) await rm(path, { force: true });
+/** Remove the lock only if it is still ours, as we wrote it (a person may have deleted it and another run taken it). */
+async function release(path: string, content: string): Promise<void> {
+  if ((await readFile(path, 'utf8').catch(() => '')) === content) await rm(path, { force: true });
 }
 
 function parse(text: string): LockHolder | null {
