@@ -71,7 +71,6 @@ export function startScheduler(options: SchedulerOptions) {
   validateSchedule(options.cron, options.timezone);
   const { lockDir, timezone } = options;
   const log = quietLog(options.log);
-  /** `fn`, with a failure logged as "<what>: <message>" instead of thrown. */
   const guarded = (what: string, fn: () => Promise<unknown> | undefined) =>
     Promise.resolve()
       .then(fn)

@@ -30,7 +30,6 @@ const self = {
 /** A field of the wrong type (a hand-edited file) is left out, so it can't make a live holder look gone. */
 const maybe = <T extends v.GenericSchema>(schema: T) => v.fallback(v.optional(schema), undefined);
 
-/** What a lock file says about its holder. */
 const holderSchema = v.object({
   pid: v.pipe(v.number(), v.integer(), v.minValue(1)),
   owner: v.fallback(v.string(), 'unknown'),
