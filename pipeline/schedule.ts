@@ -220,9 +220,8 @@ export function installFaultGuards(log: (line: string) => void, alert?: (alert: 
   const report = (kind: string) => (error: unknown) => {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
     quietLog(log)(`${kind} (a bug; the scheduler goes on): ${text}`);
-    void alert?.({ incident: `scheduler-fault:${kind}:${errorMessage(error).slice(0, 80)}`, subject: `The briefing scheduler hit ${kind}`, text }).catch(
-      () => undefined,
-    );
+    const incident = `scheduler-fault:${kind}:${errorMessage(error).slice(0, 80)}`;
+    void alert?.({ incident, subject: `The briefing scheduler hit ${kind}`, text }).catch(() => undefined);
   };
   const onRejection = report('an unhandled rejection');
   const onException = report('an uncaught exception');

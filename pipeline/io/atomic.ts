@@ -46,8 +46,7 @@ export async function stageFile(path: string, data: FileData) {
 
 /** Remove the `.<name>.<pid>.<8 hex>.tmp` and `.stale` files a process that is gone left in `dir` (best effort). */
 export async function removeOrphanTemps(dir: string): Promise<void> {
-  const entries = await readdir(dir).catch(() => [] as string[]);
-  for (const entry of entries) {
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
     const pid = /^\..+\.(\d+)\.[0-9a-f]{8}\.(tmp|stale)$/.exec(entry)?.[1];
     if (pid && !isProcessAlive(Number(pid))) await rm(join(dir, entry), { force: true }).catch(() => undefined);
   }

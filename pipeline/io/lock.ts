@@ -49,8 +49,7 @@ const lockFile = v.pipe(v.string(), v.parseJson(), holderSchema);
  * any of them (none is then taken); OutputError if a lock file cannot be created.
  */
 export async function withLock<T>(dirs: string | readonly string[], owner: string, fn: () => Promise<T>): Promise<T> {
-  const holder: LockHolder = { pid: process.pid, owner, startedAt: new Date().toISOString(), ...self };
-  const content = `${JSON.stringify(holder)}\n`;
+  const content = `${JSON.stringify({ pid: process.pid, owner, startedAt: new Date().toISOString(), ...self } satisfies LockHolder)}\n`;
   const held: string[] = [];
   try {
     // In sorted order, so two processes asking for overlapping sets can't each hold a part the other needs.

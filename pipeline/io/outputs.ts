@@ -38,11 +38,8 @@ export async function writeOutputs(dir: string, files: { name: string; data: str
     } catch (error) {
       await Promise.all(staged.slice(i + 1).map((rest) => rest.discard()));
       const done = staged.slice(0, i).map((d) => d.path);
-      throw fail(
-        s.path,
-        error,
-        done.length ? `${done.join(', ')} were already replaced; the rest are left as they were.` : 'The previous files are left in place.',
-      );
+      const state = done.length ? `${done.join(', ')} were already replaced; the rest are left as they were.` : 'The previous files are left in place.';
+      throw fail(s.path, error, state);
     }
   }
   await removeOrphanTemps(dir);

@@ -13,9 +13,8 @@ function findProjectRoot(): string {
 
 export const projectRoot = findProjectRoot();
 export const templatesDir = join(projectRoot, 'templates');
-/** data/: one folder per briefing. */
+/** data/ and output/: one folder per briefing in each. */
 export const defaultDataRoot = join(projectRoot, 'data');
-/** output/: one folder per briefing. */
 export const defaultOutRoot = join(projectRoot, 'output');
 
 export function packageVersion(): string {

@@ -151,13 +151,8 @@ export function serializeDataset(dataset: Dataset): string {
 
 /** The dataset file's text; a missing or unreadable file is a DatasetError saying what to do. */
 export async function readDatasetText(dataDir: string): Promise<string> {
-  const file = join(dataDir, datasetFile);
-  try {
-    return await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new DatasetError(`${file}: cannot read the dataset (${errorCode(cause)}). Check --briefing/--data, or restore data/ from git.`, {
-      path: file,
-      cause,
-    });
-  }
+  const path = join(dataDir, datasetFile);
+  return readFile(path, 'utf8').catch((cause: unknown) => {
+    throw new DatasetError(`${path}: cannot read the dataset (${errorCode(cause)}). Check --briefing/--data, or restore data/ from git.`, { path, cause });
+  });
 }

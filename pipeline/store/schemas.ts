@@ -47,11 +47,8 @@ const regexText = v.pipe(
 );
 const otherLabel = v.optional(v.nullable(v.string()));
 export const labelsSchema = v.strictObject({ no: v.string(), en: otherLabel, nb: otherLabel, nn: otherLabel });
-/** A strict object of a non-empty text under each of `keys`. */
 const texts = <K extends string>(keys: readonly K[]) => v.strictObject(Object.fromEntries(keys.map((k) => [k, nonEmpty])) as Record<K, typeof nonEmpty>);
 const perLanguage = <T extends v.GenericSchema>(schema: T) => v.strictObject({ nn: schema, nb: schema, en: schema });
-
-// ─── briefing.json ──────────────────────────────────────────────────────────────────────────────────────────────
 
 /**
  * How one measure is said: its label in charts, tables and lists; the verb, present for headlines ("bruker") and past
@@ -129,8 +126,6 @@ export const definitionSchema = v.pipe(
   }, 'a measure names a table that "tables" does not list'),
 );
 
-// ─── dataset.json ───────────────────────────────────────────────────────────────────────────────────────────────
-
 const classification = v.nullable(v.picklist(['SN2007', 'SN2025'], '"SN2007", "SN2025" or null'));
 const category = v.strictObject({ code: v.string(), label: labelsSchema });
 
@@ -202,8 +197,6 @@ export const datasetHeaderSchema = v.strictObject({
   observations: v.array(v.unknown()),
   findings: v.array(findingSchema),
 });
-
-// ─── history.jsonl ──────────────────────────────────────────────────────────────────────────────────────────────
 
 const hex16 = v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/, '16 hexadecimal digits'));
 const valueStatus = v.strictObject({ value: v.nullable(v.number()), status: v.nullable(v.picklist(statusSymbols)) });
