@@ -69,19 +69,17 @@ export function validateSchedule(expression: string, timezone: string): void {
 
 export function startScheduler(options: SchedulerOptions) {
   validateSchedule(options.cron, options.timezone);
-  const { lockDir, timezone } = options;
+  const { lockDir, timezone, releaseGraceDays: graceDays = 2, now = () => new Date() } = options;
   const log = quietLog(options.log);
   const guarded = (what: string, fn: () => Promise<unknown> | undefined) =>
     Promise.resolve()
       .then(fn)
       .catch((error: unknown) => log(`${what}: ${errorMessage(error)}`));
   const alert = (a: Alert) => guarded(`alert [${a.incident}] could not be given`, () => options.alert?.(a));
-  const now = options.now ?? (() => new Date());
   const stamp = () => localIso(now(), timezone);
   const stopping = new AbortController();
   const aborting = new AbortController();
   const context: TickContext = { stop: stopping.signal, abort: aborting.signal };
-  const graceDays = options.releaseGraceDays ?? 2;
   const owner = `scheduler (cron "${options.cron}" ${timezone})`;
   let ticks = 0;
   let current: { n: number; job: Promise<void> } | null = null;

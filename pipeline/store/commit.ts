@@ -7,11 +7,10 @@ import { definitionFile } from './definition.js';
 import { historyFile, serializeHistory, type HistoryEntry } from './history.js';
 
 /**
- * Write an update into a briefing's folder in an order a crash at any moment leaves consistent: raw/.<table>.staging/
- * (this fetch's responses), briefing.json (newly resolved codes), history.jsonl (with the new batch), dataset.json (the
- * commit point), then raw/<table>/ swapped for its staging folder. Each file is replaced whole. Before the commit point
- * nothing a reader relies on has changed meaning: recorded codes only name what the table has, and reconcile() drops
- * the history's new batch while dataset.json is the old one. raw/<table>/ only ever holds what the dataset came from.
+ * Write an update in an order a crash at any moment leaves consistent, each file replaced whole: raw/.<table>.staging/,
+ * briefing.json (newly resolved codes), history.jsonl (with the new batch), dataset.json (the commit point), then
+ * raw/<table>/ swapped for its staging folder. Before the commit point nothing a reader relies on has changed meaning:
+ * recorded codes only name what the table has, and reconcile() drops the new batch while dataset.json is the old one.
  */
 export async function commitUpdate(commit: {
   dataDir: string;
