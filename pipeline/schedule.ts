@@ -1,16 +1,12 @@
-import cron, { type Logger, type ScheduledTask } from 'node-cron';
-import { ConfigError, errorMessage } from './errors.js';
-import { lockHolder, tryLock } from './io/lock.js';
+import cron, { type CronFieldError, type Logger, type ScheduledTask } from 'node-cron';
+import { ConfigError, errorMessage, LockError } from './errors.js';
+import { withLock } from './io/lock.js';
+import { onSignals, quietLog, type Shutdown } from './io/shutdown.js';
 
 /**
- * The long-running scheduler: fires `tick` on a cron schedule in a time zone, one job at a time, under the same
- * `.lock` files `briefing run` takes. One log line per firing (`2026-11-30T08:30:00+01:00 tick 3: …`), alerts for
- * failing ticks and overdue releases. Nothing a tick does can end the scheduler, since a scheduler that has died
- * alerts nobody.
+ * The long-running scheduler: `tick` on a cron schedule, one job at a time, under the `.lock` files `briefing run` takes;
+ * one log line per firing. Nothing a tick does can end the scheduler, since a scheduler that has died alerts nobody.
  */
-
-/** Weekdays at 08:30 Oslo time: SSB publishes at 08:00, so the new figures are out by then. */
-export const defaultSchedule = { cron: '30 8 * * 1-5', timezone: 'Europe/Oslo' };
 
 export interface TickOutcome {
   kind: 'unchanged' | 'new-edition' | 'sent';
@@ -18,39 +14,29 @@ export interface TickOutcome {
   detail: string;
   /** When SSB's next release is expected (ISO date), if known. */
   nextRelease?: string;
-  /** The latest announced release due by now, and whether the figures changed since: past the grace period unchanged, the admin is alerted. */
+  /** The latest announced release due by now, and whether the figures changed since (else, past the grace period, an alert). */
   release?: { date: string; figuresChanged: boolean };
 }
 
-export interface TickContext {
-  /** Aborted when the scheduler is asked to stop: start nothing new, finish the message on the wire. */
-  stop: AbortSignal;
-  /** Aborted when asked to stop a second time: abandon the message on the wire. */
-  abort: AbortSignal;
-}
+/** The signals a job gets, as from installShutdown: `stop` (start nothing new), then `abort` (abandon the message on the wire). */
+export type TickContext = Pick<Shutdown, 'stop' | 'abort'>;
 
 /** One alert for a person; `incident` is stable while the problem lasts, so it is mailed once. */
-export interface Alert {
-  incident: string;
-  subject: string;
-  text: string;
-}
+export type Alert = { incident: string; subject: string; text: string };
 
 export interface SchedulerOptions {
   /** Cron expression, 5 fields (minute first) or 6 (second first), read in the IANA `timezone`. */
   cron: string;
   timezone: string;
-  /** Folders whose `.lock` a tick takes, all or none (the data and output folders). */
+  /** Folders whose `.lock` a tick takes (the data and output folders). */
   lockDir: string | readonly string[];
   /** One job under the lock; may throw (logged as "failed"). */
   tick: (context: TickContext) => Promise<TickOutcome>;
-  /** One line per firing. A log that throws is ignored. */
+  /** One line per firing; a log that throws is ignored. Alerts and resolves may reject (logged). */
   log: (line: string) => void;
-  /** Tell a person; may reject (logged). */
   alert?: (alert: Alert) => Promise<unknown>;
-  /** The incident is over; may reject (logged). */
   resolve?: (incident: string) => Promise<unknown>;
-  /** Days after an announced release without new figures before the admin is alerted. @default 2 */
+  /** Days after an announced release without new figures before the admin is alerted (2). */
   releaseGraceDays?: number;
   /** Run a single tick now instead of scheduling; `done` resolves after it. */
   once?: boolean;
@@ -61,84 +47,61 @@ export type Scheduler = ReturnType<typeof startScheduler>;
 
 /** Throws ConfigError naming the setting, the value and a fix, for a bad cron expression or time zone. */
 export function validateSchedule(expression: string, timezone: string): void {
+  const invalid = (setting: string, value: string, problem: string) => new ConfigError(`${setting}: "${value}" ${problem}`, { setting, value });
   let problems: string[];
   try {
     const result = cron.validateDetailed(expression);
-    problems = result.valid
-      ? []
-      : result.errors.map((e) =>
-          e.field === 'expression' ? e.message : `${e.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} "${e.value}" is out of range or malformed`,
-        );
+    const describe = (e: CronFieldError) =>
+      e.field === 'expression' ? e.message : `${e.field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} "${e.value}" is out of range or malformed`;
+    problems = result.valid ? [] : result.errors.map(describe);
   } catch (error) {
     problems = [errorMessage(error)];
   }
-  if (problems.length > 0) {
-    throw new ConfigError(
-      `BRIEFING_CRON: "${expression}" is not a valid cron expression (${problems.join('; ')}); e.g. "30 8 * * 1-5" = weekdays 08:30. ` +
-        'Fields: [second] minute hour day-of-month month day-of-week.',
-      { setting: 'BRIEFING_CRON', value: expression },
-    );
-  }
+  const example = 'e.g. "30 8 * * 1-5" = weekdays 08:30. Fields: [second] minute hour day-of-month month day-of-week.';
+  if (problems.length > 0) throw invalid('BRIEFING_CRON', expression, `is not a valid cron expression (${problems.join('; ')}); ${example}`);
   try {
     if (!timezone) throw new RangeError('no time zone');
     new Intl.DateTimeFormat(undefined, { timeZone: timezone });
   } catch {
-    throw new ConfigError(`BRIEFING_TIMEZONE: "${timezone}" is not a known IANA time zone; use a name like "Europe/Oslo" or "UTC".`, {
-      setting: 'BRIEFING_TIMEZONE',
-      value: timezone,
-    });
+    throw invalid('BRIEFING_TIMEZONE', timezone, 'is not a known IANA time zone; use a name like "Europe/Oslo" or "UTC".');
   }
 }
 
 export function startScheduler(options: SchedulerOptions) {
   validateSchedule(options.cron, options.timezone);
-  const { lockDir, timezone } = options;
-  const log = (line: string) => {
-    try {
-      options.log(line);
-    } catch {
-      // a log that can't be written (a closed pipe) must not stop the schedule
-    }
-  };
-  /** `fn`, with a failure logged as "<what>: <message>" instead of thrown. */
-  const guarded = async (what: string, fn: () => Promise<unknown> | undefined) => {
-    try {
-      await fn();
-    } catch (error) {
-      log(`${what}: ${errorMessage(error)}`);
-    }
-  };
+  const { lockDir, timezone, releaseGraceDays: graceDays = 2, now = () => new Date() } = options;
+  const log = quietLog(options.log);
+  const guarded = (what: string, fn: () => Promise<unknown> | undefined) =>
+    Promise.resolve()
+      .then(fn)
+      .catch((error: unknown) => log(`${what}: ${errorMessage(error)}`));
   const alert = (a: Alert) => guarded(`alert [${a.incident}] could not be given`, () => options.alert?.(a));
-  const now = options.now ?? (() => new Date());
   const stamp = () => localIso(now(), timezone);
   const stopping = new AbortController();
   const aborting = new AbortController();
   const context: TickContext = { stop: stopping.signal, abort: aborting.signal };
-  const graceDays = options.releaseGraceDays ?? 2;
   const owner = `scheduler (cron "${options.cron}" ${timezone})`;
   let ticks = 0;
   let current: { n: number; job: Promise<void> } | null = null;
-  let stopped = false;
   let task: ScheduledTask | undefined;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
 
-  // The tick's line is logged, and its alerts given, while the lock is still held: the alerts' record lives in the
-  // output folder, which only the lock holder writes.
-  async function report(n: number, at: string, result: { outcome: TickOutcome } | { error: unknown }): Promise<void> {
-    if ('error' in result) {
-      log(`${at} tick ${n}: failed: ${errorMessage(result.error)}`);
-      return alert({
-        incident: 'tick-failed',
-        subject: 'The scheduled briefing run failed',
-        text:
-          `Tick ${n} at ${at} (cron "${options.cron}" ${timezone}) failed: ${errorMessage(result.error)}\n\n` +
-          'Later ticks keep trying; you are mailed again only after a tick has succeeded and a new failure begins.',
-      });
-    }
-    log(`${at} tick ${n}: ${describeOutcome(result.outcome)}`);
+  async function failed(n: number, at: string, error: unknown): Promise<void> {
+    log(`${at} tick ${n}: failed: ${errorMessage(error)}`);
+    await alert({
+      incident: 'tick-failed',
+      subject: 'The scheduled briefing run failed',
+      text:
+        `Tick ${n} at ${at} (cron "${options.cron}" ${timezone}) failed: ${errorMessage(error)}\n\n` +
+        'Later ticks keep trying; you are mailed again only after a tick has succeeded and a new failure begins.',
+    });
+  }
+
+  async function succeeded(n: number, at: string, outcome: TickOutcome): Promise<void> {
+    log(`${at} tick ${n}: ${describeOutcome(outcome)}`);
     await guarded('incident [tick-failed] could not be closed', () => options.resolve?.('tick-failed'));
-    const release = result.outcome.release;
+    const { release } = outcome;
     const overdue = release && overdueRelease(release, now(), timezone, graceDays);
     if (release && overdue) {
       await alert({
@@ -152,28 +115,28 @@ export function startScheduler(options: SchedulerOptions) {
     }
   }
 
-  /** Never rejects: every outcome, including a thrown error, becomes the tick's one log line. */
+  /** Never rejects: every outcome becomes the tick's one log line. */
   async function runTick(n: number, at: string): Promise<void> {
+    // Logged and alerted under the lock: the alerts' record lives in the output folder, which only the lock holder writes.
+    const job = () =>
+      options.tick(context).then(
+        (outcome) => succeeded(n, at, outcome),
+        (error: unknown) => failed(n, at, error),
+      );
     try {
-      const ran = await tryLock(lockDir, owner, async () => {
-        let result: { outcome: TickOutcome } | { error: unknown };
-        try {
-          result = { outcome: await options.tick(context) };
-        } catch (error) {
-          result = { error };
-        }
-        await report(n, at, result);
-        return true;
-      });
-      if (ran === null) log(`${at} tick ${n}: skipped (${await describeHolder(lockDir)})`);
+      await withLock(lockDir, owner, job);
     } catch (error) {
-      await report(n, at, { error }); // the lock itself could not be taken (a folder missing or read-only)
+      // job never rejects: this is about the lock. A held one skips the tick; a folder missing or read-only fails it.
+      if (!(error instanceof LockError)) return failed(n, at, error);
+      const { pid, owner: holder, startedAt } = error.context;
+      const by = pid ? `pid ${pid} (${holder}) since ${startedAt}` : 'another run, which has just finished or is still writing the lock file';
+      log(`${at} tick ${n}: skipped (locked by ${by})`);
     }
   }
 
   /** One firing; node-cron's noOverlap keeps a second from starting while a job runs (it waits for the promise). */
   function fire(): Promise<void> {
-    if (stopped) return Promise.resolve();
+    if (stopping.signal.aborted) return Promise.resolve();
     const n = ++ticks;
     const job = runTick(n, stamp()).finally(() => {
       current = null;
@@ -183,7 +146,6 @@ export function startScheduler(options: SchedulerOptions) {
   }
 
   const stop = async (): Promise<void> => {
-    stopped = true;
     stopping.abort(new Error('the scheduler is stopping'));
     await task?.destroy();
     await current?.job;
@@ -197,7 +159,7 @@ export function startScheduler(options: SchedulerOptions) {
     const quiet: Logger = { info() {}, debug() {}, warn() {}, error: (message) => log(`${stamp()} node-cron: ${errorMessage(message)}`) };
     task = cron.schedule(options.cron, () => fire(), { timezone, noOverlap: true, name: owner, logger: quiet });
     task.on('execution:overlap', () => {
-      if (stopped) return;
+      if (stopping.signal.aborted) return;
       const n = ++ticks;
       log(`${stamp()} tick ${n}: skipped (overlap: tick ${current?.n ?? '?'} is still running)`);
     });
@@ -219,40 +181,26 @@ export function startScheduler(options: SchedulerOptions) {
   };
 }
 
-/**
- * On SIGINT/SIGTERM: log, tell the running job to stop after the message on the wire, let it finish, then let the
- * process end with exit code 0. A second signal tells the job to abandon the message on the wire; SIGKILL still
- * ends it at once. Returns a function that removes the handlers without stopping.
- */
+/** SIGINT/SIGTERM: stop after the running job, then exit 0; a second signal abandons the message on the wire. Returns a remover. */
 export function installSignalHandlers(scheduler: Scheduler, log: (line: string) => void): () => void {
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+  const stopped = (exitCode: number, line: string) => {
+    remove();
+    process.exitCode = exitCode;
+    log(line);
+  };
+  const remove = onSignals([
+    (signal) => {
+      log(`${signal}: stopping after the running job`);
+      scheduler.stop().then(
+        () => stopped(0, 'stopped'),
+        (error: unknown) => stopped(1, `stopping failed: ${errorMessage(error)}`),
+      );
+    },
+    (signal) => {
       log(`${signal}: already stopping; abandoning the message on the wire, then waiting for the running job to finish`);
       scheduler.abort();
-      return;
-    }
-    stopping = true;
-    log(`${signal}: stopping after the running job`);
-    scheduler.stop().then(
-      () => {
-        remove();
-        process.exitCode = 0;
-        log('stopped');
-      },
-      (error: unknown) => {
-        remove();
-        process.exitCode = 1;
-        log(`stopping failed: ${errorMessage(error)}`);
-      },
-    );
-  };
-  const remove = () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+    },
+  ]);
   return remove;
 }
 
@@ -263,30 +211,21 @@ function describeOutcome({ kind, detail, nextRelease }: TickOutcome): string {
 }
 
 /**
- * Keep the scheduler alive through faults outside any tick: an unhandled rejection or an uncaught exception (an
- * 'error' event nobody listens to) is logged and alerted instead of ending the process. Node advises exiting after
- * an uncaught exception; here every tick starts afresh (new lock, new connections, state read from disk), so going
- * on is safer than a scheduler that silently stops alerting anyone. Returns a function that removes the guards.
+ * An unhandled rejection or uncaught exception is logged and alerted instead of ending the process: every tick starts
+ * afresh (lock, connections, state from disk), so going on is safer than a scheduler that silently stops. Returns a remover.
  */
 export function installFaultGuards(log: (line: string) => void, alert?: (alert: Alert) => Promise<unknown>): () => void {
-  const report = (kind: string, error: unknown) => {
+  const report = (kind: string) => (error: unknown) => {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    try {
-      log(`${kind} (a bug; the scheduler goes on): ${text}`);
-    } catch {
-      // nowhere left to say it
-    }
-    void alert?.({ incident: `scheduler-fault:${kind}:${errorMessage(error).slice(0, 80)}`, subject: `The briefing scheduler hit ${kind}`, text }).catch(
-      () => undefined,
-    );
+    quietLog(log)(`${kind} (a bug; the scheduler goes on): ${text}`);
+    const incident = `scheduler-fault:${kind}:${errorMessage(error).slice(0, 80)}`;
+    void alert?.({ incident, subject: `The briefing scheduler hit ${kind}`, text }).catch(() => undefined);
   };
-  const onRejection = (reason: unknown) => report('an unhandled rejection', reason);
-  const onException = (error: Error) => report('an uncaught exception', error);
-  process.on('unhandledRejection', onRejection);
-  process.on('uncaughtException', onException);
+  const onRejection = report('an unhandled rejection');
+  const onException = report('an uncaught exception');
+  process.on('unhandledRejection', onRejection).on('uncaughtException', onException);
   return () => {
-    process.off('unhandledRejection', onRejection);
-    process.off('uncaughtException', onException);
+    process.off('unhandledRejection', onRejection).off('uncaughtException', onException);
   };
 }
 
@@ -298,26 +237,12 @@ export function overdueRelease(release: { date: string; figuresChanged: boolean 
   return days > graceDays ? days : undefined;
 }
 
-/** Who holds the lock, from its file (tryLock only says that it is held). */
-async function describeHolder(lockDir: string | readonly string[]): Promise<string> {
-  const holder = await lockHolder(lockDir);
-  if (!holder) return 'locked by another run, which has just finished or is still writing the lock file';
-  return `locked by pid ${holder.pid} (${holder.owner}) since ${holder.startedAt}`;
-}
-
 /** `2026-11-30T08:30:00+01:00`: the wall-clock time in `timeZone` with its UTC offset, to the second. */
 export function localIso(date: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    timeZoneName: 'longOffset',
-  }).formatToParts(date);
-  const p = Object.fromEntries(parts.map((part) => [part.type, part.value]));
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}${(p.timeZoneName ?? '').replace(/^GMT/, '') || '+00:00'}`;
+  // Intl gives the zone's offset at that moment ("GMT+01:00", "GMT" for UTC); the time shifted by it, in ISO, is the wall clock.
+  const zone = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(date).find((p) => p.type === 'timeZoneName');
+  const offset = zone?.value.replace(/^GMT/, '') || '+00:00';
+  const [, sign, hours, minutes] = /^([+-])(\d\d):(\d\d)/.exec(offset) ?? [];
+  const shift = (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes)) * 60_000;
+  return `${new Date(date.getTime() + shift).toISOString().slice(0, 19)}${offset}`;
 }

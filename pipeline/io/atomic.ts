@@ -7,10 +7,7 @@ export type FileData = string | Uint8Array;
 /** An error's system code (ENOSPC, EACCES…), for messages; the error itself when it has none. */
 export const errorCode = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? String(error);
 
-/**
- * Replace `path` whole: a synced temp file beside it is renamed over it, then the folder is synced. A reader, or a
- * crash at any moment, sees the old file or the new one, never a mix; on failure the target is left as it was.
- */
+/** Replace `path` whole (stageFile, then commit): a reader, or a crash at any moment, sees the old file or the new one. */
 export async function writeFileAtomic(path: string, data: FileData): Promise<void> {
   await (await stageFile(path, data)).commit();
 }
@@ -29,11 +26,7 @@ export async function writeNewFileSynced(path: string, data: FileData): Promise<
   }
 }
 
-/**
- * The first half of writeFileAtomic: `data` in a synced temp file beside `path` (`.<name>.<pid>.<8 hex>.tmp`), to
- * `commit()` (rename it over `path`, sync the folder) or `discard()`. Staging every file of a set before committing
- * any (outputs.ts) means a full disk replaces none of them.
- */
+/** `data` in a synced temp file beside `path` (`.<name>.<pid>.<8 hex>.tmp`), to `commit()` (rename it over `path`) or `discard()`. */
 export async function stageFile(path: string, data: FileData) {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const discard = () => rm(temp, { force: true }).catch(() => undefined);
@@ -51,13 +44,9 @@ export async function stageFile(path: string, data: FileData) {
   };
 }
 
-/**
- * Remove what a killed process left in `dir` (not its subfolders): writeFileAtomic's `.<name>.<pid>.<8 hex>.tmp`
- * and lock.ts's `.lock.<pid>.<8 hex>.stale`, when process `pid` is gone. Best effort: failures are ignored.
- */
+/** Remove the `.<name>.<pid>.<8 hex>.tmp` and `.stale` files a process that is gone left in `dir` (best effort). */
 export async function removeOrphanTemps(dir: string): Promise<void> {
-  const entries = await readdir(dir).catch(() => [] as string[]);
-  for (const entry of entries) {
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
     const pid = /^\..+\.(\d+)\.[0-9a-f]{8}\.(tmp|stale)$/.exec(entry)?.[1];
     if (pid && !isProcessAlive(Number(pid))) await rm(join(dir, entry), { force: true }).catch(() => undefined);
   }
@@ -72,8 +61,6 @@ export function isProcessAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code !== 'ESRCH';
   }
 }
-
-export type StagedFile = Awaited<ReturnType<typeof stageFile>>;
 
 async function syncDir(dir: string): Promise<void> {
   try {

@@ -1,7 +1,4 @@
-/**
- * Text made safe inside HTML or SVG markup, in element content and in quoted attributes alike. Every piece of
- * markup the pipeline writes by hand (chart names, index page, print header/footer, e-mail body) uses this one.
- */
+/** Text made safe in HTML or SVG element content and quoted attributes: every piece of markup written by hand uses this one. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

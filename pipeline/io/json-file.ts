@@ -2,10 +2,7 @@ import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
 import { errorCode } from './atomic.js';
 
-/**
- * JSON files read one way: read, strip a byte order mark, parse, validate with a valibot schema. Every failure
- * becomes the caller's error (`fail`), with the file, the field path and what was expected, so a person can fix it.
- */
+/** JSON files read one way: read, strip a byte order mark, parse, validate; a failure names the file and field, as the caller's error. */
 
 /** The first problem, as `field "x.y": message`; the field as `tables[0].measures.Wikiar`, `(document)` for the root. */
 export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): { field: string; message: string } {

@@ -1,98 +1,76 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { link, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname, uptime } from 'node:os';
 import { join, resolve } from 'node:path';
+import * as v from 'valibot';
 import { LockError, OutputError } from '../errors.js';
 import { errorCode, isProcessAlive, writeNewFileSynced } from './atomic.js';
 
 /**
- * One run at a time over everything a run writes: `withLock([dataDir, outDir], owner, fn)` takes `<dir>/.lock` in
- * each folder, in sorted order, all or none, and holds them while `fn` runs. Not re-entrant.
- *
- * A lock file is created whole and exclusively and says who took it. It is taken over when its holder is provably
- * gone, never merely because it is old (a slow run is still a run): the machine has restarted since (the boot id
- * differs; without /proc, the boot time from os.uptime()), no process has its pid, the process with its pid started
- * at another time (/proc/<pid>/stat: the pid was reused), or the pid is this process's own but another instance took
- * it (PID 1 of a restarted container). Not for folders shared between machines (NFS).
+ * One run at a time over everything a run writes, by `<dir>/.lock` files. A lock is taken over only when its holder is
+ * provably gone, never because it is old: the machine has restarted, no process has its pid, or the process with its
+ * pid started at another time (a reused pid, or PID 1 of a restarted container). Not re-entrant; not for NFS folders.
  */
 
-export interface LockOptions {
-  /** An unparsable lock file (its holder killed while writing it, where hard links are unsupported) is stale after this. @default 60_000 */
-  staleAfterMs?: number;
-  /** Create a missing folder (the output folder of a first run). @default false: a missing folder is an OutputError */
-  createMissing?: boolean;
-}
+/** An unparsable lock file (its holder killed while writing it, where hard links are unsupported) is stale after this. */
+const staleAfterMs = 60_000;
 
 const bootId = readProc('/proc/sys/kernel/random/boot_id')?.trim() || undefined;
 
-/** This process, as its lock files record it (JSON leaves out what is undefined). */
+/** This process, as its lock files record it: bootedAt (to the minute) where there is no boot id; instance tells it from an earlier process with its pid. */
 const self = {
   host: hostname(),
   bootId,
-  /** Boot time from uptime, ms since 1970 (to the minute), where there is no boot id. */
   bootedAt: bootId ? undefined : Math.round((Date.now() - uptime() * 1000) / 60_000) * 60_000,
-  /** Start time in clock ticks since boot (/proc/<pid>/stat field 22). */
   procStart: processStart(process.pid),
-  /** Random per process: tells this process from an earlier one with the same pid. */
   instance: randomBytes(8).toString('hex'),
 };
 
-const holderFields = { host: 'string', bootId: 'string', bootedAt: 'number', procStart: 'string', instance: 'string' } as const;
+/** A field of the wrong type (a hand-edited file) is left out, so it can't make a live holder look gone. */
+const maybe = <T extends v.GenericSchema>(schema: T) => v.fallback(v.optional(schema), undefined);
 
-/** What a lock file says about its holder. */
-export type LockHolder = { pid: number; owner: string; startedAt: string } & Partial<typeof self>;
+const holderSchema = v.object({
+  pid: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  owner: v.fallback(v.string(), 'unknown'),
+  startedAt: v.string(),
+  host: maybe(v.string()),
+  bootId: maybe(v.string()),
+  bootedAt: maybe(v.number()),
+  procStart: maybe(v.string()),
+  instance: maybe(v.string()),
+});
+type LockHolder = v.InferOutput<typeof holderSchema>;
+/** A lock file's text; empty or half-written text fails. */
+const lockFile = v.pipe(v.string(), v.parseJson(), holderSchema);
 
-/** Run `fn` holding the lock of every folder in `dirs`; LockError if a live process holds any of them (none is then taken). */
-export async function withLock<T>(dirs: string | readonly string[], owner: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {
-  const held: { path: string; content: LockHolder }[] = [];
+/**
+ * Run `fn` holding the lock of every folder in `dirs`. LockError, naming the holder in its context, if a live process holds
+ * any of them (none is then taken); OutputError if a lock file cannot be created.
+ */
+export async function withLock<T>(dirs: string | readonly string[], owner: string, fn: () => Promise<T>): Promise<T> {
+  const content = `${JSON.stringify({ pid: process.pid, owner, startedAt: new Date().toISOString(), ...self } satisfies LockHolder)}\n`;
+  const held: string[] = [];
   try {
     // In sorted order, so two processes asking for overlapping sets can't each hold a part the other needs.
-    for (const dir of sortedDirs(dirs)) {
-      if (opts.createMissing) await mkdir(dir, { recursive: true }).catch((error: unknown) => Promise.reject(createError(lockPath(dir), error)));
-      held.push(await acquire(lockPath(dir), owner, opts.staleAfterMs ?? 60_000));
+    for (const dir of [...new Set((typeof dirs === 'string' ? [dirs] : dirs).map((d) => resolve(d)))].sort()) {
+      await acquire(lockPath(dir), content);
+      held.push(lockPath(dir));
     }
     return await fn();
   } finally {
-    for (const lock of held.reverse()) await release(lock.path, lock.content);
+    for (const path of held.reverse()) await release(path, content);
   }
-}
-
-/** Like withLock, but resolves to null without running `fn` when a lock is held (the scheduler skips a tick). */
-export async function tryLock<T>(dirs: string | readonly string[], owner: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T | null> {
-  let ran = false;
-  const run = () => {
-    ran = true;
-    return fn();
-  };
-  return withLock(dirs, owner, run, opts).catch((error: unknown) => {
-    if (error instanceof LockError && !ran) return null;
-    throw error;
-  });
 }
 
 export function lockPath(dir: string): string {
   return join(dir, '.lock');
 }
 
-/** Who holds the lock of the first of `dirs` that is locked, or null (none is, or the file is being written). */
-export async function lockHolder(dirs: string | readonly string[]): Promise<LockHolder | null> {
-  for (const dir of sortedDirs(dirs)) {
-    const holder = parse(await readFile(lockPath(dir), 'utf8').catch(() => ''));
-    if (holder) return holder;
-  }
-  return null;
-}
-
-function sortedDirs(dirs: string | readonly string[]): string[] {
-  return [...new Set((typeof dirs === 'string' ? [dirs] : dirs).map((d) => resolve(d)))].sort();
-}
-
-async function acquire(path: string, owner: string, staleAfterMs: number): Promise<{ path: string; content: LockHolder }> {
-  const content: LockHolder = { pid: process.pid, owner, startedAt: new Date().toISOString(), ...self };
+async function acquire(path: string, content: string): Promise<void> {
   // Two attempts: the second follows the takeover of a stale lock; if someone else won that race, we lose cleanly.
   for (let attempt = 0; attempt < 2; attempt++) {
-    if (await create(path, content)) return { path, content };
+    if (await create(path, content)) return;
     const found = await Promise.all([readFile(path, 'utf8'), stat(path)]).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null;
       throw error;
@@ -121,12 +99,10 @@ async function acquire(path: string, owner: string, staleAfterMs: number): Promi
 }
 
 /**
- * Create the lock file exclusively and whole: a synced temp file beside it (`.lock.<pid>.<8 hex>.tmp`) is hard-linked
- * to `.lock`, and link() never overwrites. Where hard links are unsupported, 'wx' instead (a kill between creating and
- * writing then leaves an unparsable lock, stale after staleAfterMs). False if the lock exists.
+ * Create the lock file exclusively and whole: a synced temp file hard-linked to `.lock` (link() never overwrites), or
+ * 'wx' where hard links are unsupported. False if the lock exists.
  */
-async function create(path: string, content: LockHolder): Promise<boolean> {
-  const text = `${JSON.stringify(content)}\n`;
+async function create(path: string, text: string): Promise<boolean> {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeNewFileSynced(temp, text);
@@ -137,15 +113,11 @@ async function create(path: string, content: LockHolder): Promise<boolean> {
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw createError(path, error);
+    const advice = 'Check that the folder exists, is writable and has free space; nothing was changed.';
+    throw new OutputError(`${path}: cannot create the lock file (${errorCode(error)}). ${advice}`, { path, cause: error });
   } finally {
     await rm(temp, { force: true }).catch(() => undefined);
   }
-}
-
-function createError(path: string, error: unknown): OutputError {
-  const advice = 'Check that the folder exists, is writable and has free space; nothing was changed.';
-  return new OutputError(`${path}: cannot create the lock file (${errorCode(error)}). ${advice}`, { path, cause: error });
 }
 
 /** Whether the holder is provably gone; false when it may be alive. */
@@ -162,10 +134,7 @@ function isGone(holder: LockHolder): boolean {
   return start !== undefined && start !== holder.procStart; // the pid now belongs to a process that started later
 }
 
-/**
- * Move the stale file aside under a unique name, then check it is the file we judged stale. If another process
- * replaced it in between (it took over first), put its lock back with link(), which never overwrites.
- */
+/** Move the stale file aside, then check it is the one judged stale; if another process took over first, link its lock back. */
 async function takeOver(path: string, staleText: string): Promise<void> {
   const aside = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
   try {
@@ -179,24 +148,14 @@ async function takeOver(path: string, staleText: string): Promise<void> {
   await rm(aside, { force: true });
 }
 
-/** Remove the lock only if it is still ours (a person may have deleted it and another run taken it). */
-async function release(path: string, content: LockHolder): Promise<void> {
-  const current = parse(await readFile(path, 'utf8').catch(() => ''));
-  if (current?.pid === content.pid && current.startedAt === content.startedAt && current.instance === content.instance) await rm(path, { force: true });
+/** Remove the lock only if it is still ours, as we wrote it (a person may have deleted it and another run taken it). */
+async function release(path: string, content: string): Promise<void> {
+  if ((await readFile(path, 'utf8').catch(() => '')) === content) await rm(path, { force: true });
 }
 
-/** A lock file's holder, or null when it is not one (empty or half-written). */
 function parse(text: string): LockHolder | null {
-  try {
-    const value = JSON.parse(text);
-    if (!Number.isInteger(value.pid) || value.pid <= 0 || typeof value.startedAt !== 'string') return null;
-    const holder: Record<string, unknown> = { pid: value.pid, owner: String(value.owner ?? 'unknown'), startedAt: value.startedAt };
-    // A field of the wrong type (a hand-edited file) is left out, so it can't make a live holder look gone.
-    for (const [key, type] of Object.entries(holderFields)) if (typeof value[key] === type) holder[key] = value[key];
-    return holder as LockHolder;
-  } catch {
-    return null;
-  }
+  const result = v.safeParse(lockFile, text);
+  return result.success ? result.output : null;
 }
 
 /** Field 22 of /proc/<pid>/stat (start time, clock ticks since boot), or undefined without /proc or such a process. */

@@ -1,6 +1,6 @@
 import { access, constants, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorCode, removeOrphanTemps, stageFile, type StagedFile } from './atomic.js';
+import { errorCode, removeOrphanTemps, stageFile } from './atomic.js';
 import { OutputError } from '../errors.js';
 
 /** Make sure `dir` exists and is writable before any work is done, so a run can't fail at its last step. */
@@ -16,13 +16,9 @@ export async function ensureWritableDir(dir: string, what: string): Promise<void
   }
 }
 
-/**
- * Replace the files in `dir` as a set (briefing-<lang>.html with its .pdf): every file is written and synced under a
- * temp name first, and only when all are on disk are they renamed into place, so a full disk replaces none of them
- * and the error names the file. Temp files a killed run left in `dir` are removed afterwards.
- */
+/** Replace the files in `dir` as a set (the HTML with its PDF): all are staged before any is renamed, so a full disk replaces none. */
 export async function writeOutputs(dir: string, files: { name: string; data: string | Uint8Array }[]): Promise<string[]> {
-  const staged: StagedFile[] = [];
+  const staged: Awaited<ReturnType<typeof stageFile>>[] = [];
   const fail = (path: string, error: unknown, state: string) => {
     const message = `Cannot write ${path} (${errorCode(error)}). ${state} Free some space or fix the folder's permissions, then run again.`;
     return new OutputError(message, { path, cause: error });
@@ -42,11 +38,8 @@ export async function writeOutputs(dir: string, files: { name: string; data: str
     } catch (error) {
       await Promise.all(staged.slice(i + 1).map((rest) => rest.discard()));
       const done = staged.slice(0, i).map((d) => d.path);
-      throw fail(
-        s.path,
-        error,
-        done.length ? `${done.join(', ')} were already replaced; the rest are left as they were.` : 'The previous files are left in place.',
-      );
+      const state = done.length ? `${done.join(', ')} were already replaced; the rest are left as they were.` : 'The previous files are left in place.';
+      throw fail(s.path, error, state);
     }
   }
   await removeOrphanTemps(dir);

@@ -2,10 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/**
- * The project's root folder (the one holding package.json, templates/ and data/), found by walking up from
- * this module, so it is the same whether the code runs compiled from dist/ or as TypeScript under vitest.
- */
+/** The folder holding package.json, templates/ and data/: walked up to, as this module runs from dist/ or (vitest) pipeline/. */
 function findProjectRoot(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
@@ -16,9 +13,8 @@ function findProjectRoot(): string {
 
 export const projectRoot = findProjectRoot();
 export const templatesDir = join(projectRoot, 'templates');
-/** data/: one folder per briefing. */
+/** data/ and output/: one folder per briefing in each. */
 export const defaultDataRoot = join(projectRoot, 'data');
-/** output/: one folder per briefing. */
 export const defaultOutRoot = join(projectRoot, 'output');
 
 export function packageVersion(): string {

@@ -1,15 +1,7 @@
-/**
- * One line per stage with its time: "✓ charts 3 rendered 41 ms". Output goes through a `write` effect so tests
- * can capture it and a scheduler can prefix it.
- */
-export interface Progress {
-  stage<T>(name: string, work: () => Promise<T>, summary?: (result: T) => string): Promise<T>;
-  info(message: string): void;
-}
-
-export function createProgress(write: (line: string) => void, now: () => number = () => performance.now()): Progress {
+/** One line per stage with its time: "✓ charts 3 rendered 41 ms", through `write` (tests capture it, the scheduler indents it). */
+export function createProgress(write: (line: string) => void, now: () => number = () => performance.now()) {
   return {
-    async stage(name, work, summary) {
+    async stage<T>(name: string, work: () => Promise<T>, summary?: (result: T) => string): Promise<T> {
       const started = now();
       const result = await work();
       write(`✓ ${name}${summary ? ` ${summary(result)}` : ''} ${Math.round(now() - started)} ms`);
@@ -18,5 +10,7 @@ export function createProgress(write: (line: string) => void, now: () => number 
     info: write,
   };
 }
+
+export type Progress = ReturnType<typeof createProgress>;
 
 export const silentProgress = (): Progress => createProgress(() => undefined);

@@ -1,7 +1,6 @@
 /**
- * Text bound for a terminal: ANSI/VT escape sequences and other control characters removed (a label from a data
- * source could otherwise move the cursor, retitle the window or hide what follows), newlines, tabs and CRLF line
- * ends kept (a bare carriage return, which could overwrite what a line said, is removed).
+ * Text bound for a terminal, without escape sequences and control characters (a label from a data source could move the
+ * cursor or hide what follows) but with newlines, tabs and CRLF (a bare carriage return could overwrite the line).
  */
 export function terminalSafe(text: string): string {
   return text

@@ -7,11 +7,10 @@ import { definitionFile } from './definition.js';
 import { historyFile, serializeHistory, type HistoryEntry } from './history.js';
 
 /**
- * Write an update into a briefing's folder in an order a crash at any moment leaves consistent: raw/.<table>.staging/
- * (this fetch's responses), briefing.json (newly resolved codes), history.jsonl (with the new batch), dataset.json (the
- * commit point), then raw/<table>/ swapped for its staging folder. Each file is replaced whole. Before the commit point
- * nothing a reader relies on has changed meaning: recorded codes only name what the table has, and reconcile() drops
- * the history's new batch while dataset.json is the old one. raw/<table>/ only ever holds what the dataset came from.
+ * Write an update in an order a crash at any moment leaves consistent, each file replaced whole: raw/.<table>.staging/,
+ * briefing.json (newly resolved codes), history.jsonl (with the new batch), dataset.json (the commit point), then
+ * raw/<table>/ swapped for its staging folder. Before the commit point nothing a reader relies on has changed meaning:
+ * recorded codes only name what the table has, and reconcile() drops the new batch while dataset.json is the old one.
  */
 export async function commitUpdate(commit: {
   dataDir: string;
@@ -28,18 +27,22 @@ export async function commitUpdate(commit: {
   const rawDir = join(dataDir, 'raw');
   const staging = (table: string) => join(rawDir, `.${table}.staging`);
   const writeFile = commit.writeFile ?? writeFileAtomic;
-  const write = (path: string, data: string) => guard(path, () => writeFile(path, data));
   await removeOrphanTemps(dataDir);
   // Staging folders a killed update left belong to no dataset.
   for (const entry of await readdir(rawDir).catch(() => [] as string[])) {
     if (/^\..+\.(staging|old)$/.test(entry)) await rm(join(rawDir, entry), { recursive: true, force: true }).catch(() => undefined);
   }
+  /** The file or folder being written, for the error. */
+  let writing = '';
+  const write = async (path: string, data: string) => {
+    writing = path;
+    await writeFile(path, data);
+  };
   try {
     for (const { table, files } of raw) {
-      await guard(staging(table), async () => {
-        await mkdir(staging(table), { recursive: true });
-        for (const file of files) await writeFile(join(staging(table), file.name), file.text);
-      });
+      writing = staging(table);
+      await mkdir(writing, { recursive: true });
+      for (const file of files) await writeFile(join(writing, file.name), file.text);
     }
     if (commit.definitionText !== null) await write(join(dataDir, definitionFile), commit.definitionText);
     await write(join(dataDir, historyFile), serializeHistory(commit.history));
@@ -47,7 +50,12 @@ export async function commitUpdate(commit: {
   } catch (error) {
     // Before the commit point what this update staged belongs to no dataset: removed, so a full disk gets its room back.
     for (const { table } of raw) await rm(staging(table), { recursive: true, force: true }).catch(() => undefined);
-    throw error;
+    if (error instanceof BriefingError) throw error;
+    throw new OutputError(
+      `${writing}: cannot write (${errorCode(error)}). The dataset was left as it was (the last good one stays in use). Check that the data ` +
+        'folder is writable and has free space, then run again.',
+      { path: writing, cause: error },
+    );
   }
   for (const { table } of raw) {
     const target = join(rawDir, table);
@@ -66,18 +74,5 @@ export async function commitUpdate(commit: {
         { path: target, cause: error },
       );
     }
-  }
-}
-
-async function guard<T>(path: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof BriefingError) throw error;
-    throw new OutputError(
-      `${path}: cannot write (${errorCode(error)}). The dataset was left as it was (the last good one stays in use). Check that the data ` +
-        'folder is writable and has free space, then run again.',
-      { path, cause: error },
-    );
   }
 }

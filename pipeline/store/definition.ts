@@ -4,10 +4,7 @@ import { DatasetError } from '../errors.js';
 import { parseJsonText, readJsonFile, type ReadOptions } from '../io/json-file.js';
 import { definitionSchema } from './schemas.js';
 
-/**
- * data/<briefing>/briefing.json: which tables a briefing reads, which measures tell its story (chosen by SSB's codes
- * or by a pattern over SSB's labels, with the codes recorded here once resolved), and the words for each.
- */
+/** data/<briefing>/briefing.json: which tables a briefing reads, which measures tell its story, and the words for each. */
 
 export const definitionFile = 'briefing.json';
 

@@ -3,13 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { DatasetError } from '../errors.js';
+import { errorCode } from '../io/atomic.js';
 import { historyEntrySchema, type HistoryEntry } from './schemas.js';
 
 /**
- * data/<briefing>/history.jsonl: what each fetch changed (added, revised with old and new value, withdrawn), one JSON
- * line each, batch by batch. Every batch carries `previous` and `batch`, sha16 of dataset.json before and after the
- * update. The history is replaced before the dataset, so after a crash between the two the last batch's `previous`
- * still equals the dataset on disk, and `reconcile` drops exactly that batch.
+ * data/<briefing>/history.jsonl: what each fetch changed, one JSON line each, batch by batch; `previous` and `batch` are
+ * sha16 of dataset.json before and after. The history is replaced before the dataset, so after a crash between the two
+ * the last batch's `previous` still equals the dataset on disk, and `reconcile` drops exactly that batch.
  */
 
 export const historyFile = 'history.jsonl';
@@ -25,7 +25,7 @@ export async function readHistory(dataDir: string): Promise<HistoryEntry[]> {
   const path = join(dataDir, historyFile);
   const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return '';
-    throw new DatasetError(`${path}: cannot read the history (${error.code ?? error}).`, { path, cause: error });
+    throw new DatasetError(`${path}: cannot read the history (${errorCode(error)}).`, { path, cause: error });
   });
   return text.split('\n').flatMap((line, index) => {
     if (line.trim() === '') return [];
@@ -68,10 +68,7 @@ export function withdrawnKeys(history: readonly HistoryEntry[], table: string): 
   return new Set([...last].filter(([, kind]) => kind === 'withdrawn').map(([key]) => key));
 }
 
-/**
- * The changes of each table's latest batch: what "Endringar ved siste oppdatering" tells. `first` when that batch is
- * the table's only one: its first fetch, where the figures came from rather than a change to them.
- */
+/** The changes of each table's latest batch ("Endringar ved siste oppdatering"); `first` when it is the table's first fetch. */
 export function lastChanges(history: readonly HistoryEntry[]): { table: string; updated: string | null; first: boolean; entries: HistoryEntry[] }[] {
   const batches = batchesOf(history);
   return [...new Map(batches.map((batch) => [batch[0]!.table, batch]))].map(([table, entries]) => ({

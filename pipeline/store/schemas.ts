@@ -2,9 +2,8 @@ import * as v from 'valibot';
 import { languages, statusSymbols } from '../briefing/vocabulary.js';
 
 /**
- * The schema of every file a briefing's folder holds (valibot): briefing.json, dataset.json and history.jsonl. The core's
- * types are derived from them (briefing/model.ts). Structure only; what depends on more than one field or file is
- * checked in store/dataset.ts, which names the row.
+ * The schemas of briefing.json, dataset.json and history.jsonl; the core's types are derived from them (briefing/model.ts).
+ * What depends on more than one row or file is checked in store/dataset.ts, which names the row.
  */
 
 const calendarDates = new Map<string, boolean>();
@@ -25,10 +24,8 @@ function isCalendarDate(text: string): boolean {
 
 /** ISO 8601 as SSB sends `updated`: a real date, optionally with a time and zone (`2025-09-24T06:00:00Z`). */
 function isIsoTimestamp(text: string): boolean {
-  const match = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);
-  if (!match || !isCalendarDate(match[1]!)) return false;
-  const [hours, minutes, seconds] = [Number(match[2] ?? 0), Number(match[3] ?? 0), Number(match[4] ?? 0)];
-  return hours < 24 && minutes < 60 && seconds < 60 && !Number.isNaN(Date.parse(text));
+  const match = /^(\d{4}-\d{2}-\d{2})(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(text);
+  return match !== null && isCalendarDate(match[1]!) && !Number.isNaN(Date.parse(text));
 }
 
 const nonEmpty = v.pipe(v.string(), v.minLength(1, 'a non-empty text'));
@@ -50,11 +47,8 @@ const regexText = v.pipe(
 );
 const otherLabel = v.optional(v.nullable(v.string()));
 export const labelsSchema = v.strictObject({ no: v.string(), en: otherLabel, nb: otherLabel, nn: otherLabel });
-/** A strict object of a non-empty text under each of `keys`. */
 const texts = <K extends string>(keys: readonly K[]) => v.strictObject(Object.fromEntries(keys.map((k) => [k, nonEmpty])) as Record<K, typeof nonEmpty>);
 const perLanguage = <T extends v.GenericSchema>(schema: T) => v.strictObject({ nn: schema, nb: schema, en: schema });
-
-// ─── briefing.json ──────────────────────────────────────────────────────────────────────────────────────────────
 
 /**
  * How one measure is said: its label in charts, tables and lists; the verb, present for headlines ("bruker") and past
@@ -132,8 +126,6 @@ export const definitionSchema = v.pipe(
   }, 'a measure names a table that "tables" does not list'),
 );
 
-// ─── dataset.json ───────────────────────────────────────────────────────────────────────────────────────────────
-
 const classification = v.nullable(v.picklist(['SN2007', 'SN2025'], '"SN2007", "SN2025" or null'));
 const category = v.strictObject({ code: v.string(), label: labelsSchema });
 
@@ -152,13 +144,12 @@ export const tableStateSchema = v.strictObject({
   discontinued: v.nullable(v.boolean()),
 });
 
-const lang3 = texts(languages);
 const year = v.pipe(v.number(), v.integer('a whole year'), v.minValue(1990, 'a year from 1990'), v.maxValue(2100, 'a year up to 2100'));
 
 export const findingSchema = v.variant('kind', [
   v.strictObject({ id: nonEmpty, kind: v.literal('top-industry'), year, measure: measureId, industry: nonEmpty, article: v.number() }),
   v.strictObject({ id: nonEmpty, kind: v.literal('size-gradient'), year, measures: v.array(measureId), article: v.number() }),
-  v.strictObject({ id: nonEmpty, kind: v.literal('reading'), year, about: measureId, article: v.number(), text: lang3 }),
+  v.strictObject({ id: nonEmpty, kind: v.literal('reading'), year, about: measureId, article: v.number(), text: texts(languages) }),
 ]);
 
 /** One row, as an object; checked field by field so a problem names its field. */
@@ -206,8 +197,6 @@ export const datasetHeaderSchema = v.strictObject({
   observations: v.array(v.unknown()),
   findings: v.array(findingSchema),
 });
-
-// ─── history.jsonl ──────────────────────────────────────────────────────────────────────────────────────────────
 
 const hex16 = v.pipe(v.string(), v.regex(/^[0-9a-f]{16}$/, '16 hexadecimal digits'));
 const valueStatus = v.strictObject({ value: v.nullable(v.number()), status: v.nullable(v.picklist(statusSymbols)) });

@@ -22,18 +22,14 @@ if (options.waitForGo) {
   process.stdin.destroy(); // a stdin still read from would keep the process alive after the send
 }
 try {
-  const result = await withLock(
-    options.lockDirs,
-    `send-child ${process.pid}`,
-    () =>
-      sendEdition({
-        outDir: options.outDir,
-        editionId: options.editionId,
-        mail: options.mail,
-        retry: options.retry ?? { attempts: 2, baseDelayMs: 10 },
-        effects: { log: (line) => say(`log ${line}`), ...(shutdown ? { stop: shutdown.stop, abort: shutdown.abort } : {}) },
-      }),
-    { createMissing: true },
+  const result = await withLock(options.lockDirs, `send-child ${process.pid}`, () =>
+    sendEdition({
+      outDir: options.outDir,
+      editionId: options.editionId,
+      mail: options.mail,
+      retry: options.retry ?? { attempts: 2, baseDelayMs: 10 },
+      effects: { log: (line) => say(`log ${line}`), ...(shutdown ? { stop: shutdown.stop, abort: shutdown.abort } : {}) },
+    }),
   );
   say(`result ${JSON.stringify(result)}`);
   process.exitCode = shutdown?.exitCode() ?? 0;
