@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Browser, LaunchOptions, Page, PDFOptions } from 'puppeteer';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Browser, Page, PDFOptions } from 'puppeteer';
 import { errorMessage, PrintError } from '../errors.js';
 import { escapeHtml } from '../io/escape.js';
 
@@ -41,11 +42,8 @@ const leftInPlace = 'The previous briefing is left in place.';
  */
 export const machineArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
-/** The printer's own lock-down below the page's: every host name and IP literal resolves to nothing. */
-export const lockDownArgs = ['--host-resolver-rules=MAP * ~NOTFOUND'];
-
-/** Everything the printer launches Chromium with besides Puppeteer's defaults. */
-export const chromiumArgs = [...machineArgs, ...lockDownArgs];
+/** What the printer launches Chromium with besides Puppeteer's defaults; its own lock-down: no host name or IP literal resolves. */
+export const chromiumArgs = [...machineArgs, '--host-resolver-rules=MAP * ~NOTFOUND'];
 
 /** Puppeteer, loaded on first use through its CommonJS build: half the CPU time of the ESM build's few hundred modules. */
 function loadPuppeteer(): typeof import('puppeteer').default {
@@ -60,7 +58,8 @@ export async function launchBrowser(options: LaunchSettings): Promise<Browser> {
   const puppeteer = loadPuppeteer();
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const abort = new AbortController();
-  const launch: LaunchOptions = {
+  const launching = puppeteer.launch({
+    executablePath: resolveExecutable(options, puppeteer),
     headless: true,
     args: chromiumArgs,
     pipe: true,
@@ -74,11 +73,8 @@ export async function launchBrowser(options: LaunchSettings): Promise<Browser> {
     handleSIGTERM: false,
     handleSIGHUP: false,
     env: Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !secret.test(entry[0]))),
-  };
+  });
   const executablePath = options.executablePath ?? process.env.PUPPETEER_EXECUTABLE_PATH;
-  const resolved = resolveExecutable(options, puppeteer);
-  if (resolved) launch.executablePath = resolved;
-  const launching = puppeteer.launch(launch);
   try {
     return await withDeadline(launching, timeoutMs, 'to start', () => abort.abort());
   } catch (error) {
@@ -214,11 +210,7 @@ export async function closeBrowser(browser: Browser, graceMs = 3_000): Promise<v
 }
 
 /** Wait for `work` (its failure included) or `ms`, whichever comes first. */
-const within = (work: Promise<unknown>, ms: number) =>
-  withDeadline(work, ms, 'to close').then(
-    () => undefined,
-    () => undefined,
-  );
+const within = (work: Promise<unknown>, ms: number) => Promise.race([work.catch(() => undefined), sleep(ms, undefined, { ref: false })]);
 
 /** A page with scripts off, service workers bypassed and only `data:`/`about:` subresources let through; `crashed`: its renderer died. */
 type LockedPage = { page: Page; crashed: boolean };
@@ -278,29 +270,26 @@ export function pdfOptions({ header, footer, fontFace }: Pick<PrintOptions, 'hea
 async function hasCrashed(browser: Browser, tab: LockedPage): Promise<boolean> {
   const child = browser.process();
   const gone = () => !browser.connected || tab.crashed || tab.page.isClosed() || (child !== null && (child.exitCode !== null || child.signalCode !== null));
-  for (let waited = 0; waited < 1_000; waited += 50) {
-    if (gone()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  for (let waited = 0; waited < 1_000 && !gone(); waited += 50) await sleep(50);
   return gone();
 }
 
-class Deadline extends Error {
-  constructor(
-    readonly step: string,
-    readonly ms: number,
-  ) {
-    super(`took longer than ${ms} ms ${step}`);
-  }
+/** A step that took longer than `ms`: a PrintError naming it and the setting that allows more. */
+function tooSlow(step: string, ms: number, cause?: unknown): PrintError {
+  return new PrintError(
+    `Chromium took longer than ${ms} ms ${step} and was stopped. Raise ${timeoutSetting} (now ${ms}) ` +
+      `if the machine is slow, or run again with --debug. ${leftInPlace}`,
+    { step, timeoutMs: ms, setting: timeoutSetting, cause },
+  );
 }
 
-/** `work`, or a Deadline rejection after `ms`; `onExpire` stops what is still running. */
+/** `work`, or a `tooSlow` rejection after `ms`; `onExpire` stops what is still running. */
 function withDeadline<T>(work: Promise<T>, ms: number, step: string, onExpire?: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       onExpire?.();
-      reject(new Deadline(step, ms));
+      reject(tooSlow(step, ms));
     }, ms);
   });
   work.catch(() => undefined);
@@ -309,19 +298,12 @@ function withDeadline<T>(work: Promise<T>, ms: number, step: string, onExpire?: 
 
 /** Our deadline, or Puppeteer's own timeout (which can fire at the same moment). */
 function isTimeout(error: unknown): boolean {
-  return error instanceof Deadline || (error instanceof Error && error.name === 'TimeoutError');
+  return error instanceof PrintError ? error.context.timeoutMs !== undefined : error instanceof Error && error.name === 'TimeoutError';
 }
 
 function asPrintError(error: unknown, timeoutMs: number): PrintError {
   if (error instanceof PrintError) return error;
-  if (isTimeout(error)) {
-    const [step, ms] = error instanceof Deadline ? [error.step, error.ms] : ['to print the PDF', timeoutMs];
-    return new PrintError(
-      `Chromium took longer than ${ms} ms ${step} and was stopped. Raise ${timeoutSetting} (now ${ms}) ` +
-        `if the machine is slow, or run again with --debug. ${leftInPlace}`,
-      { step, timeoutMs: ms, setting: timeoutSetting, cause: error },
-    );
-  }
+  if (isTimeout(error)) return tooSlow('to print the PDF', timeoutMs, error);
   return new PrintError(`Printing the PDF failed: ${firstLine(error)}. ${leftInPlace}`, { cause: error });
 }
 
