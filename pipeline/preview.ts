@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { type FSWatcher, watch } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -74,7 +75,7 @@ function failure(error: unknown): Failure {
 export async function startBriefingPreview(options: BriefingPreviewOptions): Promise<PreviewServer> {
   const { dataDir, templatesDir = defaultTemplatesDir } = options;
   const log = options.log ?? (() => undefined);
-  const timeoutMs = options.printTimeoutMs ?? 30_000;
+  const timeoutMs = options.printTimeoutMs;
   let printOptions: Omit<PrintOptions, 'timeoutMs'> | null = null;
   let printer: Printer | null = null;
   let html = '';
@@ -220,13 +221,10 @@ export async function startBriefingPreview(options: BriefingPreviewOptions): Pro
   // Keep-alive for the event streams: a proxy or a sleeping laptop would otherwise drop them silently.
   const heartbeat = setInterval(() => {
     for (const client of clients) client.write(': keep-alive\n\n');
-  }, 15_000);
-  heartbeat.unref();
+  }, 15_000).unref();
 
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolveListen());
-  });
+  server.listen(options.port ?? 0, host);
+  await once(server, 'listening');
   rendering = renderOnce([]);
   await rendering;
 

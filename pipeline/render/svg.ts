@@ -32,8 +32,8 @@ export const compiledChartsDir = join(projectRoot, 'dist', 'charts');
 const templateName = (kind: ChartSpec['kind'], layout: Layout) => (layout === 'wide' ? kind : `${kind}-compact`);
 const firstLine = (error: unknown) => errorMessage(error).split('\n')[0]!;
 
-/** Gap between two line-end labels in value-axis units: 7 of 100 on a 220 px chart is a 12 px label's line box and a little air. */
-const labelGap = 7;
+/** Room for the line-end labels in value-axis units: a gap of 7 of 100 on a 220 px chart is a 12 px label's line box and a little air. */
+const labelRoom = { min: 0, max: 100, gap: 7 };
 
 let vegaLiteVersion: Promise<string> | undefined;
 
@@ -245,7 +245,7 @@ function trendData(spec: ChartSpec): Record<string, object[]> {
   const ends = bySeries.flatMap((list) => list.slice(-1));
   const placed = placeLabels(
     ends.map((e) => e.value),
-    { min: 0, max: 100, gap: labelGap },
+    labelRoom,
   );
   return {
     points: points.map((p) => ({ series: p.series, order: rank.get(p.series)!, date: date(p.period), value: p.value })),
