@@ -294,19 +294,14 @@ async function transpileIntoDist(sources: string[]): Promise<void> {
     module: ts.ModuleKind.ES2022,
     moduleResolution: ts.ModuleResolutionKind.Bundler,
   };
+  // Each problem as `pipeline/text/rich.ts(72,19): error TS1109: Expression expected.`
+  const diagnosticsHost = { getCanonicalFileName: (f: string) => f, getCurrentDirectory: () => projectRoot, getNewLine: () => '\n' };
   for (const source of sources) {
     const text = await readFile(source, 'utf8').catch(() => null);
     if (text === null) continue; // deleted or renamed away: the worker's next load reports what is missing
     const out = ts.transpileModule(text, { compilerOptions, fileName: source, reportDiagnostics: true });
     const problems = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
-    if (problems.length) {
-      const where = (d: import('typescript').Diagnostic) => {
-        if (!d.file || d.start === undefined) return shortPath(source);
-        const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-        return `${shortPath(source)}:${line + 1}:${character + 1}`;
-      };
-      throw new ConfigError(problems.map((d) => `${where(d)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`).join('\n'), { path: source });
-    }
+    if (problems.length) throw new ConfigError(ts.formatDiagnostics(problems, diagnosticsHost).trimEnd(), { path: source });
     const target = join(projectRoot, 'dist', relative(projectRoot, source)).replace(/\.ts$/, '.js');
     await mkdir(dirname(target), { recursive: true });
     await writeFileAtomic(target, out.outputText);
