@@ -36,10 +36,7 @@ const defaultTimeoutMs = 30_000;
 const timeoutSetting = 'BRIEFING_PRINT_TIMEOUT_MS';
 const leftInPlace = 'The previous briefing is left in place.';
 
-/**
- * On top of Puppeteer's defaults: no sandbox (root in CI), no GPU, no network traffic of Chromium's own; nothing
- * Chromium documents as unsupported. The bench's floor launches with the same flags.
- */
+/** On top of Puppeteer's defaults, none that Chromium calls unsupported: no sandbox (root in CI), no GPU, no traffic of its own. */
 export const machineArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
 /** What the printer launches Chromium with besides Puppeteer's defaults; its own lock-down: no host name or IP literal resolves. */
@@ -98,9 +95,8 @@ const debianLauncher = '/usr/bin/chromium';
 const debianBinary = '/usr/lib/chromium/chromium';
 
 /**
- * The Chromium binary: the given path, PUPPETEER_EXECUTABLE_PATH or Puppeteer's configuration (.puppeteerrc.cjs), with
+ * The Chromium binary (undefined: Puppeteer decides): the given path, PUPPETEER_EXECUTABLE_PATH or .puppeteerrc.cjs, with
  * Debian's launcher script replaced by the binary it runs (the script forks a dozen helpers: 0.1–0.4 s a launch).
- * Undefined: Puppeteer decides.
  */
 export function resolveExecutable(options: Pick<LaunchSettings, 'executablePath'> = {}, puppeteer = loadPuppeteer()): string | undefined {
   let configured = options.executablePath ?? process.env.PUPPETEER_EXECUTABLE_PATH;
@@ -133,8 +129,12 @@ export function openPrinter(settings: LaunchSettings, effects: { hooks?: PrintHo
     const browser = await launchBrowser(settings);
     try {
       // The tab Chromium opens at start is used, not a new one: one renderer fewer to start.
-      const [first] = await withDeadline(browser.pages(), timeoutMs, 'to open a page');
-      return { browser, tab: await lockDown(first ?? (await withDeadline(browser.newPage(), timeoutMs, 'to open a page')), timeoutMs) };
+      const page = await withDeadline(
+        browser.pages().then(([first]) => first ?? browser.newPage()),
+        timeoutMs,
+        'to open a page',
+      );
+      return { browser, tab: await lockDown(page, timeoutMs) };
     } catch (error) {
       await closeBrowser(browser);
       throw asPrintError(error, timeoutMs);
@@ -158,8 +158,7 @@ export function openPrinter(settings: LaunchSettings, effects: { hooks?: PrintHo
           } catch (error) {
             // A timeout is not retried: a page that hung once would hang again, and the run would wait twice as long.
             hung = isTimeout(error);
-            const crashed = !hung && (await hasCrashed(browser, tab));
-            if (!crashed) throw asPrintError(error, options.timeoutMs ?? defaultTimeoutMs);
+            if (hung || !(await hasCrashed(browser, tab))) throw asPrintError(error, options.timeoutMs ?? defaultTimeoutMs);
             if (attempt > 1) {
               throw new PrintError(
                 `Chromium crashed while printing, twice, the second time in a fresh browser (${firstLine(error)}). ${leftInPlace} Check free memory and /dev/shm, then run again.`,

@@ -81,14 +81,9 @@ async function compileTemplate(source: TemplateSource): Promise<CompiledChart> {
   return { name: source.name, source: source.hash, spec };
 }
 
-/** Every template in `dir` compiled to Vega; a ChartError for one that does not compile cleanly. */
-export async function compileChartTemplates(dir: string = defaultTemplatesDir): Promise<CompiledChart[]> {
-  return Promise.all((await readTemplateSources(dir)).map(compileTemplate));
-}
-
 /** Compile every template and write each to `<compiledDir>/<name>.vg.json` (as `npm run build` does); returns the files written. */
 export async function writeCompiledCharts(templatesDir: string = defaultTemplatesDir, compiledDir: string = compiledChartsDir): Promise<string[]> {
-  const charts = await compileChartTemplates(templatesDir);
+  const charts = await Promise.all((await readTemplateSources(templatesDir)).map(compileTemplate));
   await mkdir(compiledDir, { recursive: true });
   const targets = charts.map((chart) => join(compiledDir, `${chart.name}.vg.json`));
   await Promise.all(charts.map((chart, i) => writeFileAtomic(targets[i]!, `${JSON.stringify(chart)}\n`)));
