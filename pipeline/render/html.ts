@@ -79,7 +79,7 @@ export function renderBriefing(briefing: Briefing, charts: RenderedChart[], asse
   const template = compileTemplate(assets.layout, assets.partials, 'templates/briefing.hbs');
   const withSource = charts.map((c) => ({ ...c, source: briefing.chartSources[c.id] ?? briefing.ui.source }));
   const byId = new Map(withSource.map((c) => [c.id, c]));
-  const sections = briefing.sections.map((s) => ({ ...s, charts: s.charts.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])) }));
+  const sections = briefing.sections.map((s) => ({ ...s, charts: s.charts.flatMap((id) => byId.get(id) ?? []) }));
   return template({
     htmlLang: briefing.lang,
     briefing,

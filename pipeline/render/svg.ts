@@ -200,9 +200,7 @@ function fill(compiled: VegaSpec, spec: ChartSpec): VegaSpec {
   const filled = JSON.parse(JSON.stringify(compiled), (_, value) => (value === '{{unitLabel}}' ? spec.unitLabel : value)) as VegaSpec;
   if (spec.kind === 'bars') fitRows(filled, Math.max(1, ...datasets.bars!.map((b) => (b as { lines: string[] }).lines.length)));
   const data = (filled.data ?? []) as { name: string; values?: unknown[] }[];
-  for (const entry of data) {
-    if (entry.name in datasets) entry.values = datasets[entry.name];
-  }
+  for (const entry of data) if (entry.name in datasets) entry.values = datasets[entry.name];
   const missing = Object.keys(datasets).filter((name) => !data.some((d) => d.name === name));
   if (missing.length) throw new Error(`the template has no dataset named ${missing.join(', ')}`);
   return filled;
