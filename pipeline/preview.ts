@@ -9,7 +9,7 @@ import { BriefingError, ConfigError, errorMessage } from './errors.js';
 import { writeFileAtomic } from './io/atomic.js';
 import { escapeHtml } from './io/escape.js';
 import { projectRoot, templatesDir as defaultTemplatesDir } from './io/paths.js';
-import type { Printer, PrintOptions } from './render/pdf.js';
+import type { openPrinter, PrintOptions } from './render/pdf.js';
 import type { Lang } from './text/format.js';
 
 /**
@@ -45,11 +45,7 @@ interface PreviewState {
   renderMs: number;
 }
 
-export interface PreviewServer {
-  url: string;
-  state(): PreviewState;
-  close(): Promise<void>;
-}
+export type PreviewServer = Awaited<ReturnType<typeof startBriefingPreview>>;
 
 /** A failed render; `stack` only for a bug (a BriefingError says what to fix, anything else has its stack as the lead). */
 type Failure = { name: string; message: string; stack?: string };
@@ -72,12 +68,11 @@ function failure(error: unknown): Failure {
   return { name, message, stack: (error instanceof Error && error.stack) || `${name}: ${message}` };
 }
 
-export async function startBriefingPreview(options: BriefingPreviewOptions): Promise<PreviewServer> {
+export async function startBriefingPreview(options: BriefingPreviewOptions) {
   const { dataDir, templatesDir = defaultTemplatesDir } = options;
   const log = options.log ?? (() => undefined);
-  const timeoutMs = options.printTimeoutMs;
   let printOptions: Omit<PrintOptions, 'timeoutMs'> | null = null;
-  let printer: Printer | null = null;
+  let printer: ReturnType<typeof openPrinter> | null = null;
   let html = '';
   let state: PreviewState = { version: 0, ok: false, renderedAt: 0, renderMs: 0 };
   const clients = new Set<ServerResponse>();
@@ -158,9 +153,9 @@ export async function startBriefingPreview(options: BriefingPreviewOptions): Pro
 
   const print = async (): Promise<Uint8Array> => {
     const { openPrinter } = await import('./render/pdf.js');
-    printer ??= openPrinter({ executablePath: options.chromiumPath, timeoutMs }, { log: options.log });
+    printer ??= openPrinter({ executablePath: options.chromiumPath, timeoutMs: options.printTimeoutMs }, { log: options.log });
     try {
-      return await printer.print(html, { ...printOptions!, timeoutMs });
+      return await printer.print(html, { ...printOptions!, timeoutMs: options.printTimeoutMs });
     } catch (error) {
       // A printer that failed may be broken: the next request starts a fresh one.
       const broken = printer;

@@ -118,12 +118,7 @@ export function resolveExecutable(options: Pick<LaunchSettings, 'executablePath'
  * A browser and one page, launched at once and reused for every document. `print` queues a document; a crash is retried
  * once per printer in a fresh browser. `close` (never throws) closes it once the documents asked for are printed.
  */
-export interface Printer {
-  print(html: string, options: PrintOptions): Promise<Uint8Array>;
-  close(): Promise<void>;
-}
-
-export function openPrinter(settings: LaunchSettings, effects: { hooks?: PrintHooks; log?: (line: string) => void } = {}): Printer {
+export function openPrinter(settings: LaunchSettings, effects: { hooks?: PrintHooks; log?: (line: string) => void } = {}) {
   const timeoutMs = settings.timeoutMs ?? defaultTimeoutMs;
   const start = async () => {
     const browser = await launchBrowser(settings);
@@ -147,7 +142,7 @@ export function openPrinter(settings: LaunchSettings, effects: { hooks?: PrintHo
   let closing: Promise<void> | undefined;
   let queue: Promise<unknown> = Promise.resolve();
   return {
-    print(html, options) {
+    print(html: string, options: PrintOptions): Promise<Uint8Array> {
       if (closing) return Promise.reject(new PrintError(`The printer is closed; nothing more can be printed with it. ${leftInPlace}`));
       // One page prints one document at a time: a call made while another prints waits its turn.
       const printing = queue.then(async () => {
@@ -175,7 +170,7 @@ export function openPrinter(settings: LaunchSettings, effects: { hooks?: PrintHo
       queue = printing.catch(() => undefined);
       return printing;
     },
-    close() {
+    close(): Promise<void> {
       // After the documents already asked for: closing does not cut a print short.
       closing ??= queue
         .then(() => session)
