@@ -58,7 +58,6 @@ const debounceMs = 25;
 /** Source folders whose TypeScript the render runs: the words and the content's core (and the templates' helpers). */
 const codeFolders = ['pipeline/text', 'pipeline/briefing', 'pipeline/render', 'templates'].map((p) => join(projectRoot, p));
 const isSource = (p: string) => p.endsWith('.ts') && !p.endsWith('.d.ts') && p.startsWith(projectRoot + sep) && !p.startsWith(join(projectRoot, 'dist') + sep);
-/** The files of the briefing's folder a render reads. */
 const dataFiles = ['briefing.json', 'dataset.json'];
 
 function failure(error: unknown): Failure {
@@ -289,7 +288,6 @@ async function transpileIntoDist(sources: string[]): Promise<void> {
     module: ts.ModuleKind.ES2022,
     moduleResolution: ts.ModuleResolutionKind.Bundler,
   };
-  // Each problem as `pipeline/text/rich.ts(72,19): error TS1109: Expression expected.`
   const diagnosticsHost = { getCanonicalFileName: (f: string) => f, getCurrentDirectory: () => projectRoot, getNewLine: () => '\n' };
   for (const source of sources) {
     const text = await readFile(source, 'utf8').catch(() => null);
@@ -318,7 +316,6 @@ async function serveRenders(settings: WorkerSettings): Promise<void> {
   parentPort!.on('message', async () => {
     let reply: RenderReply;
     try {
-      // The definition and dataset are read afresh only when either file changed.
       const infos = await Promise.all(files.map((f) => stat(f).catch(() => null)));
       const key = infos.map((i) => (i ? `${i.mtimeMs}:${i.size}` : 'missing')).join('|');
       if (cached?.key !== key) {

@@ -26,7 +26,6 @@ type VegaSpec = Record<string, unknown>;
 type CompiledChart = { name: string; source: string; spec: VegaSpec };
 type TemplateSource = { name: string; path: string; text: string; config: string; hash: string };
 
-/** Where `npm run build` puts the compiled Vega specs. */
 export const compiledChartsDir = join(projectRoot, 'dist', 'charts');
 
 const templateName = (kind: ChartSpec['kind'], layout: Layout) => (layout === 'wide' ? kind : `${kind}-compact`);
@@ -196,7 +195,6 @@ export async function renderCharts(specs: ChartSpec[], options: { templatesDir?:
 /** The compiled spec with the chart's data in its named datasets and its texts in place of "{{…}}". */
 function fill(compiled: VegaSpec, spec: ChartSpec): VegaSpec {
   const datasets = spec.kind === 'trend' ? trendData(spec) : barData(spec);
-  // A copy, with every string that is exactly "{{unitLabel}}" replaced.
   const filled = JSON.parse(JSON.stringify(compiled), (_, value) => (value === '{{unitLabel}}' ? spec.unitLabel : value)) as VegaSpec;
   if (spec.kind === 'bars') fitRows(filled, Math.max(1, ...datasets.bars!.map((b) => (b as { lines: string[] }).lines.length)));
   const data = (filled.data ?? []) as { name: string; values?: unknown[] }[];
