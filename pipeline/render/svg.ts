@@ -222,17 +222,15 @@ function trendData(spec: ChartSpec): Record<string, object[]> {
     if (!Number.isFinite(p.value) || !Number.isInteger(p.period)) throw fail(`${p.series} ${p.period} has no finite value.`);
   }
   const bySeries = order.map((series) => points.filter((p) => p.series === series).sort((a, b) => a.period - b.period));
-  const segments: object[] = [];
-  for (const [s, list] of bySeries.entries()) {
-    list.forEach((p, i) => {
-      if (i > 0 && list[i - 1]!.period === p.period) throw fail(`${p.series} has two points for ${p.period}.`);
-      if (!p.joinPrevious) return;
+  const segments = bySeries.flatMap((list, s) =>
+    list.flatMap((p, i) => {
       const previous = list[i - 1];
+      if (previous?.period === p.period) throw fail(`${p.series} has two points for ${p.period}.`);
+      if (!p.joinPrevious) return [];
       if (!previous) throw fail(`the first point of ${p.series} (${p.period}) joins a previous point it does not have.`);
-      const segment = `${s}:${previous.period}`;
-      for (const q of [previous, p]) segments.push({ segment, series: q.series, order: s, date: date(q.period), value: q.value });
-    });
-  }
+      return [previous, p].map((q) => ({ segment: `${s}:${previous.period}`, series: q.series, order: s, date: date(q.period), value: q.value }));
+    }),
+  );
   const ends = bySeries.flatMap((list) => list.slice(-1));
   const placed = placeLabels(
     ends.map((e) => e.value),
