@@ -313,9 +313,7 @@ export function placeLabels(values: number[], { min, max, gap }: { min: number; 
     for (let k = y.length - 2; k >= 0; k--) y[k] = Math.max(y[k]!, y[k + 1]! + gap);
   }
   const out = new Array<number>(values.length);
-  order.forEach((o, k) => {
-    out[o.i] = Math.round(y[k]! * 100) / 100;
-  });
+  for (const [k, o] of order.entries()) out[o.i] = Math.round(y[k]! * 100) / 100;
   return out;
 }
 
