@@ -1,15 +1,15 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { once } from 'node:events';
+import { type FSWatcher, watch } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import * as errors from './errors.js';
 import { BriefingError, ConfigError, errorMessage } from './errors.js';
 import { writeFileAtomic } from './io/atomic.js';
 import { escapeHtml } from './io/escape.js';
 import { projectRoot, templatesDir as defaultTemplatesDir } from './io/paths.js';
-import type { PrintOptions } from './render/pdf.js';
+import type { openPrinter, PrintOptions } from './render/pdf.js';
 import type { Lang } from './text/format.js';
 
 /**
@@ -21,22 +21,20 @@ import type { Lang } from './text/format.js';
 
 interface BriefingPreviewOptions {
   lang: Lang;
-  /** @default the latest year with the headline figure */
+  /** Default: the latest year with the headline figure. */
   year?: number;
   /** The briefing's folder (definition and dataset). */
   dataDir: string;
-  /** @default templates/ */
   templatesDir?: string;
-  /** @default 0: any free port */
+  /** Default 0: any free port. */
   port?: number;
   chromiumPath?: string;
-  /** @default 30000 (ms) */
   printTimeoutMs?: number;
   /** One line per render or failure. */
   log?: (line: string) => void;
 }
 
-export interface PreviewState {
+interface PreviewState {
   /** Goes up by one with every render, good or failed. */
   version: number;
   ok: boolean;
@@ -47,14 +45,11 @@ export interface PreviewState {
   renderMs: number;
 }
 
-export interface PreviewServer {
-  url: string;
-  state(): PreviewState;
-  close(): Promise<void>;
-}
+export type PreviewServer = Awaited<ReturnType<typeof startBriefingPreview>>;
 
-type RenderReply = { ok: true; html: string; print: Omit<PrintOptions, 'timeoutMs'> } | { ok: false; error: { name: string; message: string; stack?: string } };
-
+/** A failed render; `stack` only for a bug (a BriefingError says what to fix, anything else has its stack as the lead). */
+type Failure = { name: string; message: string; stack?: string };
+type RenderReply = { ok: true; html: string; print: Omit<PrintOptions, 'timeoutMs'> } | { ok: false; error: Failure };
 type WorkerSettings = { role: 'briefing-preview-render'; lang: Lang; year?: number; dataDir: string; templatesDir: string };
 
 const host = '127.0.0.1';
@@ -63,70 +58,103 @@ const debounceMs = 25;
 /** Source folders whose TypeScript the render runs: the words and the content's core (and the templates' helpers). */
 const codeFolders = ['pipeline/text', 'pipeline/briefing', 'pipeline/render', 'templates'].map((p) => join(projectRoot, p));
 const isSource = (p: string) => p.endsWith('.ts') && !p.endsWith('.d.ts') && p.startsWith(projectRoot + sep) && !p.startsWith(join(projectRoot, 'dist') + sep);
+const dataFiles = ['briefing.json', 'dataset.json'];
 
-export async function startBriefingPreview(options: BriefingPreviewOptions): Promise<PreviewServer> {
+function failure(error: unknown): Failure {
+  const name = error instanceof Error ? error.name : 'Error';
+  const message = errorMessage(error);
+  if (error instanceof BriefingError) return { name, message };
+  return { name, message, stack: (error instanceof Error && error.stack) || `${name}: ${message}` };
+}
+
+export async function startBriefingPreview(options: BriefingPreviewOptions) {
   const { dataDir, templatesDir = defaultTemplatesDir } = options;
   const log = options.log ?? (() => undefined);
-  const renderer = new RenderWorker({ role: 'briefing-preview-render', lang: options.lang, year: options.year, dataDir, templatesDir });
-  const timeoutMs = options.printTimeoutMs ?? 30_000;
   let printOptions: Omit<PrintOptions, 'timeoutMs'> | null = null;
-  let printer: import('./render/pdf.js').Printer | null = null;
+  let printer: ReturnType<typeof openPrinter> | null = null;
   let html = '';
   let state: PreviewState = { version: 0, ok: false, renderedAt: 0, renderMs: 0 };
   const clients = new Set<ServerResponse>();
 
-  // Renders run one at a time; changes during a render are gathered for the next.
-  let pending = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | null = null;
-  let closed = false;
+  // The render worker, started on demand; a saved source stops it, so the next one loads the modules again.
+  let worker: Worker | null = null;
+  let answer: ((reply: RenderReply) => void) | null = null;
+  const renderInWorker = () =>
+    new Promise<RenderReply>((resolve) => {
+      answer = resolve;
+      if (!worker) {
+        // The compiled module in dist/, where a saved source is transpiled to, also when this one runs from source (as in the tests).
+        const started = new Worker(join(projectRoot, 'dist', 'pipeline', 'preview.js'), {
+          workerData: { role: 'briefing-preview-render', lang: options.lang, year: options.year, dataDir, templatesDir } satisfies WorkerSettings,
+        });
+        const fail = (error: Error) => {
+          if (worker !== started) return;
+          worker = null;
+          answer?.({ ok: false, error: failure(error) });
+        };
+        started.on('message', (reply: RenderReply) => answer?.(reply));
+        started.on('error', fail);
+        started.on('exit', (code) => fail(new Error(`the render worker stopped (exit code ${code})`)));
+        worker = started;
+      }
+      worker.postMessage('render');
+    });
+  const stopWorker = async () => {
+    const stopping = worker;
+    worker = null;
+    await stopping?.terminate();
+  };
+
+  const render = async (sources: string[]): Promise<RenderReply> => {
+    if (sources.length) {
+      await transpileIntoDist(sources);
+      await stopWorker();
+    }
+    return renderInWorker();
+  };
 
   const renderOnce = async (changed: string[]) => {
     const started = performance.now();
+    const reply = await render(changed.filter(isSource)).catch((error: unknown): RenderReply => ({ ok: false, error: failure(error) }));
     const version = state.version + 1;
-    try {
-      const sources = changed.filter(isSource);
-      if (sources.length) {
-        await transpileIntoDist(sources);
-        await renderer.stop(); // the next render starts a fresh worker, which loads the modules again
-      }
-      const reply = await renderer.render();
-      html = reply.html;
-      printOptions = reply.print;
-      state = { version, ok: true, renderedAt: Date.now(), renderMs: Math.round(performance.now() - started) };
-      log(`✓ rendered${changed.length ? ` (${changed.map(shortPath).join(', ')})` : ''} ${state.renderMs} ms`);
-    } catch (error) {
-      const name = error instanceof Error ? error.name : 'Error';
-      state = { version, ok: false, error: { name, message: errorMessage(error) }, renderedAt: Date.now(), renderMs: Math.round(performance.now() - started) };
-      log(`✗ ${errorMessage(error)}`);
-      // A BriefingError says what to fix; anything else is a bug, and its stack is the lead.
-      if (!(error instanceof BriefingError) && error instanceof Error && error.stack) log(error.stack);
+    const renderMs = Math.round(performance.now() - started);
+    if (reply.ok) {
+      ({ html, print: printOptions } = reply);
+      state = { version, ok: true, renderedAt: Date.now(), renderMs };
+      log(`✓ rendered${changed.length ? ` (${changed.map(shortPath).join(', ')})` : ''} ${renderMs} ms`);
+    } else {
+      const { name, message, stack } = reply.error;
+      state = { version, ok: false, error: { name, message }, renderedAt: Date.now(), renderMs };
+      log(`✗ ${message}`);
+      if (stack) log(stack);
     }
     for (const client of clients) client.write(`event: reload\ndata: ${state.version}\n\n`);
   };
 
-  const pump = (): void => {
-    if (running || closed) return;
-    const changed = [...pending];
-    pending = new Set();
-    running = renderOnce(changed).finally(() => {
-      running = null;
-      if (pending.size && !closed) pump();
-    });
-  };
-
+  // Renders run one at a time, after a quiet time; changes during a render are gathered for the next.
+  let pending = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  let rendering = Promise.resolve();
   const changed = (path: string) => {
     if (closed) return;
     pending.add(path);
     clearTimeout(timer);
-    timer = setTimeout(pump, debounceMs);
+    timer = setTimeout(() => {
+      rendering = rendering.then(() => {
+        if (closed || !pending.size) return;
+        const paths = [...pending];
+        pending = new Set();
+        return renderOnce(paths);
+      });
+    }, debounceMs);
   };
 
   const print = async (): Promise<Uint8Array> => {
     const { openPrinter } = await import('./render/pdf.js');
-    printer ??= openPrinter({ executablePath: options.chromiumPath, timeoutMs }, { log: options.log });
+    printer ??= openPrinter({ executablePath: options.chromiumPath, timeoutMs: options.printTimeoutMs }, { log: options.log });
     try {
-      return await printer.print(html, { ...printOptions!, timeoutMs });
+      return await printer.print(html, { ...printOptions!, timeoutMs: options.printTimeoutMs });
     } catch (error) {
       // A printer that failed may be broken: the next request starts a fresh one.
       const broken = printer;
@@ -169,20 +197,30 @@ export async function startBriefingPreview(options: BriefingPreviewOptions): Pro
     }
   }
 
-  const watch = [templatesDir, join(dataDir, 'dataset.json'), join(dataDir, 'briefing.json'), ...codeFolders.filter((f) => f !== templatesDir)];
-  const watchers = await watchPaths(watch, changed, (path, error) => log(`✗ cannot watch ${path}: ${errorMessage(error)}`));
+  // The folders with everything under them; the briefing's files through their folder (an editor that saves by
+  // renaming a new file over the old one would leave a watch on the file itself watching nothing).
+  const watchers: FSWatcher[] = [];
+  for (const folder of [dataDir, ...new Set([templatesDir, ...codeFolders])]) {
+    const recursive = folder !== dataDir;
+    try {
+      const watcher = watch(folder, { recursive }, (_event, name) => {
+        if (recursive || dataFiles.includes(name ?? '')) changed(name ? join(folder, name) : folder);
+      });
+      watcher.on('error', (error) => log(`✗ cannot watch ${folder}: ${errorMessage(error)}`));
+      watchers.push(watcher);
+    } catch (error) {
+      log(`✗ cannot watch ${folder}: ${errorMessage(error)}`);
+    }
+  }
   // Keep-alive for the event streams: a proxy or a sleeping laptop would otherwise drop them silently.
   const heartbeat = setInterval(() => {
     for (const client of clients) client.write(': keep-alive\n\n');
-  }, 15_000);
-  heartbeat.unref();
+  }, 15_000).unref();
 
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolveListen());
-  });
-  pump(); // the first render
-  await running;
+  server.listen(options.port ?? 0, host);
+  await once(server, 'listening');
+  rendering = renderOnce([]);
+  await rendering;
 
   return {
     url: `http://${host}:${(server.address() as AddressInfo).port}/`,
@@ -193,38 +231,12 @@ export async function startBriefingPreview(options: BriefingPreviewOptions): Pro
       clearInterval(heartbeat);
       for (const w of watchers) w.close();
       for (const client of clients) client.end();
-      await running?.catch(() => undefined);
+      await rendering.catch(() => undefined);
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
-      await Promise.all([renderer.stop(), printer?.close()]);
+      await Promise.all([stopWorker(), printer?.close()]);
     },
   };
-}
-
-/**
- * Watch each path: a folder with everything under it, a file through its folder (an editor that saves by writing a
- * new file and renaming it over the old one would leave a watch on the file itself watching nothing).
- */
-async function watchPaths(paths: string[], onChange: (path: string) => void, onError: (path: string, error: unknown) => void): Promise<FSWatcher[]> {
-  const watchers: FSWatcher[] = [];
-  for (const path of paths) {
-    const isDir = await stat(path).then(
-      (s) => s.isDirectory(),
-      () => false,
-    );
-    const folder = isDir ? path : dirname(path);
-    try {
-      const watcher = watch(folder, { recursive: isDir, persistent: true }, (_event, name) => {
-        const changedPath = name ? join(folder, name.toString()) : folder;
-        if (isDir || basename(changedPath) === basename(path)) onChange(changedPath);
-      });
-      watcher.on('error', (error) => onError(path, error));
-      watchers.push(watcher);
-    } catch (error) {
-      onError(path, error);
-    }
-  }
-  return watchers;
 }
 
 /** The page with a script that reloads it when the server says a newer version was rendered. */
@@ -255,52 +267,6 @@ function shortPath(path: string): string {
 }
 
 /**
- * The render in a worker thread, one at a time (the server asks for the next once the last is done). The worker runs
- * the compiled preview module in dist/, where a saved source is transpiled to, also when this module was loaded from
- * source (as by the tests).
- */
-class RenderWorker {
-  private worker: Worker | null = null;
-  private call: { resolve: (reply: RenderReply) => void; reject: (error: Error) => void } | null = null;
-
-  constructor(private readonly settings: WorkerSettings) {}
-
-  async render(): Promise<Extract<RenderReply, { ok: true }>> {
-    const worker = this.start();
-    const reply = await new Promise<RenderReply>((resolve, reject) => {
-      this.call = { resolve, reject };
-      worker.postMessage('render');
-    });
-    if (reply.ok) return reply;
-    // The worker's error as the class it was (a BriefingError the pipeline raises on purpose), or a plain Error with its stack.
-    const known = (errors as Record<string, unknown>)[reply.error.name];
-    if (typeof known === 'function' && known.prototype instanceof BriefingError)
-      throw new (known as new (message: string) => BriefingError)(reply.error.message);
-    throw Object.assign(new Error(reply.error.message), { name: reply.error.name, stack: reply.error.stack ?? `${reply.error.name}: ${reply.error.message}` });
-  }
-
-  async stop(): Promise<void> {
-    const worker = this.worker;
-    this.worker = null;
-    await worker?.terminate();
-  }
-
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(join(projectRoot, 'dist', 'pipeline', 'preview.js'), { workerData: this.settings });
-    worker.on('message', (reply: RenderReply) => this.call?.resolve(reply));
-    const fail = (error: Error) => {
-      if (this.worker === worker) this.worker = null;
-      this.call?.reject(error);
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the render worker stopped (exit code ${code})`)));
-    this.worker = worker;
-    return worker;
-  }
-}
-
-/**
  * What `tsc` would write for each changed source, without the type check (the next `npm run build` does that):
  * dist/<path>.js and its source map, each replaced whole. A syntax error fails the render with its place.
  */
@@ -314,27 +280,21 @@ async function transpileIntoDist(sources: string[]): Promise<void> {
       { cause: error },
     );
   }
-  const parsed = ts.getParsedCommandLineOfConfigFile(
-    join(projectRoot, 'tsconfig.json'),
-    {},
-    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
-  );
+  const { config } = ts.readConfigFile(join(projectRoot, 'tsconfig.json'), ts.sys.readFile);
   // ES modules as tsc writes them for this "type": "module" package: a single file transpiled under NodeNext can't
   // look up package.json and would come out as CommonJS.
-  const compilerOptions = { ...parsed?.options, module: ts.ModuleKind.ES2022, moduleResolution: ts.ModuleResolutionKind.Bundler };
+  const compilerOptions = {
+    ...ts.convertCompilerOptionsFromJson(config?.compilerOptions, projectRoot).options,
+    module: ts.ModuleKind.ES2022,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+  };
+  const diagnosticsHost = { getCanonicalFileName: (f: string) => f, getCurrentDirectory: () => projectRoot, getNewLine: () => '\n' };
   for (const source of sources) {
     const text = await readFile(source, 'utf8').catch(() => null);
     if (text === null) continue; // deleted or renamed away: the worker's next load reports what is missing
     const out = ts.transpileModule(text, { compilerOptions, fileName: source, reportDiagnostics: true });
     const problems = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
-    if (problems.length) {
-      const where = (d: import('typescript').Diagnostic) => {
-        if (!d.file || d.start === undefined) return shortPath(source);
-        const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-        return `${shortPath(source)}:${line + 1}:${character + 1}`;
-      };
-      throw new ConfigError(problems.map((d) => `${where(d)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`).join('\n'), { path: source });
-    }
+    if (problems.length) throw new ConfigError(ts.formatDiagnostics(problems, diagnosticsHost).trimEnd(), { path: source });
     const target = join(projectRoot, 'dist', relative(projectRoot, source)).replace(/\.ts$/, '.js');
     await mkdir(dirname(target), { recursive: true });
     await writeFileAtomic(target, out.outputText);
@@ -351,12 +311,11 @@ async function serveRenders(settings: WorkerSettings): Promise<void> {
     import('./briefing/figures.js'),
     import('./build.js'),
   ]);
-  const files = [join(settings.dataDir, 'briefing.json'), join(settings.dataDir, 'dataset.json')];
+  const files = dataFiles.map((name) => join(settings.dataDir, name));
   let cached: { key: string; definition: Awaited<ReturnType<typeof loadDefinition>>; dataset: ReturnType<typeof parseDataset> } | null = null;
   parentPort!.on('message', async () => {
     let reply: RenderReply;
     try {
-      // The definition and dataset are read afresh only when either file changed.
       const infos = await Promise.all(files.map((f) => stat(f).catch(() => null)));
       const key = infos.map((i) => (i ? `${i.mtimeMs}:${i.size}` : 'missing')).join('|');
       if (cached?.key !== key) {
@@ -369,8 +328,7 @@ async function serveRenders(settings: WorkerSettings): Promise<void> {
       const { timeoutMs: _, ...print } = build.printOptionsFor(briefing, 0);
       reply = { ok: true, html, print };
     } catch (error) {
-      const e = error instanceof Error ? error : new Error(String(error));
-      reply = { ok: false, error: { name: e.name, message: e.message, stack: error instanceof BriefingError ? undefined : e.stack } };
+      reply = { ok: false, error: failure(error) };
     }
     parentPort!.postMessage(reply);
   });

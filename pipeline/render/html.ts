@@ -13,36 +13,27 @@ import { registerHelpers } from '../../templates/helpers.js';
  * job: data reaches the page only through `{{…}}` and the helpers in templates/helpers.ts.
  */
 
-interface TemplateAssets {
-  layout: string;
-  partials: Record<string, string>;
-  styles: string;
-  /** @font-face rules with the fonts inline. */
-  fonts: string;
-  /** The @font-face rule of the body text's regular face, for the PDF's running header and footer. */
-  marginFont: string;
-}
-
-const fontFiles: { family: string; pkg: string; file: string; weight: number }[] = [
-  { family: 'Roboto', pkg: '@fontsource/roboto', file: 'roboto-latin-400-normal.woff2', weight: 400 },
-  { family: 'Roboto', pkg: '@fontsource/roboto', file: 'roboto-latin-500-normal.woff2', weight: 500 },
-  { family: 'Roboto', pkg: '@fontsource/roboto', file: 'roboto-latin-700-normal.woff2', weight: 700 },
-  { family: 'Roboto Condensed', pkg: '@fontsource/roboto-condensed', file: 'roboto-condensed-latin-700-normal.woff2', weight: 700 },
+/** The faces the stylesheet uses, from @fontsource's packages; the first is the body text's, for the PDF's running header and footer. */
+const fontFaces: [family: string, weight: number][] = [
+  ['Roboto', 400],
+  ['Roboto', 500],
+  ['Roboto', 700],
+  ['Roboto Condensed', 700],
 ];
 
-export async function loadTemplateAssets(templatesDir: string): Promise<TemplateAssets> {
+/** The templates, the stylesheet, the @font-face rules with the fonts inline, and the body text's rule alone (`marginFont`). */
+export async function loadTemplateAssets(templatesDir: string) {
   try {
     const partialsDir = join(templatesDir, 'partials');
     const partialFiles = (await readdir(partialsDir)).filter((f) => f.endsWith('.hbs')).sort();
-    const [layout, styles, fonts, ...partialSources] = await Promise.all([
+    const [layout, styles, rules, ...partialSources] = await Promise.all([
       readFile(join(templatesDir, 'briefing.hbs'), 'utf8'),
       readFile(join(templatesDir, 'briefing.css'), 'utf8'),
       loadFontFaces(),
       ...partialFiles.map((f) => readFile(join(partialsDir, f), 'utf8')),
     ]);
     const partials = Object.fromEntries(partialFiles.map((f, i) => [basename(f, '.hbs'), partialSources[i]!]));
-    const marginFont = fonts.split('\n').find((rule) => rule.includes("'Roboto'") && rule.includes('font-weight: 400')) ?? '';
-    return { layout, partials, styles, fonts, marginFont };
+    return { layout, partials, styles, fonts: rules.join('\n'), marginFont: rules[0]! };
   } catch (error) {
     throw new TemplateError(`Cannot read the templates in ${templatesDir}: ${(error as Error).message}. Restore templates/ from git.`, {
       path: templatesDir,
@@ -51,21 +42,18 @@ export async function loadTemplateAssets(templatesDir: string): Promise<Template
   }
 }
 
-let fontFaces: Promise<string> | undefined;
+let fontRules: Promise<string[]> | undefined;
 /** The fonts never change while a process runs: read once. */
-function loadFontFaces(): Promise<string> {
-  fontFaces ??= (async () => {
-    const require = createRequire(import.meta.url);
-    const rules = await Promise.all(
-      fontFiles.map(async ({ family, pkg, file, weight }) => {
-        const path = join(require.resolve(`${pkg}/package.json`), '..', 'files', file);
-        const data = (await readFile(path)).toString('base64');
-        return `@font-face { font-family: '${family}'; font-style: normal; font-weight: ${weight}; font-display: block; src: url(data:font/woff2;base64,${data}) format('woff2'); }`;
-      }),
-    );
-    return rules.join('\n');
-  })();
-  return fontFaces;
+function loadFontFaces(): Promise<string[]> {
+  fontRules ??= Promise.all(
+    fontFaces.map(async ([family, weight]) => {
+      const name = family.toLowerCase().replace(' ', '-');
+      const path = join(createRequire(import.meta.url).resolve(`@fontsource/${name}/package.json`), '..', 'files', `${name}-latin-${weight}-normal.woff2`);
+      const data = (await readFile(path)).toString('base64');
+      return `@font-face { font-family: '${family}'; font-style: normal; font-weight: ${weight}; font-display: block; src: url(data:font/woff2;base64,${data}) format('woff2'); }`;
+    }),
+  );
+  return fontRules;
 }
 
 /**
@@ -87,11 +75,11 @@ export function compileTemplate(source: string, partials: Record<string, string>
 }
 
 /** The briefing as one HTML document. Pure: the same inputs give the same bytes. */
-export function renderBriefing(briefing: Briefing, charts: RenderedChart[], assets: TemplateAssets, generator: string): string {
+export function renderBriefing(briefing: Briefing, charts: RenderedChart[], assets: Awaited<ReturnType<typeof loadTemplateAssets>>, generator: string): string {
   const template = compileTemplate(assets.layout, assets.partials, 'templates/briefing.hbs');
   const withSource = charts.map((c) => ({ ...c, source: briefing.chartSources[c.id] ?? briefing.ui.source }));
   const byId = new Map(withSource.map((c) => [c.id, c]));
-  const sections = briefing.sections.map((s) => ({ ...s, charts: s.charts.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])) }));
+  const sections = briefing.sections.map((s) => ({ ...s, charts: s.charts.flatMap((id) => byId.get(id) ?? []) }));
   return template({
     htmlLang: briefing.lang,
     briefing,

@@ -10,13 +10,9 @@ import { plain } from '../text/rich.js';
  */
 
 type PdfLib = typeof import('pdf-lib');
-let pdfLib: Promise<PdfLib> | undefined;
 
-/** pdf-lib, loaded once: on first use, or ahead while Chromium prints. */
-export function loadPdfLib(): Promise<PdfLib> {
-  pdfLib ??= import('pdf-lib');
-  return pdfLib;
-}
+/** pdf-lib, loaded on first use, or ahead while Chromium prints (the module system keeps it). */
+export const loadPdfLib = (): Promise<PdfLib> => import('pdf-lib');
 
 const keywords: Record<Lang, string[]> = {
   nn: ['SSB', 'IKT', 'føretak', 'Bruk av IKT i næringslivet'],

@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Browser, LaunchOptions, Page, PDFOptions } from 'puppeteer';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Browser, Page, PDFOptions } from 'puppeteer';
 import { errorMessage, PrintError } from '../errors.js';
 import { escapeHtml } from '../io/escape.js';
 
@@ -35,17 +36,11 @@ const defaultTimeoutMs = 30_000;
 const timeoutSetting = 'BRIEFING_PRINT_TIMEOUT_MS';
 const leftInPlace = 'The previous briefing is left in place.';
 
-/**
- * On top of Puppeteer's defaults: no sandbox (root in CI), no GPU, no network traffic of Chromium's own; nothing
- * Chromium documents as unsupported. The bench's floor launches with the same flags.
- */
+/** On top of Puppeteer's defaults, none that Chromium calls unsupported: no sandbox (root in CI), no GPU, no traffic of its own. */
 export const machineArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
-/** The printer's own lock-down below the page's: every host name and IP literal resolves to nothing. */
-export const lockDownArgs = ['--host-resolver-rules=MAP * ~NOTFOUND'];
-
-/** Everything the printer launches Chromium with besides Puppeteer's defaults. */
-export const chromiumArgs = [...machineArgs, ...lockDownArgs];
+/** What the printer launches Chromium with besides Puppeteer's defaults; its own lock-down: no host name or IP literal resolves. */
+export const chromiumArgs = [...machineArgs, '--host-resolver-rules=MAP * ~NOTFOUND'];
 
 /** Puppeteer, loaded on first use through its CommonJS build: half the CPU time of the ESM build's few hundred modules. */
 function loadPuppeteer(): typeof import('puppeteer').default {
@@ -60,7 +55,8 @@ export async function launchBrowser(options: LaunchSettings): Promise<Browser> {
   const puppeteer = loadPuppeteer();
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const abort = new AbortController();
-  const launch: LaunchOptions = {
+  const launching = puppeteer.launch({
+    executablePath: resolveExecutable(options, puppeteer),
     headless: true,
     args: chromiumArgs,
     pipe: true,
@@ -74,11 +70,8 @@ export async function launchBrowser(options: LaunchSettings): Promise<Browser> {
     handleSIGTERM: false,
     handleSIGHUP: false,
     env: Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !secret.test(entry[0]))),
-  };
+  });
   const executablePath = options.executablePath ?? process.env.PUPPETEER_EXECUTABLE_PATH;
-  const resolved = resolveExecutable(options, puppeteer);
-  if (resolved) launch.executablePath = resolved;
-  const launching = puppeteer.launch(launch);
   try {
     return await withDeadline(launching, timeoutMs, 'to start', () => abort.abort());
   } catch (error) {
@@ -102,9 +95,8 @@ const debianLauncher = '/usr/bin/chromium';
 const debianBinary = '/usr/lib/chromium/chromium';
 
 /**
- * The Chromium binary: the given path, PUPPETEER_EXECUTABLE_PATH or Puppeteer's configuration (.puppeteerrc.cjs), with
+ * The Chromium binary (undefined: Puppeteer decides): the given path, PUPPETEER_EXECUTABLE_PATH or .puppeteerrc.cjs, with
  * Debian's launcher script replaced by the binary it runs (the script forks a dozen helpers: 0.1–0.4 s a launch).
- * Undefined: Puppeteer decides.
  */
 export function resolveExecutable(options: Pick<LaunchSettings, 'executablePath'> = {}, puppeteer = loadPuppeteer()): string | undefined {
   let configured = options.executablePath ?? process.env.PUPPETEER_EXECUTABLE_PATH;
@@ -126,19 +118,18 @@ export function resolveExecutable(options: Pick<LaunchSettings, 'executablePath'
  * A browser and one page, launched at once and reused for every document. `print` queues a document; a crash is retried
  * once per printer in a fresh browser. `close` (never throws) closes it once the documents asked for are printed.
  */
-export interface Printer {
-  print(html: string, options: PrintOptions): Promise<Uint8Array>;
-  close(): Promise<void>;
-}
-
-export function openPrinter(settings: LaunchSettings, effects: { hooks?: PrintHooks; log?: (line: string) => void } = {}): Printer {
+export function openPrinter(settings: LaunchSettings, effects: { hooks?: PrintHooks; log?: (line: string) => void } = {}) {
   const timeoutMs = settings.timeoutMs ?? defaultTimeoutMs;
   const start = async () => {
     const browser = await launchBrowser(settings);
     try {
       // The tab Chromium opens at start is used, not a new one: one renderer fewer to start.
-      const [first] = await withDeadline(browser.pages(), timeoutMs, 'to open a page');
-      return { browser, tab: await lockDown(first ?? (await withDeadline(browser.newPage(), timeoutMs, 'to open a page')), timeoutMs) };
+      const page = await withDeadline(
+        browser.pages().then(([first]) => first ?? browser.newPage()),
+        timeoutMs,
+        'to open a page',
+      );
+      return { browser, tab: await lockDown(page, timeoutMs) };
     } catch (error) {
       await closeBrowser(browser);
       throw asPrintError(error, timeoutMs);
@@ -151,7 +142,7 @@ export function openPrinter(settings: LaunchSettings, effects: { hooks?: PrintHo
   let closing: Promise<void> | undefined;
   let queue: Promise<unknown> = Promise.resolve();
   return {
-    print(html, options) {
+    print(html: string, options: PrintOptions): Promise<Uint8Array> {
       if (closing) return Promise.reject(new PrintError(`The printer is closed; nothing more can be printed with it. ${leftInPlace}`));
       // One page prints one document at a time: a call made while another prints waits its turn.
       const printing = queue.then(async () => {
@@ -162,8 +153,7 @@ export function openPrinter(settings: LaunchSettings, effects: { hooks?: PrintHo
           } catch (error) {
             // A timeout is not retried: a page that hung once would hang again, and the run would wait twice as long.
             hung = isTimeout(error);
-            const crashed = !hung && (await hasCrashed(browser, tab));
-            if (!crashed) throw asPrintError(error, options.timeoutMs ?? defaultTimeoutMs);
+            if (hung || !(await hasCrashed(browser, tab))) throw asPrintError(error, options.timeoutMs ?? defaultTimeoutMs);
             if (attempt > 1) {
               throw new PrintError(
                 `Chromium crashed while printing, twice, the second time in a fresh browser (${firstLine(error)}). ${leftInPlace} Check free memory and /dev/shm, then run again.`,
@@ -180,7 +170,7 @@ export function openPrinter(settings: LaunchSettings, effects: { hooks?: PrintHo
       queue = printing.catch(() => undefined);
       return printing;
     },
-    close() {
+    close(): Promise<void> {
       // After the documents already asked for: closing does not cut a print short.
       closing ??= queue
         .then(() => session)
@@ -214,11 +204,7 @@ export async function closeBrowser(browser: Browser, graceMs = 3_000): Promise<v
 }
 
 /** Wait for `work` (its failure included) or `ms`, whichever comes first. */
-const within = (work: Promise<unknown>, ms: number) =>
-  withDeadline(work, ms, 'to close').then(
-    () => undefined,
-    () => undefined,
-  );
+const within = (work: Promise<unknown>, ms: number) => Promise.race([work.catch(() => undefined), sleep(ms, undefined, { ref: false })]);
 
 /** A page with scripts off, service workers bypassed and only `data:`/`about:` subresources let through; `crashed`: its renderer died. */
 type LockedPage = { page: Page; crashed: boolean };
@@ -278,29 +264,26 @@ export function pdfOptions({ header, footer, fontFace }: Pick<PrintOptions, 'hea
 async function hasCrashed(browser: Browser, tab: LockedPage): Promise<boolean> {
   const child = browser.process();
   const gone = () => !browser.connected || tab.crashed || tab.page.isClosed() || (child !== null && (child.exitCode !== null || child.signalCode !== null));
-  for (let waited = 0; waited < 1_000; waited += 50) {
-    if (gone()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  for (let waited = 0; waited < 1_000 && !gone(); waited += 50) await sleep(50);
   return gone();
 }
 
-class Deadline extends Error {
-  constructor(
-    readonly step: string,
-    readonly ms: number,
-  ) {
-    super(`took longer than ${ms} ms ${step}`);
-  }
+/** A step that took longer than `ms`: a PrintError naming it and the setting that allows more. */
+function tooSlow(step: string, ms: number, cause?: unknown): PrintError {
+  return new PrintError(
+    `Chromium took longer than ${ms} ms ${step} and was stopped. Raise ${timeoutSetting} (now ${ms}) ` +
+      `if the machine is slow, or run again with --debug. ${leftInPlace}`,
+    { step, timeoutMs: ms, setting: timeoutSetting, cause },
+  );
 }
 
-/** `work`, or a Deadline rejection after `ms`; `onExpire` stops what is still running. */
+/** `work`, or a `tooSlow` rejection after `ms`; `onExpire` stops what is still running. */
 function withDeadline<T>(work: Promise<T>, ms: number, step: string, onExpire?: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       onExpire?.();
-      reject(new Deadline(step, ms));
+      reject(tooSlow(step, ms));
     }, ms);
   });
   work.catch(() => undefined);
@@ -309,19 +292,12 @@ function withDeadline<T>(work: Promise<T>, ms: number, step: string, onExpire?: 
 
 /** Our deadline, or Puppeteer's own timeout (which can fire at the same moment). */
 function isTimeout(error: unknown): boolean {
-  return error instanceof Deadline || (error instanceof Error && error.name === 'TimeoutError');
+  return error instanceof PrintError ? error.context.timeoutMs !== undefined : error instanceof Error && error.name === 'TimeoutError';
 }
 
 function asPrintError(error: unknown, timeoutMs: number): PrintError {
   if (error instanceof PrintError) return error;
-  if (isTimeout(error)) {
-    const [step, ms] = error instanceof Deadline ? [error.step, error.ms] : ['to print the PDF', timeoutMs];
-    return new PrintError(
-      `Chromium took longer than ${ms} ms ${step} and was stopped. Raise ${timeoutSetting} (now ${ms}) ` +
-        `if the machine is slow, or run again with --debug. ${leftInPlace}`,
-      { step, timeoutMs: ms, setting: timeoutSetting, cause: error },
-    );
-  }
+  if (isTimeout(error)) return tooSlow('to print the PDF', timeoutMs, error);
   return new PrintError(`Printing the PDF failed: ${firstLine(error)}. ${leftInPlace}`, { cause: error });
 }
 

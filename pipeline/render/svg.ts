@@ -12,12 +12,10 @@ import { formatNumber } from '../text/format.js';
 export type { ChartSpec, RenderedChart } from '../briefing/chart-specs.js';
 
 /**
- * Charts to SVG, in Node, without a browser. Each kind has `<kind>.vl.json` (print, wide screens) and
- * `<kind>-compact.vl.json` (phones) in templates/charts/, with config.json shared. `npm run build` compiles them to
- * Vega (dist/charts/*.vg.json), so a run loads only the Vega runtime; a compiled spec is used only while its hash of
- * template, config and Vega-Lite version matches, else (as in the preview) the template is compiled here.
- * Any Vega-Lite or Vega warning fails the chart. Text is measured in Roboto (templates/charts/font-metrics.json), so
- * the labels' room matches what Chromium draws; bar names are wrapped to the chart's width.
+ * Charts to SVG, in Node, without a browser, from templates/charts/<kind>.vl.json (print, wide screens) and
+ * <kind>-compact.vl.json (phones). `npm run build` compiles them to Vega (dist/charts/); a compiled spec is used while
+ * its hash of template, config and Vega-Lite version matches (else the template is compiled here), so a run loads only
+ * the Vega runtime. Any warning fails the chart. Text is measured in Roboto, so the labels' room matches what Chromium draws.
  */
 
 export const chartKinds = ['trend', 'bars'] as const;
@@ -28,14 +26,15 @@ type VegaSpec = Record<string, unknown>;
 type CompiledChart = { name: string; source: string; spec: VegaSpec };
 type TemplateSource = { name: string; path: string; text: string; config: string; hash: string };
 
-/** Where `npm run build` puts the compiled Vega specs. */
 export const compiledChartsDir = join(projectRoot, 'dist', 'charts');
 
 const templateName = (kind: ChartSpec['kind'], layout: Layout) => (layout === 'wide' ? kind : `${kind}-compact`);
 const firstLine = (error: unknown) => errorMessage(error).split('\n')[0]!;
 
-/** Gap between two line-end labels in value-axis units: 7 of 100 on a 220 px chart is a 12 px label's line box and a little air. */
-const labelGap = 7;
+/** Room for the line-end labels in value-axis units: a gap of 7 of 100 on a 220 px chart is a 12 px label's line box and a little air. */
+const labelRoom = { min: 0, max: 100, gap: 7 };
+
+let vegaLiteVersion: Promise<string> | undefined;
 
 async function readTemplateSources(dir: string): Promise<TemplateSource[]> {
   const read = (path: string) =>
@@ -44,21 +43,16 @@ async function readTemplateSources(dir: string): Promise<TemplateSource[]> {
     });
   const names = chartKinds.flatMap((kind) => chartLayouts.map((layout) => templateName(kind, layout)));
   const paths = names.map((name) => join(dir, 'charts', `${name}.vl.json`));
-  const [config, version, ...texts] = await Promise.all([read(join(dir, 'charts', 'config.json')), vegaLiteVersion(), ...paths.map(read)]);
+  // Vega-Lite's version from its package.json: loading Vega-Lite to ask would cost what compiling ahead saves.
+  vegaLiteVersion ??= readFile(join(dirname(fileURLToPath(import.meta.resolve('vega-lite'))), '..', 'package.json'), 'utf8').then(
+    (text) => (JSON.parse(text) as { version: string }).version,
+  );
+  const [config, version, ...texts] = await Promise.all([read(join(dir, 'charts', 'config.json')), vegaLiteVersion, ...paths.map(read)]);
   return names.map((name, i) => {
     const text = texts[i]!;
     const hash = createHash('sha256').update(`vega-lite ${version}\n`).update(config).update('\n').update(text).digest('hex');
     return { name, path: paths[i]!, text, config, hash };
   });
-}
-
-let vegaLiteVersionText: Promise<string> | undefined;
-/** Vega-Lite's version, from its package.json: loading Vega-Lite to ask would cost what compiling ahead saves. */
-function vegaLiteVersion(): Promise<string> {
-  vegaLiteVersionText ??= readFile(join(dirname(fileURLToPath(import.meta.resolve('vega-lite'))), '..', 'package.json'), 'utf8').then(
-    (text) => (JSON.parse(text) as { version: string }).version,
-  );
-  return vegaLiteVersionText;
 }
 
 /** Compiled specs by folder and source hash: the preview compiles a saved template once, not at every render. */
@@ -86,22 +80,13 @@ async function compileTemplate(source: TemplateSource): Promise<CompiledChart> {
   return { name: source.name, source: source.hash, spec };
 }
 
-/** Every template in `dir` compiled to Vega; a ChartError for one that does not compile cleanly. */
-export async function compileChartTemplates(dir: string = defaultTemplatesDir): Promise<CompiledChart[]> {
-  return Promise.all((await readTemplateSources(dir)).map(compileTemplate));
-}
-
 /** Compile every template and write each to `<compiledDir>/<name>.vg.json` (as `npm run build` does); returns the files written. */
 export async function writeCompiledCharts(templatesDir: string = defaultTemplatesDir, compiledDir: string = compiledChartsDir): Promise<string[]> {
-  const charts = await compileChartTemplates(templatesDir);
+  const charts = await Promise.all((await readTemplateSources(templatesDir)).map(compileTemplate));
   await mkdir(compiledDir, { recursive: true });
-  return Promise.all(
-    charts.map(async (chart) => {
-      const target = join(compiledDir, `${chart.name}.vg.json`);
-      await writeFileAtomic(target, `${JSON.stringify(chart)}\n`);
-      return target;
-    }),
-  );
+  const targets = charts.map((chart) => join(compiledDir, `${chart.name}.vg.json`));
+  await Promise.all(charts.map((chart, i) => writeFileAtomic(targets[i]!, `${JSON.stringify(chart)}\n`)));
+  return targets;
 }
 
 /** The compiled spec for each template: from memory, from `compiledDir` when its hash matches, else compiled now. */
@@ -109,15 +94,14 @@ async function loadCompiled(dir: string, compiledDir: string): Promise<Map<strin
   const compiled = await Promise.all(
     (await readTemplateSources(dir)).map(async (source) => {
       const key = `${compiledDir}\0${source.hash}`;
-      const known = compiledByHash.get(key);
-      if (known) return known;
-      const ahead = await readFile(join(compiledDir, `${source.name}.vg.json`), 'utf8').then(
-        (t) => JSON.parse(t) as CompiledChart,
-        () => null,
-      );
-      const chart = ahead?.source === source.hash ? ahead : await compileTemplate(source);
-      compiledByHash.set(key, chart);
-      return chart;
+      if (!compiledByHash.has(key)) {
+        const ahead = await readFile(join(compiledDir, `${source.name}.vg.json`), 'utf8').then(
+          (t) => JSON.parse(t) as CompiledChart,
+          () => null,
+        );
+        compiledByHash.set(key, ahead?.source === source.hash ? ahead : await compileTemplate(source));
+      }
+      return compiledByHash.get(key)!;
     }),
   );
   return new Map(compiled.map((c) => [c.name, c]));
@@ -184,12 +168,10 @@ export async function renderCharts(specs: ChartSpec[], options: { templatesDir?:
     vegaRuntime(),
   ]);
   const draw = async (spec: ChartSpec, layout: Layout): Promise<string> => {
-    const chart = compiled.get(templateName(spec.kind, layout));
-    if (!chart) throw new ChartError(`Chart "${spec.id}": there is no template for kind "${spec.kind}" (${layout}).`, { chart: spec.id });
     const warnings: string[] = [];
     const logger = collectingLogger(vega, warnings);
     try {
-      const filled = fill(chart.spec, spec);
+      const filled = fill(compiled.get(templateName(spec.kind, layout))!.spec, spec);
       const view = new vega.View(vega.parse(filled as never, undefined, { logger } as never), {
         renderer: 'none',
         logger,
@@ -213,13 +195,10 @@ export async function renderCharts(specs: ChartSpec[], options: { templatesDir?:
 /** The compiled spec with the chart's data in its named datasets and its texts in place of "{{…}}". */
 function fill(compiled: VegaSpec, spec: ChartSpec): VegaSpec {
   const datasets = spec.kind === 'trend' ? trendData(spec) : barData(spec);
-  // A copy, with every string that is exactly "{{unitLabel}}" replaced.
   const filled = JSON.parse(JSON.stringify(compiled), (_, value) => (value === '{{unitLabel}}' ? spec.unitLabel : value)) as VegaSpec;
   if (spec.kind === 'bars') fitRows(filled, Math.max(1, ...datasets.bars!.map((b) => (b as { lines: string[] }).lines.length)));
   const data = (filled.data ?? []) as { name: string; values?: unknown[] }[];
-  for (const entry of data) {
-    if (entry.name in datasets) entry.values = datasets[entry.name];
-  }
+  for (const entry of data) if (entry.name in datasets) entry.values = datasets[entry.name];
   const missing = Object.keys(datasets).filter((name) => !data.some((d) => d.name === name));
   if (missing.length) throw new Error(`the template has no dataset named ${missing.join(', ')}`);
   return filled;
@@ -243,21 +222,19 @@ function trendData(spec: ChartSpec): Record<string, object[]> {
     if (!Number.isFinite(p.value) || !Number.isInteger(p.period)) throw fail(`${p.series} ${p.period} has no finite value.`);
   }
   const bySeries = order.map((series) => points.filter((p) => p.series === series).sort((a, b) => a.period - b.period));
-  const segments: object[] = [];
-  for (const [s, list] of bySeries.entries()) {
-    list.forEach((p, i) => {
-      if (i > 0 && list[i - 1]!.period === p.period) throw fail(`${p.series} has two points for ${p.period}.`);
-      if (!p.joinPrevious) return;
+  const segments = bySeries.flatMap((list, s) =>
+    list.flatMap((p, i) => {
       const previous = list[i - 1];
+      if (previous?.period === p.period) throw fail(`${p.series} has two points for ${p.period}.`);
+      if (!p.joinPrevious) return [];
       if (!previous) throw fail(`the first point of ${p.series} (${p.period}) joins a previous point it does not have.`);
-      const segment = `${s}:${previous.period}`;
-      for (const q of [previous, p]) segments.push({ segment, series: q.series, order: s, date: date(q.period), value: q.value });
-    });
-  }
-  const ends = bySeries.flatMap((list) => (list.length ? [list[list.length - 1]!] : []));
+      return [previous, p].map((q) => ({ segment: `${s}:${previous.period}`, series: q.series, order: s, date: date(q.period), value: q.value }));
+    }),
+  );
+  const ends = bySeries.flatMap((list) => list.slice(-1));
   const placed = placeLabels(
     ends.map((e) => e.value),
-    { min: 0, max: 100, gap: labelGap },
+    labelRoom,
   );
   return {
     points: points.map((p) => ({ series: p.series, order: rank.get(p.series)!, date: date(p.period), value: p.value })),
@@ -336,9 +313,7 @@ export function placeLabels(values: number[], { min, max, gap }: { min: number; 
     for (let k = y.length - 2; k >= 0; k--) y[k] = Math.max(y[k]!, y[k + 1]! + gap);
   }
   const out = new Array<number>(values.length);
-  order.forEach((o, k) => {
-    out[o.i] = Math.round(y[k]! * 100) / 100;
-  });
+  for (const [k, o] of order.entries()) out[o.i] = Math.round(y[k]! * 100) / 100;
   return out;
 }
 

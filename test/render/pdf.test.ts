@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildBriefings } from '../../pipeline/build.js';
 import { PrintError } from '../../pipeline/errors.js';
 import { projectRoot } from '../../pipeline/io/paths.js';
-import { closeBrowser, launchBrowser, lockDownArgs, machineArgs, openPrinter, type PrintHooks, type PrintOptions } from '../../pipeline/render/pdf.js';
+import { chromiumArgs, closeBrowser, launchBrowser, openPrinter, type PrintHooks, type PrintOptions } from '../../pipeline/render/pdf.js';
 import { createProgress } from '../../pipeline/io/progress.js';
 import { describeProcesses, MARK_VAR, markEnv, newMark, watchChromium } from '../support/chromium.js';
 import { committed } from '../support/briefing-text.js';
@@ -73,7 +73,7 @@ describe("the printer's Chromium", () => {
     } finally {
       await closeBrowser(browser);
     }
-    for (const flag of [...machineArgs, ...lockDownArgs, '--headless=new', '--remote-debugging-pipe', '--disable-dev-shm-usage']) expect(args).toContain(flag);
+    for (const flag of [...chromiumArgs, '--headless=new', '--remote-debugging-pipe', '--disable-dev-shm-usage']) expect(args).toContain(flag);
     expect(args.filter((a) => /^--(single-process|no-zygote|in-process-gpu)$/.test(a))).toEqual([]);
     // Chromium's own process model: zygotes and a renderer beside the browser (Puppeteer starts it as a session leader).
     expect(processes).toBeGreaterThanOrEqual(3);

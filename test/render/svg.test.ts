@@ -9,7 +9,7 @@ import { buildBriefing } from '../../pipeline/briefing/content.js';
 import type { Lang } from '../../pipeline/briefing/model.js';
 import { ChartError } from '../../pipeline/errors.js';
 import { projectRoot, templatesDir } from '../../pipeline/io/paths.js';
-import { chartKinds, compileChartTemplates, placeLabels, renderCharts, writeCompiledCharts } from '../../pipeline/render/svg.js';
+import { chartKinds, placeLabels, renderCharts, writeCompiledCharts } from '../../pipeline/render/svg.js';
 import { formatNumber } from '../../pipeline/text/format.js';
 import { committed } from '../support/briefing-text.js';
 import { buildDocument, launchTestBrowser } from '../support/visual.js';
@@ -70,7 +70,8 @@ describe('chart templates', () => {
   });
 
   test('each compiles to Vega with zero warnings (a warning would throw)', async () => {
-    const compiled = await compileChartTemplates(templatesDir);
+    const written = await writeCompiledCharts(templatesDir, join(work, 'each'));
+    const compiled = await Promise.all(written.map(async (file) => JSON.parse(await readFile(file, 'utf8')) as { name: string; source: string }));
     expect(compiled.map((c) => c.name).sort()).toEqual(['bars', 'bars-compact', 'trend', 'trend-compact']);
     for (const chart of compiled) expect(chart.source).toMatch(/^[0-9a-f]{64}$/);
   });
