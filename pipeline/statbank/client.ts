@@ -18,8 +18,6 @@ export type StatbankLang = 'no' | 'en';
 export interface StatbankClientOptions extends Partial<TransportOptions> {
   /** PxWebApi v2 root (v1 is `/api/v0` at its origin); the caller applies env SSB_API_URL. @default 'https://data.ssb.no/api/pxwebapi/v2' */
   baseUrl?: string;
-  /** Language of labels where a call does not choose. @default 'no' */
-  lang?: StatbankLang;
   /** Most pages of 100 tables listTables reads. @default 20 */
   maxPages?: number;
 }
@@ -46,11 +44,8 @@ export interface ListedTable {
 /** `raw`: the parsed answer as received. */
 export type TableInfo = ListedTable & { api: StatbankApi; raw: unknown };
 
-/**
- * `query`: words as StatBank's search box takes them; `pastDays`: only tables updated in the last this many days;
- * `includeDiscontinued` defaults to true (a listing says which are discontinued).
- */
-export type ListTablesOptions = { query: string; lang?: StatbankLang; pastDays?: number; includeDiscontinued?: boolean };
+/** `query`: words as StatBank's search box takes them; `includeDiscontinued` defaults to true (a listing says which are). */
+export type ListTablesOptions = { query: string; includeDiscontinued?: boolean };
 
 export type StatbankClient = ReturnType<typeof createStatbankClient>;
 
@@ -66,16 +61,16 @@ export function createStatbankClient(options: StatbankClientOptions = {}) {
     );
   }
   const v1BaseUrl = `${new URL(baseUrl).origin}/api/v0`;
-  const defaultLang = options.lang ?? 'no';
   const maxCells = options.maxCells ?? 800_000;
   const maxPages = options.maxPages ?? 20;
   const log = options.effects?.log;
   const transport = createTransport({ ...options, maxCells });
   let api: StatbankApi = 'v2';
 
-  const v2Url = (id: string, suffix: string, format: boolean, lang: StatbankLang = defaultLang) =>
-    `${baseUrl}/tables/${encodeURIComponent(id)}${suffix}?lang=${lang}${format ? '&outputFormat=json-stat2' : ''}`;
-  const v1Url = (id: string, lang: StatbankLang = defaultLang) => `${v1BaseUrl}/${lang}/table/${encodeURIComponent(id)}`;
+  /** `/metadata` and `/data` answer JSON-stat 2.0; the table itself is described in plain JSON. */
+  const v2Url = (id: string, suffix: '' | '/metadata' | '/data', lang: StatbankLang = 'no') =>
+    `${baseUrl}/tables/${encodeURIComponent(id)}${suffix}?lang=${lang}${suffix ? '&outputFormat=json-stat2' : ''}`;
+  const v1Url = (id: string, lang: StatbankLang = 'no') => `${v1BaseUrl}/${lang}/table/${encodeURIComponent(id)}`;
 
   /** The answer of `which` API; with `checked`, a JSON-stat answer whose `updated` is checked. */
   async function request(which: StatbankApi, req: HttpRequest, checked = false): Promise<StatbankResponse> {
@@ -127,7 +122,7 @@ export function createStatbankClient(options: StatbankClientOptions = {}) {
       v2OrV1<TableInfo>(
         id,
         async () => {
-          const res = await request('v2', { method: 'GET', url: v2Url(id, '', false), table: id });
+          const res = await request('v2', { method: 'GET', url: v2Url(id, ''), table: id });
           const b = res.body as Record<string, unknown> | null;
           if (typeof b?.id !== 'string' || typeof b.label !== 'string') {
             throw new FetchError(
@@ -150,7 +145,7 @@ export function createStatbankClient(options: StatbankClientOptions = {}) {
     metadata: (id: string, lang?: StatbankLang) =>
       v2OrV1<StatbankResponse>(
         id,
-        () => request('v2', { method: 'GET', url: v2Url(id, '/metadata', true, lang), table: id }, true),
+        () => request('v2', { method: 'GET', url: v2Url(id, '/metadata', lang), table: id }, true),
         async () => {
           const { res, meta } = await v1Metadata(id, lang);
           return { ...res, body: v1MetadataToJsonStat(meta) };
@@ -167,21 +162,14 @@ export function createStatbankClient(options: StatbankClientOptions = {}) {
       };
       return v2OrV1(
         id,
-        () => sendAll('v2', (chunk) => ({ method: 'POST', url: v2Url(id, '/data', true), table: id, body: { selection: chunk } })),
+        () => sendAll('v2', (chunk) => ({ method: 'POST', url: v2Url(id, '/data'), table: id, body: { selection: chunk } })),
         () => sendAll('v1', (chunk) => ({ method: 'POST', url: v1Url(id), table: id, body: toV1Query(chunk, id) })),
       );
     },
 
     /** Every table StatBank's search finds, all pages (at most maxPages), in StatBank's order. v2 only. */
     async listTables(search: ListTablesOptions): Promise<ListedTable[]> {
-      if (search.pastDays !== undefined && !(Number.isInteger(search.pastDays) && search.pastDays > 0)) {
-        throw new ConfigError(`pastDays must be a positive whole number of days, not ${search.pastDays}.`, {
-          setting: 'pastDays',
-          value: String(search.pastDays),
-        });
-      }
-      const params = new URLSearchParams({ lang: search.lang ?? defaultLang, query: search.query });
-      if (search.pastDays !== undefined) params.set('pastDays', String(search.pastDays));
+      const params = new URLSearchParams({ lang: 'no', query: search.query });
       if (search.includeDiscontinued ?? true) params.set('includeDiscontinued', 'true');
       const tables: ListedTable[] = [];
       for (let page = 1; ; page++) {

@@ -10,16 +10,12 @@ import { networkErrorCode } from './transport.js';
 /** Words in a title that mean the statistic, besides its short name. */
 const statisticNames: Record<string, string[]> = { iktbrukn: ['IKT i næringslivet', 'ICT usage in enterprises'] };
 
+/** `url`: the feed (config's SSB_RSS_URL); `timeoutMs`: the whole request, body included, 5000 by default. */
 export interface ReleaseOptions {
-  /** @default env SSB_RSS_URL, else https://www.ssb.no/rss/statkal */
-  url?: string;
-  fetch?: typeof globalThis.fetch;
-  /** Whole request, body included. @default 5000 */
+  url: string;
   timeoutMs?: number;
   now: Date;
   statistic: 'iktbrukn';
-  /** @default process.env */
-  env?: Record<string, string | undefined>;
   log?: (line: string) => void;
 }
 
@@ -28,11 +24,10 @@ export type Release = { date: string; title: string; link: string };
 type RssItem = ReturnType<typeof parseRssItems>[number];
 
 export async function nextRelease(options: ReleaseOptions): Promise<Release | null> {
-  const url = options.url ?? (options.env ?? process.env).SSB_RSS_URL ?? 'https://www.ssb.no/rss/statkal';
-  const timeoutMs = options.timeoutMs ?? 5000;
+  const { url, timeoutMs = 5000 } = options;
   try {
     if (!/^https?:\/\//i.test(url)) throw new Error('not an http(s) URL (check SSB_RSS_URL)');
-    const res = await (options.fetch ?? globalThis.fetch)(url, {
+    const res = await fetch(url, {
       headers: { accept: 'application/rss+xml, application/xml;q=0.9, */*;q=0.5' },
       signal: AbortSignal.timeout(timeoutMs),
     });
