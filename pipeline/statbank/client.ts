@@ -1,4 +1,4 @@
-import { ConfigError, FetchError } from '../errors.js';
+import { FetchError } from '../errors.js';
 import { splitSelection, toV1Query, type Selection } from './selection.js';
 import { createTransport, httpFailure, problemTitle, type HttpRequest, type HttpResponse, type TransportOptions } from './transport.js';
 import { checkUpdated } from './updated.js';
@@ -16,7 +16,7 @@ export type StatbankLang = 'no' | 'en';
 
 /** Transport settings default as in createTransport; maxCells to 800,000 (larger selections are split). */
 export interface StatbankClientOptions extends Partial<TransportOptions> {
-  /** PxWebApi v2 root (v1 is `/api/v0` at its origin); the caller applies env SSB_API_URL. @default 'https://data.ssb.no/api/pxwebapi/v2' */
+  /** PxWebApi v2 root (v1 is `/api/v0` at its origin); config checks env SSB_API_URL. @default 'https://data.ssb.no/api/pxwebapi/v2' */
   baseUrl?: string;
   /** Most pages of 100 tables listTables reads. @default 20 */
   maxPages?: number;
@@ -54,12 +54,6 @@ class V2Gone extends Error {}
 
 export function createStatbankClient(options: StatbankClientOptions = {}) {
   const baseUrl = (options.baseUrl ?? 'https://data.ssb.no/api/pxwebapi/v2').replace(/\/+$/, '');
-  if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
-    throw new ConfigError(
-      `The StatBank address "${baseUrl}" is not an http(s) URL; set SSB_API_URL to the PxWebApi v2 root, e.g. https://data.ssb.no/api/pxwebapi/v2.`,
-      { url: baseUrl },
-    );
-  }
   const v1BaseUrl = `${new URL(baseUrl).origin}/api/v0`;
   const maxCells = options.maxCells ?? 800_000;
   const maxPages = options.maxPages ?? 20;
