@@ -132,22 +132,14 @@ const oslo = new Intl.DateTimeFormat('en-CA', {
   hourCycle: 'h23',
 });
 
-/** The Oslo calendar date and time of an instant (epoch ms), taken part by part so no locale's pattern matters. */
-function osloParts(at: number): { year: string; month: string; day: string; hour: string; minute: string } {
-  const parts = Object.fromEntries(oslo.formatToParts(at).map((p) => [p.type, p.value]));
-  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute! };
-}
-
-/** The Oslo date and time of an instant (epoch ms), "YYYY-MM-DD HH:MM". */
+/** The Oslo date and time of an instant (epoch ms), "YYYY-MM-DD HH:MM", taken part by part so no locale's pattern matters. */
 export function osloStamp(at: number): string {
-  const { year, month, day, hour, minute } = osloParts(at);
-  return `${year}-${month}-${day} ${hour}:${minute}`;
+  const parts = Object.fromEntries(oslo.formatToParts(at).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 
-/** 08:00 Europe/Oslo on that day, as epoch ms (Oslo is UTC+1 or +2; no DST change happens near 08:00). */
+/** 08:00 Europe/Oslo on that day, as epoch ms: 07:00 UTC in winter (UTC+1), 06:00 in summer (no DST change happens near 08:00). */
 function osloEight(year: number, month: number, day: number): number {
-  const guess = Date.UTC(year, month - 1, day, 8);
-  const oslo = osloParts(guess);
-  const offset = Date.UTC(Number(oslo.year), Number(oslo.month) - 1, Number(oslo.day), Number(oslo.hour), Number(oslo.minute)) - guess;
-  return guess - offset;
+  const winter = Date.UTC(year, month - 1, day, 7);
+  return osloStamp(winter).endsWith(' 08:00') ? winter : winter - 3_600_000;
 }
