@@ -280,15 +280,15 @@ function readUnit(v: unknown, path: string): JsonStatCategory['unit'] {
 /** `note` of the dataset or a dimension at `path`, flagged by its `extension.noteMandatory`. */
 function readNotes(owner: Json, path: string): JsonStatNote[] {
   const notes = own(owner, 'note');
+  if (notes === undefined) return [];
+  if (!Array.isArray(notes)) fail(fieldPath(path, 'note'), `expected an array of strings, got ${show(notes)}`);
   const extension = own(owner, 'extension');
   const mandatory = isRecord(extension) ? own(extension, 'noteMandatory') : undefined;
-  const [notePath, mandatoryPath] = [fieldPath(path, 'note'), fieldPath(fieldPath(path, 'extension'), 'noteMandatory')];
-  if (notes === undefined) return [];
-  if (!Array.isArray(notes)) fail(notePath, `expected an array of strings, got ${show(notes)}`);
+  const mandatoryPath = fieldPath(fieldPath(path, 'extension'), 'noteMandatory');
   if (mandatory !== undefined && !isRecord(mandatory)) fail(mandatoryPath, `expected an object {noteIndex: true}, got ${show(mandatory)}`);
   return notes.map((text: unknown, i) => {
-    if (typeof text !== 'string') fail(fieldPath(notePath, i), `expected a string, got ${show(text)}`);
-    const flag = mandatory === undefined ? undefined : own(mandatory, String(i));
+    if (typeof text !== 'string') fail(fieldPath(fieldPath(path, 'note'), i), `expected a string, got ${show(text)}`);
+    const flag = mandatory && own(mandatory, String(i));
     if (flag !== undefined && typeof flag !== 'boolean') fail(fieldPath(mandatoryPath, String(i)), `expected true or false, got ${show(flag)}`);
     return { text: text.replace(/\r\n?/g, '\n'), mandatory: flag === true };
   });

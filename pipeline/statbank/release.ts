@@ -101,7 +101,6 @@ export function parseRssItems(xml: string) {
       return {
         title,
         link: field('link') ?? '',
-        description: field('description') ?? '',
         shortname: field('ssbrss:shortname'),
         at: releaseMoment(field('ssbrss:date'), field('dc:date'), field('pubDate'), title),
       };
