@@ -200,7 +200,7 @@ export function createTransport(options: TransportOptions): { send(request: Http
     return new TextDecoder().decode(Buffer.concat(chunks));
   }
 
-  async function attemptOnce(request: HttpRequest, attempts: number, jsonRetried: boolean): Promise<HttpResponse> {
+  async function attemptOnce(request: HttpRequest, attempts: number): Promise<HttpResponse> {
     const abort = new AbortController();
     let res: Response;
     let text: string;
@@ -253,15 +253,7 @@ export function createTransport(options: TransportOptions): { send(request: Http
     if (res.status >= 500) {
       throw new Transient(`status ${res.status}`, 'unavailable', parseRetryAfterMs(headers['retry-after'], now()), response);
     }
-    if (res.ok && body === undefined) {
-      if (!jsonRetried) throw new Transient('invalid JSON body', 'malformed', undefined, response);
-      throw final(
-        request,
-        `StatBank answered ${request.method} ${request.url} with a body that is not valid JSON (${text.length} characters, a second time). The ` +
-          'response was cut short or is not an API answer; nothing was stored. Try again later.',
-        { status: res.status, attempts, reason: 'malformed' },
-      );
-    }
+    if (res.ok && body === undefined) throw new Transient('invalid JSON body', 'malformed', undefined, response);
     return response;
   }
 
@@ -269,9 +261,9 @@ export function createTransport(options: TransportOptions): { send(request: Http
   function giveUp(request: HttpRequest, failure: Transient, attempts: number, why: string): FetchError {
     if (failure.kind === 'malformed') {
       return new FetchError(
-        `StatBank answered ${request.method} ${request.url} with a body that is not valid JSON, and gave no valid answer after it. Gave up: ${why}. ` +
-          'Nothing was stored; try again later.',
-        context(request, { attempts, reason: 'malformed' }),
+        `StatBank answered ${request.method} ${request.url} with a body that is not valid JSON (${failure.response!.text.length} characters). ` +
+          `Gave up: ${why}. The response was cut short or is not an API answer; nothing was stored. Try again later.`,
+        context(request, { status: failure.response!.status, attempts, reason: 'malformed' }),
       );
     }
     if (failure.response) {
@@ -295,7 +287,7 @@ export function createTransport(options: TransportOptions): { send(request: Http
           log?.(`StatBank: rate limit reached; waiting ${Math.ceil(pause / 1000)} s for the next window`);
           await sleep(pause);
         }
-        return attemptOnce(request, attempt, jsonRetried);
+        return attemptOnce(request, attempt);
       },
       {
         retries: maxRetries,
@@ -303,6 +295,8 @@ export function createTransport(options: TransportOptions): { send(request: Http
         minTimeout: 0,
         async onFailedAttempt({ error, attemptNumber, retriesLeft }) {
           if (!(error instanceof Transient)) throw error;
+          // A body that is not JSON gets one more try.
+          if (error.kind === 'malformed' && jsonRetried) throw giveUp(request, error, attemptNumber, 'the body was not valid JSON a second time');
           if (error.kind === 'malformed') jsonRetried = true;
           const backoff = backoffBaseMs * 2 ** (attemptNumber - 1) * (0.5 + 0.5 * random());
           const wait = Math.round(error.retryAfterMs ?? backoff);

@@ -275,7 +275,7 @@ describe('retries (p-retry), waits and budget', () => {
     const clock = fakeClock();
     const error = await rejection(transport({ effects: clock.effects }).send(get('/x')));
     expect(error.context).toMatchObject({ reason: 'malformed', attempts: 2 });
-    expect(error.message).toMatch(/not valid JSON \(14 characters, a second time\)/);
+    expect(error.message).toMatch(/not valid JSON \(14 characters\)\. Gave up: the body was not valid JSON a second time\./);
     expect(seen).toHaveLength(2);
     expect(clock.sleeps).toHaveLength(1);
   });
