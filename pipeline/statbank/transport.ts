@@ -221,13 +221,12 @@ export function createTransport(options: TransportOptions): { send(request: Http
       if (res.status >= 300 && res.status < 400) {
         await res.body?.cancel().catch(() => undefined);
         const location = res.headers.get('location');
-        const message =
-          request.method === 'POST'
-            ? `StatBank answered ${request.method} ${request.url} with a redirect (status ${res.status}${location ? ` to ${location}` : ''}); a ` +
-              'redirected POST would lose the selection, so it was not followed. Check SSB_API_URL (use the final address, https and all). '
-            : `StatBank answered ${request.method} ${request.url} with status ${res.status}${location ? ` (to ${location})` : ''}, ` +
-              'a redirect that could not be followed. Check SSB_API_URL. ';
-        throw final(request, `${message}Not retried; nothing was stored.`, { status: res.status, reason: 'redirect' });
+        const why = request.method === 'POST' ? 'a redirected POST would lose the selection, so it was not followed' : 'it could not be followed';
+        const message = `StatBank answered ${request.method} ${request.url} with a redirect (status ${res.status}${location ? ` to ${location}` : ''}); ${why}.`;
+        throw final(request, `${message} Check SSB_API_URL (use the final address, https and all). Not retried; nothing was stored.`, {
+          status: res.status,
+          reason: 'redirect',
+        });
       }
       text = await readBody(request, res, abort);
     } catch (error) {
