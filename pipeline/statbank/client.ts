@@ -18,11 +18,12 @@ export type StatbankLang = 'no' | 'en';
 export interface StatbankClientOptions extends Partial<TransportOptions> {
   /** PxWebApi v2 root (v1 is `/api/v0` at its origin); config checks env SSB_API_URL. @default 'https://data.ssb.no/api/pxwebapi/v2' */
   baseUrl?: string;
-  /** Most pages of 100 tables listTables reads. @default 20 */
-  maxPages?: number;
 }
 
 export type StatbankApi = 'v2' | 'v1';
+
+/** The most pages of 100 tables listTables reads. */
+const maxPages = 20;
 
 /** `body` is the parsed JSON; for v1 metadata() the v1 answer converted to JSON-stat 2.0. */
 export type StatbankResponse = HttpResponse & { api: StatbankApi };
@@ -56,7 +57,6 @@ export function createStatbankClient(options: StatbankClientOptions = {}) {
   const baseUrl = (options.baseUrl ?? 'https://data.ssb.no/api/pxwebapi/v2').replace(/\/+$/, '');
   const v1BaseUrl = `${new URL(baseUrl).origin}/api/v0`;
   const maxCells = options.maxCells ?? 800_000;
-  const maxPages = options.maxPages ?? 20;
   const log = options.effects?.log;
   const transport = createTransport({ ...options, maxCells });
   let api: StatbankApi = 'v2';
@@ -109,9 +109,6 @@ export function createStatbankClient(options: StatbankClientOptions = {}) {
   };
 
   return {
-    /** 'v2' until v2 answered as if it were gone, then 'v1'. */
-    api: (): StatbankApi => api,
-
     tableInfo: (id: string) =>
       v2OrV1<TableInfo>(
         id,

@@ -67,17 +67,17 @@ describe('listTables', () => {
     );
   });
 
-  it('reads at most maxPages pages and says so in the log', async () => {
+  it('reads at most 20 pages and says so in the log', async () => {
     servePages(121);
     const log: string[] = [];
-    const tables = await createStatbankClient({ baseUrl: replay.v2Url, maxPages: 2, effects: { log: (l) => log.push(l) } }).listTables({
+    const tables = await createStatbankClient({ baseUrl: replay.v2Url, effects: { log: (l) => log.push(l) } }).listTables({
       query: 'befolkning',
       includeDiscontinued: false,
     });
-    expect(tables).toHaveLength(6);
-    expect(replay.requests).toHaveLength(2);
+    expect(tables).toHaveLength(60);
+    expect(replay.requests).toHaveLength(20);
     expect(new URLSearchParams(replay.requests[0]!.query).has('includeDiscontinued')).toBe(false);
-    expect(log).toEqual(['StatBank: the search "befolkning" has 121 pages; read the first 2 (6 tables). Narrow the search to see the rest.']);
+    expect(log).toEqual(['StatBank: the search "befolkning" has 121 pages; read the first 20 (60 tables). Narrow the search to see the rest.']);
   });
 
   it('refuses an answer that is not a table list', async () => {
