@@ -1,21 +1,9 @@
-import { ConfigError, FetchError } from '../errors.js';
-import { packageVersion } from '../io/paths.js';
+import { FetchError } from '../errors.js';
 import { splitSelection, toV1Query, type Selection } from './selection.js';
-import {
-  createTransport,
-  defaultEffects,
-  httpFailure,
-  maxBodyBytes,
-  problemTitle,
-  type HttpRequest,
-  type HttpResponse,
-  type StatbankEffects,
-  type TransportOptions,
-} from './transport.js';
+import { createTransport, httpFailure, problemTitle, type HttpRequest, type HttpResponse, type TransportOptions } from './transport.js';
 import { checkUpdated } from './updated.js';
 
 export type { Selection } from './selection.js';
-export type { StatbankEffects } from './transport.js';
 
 /**
  * Client for SSB's StatBank: PxWebApi v2, falling back to v1 ("v0" in the URL) for good once v2 answers as if it
@@ -26,27 +14,19 @@ export type { StatbankEffects } from './transport.js';
 
 export type StatbankLang = 'no' | 'en';
 
-/**
- * Transport settings default to: userAgent `ssb-briefing/<version> (+https://github.com/ssb-briefing)`,
- * requestTimeoutMs 20000, retryBudgetMs 30000, maxRetries 4, backoffBaseMs 1000, maxCells 800000 (larger selections
- * are split), maxBodyBytes maxBodyBytes(maxCells).
- */
-export interface StatbankClientOptions extends Partial<Omit<TransportOptions, 'effects'>> {
-  /** PxWebApi v2 root; the caller applies env SSB_API_URL. @default 'https://data.ssb.no/api/pxwebapi/v2' */
+/** Transport settings default as in createTransport; maxCells to 800,000 (larger selections are split). */
+export interface StatbankClientOptions extends Partial<TransportOptions> {
+  /** PxWebApi v2 root (v1 is `/api/v0` at its origin); config checks env SSB_API_URL. @default 'https://data.ssb.no/api/pxwebapi/v2' */
   baseUrl?: string;
-  /** PxWebApi v1 root. @default `${origin of baseUrl}/api/v0` */
-  v1BaseUrl?: string;
-  /** Language of labels where a call does not choose. @default 'no' */
-  lang?: StatbankLang;
-  /** Most pages of 100 tables listTables reads. @default 20 */
-  maxPages?: number;
-  effects?: StatbankEffects;
 }
 
 export type StatbankApi = 'v2' | 'v1';
 
+/** The most pages of 100 tables listTables reads. */
+const maxPages = 20;
+
 /** `body` is the parsed JSON; for v1 metadata() the v1 answer converted to JSON-stat 2.0. */
-export type StatbankResponse = Omit<HttpResponse, 'json' | 'attempts'> & { api: StatbankApi; body: unknown };
+export type StatbankResponse = HttpResponse & { api: StatbankApi };
 
 /** A table as StatBank's table list (GET /tables) describes it. */
 export interface ListedTable {
@@ -65,11 +45,8 @@ export interface ListedTable {
 /** `raw`: the parsed answer as received. */
 export type TableInfo = ListedTable & { api: StatbankApi; raw: unknown };
 
-/**
- * `query`: words as StatBank's search box takes them; `pastDays`: only tables updated in the last this many days;
- * `includeDiscontinued` defaults to true (a listing says which are discontinued).
- */
-export type ListTablesOptions = { query: string; lang?: StatbankLang; pastDays?: number; includeDiscontinued?: boolean };
+/** `query`: words as StatBank's search box takes them; `includeDiscontinued` defaults to true (a listing says which are). */
+export type ListTablesOptions = { query: string; includeDiscontinued?: boolean };
 
 export type StatbankClient = ReturnType<typeof createStatbankClient>;
 
@@ -78,45 +55,28 @@ class V2Gone extends Error {}
 
 export function createStatbankClient(options: StatbankClientOptions = {}) {
   const baseUrl = (options.baseUrl ?? 'https://data.ssb.no/api/pxwebapi/v2').replace(/\/+$/, '');
-  if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
-    throw new ConfigError(
-      `The StatBank address "${baseUrl}" is not an http(s) URL; set SSB_API_URL to the PxWebApi v2 root, e.g. https://data.ssb.no/api/pxwebapi/v2.`,
-      { url: baseUrl },
-    );
-  }
-  const v1BaseUrl = (options.v1BaseUrl ?? `${new URL(baseUrl).origin}/api/v0`).replace(/\/+$/, '');
-  const defaultLang = options.lang ?? 'no';
+  const v1BaseUrl = `${new URL(baseUrl).origin}/api/v0`;
   const maxCells = options.maxCells ?? 800_000;
-  const maxPages = options.maxPages ?? 20;
-  const effects = defaultEffects(options.effects);
-  const transport = createTransport({
-    userAgent: options.userAgent ?? `ssb-briefing/${packageVersion()} (+https://github.com/ssb-briefing)`,
-    requestTimeoutMs: options.requestTimeoutMs ?? 20_000,
-    retryBudgetMs: options.retryBudgetMs ?? 30_000,
-    maxRetries: options.maxRetries ?? 4,
-    backoffBaseMs: options.backoffBaseMs ?? 1000,
-    maxBodyBytes: options.maxBodyBytes ?? maxBodyBytes(maxCells),
-    maxCells,
-    effects,
-  });
+  const log = options.effects?.log;
+  const transport = createTransport({ ...options, maxCells });
   let api: StatbankApi = 'v2';
 
-  const v2Url = (id: string, suffix: string, format: boolean, lang: StatbankLang = defaultLang) =>
-    `${baseUrl}/tables/${encodeURIComponent(id)}${suffix}?lang=${lang}${format ? '&outputFormat=json-stat2' : ''}`;
-  const v1Url = (id: string, lang: StatbankLang = defaultLang) => `${v1BaseUrl}/${lang}/table/${encodeURIComponent(id)}`;
+  /** `/metadata` and `/data` answer JSON-stat 2.0; the table itself is described in plain JSON. */
+  const v2Url = (id: string, suffix: '' | '/metadata' | '/data', lang: StatbankLang = 'no') =>
+    `${baseUrl}/tables/${encodeURIComponent(id)}${suffix}?lang=${lang}${suffix ? '&outputFormat=json-stat2' : ''}`;
+  const v1Url = (id: string, lang: StatbankLang = 'no') => `${v1BaseUrl}/${lang}/table/${encodeURIComponent(id)}`;
 
   /** The answer of `which` API; with `checked`, a JSON-stat answer whose `updated` is checked. */
   async function request(which: StatbankApi, req: HttpRequest, checked = false): Promise<StatbankResponse> {
     const res = await transport.send(req);
-    if (which === 'v2' && (res.status === 410 || (res.status === 404 && problemTitle(res.json) === undefined))) {
+    if (which === 'v2' && (res.status === 410 || (res.status === 404 && problemTitle(res.body) === undefined))) {
       throw new V2Gone(`${res.status} on ${req.method} ${req.url}`);
     }
     if (res.status < 200 || res.status >= 300) throw httpFailure(res, req.table, maxCells);
-    const { method, url, status, headers, json: body, text } = res;
-    if (checked && body !== null && typeof body === 'object') {
-      checkUpdated((body as { updated?: unknown }).updated, { table: req.table!, field: 'JSON-stat updated', url });
+    if (checked && res.body !== null && typeof res.body === 'object') {
+      checkUpdated((res.body as { updated?: unknown }).updated, { table: req.table!, field: 'JSON-stat updated', url: res.url });
     }
-    return { api: which, method, url, status, headers, body, text };
+    return { ...res, api: which };
   }
 
   /** Run on v2 unless it is known gone; on the first sign it is gone, switch to v1 for good. */
@@ -126,7 +86,7 @@ export function createStatbankClient(options: StatbankClientOptions = {}) {
         return await onV2();
       } catch (error) {
         if (!(error instanceof V2Gone)) throw error;
-        effects.log?.(`StatBank: PxWebApi v2 answered as if it were gone (${error.message}); using v1 at ${v1BaseUrl}`);
+        log?.(`StatBank: PxWebApi v2 answered as if it were gone (${error.message}); using v1 at ${v1BaseUrl}`);
         api = 'v1';
       }
     }
@@ -149,14 +109,11 @@ export function createStatbankClient(options: StatbankClientOptions = {}) {
   };
 
   return {
-    /** 'v2' until v2 answered as if it were gone, then 'v1'. */
-    api: (): StatbankApi => api,
-
     tableInfo: (id: string) =>
       v2OrV1<TableInfo>(
         id,
         async () => {
-          const res = await request('v2', { method: 'GET', url: v2Url(id, '', false), table: id });
+          const res = await request('v2', { method: 'GET', url: v2Url(id, ''), table: id });
           const b = res.body as Record<string, unknown> | null;
           if (typeof b?.id !== 'string' || typeof b.label !== 'string') {
             throw new FetchError(
@@ -179,7 +136,7 @@ export function createStatbankClient(options: StatbankClientOptions = {}) {
     metadata: (id: string, lang?: StatbankLang) =>
       v2OrV1<StatbankResponse>(
         id,
-        () => request('v2', { method: 'GET', url: v2Url(id, '/metadata', true, lang), table: id }, true),
+        () => request('v2', { method: 'GET', url: v2Url(id, '/metadata', lang), table: id }, true),
         async () => {
           const { res, meta } = await v1Metadata(id, lang);
           return { ...res, body: v1MetadataToJsonStat(meta) };
@@ -196,21 +153,14 @@ export function createStatbankClient(options: StatbankClientOptions = {}) {
       };
       return v2OrV1(
         id,
-        () => sendAll('v2', (chunk) => ({ method: 'POST', url: v2Url(id, '/data', true), table: id, body: { selection: chunk } })),
+        () => sendAll('v2', (chunk) => ({ method: 'POST', url: v2Url(id, '/data'), table: id, body: { selection: chunk } })),
         () => sendAll('v1', (chunk) => ({ method: 'POST', url: v1Url(id), table: id, body: toV1Query(chunk, id) })),
       );
     },
 
     /** Every table StatBank's search finds, all pages (at most maxPages), in StatBank's order. v2 only. */
     async listTables(search: ListTablesOptions): Promise<ListedTable[]> {
-      if (search.pastDays !== undefined && !(Number.isInteger(search.pastDays) && search.pastDays > 0)) {
-        throw new ConfigError(`pastDays must be a positive whole number of days, not ${search.pastDays}.`, {
-          setting: 'pastDays',
-          value: String(search.pastDays),
-        });
-      }
-      const params = new URLSearchParams({ lang: search.lang ?? defaultLang, query: search.query });
-      if (search.pastDays !== undefined) params.set('pastDays', String(search.pastDays));
+      const params = new URLSearchParams({ lang: 'no', query: search.query });
       if (search.includeDiscontinued ?? true) params.set('includeDiscontinued', 'true');
       const tables: ListedTable[] = [];
       for (let page = 1; ; page++) {
@@ -237,7 +187,7 @@ export function createStatbankClient(options: StatbankClientOptions = {}) {
         tables.push(...b.tables.map((t, i) => readListedTable(t, url, `tables[${i}]`)));
         if (page >= totalPages || b.tables.length === 0) break;
         if (page >= maxPages) {
-          effects.log?.(
+          log?.(
             `StatBank: the search "${search.query}" has ${totalPages} pages; read the first ${maxPages} (${tables.length} tables). ` +
               'Narrow the search to see the rest.',
           );

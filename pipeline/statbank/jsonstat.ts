@@ -160,34 +160,40 @@ function readDataset(doc: unknown, base: string, table: string | null): JsonStat
   const version = own(doc, 'version');
   if (version !== undefined && version !== '2.0') fail(at('version'), `expected "2.0", got ${show(version)}`);
 
-  const ids = readIds(own(doc, 'id'), at('id'));
-  const { size, cellCount } = readSize(own(doc, 'size'), ids.length, at('size'));
+  const idList = own(doc, 'id');
+  if (!Array.isArray(idList) || idList.length === 0) fail(at('id'), `expected a non-empty array of dimension ids, got ${show(idList)}`);
+  const ids = uniqueStrings(idList, at('id'), 'dimension id', (id) => id !== '' && id !== '__proto__');
+  const size = own(doc, 'size');
+  if (!Array.isArray(size)) fail(at('size'), `expected an array of category counts, got ${show(size)}`);
+  if (size.length !== ids.length) fail(at('size'), `has ${size.length} entries but id lists ${ids.length} dimensions`);
+  // Bounded before anything per cell is allocated.
+  let cellCount = 1;
+  size.forEach((n: unknown, i) => {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) fail(fieldPath(at('size'), i), `expected a positive integer, got ${show(n)}`);
+    cellCount *= n;
+    if (cellCount > MAX_CELLS) fail(at('size'), `describes more than ${MAX_CELLS} cells (StatBank serves at most 800,000 a request)`);
+  });
   const roles = readRoles(own(doc, 'role'), ids, at('role'));
   const dimensionObject = own(doc, 'dimension');
   if (!isRecord(dimensionObject)) fail(at('dimension'), `expected an object keyed by dimension id, got ${show(dimensionObject)}`);
-  const dimensions = ids.map((id, k) => readDimension(own(dimensionObject, id), id, k, size[k]!, roles.get(id) ?? null, fieldPath(at('dimension'), id)));
-  const cells = readCells(own(doc, 'value'), own(doc, 'status'), cellCount, at('value'), at('status'));
+  const dimensions = ids.map((id, k) => readDimension(own(dimensionObject, id), id, k, size[k], roles.get(id) ?? null, fieldPath(at('dimension'), id)));
   return {
     table,
-    label: readOptionalString(own(doc, 'label'), at('label')),
-    updated: readOptionalString(own(doc, 'updated'), at('updated')),
-    source: readOptionalString(own(doc, 'source'), at('source')),
+    label: readOptionalString(doc, 'label', base),
+    updated: readOptionalString(doc, 'updated', base),
+    source: readOptionalString(doc, 'source', base),
     notes: readNotes(doc, base),
     dimensions,
-    size,
+    size: size as number[],
     cellCount,
-    ...cells,
+    ...readCells(own(doc, 'value'), own(doc, 'status'), cellCount, at('value'), at('status')),
   };
 }
 
-function readOptionalString(v: unknown, path: string): string | null {
+function readOptionalString(owner: Json, key: string, path: string): string | null {
+  const v = own(owner, key);
   if (v === undefined || v === null) return null;
-  return typeof v === 'string' ? v : fail(path, `expected a string, got ${show(v)}`);
-}
-
-function readIds(v: unknown, path: string): string[] {
-  if (!Array.isArray(v) || v.length === 0) fail(path, `expected a non-empty array of dimension ids, got ${show(v)}`);
-  return uniqueStrings(v, path, 'dimension id', (id) => id !== '' && id !== '__proto__');
+  return typeof v === 'string' ? v : fail(fieldPath(path, key), `expected a string, got ${show(v)}`);
 }
 
 /** Strings (that `ok` accepts), none twice: dimension ids or category codes. */
@@ -199,20 +205,6 @@ function uniqueStrings(list: unknown[], path: string, what: string, ok: (s: stri
     seen.add(s);
     return s;
   });
-}
-
-/** Sizes are checked, and their product bounded by MAX_CELLS, before anything per cell is allocated. */
-function readSize(v: unknown, dimensions: number, path: string): { size: number[]; cellCount: number } {
-  if (!Array.isArray(v)) fail(path, `expected an array of category counts, got ${show(v)}`);
-  if (v.length !== dimensions) fail(path, `has ${v.length} entries but id lists ${dimensions} dimensions`);
-  let cellCount = 1;
-  const size = v.map((n: unknown, i) => {
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) fail(fieldPath(path, i), `expected a positive integer, got ${show(n)}`);
-    cellCount *= n;
-    if (cellCount > MAX_CELLS) fail(path, `describes more than ${MAX_CELLS} cells (StatBank serves at most 800,000 a request)`);
-    return n;
-  });
-  return { size, cellCount };
 }
 
 function readRoles(v: unknown, ids: string[], path: string): Map<string, JsonStatRole> {
@@ -243,14 +235,13 @@ function readDimension(v: unknown, id: string, k: number, size: number, role: Js
   const codes = readCodes(own(category, 'index'), labels, fieldPath(cpath, 'index'));
   if (codes.length !== size) fail(fieldPath(cpath, 'index'), `has ${codes.length} categories but size[${k}] is ${size}`);
   const categories = codes.map((code): JsonStatCategory => {
-    const label = labels === undefined ? undefined : own(labels, code);
+    const label = labels && own(labels, code);
     if (label !== undefined && typeof label !== 'string') fail(fieldPath(fieldPath(cpath, 'label'), code), `expected a string, got ${show(label)}`);
-    const unit = units === undefined ? undefined : readUnit(own(units, code), fieldPath(fieldPath(cpath, 'unit'), code));
-    return unit === undefined ? { code, label: label ?? code } : { code, label: label ?? code, unit };
+    const unit = units && readUnit(own(units, code), fieldPath(fieldPath(cpath, 'unit'), code));
+    return unit ? { code, label: label ?? code, unit } : { code, label: label ?? code };
   });
-  return { id, label: readOptionalString(own(v, 'label'), fieldPath(path, 'label')) ?? id, role, categories, notes: readNotes(v, path) };
+  return { id, label: readOptionalString(v, 'label', path) ?? id, role, categories, notes: readNotes(v, path) };
 }
-
 /** Category codes in position order. An object index's key order means nothing: its numbers are the positions. */
 function readCodes(index: unknown, labels: Json | undefined, path: string): string[] {
   if (index === undefined) {
@@ -289,15 +280,15 @@ function readUnit(v: unknown, path: string): JsonStatCategory['unit'] {
 /** `note` of the dataset or a dimension at `path`, flagged by its `extension.noteMandatory`. */
 function readNotes(owner: Json, path: string): JsonStatNote[] {
   const notes = own(owner, 'note');
+  if (notes === undefined) return [];
+  if (!Array.isArray(notes)) fail(fieldPath(path, 'note'), `expected an array of strings, got ${show(notes)}`);
   const extension = own(owner, 'extension');
   const mandatory = isRecord(extension) ? own(extension, 'noteMandatory') : undefined;
-  const [notePath, mandatoryPath] = [fieldPath(path, 'note'), fieldPath(fieldPath(path, 'extension'), 'noteMandatory')];
-  if (notes === undefined) return [];
-  if (!Array.isArray(notes)) fail(notePath, `expected an array of strings, got ${show(notes)}`);
+  const mandatoryPath = fieldPath(fieldPath(path, 'extension'), 'noteMandatory');
   if (mandatory !== undefined && !isRecord(mandatory)) fail(mandatoryPath, `expected an object {noteIndex: true}, got ${show(mandatory)}`);
   return notes.map((text: unknown, i) => {
-    if (typeof text !== 'string') fail(fieldPath(notePath, i), `expected a string, got ${show(text)}`);
-    const flag = mandatory === undefined ? undefined : own(mandatory, String(i));
+    if (typeof text !== 'string') fail(fieldPath(fieldPath(path, 'note'), i), `expected a string, got ${show(text)}`);
+    const flag = mandatory && own(mandatory, String(i));
     if (flag !== undefined && typeof flag !== 'boolean') fail(fieldPath(mandatoryPath, String(i)), `expected true or false, got ${show(flag)}`);
     return { text: text.replace(/\r\n?/g, '\n'), mandatory: flag === true };
   });
@@ -308,38 +299,13 @@ type Cells = Pick<JsonStatDataset, 'hasValues' | 'values' | 'statuses' | 'warnin
 function readCells(value: unknown, status: unknown, cellCount: number, vpath: string, spath: string): Cells {
   // A metadata response: no value key (v2-beta) or exactly `[]` (v2). Its status, if any, has nothing to describe.
   if (value === undefined || (Array.isArray(value) && value.length === 0)) return { hasValues: false, values: [], statuses: [], warnings: [] };
-  let values: (number | null)[];
-  if (Array.isArray(value)) {
-    if (value.length !== cellCount) fail(vpath, `has ${value.length} cells but size makes ${cellCount}`);
-    for (let i = 0; i < value.length; i++) checkValue(value[i], vpath, i);
-    values = value.slice();
-  } else if (isRecord(value)) {
-    values = new Array<number | null>(cellCount).fill(null);
-    for (const key of Object.keys(value)) {
-      const i = flatIndex(key, cellCount, vpath);
-      values[i] = checkValue(value[key], vpath, i);
-    }
-  } else {
-    fail(vpath, `expected an array or an object {flatIndex: value}, got ${show(value)}`);
-  }
-
-  const statuses = new Array<string | null>(cellCount).fill(null);
-  const symbol = (s: unknown, path: string): string | null => {
-    if (s !== null && typeof s !== 'string') fail(path, `expected a status symbol or null, got ${show(s)}`);
-    return s === '' ? null : s;
-  };
-  if (typeof status === 'string') {
-    statuses.fill(symbol(status, spath));
-  } else if (Array.isArray(status)) {
-    // One entry applies to every cell, as a single string does.
-    if (status.length === 1) statuses.fill(symbol(status[0], fieldPath(spath, 0)));
-    else if (status.length !== cellCount) fail(spath, `has ${status.length} entries but size makes ${cellCount} cells`);
-    else for (let i = 0; i < cellCount; i++) statuses[i] = symbol(status[i], fieldPath(spath, i));
-  } else if (isRecord(status)) {
-    for (const key of Object.keys(status)) statuses[flatIndex(key, cellCount, spath)] = symbol(status[key], fieldPath(spath, key));
-  } else if (status !== undefined && status !== null) {
-    fail(spath, `expected a string, an array or an object {flatIndex: symbol}, got ${show(status)}`);
-  }
+  const values = perCell(value, cellCount, vpath, checkValue) ?? fail(vpath, `expected an array or an object {flatIndex: value}, got ${show(value)}`);
+  // A string, or an array of one, applies to every cell.
+  const one = typeof status === 'string' ? status : Array.isArray(status) && status.length === 1 ? status[0] : undefined;
+  const statuses =
+    one !== undefined || status === undefined || status === null
+      ? new Array<string | null>(cellCount).fill(checkSymbol(one ?? null, spath, 0))
+      : (perCell(status, cellCount, spath, checkSymbol) ?? fail(spath, `expected a string, an array or an object {flatIndex: symbol}, got ${show(status)}`));
 
   const first = values.findIndex((v, i) => v === null && statuses[i] === null);
   if (first < 0) return { hasValues: true, values, statuses, warnings: [] };
@@ -348,17 +314,34 @@ function readCells(value: unknown, status: unknown, cellCount: number, vpath: st
   return { hasValues: true, values, statuses, warnings: [warning] };
 }
 
-function checkValue(v: unknown, path: string, i: number): number | null {
-  if (v === null || (typeof v === 'number' && Number.isFinite(v))) return v;
-  if (typeof v === 'string') fail(fieldPath(path, i), `is the string ${show(v)}; only numbers or null are read`);
-  fail(fieldPath(path, i), `expected a finite number or null, got ${show(v)}`);
+/**
+ * `value` or `status`: an array of one entry per cell, or an object keyed by the row-major flat index as a canonical
+ * decimal string (absent cells null); each entry checked by `read`. undefined when it is neither.
+ */
+function perCell<T>(input: unknown, cellCount: number, path: string, read: (v: unknown, path: string, at: string | number) => T): (T | null)[] | undefined {
+  if (Array.isArray(input)) {
+    if (input.length !== cellCount) fail(path, `has ${input.length} entries but size makes ${cellCount} cells`);
+    return input.map((v, i) => read(v, path, i));
+  }
+  if (!isRecord(input)) return undefined;
+  const cells = new Array<T | null>(cellCount).fill(null);
+  for (const key of Object.keys(input)) {
+    const i = /^(0|[1-9]\d{0,8})$/.test(key) ? Number(key) : -1;
+    if (i < 0 || i >= cellCount) fail(fieldPath(path, key), `key must be a flat cell index from 0 to ${cellCount - 1}`);
+    cells[i] = read(input[key], path, key);
+  }
+  return cells;
 }
 
-/** A sparse key: the row-major flat index as a canonical decimal string, below `cellCount`. */
-function flatIndex(key: string, cellCount: number, path: string): number {
-  const i = /^(0|[1-9]\d{0,8})$/.test(key) ? Number(key) : -1;
-  if (i < 0 || i >= cellCount) fail(fieldPath(path, key), `key must be a flat cell index from 0 to ${cellCount - 1}`);
-  return i;
+function checkValue(v: unknown, path: string, at: string | number): number | null {
+  if (v === null || (typeof v === 'number' && Number.isFinite(v))) return v;
+  if (typeof v === 'string') fail(fieldPath(path, at), `is the string ${show(v)}; only numbers or null are read`);
+  fail(fieldPath(path, at), `expected a finite number or null, got ${show(v)}`);
+}
+
+function checkSymbol(s: unknown, path: string, at: string | number): string | null {
+  if (s !== null && typeof s !== 'string') fail(fieldPath(path, at), `expected a status symbol or null, got ${show(s)}`);
+  return s === '' ? null : s;
 }
 
 /** One observation per cell in row-major order (last dimension fastest); nothing for a metadata-only dataset. */

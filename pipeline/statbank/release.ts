@@ -10,16 +10,12 @@ import { networkErrorCode } from './transport.js';
 /** Words in a title that mean the statistic, besides its short name. */
 const statisticNames: Record<string, string[]> = { iktbrukn: ['IKT i næringslivet', 'ICT usage in enterprises'] };
 
+/** `url`: the feed (config's SSB_RSS_URL); `timeoutMs`: the whole request, body included, 5000 by default. */
 export interface ReleaseOptions {
-  /** @default env SSB_RSS_URL, else https://www.ssb.no/rss/statkal */
-  url?: string;
-  fetch?: typeof globalThis.fetch;
-  /** Whole request, body included. @default 5000 */
+  url: string;
   timeoutMs?: number;
   now: Date;
   statistic: 'iktbrukn';
-  /** @default process.env */
-  env?: Record<string, string | undefined>;
   log?: (line: string) => void;
 }
 
@@ -28,11 +24,10 @@ export type Release = { date: string; title: string; link: string };
 type RssItem = ReturnType<typeof parseRssItems>[number];
 
 export async function nextRelease(options: ReleaseOptions): Promise<Release | null> {
-  const url = options.url ?? (options.env ?? process.env).SSB_RSS_URL ?? 'https://www.ssb.no/rss/statkal';
-  const timeoutMs = options.timeoutMs ?? 5000;
+  const { url, timeoutMs = 5000 } = options;
   try {
     if (!/^https?:\/\//i.test(url)) throw new Error('not an http(s) URL (check SSB_RSS_URL)');
-    const res = await (options.fetch ?? globalThis.fetch)(url, {
+    const res = await fetch(url, {
       headers: { accept: 'application/rss+xml, application/xml;q=0.9, */*;q=0.5' },
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -106,7 +101,6 @@ export function parseRssItems(xml: string) {
       return {
         title,
         link: field('link') ?? '',
-        description: field('description') ?? '',
         shortname: field('ssbrss:shortname'),
         at: releaseMoment(field('ssbrss:date'), field('dc:date'), field('pubDate'), title),
       };
@@ -137,22 +131,14 @@ const oslo = new Intl.DateTimeFormat('en-CA', {
   hourCycle: 'h23',
 });
 
-/** The Oslo calendar date and time of an instant (epoch ms), taken part by part so no locale's pattern matters. */
-function osloParts(at: number): { year: string; month: string; day: string; hour: string; minute: string } {
-  const parts = Object.fromEntries(oslo.formatToParts(at).map((p) => [p.type, p.value]));
-  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute! };
-}
-
-/** The Oslo date and time of an instant (epoch ms), "YYYY-MM-DD HH:MM". */
+/** The Oslo date and time of an instant (epoch ms), "YYYY-MM-DD HH:MM", taken part by part so no locale's pattern matters. */
 export function osloStamp(at: number): string {
-  const { year, month, day, hour, minute } = osloParts(at);
-  return `${year}-${month}-${day} ${hour}:${minute}`;
+  const parts = Object.fromEntries(oslo.formatToParts(at).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 
-/** 08:00 Europe/Oslo on that day, as epoch ms (Oslo is UTC+1 or +2; no DST change happens near 08:00). */
+/** 08:00 Europe/Oslo on that day, as epoch ms: 07:00 UTC in winter (UTC+1), 06:00 in summer (no DST change happens near 08:00). */
 function osloEight(year: number, month: number, day: number): number {
-  const guess = Date.UTC(year, month - 1, day, 8);
-  const oslo = osloParts(guess);
-  const offset = Date.UTC(Number(oslo.year), Number(oslo.month) - 1, Number(oslo.day), Number(oslo.hour), Number(oslo.minute)) - guess;
-  return guess - offset;
+  const winter = Date.UTC(year, month - 1, day, 7);
+  return osloStamp(winter).endsWith(' 08:00') ? winter : winter - 3_600_000;
 }

@@ -23,12 +23,6 @@ function countValues(codes: string[], size: number | undefined): number | undefi
   return size === undefined ? count : Math.min(count, size);
 }
 
-/** Cells a selection covers (variables left out are eliminated: 1 each); undefined when it can't be counted. */
-export function countSelectionCells(selection: Selection, dimensionSizes: Record<string, number> = {}): number | undefined {
-  const counts = selection.map((v) => countValues(v.valueCodes, dimensionSizes[v.variableCode]));
-  return counts.includes(undefined) ? undefined : counts.reduce((a, b) => a! * b!, 1);
-}
-
 /**
  * The selection as requests of at most `maxCells` cells each, repeated codes dropped (StatBank answers them with an
  * empty 500). It is split along the variable with the most explicit codes, recursing into the next when even one

@@ -1,5 +1,6 @@
 import pRetry, { AbortError } from 'p-retry';
 import { FetchError, OfflineError, type FetchContext } from '../errors.js';
+import { packageVersion } from '../io/paths.js';
 
 /**
  * The HTTP under the StatBank client: Node's `fetch`, one request at a time, a timeout and a size bound on each, SSB's
@@ -9,26 +10,14 @@ import { FetchError, OfflineError, type FetchContext } from '../errors.js';
  * 'redirect' (on a POST, or one a GET could not follow) and 'permanent' failures.
  */
 
-/** Effects the transport needs; tests swap them to run without waiting. */
+/** Effects the transport needs; tests swap them to run without waiting. `random` is in [0, 1), for jitter. */
 export interface StatbankEffects {
   fetch?: typeof globalThis.fetch;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
-  /** A number in [0, 1) for jitter. */
   random?: () => number;
   /** One line per retry or wait, for the run log. */
   log?: (message: string) => void;
-}
-export type ResolvedEffects = Required<Omit<StatbankEffects, 'log'>> & Pick<StatbankEffects, 'log'>;
-
-export function defaultEffects(effects: StatbankEffects = {}): ResolvedEffects {
-  return {
-    fetch: effects.fetch ?? ((input, init) => globalThis.fetch(input, init)),
-    sleep: effects.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-    now: effects.now ?? Date.now,
-    random: effects.random ?? Math.random,
-    log: effects.log,
-  };
 }
 
 const bytesPerCell = 64;
@@ -42,21 +31,21 @@ export function maxBodyBytes(maxCells: number): number {
   return maxCells * bytesPerCell + bytesForLabels;
 }
 
+/** `maxCells`: the cell limit per request, for the body bound and the advice on "Too many cells selected". */
 export interface TransportOptions {
-  userAgent: string;
+  userAgent?: string;
   /** Per attempt, body included. */
-  requestTimeoutMs: number;
+  requestTimeoutMs?: number;
   /** Total waiting between the retries of one request; sitting out the rate-limit window is not charged. */
-  retryBudgetMs: number;
+  retryBudgetMs?: number;
   /** Retries after the first attempt. */
-  maxRetries: number;
+  maxRetries?: number;
   /** First backoff wait; doubles per retry, jittered to 50-100 %. */
-  backoffBaseMs: number;
+  backoffBaseMs?: number;
   /** The largest answer read, in bytes after decompression. */
-  maxBodyBytes: number;
-  /** The cell limit per request, for the advice on "Too many cells selected". */
+  maxBodyBytes?: number;
   maxCells: number;
-  effects: ResolvedEffects;
+  effects?: StatbankEffects;
 }
 
 /** `body` is sent as JSON; `table` is for error context only. */
@@ -72,7 +61,7 @@ export interface HttpResponse {
   /** The body as text, byte order mark removed. */
   text: string;
   /** The parsed body: always set for 2xx; undefined for a non-2xx body that is not JSON. */
-  json: unknown;
+  body: unknown;
   attempts: number;
 }
 
@@ -121,7 +110,22 @@ class Transient extends Error {
 
 /** `send` returns any final answer; 429 and 5xx are thrown once retrying is over. Requests queue: one at a time. */
 export function createTransport(options: TransportOptions): { send(request: HttpRequest): Promise<HttpResponse> } {
-  const { effects } = options;
+  const {
+    userAgent = `ssb-briefing/${packageVersion()} (+https://github.com/ssb-briefing)`,
+    requestTimeoutMs = 20_000,
+    retryBudgetMs = 30_000,
+    maxRetries = 4,
+    backoffBaseMs = 1000,
+    maxCells,
+    maxBodyBytes: bodyLimit = maxBodyBytes(maxCells),
+  } = options;
+  const {
+    fetch = (input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init),
+    sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+    now = Date.now,
+    random = Math.random,
+    log,
+  } = options.effects ?? {};
   /** Epoch ms before which no request may be sent (the rate-limit window after `remaining: 0`). */
   let blockedUntil = 0;
   let queue: Promise<unknown> = Promise.resolve();
@@ -148,7 +152,7 @@ export function createTransport(options: TransportOptions): { send(request: Http
         ),
       );
     }
-    if ((error as Error)?.name === 'TimeoutError') return new Transient(`timed out after ${options.requestTimeoutMs} ms`, 'unavailable');
+    if ((error as Error)?.name === 'TimeoutError') return new Transient(`timed out after ${requestTimeoutMs} ms`, 'unavailable');
     if (code && !permanentCode.test(code)) return new Transient(`connection dropped (${code})`, 'unavailable');
     // No system error code (an invalid URL or header, a redirect loop) or one that repeats on every try.
     const cause = (error as Error)?.cause as Error | undefined;
@@ -164,8 +168,8 @@ export function createTransport(options: TransportOptions): { send(request: Http
   const tooLarge = (request: HttpRequest, seen: string) =>
     final(
       request,
-      `StatBank's answer to ${request.method} ${request.url} is larger than ${options.maxBodyBytes} bytes, the most a request of at most ` +
-        `${options.maxCells} cells can need (cells × ${bytesPerCell} bytes + ${bytesForLabels} bytes for labels): ${seen}. It was not read ` +
+      `StatBank's answer to ${request.method} ${request.url} is larger than ${bodyLimit} bytes, the most a request of at most ` +
+        `${maxCells} cells can need (cells × ${bytesPerCell} bytes + ${bytesForLabels} bytes for labels): ${seen}. It was not read ` +
         'further, not retried, and nothing was stored. Check that SSB_API_URL points at StatBank.',
       { reason: 'too-large' },
     );
@@ -173,7 +177,7 @@ export function createTransport(options: TransportOptions): { send(request: Http
   /** The body as text, read as it arrives (decompressed) and abandoned as soon as it passes the bound. */
   async function readBody(request: HttpRequest, res: Response, abort: AbortController): Promise<string> {
     const declared = res.headers.get('content-length');
-    if (declared !== null && /^\d+$/.test(declared) && Number(declared) > options.maxBodyBytes) {
+    if (declared !== null && /^\d+$/.test(declared) && Number(declared) > bodyLimit) {
       abort.abort();
       await res.body?.cancel().catch(() => undefined);
       throw tooLarge(request, `its Content-Length says ${declared} bytes`);
@@ -184,11 +188,11 @@ export function createTransport(options: TransportOptions): { send(request: Http
     let bytes = 0;
     for (let read = await reader.read(); !read.done; read = await reader.read()) {
       bytes += read.value.byteLength;
-      if (bytes > options.maxBodyBytes) {
+      if (bytes > bodyLimit) {
         abort.abort();
         await reader.cancel().catch(() => undefined);
         const encoding = res.headers.get('content-encoding');
-        throw tooLarge(request, `more than ${options.maxBodyBytes} bytes arrived${encoding ? ` after decompressing its ${encoding} encoding` : ''}`);
+        throw tooLarge(request, `more than ${bodyLimit} bytes arrived${encoding ? ` after decompressing its ${encoding} encoding` : ''}`);
       }
       chunks.push(read.value);
     }
@@ -196,15 +200,15 @@ export function createTransport(options: TransportOptions): { send(request: Http
     return new TextDecoder().decode(Buffer.concat(chunks));
   }
 
-  async function attemptOnce(request: HttpRequest, attempts: number, jsonRetried: boolean): Promise<HttpResponse> {
+  async function attemptOnce(request: HttpRequest, attempts: number): Promise<HttpResponse> {
     const abort = new AbortController();
     let res: Response;
     let text: string;
     try {
-      res = await effects.fetch(request.url, {
+      res = await fetch(request.url, {
         method: request.method,
         headers: {
-          'user-agent': options.userAgent,
+          'user-agent': userAgent,
           accept: 'application/json',
           ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
         },
@@ -212,18 +216,17 @@ export function createTransport(options: TransportOptions): { send(request: Http
         // A redirected POST is re-sent as a body-less GET (301-303) or to a place nobody chose: the selection would be
         // lost or go astray. GETs follow (at most 20, fetch's own bound).
         redirect: request.method === 'POST' ? 'manual' : 'follow',
-        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(options.requestTimeoutMs)]),
+        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(requestTimeoutMs)]),
       });
       if (res.status >= 300 && res.status < 400) {
         await res.body?.cancel().catch(() => undefined);
         const location = res.headers.get('location');
-        const message =
-          request.method === 'POST'
-            ? `StatBank answered ${request.method} ${request.url} with a redirect (status ${res.status}${location ? ` to ${location}` : ''}); a ` +
-              'redirected POST would lose the selection, so it was not followed. Check SSB_API_URL (use the final address, https and all). '
-            : `StatBank answered ${request.method} ${request.url} with status ${res.status}${location ? ` (to ${location})` : ''}, ` +
-              'a redirect that could not be followed. Check SSB_API_URL. ';
-        throw final(request, `${message}Not retried; nothing was stored.`, { status: res.status, reason: 'redirect' });
+        const why = request.method === 'POST' ? 'a redirected POST would lose the selection, so it was not followed' : 'it could not be followed';
+        const message = `StatBank answered ${request.method} ${request.url} with a redirect (status ${res.status}${location ? ` to ${location}` : ''}); ${why}.`;
+        throw final(request, `${message} Check SSB_API_URL (use the final address, https and all). Not retried; nothing was stored.`, {
+          status: res.status,
+          reason: 'redirect',
+        });
       }
       text = await readBody(request, res, abort);
     } catch (error) {
@@ -233,31 +236,23 @@ export function createTransport(options: TransportOptions): { send(request: Http
     const headers = Object.fromEntries(keptHeaders.filter((name) => res.headers.has(name)).map((name) => [name, res.headers.get(name)!]));
     // After a 429 the Retry-After wait governs, charged to the retry budget.
     if (res.status !== 429 && headers['x-ratelimit-remaining'] === '0') {
-      blockedUntil = effects.now() + (parseRateLimitWindowMs(headers['x-ratelimit-policy']) ?? 60_000);
+      blockedUntil = now() + (parseRateLimitWindowMs(headers['x-ratelimit-policy']) ?? 60_000);
     }
-    let json: unknown;
+    let body: unknown;
     try {
-      json = JSON.parse(text);
+      body = JSON.parse(text);
     } catch {
-      // Not JSON: json stays undefined (JSON.parse never returns undefined).
+      // Not JSON: body stays undefined (JSON.parse never returns undefined).
     }
-    const response: HttpResponse = { method: request.method, url: request.url, status: res.status, headers, text, json, attempts };
+    const response: HttpResponse = { method: request.method, url: request.url, status: res.status, headers, text, body, attempts };
     if (res.status === 429) {
-      const retryAfterMs = parseRetryAfterMs(headers['retry-after'], effects.now()) ?? parseRateLimitWindowMs(headers['x-ratelimit-policy']);
+      const retryAfterMs = parseRetryAfterMs(headers['retry-after'], now()) ?? parseRateLimitWindowMs(headers['x-ratelimit-policy']);
       throw new Transient('status 429 (Too many requests)', 'rate-limited', retryAfterMs, response);
     }
     if (res.status >= 500) {
-      throw new Transient(`status ${res.status}`, 'unavailable', parseRetryAfterMs(headers['retry-after'], effects.now()), response);
+      throw new Transient(`status ${res.status}`, 'unavailable', parseRetryAfterMs(headers['retry-after'], now()), response);
     }
-    if (res.ok && json === undefined) {
-      if (!jsonRetried) throw new Transient('invalid JSON body', 'malformed', undefined, response);
-      throw final(
-        request,
-        `StatBank answered ${request.method} ${request.url} with a body that is not valid JSON (${text.length} characters, a second time). The ` +
-          'response was cut short or is not an API answer; nothing was stored. Try again later.',
-        { status: res.status, attempts, reason: 'malformed' },
-      );
-    }
+    if (res.ok && body === undefined) throw new Transient('invalid JSON body', 'malformed', undefined, response);
     return response;
   }
 
@@ -265,13 +260,13 @@ export function createTransport(options: TransportOptions): { send(request: Http
   function giveUp(request: HttpRequest, failure: Transient, attempts: number, why: string): FetchError {
     if (failure.kind === 'malformed') {
       return new FetchError(
-        `StatBank answered ${request.method} ${request.url} with a body that is not valid JSON, and gave no valid answer after it. Gave up: ${why}. ` +
-          'Nothing was stored; try again later.',
-        context(request, { attempts, reason: 'malformed' }),
+        `StatBank answered ${request.method} ${request.url} with a body that is not valid JSON (${failure.response!.text.length} characters). ` +
+          `Gave up: ${why}. The response was cut short or is not an API answer; nothing was stored. Try again later.`,
+        context(request, { status: failure.response!.status, attempts, reason: 'malformed' }),
       );
     }
     if (failure.response) {
-      const error = httpFailure(failure.response, request.table, options.maxCells, why);
+      const error = httpFailure(failure.response, request.table, maxCells, why);
       return failure.kind === 'rate-limited' ? error : new OfflineError(error.message, { ...error.context, why: 'unavailable' });
     }
     return new OfflineError(
@@ -286,30 +281,32 @@ export function createTransport(options: TransportOptions): { send(request: Http
     let jsonRetried = false;
     return pRetry(
       async (attempt) => {
-        const pause = blockedUntil - effects.now();
+        const pause = blockedUntil - now();
         if (pause > 0) {
-          effects.log?.(`StatBank: rate limit reached; waiting ${Math.ceil(pause / 1000)} s for the next window`);
-          await effects.sleep(pause);
+          log?.(`StatBank: rate limit reached; waiting ${Math.ceil(pause / 1000)} s for the next window`);
+          await sleep(pause);
         }
-        return attemptOnce(request, attempt, jsonRetried);
+        return attemptOnce(request, attempt);
       },
       {
-        retries: options.maxRetries,
-        // The waits are taken in onFailedAttempt, through effects.sleep, so tests need no real time.
+        retries: maxRetries,
+        // The waits are taken in onFailedAttempt, through sleep, so tests need no real time.
         minTimeout: 0,
         async onFailedAttempt({ error, attemptNumber, retriesLeft }) {
           if (!(error instanceof Transient)) throw error;
+          // A body that is not JSON gets one more try.
+          if (error.kind === 'malformed' && jsonRetried) throw giveUp(request, error, attemptNumber, 'the body was not valid JSON a second time');
           if (error.kind === 'malformed') jsonRetried = true;
-          const backoff = options.backoffBaseMs * 2 ** (attemptNumber - 1) * (0.5 + 0.5 * effects.random());
+          const backoff = backoffBaseMs * 2 ** (attemptNumber - 1) * (0.5 + 0.5 * random());
           const wait = Math.round(error.retryAfterMs ?? backoff);
           const attempts = `${attemptNumber} attempt${attemptNumber === 1 ? '' : 's'}`;
-          if (retriesLeft <= 0) throw giveUp(request, error, attemptNumber, `${attempts}, the most allowed (maxRetries ${options.maxRetries})`);
-          if (waitedMs + wait > options.retryBudgetMs) {
-            const why = `the next wait (${wait} ms) would pass the retry budget of ${options.retryBudgetMs} ms (${waitedMs} ms waited, ${attempts})`;
+          if (retriesLeft <= 0) throw giveUp(request, error, attemptNumber, `${attempts}, the most allowed (maxRetries ${maxRetries})`);
+          if (waitedMs + wait > retryBudgetMs) {
+            const why = `the next wait (${wait} ms) would pass the retry budget of ${retryBudgetMs} ms (${waitedMs} ms waited, ${attempts})`;
             throw giveUp(request, error, attemptNumber, why);
           }
-          effects.log?.(`StatBank: ${error.reason} on ${request.method} ${request.url}; retrying in ${wait} ms`);
-          await effects.sleep(wait);
+          log?.(`StatBank: ${error.reason} on ${request.method} ${request.url}; retrying in ${wait} ms`);
+          await sleep(wait);
           waitedMs += wait;
         },
       },
@@ -334,7 +331,7 @@ export function problemTitle(json: unknown): string | undefined {
 /** A final non-2xx answer as a FetchError (reason 'status'); `gaveUp` says why retrying a transient status stopped. */
 export function httpFailure(response: HttpResponse, table: string | undefined, maxCells: number, gaveUp?: string): FetchError {
   const { status, method, url } = response;
-  const title = problemTitle(response.json);
+  const title = problemTitle(response.body);
   const stopped = gaveUp ? ` Gave up: ${gaveUp}.` : status < 500 && status !== 429 ? ' Not retried.' : '';
   const advice = adviceFor(status, title ?? '', response.text, maxCells);
   return new FetchError(`StatBank request failed with status ${status}${title ? ` (${title})` : ''}: ${method} ${url}.${stopped} ${advice}`, {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rejection } from '../support/statbank-fixtures.js';
 import { OfflineError } from '../../pipeline/errors.js';
 import { createStatbankClient, type StatbankClientOptions } from '../../pipeline/statbank/client.js';
-import { countSelectionCells, splitSelection, toV1Query, type Selection } from '../../pipeline/statbank/selection.js';
+import { splitSelection, toV1Query, type Selection } from '../../pipeline/statbank/selection.js';
 import { parseRateLimitWindowMs, parseRetryAfterMs } from '../../pipeline/statbank/transport.js';
 import { startReplayServer, type ReplayServer } from '../support/replay-server.js';
 
@@ -94,7 +94,6 @@ describe('PxWebApi v1 fallback', () => {
     const info = await c.tableInfo('13265');
     expect(info).toMatchObject({ id: '13265', api: 'v1', firstPeriod: '2021', lastPeriod: '2025', updated: null });
     expect(info.label).toMatch(/^13265: Bruk av kunstig intelligens/);
-    expect(c.api()).toBe('v1');
 
     const meta = await c.metadata('13265');
     expect(meta.api).toBe('v1');
@@ -157,7 +156,8 @@ describe('PxWebApi v1 fallback', () => {
     );
     expect(error.context).toMatchObject({ status: 404, table: '99999', reason: 'status' });
     expect(server.requests).toHaveLength(1);
-    expect(c.api()).toBe('v2');
+    // Still on v2.
+    expect((await c.metadata('11118')).api).toBe('v2');
   });
 });
 
@@ -371,7 +371,7 @@ describe('cell-limit splitting', () => {
     expect(responses).toHaveLength(2);
     expect(server.requests).toHaveLength(2);
     const sent = server.requests.map((r) => (r.body as { selection: Selection }).selection);
-    for (const selection of sent) expect(countSelectionCells(selection)).toBeLessThanOrEqual(100);
+    for (const selection of sent) expect(splitSelection(selection, {}, 100)).toEqual([selection]);
     expect(sent.map((s) => s[2]!.valueCodes.length)).toEqual([25, 23]);
     expect(sent.flatMap((s) => s[2]!.valueCodes)).toEqual(salmon[2]!.valueCodes);
     expect(sent.every((s) => s[0]!.valueCodes.length === 2 && s[1]!.valueCodes.length === 2)).toBe(true);
@@ -386,21 +386,24 @@ describe('cell-limit splitting', () => {
     ];
     const chunks = splitSelection(selection, {}, 10, 'X');
     expect(chunks).toHaveLength(10);
-    for (const chunk of chunks) expect(countSelectionCells(chunk)).toBeLessThanOrEqual(10);
+    for (const chunk of chunks) expect(splitSelection(chunk, {}, 10)).toEqual([chunk]);
     const cells = chunks.flatMap((c) => c[0]!.valueCodes.flatMap((a) => c[1]!.valueCodes.map((b) => a + b)));
     expect(new Set(cells).size).toBe(20);
     expect(cells).toHaveLength(20);
   });
 
   it('counts top(n), needs dimension sizes for *, drops repeated codes', () => {
-    expect(
-      countSelectionCells([
-        { variableCode: 'Tid', valueCodes: ['top(3)'] },
-        { variableCode: 'X', valueCodes: ['a', 'b'] },
-      ]),
-    ).toBe(6);
-    expect(countSelectionCells([{ variableCode: 'Tid', valueCodes: ['*'] }])).toBeUndefined();
-    expect(countSelectionCells([{ variableCode: 'Tid', valueCodes: ['*'] }], { Tid: 13 })).toBe(13);
+    const topThree: Selection = [
+      { variableCode: 'Tid', valueCodes: ['top(3)'] },
+      { variableCode: 'X', valueCodes: ['a', 'b'] },
+    ];
+    // 6 cells: they fit 6 a request, not 5.
+    expect(splitSelection(topThree, {}, 6)).toEqual([topThree]);
+    expect(splitSelection(topThree, {}, 5)).toHaveLength(2);
+    const all: Selection = [{ variableCode: 'Tid', valueCodes: ['*'] }];
+    expect(() => splitSelection(all, {}, 100)).toThrow(/Cannot count the cells .*Pass dimensionSizes\.Tid/);
+    expect(splitSelection(all, { Tid: 13 }, 13)).toEqual([all]);
+    expect(() => splitSelection(all, { Tid: 13 }, 12)).toThrow(/covers 13 cells, more than 12 per request/);
     expect(splitSelection([{ variableCode: 'X', valueCodes: ['a', 'a', 'b'] }], {}, 10)).toEqual([[{ variableCode: 'X', valueCodes: ['a', 'b'] }]]);
   });
 

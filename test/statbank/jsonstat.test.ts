@@ -217,7 +217,7 @@ describe('parseJsonStat on hand-made edge cases (test/fixtures/jsonstat/)', () =
     expect(rejection(() => parseJsonStatText(edge('index-out-of-range.json'), { origin: 'x.json' }))).toMatch(
       /^JSON-stat from table 10977 \(x\.json\): dimension\.Tid\.category\.index: position 5 is out of range for 3 categories\./,
     );
-    expect(rejection(() => parseEdge('value-wrong-length.json'))).toContain('value: has 5 cells but size makes 6.');
+    expect(rejection(() => parseEdge('value-wrong-length.json'))).toContain('value: has 5 entries but size makes 6 cells.');
   });
 });
 
