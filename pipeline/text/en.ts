@@ -97,7 +97,7 @@ const words: PageWords = {
 };
 const page = pagePhrases('en', words);
 
-const list = (items: Rich[]) => joinRich(items, 'and');
+const list = (items: Rich[]) => joinRich(items, 'en');
 
 /** "use" -> "uses", "have" -> "has": the verb after "one in …". */
 const singular = (verb: string) => verb.replace(/^(\w+)/, (w) => (w === 'have' ? 'has' : w.endsWith('s') ? w : `${w}s`));

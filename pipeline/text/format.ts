@@ -98,19 +98,19 @@ export function inSentence(label: string): string {
   return /^[A-ZÆØÅ]{2}/.test(label) ? label : label.charAt(0).toLocaleLowerCase('nb-NO') + label.slice(1);
 }
 
-/** "a, b og c" / "a, b and c". */
-export function joinList(items: string[], lang: Lang): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} ${lang === 'en' ? 'and' : 'og'} ${items.at(-1)}`;
-}
+const locales = { nn: 'nn-NO', nb: 'nb-NO', en: 'en-GB' } as const;
+/** Each language's "a, b og c" / "a, b and c". */
+export const lists = Object.fromEntries(languages.map((l) => [l, new Intl.ListFormat(locales[l], { type: 'conjunction' })])) as Record<Lang, Intl.ListFormat>;
 
-const dateLocale = { nn: 'nn-NO', nb: 'nb-NO', en: 'en-GB' } as const;
+export function joinList(items: string[], lang: Lang): string {
+  return lists[lang].format(items);
+}
 
 /** A date (YYYY-MM-DD or ISO) as people write it: "1. oktober 2013", "1 October 2013", in Oslo time. */
 export function formatDate(iso: string, lang: Lang): string {
   const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(iso) ? `${iso}T12:00:00Z` : iso);
   if (Number.isNaN(date.getTime())) throw new RangeError(`not a date: ${iso}`);
-  return new Intl.DateTimeFormat(dateLocale[lang], { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Oslo' }).format(date);
+  return new Intl.DateTimeFormat(locales[lang], { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Oslo' }).format(date);
 }
 
 /** Date and time in Oslo: "24. september 2025 kl. 08.00" / "24 September 2025, 08:00". */
@@ -124,7 +124,7 @@ export function formatDateTime(iso: string, lang: Lang): string {
 
 /** "januar 2019" / "January 2019". */
 export function formatMonthYear(year: number, month: number, lang: Lang): string {
-  return new Intl.DateTimeFormat(dateLocale[lang], { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(year, month - 1, 15)));
+  return new Intl.DateTimeFormat(locales[lang], { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(year, month - 1, 15)));
 }
 
 /**

@@ -15,7 +15,7 @@ export type NorwegianWords = PageWords &
 
 export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
   const page = pagePhrases(lang, w);
-  const list = (items: Rich[]) => joinRich(items, 'og');
+  const list = (items: Rich[]) => joinRich(items, lang);
   const changed = (c: Parameters<typeof changeClause>[0], say: Say) => changeClause(c, say, w);
 
   return {

@@ -97,7 +97,7 @@ export function pagePhrases(lang: Lang, w: PageWords) {
   const date = (iso: string) => formatDate(iso, lang);
   const percent = (value: number) => `${formatNumber(value, lang)} ${w.percent}`;
   const noDate = `(${w.notes.noDate})`;
-  const notAsked = (years: number[]) => `${w.notes.notAsked} ${yearRanges(years, w.and)}.`;
+  const notAsked = (years: number[]) => `${w.notes.notAsked} ${yearRanges(years, lang)}.`;
   const count = (n: number, [one, many]: [string, string]) => (n ? `${n} ${n === 1 ? one : many}` : '');
   /** "Sosiale nettverk, 100 sysselsette eller fleire, 2013". */
   const figureName = (f: Figure, say: Say) => {
@@ -128,7 +128,7 @@ export function pagePhrases(lang: Lang, w: PageWords) {
     },
     gapNote(measures: string[], years: number[], say: Say) {
       const names = measures.map((m) => `${w.quote[0]}${say.m(m).label}${w.quote[1]}`);
-      return r`${w.notes.noFigures} for ${yearRanges(years, w.and)} for ${joinList(names, lang)}.`;
+      return r`${w.notes.noFigures} for ${yearRanges(years, lang)} for ${joinList(names, lang)}.`;
     },
     notAskedNote: (years: number[]) => r`${notAsked(years)}`,
     seriesBreakNote: () => r`${w.notes.seriesBreak}`,
@@ -207,7 +207,7 @@ export function inIndustries(figures: Figure[], say: Say, w: PageWords): string 
 }
 
 /** Years as a reader reads them: "2014–2016", "2014, 2016 og 2018". */
-function yearRanges(years: number[], and: string): string {
+function yearRanges(years: number[], lang: Lang): string {
   const sorted = [...new Set(years)].sort((a, b) => a - b);
   const runs: [number, number][] = [];
   for (const y of sorted) {
@@ -216,6 +216,5 @@ function yearRanges(years: number[], and: string): string {
     else runs.push([y, y]);
   }
   const parts = runs.map(([a, b]) => (a === b ? String(a) : b === a + 1 ? `${a}, ${b}` : `${a}–${b}`));
-  if (parts.length <= 1) return parts.join('');
-  return `${parts.slice(0, -1).join(', ')} ${and} ${parts.at(-1)}`;
+  return joinList(parts, lang);
 }

@@ -1,4 +1,5 @@
-import { capitalise } from './format.js';
+import type { Lang } from '../briefing/model.js';
+import { capitalise, lists } from './format.js';
 
 /**
  * Text that knows where its numbers come from: plain strings, figures (their printed text and the id of the
@@ -39,15 +40,10 @@ export function r(strings: TemplateStringsArray, ...parts: Part[]): Rich {
   return out;
 }
 
-/** Join Rich pieces: "a, b og c". */
-export function joinRich(items: Rich[], and: string): Rich {
-  if (items.length <= 1) return items[0] ?? [];
-  const out: Rich = [];
-  items.forEach((item, i) => {
-    if (i > 0) out.push(i === items.length - 1 ? ` ${and} ` : ', ');
-    out.push(...item);
-  });
-  return r`${out}`;
+/** Join Rich pieces as the language lists them: "a, b og c". */
+export function joinRich(items: Rich[], lang: Lang): Rich {
+  const parts = lists[lang].formatToParts(items.map((_, i) => String(i)));
+  return r`${parts.flatMap((p) => (p.type === 'element' ? items[Number(p.value)]! : [p.value]))}`;
 }
 
 export function plain(text: Rich): string {
