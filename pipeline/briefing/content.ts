@@ -152,8 +152,8 @@ export function buildBriefing(
 
   const lede: Sentence[] = [claim('lede', book.ledeLevel(h, hc, say), [level(h), ...(hc ? [change(hc)] : [])])];
   if (facts.milestone)
-    lede.push(claim('lede', book.ledeMilestone(facts.milestone, say), [{ kind: 'milestone', observations: historyIds(facts), ...facts.milestone }]));
-  else if (facts.record) lede.push(claim('lede', book.ledeRecord(facts.record, say), [{ kind: 'record', observations: historyIds(facts), ...facts.record }]));
+    lede.push(claim('lede', book.ledeMilestone(facts.milestone), [{ kind: 'milestone', observations: historyIds(facts), ...facts.milestone }]));
+  else if (facts.record) lede.push(claim('lede', book.ledeRecord(facts.record), [{ kind: 'record', observations: historyIds(facts), ...facts.record }]));
   // What the topic is used for most, when every purpose the survey asked about has a figure (the seed's second sentence).
   const topPurpose = facts.purposes.complete ? facts.purposes.figures[0] : undefined;
   const topType = facts.types.complete ? facts.types.figures.find((f) => f.measure !== h.measure) : undefined;

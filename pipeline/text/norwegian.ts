@@ -1,5 +1,6 @@
 import { capitalise, fractionWords } from './format.js';
-import { changeClause, inIndustries, pagePhrases, type PageWords, type Phrasebook, type Say } from './phrasebook.js';
+import type { PageWords } from './en.js';
+import { changeClause, inIndustries, pagePhrases, type Phrasebook, type Say } from './phrasebook.js';
 import { capitaliseRich as cap, joinRich, r, type Rich } from './rich.js';
 
 /**

@@ -1,93 +1,15 @@
-import type { Change, YearFacts } from '../briefing/facts.js';
+import type { Change } from '../briefing/facts.js';
 import type { Figure } from '../briefing/figures.js';
-import type { Lang, StatusSymbol } from '../briefing/model.js';
+import type { Lang } from '../briefing/model.js';
+import type { en, PageWords } from './en.js';
 import { capitalise, formatDate, formatDateTime, formatMonthYear, formatNumber, joinList } from './format.js';
 import { r, type Rich } from './rich.js';
-import type { Say, SayTerms } from './say.js';
+import type { Say } from './say.js';
 
 export type { Say };
 
-/**
- * The interface every language implements (text/norwegian.ts for nn and nb, text/en.ts), and the phrases of the page
- * around the sentences, which every language says alike in its own words (pagePhrases). A phrasebook only phrases:
- * which facts are said, and in which order, is decided once for every language in briefing/content.ts. Each method gets
- * facts whose precondition already holds and returns Rich text whose numbers carry the ids of the observations behind them.
- */
-
-/** The sentences each language phrases in its own way (text/norwegian.ts for nn and nb, text/en.ts); the rest of the page is pagePhrases. */
-export interface Phrasebook extends PagePhrases {
-  lang: Lang;
-  /** "Eitt av to norske føretak bruker sosiale medium". */
-  headlineFraction(f: Figure, say: Say): Rich;
-  headlineChange(c: Change, say: Say): Rich;
-  headlineLevel(f: Figure, say: Say): Rich;
-  /** The year's headline figure, with its change since the last measurement when there is one. */
-  ledeLevel(f: Figure, change: Change | null, say: Say): Rich;
-  ledeMilestone(m: NonNullable<YearFacts['milestone']>, say: Say): Rich;
-  ledeRecord(r: NonNullable<YearFacts['record']>, say: Say): Rich;
-  /** The purpose (or type) used most, said as a fraction or share. */
-  ledeTop(f: Figure, say: Say): Rich;
-
-  headings: PagePhrases['headings'] & { typesTop(top: Figure, say: Say): Rich; purposesTop(top: Figure, say: Say): Rich };
-  /** "Blant føretaka med 100 sysselsette eller fleire brukte 60 prosent …, mot 50 prosent av alle føretaka." */
-  sizeComparison(large: Figure, all: Figure, say: Say): Rich;
-  sizeGradient(sizes: Figure[], say: Say): Rich;
-  /** Every industry has the same share; else the industries with the highest and with the lowest. */
-  industrySame(f: Figure, say: Say): Rich;
-  industryRanking(top: Figure[], bottom: Figure[], say: Say): Rich;
-  /** Industries without a complete set: levels only, equal shares grouped. */
-  industryLevels(groups: Figure[][], say: Say): Rich;
-  industryBounds(bounds: Figure[], say: Say): Rich;
-  /** SSB's own statements in words, attributed: "Ifølgje SSB …". */
-  published(findings: { gradient?: string[]; topIndustry?: string }, say: Say): Rich;
-
-  typeFirst(f: Figure, change: Change | null, say: Say): Rich;
-  typeRest(figures: Figure[], say: Say): Rich;
-  /** Types among the largest enterprises, each against all enterprises when that figure is there. */
-  typeSizes(pairs: { large: Figure; all: Figure | null }[], say: Say): Rich;
-  purposeFirst(f: Figure, change: Change | null, say: Say): Rich;
-  purposeRest(figures: Figure[], ranked: boolean, say: Say): Rich;
-  policy(f: Figure, low: boolean, change: Change | null, say: Say): Rich;
-  keyFigure(f: Figure, say: Say): Rich;
-}
-
-/** The words of everything but the sentences of the text, in one language (text/nn.ts, nb.ts, en.ts). */
-export interface PageWords {
-  and: string;
-  from: string;
-  to: string;
-  in: string;
-  /** "prosent", "per cent": after a number in running text. */
-  percent: string;
-  quote: [string, string];
-  /** "uendra", "opp", "ned", and "då spørsmålet sist vart stilt". */
-  change: Record<'unchanged' | 'up' | 'down' | 'lastAsked', string>;
-  /** `on` comes before the date of the first publication ("on " in English). */
-  notes: Record<'firstPublished' | 'on' | 'laterRevised' | 'noDate' | 'noFigure' | 'noFigures' | 'notAsked' | 'seriesBreak', string> & {
-    usersBase(users: string): string;
-  };
-  edition: Record<'referencePeriod' | 'fromStatBank' | 'revisedLater' | 'lastRevised', string>;
-  /** `added`, `revised`, `withdrawn`: one figure, several. */
-  about: Record<'table' | 'lastUpdated' | 'article' | 'published' | 'undated' | 'nextRelease' | 'updated' | 'noneChanged', string> &
-    Record<'added' | 'revised' | 'withdrawn', [string, string]>;
-  /** `same`: a series with the same value first and last; `head`: the data tables' first column; `emptyCell`: a figure this dataset lacks. */
-  charts: Record<'useOf' | 'overTime' | 'by' | 'size' | 'industry' | 'largerMore' | 'shareOf' | 'line' | 'bar' | 'rose' | 'fell', string> &
-    Record<'largest' | 'highest' | 'lowest' | 'at' | 'emptyCell', string> & {
-      same(name: string, value: string, first: number, last: number): string;
-      head: Record<'trend' | 'types' | 'purposes' | 'groups', string>;
-    };
-  terms: SayTerms;
-  /** SSB's own texts for its symbols. */
-  symbols: Record<StatusSymbol, string>;
-  /** Words of the page itself. No digits: every number printed comes from the data (checked by a test). */
-  ui: Record<
-    'brand' | 'source' | 'page' | 'of' | 'keyFigures' | 'notes' | 'about' | 'sources' | 'readMore' | 'chartData' | 'appendix' | 'noteLabel' | 'tableNotes',
-    string
-  > &
-    Record<'changesHeading' | 'licence' | 'author' | 'percent' | 'articleLabel', string>;
-}
-
-type PagePhrases = ReturnType<typeof pagePhrases>;
+/** Every language's sentences and page phrases: the shape of the English phrasebook, which text/norwegian.ts fills too. */
+export type Phrasebook = typeof en;
 type Edition = { year: number; month: number; published: string | null; tableUpdated: string | null; revised: string | null | 'undated' };
 type TableUpdate = { table: string; updated: string | null; added: number; revised: number; withdrawn: number };
 type SeriesEnds = { name: string; first: { year: number; value: number }; last: { year: number; value: number } };

@@ -3,19 +3,13 @@ import type { Figure } from '../briefing/figures.js';
 import { codeLabel } from '../briefing/labels.js';
 import type { Dataset, Definition, Lang, Observation } from '../briefing/model.js';
 import { formatPercentSign, formatPoints, formatShare, fractionWords, inSentence, shareAsFraction } from './format.js';
+import type { PageWords } from './en.js';
 import type { FigureSegment } from './rich.js';
-
-/**
- * The words a Say is built with, from the language's file: the verb a measure is said with when its definition gives
- * none, the population short after "av"/"of" ("føretaka"), what follows it when its total is SSB's "all industries
- * excluding finance" (Total-K), and a published bound ("over 70 prosent").
- */
-export type SayTerms = { verb: { present: string; past: string }; enterprises: string; excludingFinance: string; bound: { over: string; under: string } };
 
 /** What a phrasebook can ask about the briefing it phrases. */
 export type Say = ReturnType<typeof makeSay>;
 
-export function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lang: Lang, terms: SayTerms) {
+export function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lang: Lang, terms: PageWords['terms']) {
   const words = definition.words[lang];
   const measures = new Map(definition.measures.map((m) => [m.id, m]));
   const bound = (o: Observation) => (o.bound ? `${terms.bound[o.bound]} ` : '');
