@@ -1,5 +1,6 @@
 import { capitalise, formatNumber, joinList, type Lang } from '../text/format.js';
-import type { Phrasebook, Say } from '../text/phrasebook.js';
+import type { Phrasebook } from '../text/en.js';
+import type { Say } from '../text/say.js';
 import type { YearFacts } from './facts.js';
 import type { Figure } from './figures.js';
 

@@ -1,6 +1,6 @@
 import { phrasebooks } from '../text/index.js';
 import { cleanText, formatShare } from '../text/format.js';
-import type { Phrasebook } from '../text/phrasebook.js';
+import type { Phrasebook } from '../text/en.js';
 import { plain, r, refsOf, type Rich } from '../text/rich.js';
 import { makeSay } from '../text/say.js';
 import { buildChartSpecs, type ChartSpec } from './chart-specs.js';

@@ -1,6 +1,7 @@
 import { capitalise, fractionWords } from './format.js';
-import type { PageWords } from './en.js';
-import { changeClause, inIndustries, pagePhrases, type Phrasebook, type Say } from './phrasebook.js';
+import type { PageWords } from './en-words.js';
+import type { Phrasebook } from './en.js';
+import { changeClause, inIndustries, pagePhrases, type Say } from './phrasebook.js';
 import { capitaliseRich as cap, joinRich, r, type Rich } from './rich.js';
 
 /**

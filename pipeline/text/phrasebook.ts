@@ -1,15 +1,13 @@
 import type { Change } from '../briefing/facts.js';
 import type { Figure } from '../briefing/figures.js';
 import type { Lang } from '../briefing/model.js';
-import type { en, PageWords } from './en.js';
+import type { PageWords } from './en-words.js';
 import { capitalise, formatDate, formatDateTime, formatMonthYear, formatNumber, joinList } from './format.js';
 import { r, type Rich } from './rich.js';
 import type { Say } from './say.js';
 
 export type { Say };
 
-/** Every language's sentences and page phrases: the shape of the English phrasebook, which text/norwegian.ts fills too. */
-export type Phrasebook = typeof en;
 type Edition = { year: number; month: number; published: string | null; tableUpdated: string | null; revised: string | null | 'undated' };
 type TableUpdate = { table: string; updated: string | null; added: number; revised: number; withdrawn: number };
 type SeriesEnds = { name: string; first: { year: number; value: number }; last: { year: number; value: number } };

@@ -3,7 +3,7 @@ import type { Figure } from '../briefing/figures.js';
 import { codeLabel } from '../briefing/labels.js';
 import type { Dataset, Definition, Lang, Observation } from '../briefing/model.js';
 import { formatPercentSign, formatPoints, formatShare, fractionWords, inSentence, shareAsFraction } from './format.js';
-import type { PageWords } from './en.js';
+import type { PageWords } from './en-words.js';
 import type { FigureSegment } from './rich.js';
 
 /** What a phrasebook can ask about the briefing it phrases. */
