@@ -3,7 +3,7 @@ import { cleanText, formatShare } from '../text/format.js';
 import type { Phrasebook } from '../text/en.js';
 import { plain, r, refsOf, type Rich } from '../text/rich.js';
 import { makeSay } from '../text/say.js';
-import { buildChartSpecs, type ChartSpec } from './chart-specs.js';
+import { buildChartSpecs } from './chart-specs.js';
 import { deriveFacts, type Change, type YearFacts } from './facts.js';
 import type { Figure } from './figures.js';
 import { codeLabel, pickLabel } from './labels.js';
@@ -71,40 +71,8 @@ export interface TableChanges {
 }
 type ValueStatus = { value: number | null; status: string | null };
 
-export interface Briefing {
-  name: string;
-  lang: Lang;
-  year: number;
-  title: string;
-  kicker: string;
-  headline: Sentence;
-  lede: Sentence[];
-  editionLine: Sentence;
-  keyFigures: { value: Sentence; label: Sentence; change: Sentence | null }[];
-  sections: Section[];
-  notes: { number: number; sentence: Sentence }[];
-  about: {
-    coverage: Sentence;
-    definition: string;
-    sources: (SourceRef & { notes: Sentence[] })[];
-    nextRelease: Sentence | null;
-    changes: { summary: Sentence; items: Sentence[] }[] | null;
-    statisticUrl: string;
-  };
-  charts: ChartSpec[];
-  /** Each chart's source line: "Kjelde: Statistisk sentralbyrå, tabell 10977 (sist oppdatert …)". */
-  chartSources: Record<string, string>;
-  claims: Claim[];
-  ui: Phrasebook['ui'];
-  /** The date the year's figures were first published, and last revised (null when not known). */
-  published: string | null;
-  revised: string | null;
-  /** A figure was revised after it was first published, by a source that gives no date. */
-  revisedUndated: boolean;
-  /** Every observation the edition rests on. */
-  observations: Observation[];
-  facts: YearFacts;
-}
+/** A briefing as html.ts, pdf-meta.ts and build.ts read it. */
+export type Briefing = ReturnType<typeof buildBriefing>;
 
 export function buildBriefing(
   dataset: Dataset,
@@ -113,7 +81,7 @@ export function buildBriefing(
   lang: Lang,
   context: BriefingContext = {},
   facts = deriveFacts(dataset, definition, year),
-): Briefing {
+) {
   const book = phrasebooks[lang];
   const say = makeSay(dataset, definition, facts, lang, book.terms);
   const claims: Claim[] = [];
@@ -160,7 +128,7 @@ export function buildBriefing(
   if (topPurpose)
     lede.push(claim('lede', book.ledeTop(topPurpose, say), [{ kind: 'ranking', observations: ids(facts.purposes.figures), top: topPurpose.measure }]));
 
-  const notes: Briefing['notes'] = [];
+  const notes: { number: number; sentence: Sentence }[] = [];
   const note = (text: Rich, records: FactRecord[]): { note: number } => {
     const t = plain(text);
     const existing = notes.find((n) => plain(n.sentence.text) === t);
@@ -288,7 +256,7 @@ export function buildBriefing(
     note(book.seriesBreakNote(), [{ kind: 'series-break', observations: [], other: facts.seriesBreak }]);
 
   // Key figures: the headline, the largest enterprises (or the top purpose), the policy (or the top industry).
-  const keyFigures: Briefing['keyFigures'] = [];
+  const keyFigures: { value: Sentence; label: Sentence; change: Sentence | null }[] = [];
   const key = (f: Figure | undefined, c: Change | null) => {
     if (!f || keyFigures.length >= 3 || keyFigures.some((k) => refsOf(k.value.text).includes(f.current.id))) return;
     keyFigures.push({
@@ -317,35 +285,25 @@ export function buildBriefing(
   const byId = new Map(dataset.observations.map((o) => [o.id, o]));
   const rows = (ids: Iterable<string>) => [...ids].flatMap((id) => byId.get(id) ?? []);
   const sourcesOf = makeSources(dataset, definition, book, lang);
-  /** Each section's observations: what its source line names the sources of. */
-  const sectionObservations = new Map<string, string[]>();
-  for (const s of sections) {
-    const records = [s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts);
-    const ids = new Set(records.flatMap((f) => f.observations));
-    for (const id of s.charts.flatMap((c) => charts.find((chart) => chart.id === c)?.observations ?? [])) ids.add(id);
-    s.sources = sourcesOf(
-      rows(ids),
-      records.flatMap((f) => (typeof f.article === 'string' ? [f.article] : [])),
-    );
-    sectionObservations.set(
-      s.id,
-      rows(ids).map((o) => o.id),
-    );
-  }
   const chartSources: Record<string, string> = {};
   for (const chart of charts) {
     const refs = sourcesOf(rows(chart.observations), []);
     chartSources[chart.id] = `${book.ui.source}, ${refs.map((x) => x.text).join('; ')}`;
     claim(`chart:${chart.id}`, r`${chartSources[chart.id]!}`, [{ kind: 'source', observations: chart.observations }]);
   }
-  // A section's source line, unless its one chart says the same just above it.
+  // A section's source line, from the figures its sentences and charts rest on, unless its one chart says the same just above it.
   for (const s of sections) {
-    const line = `${book.ui.source}, ${s.sources.map((x) => x.text).join('; ')}`;
-    if (!s.sources.length || (s.charts.length === 1 && chartSources[s.charts[0]!] === line)) {
-      s.sources = [];
-      continue;
-    }
-    claim(`section:${s.id}`, r`${line}`, [{ kind: 'source', observations: sectionObservations.get(s.id) ?? [], anchors: s.sources.map((x) => x.anchor) }]);
+    const records = [s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts);
+    const drawn = s.charts.flatMap((id) => charts.find((chart) => chart.id === id)?.observations ?? []);
+    const observed = rows(new Set([...records.flatMap((f) => f.observations), ...drawn]));
+    const sources = sourcesOf(
+      observed,
+      records.flatMap((f) => (typeof f.article === 'string' ? [f.article] : [])),
+    );
+    const line = `${book.ui.source}, ${sources.map((x) => x.text).join('; ')}`;
+    if (!sources.length || (s.charts.length === 1 && chartSources[s.charts[0]!] === line)) continue;
+    s.sources = sources;
+    claim(`section:${s.id}`, r`${line}`, [{ kind: 'source', observations: observed.map((o) => o.id), anchors: sources.map((x) => x.anchor) }]);
   }
 
   const used = new Set(claims.flatMap((c) => c.facts.flatMap((f) => f.observations)));
@@ -425,12 +383,16 @@ export function buildBriefing(
       statisticUrl: definition.statistic.url[lang === 'en' ? 'en' : 'no'],
     },
     charts,
+    /** Each chart's source line: "Kjelde: Statistisk sentralbyrå, tabell 10977 (sist oppdatert …)". */
     chartSources,
     claims,
     ui: book.ui,
+    /** The date the year's figures were first published, and last revised (null when not known). */
     published: published ?? (tableUpdated ? tableUpdated.slice(0, 10) : null),
     revised: revised === 'undated' ? null : revised,
+    /** A figure was revised after it was first published, by a source that gives no date. */
     revisedUndated: revised === 'undated',
+    /** Every observation the edition rests on. */
     observations,
     facts,
   };
