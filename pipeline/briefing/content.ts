@@ -272,12 +272,8 @@ export function buildBriefing(
   key(facts.policy?.figure ?? topIndustry ?? topType, facts.policy ? facts.policyChange : null);
 
   // Charts, then the sources of every section from the figures its sentences and charts rest on.
-  const charts = buildChartSpecs(
-    facts,
-    say,
-    book,
-    sections.flatMap((s) => s.charts),
-  );
+  const chartIds = sections.flatMap((s) => s.charts);
+  const charts = buildChartSpecs(facts, say, book, chartIds);
   for (const chart of charts) {
     const text = r`${chart.title} ${chart.subtitle} ${chart.table.flat().join(' ')} ${chart.notes.join(' ')} ${chart.tableNotes.join(' ')}`;
     claim(`chart:${chart.id}`, text, [{ kind: 'chart', observations: chart.observations }]);
@@ -296,10 +292,8 @@ export function buildBriefing(
     const records = [s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts);
     const drawn = s.charts.flatMap((id) => charts.find((chart) => chart.id === id)?.observations ?? []);
     const observed = rows(new Set([...records.flatMap((f) => f.observations), ...drawn]));
-    const sources = sourcesOf(
-      observed,
-      records.flatMap((f) => (typeof f.article === 'string' ? [f.article] : [])),
-    );
+    const articles = records.flatMap((f) => (typeof f.article === 'string' ? [f.article] : []));
+    const sources = sourcesOf(observed, articles);
     const line = `${book.ui.source}, ${sources.map((x) => x.text).join('; ')}`;
     if (!sources.length || (s.charts.length === 1 && chartSources[s.charts[0]!] === line)) continue;
     s.sources = sources;
@@ -326,8 +320,7 @@ export function buildBriefing(
     notes: tableNotes.map((n) => claim('about', r`${n}`, [{ kind: 'source-note', observations: [] }])),
   }));
   for (const s of aboutSources) claim('about', r`${s.text} ${s.url ?? ''}`, [{ kind: 'source', observations: [] }]);
-  const next = context.nextRelease;
-  const changes = context.changes;
+  const next = context.nextRelease?.date;
   const byKey = new Map(dataset.observations.map((o) => [o.id.split('#')[0]!, o]));
   /** A revised figure: its measure, its group when not all enterprises, and its period. */
   const changedName = (o: Observation) => {
@@ -340,6 +333,20 @@ export function buildBriefing(
   };
   /** A value as the briefing prints shares, or SSB's symbol for a cell without one. */
   const changedValue = (x: ValueStatus) => (x.value === null ? (x.status ?? '–') : `${formatShare(x.value, lang)}${x.status ? ` (${x.status})` : ''}`);
+  /** One table's latest update, and the revised figures the briefing's measures use, named in this language (at most 12 a table). */
+  const tableChanges = (c: TableChanges) => {
+    const items = c.revised.flatMap((change) => {
+      const o = byKey.get(change.key);
+      return o?.measure ? [{ o, change }] : [];
+    });
+    return {
+      summary: claim('about', r`${book.about.changes({ ...c, revised: c.revised.length })}`, [{ kind: 'history', observations: items.map((i) => i.o.id) }]),
+      items: items.slice(0, 12).map(({ o, change }) => {
+        const text = book.about.changeItem(changedName(o), changedValue(change.before), changedValue(change.after));
+        return claim('about', r`${text}`, [{ kind: 'history', observations: [o.id] }]);
+      }),
+    };
+  };
   return {
     name: definition.statistic.id,
     lang,
@@ -356,30 +363,8 @@ export function buildBriefing(
       coverage: claim('about', r`${say.words.coverage}`),
       definition: say.words.definition,
       sources: aboutSources,
-      nextRelease: next ? claim('about', r`${book.about.nextRelease(next.date)}`, [{ kind: 'date', observations: [], nextRelease: next.date }]) : null,
-      changes: changes?.length
-        ? changes.map((c) => {
-            // The revised figures the briefing's measures use, named in this language (at most 12 a table).
-            const items = c.revised.flatMap((change) => {
-              const o = byKey.get(change.key);
-              return o?.measure ? [{ o, change }] : [];
-            });
-            return {
-              summary: claim(
-                'about',
-                r`${book.about.changes({ table: c.table, updated: c.updated, added: c.added, revised: c.revised.length, withdrawn: c.withdrawn })}`,
-                [{ kind: 'history', observations: items.map((i) => i.o.id) }],
-              ),
-              items: items
-                .slice(0, 12)
-                .map(({ o, change }) =>
-                  claim('about', r`${book.about.changeItem(changedName(o), changedValue(change.before), changedValue(change.after))}`, [
-                    { kind: 'history', observations: [o.id] },
-                  ]),
-                ),
-            };
-          })
-        : null,
+      nextRelease: next ? claim('about', r`${book.about.nextRelease(next)}`, [{ kind: 'date', observations: [], nextRelease: next }]) : null,
+      changes: context.changes?.length ? context.changes.map(tableChanges) : null,
       statisticUrl: definition.statistic.url[lang === 'en' ? 'en' : 'no'],
     },
     charts,
