@@ -54,20 +54,13 @@ export interface Section {
 export interface BriefingContext {
   nextRelease?: { date: string; link: string } | null;
   /**
-   * What the latest update of each table changed (store/history.ts lastChanges), for tables updated more than once:
+   * What the latest update of each table (its `updated` then) changed: how many figures it added, revised (value or
+   * symbol) and withdrew, and which were revised (store/history.ts lastChanges). Only for tables updated more than once:
    * a table's first fetch is where its figures came from, not a change.
    */
-  changes?: TableChanges[] | null;
-}
-
-/** One table's latest update: how many figures it added, revised (value or symbol) and withdrew, and which were revised. */
-export interface TableChanges {
-  table: string;
-  /** The table's `updated` at that fetch. */
-  updated: string | null;
-  added: number;
-  withdrawn: number;
-  revised: { key: string; before: ValueStatus; after: ValueStatus }[];
+  changes?:
+    | { table: string; updated: string | null; added: number; withdrawn: number; revised: { key: string; before: ValueStatus; after: ValueStatus }[] }[]
+    | null;
 }
 type ValueStatus = { value: number | null; status: string | null };
 
@@ -334,7 +327,7 @@ export function buildBriefing(
   /** A value as the briefing prints shares, or SSB's symbol for a cell without one. */
   const changedValue = (x: ValueStatus) => (x.value === null ? (x.status ?? '–') : `${formatShare(x.value, lang)}${x.status ? ` (${x.status})` : ''}`);
   /** One table's latest update, and the revised figures the briefing's measures use, named in this language (at most 12 a table). */
-  const tableChanges = (c: TableChanges) => {
+  const tableChanges = (c: NonNullable<BriefingContext['changes']>[number]) => {
     const items = c.revised.flatMap((change) => {
       const o = byKey.get(change.key);
       return o?.measure ? [{ o, change }] : [];
@@ -402,11 +395,8 @@ function publicationDates(dataset: Dataset, facts: YearFacts, observations: Obse
   const published = ofYear.flatMap((o) => (o.table === null && o.published ? [o.published] : [])).sort()[0] ?? null;
   const updated = ofYear.flatMap((o) => (o.table ? [dataset.tables[o.table]?.updated] : [])).filter((u): u is string => !!u);
   const tableUpdated = updated.sort().at(-1) ?? null;
-  let revised: string | null | 'undated' = null;
-  for (const f of facts.revisions.filter((x) => x.year === facts.year)) {
-    if (!f.current.published) revised = 'undated';
-    else if (revised !== 'undated' && (!revised || f.current.published > revised)) revised = f.current.published;
-  }
+  const revisions = facts.revisions.filter((f) => f.year === facts.year).map((f) => f.current.published);
+  const revised = revisions.includes(null) ? 'undated' : (revisions.sort().at(-1) ?? null);
   return { published, tableUpdated, revised };
 }
 

@@ -29,14 +29,11 @@ const hasShare = (f: Figure) => f.current.value !== null && f.current.bound === 
 
 /** Every year the briefing can be told for: a year with the headline figure for all enterprises and industries. */
 export function headlineYears(figures: Figures): number[] {
-  const years = new Set<number>();
   const { story } = figures.definition;
-  for (const f of figures.byKey.values()) {
-    if (!story.headline.includes(f.measure) || f.size !== story.allSizes) continue;
-    if (!figures.isTotal(f.industry, f.classification)) continue;
-    if (hasShare(f)) years.add(f.year);
-  }
-  return [...years].sort((a, b) => a - b);
+  const years = [...figures.byKey.values()]
+    .filter((f) => story.headline.includes(f.measure) && f.size === story.allSizes && figures.isTotal(f.industry, f.classification) && hasShare(f))
+    .map((f) => f.year);
+  return [...new Set(years)].sort((a, b) => a - b);
 }
 
 /** The default edition: the latest year with the story's headline figure. */
@@ -51,19 +48,14 @@ export function latestYear(figures: Figures): number {
 export function deriveFacts(dataset: Dataset, definition: Definition, year: number, figures = new Figures(dataset, definition)) {
   const { story } = definition;
   const all = story.allSizes;
-  // The headline: the first headline measure with a figure for all enterprises in one of the total populations.
-  let headline: Figure | undefined;
-  for (const measure of story.headline) {
-    const classifications = classificationsOf(figures, measure, year);
-    for (const total of [...new Set(classifications.flatMap((c) => figures.totals(c)))]) {
-      for (const cls of classifications) {
-        const f = figures.get(measure, year, all, total, cls) ?? figures.get(measure, year, all, null, cls);
-        if (f && hasShare(f) && (!headline || cls === 'SN2025')) headline = f;
-      }
-      if (headline) break;
-    }
-    if (headline) break;
-  }
+  // The headline: the first headline measure with a figure for all enterprises in one of the total populations, SN2025 first.
+  const headline = story.headline
+    .flatMap((measure) => {
+      const classifications = classificationsOf(figures, measure, year);
+      const totals = [...new Set(classifications.flatMap((c) => figures.totals(c)))];
+      return totals.flatMap((total) => classifications.map((cls) => figures.get(measure, year, all, total, cls) ?? figures.get(measure, year, all, null, cls)));
+    })
+    .find((f) => f !== undefined && hasShare(f));
   if (!headline) {
     const years = headlineYears(figures);
     throw new NoDataError(
@@ -75,7 +67,7 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   const cls = headline.classification;
   const population = headline.industry ?? story.totals[0]!;
   const value = (f: Figure | undefined) => (f && hasShare(f) ? f : undefined);
-  const at = (measure: string, size: string | null = all, industry: string | null = headline!.industry) =>
+  const at = (measure: string, size: string | null = all, industry: string | null = headline.industry) =>
     value(figures.get(measure, year, size, industry, cls));
 
   const history = completeHistory(figures, headline);
@@ -95,7 +87,7 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   const sizeTable = tableDimension(figures, headline, 'size');
   // Size classes as the table has them; for figures from articles, as the survey's codelist has them.
   const sizeCodes = sizeTable ?? figures.dataset.codelists.size?.map((c) => c.code) ?? [];
-  const sizeFigures = sizeCodes.filter((c) => c !== all).map((c) => figures.get(headline!.measure, year, c, headline!.industry, cls));
+  const sizeFigures = sizeCodes.filter((c) => c !== all).map((c) => figures.get(headline.measure, year, c, headline.industry, cls));
   const presentSizes = sizeFigures.filter((f): f is Figure => value(f) !== undefined);
   const sizesComplete = sizeTable !== null && sizeFigures.every((f) => value(f) !== undefined || f?.current.status === '.');
   const largest = sizeCodes.filter((c) => c !== all).at(-1);
@@ -104,9 +96,9 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
 
   const industryCodes = tableDimension(figures, headline, 'industry');
   const industryFigures = figures.ofMeasureYear(headline.measure, year, cls).filter((f) => f.size === all && !figures.isTotal(f.industry, cls));
-  const inUse = (code: string) => figures.get(headline!.measure, year, all, code, cls)?.current.status !== '.';
+  const inUse = (code: string) => figures.get(headline.measure, year, all, code, cls)?.current.status !== '.';
   const industriesComplete =
-    industryCodes?.filter((c) => !figures.isTotal(c, cls) && inUse(c)).every((c) => value(figures.get(headline!.measure, year, all, c, cls)) !== undefined) ===
+    industryCodes?.filter((c) => !figures.isTotal(c, cls) && inUse(c)).every((c) => value(figures.get(headline.measure, year, all, c, cls)) !== undefined) ===
     true;
 
   const group = (measures: string[]) => {
@@ -139,10 +131,10 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   told.push(...types.figures, ...purposes.figures);
   const findings = figures.dataset.findings.filter((f) => f.year === year);
 
-  const trendMeasures = [headline.measure, ...story.types.filter((m) => m !== headline!.measure && at(m) !== undefined)];
+  const trendMeasures = [headline.measure, ...story.types.filter((m) => m !== headline.measure && at(m) !== undefined)];
   const trend = trendMeasures
     .map((measure) => {
-      const series = figures.series(measure, all, headline!.industry, cls).filter((f) => f.year <= year && value(f));
+      const series = figures.series(measure, all, headline.industry, cls).filter((f) => f.year <= year && value(f));
       const expected = figures.expectedYears(measure, cls);
       return {
         measure,
@@ -165,7 +157,7 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
 
   const missing = [...new Set([headline.measure, ...story.types, ...story.purposes, ...(story.policy ? [story.policy] : [])])]
     .flatMap((m) => figures.ofMeasureYear(m, year, cls))
-    .filter((f) => f.current.value === null && f.current.status !== '.' && (f.size === all || f.industry === headline!.industry) && f.current.status !== null);
+    .filter((f) => f.current.value === null && f.current.status !== '.' && (f.size === all || f.industry === headline.industry) && f.current.status !== null);
   const revisions = [...new Set(told.filter((f): f is Figure => f !== undefined))].filter((f) => f.first !== f.current && f.first.value !== f.current.value);
   const other = [...figures.byKey.values()].find((f) => f.classification !== cls)?.classification ?? null;
 
