@@ -70,19 +70,15 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   const at = (measure: string, size: string | null = all, industry: string | null = headline.industry) =>
     value(figures.get(measure, year, size, industry, cls));
 
+  // A milestone (a simple fraction the rounded share is exactly, as text/format.ts says shares) and a record need the
+  // whole earlier history, every figure of it below this year's share.
   const history = completeHistory(figures, headline);
-
-  let milestone: { numerator: number; denominator: number; since: number } | null = null;
-  let record: { since: number } | null = null;
-  if (history.complete && history.earlier.length > 0) {
-    const share = round(headline.current.value!);
-    // A simple fraction the rounded share is exactly (as text/format.ts says shares as fractions).
-    const fraction = shareAsFraction(share, 0);
-    const highest = history.earlier.every((e) => round(e.current.value!) < share);
-    const since = history.earlier[0]!.year;
-    if (fraction && highest) milestone = { numerator: fraction.numerator, denominator: fraction.denominator, since };
-    if (history.earlier.length >= 2 && highest) record = { since };
-  }
+  const share = round(headline.current.value!);
+  const highest = history.complete && history.earlier.length > 0 && history.earlier.every((e) => round(e.current.value!) < share);
+  const since = history.earlier[0]?.year ?? year;
+  const fraction = highest ? shareAsFraction(share, 0) : null;
+  const milestone = fraction ? { numerator: fraction.numerator, denominator: fraction.denominator, since } : null;
+  const record = highest && history.earlier.length >= 2 ? { since } : null;
 
   const sizeTable = tableDimension(figures, headline, 'size');
   // Size classes as the table has them; for figures from articles, as the survey's codelist has them.
@@ -109,12 +105,7 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
     return {
       figures: byValue(list, measures),
       complete: expected.length > 0 && expected.length === measures.length && expected.every((m) => list.some((f) => f.measure === m)),
-      changes: new Map(
-        list.flatMap((f) => {
-          const c = changeOf(figures, f);
-          return c ? [[f.measure, c] as const] : [];
-        }),
-      ),
+      changes: new Map(list.map((f) => [f.measure, changeOf(figures, f)])),
     };
   };
 
