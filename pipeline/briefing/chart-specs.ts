@@ -107,7 +107,8 @@ function bars(id: 'types' | 'purposes' | 'groups', facts: YearFacts, say: Say, b
     // The reference bar is all enterprises of the population: named by the industry total when industries are shown
     // (SSB's "Alle næringer, uten finansnæringene" where the total excludes finance), else by the size class.
     const reference = industries.length && h.industry ? say.industry(h.industry) : say.size(h.size ?? '');
-    rows = [{ figure: h, name: capitalise(reference), highlight: true }, ...sizes, ...industries];
+    const others = [...sizes, ...industries].sort((a, b) => b.figure.current.value! - a.figure.current.value!);
+    rows = [{ figure: h, name: capitalise(reference), highlight: true }, ...others];
     title = book.charts.groupsTitle(sizes.length > 0, industries.length > 0, say);
   } else {
     const group = id === 'types' ? facts.types : facts.purposes;
@@ -115,18 +116,13 @@ function bars(id: 'types' | 'purposes' | 'groups', facts: YearFacts, say: Say, b
     title = id === 'types' ? book.charts.typesTitle(say) : book.charts.purposesTitle(say);
   }
   if (rows.length < 2) return null;
-  const [reference, ...others] = rows;
-  const ordered = id === 'groups' ? [reference!, ...others.sort((a, b) => b.figure.current.value! - a.figure.current.value!)] : rows;
   // The highest and lowest bars, every one of them when bars tie: naming one of two equal bars would rank them.
-  const drawn = ordered.filter((r) => !r.highlight).map((r) => ({ name: r.name, value: r.figure.current.value! }));
+  const drawn = rows.filter((r) => !r.highlight).map((r) => ({ name: r.name, value: r.figure.current.value! }));
   const values = drawn.map((d) => d.value);
-  const extreme = (value: number) => ({
-    name: joinList(
-      drawn.filter((d) => d.value === value).map((d) => d.name),
-      lang,
-    ),
-    value,
-  });
+  const extreme = (value: number) => {
+    const names = drawn.filter((d) => d.value === value).map((d) => d.name);
+    return { name: joinList(names, lang), value };
+  };
   const top = extreme(Math.max(...values));
   const bottom = extreme(Math.min(...values));
   const alt = book.charts.barsAlt(`${title}, ${facts.year}`, top, bottom.value !== top.value ? bottom : null);
@@ -138,10 +134,10 @@ function bars(id: 'types' | 'purposes' | 'groups', facts: YearFacts, say: Say, b
     subtitle: book.charts.subtitle(String(facts.year), say.of(rows[0]!.figure, true)),
     alt,
     unitLabel: book.ui.percent,
-    bars: ordered.map((r) => ({ name: r.name, value: r.figure.current.value!, highlight: r.highlight })),
-    table: [[book.charts.head[id], book.ui.percent], ...ordered.map((r) => [r.name, formatNumber(r.figure.current.value!, lang)])],
+    bars: rows.map((r) => ({ name: r.name, value: r.figure.current.value!, highlight: r.highlight })),
+    table: [[book.charts.head[id], book.ui.percent], ...rows.map((r) => [r.name, formatNumber(r.figure.current.value!, lang)])],
     notes: [],
     tableNotes: [],
-    observations: ordered.map((r) => r.figure.current.id),
+    observations: rows.map((r) => r.figure.current.id),
   };
 }
