@@ -419,14 +419,10 @@ function makeSources(dataset: Dataset, definition: Definition, book: Phrasebook,
       ...tables.map((id) => {
         const table = dataset.tables[id];
         const updated = table?.updated ?? null;
+        const anchor = `kjelde-${id}`;
         const url = `https://www.ssb.no/${lang === 'en' ? 'en/' : ''}statbank/table/${id}`;
-        if (!full) return { anchor: `kjelde-${id}`, text: book.about.tableRef(id, updated), url };
-        return {
-          anchor: `kjelde-${id}`,
-          text: book.about.table(id, label(id), updated),
-          url,
-          tableNotes: (table?.notes ?? []).map(cleanText).filter(Boolean),
-        };
+        if (!full) return { anchor, text: book.about.tableRef(id, updated), url };
+        return { anchor, text: book.about.table(id, label(id), updated), url, tableNotes: (table?.notes ?? []).map(cleanText).filter(Boolean) };
       }),
       ...articles.map((i) => {
         const { title, published, url } = dataset.articles[i]!;

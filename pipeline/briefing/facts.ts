@@ -127,10 +127,7 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
     .map((measure) => {
       const series = figures.series(measure, all, headline.industry, cls).filter((f) => f.year <= year && value(f));
       const expected = figures.expectedYears(measure, cls);
-      return {
-        measure,
-        points: series.map((f, i) => ({ figure: f, joinPrevious: i > 0 && consecutive(expected, series[i - 1]!.year, f.year) })),
-      };
+      return { measure, points: series.map((f, i) => ({ figure: f, joinPrevious: i > 0 && consecutive(expected, series[i - 1]!.year, f.year) })) };
     })
     .filter((t) => t.points.length > 0);
   const span = trend.flatMap((t) => t.points.map((p) => p.figure.year));
@@ -222,10 +219,9 @@ function completeHistory(figures: Figures, f: Figure): { complete: boolean; earl
 }
 
 function classificationsOf(figures: Figures, measure: string, year: number): (Classification | null)[] {
-  const found = new Set<Classification | null>();
-  for (const f of figures.byKey.values()) if (f.measure === measure && f.year === year) found.add(f.classification);
+  const found = [...figures.byKey.values()].filter((f) => f.measure === measure && f.year === year).map((f) => f.classification);
   // SN2025 first: from 2026 it is the standard the year is told in.
-  return [...found].sort((a, b) => (a === 'SN2025' ? -1 : b === 'SN2025' ? 1 : 0));
+  return [...new Set(found)].sort((a, b) => (a === 'SN2025' ? -1 : b === 'SN2025' ? 1 : 0));
 }
 
 /** The codes of a dimension in the table the figure came from, or null for an article figure. */
