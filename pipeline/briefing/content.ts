@@ -80,9 +80,8 @@ export function buildBriefing(
   const claims: Claim[] = [];
   const claim = (where: string, text: Rich, records: FactRecord[] = []): Sentence => {
     const id = `c${claims.length + 1}`;
-    const refs = refsOf(text);
     const known = new Set(records.flatMap((f) => f.observations));
-    const rest = refs.filter((ref) => !known.has(ref));
+    const rest = refsOf(text).filter((ref) => !known.has(ref));
     claims.push({ id, where, text: plain(text), facts: rest.length ? [...records, { kind: 'level', observations: rest }] : records });
     return { claim: id, text };
   };
@@ -166,13 +165,10 @@ export function buildBriefing(
     const largerMore = !!sizeFacts && sizeFacts.large.current.value! > sizeFacts.all.current.value!;
     const bySize = facts.sizes.figures.length > 0 || !!sizeFacts;
     const byIndustry = industries.length > 0 || facts.bounds.length > 0 || !!topFinding;
+    const heading = r`${book.headings.sizes(largerMore, bySize, byIndustry)}`;
     sections.push({
       id: 'groups',
-      heading: claim(
-        'section:groups',
-        r`${book.headings.sizes(largerMore, bySize, byIndustry)}`,
-        largerMore ? [comparison(sizeFacts.large, sizeFacts.all)] : [],
-      ),
+      heading: claim('section:groups', heading, largerMore ? [comparison(sizeFacts.large, sizeFacts.all)] : []),
       paragraphs: [groups],
       charts: facts.sizes.figures.length + industries.length >= 1 ? ['groups'] : [],
       sources: [],
@@ -296,16 +292,10 @@ export function buildBriefing(
   const used = new Set(claims.flatMap((c) => c.facts.flatMap((f) => f.observations)));
   const observations = dataset.observations.filter((o) => used.has(o.id));
   const { published, tableUpdated, revised } = publicationDates(dataset, facts, observations);
-  const editionLine = claim('edition', r`${book.editionLine({ year, month: definition.statistic.referenceMonth, published, tableUpdated, revised })}`, [
-    {
-      kind: 'date',
-      observations: observations.filter((o) => o.year === year).map((o) => o.id),
-      published,
-      tableUpdated,
-      revised,
-      referenceMonth: definition.statistic.referenceMonth,
-    },
-  ]);
+  const edition = { year, month: definition.statistic.referenceMonth, published, tableUpdated, revised };
+  const ofYear = observations.filter((o) => o.year === year).map((o) => o.id);
+  const dates = { kind: 'date', observations: ofYear, published, tableUpdated, revised, referenceMonth: edition.month };
+  const editionLine = claim('edition', r`${book.editionLine(edition)}`, [dates]);
 
   const findingUrls = dataset.findings.filter((f) => observations.some((o) => o.year === f.year)).map((f) => dataset.articles[f.article]!.url);
   const aboutSources = sourcesOf(observations, findingUrls, true).map(({ tableNotes = [], ...s }) => ({
