@@ -3,7 +3,7 @@ import type { Figure } from '../briefing/figures.js';
 import type { Lang } from '../briefing/model.js';
 import { capitalise, fractionWords } from './format.js';
 import { words } from './en-words.js';
-import { changeClause, inIndustries, pagePhrases } from './phrasebook.js';
+import { pagePhrases } from './phrasebook.js';
 import { capitaliseRich as cap, joinRich, r, type Rich } from './rich.js';
 import type { Say } from './say.js';
 
@@ -46,7 +46,7 @@ export const en = {
   ledeLevel(f: Figure, change: Change | null, say: Say) {
     const m = say.m(f.measure);
     const examples = m.examples && !change ? `, such as ${m.examples}` : '';
-    return r`In ${f.year}, ${say.share(f)} of ${say.of(f, true)} ${m.verb.past} ${m.object}${examples}${changeClause(change, say, words)}.`;
+    return r`In ${f.year}, ${say.share(f)} of ${say.of(f, true)} ${m.verb.past} ${m.object}${examples}${page.changeClause(change, say)}.`;
   },
   ledeMilestone(ms: NonNullable<YearFacts['milestone']>) {
     return r`It is the first time since measurements began in ${ms.since} that the share has reached ${fractionWords({ ...ms, approx: 'exact' }, 'en')}.`;
@@ -79,17 +79,17 @@ export const en = {
   industrySame: (f: Figure, say: Say) => r`The share was the same in every industry, ${say.share(f)}.`,
   industryRanking(top: Figure[], bottom: Figure[], say: Say) {
     const at = (n: number) => (n === 2 ? 'both at' : n > 2 ? 'all at' : 'at');
-    return r`By industry, the share was highest ${inIndustries(top, say, words)}, ${at(top.length)} ${say.share(top[0]!)}, and lowest ${inIndustries(bottom, say, words)}, ${at(bottom.length)} ${say.share(bottom[0]!)}.`;
+    return r`By industry, the share was highest ${page.inIndustries(top, say)}, ${at(top.length)} ${say.share(top[0]!)}, and lowest ${page.inIndustries(bottom, say)}, ${at(bottom.length)} ${say.share(bottom[0]!)}.`;
   },
   industryLevels(groups: Figure[][], say: Say) {
     const m = say.m(groups[0]![0]!.measure);
     const [first, ...rest] = groups;
-    const more = rest.map((g) => r`; ${inIndustries(g, say, words)}, ${say.share(g[0]!)}`);
-    return cap(r`${inIndustries(first!, say, words)}, ${say.share(first![0]!)} ${m.verb.past} ${m.object}${more.flat()}.`);
+    const more = rest.map((g) => r`; ${page.inIndustries(g, say)}, ${say.share(g[0]!)}`);
+    return cap(r`${page.inIndustries(first!, say)}, ${say.share(first![0]!)} ${m.verb.past} ${m.object}${more.flat()}.`);
   },
   industryBounds(bounds: Figure[], say: Say) {
     const m = say.m(bounds[0]!.measure);
-    return cap(r`${inIndustries(bounds, say, words)}, ${say.share(bounds[0]!)} of enterprises ${m.verb.past} ${m.object}.`);
+    return cap(r`${page.inIndustries(bounds, say)}, ${say.share(bounds[0]!)} of enterprises ${m.verb.past} ${m.object}.`);
   },
   published({ gradient, topIndustry }: { gradient?: string[]; topIndustry?: string }, say: Say) {
     const parts: string[] = [];
@@ -100,7 +100,7 @@ export const en = {
 
   typeFirst(f: Figure, change: Change | null, say: Say) {
     const m = say.m(f.measure);
-    return r`The share of ${say.of(f)} that ${m.verb.past} ${m.object}${m.examples ? `, such as ${m.examples},` : ''} was ${say.share(f)}${changeClause(change, say, words)}.`;
+    return r`The share of ${say.of(f)} that ${m.verb.past} ${m.object}${m.examples ? `, such as ${m.examples},` : ''} was ${say.share(f)}${page.changeClause(change, say)}.`;
   },
   typeRest(figures: Figure[], say: Say) {
     return r`The share was ${list(
@@ -120,8 +120,8 @@ export const en = {
   purposeFirst(f: Figure, change: Change | null, say: Say) {
     const m = say.m(f.measure);
     if (say.base(f) === 'users')
-      return r`Among ${say.words.users}, the share that ${m.verb.past} ${m.object} was ${say.share(f)}${changeClause(change, say, words)}.`;
-    return r`The share of ${say.of(f)} that ${m.verb.past} ${m.object} was ${say.share(f)}${changeClause(change, say, words)}.`;
+      return r`Among ${say.words.users}, the share that ${m.verb.past} ${m.object} was ${say.share(f)}${page.changeClause(change, say)}.`;
+    return r`The share of ${say.of(f)} that ${m.verb.past} ${m.object} was ${say.share(f)}${page.changeClause(change, say)}.`;
   },
   purposeRest(figures: Figure[], ranked: boolean, say: Say) {
     const items = list(figures.map((f) => r`${say.m(f.measure).noun} (${say.share(f)})`));
@@ -129,8 +129,8 @@ export const en = {
   },
   policy(f: Figure, low: boolean, change: Change | null, say: Say) {
     const m = say.m(f.measure);
-    if (low) return r`Only ${say.share(f)} of ${say.of(f, true)} ${m.verb.past} ${m.object}${changeClause(change, say, words)}.`;
-    return r`In ${f.year}, ${say.share(f)} of ${say.of(f, true)} ${m.verb.past} ${m.object}${changeClause(change, say, words)}.`;
+    if (low) return r`Only ${say.share(f)} of ${say.of(f, true)} ${m.verb.past} ${m.object}${page.changeClause(change, say)}.`;
+    return r`In ${f.year}, ${say.share(f)} of ${say.of(f, true)} ${m.verb.past} ${m.object}${page.changeClause(change, say)}.`;
   },
 
   keyFigure(f: Figure, say: Say) {

@@ -1,7 +1,7 @@
 import { capitalise, fractionWords } from './format.js';
 import type { PageWords } from './en-words.js';
 import type { Phrasebook } from './en.js';
-import { changeClause, inIndustries, pagePhrases, type Say } from './phrasebook.js';
+import { pagePhrases } from './phrasebook.js';
 import { capitaliseRich as cap, joinRich, r, type Rich } from './rich.js';
 
 /**
@@ -18,7 +18,6 @@ export type NorwegianWords = PageWords &
 export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
   const page = pagePhrases(lang, w);
   const list = (items: Rich[]) => joinRich(items, lang);
-  const changed = (c: Parameters<typeof changeClause>[0], say: Say) => changeClause(c, say, w);
 
   return {
     ...page,
@@ -40,7 +39,7 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
     ledeLevel(f, change, say) {
       const m = say.m(f.measure);
       const examples = m.examples && !change ? `, som ${m.examples}` : '';
-      return r`I ${f.year} ${m.verb.past} ${say.share(f)} av ${say.of(f, true)} ${m.object}${examples}${changed(change, say)}.`;
+      return r`I ${f.year} ${m.verb.past} ${say.share(f)} av ${say.of(f, true)} ${m.object}${examples}${page.changeClause(change, say)}.`;
     },
     ledeMilestone(ms) {
       return r`Det er ${w.firstTime} ${w.measuredSince} ${ms.since} at ${w.share} når ${fractionWords({ ...ms, approx: 'exact' }, lang)}.`;
@@ -73,17 +72,17 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
     industrySame: (f, say) => r`${capitalise(w.share)} var den ${w.same} i alle ${w.theIndustries}, ${say.share(f)}.`,
     industryRanking(top, bottom, say) {
       const with_ = (n: number) => (n === 2 ? 'begge med' : n > 2 ? 'alle med' : 'med');
-      return r`Blant ${w.theIndustries} var ${w.share} ${w.highestAdv} ${inIndustries(top, say, w)}, ${with_(top.length)} ${say.share(top[0]!)}, og ${w.lowestAdv} ${inIndustries(bottom, say, w)}, ${with_(bottom.length)} ${say.share(bottom[0]!)}.`;
+      return r`Blant ${w.theIndustries} var ${w.share} ${w.highestAdv} ${page.inIndustries(top, say)}, ${with_(top.length)} ${say.share(top[0]!)}, og ${w.lowestAdv} ${page.inIndustries(bottom, say)}, ${with_(bottom.length)} ${say.share(bottom[0]!)}.`;
     },
     industryLevels(groups, say) {
       const m = say.m(groups[0]![0]!.measure);
       const [first, ...rest] = groups;
-      const more = rest.map((g) => r`, ${inIndustries(g, say, w)} ${say.share(g[0]!)}`);
-      return cap(r`${inIndustries(first!, say, w)} ${m.verb.past} ${say.share(first![0]!)} ${m.object}${more.flat()}.`);
+      const more = rest.map((g) => r`, ${page.inIndustries(g, say)} ${say.share(g[0]!)}`);
+      return cap(r`${page.inIndustries(first!, say)} ${m.verb.past} ${say.share(first![0]!)} ${m.object}${more.flat()}.`);
     },
     industryBounds(bounds, say) {
       const m = say.m(bounds[0]!.measure);
-      return cap(r`${inIndustries(bounds, say, w)} ${m.verb.past} ${say.share(bounds[0]!)} av ${w.theEnterprises} ${m.object}.`);
+      return cap(r`${page.inIndustries(bounds, say)} ${m.verb.past} ${say.share(bounds[0]!)} av ${w.theEnterprises} ${m.object}.`);
     },
     published({ gradient, topIndustry }, say) {
       const parts: string[] = [];
@@ -94,7 +93,7 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
 
     typeFirst(f, change, say) {
       const m = say.m(f.measure);
-      return cap(r`${say.share(f)} av ${say.of(f)} ${m.verb.past} ${m.object}${m.examples ? `, som ${m.examples}` : ''}${changed(change, say)}.`);
+      return cap(r`${say.share(f)} av ${say.of(f)} ${m.verb.past} ${m.object}${m.examples ? `, som ${m.examples}` : ''}${page.changeClause(change, say)}.`);
     },
     typeRest(figures, say) {
       return cap(
@@ -114,7 +113,7 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
     },
     purposeFirst(f, change, say) {
       const m = say.m(f.measure);
-      return cap(r`${say.share(f)} av ${say.of(f)} ${m.verb.past} ${m.object}${changed(change, say)}.`);
+      return cap(r`${say.share(f)} av ${say.of(f)} ${m.verb.past} ${m.object}${page.changeClause(change, say)}.`);
     },
     purposeRest(figures, ranked, say) {
       const items = list(figures.map((f) => r`${say.m(f.measure).noun} (${say.share(f)})`));
@@ -122,7 +121,7 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
     },
     policy(f, low, change, say) {
       const m = say.m(f.measure);
-      return cap(r`${low ? `${w.only} ` : ''}${say.share(f)} av ${say.of(f, true)} ${m.verb.past} ${m.object}${changed(change, say)}.`);
+      return cap(r`${low ? `${w.only} ` : ''}${say.share(f)} av ${say.of(f, true)} ${m.verb.past} ${m.object}${page.changeClause(change, say)}.`);
     },
 
     keyFigure(f, say) {

@@ -27,16 +27,25 @@ export function pagePhrases(lang: Lang, w: PageWords) {
     return `${parts.join(', ')}, ${f.period}`;
   };
   const { size, industry } = w.charts;
+  const direction = (c: Change) => (c.points === 0 ? w.change.unchanged : c.points > 0 ? w.change.up : w.change.down);
   return {
     headings: {
       /** The size and industry section: larger enterprises more active, or what the section is by. */
       sizes: (largerMore: boolean, bySize: boolean, byIndustry: boolean) =>
         largerMore ? w.charts.largerMore : capitalise(bySize && byIndustry ? `${size} ${w.and} ${industry}` : `${w.charts.by} ${bySize ? size : industry}`),
     },
-    keyChange(c: Change, say: Say) {
-      if (c.points === 0) return r`${capitalise(w.change.unchanged)} ${w.from} ${c.from.year}`;
-      return r`${capitalise(c.points > 0 ? w.change.up : w.change.down)} ${say.points(c)} ${w.from} ${c.from.year}`;
+    keyChange: (c: Change, say: Say) => r`${capitalise(direction(c))}${c.points !== 0 && r` ${say.points(c)}`} ${w.from} ${c.from.year}`,
+    /** ", opp frå 72 prosent i 2021": a change since the last measurement, inside a sentence. */
+    changeClause(c: Change | null, say: Say): Rich {
+      if (!c) return [];
+      return r`, ${direction(c)} ${w.from} ${say.share(c.from)} ${w.in} ${c.from.year}${c.lastAsked && `, ${w.change.lastAsked}`}`;
     },
+    /** "i informasjon og kommunikasjon og i handel med …": each industry with its own preposition. */
+    inIndustries: (figures: Figure[], say: Say) =>
+      joinList(
+        figures.map((f) => `${w.in} ${say.industry(f.industry!)}`),
+        lang,
+      ),
     revisionNote(f: Figure, say: Say) {
       const first = f.first.published ? ` ${w.notes.on}${date(f.first.published)}` : '';
       const later = f.current.published ? ` (${date(f.current.published)})` : ` ${noDate}`;
@@ -95,9 +104,8 @@ export function pagePhrases(lang: Lang, w: PageWords) {
             ? w.charts.same(s.name, percent(s.last.value), s.first.year, s.last.year)
             : `${s.name} ${s.last.value > s.first.value ? w.charts.rose : w.charts.fell} ${w.from} ${percent(s.first.value)} ${w.in} ${s.first.year} ${w.to} ${percent(s.last.value)} ${w.in} ${s.last.year}`,
         );
-        return [`${w.charts.line}: ${title}.`, ...changes.map((c) => `${c}.`), `${w.charts.largest} ${percent(top.value)} (${top.name}, ${top.year}).`].join(
-          ' ',
-        );
+        const largest = `${w.charts.largest} ${percent(top.value)} (${top.name}, ${top.year})`;
+        return [`${w.charts.line}: ${title}`, ...changes, largest].map((sentence) => `${sentence}.`).join(' ');
       },
       barsAlt(title: string, top: { name: string; value: number }, bottom: { name: string; value: number } | null) {
         const low = bottom ? `, ${w.charts.lowest} ${bottom.name} ${w.charts.at} ${percent(bottom.value)}` : '';
@@ -109,21 +117,6 @@ export function pagePhrases(lang: Lang, w: PageWords) {
     },
     ui: w.ui,
   };
-}
-
-/** ", opp frå 72 prosent i 2021": a change since the last measurement, inside a sentence. */
-export function changeClause(c: Change | null, say: Say, w: PageWords): Rich {
-  if (!c) return [];
-  const since = c.lastAsked ? `, ${w.change.lastAsked}` : '';
-  return r`, ${c.points === 0 ? w.change.unchanged : c.points > 0 ? w.change.up : w.change.down} ${w.from} ${say.share(c.from)} ${w.in} ${c.from.year}${since}`;
-}
-
-/** "i informasjon og kommunikasjon og i handel med …": each industry with its own preposition. */
-export function inIndustries(figures: Figure[], say: Say, w: PageWords): string {
-  return joinList(
-    figures.map((f) => `${w.in} ${say.industry(f.industry!)}`),
-    say.lang,
-  );
 }
 
 /** Years as a reader reads them: "2014–2016", "2014, 2016 og 2018". */
