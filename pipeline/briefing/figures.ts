@@ -44,10 +44,9 @@ export class Figures {
   ) {
     this.allSizes = definition.story.allSizes;
     const rows = new Map<string, Observation[]>();
-    for (const o of dataset.observations) {
-      if (o.measure === null) continue;
-      push(rows, figureKey(o.measure, o.year, this.sizeOf(o), o.industry, o.classification), o);
-    }
+    // A table without a size dimension counts all enterprises: its figures are the all-sizes figures.
+    for (const o of dataset.observations)
+      if (o.measure !== null) push(rows, figureKey(o.measure, o.year, o.size ?? this.allSizes, o.industry, o.classification), o);
     for (const [key, list] of rows) {
       const byPublication = [...list].sort(
         (a, b) => publishedOrder(a) - publishedOrder(b) || (a.table === null ? -1 : 0) - (b.table === null ? -1 : 0) || a.revision - b.revision,
@@ -55,29 +54,15 @@ export class Figures {
       const fromTables = list.filter((o) => o.table !== null);
       const candidates = fromTables.length ? fromTables : list;
       const current = candidates.reduce((a, b) => (b.revision > a.revision || (b.revision === a.revision && publishedOrder(b) > publishedOrder(a)) ? b : a));
-      const figure: Figure = {
-        key,
-        measure: current.measure!,
-        year: current.year,
-        period: current.period,
-        size: this.sizeOf(current),
-        industry: current.industry,
-        classification: current.classification,
-        current,
-        first: byPublication[0]!,
-        rows: byPublication,
-      };
+      const { measure, year, period, industry, classification } = current;
+      const size = current.size ?? this.allSizes;
+      const figure: Figure = { key, measure: measure!, year, period, size, industry, classification, current, first: byPublication[0]!, rows: byPublication };
       this.byKey.set(key, figure);
       push(this.bySeries, seriesKey(figure.measure, figure.size, figure.industry, figure.classification), figure);
       push(this.byMeasureYear, `${figure.measure}|${figure.year}|${figure.classification ?? '-'}`, figure);
     }
     for (const list of this.bySeries.values()) list.sort((a, b) => a.year - b.year);
     this.computeExpected();
-  }
-
-  /** A table without a size dimension counts all enterprises: its figures are the all-sizes figures. */
-  private sizeOf(o: Pick<Observation, 'size'>): string {
-    return o.size ?? this.allSizes;
   }
 
   get(measure: string, year: number, size: string | null, industry: string | null, classification: Classification | null): Figure | undefined {
