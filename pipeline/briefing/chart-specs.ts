@@ -49,36 +49,22 @@ export function buildChartSpecs(facts: YearFacts, say: Say, book: Phrasebook, id
 
 function trend(facts: YearFacts, say: Say, book: Phrasebook): ChartSpec | null {
   const { lang } = say;
-  const series = facts.trend.map((t) => ({ name: say.m(t.measure).label, points: t.points }));
-  const years = [...new Set(series.flatMap((s) => s.points.map((p) => p.figure.year)))].sort((a, b) => a - b);
+  const series = facts.trend.map((t) => ({
+    name: say.m(t.measure).label,
+    points: t.points.map((p) => ({ year: p.figure.year, value: p.figure.current.value!, id: p.figure.current.id, joinPrevious: p.joinPrevious })),
+  }));
+  const years = [...new Set(series.flatMap((s) => s.points.map((p) => p.year)))].sort((a, b) => a - b);
   if (years.length < 2) return null;
   const title = book.charts.trendTitle(say);
   const period = `${years[0]}–${years.at(-1)}`;
-  const points = series.flatMap((s) =>
-    s.points.map((p) => ({ series: s.name, period: p.figure.year, value: p.figure.current.value!, joinPrevious: p.joinPrevious })),
-  );
+  const points = series.flatMap((s) => s.points.map((p) => ({ series: s.name, period: p.year, value: p.value, joinPrevious: p.joinPrevious })));
   const table = [
     [book.charts.head.trend, ...series.map((s) => s.name)],
-    ...years.map((year) => [
-      String(year),
-      ...series.map((s) => {
-        const p = s.points.find((x) => x.figure.year === year);
-        return p ? formatNumber(p.figure.current.value!, lang) : '';
-      }),
-    ]),
+    ...years.map((year) => [String(year), ...series.map((s) => s.points.find((p) => p.year === year)).map((p) => (p ? formatNumber(p.value, lang) : ''))]),
   ];
   const top = points.reduce((a, b) => (b.value > a.value ? b : a));
-  const alt = book.charts.trendAlt(
-    `${title}, ${period}`,
-    series
-      .filter((s) => s.points.length >= 2)
-      .map((s) => ({
-        name: s.name,
-        first: { year: s.points[0]!.figure.year, value: s.points[0]!.figure.current.value! },
-        last: { year: s.points.at(-1)!.figure.year, value: s.points.at(-1)!.figure.current.value! },
-      })),
-    { name: top.series, year: top.period, value: top.value },
-  );
+  const ends = series.filter((s) => s.points.length >= 2).map((s) => ({ name: s.name, first: s.points[0]!, last: s.points.at(-1)! }));
+  const alt = book.charts.trendAlt(`${title}, ${period}`, ends, { name: top.series, year: top.period, value: top.value });
   return {
     id: 'trend',
     kind: 'trend',
@@ -92,7 +78,7 @@ function trend(facts: YearFacts, say: Say, book: Phrasebook): ChartSpec | null {
     table,
     notes: facts.notAsked.length ? [book.charts.notAsked(facts.notAsked)] : [],
     tableNotes: table.slice(1).some((row) => row.includes('')) ? [book.charts.emptyCell] : [],
-    observations: series.flatMap((s) => s.points.map((p) => p.figure.current.id)),
+    observations: series.flatMap((s) => s.points.map((p) => p.id)),
   };
 }
 
