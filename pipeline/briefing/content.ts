@@ -135,6 +135,8 @@ export function buildBriefing(
   const publishedRecord = (f: Finding): FactRecord => ({ kind: 'published', observations: [], finding: f.id, article: dataset.articles[f.article]!.url });
 
   const sections: Section[] = [];
+  const section = (id: Section['id'], heading: Sentence, paragraphs: Sentence[][], charts: string[]) =>
+    sections.push({ id, heading, paragraphs, charts, sources: [] });
   // 1 Size and industry.
   const groups: Sentence[] = [];
   const tell = (text: Rich, records: FactRecord[]) => groups.push(claim('section:groups', text, records));
@@ -166,13 +168,8 @@ export function buildBriefing(
     const bySize = facts.sizes.figures.length > 0 || !!sizeFacts;
     const byIndustry = industries.length > 0 || facts.bounds.length > 0 || !!topFinding;
     const heading = r`${book.headings.sizes(largerMore, bySize, byIndustry)}`;
-    sections.push({
-      id: 'groups',
-      heading: claim('section:groups', heading, largerMore ? [comparison(sizeFacts.large, sizeFacts.all)] : []),
-      paragraphs: [groups],
-      charts: facts.sizes.figures.length + industries.length >= 1 ? ['groups'] : [],
-      sources: [],
-    });
+    const records = largerMore ? [comparison(sizeFacts.large, sizeFacts.all)] : [];
+    section('groups', claim('section:groups', heading, records), [groups], facts.sizes.figures.length + industries.length >= 1 ? ['groups'] : []);
   }
 
   // 2 Types and 3 purposes: the top one with its change, then the rest; a heading ranks them only when the set is complete.
@@ -183,8 +180,7 @@ export function buildBriefing(
     const where = `section:${id}`;
     const isTypes = id === 'types';
     if (!(isTypes ? group.figures.some((f) => f.measure !== h.measure) : group.figures.length)) {
-      if (isTypes && trendYears.size >= 2)
-        sections.push({ id, heading: claim(where, r`${book.charts.trendTitle(say)}`), paragraphs: [], charts: ['trend'], sources: [] });
+      if (isTypes && trendYears.size >= 2) section(id, claim(where, r`${book.charts.trendTitle(say)}`), [], ['trend']);
       continue;
     }
     const [top, ...rest] = group.figures as [Figure, ...Figure[]];
@@ -205,13 +201,8 @@ export function buildBriefing(
     if (!isTypes && group.figures.some((f) => say.base(f) === 'users')) note(book.usersBaseNote(say), []);
     const title = isTypes ? book.charts.typesTitle(say) : book.charts.purposesTitle(say);
     const topHeading = isTypes ? book.headings.typesTop(top, say) : book.headings.purposesTop(top, say);
-    sections.push({
-      id,
-      heading: ranked ? claim(where, topHeading, [{ ...ranking, top: top.measure, complete: true }]) : claim(where, r`${title}`),
-      paragraphs: [sentences],
-      charts: isTypes && trendYears.size >= 2 ? ['trend'] : group.figures.length >= 2 ? [id] : [],
-      sources: [],
-    });
+    const heading = ranked ? claim(where, topHeading, [{ ...ranking, top: top.measure, complete: true }]) : claim(where, r`${title}`);
+    section(id, heading, [sentences], isTypes && trendYears.size >= 2 ? ['trend'] : group.figures.length >= 2 ? [id] : []);
   }
 
   // 4 A single figure told on its own (a formal policy), with SSB's own reading of it when SSB published one.
@@ -225,7 +216,7 @@ export function buildBriefing(
     const reading = facts.findings.filter((f) => f.kind === 'reading').find((f) => f.about === p.measure);
     if (reading) paragraphs.push([claim('section:policy', r`${reading.text[lang]}`, [publishedRecord(reading)])]);
     const heading = claim('section:policy', r`${low && words.lowHeading ? words.lowHeading : words.label}`, lowRecord);
-    sections.push({ id: 'policy', heading, paragraphs, charts: [], sources: [] });
+    section('policy', heading, paragraphs, []);
   }
 
   // Notes: revisions the text did not footnote, SSB's symbols, our gaps, questions not asked, the break in standard.
