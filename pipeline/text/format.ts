@@ -32,9 +32,7 @@ export function formatPercentSign(value: number, lang: Lang): string {
 /** Percentage points: "20 prosentpoeng", "1 percentage point". */
 export function formatPoints(value: number, lang: Lang): string {
   const abs = Math.abs(value);
-  const text = formatNumber(abs, lang);
-  if (lang === 'en') return `${text} percentage point${abs === 1 ? '' : 's'}`;
-  return `${text} prosentpoeng`;
+  return lang === 'en' ? `${formatNumber(abs, lang)} percentage point${abs === 1 ? '' : 's'}` : `${formatNumber(abs, lang)} prosentpoeng`;
 }
 
 export interface Fraction {
@@ -78,15 +76,13 @@ const numberWords: Record<Lang, string[]> = {
   en: ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'],
 };
 
+const qualifiers = { nn: { over: 'vel', under: 'nær' }, nb: { over: 'vel', under: 'nesten' }, en: { over: 'just over', under: 'almost' } };
+
 /** "eitt av to", "vel tre av fire", "almost seven in ten" (lower case; capitalise at a sentence start). */
 export function fractionWords(fraction: Fraction, lang: Lang): string {
   const words = numberWords[lang];
   const core = `${words[fraction.numerator]} ${lang === 'en' ? 'in' : 'av'} ${words[fraction.denominator]}`;
-  if (fraction.approx === 'exact') return core;
-  const qualifier = { nn: { over: 'vel', under: 'nær' }, nb: { over: 'vel', under: 'nesten' }, en: { over: 'just over', under: 'almost' } }[lang][
-    fraction.approx
-  ];
-  return `${qualifier} ${core}`;
+  return fraction.approx === 'exact' ? core : `${qualifiers[lang][fraction.approx]} ${core}`;
 }
 
 export function capitalise(text: string): string {

@@ -30,12 +30,9 @@ export function r(strings: TemplateStringsArray, ...parts: Part[]): Rich {
   };
   strings.forEach((text, i) => {
     push(text);
-    if (i >= parts.length) return;
     const part = parts[i];
-    if (part === null || part === undefined || part === false) return;
     if (Array.isArray(part)) part.forEach(push);
-    else if (typeof part === 'number') push(String(part));
-    else push(part as Segment);
+    else if (part !== null && part !== undefined && part !== false) push(typeof part === 'number' ? String(part) : part);
   });
   return out;
 }
