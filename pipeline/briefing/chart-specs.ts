@@ -4,11 +4,7 @@ import type { Say } from '../text/say.js';
 import type { YearFacts } from './facts.js';
 import type { Figure } from './figures.js';
 
-/**
- * The briefing's charts as data and words, for render/svg.ts to draw: measured points only (a line joins two points
- * only when they are consecutive measurements of one series), bars in order, the numbers behind each chart as a table,
- * and notes that say why a year is absent. Pure.
- */
+/** The briefing's charts as data and words, for render/svg.ts to draw, with the numbers behind each as a table. Pure. */
 
 export interface ChartSpec {
   /** Unique in the briefing: 'trend', 'types', 'groups', 'purposes'. */

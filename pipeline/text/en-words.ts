@@ -1,5 +1,3 @@
-/** The English words of the page and of the sentences' joints; their shape is every language's (PageWords). */
-
 type Pair = [string, string];
 
 export const words = {
@@ -57,10 +55,7 @@ export const words = {
     head: { trend: 'Year', types: 'Type', purposes: 'Purpose', groups: 'Group' },
     emptyCell: 'Empty cell: this dataset does not have the figure.',
   },
-  /**
-   * The verb a measure is said with when its definition gives none, the population short after "of", what follows it
-   * when its total is SSB's "all industries excluding finance" (Total-K), and a published bound ("more than 70 per cent").
-   */
+  /** The default verb, the population after "of", what follows SSB's Total-K ("all industries excluding finance"), a bound. */
   terms: {
     verb: { present: 'use', past: 'used' },
     enterprises: 'enterprises',
@@ -96,5 +91,5 @@ export const words = {
     articleLabel: 'article',
   },
 };
-/** The words of everything but the sentences of the text, in one language (text/en.ts, nn.ts, nb.ts). */
+/** The words of everything but the sentences of the text, in one language (text/en-words.ts, nn.ts, nb.ts). */
 export type PageWords = typeof words;

@@ -8,9 +8,8 @@ import { capitaliseRich as cap, joinRich, r, type Rich } from './rich.js';
 import type { Say } from './say.js';
 
 /**
- * British English in a statistics office's house style: "50 per cent" in running text and "50%" in key figures,
- * "compared with", "persons employed", no sentence that starts with a numeral (the year or "the share" comes first).
- * Its words (text/en-words.ts) and sentences are the shape every language fills in (PageWords, Phrasebook).
+ * British English in a statistics office's house style: "compared with", "persons employed", no sentence that starts
+ * with a numeral. Its words (text/en-words.ts) and sentences are the shape every language fills in (PageWords, Phrasebook).
  */
 
 const page = pagePhrases('en', words);
@@ -20,11 +19,7 @@ const list = (items: Rich[]) => joinRich(items, 'en');
 /** "use" -> "uses", "have" -> "has": the verb after "one in …". */
 const singular = (verb: string) => verb.replace(/^(\w+)/, (w) => (w === 'have' ? 'has' : w.endsWith('s') ? w : `${w}s`));
 
-/**
- * A phrasebook only phrases: which facts are said, and in which order, is decided once for every language in
- * briefing/content.ts. Each method gets facts whose precondition already holds and returns Rich text whose numbers carry
- * the ids of the observations behind them.
- */
+/** A phrasebook only phrases facts whose precondition holds; which are said, in which order, briefing/content.ts decides once. */
 export const en = {
   ...page,
   lang: 'en' as Lang,

@@ -1,11 +1,7 @@
 import { languages } from '../briefing/vocabulary.js';
 import type { Lang } from '../briefing/model.js';
 
-/**
- * How numbers, shares, percentage points, fractions, dates and lists are written in each language, the way SSB's
- * editors write them: Norwegian "50 prosent" in running text and "50 %" in a key figure (a no-break space), English
- * "50 per cent" and "50%"; decimal comma in Norwegian. Pure.
- */
+/** How numbers, shares, percentage points, fractions, dates and lists are written in each language, as SSB's editors write them. Pure. */
 
 export { languages, type Lang };
 

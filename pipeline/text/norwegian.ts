@@ -6,11 +6,8 @@ import { capitaliseRich as cap, joinRich, r, type Rich } from './rich.js';
 
 /**
  * The Norwegian sentences, shared by Nynorsk (text/nn.ts) and Bokmål (text/nb.ts), which differ only in words. The seed
- * article (SSB, 2013) sets the tone: the year's figures in the past tense ("I 2019 brukte …"), headlines in the present
- * without "no", shares as "50 prosent" in running text and "50 %" in key figures, SSB's own labels for industries and
- * size classes.
+ * article (SSB, 2013) sets the tone: the year's figures in the past tense ("I 2019 brukte …"), headlines in the present.
  */
-/** The page's words and the sentences' own: "føretak", "føretaka", "delen", "næringane", "høgaste", "høgare", "høgast"… */
 export type NorwegianWords = PageWords &
   Record<'enterprises' | 'theEnterprises' | 'share' | 'theIndustries' | 'highest' | 'higher' | 'highestAdv' | 'lowestAdv' | 'more' | 'More' | 'only', string> &
   Record<'them' | 'purpose' | 'same' | 'nextCame' | 'accordingTo' | 'measuredSince' | 'firstTime', string>;

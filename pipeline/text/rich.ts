@@ -1,11 +1,7 @@
 import type { Lang } from '../briefing/model.js';
 import { capitalise, lists } from './format.js';
 
-/**
- * Text that knows where its numbers come from: plain strings, figures (their printed text and the id of the
- * observation behind them) and footnote references. Sentences are built with the `r` tag, which keeps every figure a
- * phrasebook interpolates as a figure. Pure.
- */
+/** Text that knows where its numbers come from: strings, figures (their text and observation ids) and footnote references. Pure. */
 
 export interface FigureSegment {
   text: string;

@@ -44,10 +44,7 @@ export function makeSay(dataset: Dataset, definition: Definition, facts: YearFac
     size: (code: string) => inSentence(codeLabel(dataset, 'size', code, facts.classification, lang)),
     industry: (code: string) => inSentence(codeLabel(dataset, 'industry', code, facts.classification, lang)),
     base,
-    /**
-     * Whose share it is, after "av"/"of": for a `users` base the users; otherwise the enterprises, in full ("føretaka
-     * med minst ti sysselsette", and "utanom finansnæringane" for SSB's Total-K) when `full`, else short ("føretaka").
-     */
+    /** Whose share, after "av"/"of": the users, or the enterprises in full ("føretaka med minst ti sysselsette") or short. */
     of(f: Figure, full = false) {
       if (base(f) === 'users') return words.users;
       if (!full) return terms.enterprises;
