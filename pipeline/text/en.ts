@@ -98,12 +98,11 @@ export const en = {
     return r`The share of ${say.of(f)} that ${m.verb.past} ${m.object}${m.examples ? `, such as ${m.examples},` : ''} was ${say.share(f)}${page.changeClause(change, say)}.`;
   },
   typeRest(figures: Figure[], say: Say) {
-    return r`The share was ${list(
-      figures.map((f) => {
-        const m = say.m(f.measure);
-        return r`${say.share(f)} for ${m.noun}${m.examples ? ` (such as ${m.examples})` : ''}`;
-      }),
-    )}.`;
+    const items = figures.map((f) => {
+      const m = say.m(f.measure);
+      return r`${say.share(f)} for ${m.noun}${m.examples ? ` (such as ${m.examples})` : ''}`;
+    });
+    return r`The share was ${list(items)}.`;
   },
   typeSizes(pairs: { large: Figure; all: Figure | null }[], say: Say) {
     const items = pairs.map(
@@ -114,9 +113,8 @@ export const en = {
   },
   purposeFirst(f: Figure, change: Change | null, say: Say) {
     const m = say.m(f.measure);
-    if (say.base(f) === 'users')
-      return r`Among ${say.words.users}, the share that ${m.verb.past} ${m.object} was ${say.share(f)}${page.changeClause(change, say)}.`;
-    return r`The share of ${say.of(f)} that ${m.verb.past} ${m.object} was ${say.share(f)}${page.changeClause(change, say)}.`;
+    const lead = say.base(f) === 'users' ? `Among ${say.words.users}, the share` : `The share of ${say.of(f)}`;
+    return r`${lead} that ${m.verb.past} ${m.object} was ${say.share(f)}${page.changeClause(change, say)}.`;
   },
   purposeRest(figures: Figure[], ranked: boolean, say: Say) {
     const items = list(figures.map((f) => r`${say.m(f.measure).noun} (${say.share(f)})`));
@@ -124,8 +122,7 @@ export const en = {
   },
   policy(f: Figure, low: boolean, change: Change | null, say: Say) {
     const m = say.m(f.measure);
-    if (low) return r`Only ${say.share(f)} of ${say.of(f, true)} ${m.verb.past} ${m.object}${page.changeClause(change, say)}.`;
-    return r`In ${f.year}, ${say.share(f)} of ${say.of(f, true)} ${m.verb.past} ${m.object}${page.changeClause(change, say)}.`;
+    return r`${low ? 'Only' : `In ${f.year},`} ${say.share(f)} of ${say.of(f, true)} ${m.verb.past} ${m.object}${page.changeClause(change, say)}.`;
   },
 
   keyFigure(f: Figure, say: Say) {

@@ -93,14 +93,11 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
       return cap(r`${say.share(f)} av ${say.of(f)} ${m.verb.past} ${m.object}${m.examples ? `, som ${m.examples}` : ''}${page.changeClause(change, say)}.`);
     },
     typeRest(figures, say) {
-      return cap(
-        r`${list(
-          figures.map((f) => {
-            const m = say.m(f.measure);
-            return r`${say.share(f)} ${m.verb.past} ${m.object}${m.examples ? ` (som ${m.examples})` : ''}`;
-          }),
-        )}.`,
-      );
+      const items = figures.map((f) => {
+        const m = say.m(f.measure);
+        return r`${say.share(f)} ${m.verb.past} ${m.object}${m.examples ? ` (som ${m.examples})` : ''}`;
+      });
+      return cap(r`${list(items)}.`);
     },
     typeSizes(pairs, say) {
       const items = pairs.map(
