@@ -92,10 +92,9 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
 
   const industryCodes = tableDimension(figures, headline, 'industry');
   const industryFigures = figures.ofMeasureYear(headline.measure, year, cls).filter((f) => f.size === all && !figures.isTotal(f.industry, cls));
-  const inUse = (code: string) => figures.get(headline.measure, year, all, code, cls)?.current.status !== '.';
-  const industriesComplete =
-    industryCodes?.filter((c) => !figures.isTotal(c, cls) && inUse(c)).every((c) => value(figures.get(headline.measure, year, all, c, cls)) !== undefined) ===
-    true;
+  const ofIndustry = (code: string) => figures.get(headline.measure, year, all, code, cls);
+  const inUse = industryCodes?.filter((c) => !figures.isTotal(c, cls) && ofIndustry(c)?.current.status !== '.');
+  const industriesComplete = inUse?.every((c) => value(ofIndustry(c)) !== undefined) === true;
 
   const group = (measures: string[]) => {
     const list = measures.map((m) => at(m)).filter((f): f is Figure => f !== undefined);
@@ -133,13 +132,11 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   const span = trend.flatMap((t) => t.points.map((p) => p.figure.year));
   const first = Math.min(...span);
   const asked = new Set(trendMeasures.flatMap((m) => figures.expectedYears(m, cls)));
-  const notAsked: number[] = [];
-  for (let y = first + 1; y < year; y++) if (!asked.has(y)) notAsked.push(y);
+  const notAsked = Array.from({ length: year - first - 1 }, (_, i) => first + 1 + i).filter((y) => !asked.has(y));
   const gaps = trend
     .map((t) => {
       const have = new Set(t.points.map((p) => p.figure.year));
-      const firstOfSeries = t.points[0]!.figure.year;
-      return { measure: t.measure, years: figures.expectedYears(t.measure, cls).filter((y) => y >= firstOfSeries && y <= year && !have.has(y)) };
+      return { measure: t.measure, years: figures.expectedYears(t.measure, cls).filter((y) => y >= t.points[0]!.figure.year && y <= year && !have.has(y)) };
     })
     .filter((g) => g.years.length > 0);
 
@@ -192,11 +189,8 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
 
 /** The latest earlier figure of the series, when the two are consecutive measurements (same question, base, population). */
 function changeOf(figures: Figures, f: Figure): Change | null {
-  if (!hasShare(f)) return null;
-  const previous = earlierOf(figures, f).at(-1);
-  if (!previous) return null;
-  const expected = figures.expectedYears(f.measure, f.classification);
-  if (!consecutive(expected, previous.year, f.year)) return null;
+  const previous = hasShare(f) ? earlierOf(figures, f).at(-1) : undefined;
+  if (!previous || !consecutive(figures.expectedYears(f.measure, f.classification), previous.year, f.year)) return null;
   return { from: previous, to: f, points: round(f.current.value!) - round(previous.current.value!), lastAsked: f.year - previous.year > 1 };
 }
 

@@ -85,14 +85,10 @@ export class Figures {
    * "All industries"), as a new table may name it otherwise.
    */
   totals(classification: Classification | null): string[] {
-    const found = new Set<string>(this.definition.story.totals);
-    for (const t of Object.values(this.dataset.tables)) {
-      if (t.classification !== classification) continue;
-      for (const c of t.dimensions.find((d) => d.role === 'industry')?.categories ?? []) {
-        if (/^total/i.test(c.code) || /^(alle næring|all industr)/i.test(c.label.no) || /^all industr/i.test(c.label.en ?? '')) found.add(c.code);
-      }
-    }
-    return [...found];
+    const tables = Object.values(this.dataset.tables).filter((t) => t.classification === classification);
+    const categories = tables.flatMap((t) => t.dimensions.find((d) => d.role === 'industry')?.categories ?? []);
+    const named = categories.filter((c) => /^total/i.test(c.code) || /^(alle næring|all industr)/i.test(c.label.no) || /^all industr/i.test(c.label.en ?? ''));
+    return [...new Set([...this.definition.story.totals, ...named.map((c) => c.code)])];
   }
 
   isTotal(industry: string | null, classification: Classification | null): boolean {
