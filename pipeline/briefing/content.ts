@@ -30,10 +30,7 @@ export interface Claim {
   facts: FactRecord[];
 }
 
-export interface Sentence {
-  claim: string;
-  text: Rich;
-}
+export type Sentence = { claim: string; text: Rich };
 
 export interface SourceRef {
   /** Anchor of the entry in "Om statistikken". */
@@ -159,10 +156,8 @@ export function buildBriefing(
     tell(book.industryBounds(facts.bounds, say), [{ kind: 'bound', observations: ids(facts.bounds), bound: facts.bounds[0]!.current.bound }]);
   const gradientFinding = facts.findings.find((f) => f.kind === 'size-gradient');
   const topFinding = facts.findings.find((f) => f.kind === 'top-industry');
-  if (gradientFinding || topFinding) {
-    const found = [gradientFinding, topFinding].filter((f) => f !== undefined);
-    tell(book.published({ gradient: gradientFinding?.measures, topIndustry: topFinding?.industry }, say), found.map(publishedRecord));
-  }
+  const found = [gradientFinding, topFinding].filter((f) => f !== undefined);
+  if (found.length) tell(book.published({ gradient: gradientFinding?.measures, topIndustry: topFinding?.industry }, say), found.map(publishedRecord));
   if (groups.length) {
     const largerMore = !!sizeFacts && sizeFacts.large.current.value! > sizeFacts.all.current.value!;
     const bySize = facts.sizes.figures.length > 0 || !!sizeFacts;
@@ -229,8 +224,8 @@ export function buildBriefing(
   }
   for (const g of gapsByYears.values()) note(book.gapNote(g.measures, g.years, say), [{ kind: 'gap', observations: [], measures: g.measures, years: g.years }]);
   // Years without the question: said under the trend chart when there is one, else as a note.
-  const trendShown = sections.some((s) => s.charts.includes('trend'));
-  if (facts.notAsked.length && !trendShown) note(book.notAskedNote(facts.notAsked), [{ kind: 'not-asked', observations: [], years: facts.notAsked }]);
+  if (facts.notAsked.length && !sections.some((s) => s.charts.includes('trend')))
+    note(book.notAskedNote(facts.notAsked), [{ kind: 'not-asked', observations: [], years: facts.notAsked }]);
   // After the change of industry standard (SN2007 to SN2025), say why nothing is compared across it.
   if (facts.seriesBreak && facts.classification === 'SN2025')
     note(book.seriesBreakNote(), [{ kind: 'series-break', observations: [], other: facts.seriesBreak }]);
