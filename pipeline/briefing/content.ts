@@ -51,9 +51,8 @@ export interface Section {
 export interface BriefingContext {
   nextRelease?: { date: string; link: string } | null;
   /**
-   * What the latest update of each table (its `updated` then) changed: how many figures it added, revised (value or
-   * symbol) and withdrew, and which were revised (store/history.ts lastChanges). Only for tables updated more than once:
-   * a table's first fetch is where its figures came from, not a change.
+   * What the latest update of each table changed (store/history.ts lastChanges): how many figures it added, revised and
+   * withdrew, and which were revised; only for tables updated more than once, as a first fetch is not a change.
    */
   changes?:
     | { table: string; updated: string | null; added: number; withdrawn: number; revised: { key: string; before: ValueStatus; after: ValueStatus }[] }[]
@@ -97,15 +96,12 @@ export function buildBriefing(
   const h = facts.headline.figure;
   const hc = facts.headlineChange;
   const newsworthy = hc && Math.abs(hc.points) >= 5 ? hc : null;
+  const fraction = say.fraction(h) !== null;
+  const milestone = fraction && facts.milestone ? [{ kind: 'milestone', observations: [h.current.id], ...facts.milestone }] : [];
   const headline =
-    facts.milestone || !newsworthy
-      ? say.fraction(h)
-        ? claim('headline', book.headlineFraction(h, say), [
-            level(h),
-            ...(facts.milestone ? [{ kind: 'milestone', observations: [h.current.id], ...facts.milestone }] : []),
-          ])
-        : claim('headline', book.headlineLevel(h, say), [level(h)])
-      : claim('headline', book.headlineChange(newsworthy, say), [change(newsworthy)]);
+    newsworthy && !facts.milestone
+      ? claim('headline', book.headlineChange(newsworthy, say), [change(newsworthy)])
+      : claim('headline', fraction ? book.headlineFraction(h, say) : book.headlineLevel(h, say), [level(h), ...milestone]);
 
   const lede: Sentence[] = [claim('lede', book.ledeLevel(h, hc, say), [level(h), ...(hc ? [change(hc)] : [])])];
   if (facts.milestone)

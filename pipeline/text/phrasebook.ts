@@ -37,11 +37,10 @@ export function pagePhrases(lang: Lang, w: PageWords) {
       return r`, ${direction(c)} ${w.from} ${say.share(c.from)} ${w.in} ${c.from.year}${c.lastAsked && `, ${w.change.lastAsked}`}`;
     },
     /** "i informasjon og kommunikasjon og i handel med …": each industry with its own preposition. */
-    inIndustries: (figures: Figure[], say: Say) =>
-      joinList(
-        figures.map((f) => `${w.in} ${say.industry(f.industry!)}`),
-        lang,
-      ),
+    inIndustries(figures: Figure[], say: Say) {
+      const places = figures.map((f) => `${w.in} ${say.industry(f.industry!)}`);
+      return joinList(places, lang);
+    },
     revisionNote(f: Figure, say: Say) {
       const first = f.first.published ? ` ${w.notes.on}${date(f.first.published)}` : '';
       const later = f.current.published ? ` (${date(f.current.published)})` : ` ${noDate}`;
