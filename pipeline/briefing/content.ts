@@ -290,11 +290,10 @@ export function buildBriefing(
   /** A revised figure: its measure, its group when not all enterprises, and its period. */
   const changedName = (o: Observation) => {
     const measure = definition.measures.find((m) => m.id === o.measure)!.words[lang].label;
-    const groups = [
-      o.size !== null && o.size !== facts.figures.allSizes ? codeLabel(dataset, 'size', o.size, null, lang) : null,
-      o.industry !== null && !facts.figures.isTotal(o.industry, o.classification) ? codeLabel(dataset, 'industry', o.industry, o.classification, lang) : null,
-    ].filter((g): g is string => g !== null);
-    return [measure, ...groups, o.period].join(', ');
+    const size = o.size !== null && o.size !== facts.figures.allSizes && codeLabel(dataset, 'size', o.size, null, lang);
+    const industry =
+      o.industry !== null && !facts.figures.isTotal(o.industry, o.classification) && codeLabel(dataset, 'industry', o.industry, o.classification, lang);
+    return [measure, size, industry, o.period].filter(Boolean).join(', ');
   };
   /** A value as the briefing prints shares, or SSB's symbol for a cell without one. */
   const changedValue = (x: ValueStatus) => (x.value === null ? (x.status ?? '–') : `${formatShare(x.value, lang)}${x.status ? ` (${x.status})` : ''}`);

@@ -119,12 +119,8 @@ export class Figures {
       const classifications = new Set([...this.byKey.values()].filter((f) => f.measure === m.id).map((f) => f.classification));
       for (const cls of classifications) {
         const key = `${m.id}|${cls ?? '-'}`;
-        const years = new Set<number>();
-        for (const t of m.tables) {
-          const table = this.dataset.tables[t];
-          if (table?.classification !== cls) continue;
-          for (const c of table.dimensions.find((d) => d.role === 'time')?.categories ?? []) years.add(Number(c.code.slice(0, 4)));
-        }
+        const tables = m.tables.flatMap((t) => (this.dataset.tables[t]?.classification === cls ? [this.dataset.tables[t]!] : []));
+        const years = new Set(tables.flatMap((t) => t.dimensions.find((d) => d.role === 'time')?.categories.map((c) => Number(c.code.slice(0, 4))) ?? []));
         if (fromArticles.has(key)) for (const y of articleYears.get(cls ?? '-') ?? []) years.add(y);
         this.expected.set(key, new Set([...years].filter((y) => asked.get(`${key}|${y}`) !== false)));
       }
