@@ -115,11 +115,9 @@ export function buildBriefing(
 
   const notes: { number: number; sentence: Sentence }[] = [];
   const note = (text: Rich, records: FactRecord[]): { note: number } => {
-    const t = plain(text);
-    const existing = notes.find((n) => plain(n.sentence.text) === t);
-    if (existing) return { note: existing.number };
-    notes.push({ number: notes.length + 1, sentence: claim('note', text, records) });
-    return { note: notes.length };
+    const existing = notes.find((n) => plain(n.sentence.text) === plain(text));
+    if (!existing) notes.push({ number: notes.length + 1, sentence: claim('note', text, records) });
+    return { note: existing?.number ?? notes.length };
   };
   const revisionRef = (f: Figure): Rich =>
     facts.revisions.includes(f) ? [note(book.revisionNote(f, say), [{ kind: 'revision', observations: f.rows.map((o) => o.id) }])] : [];

@@ -109,7 +109,6 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   };
 
   const policy = story.policy ? at(story.policy) : undefined;
-  const told = [headline, large, ...presentSizes, ...industryFigures, ...(policy ? [policy] : [])];
   const types = group(story.types);
   const typeSizes = largest
     ? story.types.flatMap((m) => {
@@ -118,7 +117,6 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
       })
     : [];
   const purposes = group(story.purposes);
-  told.push(...types.figures, ...purposes.figures);
   const findings = figures.dataset.findings.filter((f) => f.year === year);
 
   const trendMeasures = [headline.measure, ...story.types.filter((m) => m !== headline.measure && at(m) !== undefined)];
@@ -143,7 +141,8 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   const missing = [...new Set([headline.measure, ...story.types, ...story.purposes, ...(story.policy ? [story.policy] : [])])]
     .flatMap((m) => figures.ofMeasureYear(m, year, cls))
     .filter((f) => f.current.value === null && f.current.status !== '.' && (f.size === all || f.industry === headline.industry) && f.current.status !== null);
-  const revisions = [...new Set(told.filter((f): f is Figure => f !== undefined))].filter((f) => f.first !== f.current && f.first.value !== f.current.value);
+  const told = [headline, large, ...presentSizes, ...industryFigures, policy, ...types.figures, ...purposes.figures].filter((f) => f !== undefined);
+  const revisions = [...new Set(told)].filter((f) => f.first !== f.current && f.first.value !== f.current.value);
   const other = [...figures.byKey.values()].find((f) => f.classification !== cls)?.classification ?? null;
 
   return {

@@ -116,13 +116,11 @@ export function pagePhrases(lang: Lang, w: PageWords) {
 
 /** Years as a reader reads them: "2014–2016", "2014, 2016 og 2018". */
 function yearRanges(years: number[], lang: Lang): string {
-  const sorted = [...new Set(years)].sort((a, b) => a - b);
-  const runs: [number, number][] = [];
-  for (const y of sorted) {
-    const last = runs.at(-1);
-    if (last && y === last[1] + 1) last[1] = y;
-    else runs.push([y, y]);
+  const runs: number[][] = [];
+  for (const y of [...new Set(years)].sort((a, b) => a - b)) {
+    if (runs.at(-1)?.at(-1) === y - 1) runs.at(-1)!.push(y);
+    else runs.push([y]);
   }
-  const parts = runs.map(([a, b]) => (a === b ? String(a) : b === a + 1 ? `${a}, ${b}` : `${a}–${b}`));
+  const parts = runs.map((run) => (run.length > 2 ? `${run[0]}–${run.at(-1)}` : run.join(', ')));
   return joinList(parts, lang);
 }
