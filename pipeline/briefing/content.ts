@@ -348,10 +348,8 @@ export function buildBriefing(
 /** The earlier figures a milestone or record rests on: every earlier figure of the headline series. */
 function historyIds(facts: YearFacts): string[] {
   const h = facts.headline.figure;
-  return facts.figures
-    .series(h.measure, h.size, h.industry, h.classification)
-    .filter((f) => f.year <= h.year)
-    .map((f) => f.current.id);
+  const series = facts.figures.series(h.measure, h.size, h.industry, h.classification);
+  return series.filter((f) => f.year <= h.year).map((f) => f.current.id);
 }
 
 /**

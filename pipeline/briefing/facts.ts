@@ -110,12 +110,10 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
 
   const policy = story.policy ? at(story.policy) : undefined;
   const types = group(story.types);
-  const typeSizes = largest
-    ? story.types.flatMap((m) => {
-        const big = at(m, largest);
-        return big ? [{ large: big, all: at(m) ?? null }] : [];
-      })
-    : [];
+  const typeSizes = story.types.flatMap((m) => {
+    const big = largest ? at(m, largest) : undefined;
+    return big ? [{ large: big, all: at(m) ?? null }] : [];
+  });
   const purposes = group(story.purposes);
   const findings = figures.dataset.findings.filter((f) => f.year === year);
 

@@ -7,9 +7,8 @@ export { languages, type Lang };
 
 /** Decimal comma and a no-break space for thousands in Norwegian; point and comma in English. */
 export function formatNumber(value: number, lang: Lang, decimals = Number.isInteger(value) ? 0 : 1): string {
-  return new Intl.NumberFormat(lang === 'en' ? 'en-GB' : 'nb-NO', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })
-    .format(value)
-    .replace(/\u2212/g, '-');
+  const format = new Intl.NumberFormat(lang === 'en' ? 'en-GB' : 'nb-NO', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  return format.format(value).replace(/\u2212/g, '-');
 }
 
 /**
