@@ -67,8 +67,7 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   const cls = headline.classification;
   const population = headline.industry ?? story.totals[0]!;
   const value = (f: Figure | undefined) => (f && hasShare(f) ? f : undefined);
-  const at = (measure: string, size: string | null = all, industry: string | null = headline.industry) =>
-    value(figures.get(measure, year, size, industry, cls));
+  const at = (measure: string, size: string | null = all) => value(figures.get(measure, year, size, headline.industry, cls));
 
   // A milestone (a simple fraction the rounded share is exactly, as text/format.ts says shares) and a record need the
   // whole earlier history, every figure of it below this year's share.

@@ -30,12 +30,8 @@ export function formatPoints(value: number, lang: Lang): string {
   return lang === 'en' ? `${formatNumber(abs, lang)} percentage point${abs === 1 ? '' : 's'}` : `${formatNumber(abs, lang)} prosentpoeng`;
 }
 
-export interface Fraction {
-  numerator: number;
-  denominator: number;
-  /** How the rounded share stands to the fraction: exactly, a little over ("vel"), a little under ("nær"). */
-  approx: 'exact' | 'over' | 'under';
-}
+/** `approx`: how the rounded share stands to the fraction: exactly, a little over ("vel"), a little under ("nær"). */
+type Fraction = { numerator: number; denominator: number; approx: 'exact' | 'over' | 'under' };
 
 /** Fractions people say, most natural first. Fifths other than one in five are said as tenths ("seks av ti"). */
 const fractionCandidates: [number, number][] = [
