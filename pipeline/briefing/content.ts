@@ -156,7 +156,7 @@ export function buildBriefing(
     const largerMore = !!sizeFacts && sizeFacts.large.current.value! > sizeFacts.all.current.value!;
     const bySize = facts.sizes.figures.length > 0 || !!sizeFacts;
     const byIndustry = industries.length > 0 || facts.bounds.length > 0 || !!topFinding;
-    const heading = r`${book.headings.sizes(largerMore, bySize, byIndustry)}`;
+    const heading = r`${book.sizesHeading(largerMore, bySize, byIndustry)}`;
     const records = largerMore ? [comparison(sizeFacts.large, sizeFacts.all)] : [];
     section('groups', claim('section:groups', heading, records), [groups], facts.sizes.figures.length + industries.length >= 1 ? ['groups'] : []);
   }
@@ -189,7 +189,7 @@ export function buildBriefing(
     }
     if (!isTypes && group.figures.some((f) => say.base(f) === 'users')) note(book.usersBaseNote(say), []);
     const title = isTypes ? book.charts.typesTitle(say) : book.charts.purposesTitle(say);
-    const topHeading = isTypes ? book.headings.typesTop(top, say) : book.headings.purposesTop(top, say);
+    const topHeading = isTypes ? book.typesHeading(top, say) : book.purposesHeading(top, say);
     const heading = ranked ? claim(where, topHeading, [{ ...ranking, top: top.measure, complete: true }]) : claim(where, r`${title}`);
     section(id, heading, [sentences], isTypes && trendYears.size >= 2 ? ['trend'] : group.figures.length >= 2 ? [id] : []);
   }

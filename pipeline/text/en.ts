@@ -57,11 +57,8 @@ export const en = {
     return r`The share of enterprises that ${m.verb.past} ${m.object} was ${say.share(f)}.`;
   },
 
-  headings: {
-    ...page.headings,
-    typesTop: (top: Figure, say: Say) => r`${say.m(top.measure).label}: the most used`,
-    purposesTop: (top: Figure, say: Say) => r`Used most for ${say.m(top.measure).noun}`,
-  },
+  typesHeading: (top: Figure, say: Say) => r`${say.m(top.measure).label}: the most used`,
+  purposesHeading: (top: Figure, say: Say) => r`Used most for ${say.m(top.measure).noun}`,
   sizeComparison(large: Figure, all: Figure, say: Say) {
     const m = say.m(large.measure);
     return r`Among enterprises with ${say.size(large.size!)}, ${say.share(large)} ${m.verb.past} ${m.object}, compared with ${say.share(all)} of all enterprises.`;

@@ -52,11 +52,8 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
       return cap(r`${say.share(f)} av ${w.theEnterprises} ${m.verb.past} ${m.object}.`);
     },
 
-    headings: {
-      ...page.headings,
-      typesTop: (top, say) => r`${say.m(top.measure).label} er mest brukt`,
-      purposesTop: (top, say) => r`Mest brukt til ${say.m(top.measure).noun}`,
-    },
+    typesHeading: (top, say) => r`${say.m(top.measure).label} er mest brukt`,
+    purposesHeading: (top, say) => r`Mest brukt til ${say.m(top.measure).noun}`,
     sizeComparison(large, all, say) {
       const m = say.m(large.measure);
       return r`Blant ${w.theEnterprises} med ${say.size(large.size!)} ${m.verb.past} ${say.share(large)} ${m.object}, mot ${say.share(all)} av alle ${w.theEnterprises}.`;

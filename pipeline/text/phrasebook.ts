@@ -25,11 +25,9 @@ export function pagePhrases(lang: Lang, w: PageWords) {
   const { size, industry } = w.charts;
   const direction = (c: Change) => (c.points === 0 ? w.change.unchanged : c.points > 0 ? w.change.up : w.change.down);
   return {
-    headings: {
-      /** The size and industry section: larger enterprises more active, or what the section is by. */
-      sizes: (largerMore: boolean, bySize: boolean, byIndustry: boolean) =>
-        largerMore ? w.charts.largerMore : capitalise(bySize && byIndustry ? `${size} ${w.and} ${industry}` : `${w.charts.by} ${bySize ? size : industry}`),
-    },
+    /** The size and industry section's heading: larger enterprises more active, or what the section is by. */
+    sizesHeading: (largerMore: boolean, bySize: boolean, byIndustry: boolean) =>
+      largerMore ? w.charts.largerMore : capitalise(bySize && byIndustry ? `${size} ${w.and} ${industry}` : `${w.charts.by} ${bySize ? size : industry}`),
     keyChange: (c: Change, say: Say) => r`${capitalise(direction(c))}${c.points !== 0 && r` ${say.points(c)}`} ${w.from} ${c.from.year}`,
     /** ", opp frå 72 prosent i 2021": a change since the last measurement, inside a sentence. */
     changeClause(c: Change | null, say: Say): Rich {
