@@ -1,13 +1,10 @@
 import type { Classification, Dataset, Definition, Observation } from './model.js';
 
 /**
- * The dataset as figures a sentence can rest on. Pure, and linear in the number of observations. A figure's key is
- * what it means (measure, period, size class, industry, classification); the rows behind it may be an article's figure,
- * a table's, and its revisions. The current row is the latest: a table row (its highest revision) over an article; the
- * first is the earliest published. A series is one question for one population in one classification: changes and
- * comparisons are made only inside one. Its expected periods are those in which the question was asked, as far as the
- * data shows: the time codes of the tables that hold the measure and, for article figures, every period with any figure
- * of the survey; not a period where SSB marks every figure "." (not in use). A gap is an expected period without a figure.
+ * The dataset as figures a sentence can rest on, keyed by what they mean (measure, period, size class, industry,
+ * classification). Pure, linear in the observations. A figure's current row is the latest (a table's highest revision
+ * over an article), its first the earliest published. A series is one question for one population in one classification;
+ * its expected periods are those the question was asked in (its tables' time codes, its articles' years), not those SSB marks all ".".
  */
 
 export interface Figure {

@@ -2,11 +2,9 @@ import { cleanText } from '../text/format.js';
 import type { Classification, Dataset, Labels, Lang } from './model.js';
 
 /**
- * SSB's own name for a code: from the table the figures came from (lang=no for Nynorsk and Bokmål, lang=en for
- * English), else from the dataset's codelists (the names SSB gives the same codes in the survey's other tables, for
- * figures quoted from articles). A Bokmål or Nynorsk form is used only where the codelist records one: SSB's lang=no
- * labels are mostly Nynorsk, but some (SN2007's totals) are Bokmål, and a Nynorsk edition should not switch form. Never
- * a bare code while any label exists; text from a data source is cleaned of control and bidirectional characters. Pure.
+ * SSB's own name for a code: from the table the figures came from (lang=no for Nynorsk and Bokmål), else from the
+ * dataset's codelists (for figures quoted from articles). A Bokmål or Nynorsk form only where the codelist records one,
+ * as SSB's lang=no labels mix the two. Never a bare code while any label exists; text from a source is cleaned. Pure.
  */
 
 export function pickLabel(labels: Labels, lang: Lang): string {
