@@ -1,13 +1,10 @@
 import { capitalise, formatNumber, joinList, type Lang } from '../text/format.js';
-import type { Phrasebook, Say } from '../text/phrasebook.js';
+import type { Phrasebook } from '../text/en.js';
+import type { Say } from '../text/say.js';
 import type { YearFacts } from './facts.js';
 import type { Figure } from './figures.js';
 
-/**
- * The briefing's charts as data and words, for render/svg.ts to draw: measured points only (a line joins two points
- * only when they are consecutive measurements of one series), bars in order, the numbers behind each chart as a table,
- * and notes that say why a year is absent. Pure.
- */
+/** The briefing's charts as data and words, for render/svg.ts to draw, with the numbers behind each as a table. Pure. */
 
 export interface ChartSpec {
   /** Unique in the briefing: 'trend', 'types', 'groups', 'purposes'. */
@@ -48,36 +45,22 @@ export function buildChartSpecs(facts: YearFacts, say: Say, book: Phrasebook, id
 
 function trend(facts: YearFacts, say: Say, book: Phrasebook): ChartSpec | null {
   const { lang } = say;
-  const series = facts.trend.map((t) => ({ name: say.m(t.measure).label, points: t.points }));
-  const years = [...new Set(series.flatMap((s) => s.points.map((p) => p.figure.year)))].sort((a, b) => a - b);
+  const series = facts.trend.map((t) => ({
+    name: say.m(t.measure).label,
+    points: t.points.map((p) => ({ year: p.figure.year, value: p.figure.current.value!, id: p.figure.current.id, joinPrevious: p.joinPrevious })),
+  }));
+  const years = [...new Set(series.flatMap((s) => s.points.map((p) => p.year)))].sort((a, b) => a - b);
   if (years.length < 2) return null;
   const title = book.charts.trendTitle(say);
   const period = `${years[0]}–${years.at(-1)}`;
-  const points = series.flatMap((s) =>
-    s.points.map((p) => ({ series: s.name, period: p.figure.year, value: p.figure.current.value!, joinPrevious: p.joinPrevious })),
-  );
+  const points = series.flatMap((s) => s.points.map((p) => ({ series: s.name, period: p.year, value: p.value, joinPrevious: p.joinPrevious })));
   const table = [
     [book.charts.head.trend, ...series.map((s) => s.name)],
-    ...years.map((year) => [
-      String(year),
-      ...series.map((s) => {
-        const p = s.points.find((x) => x.figure.year === year);
-        return p ? formatNumber(p.figure.current.value!, lang) : '';
-      }),
-    ]),
+    ...years.map((year) => [String(year), ...series.map((s) => s.points.find((p) => p.year === year)).map((p) => (p ? formatNumber(p.value, lang) : ''))]),
   ];
   const top = points.reduce((a, b) => (b.value > a.value ? b : a));
-  const alt = book.charts.trendAlt(
-    `${title}, ${period}`,
-    series
-      .filter((s) => s.points.length >= 2)
-      .map((s) => ({
-        name: s.name,
-        first: { year: s.points[0]!.figure.year, value: s.points[0]!.figure.current.value! },
-        last: { year: s.points.at(-1)!.figure.year, value: s.points.at(-1)!.figure.current.value! },
-      })),
-    { name: top.series, year: top.period, value: top.value },
-  );
+  const ends = series.filter((s) => s.points.length >= 2).map((s) => ({ name: s.name, first: s.points[0]!, last: s.points.at(-1)! }));
+  const alt = book.charts.trendAlt(`${title}, ${period}`, ends, { name: top.series, year: top.period, value: top.value });
   return {
     id: 'trend',
     kind: 'trend',
@@ -91,7 +74,7 @@ function trend(facts: YearFacts, say: Say, book: Phrasebook): ChartSpec | null {
     table,
     notes: facts.notAsked.length ? [book.charts.notAsked(facts.notAsked)] : [],
     tableNotes: table.slice(1).some((row) => row.includes('')) ? [book.charts.emptyCell] : [],
-    observations: series.flatMap((s) => s.points.map((p) => p.figure.current.id)),
+    observations: series.flatMap((s) => s.points.map((p) => p.id)),
   };
 }
 
@@ -106,7 +89,8 @@ function bars(id: 'types' | 'purposes' | 'groups', facts: YearFacts, say: Say, b
     // The reference bar is all enterprises of the population: named by the industry total when industries are shown
     // (SSB's "Alle næringer, uten finansnæringene" where the total excludes finance), else by the size class.
     const reference = industries.length && h.industry ? say.industry(h.industry) : say.size(h.size ?? '');
-    rows = [{ figure: h, name: capitalise(reference), highlight: true }, ...sizes, ...industries];
+    const others = [...sizes, ...industries].sort((a, b) => b.figure.current.value! - a.figure.current.value!);
+    rows = [{ figure: h, name: capitalise(reference), highlight: true }, ...others];
     title = book.charts.groupsTitle(sizes.length > 0, industries.length > 0, say);
   } else {
     const group = id === 'types' ? facts.types : facts.purposes;
@@ -114,18 +98,13 @@ function bars(id: 'types' | 'purposes' | 'groups', facts: YearFacts, say: Say, b
     title = id === 'types' ? book.charts.typesTitle(say) : book.charts.purposesTitle(say);
   }
   if (rows.length < 2) return null;
-  const [reference, ...others] = rows;
-  const ordered = id === 'groups' ? [reference!, ...others.sort((a, b) => b.figure.current.value! - a.figure.current.value!)] : rows;
   // The highest and lowest bars, every one of them when bars tie: naming one of two equal bars would rank them.
-  const drawn = ordered.filter((r) => !r.highlight).map((r) => ({ name: r.name, value: r.figure.current.value! }));
+  const drawn = rows.filter((r) => !r.highlight).map((r) => ({ name: r.name, value: r.figure.current.value! }));
   const values = drawn.map((d) => d.value);
-  const extreme = (value: number) => ({
-    name: joinList(
-      drawn.filter((d) => d.value === value).map((d) => d.name),
-      lang,
-    ),
-    value,
-  });
+  const extreme = (value: number) => {
+    const names = drawn.filter((d) => d.value === value).map((d) => d.name);
+    return { name: joinList(names, lang), value };
+  };
   const top = extreme(Math.max(...values));
   const bottom = extreme(Math.min(...values));
   const alt = book.charts.barsAlt(`${title}, ${facts.year}`, top, bottom.value !== top.value ? bottom : null);
@@ -137,10 +116,10 @@ function bars(id: 'types' | 'purposes' | 'groups', facts: YearFacts, say: Say, b
     subtitle: book.charts.subtitle(String(facts.year), say.of(rows[0]!.figure, true)),
     alt,
     unitLabel: book.ui.percent,
-    bars: ordered.map((r) => ({ name: r.name, value: r.figure.current.value!, highlight: r.highlight })),
-    table: [[book.charts.head[id], book.ui.percent], ...ordered.map((r) => [r.name, formatNumber(r.figure.current.value!, lang)])],
+    bars: rows.map((r) => ({ name: r.name, value: r.figure.current.value!, highlight: r.highlight })),
+    table: [[book.charts.head[id], book.ui.percent], ...rows.map((r) => [r.name, formatNumber(r.figure.current.value!, lang)])],
     notes: [],
     tableNotes: [],
-    observations: ordered.map((r) => r.figure.current.id),
+    observations: rows.map((r) => r.figure.current.id),
   };
 }

@@ -1,9 +1,9 @@
 import { phrasebooks } from '../text/index.js';
 import { cleanText, formatShare } from '../text/format.js';
-import type { Phrasebook } from '../text/phrasebook.js';
+import type { Phrasebook } from '../text/en.js';
 import { plain, r, refsOf, type Rich } from '../text/rich.js';
 import { makeSay } from '../text/say.js';
-import { buildChartSpecs, type ChartSpec } from './chart-specs.js';
+import { buildChartSpecs } from './chart-specs.js';
 import { deriveFacts, type Change, type YearFacts } from './facts.js';
 import type { Figure } from './figures.js';
 import { codeLabel, pickLabel } from './labels.js';
@@ -30,10 +30,7 @@ export interface Claim {
   facts: FactRecord[];
 }
 
-export interface Sentence {
-  claim: string;
-  text: Rich;
-}
+export type Sentence = { claim: string; text: Rich };
 
 export interface SourceRef {
   /** Anchor of the entry in "Om statistikken". */
@@ -54,57 +51,17 @@ export interface Section {
 export interface BriefingContext {
   nextRelease?: { date: string; link: string } | null;
   /**
-   * What the latest update of each table changed (store/history.ts lastChanges), for tables updated more than once:
-   * a table's first fetch is where its figures came from, not a change.
+   * What the latest update of each table changed (store/history.ts lastChanges): how many figures it added, revised and
+   * withdrew, and which were revised; only for tables updated more than once, as a first fetch is not a change.
    */
-  changes?: TableChanges[] | null;
-}
-
-/** One table's latest update: how many figures it added, revised (value or symbol) and withdrew, and which were revised. */
-export interface TableChanges {
-  table: string;
-  /** The table's `updated` at that fetch. */
-  updated: string | null;
-  added: number;
-  withdrawn: number;
-  revised: { key: string; before: ValueStatus; after: ValueStatus }[];
+  changes?:
+    | { table: string; updated: string | null; added: number; withdrawn: number; revised: { key: string; before: ValueStatus; after: ValueStatus }[] }[]
+    | null;
 }
 type ValueStatus = { value: number | null; status: string | null };
 
-export interface Briefing {
-  name: string;
-  lang: Lang;
-  year: number;
-  title: string;
-  kicker: string;
-  headline: Sentence;
-  lede: Sentence[];
-  editionLine: Sentence;
-  keyFigures: { value: Sentence; label: Sentence; change: Sentence | null }[];
-  sections: Section[];
-  notes: { number: number; sentence: Sentence }[];
-  about: {
-    coverage: Sentence;
-    definition: string;
-    sources: (SourceRef & { notes: Sentence[] })[];
-    nextRelease: Sentence | null;
-    changes: { summary: Sentence; items: Sentence[] }[] | null;
-    statisticUrl: string;
-  };
-  charts: ChartSpec[];
-  /** Each chart's source line: "Kjelde: Statistisk sentralbyrå, tabell 10977 (sist oppdatert …)". */
-  chartSources: Record<string, string>;
-  claims: Claim[];
-  ui: Phrasebook['ui'];
-  /** The date the year's figures were first published, and last revised (null when not known). */
-  published: string | null;
-  revised: string | null;
-  /** A figure was revised after it was first published, by a source that gives no date. */
-  revisedUndated: boolean;
-  /** Every observation the edition rests on. */
-  observations: Observation[];
-  facts: YearFacts;
-}
+/** A briefing as html.ts, pdf-meta.ts and build.ts read it. */
+export type Briefing = ReturnType<typeof buildBriefing>;
 
 export function buildBriefing(
   dataset: Dataset,
@@ -113,15 +70,14 @@ export function buildBriefing(
   lang: Lang,
   context: BriefingContext = {},
   facts = deriveFacts(dataset, definition, year),
-): Briefing {
+) {
   const book = phrasebooks[lang];
   const say = makeSay(dataset, definition, facts, lang, book.terms);
   const claims: Claim[] = [];
   const claim = (where: string, text: Rich, records: FactRecord[] = []): Sentence => {
     const id = `c${claims.length + 1}`;
-    const refs = refsOf(text);
     const known = new Set(records.flatMap((f) => f.observations));
-    const rest = refs.filter((ref) => !known.has(ref));
+    const rest = refsOf(text).filter((ref) => !known.has(ref));
     claims.push({ id, where, text: plain(text), facts: rest.length ? [...records, { kind: 'level', observations: rest }] : records });
     return { claim: id, text };
   };
@@ -140,33 +96,28 @@ export function buildBriefing(
   const h = facts.headline.figure;
   const hc = facts.headlineChange;
   const newsworthy = hc && Math.abs(hc.points) >= 5 ? hc : null;
+  const fraction = say.fraction(h) !== null;
+  const milestone = fraction && facts.milestone ? [{ kind: 'milestone', observations: [h.current.id], ...facts.milestone }] : [];
   const headline =
-    facts.milestone || !newsworthy
-      ? say.fraction(h)
-        ? claim('headline', book.headlineFraction(h, say), [
-            level(h),
-            ...(facts.milestone ? [{ kind: 'milestone', observations: [h.current.id], ...facts.milestone }] : []),
-          ])
-        : claim('headline', book.headlineLevel(h, say), [level(h)])
-      : claim('headline', book.headlineChange(newsworthy, say), [change(newsworthy)]);
+    newsworthy && !facts.milestone
+      ? claim('headline', book.headlineChange(newsworthy, say), [change(newsworthy)])
+      : claim('headline', fraction ? book.headlineFraction(h, say) : book.headlineLevel(h, say), [level(h), ...milestone]);
 
   const lede: Sentence[] = [claim('lede', book.ledeLevel(h, hc, say), [level(h), ...(hc ? [change(hc)] : [])])];
   if (facts.milestone)
-    lede.push(claim('lede', book.ledeMilestone(facts.milestone, say), [{ kind: 'milestone', observations: historyIds(facts), ...facts.milestone }]));
-  else if (facts.record) lede.push(claim('lede', book.ledeRecord(facts.record, say), [{ kind: 'record', observations: historyIds(facts), ...facts.record }]));
+    lede.push(claim('lede', book.ledeMilestone(facts.milestone), [{ kind: 'milestone', observations: historyIds(facts), ...facts.milestone }]));
+  else if (facts.record) lede.push(claim('lede', book.ledeRecord(facts.record), [{ kind: 'record', observations: historyIds(facts), ...facts.record }]));
   // What the topic is used for most, when every purpose the survey asked about has a figure (the seed's second sentence).
   const topPurpose = facts.purposes.complete ? facts.purposes.figures[0] : undefined;
   const topType = facts.types.complete ? facts.types.figures.find((f) => f.measure !== h.measure) : undefined;
   if (topPurpose)
     lede.push(claim('lede', book.ledeTop(topPurpose, say), [{ kind: 'ranking', observations: ids(facts.purposes.figures), top: topPurpose.measure }]));
 
-  const notes: Briefing['notes'] = [];
+  const notes: { number: number; sentence: Sentence }[] = [];
   const note = (text: Rich, records: FactRecord[]): { note: number } => {
-    const t = plain(text);
-    const existing = notes.find((n) => plain(n.sentence.text) === t);
-    if (existing) return { note: existing.number };
-    notes.push({ number: notes.length + 1, sentence: claim('note', text, records) });
-    return { note: notes.length };
+    const existing = notes.find((n) => plain(n.sentence.text) === plain(text));
+    if (!existing) notes.push({ number: notes.length + 1, sentence: claim('note', text, records) });
+    return { note: existing?.number ?? notes.length };
   };
   const revisionRef = (f: Figure): Rich =>
     facts.revisions.includes(f) ? [note(book.revisionNote(f, say), [{ kind: 'revision', observations: f.rows.map((o) => o.id) }])] : [];
@@ -175,6 +126,8 @@ export function buildBriefing(
   const publishedRecord = (f: Finding): FactRecord => ({ kind: 'published', observations: [], finding: f.id, article: dataset.articles[f.article]!.url });
 
   const sections: Section[] = [];
+  const section = (id: Section['id'], heading: Sentence, paragraphs: Sentence[][], charts: string[]) =>
+    sections.push({ id, heading, paragraphs, charts, sources: [] });
   // 1 Size and industry.
   const groups: Sentence[] = [];
   const tell = (text: Rich, records: FactRecord[]) => groups.push(claim('section:groups', text, records));
@@ -197,25 +150,15 @@ export function buildBriefing(
     tell(book.industryBounds(facts.bounds, say), [{ kind: 'bound', observations: ids(facts.bounds), bound: facts.bounds[0]!.current.bound }]);
   const gradientFinding = facts.findings.find((f) => f.kind === 'size-gradient');
   const topFinding = facts.findings.find((f) => f.kind === 'top-industry');
-  if (gradientFinding || topFinding) {
-    const found = [gradientFinding, topFinding].filter((f) => f !== undefined);
-    tell(book.published({ gradient: gradientFinding?.measures, topIndustry: topFinding?.industry }, say), found.map(publishedRecord));
-  }
+  const found = [gradientFinding, topFinding].filter((f) => f !== undefined);
+  if (found.length) tell(book.published({ gradient: gradientFinding?.measures, topIndustry: topFinding?.industry }, say), found.map(publishedRecord));
   if (groups.length) {
     const largerMore = !!sizeFacts && sizeFacts.large.current.value! > sizeFacts.all.current.value!;
     const bySize = facts.sizes.figures.length > 0 || !!sizeFacts;
     const byIndustry = industries.length > 0 || facts.bounds.length > 0 || !!topFinding;
-    sections.push({
-      id: 'groups',
-      heading: claim(
-        'section:groups',
-        r`${book.headings.sizes(largerMore, bySize, byIndustry)}`,
-        largerMore ? [comparison(sizeFacts.large, sizeFacts.all)] : [],
-      ),
-      paragraphs: [groups],
-      charts: facts.sizes.figures.length + industries.length >= 1 ? ['groups'] : [],
-      sources: [],
-    });
+    const heading = r`${book.sizesHeading(largerMore, bySize, byIndustry)}`;
+    const records = largerMore ? [comparison(sizeFacts.large, sizeFacts.all)] : [];
+    section('groups', claim('section:groups', heading, records), [groups], facts.sizes.figures.length + industries.length >= 1 ? ['groups'] : []);
   }
 
   // 2 Types and 3 purposes: the top one with its change, then the rest; a heading ranks them only when the set is complete.
@@ -226,8 +169,7 @@ export function buildBriefing(
     const where = `section:${id}`;
     const isTypes = id === 'types';
     if (!(isTypes ? group.figures.some((f) => f.measure !== h.measure) : group.figures.length)) {
-      if (isTypes && trendYears.size >= 2)
-        sections.push({ id, heading: claim(where, r`${book.charts.trendTitle(say)}`), paragraphs: [], charts: ['trend'], sources: [] });
+      if (isTypes && trendYears.size >= 2) section(id, claim(where, r`${book.charts.trendTitle(say)}`), [], ['trend']);
       continue;
     }
     const [top, ...rest] = group.figures as [Figure, ...Figure[]];
@@ -247,14 +189,9 @@ export function buildBriefing(
     }
     if (!isTypes && group.figures.some((f) => say.base(f) === 'users')) note(book.usersBaseNote(say), []);
     const title = isTypes ? book.charts.typesTitle(say) : book.charts.purposesTitle(say);
-    const topHeading = isTypes ? book.headings.typesTop(top, say) : book.headings.purposesTop(top, say);
-    sections.push({
-      id,
-      heading: ranked ? claim(where, topHeading, [{ ...ranking, top: top.measure, complete: true }]) : claim(where, r`${title}`),
-      paragraphs: [sentences],
-      charts: isTypes && trendYears.size >= 2 ? ['trend'] : group.figures.length >= 2 ? [id] : [],
-      sources: [],
-    });
+    const topHeading = isTypes ? book.typesHeading(top, say) : book.purposesHeading(top, say);
+    const heading = ranked ? claim(where, topHeading, [{ ...ranking, top: top.measure, complete: true }]) : claim(where, r`${title}`);
+    section(id, heading, [sentences], isTypes && trendYears.size >= 2 ? ['trend'] : group.figures.length >= 2 ? [id] : []);
   }
 
   // 4 A single figure told on its own (a formal policy), with SSB's own reading of it when SSB published one.
@@ -268,7 +205,7 @@ export function buildBriefing(
     const reading = facts.findings.filter((f) => f.kind === 'reading').find((f) => f.about === p.measure);
     if (reading) paragraphs.push([claim('section:policy', r`${reading.text[lang]}`, [publishedRecord(reading)])]);
     const heading = claim('section:policy', r`${low && words.lowHeading ? words.lowHeading : words.label}`, lowRecord);
-    sections.push({ id: 'policy', heading, paragraphs, charts: [], sources: [] });
+    section('policy', heading, paragraphs, []);
   }
 
   // Notes: revisions the text did not footnote, SSB's symbols, our gaps, questions not asked, the break in standard.
@@ -281,14 +218,14 @@ export function buildBriefing(
   }
   for (const g of gapsByYears.values()) note(book.gapNote(g.measures, g.years, say), [{ kind: 'gap', observations: [], measures: g.measures, years: g.years }]);
   // Years without the question: said under the trend chart when there is one, else as a note.
-  const trendShown = sections.some((s) => s.charts.includes('trend'));
-  if (facts.notAsked.length && !trendShown) note(book.notAskedNote(facts.notAsked), [{ kind: 'not-asked', observations: [], years: facts.notAsked }]);
+  if (facts.notAsked.length && !sections.some((s) => s.charts.includes('trend')))
+    note(book.notAskedNote(facts.notAsked), [{ kind: 'not-asked', observations: [], years: facts.notAsked }]);
   // After the change of industry standard (SN2007 to SN2025), say why nothing is compared across it.
   if (facts.seriesBreak && facts.classification === 'SN2025')
     note(book.seriesBreakNote(), [{ kind: 'series-break', observations: [], other: facts.seriesBreak }]);
 
   // Key figures: the headline, the largest enterprises (or the top purpose), the policy (or the top industry).
-  const keyFigures: Briefing['keyFigures'] = [];
+  const keyFigures: { value: Sentence; label: Sentence; change: Sentence | null }[] = [];
   const key = (f: Figure | undefined, c: Change | null) => {
     if (!f || keyFigures.length >= 3 || keyFigures.some((k) => refsOf(k.value.text).includes(f.current.id))) return;
     keyFigures.push({
@@ -304,12 +241,8 @@ export function buildBriefing(
   key(facts.policy?.figure ?? topIndustry ?? topType, facts.policy ? facts.policyChange : null);
 
   // Charts, then the sources of every section from the figures its sentences and charts rest on.
-  const charts = buildChartSpecs(
-    facts,
-    say,
-    book,
-    sections.flatMap((s) => s.charts),
-  );
+  const chartIds = sections.flatMap((s) => s.charts);
+  const charts = buildChartSpecs(facts, say, book, chartIds);
   for (const chart of charts) {
     const text = r`${chart.title} ${chart.subtitle} ${chart.table.flat().join(' ')} ${chart.notes.join(' ')} ${chart.tableNotes.join(' ')}`;
     claim(`chart:${chart.id}`, text, [{ kind: 'chart', observations: chart.observations }]);
@@ -317,50 +250,32 @@ export function buildBriefing(
   const byId = new Map(dataset.observations.map((o) => [o.id, o]));
   const rows = (ids: Iterable<string>) => [...ids].flatMap((id) => byId.get(id) ?? []);
   const sourcesOf = makeSources(dataset, definition, book, lang);
-  /** Each section's observations: what its source line names the sources of. */
-  const sectionObservations = new Map<string, string[]>();
-  for (const s of sections) {
-    const records = [s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts);
-    const ids = new Set(records.flatMap((f) => f.observations));
-    for (const id of s.charts.flatMap((c) => charts.find((chart) => chart.id === c)?.observations ?? [])) ids.add(id);
-    s.sources = sourcesOf(
-      rows(ids),
-      records.flatMap((f) => (typeof f.article === 'string' ? [f.article] : [])),
-    );
-    sectionObservations.set(
-      s.id,
-      rows(ids).map((o) => o.id),
-    );
-  }
   const chartSources: Record<string, string> = {};
   for (const chart of charts) {
     const refs = sourcesOf(rows(chart.observations), []);
     chartSources[chart.id] = `${book.ui.source}, ${refs.map((x) => x.text).join('; ')}`;
     claim(`chart:${chart.id}`, r`${chartSources[chart.id]!}`, [{ kind: 'source', observations: chart.observations }]);
   }
-  // A section's source line, unless its one chart says the same just above it.
+  // A section's source line, from the figures its sentences and charts rest on, unless its one chart says the same just above it.
   for (const s of sections) {
-    const line = `${book.ui.source}, ${s.sources.map((x) => x.text).join('; ')}`;
-    if (!s.sources.length || (s.charts.length === 1 && chartSources[s.charts[0]!] === line)) {
-      s.sources = [];
-      continue;
-    }
-    claim(`section:${s.id}`, r`${line}`, [{ kind: 'source', observations: sectionObservations.get(s.id) ?? [], anchors: s.sources.map((x) => x.anchor) }]);
+    const records = [s.heading, ...s.paragraphs.flat()].flatMap((sentence) => claims.find((c) => c.id === sentence.claim)!.facts);
+    const drawn = s.charts.flatMap((id) => charts.find((chart) => chart.id === id)?.observations ?? []);
+    const observed = rows(new Set([...records.flatMap((f) => f.observations), ...drawn]));
+    const articles = records.flatMap((f) => (typeof f.article === 'string' ? [f.article] : []));
+    const sources = sourcesOf(observed, articles);
+    const line = `${book.ui.source}, ${sources.map((x) => x.text).join('; ')}`;
+    if (!sources.length || (s.charts.length === 1 && chartSources[s.charts[0]!] === line)) continue;
+    s.sources = sources;
+    claim(`section:${s.id}`, r`${line}`, [{ kind: 'source', observations: observed.map((o) => o.id), anchors: sources.map((x) => x.anchor) }]);
   }
 
   const used = new Set(claims.flatMap((c) => c.facts.flatMap((f) => f.observations)));
   const observations = dataset.observations.filter((o) => used.has(o.id));
   const { published, tableUpdated, revised } = publicationDates(dataset, facts, observations);
-  const editionLine = claim('edition', r`${book.editionLine({ year, month: definition.statistic.referenceMonth, published, tableUpdated, revised })}`, [
-    {
-      kind: 'date',
-      observations: observations.filter((o) => o.year === year).map((o) => o.id),
-      published,
-      tableUpdated,
-      revised,
-      referenceMonth: definition.statistic.referenceMonth,
-    },
-  ]);
+  const edition = { year, month: definition.statistic.referenceMonth, published, tableUpdated, revised };
+  const ofYear = observations.filter((o) => o.year === year).map((o) => o.id);
+  const dates = { kind: 'date', observations: ofYear, published, tableUpdated, revised, referenceMonth: edition.month };
+  const editionLine = claim('edition', r`${book.editionLine(edition)}`, [dates]);
 
   const findingUrls = dataset.findings.filter((f) => observations.some((o) => o.year === f.year)).map((f) => dataset.articles[f.article]!.url);
   const aboutSources = sourcesOf(observations, findingUrls, true).map(({ tableNotes = [], ...s }) => ({
@@ -368,20 +283,32 @@ export function buildBriefing(
     notes: tableNotes.map((n) => claim('about', r`${n}`, [{ kind: 'source-note', observations: [] }])),
   }));
   for (const s of aboutSources) claim('about', r`${s.text} ${s.url ?? ''}`, [{ kind: 'source', observations: [] }]);
-  const next = context.nextRelease;
-  const changes = context.changes;
+  const next = context.nextRelease?.date;
   const byKey = new Map(dataset.observations.map((o) => [o.id.split('#')[0]!, o]));
   /** A revised figure: its measure, its group when not all enterprises, and its period. */
   const changedName = (o: Observation) => {
     const measure = definition.measures.find((m) => m.id === o.measure)!.words[lang].label;
-    const groups = [
-      o.size !== null && o.size !== facts.figures.allSizes ? codeLabel(dataset, 'size', o.size, null, lang) : null,
-      o.industry !== null && !facts.figures.isTotal(o.industry, o.classification) ? codeLabel(dataset, 'industry', o.industry, o.classification, lang) : null,
-    ].filter((g): g is string => g !== null);
-    return [measure, ...groups, o.period].join(', ');
+    const size = o.size !== null && o.size !== facts.figures.allSizes && codeLabel(dataset, 'size', o.size, null, lang);
+    const industry =
+      o.industry !== null && !facts.figures.isTotal(o.industry, o.classification) && codeLabel(dataset, 'industry', o.industry, o.classification, lang);
+    return [measure, size, industry, o.period].filter(Boolean).join(', ');
   };
   /** A value as the briefing prints shares, or SSB's symbol for a cell without one. */
   const changedValue = (x: ValueStatus) => (x.value === null ? (x.status ?? '–') : `${formatShare(x.value, lang)}${x.status ? ` (${x.status})` : ''}`);
+  /** One table's latest update, and the revised figures the briefing's measures use, named in this language (at most 12 a table). */
+  const tableChanges = (c: NonNullable<BriefingContext['changes']>[number]) => {
+    const items = c.revised.flatMap((change) => {
+      const o = byKey.get(change.key);
+      return o?.measure ? [{ o, change }] : [];
+    });
+    return {
+      summary: claim('about', r`${book.about.changes({ ...c, revised: c.revised.length })}`, [{ kind: 'history', observations: items.map((i) => i.o.id) }]),
+      items: items.slice(0, 12).map(({ o, change }) => {
+        const text = book.about.changeItem(changedName(o), changedValue(change.before), changedValue(change.after));
+        return claim('about', r`${text}`, [{ kind: 'history', observations: [o.id] }]);
+      }),
+    };
+  };
   return {
     name: definition.statistic.id,
     lang,
@@ -398,39 +325,21 @@ export function buildBriefing(
       coverage: claim('about', r`${say.words.coverage}`),
       definition: say.words.definition,
       sources: aboutSources,
-      nextRelease: next ? claim('about', r`${book.about.nextRelease(next.date)}`, [{ kind: 'date', observations: [], nextRelease: next.date }]) : null,
-      changes: changes?.length
-        ? changes.map((c) => {
-            // The revised figures the briefing's measures use, named in this language (at most 12 a table).
-            const items = c.revised.flatMap((change) => {
-              const o = byKey.get(change.key);
-              return o?.measure ? [{ o, change }] : [];
-            });
-            return {
-              summary: claim(
-                'about',
-                r`${book.about.changes({ table: c.table, updated: c.updated, added: c.added, revised: c.revised.length, withdrawn: c.withdrawn })}`,
-                [{ kind: 'history', observations: items.map((i) => i.o.id) }],
-              ),
-              items: items
-                .slice(0, 12)
-                .map(({ o, change }) =>
-                  claim('about', r`${book.about.changeItem(changedName(o), changedValue(change.before), changedValue(change.after))}`, [
-                    { kind: 'history', observations: [o.id] },
-                  ]),
-                ),
-            };
-          })
-        : null,
+      nextRelease: next ? claim('about', r`${book.about.nextRelease(next)}`, [{ kind: 'date', observations: [], nextRelease: next }]) : null,
+      changes: context.changes?.length ? context.changes.map(tableChanges) : null,
       statisticUrl: definition.statistic.url[lang === 'en' ? 'en' : 'no'],
     },
     charts,
+    /** Each chart's source line: "Kjelde: Statistisk sentralbyrå, tabell 10977 (sist oppdatert …)". */
     chartSources,
     claims,
     ui: book.ui,
+    /** The date the year's figures were first published, and last revised (null when not known). */
     published: published ?? (tableUpdated ? tableUpdated.slice(0, 10) : null),
     revised: revised === 'undated' ? null : revised,
+    /** A figure was revised after it was first published, by a source that gives no date. */
     revisedUndated: revised === 'undated',
+    /** Every observation the edition rests on. */
     observations,
     facts,
   };
@@ -439,10 +348,8 @@ export function buildBriefing(
 /** The earlier figures a milestone or record rests on: every earlier figure of the headline series. */
 function historyIds(facts: YearFacts): string[] {
   const h = facts.headline.figure;
-  return facts.figures
-    .series(h.measure, h.size, h.industry, h.classification)
-    .filter((f) => f.year <= h.year)
-    .map((f) => f.current.id);
+  const series = facts.figures.series(h.measure, h.size, h.industry, h.classification);
+  return series.filter((f) => f.year <= h.year).map((f) => f.current.id);
 }
 
 /**
@@ -455,11 +362,8 @@ function publicationDates(dataset: Dataset, facts: YearFacts, observations: Obse
   const published = ofYear.flatMap((o) => (o.table === null && o.published ? [o.published] : [])).sort()[0] ?? null;
   const updated = ofYear.flatMap((o) => (o.table ? [dataset.tables[o.table]?.updated] : [])).filter((u): u is string => !!u);
   const tableUpdated = updated.sort().at(-1) ?? null;
-  let revised: string | null | 'undated' = null;
-  for (const f of facts.revisions.filter((x) => x.year === facts.year)) {
-    if (!f.current.published) revised = 'undated';
-    else if (revised !== 'undated' && (!revised || f.current.published > revised)) revised = f.current.published;
-  }
+  const revisions = facts.revisions.filter((f) => f.year === facts.year).map((f) => f.current.published);
+  const revised = revisions.includes(null) ? 'undated' : (revisions.sort().at(-1) ?? null);
   return { published, tableUpdated, revised };
 }
 
@@ -482,14 +386,10 @@ function makeSources(dataset: Dataset, definition: Definition, book: Phrasebook,
       ...tables.map((id) => {
         const table = dataset.tables[id];
         const updated = table?.updated ?? null;
+        const anchor = `kjelde-${id}`;
         const url = `https://www.ssb.no/${lang === 'en' ? 'en/' : ''}statbank/table/${id}`;
-        if (!full) return { anchor: `kjelde-${id}`, text: book.about.tableRef(id, updated), url };
-        return {
-          anchor: `kjelde-${id}`,
-          text: book.about.table(id, label(id), updated),
-          url,
-          tableNotes: (table?.notes ?? []).map(cleanText).filter(Boolean),
-        };
+        if (!full) return { anchor, text: book.about.tableRef(id, updated), url };
+        return { anchor, text: book.about.table(id, label(id), updated), url, tableNotes: (table?.notes ?? []).map(cleanText).filter(Boolean) };
       }),
       ...articles.map((i) => {
         const { title, published, url } = dataset.articles[i]!;

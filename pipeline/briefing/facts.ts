@@ -29,14 +29,11 @@ const hasShare = (f: Figure) => f.current.value !== null && f.current.bound === 
 
 /** Every year the briefing can be told for: a year with the headline figure for all enterprises and industries. */
 export function headlineYears(figures: Figures): number[] {
-  const years = new Set<number>();
   const { story } = figures.definition;
-  for (const f of figures.byKey.values()) {
-    if (!story.headline.includes(f.measure) || f.size !== story.allSizes) continue;
-    if (!figures.isTotal(f.industry, f.classification)) continue;
-    if (hasShare(f)) years.add(f.year);
-  }
-  return [...years].sort((a, b) => a - b);
+  const years = [...figures.byKey.values()]
+    .filter((f) => story.headline.includes(f.measure) && f.size === story.allSizes && figures.isTotal(f.industry, f.classification) && hasShare(f))
+    .map((f) => f.year);
+  return [...new Set(years)].sort((a, b) => a - b);
 }
 
 /** The default edition: the latest year with the story's headline figure. */
@@ -51,19 +48,14 @@ export function latestYear(figures: Figures): number {
 export function deriveFacts(dataset: Dataset, definition: Definition, year: number, figures = new Figures(dataset, definition)) {
   const { story } = definition;
   const all = story.allSizes;
-  // The headline: the first headline measure with a figure for all enterprises in one of the total populations.
-  let headline: Figure | undefined;
-  for (const measure of story.headline) {
-    const classifications = classificationsOf(figures, measure, year);
-    for (const total of [...new Set(classifications.flatMap((c) => figures.totals(c)))]) {
-      for (const cls of classifications) {
-        const f = figures.get(measure, year, all, total, cls) ?? figures.get(measure, year, all, null, cls);
-        if (f && hasShare(f) && (!headline || cls === 'SN2025')) headline = f;
-      }
-      if (headline) break;
-    }
-    if (headline) break;
-  }
+  // The headline: the first headline measure with a figure for all enterprises in one of the total populations, SN2025 first.
+  const headline = story.headline
+    .flatMap((measure) => {
+      const classifications = classificationsOf(figures, measure, year);
+      const totals = [...new Set(classifications.flatMap((c) => figures.totals(c)))];
+      return totals.flatMap((total) => classifications.map((cls) => figures.get(measure, year, all, total, cls) ?? figures.get(measure, year, all, null, cls)));
+    })
+    .find((f) => f !== undefined && hasShare(f));
   if (!headline) {
     const years = headlineYears(figures);
     throw new NoDataError(
@@ -75,27 +67,22 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
   const cls = headline.classification;
   const population = headline.industry ?? story.totals[0]!;
   const value = (f: Figure | undefined) => (f && hasShare(f) ? f : undefined);
-  const at = (measure: string, size: string | null = all, industry: string | null = headline!.industry) =>
-    value(figures.get(measure, year, size, industry, cls));
+  const at = (measure: string, size: string | null = all) => value(figures.get(measure, year, size, headline.industry, cls));
 
+  // A milestone (a simple fraction the rounded share is exactly, as text/format.ts says shares) and a record need the
+  // whole earlier history, every figure of it below this year's share.
   const history = completeHistory(figures, headline);
-
-  let milestone: { numerator: number; denominator: number; since: number } | null = null;
-  let record: { since: number } | null = null;
-  if (history.complete && history.earlier.length > 0) {
-    const share = round(headline.current.value!);
-    // A simple fraction the rounded share is exactly (as text/format.ts says shares as fractions).
-    const fraction = shareAsFraction(share, 0);
-    const highest = history.earlier.every((e) => round(e.current.value!) < share);
-    const since = history.earlier[0]!.year;
-    if (fraction && highest) milestone = { numerator: fraction.numerator, denominator: fraction.denominator, since };
-    if (history.earlier.length >= 2 && highest) record = { since };
-  }
+  const share = round(headline.current.value!);
+  const highest = history.complete && history.earlier.length > 0 && history.earlier.every((e) => round(e.current.value!) < share);
+  const since = history.earlier[0]?.year ?? year;
+  const fraction = highest ? shareAsFraction(share, 0) : null;
+  const milestone = fraction ? { numerator: fraction.numerator, denominator: fraction.denominator, since } : null;
+  const record = highest && history.earlier.length >= 2 ? { since } : null;
 
   const sizeTable = tableDimension(figures, headline, 'size');
   // Size classes as the table has them; for figures from articles, as the survey's codelist has them.
   const sizeCodes = sizeTable ?? figures.dataset.codelists.size?.map((c) => c.code) ?? [];
-  const sizeFigures = sizeCodes.filter((c) => c !== all).map((c) => figures.get(headline!.measure, year, c, headline!.industry, cls));
+  const sizeFigures = sizeCodes.filter((c) => c !== all).map((c) => figures.get(headline.measure, year, c, headline.industry, cls));
   const presentSizes = sizeFigures.filter((f): f is Figure => value(f) !== undefined);
   const sizesComplete = sizeTable !== null && sizeFigures.every((f) => value(f) !== undefined || f?.current.status === '.');
   const largest = sizeCodes.filter((c) => c !== all).at(-1);
@@ -104,10 +91,9 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
 
   const industryCodes = tableDimension(figures, headline, 'industry');
   const industryFigures = figures.ofMeasureYear(headline.measure, year, cls).filter((f) => f.size === all && !figures.isTotal(f.industry, cls));
-  const inUse = (code: string) => figures.get(headline!.measure, year, all, code, cls)?.current.status !== '.';
-  const industriesComplete =
-    industryCodes?.filter((c) => !figures.isTotal(c, cls) && inUse(c)).every((c) => value(figures.get(headline!.measure, year, all, c, cls)) !== undefined) ===
-    true;
+  const ofIndustry = (code: string) => figures.get(headline.measure, year, all, code, cls);
+  const inUse = industryCodes?.filter((c) => !figures.isTotal(c, cls) && ofIndustry(c)?.current.status !== '.');
+  const industriesComplete = inUse?.every((c) => value(ofIndustry(c)) !== undefined) === true;
 
   const group = (measures: string[]) => {
     const list = measures.map((m) => at(m)).filter((f): f is Figure => f !== undefined);
@@ -117,56 +103,43 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
     return {
       figures: byValue(list, measures),
       complete: expected.length > 0 && expected.length === measures.length && expected.every((m) => list.some((f) => f.measure === m)),
-      changes: new Map(
-        list.flatMap((f) => {
-          const c = changeOf(figures, f);
-          return c ? [[f.measure, c] as const] : [];
-        }),
-      ),
+      changes: new Map(list.map((f) => [f.measure, changeOf(figures, f)])),
     };
   };
 
   const policy = story.policy ? at(story.policy) : undefined;
-  const told = [headline, large, ...presentSizes, ...industryFigures, ...(policy ? [policy] : [])];
   const types = group(story.types);
-  const typeSizes = largest
-    ? story.types.flatMap((m) => {
-        const big = at(m, largest);
-        return big ? [{ large: big, all: at(m) ?? null }] : [];
-      })
-    : [];
+  const typeSizes = story.types.flatMap((m) => {
+    const big = largest ? at(m, largest) : undefined;
+    return big ? [{ large: big, all: at(m) ?? null }] : [];
+  });
   const purposes = group(story.purposes);
-  told.push(...types.figures, ...purposes.figures);
   const findings = figures.dataset.findings.filter((f) => f.year === year);
 
-  const trendMeasures = [headline.measure, ...story.types.filter((m) => m !== headline!.measure && at(m) !== undefined)];
+  const trendMeasures = [headline.measure, ...story.types.filter((m) => m !== headline.measure && at(m) !== undefined)];
   const trend = trendMeasures
     .map((measure) => {
-      const series = figures.series(measure, all, headline!.industry, cls).filter((f) => f.year <= year && value(f));
+      const series = figures.series(measure, all, headline.industry, cls).filter((f) => f.year <= year && value(f));
       const expected = figures.expectedYears(measure, cls);
-      return {
-        measure,
-        points: series.map((f, i) => ({ figure: f, joinPrevious: i > 0 && consecutive(expected, series[i - 1]!.year, f.year) })),
-      };
+      return { measure, points: series.map((f, i) => ({ figure: f, joinPrevious: i > 0 && consecutive(expected, series[i - 1]!.year, f.year) })) };
     })
     .filter((t) => t.points.length > 0);
   const span = trend.flatMap((t) => t.points.map((p) => p.figure.year));
   const first = Math.min(...span);
   const asked = new Set(trendMeasures.flatMap((m) => figures.expectedYears(m, cls)));
-  const notAsked: number[] = [];
-  for (let y = first + 1; y < year; y++) if (!asked.has(y)) notAsked.push(y);
+  const notAsked = Array.from({ length: year - first - 1 }, (_, i) => first + 1 + i).filter((y) => !asked.has(y));
   const gaps = trend
     .map((t) => {
       const have = new Set(t.points.map((p) => p.figure.year));
-      const firstOfSeries = t.points[0]!.figure.year;
-      return { measure: t.measure, years: figures.expectedYears(t.measure, cls).filter((y) => y >= firstOfSeries && y <= year && !have.has(y)) };
+      return { measure: t.measure, years: figures.expectedYears(t.measure, cls).filter((y) => y >= t.points[0]!.figure.year && y <= year && !have.has(y)) };
     })
     .filter((g) => g.years.length > 0);
 
   const missing = [...new Set([headline.measure, ...story.types, ...story.purposes, ...(story.policy ? [story.policy] : [])])]
     .flatMap((m) => figures.ofMeasureYear(m, year, cls))
-    .filter((f) => f.current.value === null && f.current.status !== '.' && (f.size === all || f.industry === headline!.industry) && f.current.status !== null);
-  const revisions = [...new Set(told.filter((f): f is Figure => f !== undefined))].filter((f) => f.first !== f.current && f.first.value !== f.current.value);
+    .filter((f) => f.current.value === null && f.current.status !== '.' && (f.size === all || f.industry === headline.industry) && f.current.status !== null);
+  const told = [headline, large, ...presentSizes, ...industryFigures, policy, ...types.figures, ...purposes.figures].filter((f) => f !== undefined);
+  const revisions = [...new Set(told)].filter((f) => f.first !== f.current && f.first.value !== f.current.value);
   const other = [...figures.byKey.values()].find((f) => f.classification !== cls)?.classification ?? null;
 
   return {
@@ -212,11 +185,8 @@ export function deriveFacts(dataset: Dataset, definition: Definition, year: numb
 
 /** The latest earlier figure of the series, when the two are consecutive measurements (same question, base, population). */
 function changeOf(figures: Figures, f: Figure): Change | null {
-  if (!hasShare(f)) return null;
-  const previous = earlierOf(figures, f).at(-1);
-  if (!previous) return null;
-  const expected = figures.expectedYears(f.measure, f.classification);
-  if (!consecutive(expected, previous.year, f.year)) return null;
+  const previous = hasShare(f) ? earlierOf(figures, f).at(-1) : undefined;
+  if (!previous || !consecutive(figures.expectedYears(f.measure, f.classification), previous.year, f.year)) return null;
   return { from: previous, to: f, points: round(f.current.value!) - round(previous.current.value!), lastAsked: f.year - previous.year > 1 };
 }
 
@@ -239,10 +209,9 @@ function completeHistory(figures: Figures, f: Figure): { complete: boolean; earl
 }
 
 function classificationsOf(figures: Figures, measure: string, year: number): (Classification | null)[] {
-  const found = new Set<Classification | null>();
-  for (const f of figures.byKey.values()) if (f.measure === measure && f.year === year) found.add(f.classification);
+  const found = [...figures.byKey.values()].filter((f) => f.measure === measure && f.year === year).map((f) => f.classification);
   // SN2025 first: from 2026 it is the standard the year is told in.
-  return [...found].sort((a, b) => (a === 'SN2025' ? -1 : b === 'SN2025' ? 1 : 0));
+  return [...new Set(found)].sort((a, b) => (a === 'SN2025' ? -1 : b === 'SN2025' ? 1 : 0));
 }
 
 /** The codes of a dimension in the table the figure came from, or null for an article figure. */

@@ -1,13 +1,10 @@
 import type { Classification, Dataset, Definition, Observation } from './model.js';
 
 /**
- * The dataset as figures a sentence can rest on. Pure, and linear in the number of observations. A figure's key is
- * what it means (measure, period, size class, industry, classification); the rows behind it may be an article's figure,
- * a table's, and its revisions. The current row is the latest: a table row (its highest revision) over an article; the
- * first is the earliest published. A series is one question for one population in one classification: changes and
- * comparisons are made only inside one. Its expected periods are those in which the question was asked, as far as the
- * data shows: the time codes of the tables that hold the measure and, for article figures, every period with any figure
- * of the survey; not a period where SSB marks every figure "." (not in use). A gap is an expected period without a figure.
+ * The dataset as figures a sentence can rest on, keyed by what they mean (measure, period, size class, industry,
+ * classification). Pure, linear in the observations. A figure's current row is the latest (a table's highest revision
+ * over an article), its first the earliest published. A series is one question for one population in one classification;
+ * its expected periods are those the question was asked in (its tables' time codes, its articles' years), not those SSB marks all ".".
  */
 
 export interface Figure {
@@ -44,10 +41,9 @@ export class Figures {
   ) {
     this.allSizes = definition.story.allSizes;
     const rows = new Map<string, Observation[]>();
-    for (const o of dataset.observations) {
-      if (o.measure === null) continue;
-      push(rows, figureKey(o.measure, o.year, this.sizeOf(o), o.industry, o.classification), o);
-    }
+    // A table without a size dimension counts all enterprises: its figures are the all-sizes figures.
+    for (const o of dataset.observations)
+      if (o.measure !== null) push(rows, figureKey(o.measure, o.year, o.size ?? this.allSizes, o.industry, o.classification), o);
     for (const [key, list] of rows) {
       const byPublication = [...list].sort(
         (a, b) => publishedOrder(a) - publishedOrder(b) || (a.table === null ? -1 : 0) - (b.table === null ? -1 : 0) || a.revision - b.revision,
@@ -55,29 +51,15 @@ export class Figures {
       const fromTables = list.filter((o) => o.table !== null);
       const candidates = fromTables.length ? fromTables : list;
       const current = candidates.reduce((a, b) => (b.revision > a.revision || (b.revision === a.revision && publishedOrder(b) > publishedOrder(a)) ? b : a));
-      const figure: Figure = {
-        key,
-        measure: current.measure!,
-        year: current.year,
-        period: current.period,
-        size: this.sizeOf(current),
-        industry: current.industry,
-        classification: current.classification,
-        current,
-        first: byPublication[0]!,
-        rows: byPublication,
-      };
+      const { measure, year, period, industry, classification } = current;
+      const size = current.size ?? this.allSizes;
+      const figure: Figure = { key, measure: measure!, year, period, size, industry, classification, current, first: byPublication[0]!, rows: byPublication };
       this.byKey.set(key, figure);
       push(this.bySeries, seriesKey(figure.measure, figure.size, figure.industry, figure.classification), figure);
       push(this.byMeasureYear, `${figure.measure}|${figure.year}|${figure.classification ?? '-'}`, figure);
     }
     for (const list of this.bySeries.values()) list.sort((a, b) => a.year - b.year);
     this.computeExpected();
-  }
-
-  /** A table without a size dimension counts all enterprises: its figures are the all-sizes figures. */
-  private sizeOf(o: Pick<Observation, 'size'>): string {
-    return o.size ?? this.allSizes;
   }
 
   get(measure: string, year: number, size: string | null, industry: string | null, classification: Classification | null): Figure | undefined {
@@ -100,14 +82,10 @@ export class Figures {
    * "All industries"), as a new table may name it otherwise.
    */
   totals(classification: Classification | null): string[] {
-    const found = new Set<string>(this.definition.story.totals);
-    for (const t of Object.values(this.dataset.tables)) {
-      if (t.classification !== classification) continue;
-      for (const c of t.dimensions.find((d) => d.role === 'industry')?.categories ?? []) {
-        if (/^total/i.test(c.code) || /^(alle næring|all industr)/i.test(c.label.no) || /^all industr/i.test(c.label.en ?? '')) found.add(c.code);
-      }
-    }
-    return [...found];
+    const tables = Object.values(this.dataset.tables).filter((t) => t.classification === classification);
+    const categories = tables.flatMap((t) => t.dimensions.find((d) => d.role === 'industry')?.categories ?? []);
+    const named = categories.filter((c) => /^total/i.test(c.code) || /^(alle næring|all industr)/i.test(c.label.no) || /^all industr/i.test(c.label.en ?? ''));
+    return [...new Set([...this.definition.story.totals, ...named.map((c) => c.code)])];
   }
 
   isTotal(industry: string | null, classification: Classification | null): boolean {
@@ -138,12 +116,8 @@ export class Figures {
       const classifications = new Set([...this.byKey.values()].filter((f) => f.measure === m.id).map((f) => f.classification));
       for (const cls of classifications) {
         const key = `${m.id}|${cls ?? '-'}`;
-        const years = new Set<number>();
-        for (const t of m.tables) {
-          const table = this.dataset.tables[t];
-          if (table?.classification !== cls) continue;
-          for (const c of table.dimensions.find((d) => d.role === 'time')?.categories ?? []) years.add(Number(c.code.slice(0, 4)));
-        }
+        const tables = m.tables.flatMap((t) => (this.dataset.tables[t]?.classification === cls ? [this.dataset.tables[t]!] : []));
+        const years = new Set(tables.flatMap((t) => t.dimensions.find((d) => d.role === 'time')?.categories.map((c) => Number(c.code.slice(0, 4))) ?? []));
         if (fromArticles.has(key)) for (const y of articleYears.get(cls ?? '-') ?? []) years.add(y);
         this.expected.set(key, new Set([...years].filter((y) => asked.get(`${key}|${y}`) !== false)));
       }

@@ -2,11 +2,9 @@ import { cleanText } from '../text/format.js';
 import type { Classification, Dataset, Labels, Lang } from './model.js';
 
 /**
- * SSB's own name for a code: from the table the figures came from (lang=no for Nynorsk and Bokmål, lang=en for
- * English), else from the dataset's codelists (the names SSB gives the same codes in the survey's other tables, for
- * figures quoted from articles). A Bokmål or Nynorsk form is used only where the codelist records one: SSB's lang=no
- * labels are mostly Nynorsk, but some (SN2007's totals) are Bokmål, and a Nynorsk edition should not switch form. Never a bare code while
- * any label exists; text from a data source is cleaned of control and bidirectional characters. Pure.
+ * SSB's own name for a code: from the table the figures came from (lang=no for Nynorsk and Bokmål), else from the
+ * dataset's codelists (for figures quoted from articles). A Bokmål or Nynorsk form only where the codelist records one,
+ * as SSB's lang=no labels mix the two. Never a bare code while any label exists; text from a source is cleaned. Pure.
  */
 
 export function pickLabel(labels: Labels, lang: Lang): string {
@@ -25,14 +23,8 @@ export function codeLabel(dataset: Dataset, role: 'size' | 'industry', code: str
       if (lang !== 'en' || category.label.en) break;
     }
   }
-  if (fromTable) {
-    // A Bokmål or Nynorsk form from the codelist only when it names the same category (its Norwegian label is the table's).
-    const same = listed !== undefined && listed.label.no === fromTable.no;
-    const nb = same ? listed.label.nb : undefined;
-    const nn = same ? listed.label.nn : undefined;
-    const en = fromTable.en ?? listed?.label.en;
-    return pickLabel({ ...fromTable, ...(en ? { en } : {}), ...(nb ? { nb } : {}), ...(nn ? { nn } : {}) }, lang);
-  }
-  if (listed) return pickLabel(listed.label, lang);
-  return code;
+  if (!fromTable) return listed ? pickLabel(listed.label, lang) : code;
+  // A Bokmål or Nynorsk form from the codelist only when it names the same category (its Norwegian label is the table's).
+  const same = listed?.label.no === fromTable.no ? listed.label : undefined;
+  return pickLabel({ ...fromTable, en: fromTable.en ?? listed?.label.en, nb: same?.nb || fromTable.nb, nn: same?.nn || fromTable.nn }, lang);
 }

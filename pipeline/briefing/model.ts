@@ -14,19 +14,8 @@ export type StatusSymbol = (typeof statusSymbols)[number];
 /** SSB's labels; `nb`/`nn` are forms recorded in a codelist where SSB's Norwegian label is in the other standard. */
 export type Labels = v.InferOutput<typeof labelsSchema>;
 
-// ─── The definition: data/<briefing>/briefing.json ──────────────────────────────────────────────────────────────
-
+/** A briefing's definition: data/<briefing>/briefing.json. */
 export type Definition = Omit<v.InferOutput<typeof definitionSchema>, '$comment'>;
-/** The words a briefing's subject needs, in one language. */
-export type BriefingWords = Definition['words'][Lang];
-export type MeasureDefinition = Definition['measures'][number];
-/** How one measure is said, in the language's own spelling. */
-export type MeasureWords = MeasureDefinition['words'][Lang];
-/** Who a share is a share of: every enterprise in the population, or only those that use the thing the table is about. */
-export type Base = MeasureDefinition['base'];
-export type Story = Definition['story'];
-
-// ─── The dataset: data/<briefing>/dataset.json ──────────────────────────────────────────────────────────────────
 
 /** What the last fetch learnt of a table, kept so every figure can be named by SSB's own labels. */
 export type TableState = v.InferOutput<typeof tableStateSchema>;
@@ -40,7 +29,5 @@ export type Observation = v.InferOutput<typeof rowSchema> & { id: string; year: 
 /** A statement SSB published in words (no figure), recorded so it can be told with its source. */
 export type Finding = v.InferOutput<typeof findingSchema>;
 
-type DatasetHeader = v.InferOutput<typeof datasetHeaderSchema>;
-/** A figure quoted in one of SSB's articles: the source of record for years the tables don't reach here. */
-export type ArticleSource = DatasetHeader['articles'][number];
-export type Dataset = Omit<DatasetHeader, 'columns' | 'observations'> & { observations: Observation[] };
+/** A briefing's dataset (data/<briefing>/dataset.json), its rows parsed. */
+export type Dataset = Omit<v.InferOutput<typeof datasetHeaderSchema>, 'columns' | 'observations'> & { observations: Observation[] };

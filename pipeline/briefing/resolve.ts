@@ -7,30 +7,15 @@ import type { Definition, TableDimension } from './model.js';
  * leaves the measure unresolved with a warning (the briefing is told without it).
  */
 
-interface TableMeasure {
-  codes: Record<string, string>;
-  /** The measure dimensions' labels (lang=no) of the codes that tell measures apart. */
-  label: string;
-}
-
-interface Resolution {
-  /** measure id -> its codes in this table (recorded and newly resolved). */
-  codes: Record<string, Record<string, string>>;
-  /** Measures resolved by pattern in this fetch: to be recorded in the definition. */
-  newly: string[];
-  /** Recorded codes the table no longer has: the fetch must stop. */
-  problems: string[];
-  /** Patterns that matched nothing or more than one measure. */
-  warnings: string[];
-}
-
 export function resolveMeasures(
   definition: Pick<Definition, 'measures'>,
   table: string,
-  measures: TableMeasure[],
+  /** The table's measures: their codes, and the measure dimensions' labels (lang=no) of the codes that tell them apart. */
+  measures: { codes: Record<string, string>; label: string }[],
   dims: Pick<TableDimension, 'id' | 'role' | 'categories'>[],
-): Resolution {
-  const resolution: Resolution = { codes: {}, newly: [], problems: [], warnings: [] };
+) {
+  // Each measure's codes in this table (recorded or newly resolved); those resolved by pattern now, to be recorded.
+  const resolution = { codes: {} as Record<string, Record<string, string>>, newly: [] as string[], problems: [] as string[], warnings: [] as string[] };
   const measureDims = dims.filter((d) => d.role === 'measure');
   const known = new Map(measureDims.map((d) => [d.id, new Set(d.categories.map((c) => c.code))]));
   const claimed = new Set<string>();

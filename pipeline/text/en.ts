@@ -1,137 +1,55 @@
+import type { Change, YearFacts } from '../briefing/facts.js';
+import type { Figure } from '../briefing/figures.js';
+import type { Lang } from '../briefing/model.js';
 import { capitalise, fractionWords } from './format.js';
-import { changeClause, inIndustries, pagePhrases, type PageWords, type Phrasebook } from './phrasebook.js';
+import { words } from './en-words.js';
+import { pagePhrases } from './phrasebook.js';
 import { capitaliseRich as cap, joinRich, r, type Rich } from './rich.js';
+import type { Say } from './say.js';
 
 /**
- * British English in a statistics office's house style: "50 per cent" in running text and "50%" in key figures,
- * "compared with", "persons employed", no sentence that starts with a numeral (the year or "the share" comes first).
+ * British English in a statistics office's house style: "compared with", "persons employed", no sentence that starts
+ * with a numeral. Its words (text/en-words.ts) and sentences are the shape every language fills in (PageWords, Phrasebook).
  */
 
-const words: PageWords = {
-  and: 'and',
-  from: 'from',
-  to: 'to',
-  in: 'in',
-  percent: 'per cent',
-  quote: ['‘', '’'],
-  change: { unchanged: 'unchanged', up: 'up', down: 'down', lastAsked: 'when the question was last asked' },
-  notes: {
-    firstPublished: 'first published as',
-    on: 'on ',
-    laterRevised: 'later revised to',
-    noDate: 'date not given',
-    noFigure: 'no figure from Statistics Norway',
-    noFigures: 'This dataset has no figures',
-    notAsked: 'The questions were not asked in',
-    seriesBreak:
-      'From 2026 the figures by industry are based on a new standard industrial classification (SN2025). Figures by industry before and after the change cannot be compared directly, and changes across it are not calculated here.',
-    usersBase: (users) => `The shares for purposes are shares of ${users}, not of all enterprises.`,
-  },
-  edition: { referencePeriod: 'Reference period', fromStatBank: 'Figures from StatBank', revisedLater: 'Revised later', lastRevised: 'Last revised' },
-  about: {
-    table: 'table',
-    lastUpdated: 'last updated',
-    article: 'Article on ssb.no',
-    published: 'published',
-    undated: 'undated',
-    nextRelease: 'Next release',
-    updated: 'updated',
-    added: ['new figure', 'new figures'],
-    revised: ['revised figure', 'revised figures'],
-    withdrawn: ['figure withdrawn', 'figures withdrawn'],
-    noneChanged: 'no figures changed',
-  },
-  charts: {
-    useOf: 'Use of',
-    overTime: 'over time',
-    by: 'by',
-    size: 'size',
-    industry: 'industry',
-    largerMore: 'Large enterprises are more active',
-    shareOf: 'Share of',
-    line: 'Line chart',
-    bar: 'Bar chart',
-    rose: 'rose',
-    fell: 'fell',
-    same: (name, value, first, last) => `${name} was ${value} in both ${first} and ${last}`,
-    largest: 'The largest value is',
-    highest: 'Highest is',
-    lowest: 'lowest',
-    at: 'at',
-    head: { trend: 'Year', types: 'Type', purposes: 'Purpose', groups: 'Group' },
-    emptyCell: 'Empty cell: this dataset does not have the figure.',
-  },
-  terms: {
-    verb: { present: 'use', past: 'used' },
-    enterprises: 'enterprises',
-    excludingFinance: 'outside the financial sector',
-    bound: { over: 'more than', under: 'less than' },
-  },
-  symbols: {
-    '.': 'not applicable',
-    '..': 'data not available',
-    ':': 'not for publication (confidential)',
-    '-': 'nil',
-    '*': 'provisional figure',
-  },
-  ui: {
-    brand: 'Figures from Statistics Norway',
-    source: 'Source: Statistics Norway',
-    page: 'Page',
-    of: 'of',
-    keyFigures: 'Key figures',
-    notes: 'Notes',
-    about: 'About the statistics',
-    sources: 'Sources',
-    readMore: 'Read more about the statistics',
-    chartData: 'Data behind the chart',
-    appendix: 'Table appendix',
-    noteLabel: 'Note',
-    tableNotes: 'Note from Statistics Norway',
-    changesHeading: 'Changes at the latest update',
-    licence: 'The figures are from Statistics Norway and free to use under the CC BY 4.0 licence.',
-    author: 'ssb-briefing, with figures from Statistics Norway',
-    percent: 'Per cent',
-    articleLabel: 'article',
-  },
-};
 const page = pagePhrases('en', words);
 
-const list = (items: Rich[]) => joinRich(items, 'and');
+const list = (items: Rich[]) => joinRich(items, 'en');
 
 /** "use" -> "uses", "have" -> "has": the verb after "one in …". */
 const singular = (verb: string) => verb.replace(/^(\w+)/, (w) => (w === 'have' ? 'has' : w.endsWith('s') ? w : `${w}s`));
 
-export const en: Phrasebook = {
+/** A phrasebook only phrases facts whose precondition holds; which are said, in which order, briefing/content.ts decides once. */
+export const en = {
   ...page,
-  lang: 'en',
+  lang: 'en' as Lang,
 
-  headlineFraction(f, say) {
+  headlineFraction(f: Figure, say: Say) {
     const { words, fraction } = say.fraction(f)!;
     const m = say.m(f.measure);
     const verb = fraction.numerator === 1 ? singular(m.verb.present) : m.verb.present;
     return cap(r`${words} Norwegian enterprises ${verb} ${m.object}`);
   },
-  headlineChange(c, say) {
+  headlineChange(c: Change, say: Say) {
     const m = say.m(c.to.measure);
     return r`${c.points > 0 ? 'More' : 'Fewer'} enterprises ${m.verb.present} ${m.object}`;
   },
-  headlineLevel(f, say) {
+  headlineLevel(f: Figure, say: Say) {
     const m = say.m(f.measure);
     return r`${capitalise(m.object)} in use in ${say.share(f)} of Norwegian enterprises`;
   },
-  ledeLevel(f, change, say) {
+  ledeLevel(f: Figure, change: Change | null, say: Say) {
     const m = say.m(f.measure);
     const examples = m.examples && !change ? `, such as ${m.examples}` : '';
-    return r`In ${f.year}, ${say.share(f)} of ${say.of(f, true)} ${m.verb.past} ${m.object}${examples}${changeClause(change, say, words)}.`;
+    return r`In ${f.year}, ${say.share(f)} of ${say.of(f, true)} ${m.verb.past} ${m.object}${examples}${page.changeClause(change, say)}.`;
   },
-  ledeMilestone(ms) {
+  ledeMilestone(ms: NonNullable<YearFacts['milestone']>) {
     return r`It is the first time since measurements began in ${ms.since} that the share has reached ${fractionWords({ ...ms, approx: 'exact' }, 'en')}.`;
   },
-  ledeRecord(rec) {
+  ledeRecord(rec: { since: number }) {
     return r`It is the highest share since measurements began in ${rec.since}.`;
   },
-  ledeTop(f, say) {
+  ledeTop(f: Figure, say: Say) {
     const m = say.m(f.measure);
     const fraction = say.fraction(f);
     if (say.base(f) === 'users') return r`Among ${say.words.users}, the share that ${m.verb.past} ${m.object} was ${say.share(f)}.`;
@@ -139,78 +57,72 @@ export const en: Phrasebook = {
     return r`The share of enterprises that ${m.verb.past} ${m.object} was ${say.share(f)}.`;
   },
 
-  headings: {
-    ...page.headings,
-    typesTop: (top, say) => r`${say.m(top.measure).label}: the most used`,
-    purposesTop: (top, say) => r`Used most for ${say.m(top.measure).noun}`,
-  },
-  sizeComparison(large, all, say) {
+  typesHeading: (top: Figure, say: Say) => r`${say.m(top.measure).label}: the most used`,
+  purposesHeading: (top: Figure, say: Say) => r`Used most for ${say.m(top.measure).noun}`,
+  sizeComparison(large: Figure, all: Figure, say: Say) {
     const m = say.m(large.measure);
     return r`Among enterprises with ${say.size(large.size!)}, ${say.share(large)} ${m.verb.past} ${m.object}, compared with ${say.share(all)} of all enterprises.`;
   },
-  sizeGradient(sizes, say) {
+  sizeGradient(sizes: Figure[], say: Say) {
     const first = sizes[0]!;
     const last = sizes.at(-1)!;
     return r`The larger the enterprise, the higher the share: from ${say.share(first)} among those with ${say.size(first.size!)} to ${say.share(last)} among those with ${say.size(last.size!)}.`;
   },
-  industrySame: (f, say) => r`The share was the same in every industry, ${say.share(f)}.`,
-  industryRanking(top, bottom, say) {
+  industrySame: (f: Figure, say: Say) => r`The share was the same in every industry, ${say.share(f)}.`,
+  industryRanking(top: Figure[], bottom: Figure[], say: Say) {
     const at = (n: number) => (n === 2 ? 'both at' : n > 2 ? 'all at' : 'at');
-    return r`By industry, the share was highest ${inIndustries(top, say, words)}, ${at(top.length)} ${say.share(top[0]!)}, and lowest ${inIndustries(bottom, say, words)}, ${at(bottom.length)} ${say.share(bottom[0]!)}.`;
+    return r`By industry, the share was highest ${page.inIndustries(top, say)}, ${at(top.length)} ${say.share(top[0]!)}, and lowest ${page.inIndustries(bottom, say)}, ${at(bottom.length)} ${say.share(bottom[0]!)}.`;
   },
-  industryLevels(groups, say) {
+  industryLevels(groups: Figure[][], say: Say) {
     const m = say.m(groups[0]![0]!.measure);
     const [first, ...rest] = groups;
-    const more = rest.map((g) => r`; ${inIndustries(g, say, words)}, ${say.share(g[0]!)}`);
-    return cap(r`${inIndustries(first!, say, words)}, ${say.share(first![0]!)} ${m.verb.past} ${m.object}${more.flat()}.`);
+    const more = rest.map((g) => r`; ${page.inIndustries(g, say)}, ${say.share(g[0]!)}`);
+    return cap(r`${page.inIndustries(first!, say)}, ${say.share(first![0]!)} ${m.verb.past} ${m.object}${more.flat()}.`);
   },
-  industryBounds(bounds, say) {
+  industryBounds(bounds: Figure[], say: Say) {
     const m = say.m(bounds[0]!.measure);
-    return cap(r`${inIndustries(bounds, say, words)}, ${say.share(bounds[0]!)} of enterprises ${m.verb.past} ${m.object}.`);
+    return cap(r`${page.inIndustries(bounds, say)}, ${say.share(bounds[0]!)} of enterprises ${m.verb.past} ${m.object}.`);
   },
-  published({ gradient, topIndustry }, say) {
+  published({ gradient, topIndustry }: { gradient?: string[]; topIndustry?: string }, say: Say) {
     const parts: string[] = [];
     if (gradient) parts.push(`larger enterprises used every kind of ${say.words.topic} more than smaller ones`);
     if (topIndustry) parts.push(`the share was largest in ${say.industry(topIndustry)}`);
     return r`According to Statistics Norway, ${parts.join(', and ')}.`;
   },
 
-  typeFirst(f, change, say) {
+  typeFirst(f: Figure, change: Change | null, say: Say) {
     const m = say.m(f.measure);
-    return r`The share of ${say.of(f)} that ${m.verb.past} ${m.object}${m.examples ? `, such as ${m.examples},` : ''} was ${say.share(f)}${changeClause(change, say, words)}.`;
+    return r`The share of ${say.of(f)} that ${m.verb.past} ${m.object}${m.examples ? `, such as ${m.examples},` : ''} was ${say.share(f)}${page.changeClause(change, say)}.`;
   },
-  typeRest(figures, say) {
-    return r`The share was ${list(
-      figures.map((f) => {
-        const m = say.m(f.measure);
-        return r`${say.share(f)} for ${m.noun}${m.examples ? ` (such as ${m.examples})` : ''}`;
-      }),
-    )}.`;
+  typeRest(figures: Figure[], say: Say) {
+    const items = figures.map((f) => {
+      const m = say.m(f.measure);
+      return r`${say.share(f)} for ${m.noun}${m.examples ? ` (such as ${m.examples})` : ''}`;
+    });
+    return r`The share was ${list(items)}.`;
   },
-  typeSizes(pairs, say) {
+  typeSizes(pairs: { large: Figure; all: Figure | null }[], say: Say) {
     const items = pairs.map(
       (p) =>
         r`${say.share(p.large)} ${say.m(p.large.measure).verb.past} ${say.m(p.large.measure).object}${p.all ? r` (compared with ${say.share(p.all)} of all enterprises)` : ''}`,
     );
     return r`Among enterprises with ${say.size(pairs[0]!.large.size!)}, ${list(items)}.`;
   },
-  purposeFirst(f, change, say) {
+  purposeFirst(f: Figure, change: Change | null, say: Say) {
     const m = say.m(f.measure);
-    if (say.base(f) === 'users')
-      return r`Among ${say.words.users}, the share that ${m.verb.past} ${m.object} was ${say.share(f)}${changeClause(change, say, words)}.`;
-    return r`The share of ${say.of(f)} that ${m.verb.past} ${m.object} was ${say.share(f)}${changeClause(change, say, words)}.`;
+    const lead = say.base(f) === 'users' ? `Among ${say.words.users}, the share` : `The share of ${say.of(f)}`;
+    return r`${lead} that ${m.verb.past} ${m.object} was ${say.share(f)}${page.changeClause(change, say)}.`;
   },
-  purposeRest(figures, ranked, say) {
+  purposeRest(figures: Figure[], ranked: boolean, say: Say) {
     const items = list(figures.map((f) => r`${say.m(f.measure).noun} (${say.share(f)})`));
     return ranked ? r`Next came ${items}.` : r`Other purposes: ${items}.`;
   },
-  policy(f, low, change, say) {
+  policy(f: Figure, low: boolean, change: Change | null, say: Say) {
     const m = say.m(f.measure);
-    if (low) return r`Only ${say.share(f)} of ${say.of(f, true)} ${m.verb.past} ${m.object}${changeClause(change, say, words)}.`;
-    return r`In ${f.year}, ${say.share(f)} of ${say.of(f, true)} ${m.verb.past} ${m.object}${changeClause(change, say, words)}.`;
+    return r`${low ? 'Only' : `In ${f.year},`} ${say.share(f)} of ${say.of(f, true)} ${m.verb.past} ${m.object}${page.changeClause(change, say)}.`;
   },
 
-  keyFigure(f, say) {
+  keyFigure(f: Figure, say: Say) {
     const m = say.m(f.measure);
     const whose = !say.isAllSizes(f)
       ? `enterprises with ${say.size(f.size!)}`
@@ -220,3 +132,6 @@ export const en: Phrasebook = {
     return r`of ${whose} ${m.verb.past} ${m.object}`;
   },
 };
+
+/** Every language's sentences and page phrases: the shape of the English phrasebook, which text/norwegian.ts fills too. */
+export type Phrasebook = typeof en;

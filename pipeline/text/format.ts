@@ -1,19 +1,14 @@
 import { languages } from '../briefing/vocabulary.js';
 import type { Lang } from '../briefing/model.js';
 
-/**
- * How numbers, shares, percentage points, fractions, dates and lists are written in each language, the way SSB's
- * editors write them: Norwegian "50 prosent" in running text and "50 %" in a key figure (a no-break space), English
- * "50 per cent" and "50%"; decimal comma in Norwegian. Pure.
- */
+/** How numbers, shares, percentage points, fractions, dates and lists are written in each language, as SSB's editors write them. Pure. */
 
 export { languages, type Lang };
 
 /** Decimal comma and a no-break space for thousands in Norwegian; point and comma in English. */
 export function formatNumber(value: number, lang: Lang, decimals = Number.isInteger(value) ? 0 : 1): string {
-  return new Intl.NumberFormat(lang === 'en' ? 'en-GB' : 'nb-NO', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })
-    .format(value)
-    .replace(/\u2212/g, '-');
+  const format = new Intl.NumberFormat(lang === 'en' ? 'en-GB' : 'nb-NO', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  return format.format(value).replace(/\u2212/g, '-');
 }
 
 /**
@@ -32,17 +27,11 @@ export function formatPercentSign(value: number, lang: Lang): string {
 /** Percentage points: "20 prosentpoeng", "1 percentage point". */
 export function formatPoints(value: number, lang: Lang): string {
   const abs = Math.abs(value);
-  const text = formatNumber(abs, lang);
-  if (lang === 'en') return `${text} percentage point${abs === 1 ? '' : 's'}`;
-  return `${text} prosentpoeng`;
+  return lang === 'en' ? `${formatNumber(abs, lang)} percentage point${abs === 1 ? '' : 's'}` : `${formatNumber(abs, lang)} prosentpoeng`;
 }
 
-export interface Fraction {
-  numerator: number;
-  denominator: number;
-  /** How the rounded share stands to the fraction: exactly, a little over ("vel"), a little under ("nær"). */
-  approx: 'exact' | 'over' | 'under';
-}
+/** `approx`: how the rounded share stands to the fraction: exactly, a little over ("vel"), a little under ("nær"). */
+type Fraction = { numerator: number; denominator: number; approx: 'exact' | 'over' | 'under' };
 
 /** Fractions people say, most natural first. Fifths other than one in five are said as tenths ("seks av ti"). */
 const fractionCandidates: [number, number][] = [
@@ -78,15 +67,13 @@ const numberWords: Record<Lang, string[]> = {
   en: ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'],
 };
 
+const qualifiers = { nn: { over: 'vel', under: 'nær' }, nb: { over: 'vel', under: 'nesten' }, en: { over: 'just over', under: 'almost' } };
+
 /** "eitt av to", "vel tre av fire", "almost seven in ten" (lower case; capitalise at a sentence start). */
 export function fractionWords(fraction: Fraction, lang: Lang): string {
   const words = numberWords[lang];
   const core = `${words[fraction.numerator]} ${lang === 'en' ? 'in' : 'av'} ${words[fraction.denominator]}`;
-  if (fraction.approx === 'exact') return core;
-  const qualifier = { nn: { over: 'vel', under: 'nær' }, nb: { over: 'vel', under: 'nesten' }, en: { over: 'just over', under: 'almost' } }[lang][
-    fraction.approx
-  ];
-  return `${qualifier} ${core}`;
+  return fraction.approx === 'exact' ? core : `${qualifiers[lang][fraction.approx]} ${core}`;
 }
 
 export function capitalise(text: string): string {
@@ -98,19 +85,19 @@ export function inSentence(label: string): string {
   return /^[A-ZÆØÅ]{2}/.test(label) ? label : label.charAt(0).toLocaleLowerCase('nb-NO') + label.slice(1);
 }
 
-/** "a, b og c" / "a, b and c". */
-export function joinList(items: string[], lang: Lang): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} ${lang === 'en' ? 'and' : 'og'} ${items.at(-1)}`;
-}
+const locales = { nn: 'nn-NO', nb: 'nb-NO', en: 'en-GB' } as const;
+/** Each language's "a, b og c" / "a, b and c". */
+export const lists = Object.fromEntries(languages.map((l) => [l, new Intl.ListFormat(locales[l], { type: 'conjunction' })])) as Record<Lang, Intl.ListFormat>;
 
-const dateLocale = { nn: 'nn-NO', nb: 'nb-NO', en: 'en-GB' } as const;
+export function joinList(items: string[], lang: Lang): string {
+  return lists[lang].format(items);
+}
 
 /** A date (YYYY-MM-DD or ISO) as people write it: "1. oktober 2013", "1 October 2013", in Oslo time. */
 export function formatDate(iso: string, lang: Lang): string {
   const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(iso) ? `${iso}T12:00:00Z` : iso);
   if (Number.isNaN(date.getTime())) throw new RangeError(`not a date: ${iso}`);
-  return new Intl.DateTimeFormat(dateLocale[lang], { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Oslo' }).format(date);
+  return new Intl.DateTimeFormat(locales[lang], { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Oslo' }).format(date);
 }
 
 /** Date and time in Oslo: "24. september 2025 kl. 08.00" / "24 September 2025, 08:00". */
@@ -124,7 +111,7 @@ export function formatDateTime(iso: string, lang: Lang): string {
 
 /** "januar 2019" / "January 2019". */
 export function formatMonthYear(year: number, month: number, lang: Lang): string {
-  return new Intl.DateTimeFormat(dateLocale[lang], { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(year, month - 1, 15)));
+  return new Intl.DateTimeFormat(locales[lang], { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(Date.UTC(year, month - 1, 15)));
 }
 
 /**

@@ -1,8 +1,7 @@
 import type { Lang } from '../briefing/model.js';
-import { en } from './en.js';
+import { en, type Phrasebook } from './en.js';
 import { nb } from './nb.js';
 import { nn } from './nn.js';
-import type { Phrasebook } from './phrasebook.js';
 
 /** The phrasebook of each language. */
 export const phrasebooks: Record<Lang, Phrasebook> = { nn, nb, en };

@@ -1,7 +1,7 @@
-import { norwegian } from './norwegian.js';
+import { type NorwegianWords, norwegian } from './norwegian.js';
 
 /** Nynorsk, the briefing's default language. */
-export const nn = norwegian('nn', {
+export const nnWords: NorwegianWords = {
   and: 'og',
   from: 'frå',
   to: 'til',
@@ -106,4 +106,6 @@ export const nn = norwegian('nn', {
   accordingTo: 'Ifølgje',
   measuredSince: 'sidan målingane starta i',
   firstTime: 'første gong',
-});
+};
+
+export const nn = norwegian('nn', nnWords);

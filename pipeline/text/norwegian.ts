@@ -1,22 +1,20 @@
 import { capitalise, fractionWords } from './format.js';
-import { changeClause, inIndustries, pagePhrases, type PageWords, type Phrasebook, type Say } from './phrasebook.js';
+import type { PageWords } from './en-words.js';
+import type { Phrasebook } from './en.js';
+import { pagePhrases } from './phrasebook.js';
 import { capitaliseRich as cap, joinRich, r, type Rich } from './rich.js';
 
 /**
  * The Norwegian sentences, shared by Nynorsk (text/nn.ts) and Bokmål (text/nb.ts), which differ only in words. The seed
- * article (SSB, 2013) sets the tone: the year's figures in the past tense ("I 2019 brukte …"), headlines in the present
- * without "no", shares as "50 prosent" in running text and "50 %" in key figures, SSB's own labels for industries and
- * size classes.
+ * article (SSB, 2013) sets the tone: the year's figures in the past tense ("I 2019 brukte …"), headlines in the present.
  */
-/** The page's words and the sentences' own: "føretak", "føretaka", "delen", "næringane", "høgaste", "høgare", "høgast"… */
 export type NorwegianWords = PageWords &
   Record<'enterprises' | 'theEnterprises' | 'share' | 'theIndustries' | 'highest' | 'higher' | 'highestAdv' | 'lowestAdv' | 'more' | 'More' | 'only', string> &
   Record<'them' | 'purpose' | 'same' | 'nextCame' | 'accordingTo' | 'measuredSince' | 'firstTime', string>;
 
 export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
   const page = pagePhrases(lang, w);
-  const list = (items: Rich[]) => joinRich(items, 'og');
-  const changed = (c: Parameters<typeof changeClause>[0], say: Say) => changeClause(c, say, w);
+  const list = (items: Rich[]) => joinRich(items, lang);
 
   return {
     ...page,
@@ -38,7 +36,7 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
     ledeLevel(f, change, say) {
       const m = say.m(f.measure);
       const examples = m.examples && !change ? `, som ${m.examples}` : '';
-      return r`I ${f.year} ${m.verb.past} ${say.share(f)} av ${say.of(f, true)} ${m.object}${examples}${changed(change, say)}.`;
+      return r`I ${f.year} ${m.verb.past} ${say.share(f)} av ${say.of(f, true)} ${m.object}${examples}${page.changeClause(change, say)}.`;
     },
     ledeMilestone(ms) {
       return r`Det er ${w.firstTime} ${w.measuredSince} ${ms.since} at ${w.share} når ${fractionWords({ ...ms, approx: 'exact' }, lang)}.`;
@@ -54,11 +52,8 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
       return cap(r`${say.share(f)} av ${w.theEnterprises} ${m.verb.past} ${m.object}.`);
     },
 
-    headings: {
-      ...page.headings,
-      typesTop: (top, say) => r`${say.m(top.measure).label} er mest brukt`,
-      purposesTop: (top, say) => r`Mest brukt til ${say.m(top.measure).noun}`,
-    },
+    typesHeading: (top, say) => r`${say.m(top.measure).label} er mest brukt`,
+    purposesHeading: (top, say) => r`Mest brukt til ${say.m(top.measure).noun}`,
     sizeComparison(large, all, say) {
       const m = say.m(large.measure);
       return r`Blant ${w.theEnterprises} med ${say.size(large.size!)} ${m.verb.past} ${say.share(large)} ${m.object}, mot ${say.share(all)} av alle ${w.theEnterprises}.`;
@@ -71,17 +66,17 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
     industrySame: (f, say) => r`${capitalise(w.share)} var den ${w.same} i alle ${w.theIndustries}, ${say.share(f)}.`,
     industryRanking(top, bottom, say) {
       const with_ = (n: number) => (n === 2 ? 'begge med' : n > 2 ? 'alle med' : 'med');
-      return r`Blant ${w.theIndustries} var ${w.share} ${w.highestAdv} ${inIndustries(top, say, w)}, ${with_(top.length)} ${say.share(top[0]!)}, og ${w.lowestAdv} ${inIndustries(bottom, say, w)}, ${with_(bottom.length)} ${say.share(bottom[0]!)}.`;
+      return r`Blant ${w.theIndustries} var ${w.share} ${w.highestAdv} ${page.inIndustries(top, say)}, ${with_(top.length)} ${say.share(top[0]!)}, og ${w.lowestAdv} ${page.inIndustries(bottom, say)}, ${with_(bottom.length)} ${say.share(bottom[0]!)}.`;
     },
     industryLevels(groups, say) {
       const m = say.m(groups[0]![0]!.measure);
       const [first, ...rest] = groups;
-      const more = rest.map((g) => r`, ${inIndustries(g, say, w)} ${say.share(g[0]!)}`);
-      return cap(r`${inIndustries(first!, say, w)} ${m.verb.past} ${say.share(first![0]!)} ${m.object}${more.flat()}.`);
+      const more = rest.map((g) => r`, ${page.inIndustries(g, say)} ${say.share(g[0]!)}`);
+      return cap(r`${page.inIndustries(first!, say)} ${m.verb.past} ${say.share(first![0]!)} ${m.object}${more.flat()}.`);
     },
     industryBounds(bounds, say) {
       const m = say.m(bounds[0]!.measure);
-      return cap(r`${inIndustries(bounds, say, w)} ${m.verb.past} ${say.share(bounds[0]!)} av ${w.theEnterprises} ${m.object}.`);
+      return cap(r`${page.inIndustries(bounds, say)} ${m.verb.past} ${say.share(bounds[0]!)} av ${w.theEnterprises} ${m.object}.`);
     },
     published({ gradient, topIndustry }, say) {
       const parts: string[] = [];
@@ -92,17 +87,14 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
 
     typeFirst(f, change, say) {
       const m = say.m(f.measure);
-      return cap(r`${say.share(f)} av ${say.of(f)} ${m.verb.past} ${m.object}${m.examples ? `, som ${m.examples}` : ''}${changed(change, say)}.`);
+      return cap(r`${say.share(f)} av ${say.of(f)} ${m.verb.past} ${m.object}${m.examples ? `, som ${m.examples}` : ''}${page.changeClause(change, say)}.`);
     },
     typeRest(figures, say) {
-      return cap(
-        r`${list(
-          figures.map((f) => {
-            const m = say.m(f.measure);
-            return r`${say.share(f)} ${m.verb.past} ${m.object}${m.examples ? ` (som ${m.examples})` : ''}`;
-          }),
-        )}.`,
-      );
+      const items = figures.map((f) => {
+        const m = say.m(f.measure);
+        return r`${say.share(f)} ${m.verb.past} ${m.object}${m.examples ? ` (som ${m.examples})` : ''}`;
+      });
+      return cap(r`${list(items)}.`);
     },
     typeSizes(pairs, say) {
       const items = pairs.map(
@@ -112,7 +104,7 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
     },
     purposeFirst(f, change, say) {
       const m = say.m(f.measure);
-      return cap(r`${say.share(f)} av ${say.of(f)} ${m.verb.past} ${m.object}${changed(change, say)}.`);
+      return cap(r`${say.share(f)} av ${say.of(f)} ${m.verb.past} ${m.object}${page.changeClause(change, say)}.`);
     },
     purposeRest(figures, ranked, say) {
       const items = list(figures.map((f) => r`${say.m(f.measure).noun} (${say.share(f)})`));
@@ -120,7 +112,7 @@ export function norwegian(lang: 'nn' | 'nb', w: NorwegianWords): Phrasebook {
     },
     policy(f, low, change, say) {
       const m = say.m(f.measure);
-      return cap(r`${low ? `${w.only} ` : ''}${say.share(f)} av ${say.of(f, true)} ${m.verb.past} ${m.object}${changed(change, say)}.`);
+      return cap(r`${low ? `${w.only} ` : ''}${say.share(f)} av ${say.of(f, true)} ${m.verb.past} ${m.object}${page.changeClause(change, say)}.`);
     },
 
     keyFigure(f, say) {

@@ -1,93 +1,13 @@
-import type { Change, YearFacts } from '../briefing/facts.js';
+import type { Change } from '../briefing/facts.js';
 import type { Figure } from '../briefing/figures.js';
-import type { Lang, StatusSymbol } from '../briefing/model.js';
+import type { Lang } from '../briefing/model.js';
+import type { PageWords } from './en-words.js';
 import { capitalise, formatDate, formatDateTime, formatMonthYear, formatNumber, joinList } from './format.js';
 import { r, type Rich } from './rich.js';
-import type { Say, SayTerms } from './say.js';
+import type { Say } from './say.js';
 
 export type { Say };
 
-/**
- * The interface every language implements (text/norwegian.ts for nn and nb, text/en.ts), and the phrases of the page
- * around the sentences, which every language says alike in its own words (pagePhrases). A phrasebook only phrases:
- * which facts are said, and in which order, is decided once for every language in briefing/content.ts. Each method gets
- * facts whose precondition already holds and returns Rich text whose numbers carry the ids of the observations behind them.
- */
-
-/** The sentences each language phrases in its own way (text/norwegian.ts for nn and nb, text/en.ts); the rest of the page is pagePhrases. */
-export interface Phrasebook extends PagePhrases {
-  lang: Lang;
-  /** "Eitt av to norske føretak bruker sosiale medium". */
-  headlineFraction(f: Figure, say: Say): Rich;
-  headlineChange(c: Change, say: Say): Rich;
-  headlineLevel(f: Figure, say: Say): Rich;
-  /** The year's headline figure, with its change since the last measurement when there is one. */
-  ledeLevel(f: Figure, change: Change | null, say: Say): Rich;
-  ledeMilestone(m: NonNullable<YearFacts['milestone']>, say: Say): Rich;
-  ledeRecord(r: NonNullable<YearFacts['record']>, say: Say): Rich;
-  /** The purpose (or type) used most, said as a fraction or share. */
-  ledeTop(f: Figure, say: Say): Rich;
-
-  headings: PagePhrases['headings'] & { typesTop(top: Figure, say: Say): Rich; purposesTop(top: Figure, say: Say): Rich };
-  /** "Blant føretaka med 100 sysselsette eller fleire brukte 60 prosent …, mot 50 prosent av alle føretaka." */
-  sizeComparison(large: Figure, all: Figure, say: Say): Rich;
-  sizeGradient(sizes: Figure[], say: Say): Rich;
-  /** Every industry has the same share; else the industries with the highest and with the lowest. */
-  industrySame(f: Figure, say: Say): Rich;
-  industryRanking(top: Figure[], bottom: Figure[], say: Say): Rich;
-  /** Industries without a complete set: levels only, equal shares grouped. */
-  industryLevels(groups: Figure[][], say: Say): Rich;
-  industryBounds(bounds: Figure[], say: Say): Rich;
-  /** SSB's own statements in words, attributed: "Ifølgje SSB …". */
-  published(findings: { gradient?: string[]; topIndustry?: string }, say: Say): Rich;
-
-  typeFirst(f: Figure, change: Change | null, say: Say): Rich;
-  typeRest(figures: Figure[], say: Say): Rich;
-  /** Types among the largest enterprises, each against all enterprises when that figure is there. */
-  typeSizes(pairs: { large: Figure; all: Figure | null }[], say: Say): Rich;
-  purposeFirst(f: Figure, change: Change | null, say: Say): Rich;
-  purposeRest(figures: Figure[], ranked: boolean, say: Say): Rich;
-  policy(f: Figure, low: boolean, change: Change | null, say: Say): Rich;
-  keyFigure(f: Figure, say: Say): Rich;
-}
-
-/** The words of everything but the sentences of the text, in one language (text/nn.ts, nb.ts, en.ts). */
-export interface PageWords {
-  and: string;
-  from: string;
-  to: string;
-  in: string;
-  /** "prosent", "per cent": after a number in running text. */
-  percent: string;
-  quote: [string, string];
-  /** "uendra", "opp", "ned", and "då spørsmålet sist vart stilt". */
-  change: Record<'unchanged' | 'up' | 'down' | 'lastAsked', string>;
-  /** `on` comes before the date of the first publication ("on " in English). */
-  notes: Record<'firstPublished' | 'on' | 'laterRevised' | 'noDate' | 'noFigure' | 'noFigures' | 'notAsked' | 'seriesBreak', string> & {
-    usersBase(users: string): string;
-  };
-  edition: Record<'referencePeriod' | 'fromStatBank' | 'revisedLater' | 'lastRevised', string>;
-  /** `added`, `revised`, `withdrawn`: one figure, several. */
-  about: Record<'table' | 'lastUpdated' | 'article' | 'published' | 'undated' | 'nextRelease' | 'updated' | 'noneChanged', string> &
-    Record<'added' | 'revised' | 'withdrawn', [string, string]>;
-  /** `same`: a series with the same value first and last; `head`: the data tables' first column; `emptyCell`: a figure this dataset lacks. */
-  charts: Record<'useOf' | 'overTime' | 'by' | 'size' | 'industry' | 'largerMore' | 'shareOf' | 'line' | 'bar' | 'rose' | 'fell', string> &
-    Record<'largest' | 'highest' | 'lowest' | 'at' | 'emptyCell', string> & {
-      same(name: string, value: string, first: number, last: number): string;
-      head: Record<'trend' | 'types' | 'purposes' | 'groups', string>;
-    };
-  terms: SayTerms;
-  /** SSB's own texts for its symbols. */
-  symbols: Record<StatusSymbol, string>;
-  /** Words of the page itself. No digits: every number printed comes from the data (checked by a test). */
-  ui: Record<
-    'brand' | 'source' | 'page' | 'of' | 'keyFigures' | 'notes' | 'about' | 'sources' | 'readMore' | 'chartData' | 'appendix' | 'noteLabel' | 'tableNotes',
-    string
-  > &
-    Record<'changesHeading' | 'licence' | 'author' | 'percent' | 'articleLabel', string>;
-}
-
-type PagePhrases = ReturnType<typeof pagePhrases>;
 type Edition = { year: number; month: number; published: string | null; tableUpdated: string | null; revised: string | null | 'undated' };
 type TableUpdate = { table: string; updated: string | null; added: number; revised: number; withdrawn: number };
 type SeriesEnds = { name: string; first: { year: number; value: number }; last: { year: number; value: number } };
@@ -97,25 +17,27 @@ export function pagePhrases(lang: Lang, w: PageWords) {
   const date = (iso: string) => formatDate(iso, lang);
   const percent = (value: number) => `${formatNumber(value, lang)} ${w.percent}`;
   const noDate = `(${w.notes.noDate})`;
-  const notAsked = (years: number[]) => `${w.notes.notAsked} ${yearRanges(years, w.and)}.`;
+  const notAsked = (years: number[]) => `${w.notes.notAsked} ${yearRanges(years, lang)}.`;
   const count = (n: number, [one, many]: [string, string]) => (n ? `${n} ${n === 1 ? one : many}` : '');
   /** "Sosiale nettverk, 100 sysselsette eller fleire, 2013". */
-  const figureName = (f: Figure, say: Say) => {
-    const parts = [say.m(f.measure).label];
-    if (!say.isAllSizes(f)) parts.push(say.size(f.size!));
-    if (!say.isTotal(f)) parts.push(say.industry(f.industry!));
-    return `${parts.join(', ')}, ${f.period}`;
-  };
+  const figureName = (f: Figure, say: Say) =>
+    [say.m(f.measure).label, !say.isAllSizes(f) && say.size(f.size!), !say.isTotal(f) && say.industry(f.industry!), f.period].filter(Boolean).join(', ');
   const { size, industry } = w.charts;
+  const direction = (c: Change) => (c.points === 0 ? w.change.unchanged : c.points > 0 ? w.change.up : w.change.down);
   return {
-    headings: {
-      /** The size and industry section: larger enterprises more active, or what the section is by. */
-      sizes: (largerMore: boolean, bySize: boolean, byIndustry: boolean) =>
-        largerMore ? w.charts.largerMore : capitalise(bySize && byIndustry ? `${size} ${w.and} ${industry}` : `${w.charts.by} ${bySize ? size : industry}`),
+    /** The size and industry section's heading: larger enterprises more active, or what the section is by. */
+    sizesHeading: (largerMore: boolean, bySize: boolean, byIndustry: boolean) =>
+      largerMore ? w.charts.largerMore : capitalise(bySize && byIndustry ? `${size} ${w.and} ${industry}` : `${w.charts.by} ${bySize ? size : industry}`),
+    keyChange: (c: Change, say: Say) => r`${capitalise(direction(c))}${c.points !== 0 && r` ${say.points(c)}`} ${w.from} ${c.from.year}`,
+    /** ", opp frå 72 prosent i 2021": a change since the last measurement, inside a sentence. */
+    changeClause(c: Change | null, say: Say): Rich {
+      if (!c) return [];
+      return r`, ${direction(c)} ${w.from} ${say.share(c.from)} ${w.in} ${c.from.year}${c.lastAsked && `, ${w.change.lastAsked}`}`;
     },
-    keyChange(c: Change, say: Say) {
-      if (c.points === 0) return r`${capitalise(w.change.unchanged)} ${w.from} ${c.from.year}`;
-      return r`${capitalise(c.points > 0 ? w.change.up : w.change.down)} ${say.points(c)} ${w.from} ${c.from.year}`;
+    /** "i informasjon og kommunikasjon og i handel med …": each industry with its own preposition. */
+    inIndustries(figures: Figure[], say: Say) {
+      const places = figures.map((f) => `${w.in} ${say.industry(f.industry!)}`);
+      return joinList(places, lang);
     },
     revisionNote(f: Figure, say: Say) {
       const first = f.first.published ? ` ${w.notes.on}${date(f.first.published)}` : '';
@@ -128,7 +50,7 @@ export function pagePhrases(lang: Lang, w: PageWords) {
     },
     gapNote(measures: string[], years: number[], say: Say) {
       const names = measures.map((m) => `${w.quote[0]}${say.m(m).label}${w.quote[1]}`);
-      return r`${w.notes.noFigures} for ${yearRanges(years, w.and)} for ${joinList(names, lang)}.`;
+      return r`${w.notes.noFigures} for ${yearRanges(years, lang)} for ${joinList(names, lang)}.`;
     },
     notAskedNote: (years: number[]) => r`${notAsked(years)}`,
     seriesBreakNote: () => r`${w.notes.seriesBreak}`,
@@ -175,9 +97,8 @@ export function pagePhrases(lang: Lang, w: PageWords) {
             ? w.charts.same(s.name, percent(s.last.value), s.first.year, s.last.year)
             : `${s.name} ${s.last.value > s.first.value ? w.charts.rose : w.charts.fell} ${w.from} ${percent(s.first.value)} ${w.in} ${s.first.year} ${w.to} ${percent(s.last.value)} ${w.in} ${s.last.year}`,
         );
-        return [`${w.charts.line}: ${title}.`, ...changes.map((c) => `${c}.`), `${w.charts.largest} ${percent(top.value)} (${top.name}, ${top.year}).`].join(
-          ' ',
-        );
+        const largest = `${w.charts.largest} ${percent(top.value)} (${top.name}, ${top.year})`;
+        return [`${w.charts.line}: ${title}`, ...changes, largest].map((sentence) => `${sentence}.`).join(' ');
       },
       barsAlt(title: string, top: { name: string; value: number }, bottom: { name: string; value: number } | null) {
         const low = bottom ? `, ${w.charts.lowest} ${bottom.name} ${w.charts.at} ${percent(bottom.value)}` : '';
@@ -191,31 +112,13 @@ export function pagePhrases(lang: Lang, w: PageWords) {
   };
 }
 
-/** ", opp frå 72 prosent i 2021": a change since the last measurement, inside a sentence. */
-export function changeClause(c: Change | null, say: Say, w: PageWords): Rich {
-  if (!c) return [];
-  const since = c.lastAsked ? `, ${w.change.lastAsked}` : '';
-  return r`, ${c.points === 0 ? w.change.unchanged : c.points > 0 ? w.change.up : w.change.down} ${w.from} ${say.share(c.from)} ${w.in} ${c.from.year}${since}`;
-}
-
-/** "i informasjon og kommunikasjon og i handel med …": each industry with its own preposition. */
-export function inIndustries(figures: Figure[], say: Say, w: PageWords): string {
-  return joinList(
-    figures.map((f) => `${w.in} ${say.industry(f.industry!)}`),
-    say.lang,
-  );
-}
-
 /** Years as a reader reads them: "2014–2016", "2014, 2016 og 2018". */
-function yearRanges(years: number[], and: string): string {
-  const sorted = [...new Set(years)].sort((a, b) => a - b);
-  const runs: [number, number][] = [];
-  for (const y of sorted) {
-    const last = runs.at(-1);
-    if (last && y === last[1] + 1) last[1] = y;
-    else runs.push([y, y]);
+function yearRanges(years: number[], lang: Lang): string {
+  const runs: number[][] = [];
+  for (const y of [...new Set(years)].sort((a, b) => a - b)) {
+    if (runs.at(-1)?.at(-1) === y - 1) runs.at(-1)!.push(y);
+    else runs.push([y]);
   }
-  const parts = runs.map(([a, b]) => (a === b ? String(a) : b === a + 1 ? `${a}, ${b}` : `${a}–${b}`));
-  if (parts.length <= 1) return parts.join('');
-  return `${parts.slice(0, -1).join(', ')} ${and} ${parts.at(-1)}`;
+  const parts = runs.map((run) => (run.length > 2 ? `${run[0]}–${run.at(-1)}` : run.join(', ')));
+  return joinList(parts, lang);
 }

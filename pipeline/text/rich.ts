@@ -1,10 +1,7 @@
-import { capitalise } from './format.js';
+import type { Lang } from '../briefing/model.js';
+import { capitalise, lists } from './format.js';
 
-/**
- * Text that knows where its numbers come from: plain strings, figures (their printed text and the id of the
- * observation behind them) and footnote references. Sentences are built with the `r` tag, which keeps every figure a
- * phrasebook interpolates as a figure. Pure.
- */
+/** Text that knows where its numbers come from: strings, figures (their text and observation ids) and footnote references. Pure. */
 
 export interface FigureSegment {
   text: string;
@@ -29,25 +26,17 @@ export function r(strings: TemplateStringsArray, ...parts: Part[]): Rich {
   };
   strings.forEach((text, i) => {
     push(text);
-    if (i >= parts.length) return;
     const part = parts[i];
-    if (part === null || part === undefined || part === false) return;
     if (Array.isArray(part)) part.forEach(push);
-    else if (typeof part === 'number') push(String(part));
-    else push(part as Segment);
+    else if (part !== null && part !== undefined && part !== false) push(typeof part === 'number' ? String(part) : part);
   });
   return out;
 }
 
-/** Join Rich pieces: "a, b og c". */
-export function joinRich(items: Rich[], and: string): Rich {
-  if (items.length <= 1) return items[0] ?? [];
-  const out: Rich = [];
-  items.forEach((item, i) => {
-    if (i > 0) out.push(i === items.length - 1 ? ` ${and} ` : ', ');
-    out.push(...item);
-  });
-  return r`${out}`;
+/** Join Rich pieces as the language lists them: "a, b og c". */
+export function joinRich(items: Rich[], lang: Lang): Rich {
+  const parts = lists[lang].formatToParts(items.map((_, i) => String(i)));
+  return r`${parts.flatMap((p) => (p.type === 'element' ? items[Number(p.value)]! : [p.value]))}`;
 }
 
 export function plain(text: Rich): string {

@@ -3,19 +3,13 @@ import type { Figure } from '../briefing/figures.js';
 import { codeLabel } from '../briefing/labels.js';
 import type { Dataset, Definition, Lang, Observation } from '../briefing/model.js';
 import { formatPercentSign, formatPoints, formatShare, fractionWords, inSentence, shareAsFraction } from './format.js';
+import type { PageWords } from './en-words.js';
 import type { FigureSegment } from './rich.js';
-
-/**
- * The words a Say is built with, from the language's file: the verb a measure is said with when its definition gives
- * none, the population short after "av"/"of" ("føretaka"), what follows it when its total is SSB's "all industries
- * excluding finance" (Total-K), and a published bound ("over 70 prosent").
- */
-export type SayTerms = { verb: { present: string; past: string }; enterprises: string; excludingFinance: string; bound: { over: string; under: string } };
 
 /** What a phrasebook can ask about the briefing it phrases. */
 export type Say = ReturnType<typeof makeSay>;
 
-export function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lang: Lang, terms: SayTerms) {
+export function makeSay(dataset: Dataset, definition: Definition, facts: YearFacts, lang: Lang, terms: PageWords['terms']) {
   const words = definition.words[lang];
   const measures = new Map(definition.measures.map((m) => [m.id, m]));
   const bound = (o: Observation) => (o.bound ? `${terms.bound[o.bound]} ` : '');
@@ -50,10 +44,7 @@ export function makeSay(dataset: Dataset, definition: Definition, facts: YearFac
     size: (code: string) => inSentence(codeLabel(dataset, 'size', code, facts.classification, lang)),
     industry: (code: string) => inSentence(codeLabel(dataset, 'industry', code, facts.classification, lang)),
     base,
-    /**
-     * Whose share it is, after "av"/"of": for a `users` base the users; otherwise the enterprises, in full ("føretaka
-     * med minst ti sysselsette", and "utanom finansnæringane" for SSB's Total-K) when `full`, else short ("føretaka").
-     */
+    /** Whose share, after "av"/"of": the users, or the enterprises in full ("føretaka med minst ti sysselsette") or short. */
     of(f: Figure, full = false) {
       if (base(f) === 'users') return words.users;
       if (!full) return terms.enterprises;
