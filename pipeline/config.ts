@@ -103,7 +103,10 @@ export function resolveConfig(flags: Flags, env: Env, cwd: string, needs: { mail
       value: unknown,
     });
   }
-  const year = setting('--year', flags.year, v.pipe(v.string(), v.regex(/^\d{4}$/, 'a year'), v.toNumber()), undefined, 'Give four digits, e.g. --year 2013.');
+  // Unlike the other settings, a blank --year is an error: a script's unset "$YEAR" must not build another year.
+  if (flags.year !== undefined && !/^\d{4}$/.test(flags.year))
+    throw new ConfigError(`--year: "${flags.year}" is not a year. Give four digits, e.g. --year 2013.`, { setting: 'year', value: flags.year });
+  const year = flags.year === undefined ? undefined : Number(flags.year);
   const statbankV2 = 'https://data.ssb.no/api/pxwebapi/v2';
   const ssbRss = 'https://www.ssb.no/rss/statkal';
   const baseUrl = fromEnv('SSB_API_URL', httpUrl, statbankV2, `Unset it to use ${statbankV2}.`).replace(/\/+$/, '');

@@ -61,6 +61,9 @@ describe('settings', () => {
     fails(() => resolveConfig({ briefing: '../etc' }, {}, '/'), /--briefing: "..\/etc" is not a folder name/);
     fails(() => resolveConfig({ lang: 'se' }, {}, '/'), /--lang: "se" is not a language/);
     fails(() => resolveConfig({ year: '19' }, {}, '/'), /--year: "19" is not a year/);
+    // A script's unset "$YEAR" must not quietly build the latest year.
+    fails(() => resolveConfig({ year: '' }, {}, '/'), /--year: "" is not a year/);
+    fails(() => resolveConfig({ year: ' 2015' }, {}, '/'), /--year: " 2015" is not a year/);
     fails(() => resolveConfig({}, { SSB_TIMEOUT_MS: 'soon' }, '/'), /SSB_TIMEOUT_MS: "soon" is not a whole number of milliseconds/);
     fails(() => resolveConfig({}, { SSB_API_URL: 'ftp://x' }, '/'), /SSB_API_URL/);
     fails(() => resolveConfig({}, { MAIL_ADMIN: 'nobody' }, '/'), /MAIL_ADMIN: "nobody" is not an e-mail address/);
