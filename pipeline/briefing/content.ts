@@ -291,7 +291,7 @@ export function buildBriefing(
     const size = o.size !== null && o.size !== facts.figures.allSizes && codeLabel(dataset, 'size', o.size, null, lang);
     const industry =
       o.industry !== null && !facts.figures.isTotal(o.industry, o.classification) && codeLabel(dataset, 'industry', o.industry, o.classification, lang);
-    return [measure, size, industry, o.period].filter(Boolean).join(', ');
+    return [measure, size, industry, o.period].filter((part) => part !== false).join(', ');
   };
   /** A value as the briefing prints shares, or SSB's symbol for a cell without one. */
   const changedValue = (x: ValueStatus) => (x.value === null ? (x.status ?? '–') : `${formatShare(x.value, lang)}${x.status ? ` (${x.status})` : ''}`);

@@ -21,7 +21,9 @@ export function pagePhrases(lang: Lang, w: PageWords) {
   const count = (n: number, [one, many]: [string, string]) => (n ? `${n} ${n === 1 ? one : many}` : '');
   /** "Sosiale nettverk, 100 sysselsette eller fleire, 2013". */
   const figureName = (f: Figure, say: Say) =>
-    [say.m(f.measure).label, !say.isAllSizes(f) && say.size(f.size!), !say.isTotal(f) && say.industry(f.industry!), f.period].filter(Boolean).join(', ');
+    [say.m(f.measure).label, !say.isAllSizes(f) && say.size(f.size!), !say.isTotal(f) && say.industry(f.industry!), f.period]
+      .filter((part) => part !== false)
+      .join(', ');
   const { size, industry } = w.charts;
   const direction = (c: Change) => (c.points === 0 ? w.change.unchanged : c.points > 0 ? w.change.up : w.change.down);
   return {
