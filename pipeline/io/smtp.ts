@@ -303,16 +303,31 @@ class Wire {
     await this.until(new Promise<void>((resolve) => socket.once(connected, () => resolve())), timeoutMs, what);
   }
 
-  /** `work`, unless a broken connection, the stop signal or the timeout comes first. */
+  /**
+   * `work`, unless a broken connection, the stop signal or the timeout comes first. The timeout is a plain timer, not
+   * AbortSignal.timeout() inside AbortSignal.any(): nothing would hold that signal, so it could be collected and never fire.
+   */
   private async until<T>(work: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-    const signal = AbortSignal.any([this.stop, this.broken.signal, AbortSignal.timeout(timeoutMs)]);
     const interruption = () => {
       if (this.broken.signal.aborted) return this.broken.signal.reason as SmtpProblem;
       if (this.stop.aborted) return new SmtpProblem(`${this.stopReason()} (${what})`, { code: 'ETIMEDOUT' });
       return new SmtpProblem(`no answer within ${timeoutMs} ms (${what})`, { code: 'ETIMEDOUT' });
     };
-    if (signal.aborted) throw interruption();
-    return Promise.race([work, new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(interruption()), { once: true }))]);
+    if (this.broken.signal.aborted || this.stop.aborted) throw interruption();
+    let interrupt = () => {};
+    const timer = setTimeout(() => interrupt(), timeoutMs);
+    const interrupted = new Promise<never>((_, reject) => {
+      interrupt = () => reject(interruption());
+    });
+    this.stop.addEventListener('abort', interrupt);
+    this.broken.signal.addEventListener('abort', interrupt);
+    try {
+      return await Promise.race([work, interrupted]);
+    } finally {
+      clearTimeout(timer);
+      this.stop.removeEventListener('abort', interrupt);
+      this.broken.signal.removeEventListener('abort', interrupt);
+    }
   }
 
   /** Split what came into lines, and lines into replies: `250-` continues a reply, `250 ` ends it. */

@@ -202,6 +202,9 @@ export function createTransport(options: TransportOptions): { send(request: Http
 
   async function attemptOnce(request: HttpRequest, attempts: number): Promise<HttpResponse> {
     const abort = new AbortController();
+    // A plain timer, not AbortSignal.timeout() inside AbortSignal.any(): nothing would hold that signal, so it could be
+    // collected and never fire, and a silent server would hold the run for ever.
+    const timer = setTimeout(() => abort.abort(new DOMException(`timed out after ${requestTimeoutMs} ms`, 'TimeoutError')), requestTimeoutMs);
     let res: Response;
     let text: string;
     try {
@@ -216,7 +219,7 @@ export function createTransport(options: TransportOptions): { send(request: Http
         // A redirected POST is re-sent as a body-less GET (301-303) or to a place nobody chose: the selection would be
         // lost or go astray. GETs follow (at most 20, fetch's own bound).
         redirect: request.method === 'POST' ? 'manual' : 'follow',
-        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(requestTimeoutMs)]),
+        signal: abort.signal,
       });
       if (res.status >= 300 && res.status < 400) {
         await res.body?.cancel().catch(() => undefined);
@@ -232,6 +235,8 @@ export function createTransport(options: TransportOptions): { send(request: Http
     } catch (error) {
       if (error instanceof AbortError) throw error;
       throw failedToSend(request, error);
+    } finally {
+      clearTimeout(timer);
     }
     const headers = Object.fromEntries(keptHeaders.filter((name) => res.headers.has(name)).map((name) => [name, res.headers.get(name)!]));
     // After a 429 the Retry-After wait governs, charged to the retry budget.
