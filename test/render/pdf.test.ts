@@ -1,7 +1,7 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { buildBriefings } from '../../pipeline/build.js';
 import { PrintError } from '../../pipeline/errors.js';
 import { projectRoot } from '../../pipeline/io/paths.js';
@@ -24,12 +24,20 @@ const launch = { timeoutMs: 30_000 }; // generous: 2 cores shared with other tes
 const options: PrintOptions = { header: 'Prøve', footer: { page: 'Side', of: 'av' }, timeoutMs: 30_000 };
 const html = `<!DOCTYPE html><html lang="nn"><title>Prøve</title><h1>Prøve</h1>${'<p>Eitt av to norske føretak bruker sosiale medium.</p>'.repeat(200)}`;
 
+/**
+ * Browsers a print hook saw, by pid. They count as started whatever the /proc sampling caught: under heavy load a
+ * browser killed mid-print can live and die between two samples.
+ */
+const printedIn = new Set<number>();
+beforeEach(() => printedIn.clear());
+
 /** Kill or freeze the browser (its whole process group, as a crash or a hang would) on the given attempts. */
 function fault(signal: 'SIGKILL' | 'SIGSTOP', attempts: number[], hit: number[] = []): PrintHooks {
   return {
     whilePrinting: ({ browser, attempt }) => {
-      if (!attempts.includes(attempt)) return;
       const pid = browser.process()!.pid!;
+      printedIn.add(pid);
+      if (!attempts.includes(attempt)) return;
       hit.push(pid);
       process.kill(signal === 'SIGKILL' ? pid : -pid, signal);
     },
@@ -38,7 +46,8 @@ function fault(signal: 'SIGKILL' | 'SIGSTOP', attempts: number[], hit: number[] 
 
 async function expectNoneLeft(watch: ReturnType<typeof watchChromium>, browsers: number): Promise<void> {
   const left = await watch.stop();
-  expect(watch.launched.size, `browsers started: ${[...watch.launched].join('; ')}`).toBe(browsers);
+  const started = new Set([...watch.launched.keys(), ...printedIn]);
+  expect(started.size, `browsers started: ${[...watch.launched].join('; ')}; seen printing: ${[...printedIn].join(', ')}`).toBe(browsers);
   expect(left, `left behind: ${describeProcesses(left)}`).toEqual([]);
 }
 
